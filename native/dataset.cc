@@ -1,0 +1,46 @@
+#include "dataset.h"
+
+namespace gradscope {
+
+Dataset::Dataset(const uint8_t* pixels, const at::Tensor& labelValues, int64_t channels,
+                 int64_t height, int64_t width) {
+  const int64_t n = labelValues.size(0);
+  auto bytes = at::from_blob(const_cast<uint8_t*>(pixels), {n, channels, height, width}, at::kByte);
+  images = at::empty({n, height, width, channels}, at::kFloat);
+  images.copy_(bytes.permute({0, 2, 3, 1}));
+  images.div_(255.0);  // as torchvision's ToTensor: float(x) / 255
+  labels = labelValues.to(at::kLong);
+}
+
+std::pair<at::Tensor, at::Tensor> Dataset::gather(const at::Tensor& indices,
+                                                  at::ScalarType dtype) const {
+  at::Tensor x = images.index_select(0, indices).permute({0, 3, 1, 2});
+  if (dtype != at::kFloat) x = x.to(dtype);
+  return {x, labels.index_select(0, indices)};
+}
+
+std::pair<std::vector<double>, std::vector<double>> Dataset::channelStatistics() const {
+  const int64_t channels = images.size(3);
+  auto sum = at::zeros({channels}, at::kDouble), sumSquares = at::zeros({channels}, at::kDouble);
+  for (int64_t start = 0; start < size(); start += 4096) {  // chunks keep the float64 copy small
+    auto x = images.narrow(0, start, std::min<int64_t>(4096, size() - start))
+                 .reshape({-1, channels})
+                 .to(at::kDouble);
+    sum += x.sum(0);
+    sumSquares += (x * x).sum(0);
+  }
+  const double count = static_cast<double>(images.numel() / channels);
+  auto mean = sum / count;
+  auto std = (sumSquares / count - mean * mean).clamp_min(0).sqrt();
+  std::vector<double> m(mean.data_ptr<double>(), mean.data_ptr<double>() + channels);
+  std::vector<double> s(std.data_ptr<double>(), std.data_ptr<double>() + channels);
+  return {m, s};
+}
+
+void Dataset::standardise(const std::vector<double>& mean, const std::vector<double>& std) {
+  auto m = at::tensor(mean, at::kDouble).to(at::kFloat);
+  auto s = at::tensor(std, at::kDouble).to(at::kFloat);
+  images.sub_(m).div_(s);
+}
+
+}  // namespace gradscope

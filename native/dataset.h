@@ -1,0 +1,28 @@
+// Examples held once in native memory: float32 pixels scaled to [0, 1], stored
+// physically as N x H x W x C (channels-last, what convolutions run fastest on),
+// and int64 labels. Batches are gathered by index.
+#pragma once
+
+#include "common.h"
+
+namespace gradscope {
+
+class Dataset {
+ public:
+  // pixels: N x C x H x W bytes in record order (IDX images, CIFAR planes).
+  Dataset(const uint8_t* pixels, const at::Tensor& labels, int64_t channels, int64_t height,
+          int64_t width);
+
+  // x as a logical N x C x H x W tensor in channels-last memory, cast to dtype; y int64.
+  std::pair<at::Tensor, at::Tensor> gather(const at::Tensor& indices, at::ScalarType dtype) const;
+  int64_t size() const { return images.size(0); }
+  // Per-channel mean and standard deviation over all pixels (float64 accumulation).
+  std::pair<std::vector<double>, std::vector<double>> channelStatistics() const;
+  // x <- (x - mean[c]) / std[c], in place.
+  void standardise(const std::vector<double>& mean, const std::vector<double>& std);
+
+  at::Tensor images;  // N x H x W x C, float32
+  at::Tensor labels;  // N, int64
+};
+
+}  // namespace gradscope

@@ -1,0 +1,248 @@
+#include "network.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace gradscope {
+
+Mode parseMode(const std::string& name) {
+  if (name == "train") return Mode::Train;
+  if (name == "batch") return Mode::Batch;
+  if (name == "population") return Mode::Population;
+  throw std::invalid_argument("unknown mode '" + name + "'");
+}
+
+namespace {
+
+struct Shape {
+  std::vector<int64_t> dims;
+  int64_t numel() const {
+    int64_t n = 1;
+    for (auto d : dims) n *= d;
+    return n;
+  }
+};
+
+// PyTorch's default initialisation of Linear and Conv2d (kaiming_uniform_ with
+// a = sqrt(5), then a uniform bias), reproduced operation for operation so that
+// the same seed gives the same weights as the equivalent nn.Sequential.
+void initialiseLikePyTorch(at::Tensor& weight, at::Tensor* bias, int64_t fanIn) {
+  at::NoGradGuard noGrad;
+  const double a = std::sqrt(5.0);
+  const double gain = std::sqrt(2.0 / (1 + a * a));
+  const double std = gain / std::sqrt(static_cast<double>(fanIn));
+  const double bound = std::sqrt(3.0) * std;
+  weight.uniform_(-bound, bound);
+  if (bias) {
+    const double biasBound = fanIn > 0 ? 1 / std::sqrt(static_cast<double>(fanIn)) : 0;
+    bias->uniform_(-biasBound, biasBound);
+  }
+}
+
+}  // namespace
+
+Network::Network(std::vector<Layer> layerList, at::ScalarType type, uint64_t seed)
+    : layers(std::move(layerList)), dtype(type) {
+  // First pass: the shapes of every parameter and statistic, in registration order.
+  std::vector<Shape> paramShapes;
+  int64_t statCount = 0, bnCount = 0;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    auto& l = layers[i];
+    const std::string prefix = std::to_string(i) + ".";
+    switch (l.kind) {
+      case Layer::Kind::Linear:
+      case Layer::Kind::Conv2d:
+        l.weight = static_cast<int>(paramShapes.size());
+        paramNames.push_back(prefix + "weight");
+        if (l.kind == Layer::Kind::Linear)
+          paramShapes.push_back({{l.out, l.in}});
+        else
+          paramShapes.push_back({{l.out, l.in, l.kernel, l.kernel}});
+        if (l.bias) {
+          l.biasIndex = static_cast<int>(paramShapes.size());
+          paramNames.push_back(prefix + "bias");
+          paramShapes.push_back({{l.out}});
+        }
+        break;
+      case Layer::Kind::BatchNorm:
+        l.weight = static_cast<int>(paramShapes.size());
+        paramNames.push_back(prefix + "weight");
+        paramShapes.push_back({{l.out}});
+        l.biasIndex = static_cast<int>(paramShapes.size());
+        paramNames.push_back(prefix + "bias");
+        paramShapes.push_back({{l.out}});
+        l.stats = static_cast<int>(bnCount++);
+        statCount += 2 * l.out;
+        break;
+      default:
+        break;
+    }
+  }
+  int64_t total = 0;
+  for (auto& s : paramShapes) total += s.numel();
+
+  flat = at::zeros({total}, at::TensorOptions().dtype(dtype));
+  flatGrad = at::zeros({total}, at::TensorOptions().dtype(dtype));
+  flatStats = at::zeros({statCount}, at::TensorOptions().dtype(dtype));
+  flatCounts = at::zeros({bnCount}, at::TensorOptions().dtype(at::kLong));
+
+  int64_t offset = 0;
+  for (auto& s : paramShapes) {
+    auto n = s.numel();
+    auto p = flat.narrow(0, offset, n).view(s.dims).detach().requires_grad_(true);
+    p.mutable_grad() = flatGrad.narrow(0, offset, n).view(s.dims);
+    params.push_back(p);
+    offset += n;
+  }
+  int64_t statOffset = 0;
+  for (auto& l : layers) {
+    if (l.kind != Layer::Kind::BatchNorm) continue;
+    runningMean.push_back(flatStats.narrow(0, statOffset, l.out));
+    runningVar.push_back(flatStats.narrow(0, statOffset + l.out, l.out));
+    batchCount.push_back(flatCounts.narrow(0, l.stats, 1));
+    statOffset += 2 * l.out;
+  }
+
+  // Initialise in registration order from the seed, as PyTorch would.
+  at::manual_seed(seed);
+  at::NoGradGuard noGrad;
+  for (auto& l : layers) {
+    if (l.kind == Layer::Kind::Linear || l.kind == Layer::Kind::Conv2d) {
+      const int64_t fanIn = l.kind == Layer::Kind::Linear ? l.in : l.in * l.kernel * l.kernel;
+      initialiseLikePyTorch(params[l.weight], l.bias ? &params[l.biasIndex] : nullptr, fanIn);
+    } else if (l.kind == Layer::Kind::BatchNorm) {
+      params[l.weight].fill_(1);
+      params[l.biasIndex].zero_();
+      runningMean[l.stats].zero_();
+      runningVar[l.stats].fill_(1);
+    }
+  }
+}
+
+at::Tensor Network::forward(const at::Tensor& x, Mode mode) {
+  at::Tensor h = x;
+  for (auto& l : layers) {
+    switch (l.kind) {
+      case Layer::Kind::Linear:
+        h = at::linear(h, params[l.weight], l.bias ? params[l.biasIndex] : at::Tensor());
+        break;
+      case Layer::Kind::Conv2d:
+        h = at::conv2d(h, params[l.weight], l.bias ? params[l.biasIndex] : at::Tensor(),
+                       {l.stride, l.stride}, {l.padding, l.padding});
+        break;
+      case Layer::Kind::BatchNorm: {
+        auto& w = params[l.weight];
+        auto& b = params[l.biasIndex];
+        if (mode == Mode::Train) {
+          h = at::batch_norm(h, w, b, runningMean[l.stats], runningVar[l.stats], true,
+                             l.momentum, l.eps, false);
+          at::NoGradGuard noGrad;
+          batchCount[l.stats].add_(1);
+        } else if (mode == Mode::Batch) {
+          h = at::batch_norm(h, w, b, at::Tensor(), at::Tensor(), true, 0.0, l.eps, false);
+        } else {
+          h = at::batch_norm(h, w, b, runningMean[l.stats], runningVar[l.stats], false,
+                             l.momentum, l.eps, false);
+        }
+        break;
+      }
+      case Layer::Kind::ReLU:
+        h = at::relu(h);
+        break;
+      case Layer::Kind::MaxPool2d:
+        h = at::max_pool2d(h, {l.kernel, l.kernel}, {l.stride, l.stride}, {l.padding, l.padding});
+        break;
+      case Layer::Kind::Dropout:
+        if (mode == Mode::Train) h = at::dropout(h, l.p, true);
+        break;
+      case Layer::Kind::Flatten:
+        h = h.flatten(1);
+        break;
+    }
+  }
+  return h;
+}
+
+namespace {
+
+int64_t countCorrect(const at::Tensor& logits, const at::Tensor& y) {
+  return logits.argmax(1).eq(y).sum().item<int64_t>();
+}
+
+at::Tensor lossSum(const at::Tensor& logits, const at::Tensor& y) {
+  return at::cross_entropy_loss(logits, y, {}, at::Reduction::Sum);
+}
+
+}  // namespace
+
+Evaluation Network::gradient(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk) {
+  flatGrad.zero_();
+  Evaluation result;
+  const int64_t n = indices.size(0);
+  for (int64_t start = 0; start < n; start += chunk) {
+    auto [x, y] = data.gather(indices.narrow(0, start, std::min(chunk, n - start)), dtype);
+    auto out = forward(x, mode);
+    auto loss = lossSum(out, y);
+    (loss / static_cast<double>(n)).backward();
+    result.lossSum += loss.item<double>();
+    result.correct += countCorrect(out.detach(), y);
+  }
+  return result;
+}
+
+Evaluation Network::evaluate(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk) {
+  at::NoGradGuard noGrad;
+  Evaluation result;
+  const int64_t n = indices.size(0);
+  for (int64_t start = 0; start < n; start += chunk) {
+    auto [x, y] = data.gather(indices.narrow(0, start, std::min(chunk, n - start)), dtype);
+    auto out = forward(x, mode);
+    result.lossSum += lossSum(out, y).item<double>();
+    result.correct += countCorrect(out, y);
+  }
+  return result;
+}
+
+at::Tensor Network::logits(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk) {
+  at::NoGradGuard noGrad;
+  std::vector<at::Tensor> pieces;
+  const int64_t n = indices.size(0);
+  for (int64_t start = 0; start < n; start += chunk) {
+    auto [x, y] = data.gather(indices.narrow(0, start, std::min(chunk, n - start)), dtype);
+    pieces.push_back(forward(x, mode));
+  }
+  return at::cat(pieces, 0).contiguous();
+}
+
+Evaluation Network::hessianVector(Dataset& data, const at::Tensor& indices, Mode mode,
+                                  int64_t chunk, const at::Tensor& v, at::Tensor& out) {
+  Evaluation result;
+  out.zero_();
+  std::vector<at::Tensor> vs, outs;
+  int64_t offset = 0;
+  for (auto& p : params) {
+    vs.push_back(v.narrow(0, offset, p.numel()).view(p.sizes()));
+    outs.push_back(out.narrow(0, offset, p.numel()).view(p.sizes()));
+    offset += p.numel();
+  }
+  const int64_t n = indices.size(0);
+  for (int64_t start = 0; start < n; start += chunk) {
+    auto [x, y] = data.gather(indices.narrow(0, start, std::min(chunk, n - start)), dtype);
+    auto logitsOut = forward(x, mode);
+    auto loss = lossSum(logitsOut, y);
+    auto grads = torch::autograd::grad({loss / static_cast<double>(n)}, params, {},
+                                       /*retain_graph=*/true, /*create_graph=*/true);
+    auto dot = at::zeros({}, at::TensorOptions().dtype(dtype));
+    for (size_t i = 0; i < grads.size(); ++i) dot = dot + (grads[i] * vs[i]).sum();
+    auto hv = torch::autograd::grad({dot}, params, {}, /*retain_graph=*/false,
+                                    /*create_graph=*/false, /*allow_unused=*/true);
+    at::NoGradGuard noGrad;
+    for (size_t i = 0; i < hv.size(); ++i)
+      if (hv[i].defined()) outs[i].add_(hv[i]);
+    result.lossSum += loss.item<double>();
+    result.correct += countCorrect(logitsOut.detach(), y);
+  }
+  return result;
+}
+
+}  // namespace gradscope

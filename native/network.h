@@ -1,0 +1,60 @@
+// A feed-forward network from a resolved layer list. All trainable parameters
+// are views into ONE flat tensor (registration order = PyTorch state_dict order)
+// and their gradients views into another; batch-norm running statistics likewise
+// live in one flat float buffer and their batch counters in one int64 buffer.
+// The forward pass is written with ATen's functional ops so that each of the
+// three modes below is explicit.
+#pragma once
+
+#include "common.h"
+#include "dataset.h"
+
+namespace gradscope {
+
+// train:      BN on batch statistics, running statistics updated, dropout on.
+// batch:      BN on batch statistics, running statistics untouched, dropout off.
+// population: BN on running statistics (inference), dropout off.
+enum class Mode { Train, Batch, Population };
+
+Mode parseMode(const std::string& name);
+
+struct Layer {
+  enum class Kind { Linear, Conv2d, BatchNorm, ReLU, MaxPool2d, Dropout, Flatten } kind;
+  int64_t in = 0, out = 0, kernel = 0, stride = 1, padding = 0;
+  bool bias = false;
+  double eps = 1e-5, momentum = 0.1, p = 0.5;
+  int weight = -1, biasIndex = -1;  // indices into Network::params
+  int stats = -1;                   // index into Network::runningMean/runningVar/batchCount
+};
+
+struct Evaluation {
+  double lossSum = 0;
+  int64_t correct = 0;
+};
+
+class Network {
+ public:
+  Network(std::vector<Layer> layers, at::ScalarType dtype, uint64_t seed);
+
+  at::Tensor forward(const at::Tensor& x, Mode mode);
+  // Fills the gradient buffer with the gradient of the mean loss over indices,
+  // evaluated `chunk` examples at a time (in batch modes: ghost batches).
+  Evaluation gradient(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk);
+  Evaluation evaluate(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk);
+  // out = H v, H the Hessian of the mean loss over indices.
+  Evaluation hessianVector(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk,
+                           const at::Tensor& v, at::Tensor& out);
+  at::Tensor logits(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk);
+
+  std::vector<Layer> layers;
+  at::ScalarType dtype;
+  at::Tensor flat, flatGrad;               // parameters and gradients
+  at::Tensor flatStats;                    // running_mean, running_var of each BN, in order
+  at::Tensor flatCounts;                   // num_batches_tracked of each BN (int64)
+  std::vector<at::Tensor> params;          // views into flat, requires_grad
+  std::vector<std::string> paramNames;     // "0.weight", "1.bias", ...
+  std::vector<at::Tensor> runningMean, runningVar, batchCount;  // views into flatStats/flatCounts
+  std::vector<std::string> statNames;      // names of the flatStats pieces, in order
+};
+
+}  // namespace gradscope

@@ -1,0 +1,47 @@
+/**
+ * One form for every rejected input, as sharp does:
+ * "Expected <what> for <option> but received <value>".
+ * Thrown before anything native runs, so bad input never reaches C++.
+ */
+export class GradscopeInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GradscopeInputError';
+  }
+}
+
+/** Renders a received value briefly: strings quoted, arrays and objects cut short. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === undefined || value === null || typeof value !== 'object') return String(value);
+  if (ArrayBuffer.isView(value)) {
+    const length = (value as unknown as { length?: number }).length ?? value.byteLength;
+    return `${value.constructor.name} of length ${length}`;
+  }
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+export function expected(what: string, option: string, value: unknown): GradscopeInputError {
+  return new GradscopeInputError(`Expected ${what} for ${option} but received ${describeValue(value)}`);
+}
+
+/** A file-level problem: names the file and what is wrong with it, in one line. */
+export class GradscopeFileError extends Error {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
+    super(`${file}: ${problem}`);
+    this.name = 'GradscopeFileError';
+  }
+}
+
+export function isPositiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}
+
+export function isNonNegativeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
