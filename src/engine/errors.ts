@@ -24,7 +24,9 @@ export function describeValue(value: unknown): string {
 }
 
 export function expected(what: string, option: string, value: unknown): GradscopeInputError {
-  return new GradscopeInputError(`Expected ${what} for ${option} but received ${describeValue(value)}`);
+  return new GradscopeInputError(
+    `Expected ${what} for ${option} but received ${describeValue(value)}`,
+  );
 }
 
 /** A file-level problem: names the file and what is wrong with it, in one line. */

@@ -1,0 +1,68 @@
+"""PyTorch's side of `gradscope bench`: the same workloads as gradscope's, timed in
+this process, one JSON line per workload on stdout.
+
+argv[1]: a JSON file {"networks": {name: {"layers": [...], "input": [c,h,w], "classes": k}},
+"workloads": [{"network", "kind": "step"|"population-gradient", "batch", "repeats"}],
+"settings": {"threads": int|null, "channels_last": bool}}.
+Settings are applied as PyTorch users would: torch.set_num_threads and the
+model/input memory format. Allocator and BLAS settings come from the environment
+the caller gives this process.
+"""
+import json
+import sys
+import time
+import os
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
+from torch_sequential import build  # noqa: E402
+
+
+def main():
+    config = json.load(open(sys.argv[1]))
+    settings = config["settings"]
+    if settings.get("threads"):
+        torch.set_num_threads(settings["threads"])
+    channels_last = settings.get("channels_last", False)
+    torch.manual_seed(0)
+    for w in config["workloads"]:
+        net = config["networks"][w["network"]]
+        model = build(net["layers"])
+        c, h, wd = net["input"]
+        n = w["batch"]
+        x = torch.rand(n, c, h, wd)
+        y = torch.randint(0, net["classes"], (n,))
+        if channels_last and len(x.shape) == 4 and c > 1:
+            model = model.to(memory_format=torch.channels_last)
+            x = x.contiguous(memory_format=torch.channels_last)
+        if w["kind"] == "step":
+            model.train()
+            opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+            def once():
+                opt.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                opt.step()
+        else:
+            model.eval()
+            chunk = w.get("chunk", n)
+
+            def once():
+                model.zero_grad()
+                for s in range(0, n, chunk):
+                    (F.cross_entropy(model(x[s:s + chunk]), y[s:s + chunk], reduction="sum") / n).backward()
+        once()  # warm-up
+        times = []
+        for _ in range(w["repeats"]):
+            t = time.perf_counter()
+            once()
+            times.append(time.perf_counter() - t)
+        times.sort()
+        print(json.dumps({"id": w["id"], "ms": 1000 * times[len(times) // 2], "all_ms": [1000 * t for t in times]}),
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()

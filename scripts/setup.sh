@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# gradscope's set-up on a fresh Debian/Ubuntu machine; safe to run again.
+#   bash scripts/setup.sh          system packages, npm packages, the native engine, the TypeScript
+#   bash scripts/setup.sh --test   also what the tests use: Debian's PyTorch (to compare against)
+#                                  and Chromium (to open reports)
+# Set LIBTORCH=/path/to/libtorch (PyTorch's own archive: include/, lib/) to build against
+# that libtorch instead of Debian's libtorch-dev.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'gradscope setup: %s\n' "$*" >&2; }
+
+packages=(g++ make python3 libopenblas0-pthread)
+[ -n "${LIBTORCH:-}" ] || packages+=(libtorch-dev)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(python3-torch chromium)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null; then
+    say "missing ${missing[*]} and this is not a Debian/Ubuntu system (no apt-get)."
+    say "install libtorch (or set LIBTORCH) and OpenBLAS yourself, then run: npm ci && npm run build"
+    exit 1
+  fi
+  if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo=(sudo)
+  else
+    say "need to install: ${missing[*]}"
+    say "run this script as root, or with sudo available, or install them and run it again"
+    exit 1
+  fi
+  say "installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  say "gradscope needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))"
+  exit 1
+fi
+
+say "npm packages"
+npm ci --no-audit --no-fund --loglevel=error
+say "building the native engine (about 30 s) and the TypeScript"
+npm run --silent build >/dev/null
+say "ready: $(node bin/gradscope.js --version)"

@@ -1,0 +1,51 @@
+/**
+ * gradscope's side of the bench: the same workloads as bench/pytorch_bench.py,
+ * timed in this process (median of `repeats` after one warm-up).
+ */
+import { Dataset } from '../engine/dataset';
+import { Network } from '../engine/network';
+import { Optimizer } from '../engine/optimizer';
+import type { BenchWorkload } from './pytorch';
+
+function randomBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 255;
+  }
+  return out;
+}
+
+export function timeGradscope(w: BenchWorkload): number {
+  const [c, h, wd] = w.network.input;
+  const labels = new Int32Array(w.batch).map((_, i) => i % w.network.classes);
+  const data = new Dataset('bench', w.network.classes, {
+    pixels: randomBytes(w.batch * c * h * wd, 17),
+    labels,
+    shape: [c, h, wd],
+  });
+  const net = new Network(w.network, { seed: 0 });
+  const indices = data.all();
+  let once: () => void;
+  if (w.kind === 'step') {
+    const optimizer = new Optimizer(net, { kind: 'adam', lr: 1e-3 });
+    once = () => {
+      net.gradient(data, indices, { mode: 'train' });
+      optimizer.step();
+    };
+  } else {
+    once = () => net.gradient(data, indices, { mode: 'population', chunk: w.chunk });
+  }
+  once();
+  const times: number[] = [];
+  for (let r = 0; r < w.repeats; r++) {
+    const start = process.hrtime.bigint();
+    once();
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}

@@ -1,0 +1,91 @@
+/**
+ * PyTorch's side of the bench: runs bench/pytorch_bench.py with Debian's PyTorch
+ * (or $GRADSCOPE_PYTHON) on the same workloads, under given settings. The bench
+ * installs nothing: when PyTorch is absent it says so and the table has no ratios.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { NetworkSpec } from '../engine/layers';
+import { resolveNetwork } from '../engine/layers';
+
+export interface PyTorchSettings {
+  label: string;
+  threads: number | null;
+  channelsLast: boolean;
+  /** Extra environment, e.g. glibc allocator settings. */
+  env: Record<string, string>;
+}
+
+export interface BenchWorkload {
+  id: string;
+  network: NetworkSpec;
+  kind: 'step' | 'population-gradient';
+  batch: number;
+  chunk: number;
+  repeats: number;
+}
+
+export function pythonWithTorch(): { python: string; version: string } | { missing: string } {
+  const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], {
+    encoding: 'utf8',
+  });
+  if (probe.status !== 0)
+    return {
+      missing: `PyTorch is not importable from ${python} (install Debian's python3-torch, or set GRADSCOPE_PYTHON)`,
+    };
+  return { python, version: probe.stdout.trim() };
+}
+
+/** Median milliseconds per workload id. */
+export function timePyTorch(
+  python: string,
+  workloads: BenchWorkload[],
+  settings: PyTorchSettings,
+): Map<string, number> {
+  const networks: Record<string, unknown> = {};
+  for (const w of workloads) {
+    const r = resolveNetwork(w.network);
+    networks[w.network.name] = {
+      layers: r.layers,
+      input: w.network.input,
+      classes: w.network.classes,
+    };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-bench-'));
+  const config = path.join(dir, 'config.json');
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      networks,
+      settings: { threads: settings.threads, channels_last: settings.channelsLast },
+      workloads: workloads.map((w) => ({
+        id: w.id,
+        network: w.network.name,
+        kind: w.kind,
+        batch: w.batch,
+        chunk: w.chunk,
+        repeats: w.repeats,
+      })),
+    }),
+  );
+  const script = path.join(__dirname, '..', '..', '..', 'bench', 'pytorch_bench.py');
+  const run = spawnSync(python, [script, config], {
+    encoding: 'utf8',
+    env: { ...process.env, ...settings.env },
+    maxBuffer: 1 << 24,
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (run.status !== 0)
+    throw new Error(
+      `PyTorch bench failed (${settings.label}): ${run.stderr.trim().split('\n').pop()}`,
+    );
+  const out = new Map<string, number>();
+  for (const line of run.stdout.trim().split('\n')) {
+    const r = JSON.parse(line) as { id: string; ms: number };
+    out.set(r.id, r.ms);
+  }
+  return out;
+}

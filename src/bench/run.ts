@@ -1,0 +1,161 @@
+/**
+ * `gradscope bench`: training steps (forward + backward + Adam) of F1 and C1 at
+ * batch 256 and 5000, and population-mode gradients of 5000 examples, timed for
+ * gradscope and for PyTorch in the same invocation; a table of ratios on stdout
+ * and bench/results.json.
+ *
+ * PyTorch runs twice or more: with its defaults, and with the best settings we
+ * found (intra-op threads 1 or 2, channels-last for convolutions, glibc told to
+ * keep freed memory); "best" is the faster of those per workload.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { writeFileAtomic } from '../engine/atomic-write';
+import type { NetworkSpec } from '../engine/layers';
+import { setThreads, threads, threadsFor, type ThreadSettings } from '../engine/threads';
+import { c1 } from '../models/c1';
+import { f1 } from '../models/f1';
+import type { Log } from '../cli/log';
+import { timeGradscope } from './gradscope';
+import { pythonWithTorch, timePyTorch, type BenchWorkload, type PyTorchSettings } from './pytorch';
+
+const KEEP_MEMORY = {
+  MALLOC_MMAP_MAX_: '0',
+  MALLOC_TRIM_THRESHOLD_: '68719476736',
+  MALLOC_TOP_PAD_: '67108864',
+};
+
+export interface BenchOptions {
+  quick: boolean;
+  explore: boolean;
+  out: string;
+}
+
+export interface BenchRow {
+  id: string;
+  gradscopeMs: number;
+  gradscopeThreads: ThreadSettings;
+  pytorchDefaultMs: number | null;
+  pytorchBestMs: number | null;
+  pytorchBestSetting: string | null;
+  explored?: Record<string, number>;
+}
+
+function workloads(quick: boolean): BenchWorkload[] {
+  const w = (
+    id: string,
+    network: NetworkSpec,
+    kind: BenchWorkload['kind'],
+    batch: number,
+    chunk: number,
+    repeats: number,
+  ): BenchWorkload => ({ id, network, kind, batch, chunk, repeats });
+  if (quick)
+    return [
+      w('F1 step B=64', f1(), 'step', 64, 64, 3),
+      w('C1 step B=16', c1(), 'step', 16, 16, 2),
+      w('F1 population gradient N=128', f1(), 'population-gradient', 128, 64, 2),
+    ];
+  return [
+    w('F1 step B=256', f1(), 'step', 256, 256, 40),
+    w('F1 step B=5000', f1(), 'step', 5000, 5000, 7),
+    w('C1 step B=256', c1(), 'step', 256, 256, 7),
+    w('C1 step B=5000', c1(), 'step', 5000, 5000, 3),
+    w('F1 population gradient N=5000', f1(), 'population-gradient', 5000, 5000, 7),
+    w('C1 population gradient N=5000', c1(), 'population-gradient', 5000, 1000, 3),
+  ];
+}
+
+const fmt = (ms: number | null): string => (ms === null ? '-' : ms.toFixed(1));
+const ratio = (a: number, b: number | null): string => (b === null ? '-' : (a / b).toFixed(2));
+
+export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; note: string } {
+  const list = workloads(options.quick);
+  const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const rows: BenchRow[] = [];
+  for (const w of list) {
+    const chosen = setThreads(threadsFor(w.network));
+    log.info(`bench: gradscope ${w.id} (torch ${chosen.torch}, BLAS ${chosen.blas} threads)`);
+    const row: BenchRow = {
+      id: w.id,
+      gradscopeMs: timeGradscope(w),
+      gradscopeThreads: chosen,
+      pytorchDefaultMs: null,
+      pytorchBestMs: null,
+      pytorchBestSetting: null,
+    };
+    if (options.explore) {
+      row.explored = {};
+      for (const t of [1, cores]) {
+        for (const b of [1, cores]) {
+          setThreads({ torch: t, blas: b });
+          row.explored[`torch ${t} / BLAS ${b}`] = timeGradscope(w);
+        }
+      }
+    }
+    rows.push(row);
+  }
+  setThreads();
+
+  const torch = pythonWithTorch();
+  let note: string;
+  if ('missing' in torch) {
+    note = `no PyTorch comparison: ${torch.missing}`;
+    log.info(`bench: ${note}`);
+  } else {
+    note = `PyTorch ${torch.version} from ${torch.python}`;
+    const settings: PyTorchSettings[] = [
+      { label: 'defaults', threads: null, channelsLast: false, env: {} },
+      ...[1, cores].map((t) => ({
+        label: `${t} thread${t > 1 ? 's' : ''}, channels-last, memory kept`,
+        threads: t,
+        channelsLast: true,
+        env: KEEP_MEMORY,
+      })),
+    ];
+    for (const s of settings) {
+      log.info(`bench: PyTorch with ${s.label}`);
+      const times = timePyTorch(torch.python, list, s);
+      for (const row of rows) {
+        const ms = times.get(row.id) ?? null;
+        if (ms === null) continue;
+        if (s.label === 'defaults') row.pytorchDefaultMs = ms;
+        else if (row.pytorchBestMs === null || ms < row.pytorchBestMs) {
+          row.pytorchBestMs = ms;
+          row.pytorchBestSetting = s.label;
+        }
+      }
+    }
+  }
+
+  const blas = threads().blasConfig;
+  const header =
+    '| workload | gradscope ms | PyTorch defaults ms | PyTorch best ms | gradscope / best | defaults / gradscope | best PyTorch setting |';
+  const lines = [header, '| --- | ---: | ---: | ---: | ---: | ---: | --- |'];
+  for (const r of rows)
+    lines.push(
+      `| ${r.id} | ${fmt(r.gradscopeMs)} | ${fmt(r.pytorchDefaultMs)} | ${fmt(r.pytorchBestMs)} | ${ratio(r.gradscopeMs, r.pytorchBestMs)} | ${r.pytorchDefaultMs === null ? '-' : (r.pytorchDefaultMs / r.gradscopeMs).toFixed(2)} | ${r.pytorchBestSetting ?? '-'} |`,
+    );
+  const table = lines.join('\n');
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cores, cpu: os.cpus()[0]?.model ?? 'unknown', blas },
+    environment: {
+      OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null,
+      OPENBLAS_L2_SIZE: process.env.OPENBLAS_L2_SIZE ?? null,
+    },
+    quick: options.quick,
+    note,
+    rows,
+    table,
+  };
+  fs.mkdirSync(path.dirname(options.out), { recursive: true });
+  writeFileAtomic(options.out, JSON.stringify(result, null, 2) + '\n');
+  if (!log.json) {
+    process.stdout.write(`${table}\n\n${note}; BLAS: ${blas}\nwritten: ${options.out}\n`);
+    if (options.explore)
+      for (const r of rows) process.stdout.write(`${r.id}: ${JSON.stringify(r.explored)}\n`);
+  }
+  return { rows, note };
+}

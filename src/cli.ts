@@ -1,0 +1,78 @@
+/**
+ * The command line (DESIGN.md: a contract). Global options: --threads N, --seed S,
+ * --json (one JSON result on stdout, logs on stderr), --quiet.
+ * Every rejected input is one line on stderr and exit status 2.
+ */
+import { parseArgs, type ParseArgsConfig } from 'util';
+import { GradscopeFileError, GradscopeInputError } from './engine/errors';
+import { makeLog, type Log } from './cli/log';
+
+interface Command {
+  summary: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(values: Record<string, unknown>, positionals: string[], log: Log): Promise<unknown> | unknown;
+}
+
+const GLOBAL: NonNullable<ParseArgsConfig['options']> = {
+  threads: { type: 'string' },
+  seed: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  quiet: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
+const COMMANDS: Record<string, () => Command> = {
+  bench: () => require('./cli/bench').benchCommand as Command,
+  info: () => require('./cli/info').infoCommand as Command,
+};
+
+function usage(): string {
+  const lines = ['usage: gradscope <command> [options]', '', 'commands:'];
+  for (const [name, load] of Object.entries(COMMANDS))
+    lines.push(`  ${name.padEnd(10)} ${load().summary}`);
+  lines.push('', 'global options: --threads N  --seed S  --json  --quiet  --help');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === '--version' || name === '-v') {
+      process.stdout.write(`gradscope ${require('../../package.json').version}\n`);
+      return;
+    }
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+      process.stdout.write(`${usage()}\n`);
+      return;
+    }
+    const load = COMMANDS[name];
+    if (!load) throw new GradscopeInputError(`unknown command "${name}"\n${usage()}`);
+    const command = load();
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...GLOBAL, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(`gradscope ${name}: ${command.summary}\n`);
+      return;
+    }
+    const log = makeLog({ json: Boolean(values.json), quiet: Boolean(values.quiet) });
+    const result = await command.run(values, positionals, log);
+    if (log.json && result !== undefined)
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } catch (error) {
+    const known =
+      error instanceof GradscopeInputError ||
+      error instanceof GradscopeFileError ||
+      (error instanceof TypeError &&
+        'code' in error &&
+        String(error.code).startsWith('ERR_PARSE_ARGS'));
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`gradscope: ${message}\n`);
+    if (!known && error instanceof Error && process.env.GRADSCOPE_DEBUG)
+      process.stderr.write(`${error.stack}\n`);
+    process.exitCode = known ? 2 : 1;
+  }
+}

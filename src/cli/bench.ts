@@ -1,0 +1,18 @@
+/** `gradscope bench [--quick] [--explore] [--out FILE]`. */
+import { runBench } from '../bench/run';
+import type { Log } from './log';
+
+export const benchCommand = {
+  summary: 'time training steps and gradients against PyTorch on this machine',
+  options: {
+    quick: { type: 'boolean' as const, default: false },
+    explore: { type: 'boolean' as const, default: false },
+    out: { type: 'string' as const, default: 'bench/results.json' },
+  },
+  run(values: Record<string, unknown>, _positionals: string[], log: Log) {
+    return runBench(
+      { quick: Boolean(values.quick), explore: Boolean(values.explore), out: String(values.out) },
+      log,
+    );
+  },
+};

@@ -1,0 +1,85 @@
+/**
+ * Reads IDX files, the format of MNIST and Fashion-MNIST, plain or gzipped.
+ * Header: 2 zero bytes, a type byte (0x08 = unsigned byte), a byte giving the number of
+ * dimensions, then each dimension as a big-endian uint32; the data follow, row-major.
+ * Images are 0x00000803 (n, rows, cols), labels 0x00000801 (n). Only unsigned bytes are
+ * accepted: that is what both datasets ship, and the engine takes raw bytes.
+ */
+import { GradscopeFileError } from '../engine/errors';
+import { readDataFile } from './data-file';
+import { checkCounts, checkLabels, ExampleSet } from './source';
+
+const IDX_TYPES: Record<number, string> = {
+  0x08: 'unsigned byte',
+  0x09: 'signed byte',
+  0x0b: 'int16',
+  0x0c: 'int32',
+  0x0d: 'float32',
+  0x0e: 'float64',
+};
+
+export interface IdxArray {
+  dims: number[];
+  /** A view of product(dims) bytes, row-major. */
+  data: Uint8Array;
+}
+
+export function readIdx(file: string, expectedDims: number): IdxArray {
+  const bytes = readDataFile(file);
+  if (bytes.length < 4) throw new GradscopeFileError(file, `truncated: only ${bytes.length} bytes`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const magic = view.getUint32(0);
+  const type = bytes[2]!;
+  const ndims = bytes[3]!;
+  if (bytes[0] !== 0 || bytes[1] !== 0 || IDX_TYPES[type] === undefined) {
+    throw new GradscopeFileError(file, `not an IDX file (magic number ${hex(magic)})`);
+  }
+  if (type !== 0x08) {
+    throw new GradscopeFileError(
+      file,
+      `holds ${IDX_TYPES[type]} values (magic number ${hex(magic)}), expected unsigned bytes`,
+    );
+  }
+  if (ndims !== expectedDims) {
+    const wanted = hex(0x0800 + expectedDims);
+    throw new GradscopeFileError(
+      file,
+      `has ${ndims} dimensions (magic number ${hex(magic)}), expected ${expectedDims} (${wanted})`,
+    );
+  }
+  const headerBytes = 4 + 4 * ndims;
+  if (bytes.length < headerBytes) {
+    throw new GradscopeFileError(file, `truncated: the header alone needs ${headerBytes} bytes`);
+  }
+  const dims: number[] = [];
+  for (let d = 0; d < ndims; d++) dims.push(view.getUint32(4 + 4 * d));
+  const dataBytes = dims.reduce((a, b) => a * b, 1);
+  const found = bytes.length - headerBytes;
+  if (found !== dataBytes) {
+    const problem = found < dataBytes ? 'truncated' : 'longer than its header says';
+    throw new GradscopeFileError(
+      file,
+      `${problem}: header gives ${dims.join('x')} = ${dataBytes} data bytes but the file holds ${found}`,
+    );
+  }
+  return { dims, data: bytes.subarray(headerBytes) };
+}
+
+/** One image file and its label file as an ExampleSet of 1-channel images. */
+export function readIdxPair(imagesFile: string, labelsFile: string, classes: number): ExampleSet {
+  const images = readIdx(imagesFile, 3);
+  const labelBytes = readIdx(labelsFile, 1);
+  const [count, rows, cols] = images.dims as [number, number, number];
+  checkCounts(imagesFile, count, labelsFile, labelBytes.dims[0]!);
+  checkLabels(labelBytes.data, classes, labelsFile);
+  return {
+    pixels: images.data,
+    labels: Int32Array.from(labelBytes.data),
+    count,
+    shape: [1, rows, cols],
+  };
+}
+
+function hex(value: number): string {
+  return `0x${value.toString(16).padStart(8, '0')}`;
+}

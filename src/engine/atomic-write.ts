@@ -1,0 +1,63 @@
+/**
+ * Atomic file write: a reader of `file` sees either its old content or the complete new
+ * content, never a partial file, and a crash mid-write leaves the old file in place.
+ *
+ * The bytes go to a temporary file in the same directory (rename is atomic only within
+ * one file system), which is fsynced before it is renamed over the target, so the rename
+ * can never expose a file whose data is not yet on disk; the directory is then fsynced so
+ * the rename itself survives a power loss.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { GradscopeFileError } from './errors';
+
+export function writeFileAtomic(file: string, data: Uint8Array | string): void {
+  const dir = path.dirname(path.resolve(file));
+  const temp = path.join(
+    dir,
+    `.${path.basename(file)}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`,
+  );
+  try {
+    const fd = fs.openSync(temp, 'wx');
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, file);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw new GradscopeFileError(file, `cannot write: ${explain(error)}`);
+  }
+  syncDirectory(dir);
+}
+
+/** Makes a rename in `dir` durable; Windows cannot open a directory, and needs no fsync. */
+function syncDirectory(dir: string): void {
+  if (process.platform === 'win32') return;
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function explain(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'its directory does not exist';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOSPC':
+      return 'no space left on device';
+    case 'EISDIR':
+      return 'it is a directory';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * The layer-list language of networks, and its resolution: every layer is checked
+ * (errors name the layer index and field) and its input size is filled in by
+ * walking the shape from the input to the output, so the native side receives a
+ * list it can build without inference.
+ *
+ * A list maps one to one onto PyTorch's nn.Sequential: layer i's parameters are
+ * `i.weight`, `i.bias`, its batch-norm buffers `i.running_mean`, `i.running_var`,
+ * `i.num_batches_tracked`.
+ */
+import { expected, GradscopeInputError, isNonNegativeInteger, isPositiveInteger } from './errors';
+import type { NativeLayer } from './native';
+
+export type LayerSpec =
+  | { type: 'linear'; out: number; bias?: boolean }
+  | {
+      type: 'conv2d';
+      out: number;
+      kernel: number;
+      stride?: number;
+      padding?: number | 'same';
+      bias?: boolean;
+    }
+  | { type: 'batchnorm1d' | 'batchnorm2d'; eps?: number; momentum?: number }
+  | { type: 'relu' }
+  | { type: 'maxpool2d'; kernel: number; stride?: number; padding?: number }
+  | { type: 'dropout'; p?: number }
+  | { type: 'flatten' };
+
+export interface NetworkSpec {
+  /** A name for reports, e.g. "F1". */
+  name: string;
+  /** One example's shape: [channels, height, width]. */
+  input: [number, number, number];
+  classes: number;
+  layers: LayerSpec[];
+}
+
+/** A layer with every size known, as the native engine builds it. */
+export interface ResolvedLayer extends NativeLayer {
+  type: LayerSpec['type'];
+  /** Output shape of this layer for one example. */
+  shape: number[];
+}
+
+export interface ResolvedNetwork {
+  spec: NetworkSpec;
+  layers: ResolvedLayer[];
+  parameterCount: number;
+  /** Names and shapes of the batch-norm buffers, in state_dict order. */
+  statistics: { layer: number; features: number }[];
+}
+
+const LAYER_TYPES = [
+  'linear',
+  'conv2d',
+  'batchnorm1d',
+  'batchnorm2d',
+  'relu',
+  'maxpool2d',
+  'dropout',
+  'flatten',
+];
+
+const FIELDS: Record<string, string[]> = {
+  linear: ['out', 'bias'],
+  conv2d: ['out', 'kernel', 'stride', 'padding', 'bias'],
+  batchnorm1d: ['eps', 'momentum'],
+  batchnorm2d: ['eps', 'momentum'],
+  relu: [],
+  maxpool2d: ['kernel', 'stride', 'padding'],
+  dropout: ['p'],
+  flatten: [],
+};
+
+function spatial(size: number, kernel: number, stride: number, padding: number): number {
+  return Math.floor((size + 2 * padding - kernel) / stride) + 1;
+}
+
+export function resolveNetwork(spec: NetworkSpec): ResolvedNetwork {
+  if (typeof spec !== 'object' || spec === null) throw expected('an object', 'network', spec);
+  const { input, classes, layers } = spec;
+  if (!Array.isArray(input) || input.length !== 3 || !input.every(isPositiveInteger))
+    throw expected('[channels, height, width] of positive integers', 'network.input', input);
+  if (!isPositiveInteger(classes) || classes < 2)
+    throw expected('an integer of at least 2', 'network.classes', classes);
+  if (!Array.isArray(layers) || layers.length === 0)
+    throw expected('a non-empty list of layers', 'network.layers', layers);
+
+  let shape: number[] = [...input];
+  let parameterCount = 0;
+  const resolved: ResolvedLayer[] = [];
+  const statistics: { layer: number; features: number }[] = [];
+
+  layers.forEach((layer, i) => {
+    const at = `layers[${i}]`;
+    if (typeof layer !== 'object' || layer === null) throw expected('a layer object', at, layer);
+    const type = (layer as { type?: unknown }).type;
+    if (typeof type !== 'string' || !LAYER_TYPES.includes(type))
+      throw expected(`one of ${LAYER_TYPES.join(', ')}`, `${at}.type`, type);
+    for (const key of Object.keys(layer)) {
+      if (key !== 'type' && !FIELDS[type]!.includes(key))
+        throw new GradscopeInputError(
+          `${at}.${key}: ${type} layers have no field "${key}" (fields: ${FIELDS[type]!.join(', ') || 'none'})`,
+        );
+    }
+    const field = (name: string): unknown => (layer as unknown as Record<string, unknown>)[name];
+    const needImage = (): [number, number, number] => {
+      if (shape.length !== 3)
+        throw new GradscopeInputError(
+          `${at}: ${type} needs a [channels, height, width] input but the previous layer gives [${shape.join(', ')}]`,
+        );
+      return shape as [number, number, number];
+    };
+    const needVector = (): number => {
+      if (shape.length !== 1)
+        throw new GradscopeInputError(
+          `${at}: ${type} needs a flat input but receives [${shape.join(', ')}]; add a flatten layer before it`,
+        );
+      return shape[0]!;
+    };
+    const positive = (name: string, fallback?: number): number => {
+      const v = field(name) ?? fallback;
+      if (!isPositiveInteger(v)) throw expected('a positive integer', `${at}.${name}`, v);
+      return v;
+    };
+    const flag = (name: string): boolean => {
+      const v = field(name) ?? true;
+      if (typeof v !== 'boolean') throw expected('true or false', `${at}.${name}`, v);
+      return v;
+    };
+    const real = (name: string, fallback: number, low: number, high: number): number => {
+      const v = field(name) ?? fallback;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < low || v > high)
+        throw expected(`a number in [${low}, ${high}]`, `${at}.${name}`, v);
+      return v;
+    };
+
+    switch (type) {
+      case 'linear': {
+        const inFeatures = needVector();
+        const out = positive('out');
+        const bias = flag('bias');
+        parameterCount += out * inFeatures + (bias ? out : 0);
+        shape = [out];
+        resolved.push({ type, in: inFeatures, out, bias, shape });
+        break;
+      }
+      case 'conv2d': {
+        const [channels, h, w] = needImage();
+        const out = positive('out');
+        const kernel = positive('kernel');
+        const stride = positive('stride', 1);
+        const rawPadding = field('padding') ?? 0;
+        let padding: number;
+        if (rawPadding === 'same') {
+          if (stride !== 1 || kernel % 2 === 0)
+            throw expected(
+              'a number (padding "same" needs stride 1 and an odd kernel)',
+              `${at}.padding`,
+              rawPadding,
+            );
+          padding = (kernel - 1) / 2;
+        } else if (isNonNegativeInteger(rawPadding)) {
+          padding = rawPadding;
+        } else {
+          throw expected('a non-negative integer or "same"', `${at}.padding`, rawPadding);
+        }
+        const bias = flag('bias');
+        const oh = spatial(h, kernel, stride, padding);
+        const ow = spatial(w, kernel, stride, padding);
+        if (oh < 1 || ow < 1)
+          throw new GradscopeInputError(
+            `${at}: a ${kernel}x${kernel} kernel does not fit the ${h}x${w} input`,
+          );
+        parameterCount += out * channels * kernel * kernel + (bias ? out : 0);
+        shape = [out, oh, ow];
+        resolved.push({ type, in: channels, out, kernel, stride, padding, bias, shape });
+        break;
+      }
+      case 'batchnorm1d':
+      case 'batchnorm2d': {
+        const features = type === 'batchnorm1d' ? needVector() : needImage()[0];
+        const eps = real('eps', 1e-5, 1e-12, 1);
+        const momentum = real('momentum', 0.1, 0, 1);
+        parameterCount += 2 * features;
+        statistics.push({ layer: i, features });
+        resolved.push({ type, out: features, eps, momentum, shape: [...shape] });
+        break;
+      }
+      case 'relu':
+        resolved.push({ type, shape: [...shape] });
+        break;
+      case 'dropout': {
+        const p = real('p', 0.5, 0, 0.999);
+        resolved.push({ type, p, shape: [...shape] });
+        break;
+      }
+      case 'maxpool2d': {
+        const [channels, h, w] = needImage();
+        const kernel = positive('kernel');
+        const stride = positive('stride', kernel);
+        const padding = field('padding') ?? 0;
+        if (!isNonNegativeInteger(padding) || padding > kernel / 2)
+          throw expected(
+            'a non-negative integer at most half the kernel',
+            `${at}.padding`,
+            padding,
+          );
+        const oh = spatial(h, kernel, stride, padding);
+        const ow = spatial(w, kernel, stride, padding);
+        if (oh < 1 || ow < 1)
+          throw new GradscopeInputError(`${at}: a ${kernel}x${kernel} pool does not fit ${h}x${w}`);
+        shape = [channels, oh, ow];
+        resolved.push({ type, kernel, stride, padding, shape });
+        break;
+      }
+      case 'flatten':
+        shape = [shape.reduce((a, b) => a * b, 1)];
+        resolved.push({ type, shape });
+        break;
+    }
+  });
+
+  if (shape.length !== 1 || shape[0] !== classes)
+    throw new GradscopeInputError(
+      `network: the last layer gives [${shape.join(', ')}] but the network must end in ${classes} class scores`,
+    );
+  return { spec, layers: resolved, parameterCount, statistics };
+}

@@ -1,0 +1,106 @@
+/**
+ * The raw addon (native/addon.cc), typed. Nothing outside src/engine/ imports this:
+ * the classes in this folder validate every argument before a native call.
+ */
+import * as path from 'path';
+
+export type Mode = 'train' | 'batch' | 'population';
+export type FloatArray = Float32Array | Float64Array;
+
+export interface NativeEvaluation {
+  lossSum: number;
+  correct: number;
+}
+
+export interface NativeLayer {
+  type: string;
+  in?: number;
+  out?: number;
+  kernel?: number;
+  stride?: number;
+  padding?: number;
+  bias?: boolean;
+  eps?: number;
+  momentum?: number;
+  p?: number;
+}
+
+export interface NativeDataset {
+  readonly size: number;
+  channelStatistics(): { mean: number[]; std: number[] };
+  standardise(mean: number[], std: number[]): void;
+}
+
+export interface NativeNetwork {
+  parameters(): FloatArray;
+  gradients(): FloatArray;
+  statistics(): FloatArray;
+  batchCounts(): BigInt64Array;
+  parameterTable(): { name: string; shape: number[]; offset: number }[];
+  gradient(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): NativeEvaluation;
+  evaluate(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): NativeEvaluation;
+  hessianVector(
+    data: NativeDataset,
+    indices: Int32Array,
+    mode: Mode,
+    chunk: number,
+    v: FloatArray,
+    out: FloatArray,
+  ): NativeEvaluation;
+  logits(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): FloatArray;
+}
+
+export interface NativeOptimizerSettings {
+  kind: 'adam' | 'sgd';
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+}
+
+export interface NativeOptimizer {
+  step(): void;
+  learningRate: number;
+  state(): { step: number; tensors: Record<string, FloatArray> };
+  setState(step: number, tensors: Record<string, FloatArray>): void;
+}
+
+export interface NativeAddon {
+  Dataset: new (
+    pixels: Uint8Array,
+    labels: Int32Array,
+    channels: number,
+    height: number,
+    width: number,
+  ) => NativeDataset;
+  Network: new (layers: NativeLayer[], dtype: 'float32' | 'float64', seed: number) => NativeNetwork;
+  Optimizer: new (network: NativeNetwork, settings: NativeOptimizerSettings) => NativeOptimizer;
+  setThreads(torchThreads: number, blasThreads: number): void;
+  threads(): { torch: number; blas: number; blasConfig: string };
+  manualSeed(seed: number): void;
+  rngState(): Uint8Array;
+  setRngState(state: Uint8Array): void;
+  torchVersion: string;
+}
+
+let loaded: NativeAddon | undefined;
+
+/** Loads build/Release/gradscope_native.node once, with a message that says how to build it. */
+export function addon(): NativeAddon {
+  if (loaded) return loaded;
+  const file = path.join(__dirname, '..', '..', '..', 'build', 'Release', 'gradscope_native.node');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded = require(file) as NativeAddon;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new Error(
+      `gradscope: the native engine is not built or cannot load (${reason}). Run: bash scripts/setup.sh`,
+    );
+  }
+  return loaded;
+}
