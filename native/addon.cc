@@ -388,6 +388,17 @@ Napi::Value SetRngState(const Napi::CallbackInfo& info) {
   });
 }
 
+// (out: Float32Array|Float64Array, low, high): out ~ U(low, high) from torch's generator.
+Napi::Value Uniform(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), "uniform", [&] {
+    auto array = info[0].As<Napi::TypedArray>();
+    auto type = array.TypedArrayType() == napi_float64_array ? at::kDouble : at::kFloat;
+    auto out = tensorOver(array, type, "out");
+    out.uniform_(info[1].As<Napi::Number>().DoubleValue(), info[2].As<Napi::Number>().DoubleValue());
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   // Keep freed memory in the process: without this glibc returns every large
   // activation block to the OS and each step page-faults it back (DESIGN.md).
@@ -402,6 +413,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed));
   exports.Set("rngState", Napi::Function::New(env, RngState));
   exports.Set("setRngState", Napi::Function::New(env, SetRngState));
+  exports.Set("uniform", Napi::Function::New(env, Uniform));
   exports.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
   return exports;
 }

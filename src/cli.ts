@@ -24,6 +24,7 @@ const GLOBAL: NonNullable<ParseArgsConfig['options']> = {
 const COMMANDS: Record<string, () => Command> = {
   bench: () => require('./cli/bench').benchCommand as Command,
   info: () => require('./cli/info').infoCommand as Command,
+  train: () => require('./cli/train').trainCommand as Command,
 };
 
 function usage(): string {

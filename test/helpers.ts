@@ -3,7 +3,7 @@
  * independent reference computations (nothing here calls the code under test's
  * numerics except to build inputs).
  */
-import { Dataset } from '../src/engine/dataset';
+import { Dataset, type DatasetSource } from '../src/engine/dataset';
 import type { NetworkSpec } from '../src/engine/layers';
 import type { FloatArray } from '../src/engine/native';
 
@@ -25,12 +25,21 @@ export function randomDataset(
   classes: number,
   seed = 1,
 ): Dataset {
+  return new Dataset('random', classes, randomSource(n, shape, classes, seed));
+}
+
+export function randomSource(
+  n: number,
+  shape: [number, number, number],
+  classes: number,
+  seed = 1,
+): DatasetSource {
   const r = random(seed);
   const pixels = new Uint8Array(n * shape[0] * shape[1] * shape[2]);
   for (let i = 0; i < pixels.length; i++) pixels[i] = Math.floor(r() * 256);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) labels[i] = Math.floor(r() * classes);
-  return new Dataset('random', classes, { pixels, labels, shape });
+  return { pixels, labels, shape };
 }
 
 export function range(n: number, start = 0): Int32Array {

@@ -84,6 +84,8 @@ export interface NativeAddon {
   manualSeed(seed: number): void;
   rngState(): Uint8Array;
   setRngState(state: Uint8Array): void;
+  /** Fills `out` with U(low, high) draws from torch's default generator. */
+  uniform(out: FloatArray, low: number, high: number): void;
   torchVersion: string;
 }
 

@@ -1,0 +1,149 @@
+/**
+ * `gradscope train --network F1 --data mnist --batch-size 256 --epochs N
+ *   [--optimizer adam|sgd --lr X --momentum M --nesterov --weight-decay W]
+ *   [--patience P --threshold T]            process 1 stops when test accuracy converges
+ *   [--piggyback 256,1000,2000,5000 --arm-epochs E]
+ *   [--increase-batch-at 10,20 | --decay-lr-at 10,20] [--factor F]
+ *   [--smoothout A [--adaptive] [--anneal constant|linear]]
+ *   [--standardise] [--out DIR] [--resume]`
+ */
+import * as path from 'path';
+import { expected } from '../engine/errors';
+import { threadsFor } from '../engine/threads';
+import { networkSpec } from '../models';
+import { defaultTrainConfig, type TrainConfig } from '../train/config';
+import { makeProgress } from '../train/progress';
+import { runTraining } from '../train/run';
+import type { ScheduleSpec } from '../train/schedule';
+import type { Log } from './log';
+import { applyThreads, integerOption } from './options';
+
+const str = { type: 'string' as const };
+const flag = { type: 'boolean' as const, default: false };
+
+export function numberOption(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n))
+    throw expected('a number', option, value);
+  return n;
+}
+
+export function integerList(value: unknown, option: string): number[] {
+  const parts = String(value).split(',');
+  const list = parts.map(Number);
+  if (!list.every((n) => Number.isSafeInteger(n) && n > 0))
+    throw expected('a comma-separated list of positive integers', option, value);
+  return list;
+}
+
+export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
+  const d = defaultTrainConfig();
+  const kind = (values.optimizer as string | undefined) ?? 'adam';
+  if (kind !== 'adam' && kind !== 'sgd') throw expected('adam or sgd', '--optimizer', kind);
+  const lr = numberOption(values.lr, '--lr', kind === 'adam' ? 1e-3 : 0.1);
+  const weightDecay = numberOption(values['weight-decay'], '--weight-decay', 0);
+  const config: TrainConfig = {
+    ...d,
+    network: (values.network as string | undefined) ?? d.network,
+    data: (values.data as string | undefined) ?? d.data,
+    seed: integerOption(values.seed, '--seed', 0, 0),
+    optimizer:
+      kind === 'adam'
+        ? { kind, lr, weightDecay }
+        : {
+            kind,
+            lr,
+            weightDecay,
+            momentum: numberOption(values.momentum, '--momentum', 0.9),
+            nesterov: Boolean(values.nesterov),
+          },
+    batchSize: integerOption(values['batch-size'], '--batch-size', d.batchSize),
+    epochs: integerOption(values.epochs, '--epochs', d.epochs),
+  };
+  if (values.patience !== undefined)
+    config.convergence = {
+      patience: integerOption(values.patience, '--patience', 1),
+      threshold: numberOption(values.threshold, '--threshold', 0),
+    };
+  const factor = numberOption(values.factor, '--factor', 5);
+  let schedule: ScheduleSpec = { kind: 'constant' };
+  if (values['increase-batch-at'] !== undefined && values['decay-lr-at'] !== undefined)
+    throw expected(
+      'one of --increase-batch-at and --decay-lr-at',
+      '--decay-lr-at',
+      values['decay-lr-at'],
+    );
+  if (values['increase-batch-at'] !== undefined)
+    schedule = {
+      kind: 'increasing',
+      at: integerList(values['increase-batch-at'], '--increase-batch-at'),
+      factor,
+    };
+  if (values['decay-lr-at'] !== undefined)
+    schedule = {
+      kind: 'lr-decay',
+      at: integerList(values['decay-lr-at'], '--decay-lr-at'),
+      factor,
+    };
+  config.schedule = schedule;
+  if (values.smoothout !== undefined) {
+    const anneal = (values.anneal as string | undefined) ?? 'constant';
+    config.smoothout = {
+      amplitude: numberOption(values.smoothout, '--smoothout', 0),
+      adaptive: Boolean(values.adaptive),
+      anneal: anneal as 'constant' | 'linear',
+    };
+  }
+  if (values.piggyback !== undefined)
+    config.piggyback = {
+      arms: integerList(values.piggyback, '--piggyback'),
+      epochs: integerOption(values['arm-epochs'], '--arm-epochs', 10),
+    };
+  if (values.standardise) config.standardise = true;
+  return config;
+}
+
+export const trainCommand = {
+  summary: 'train a network (small-batch, piggybacked, increasing-batch, Smoothout); resumable',
+  options: {
+    network: str,
+    data: str,
+    'batch-size': str,
+    epochs: str,
+    optimizer: str,
+    lr: str,
+    momentum: str,
+    nesterov: flag,
+    'weight-decay': str,
+    patience: str,
+    threshold: str,
+    piggyback: str,
+    'arm-epochs': str,
+    'increase-batch-at': str,
+    'decay-lr-at': str,
+    factor: str,
+    smoothout: str,
+    adaptive: flag,
+    anneal: str,
+    standardise: flag,
+    out: str,
+    resume: flag,
+  },
+  run(values: Record<string, unknown>, _positionals: string[], log: Log) {
+    const config = trainConfigFrom(values);
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+    const out =
+      (values.out as string | undefined) ?? path.join('runs', `train-${config.network}-${stamp}`);
+    if (values.resume && values.out === undefined)
+      throw expected('the run directory', '--out (with --resume)', undefined);
+    applyThreads(values.threads, threadsFor(networkSpec(config.network)));
+    log.info(`gradscope train: ${config.network} on ${config.data}, run directory ${out}`);
+    const result = runTraining(config, out, {
+      resume: Boolean(values.resume),
+      progress: makeProgress({ quiet: log.quiet }),
+    });
+    if (!log.json) process.stdout.write(`${result.runDir}\n`);
+    return result;
+  },
+};

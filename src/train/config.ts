@@ -1,0 +1,68 @@
+/**
+ * What a training run is: plain values a command line or a config file sets,
+ * checked field by field ("Expected <what> for <field> but received <value>").
+ *
+ * A run is one phase ("train") or, with `piggyback`, the piggybacked method:
+ * process 1 at `batchSize` for `epochs` epochs or until test accuracy converges,
+ * then one arm per B2 in `piggyback.arms`, each continuing the branch state
+ * (weights, batch-norm buffers, optimiser state, RNG) for `piggyback.epochs`.
+ */
+import { expected, isPositiveInteger } from '../engine/errors';
+import type { OptimizerSettings } from '../engine/optimizer';
+import type { Convergence } from './phase';
+import { checkSchedule, type ScheduleSpec } from './schedule';
+import { checkSmoothout, type SmoothoutSpec } from './smoothout';
+
+export interface TrainConfig {
+  network: string;
+  data: string;
+  seed: number;
+  optimizer: OptimizerSettings;
+  batchSize: number;
+  /** Fixed epoch count, or the most epochs when `convergence` is set. */
+  epochs: number;
+  convergence?: Convergence;
+  schedule: ScheduleSpec;
+  smoothout?: SmoothoutSpec;
+  piggyback?: { arms: number[]; epochs: number };
+  standardise?: boolean;
+}
+
+export function defaultTrainConfig(): TrainConfig {
+  return {
+    network: 'F1',
+    data: 'mnist',
+    seed: 0,
+    optimizer: { kind: 'adam', lr: 1e-3 },
+    batchSize: 256,
+    epochs: 30,
+    schedule: { kind: 'constant' },
+  };
+}
+
+export function checkTrainConfig(c: TrainConfig): void {
+  if (typeof c.network !== 'string' || !c.network)
+    throw expected('a network name or file', 'network', c.network);
+  if (typeof c.data !== 'string' || !c.data)
+    throw expected('a data set name or folder', 'data', c.data);
+  if (!Number.isSafeInteger(c.seed) || c.seed < 0)
+    throw expected('a non-negative integer', 'seed', c.seed);
+  if (!isPositiveInteger(c.batchSize))
+    throw expected('a positive integer', 'batch size', c.batchSize);
+  if (!isPositiveInteger(c.epochs)) throw expected('a positive integer', 'epochs', c.epochs);
+  if (c.convergence) {
+    if (!isPositiveInteger(c.convergence.patience))
+      throw expected('a positive integer', 'convergence patience', c.convergence.patience);
+    if (typeof c.convergence.threshold !== 'number' || !(c.convergence.threshold >= 0))
+      throw expected('a non-negative number', 'convergence threshold', c.convergence.threshold);
+  }
+  checkSchedule(c.schedule);
+  if (c.smoothout) checkSmoothout(c.smoothout);
+  if (c.piggyback) {
+    const { arms, epochs } = c.piggyback;
+    if (!Array.isArray(arms) || arms.length === 0 || !arms.every(isPositiveInteger))
+      throw expected('a non-empty list of batch sizes', 'arms', arms);
+    if (new Set(arms).size !== arms.length) throw expected('distinct batch sizes', 'arms', arms);
+    if (!isPositiveInteger(epochs)) throw expected('a positive integer', 'arm epochs', epochs);
+  }
+}

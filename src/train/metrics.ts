@@ -1,0 +1,64 @@
+/**
+ * metrics.jsonl: one JSON object per line, appended as training and analysis go.
+ * On resume, lines written after the checkpoint being resumed from are dropped,
+ * so the file always tells the history of the state on disk.
+ */
+import * as fs from 'fs';
+import { writeFileAtomic } from '../engine/atomic-write';
+
+export interface EpochRecord {
+  kind: 'epoch';
+  /** "process1" or the arm's name, e.g. "B2=1000". */
+  phase: string;
+  epoch: number;
+  step: number;
+  batchSize: number;
+  learningRate: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+  seconds: number;
+  smoothoutAmplitude?: number;
+}
+
+export interface StatusRecord {
+  kind: 'status';
+  phase: string;
+  epoch: number;
+  status: 'diverged' | 'converged' | 'finished' | 'branched';
+  message: string;
+}
+
+export type MetricsRecord =
+  EpochRecord | StatusRecord | ({ kind: string } & Record<string, unknown>);
+
+export function appendMetrics(file: string, record: MetricsRecord): void {
+  const fd = fs.openSync(file, 'a');
+  try {
+    fs.writeSync(fd, `${JSON.stringify(record)}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function readMetrics(file: string): MetricsRecord[] {
+  if (!fs.existsSync(file)) return [];
+  const out: MetricsRecord[] = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as MetricsRecord);
+    } catch {
+      break; // a line cut short by a kill: what follows it is not history
+    }
+  }
+  return out;
+}
+
+/** Keeps the records `keep` accepts, rewriting the file atomically. */
+export function truncateMetrics(file: string, keep: (r: MetricsRecord) => boolean): void {
+  const kept = readMetrics(file).filter(keep);
+  writeFileAtomic(file, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+}

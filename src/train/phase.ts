@@ -1,0 +1,202 @@
+/**
+ * One phase of training (all of a plain run, process 1 of the piggybacked method,
+ * or one arm of process 2): epochs of minibatch steps in `train` mode, each epoch
+ * visiting every training example once in the seeded permutation of that epoch;
+ * at the end of each epoch the test loss and accuracy in `population` mode, a
+ * line in metrics.jsonl and a checkpoint. Stops at the last epoch, on convergence
+ * (no test-accuracy improvement above `threshold` for `patience` epochs), or on
+ * divergence (a non-finite loss: the state is not checkpointed, so the last good
+ * checkpoint stays).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { epochPermutation } from '../data/sampler';
+import type { StudyData } from '../data/load';
+import type { Network } from '../engine/network';
+import type { Optimizer } from '../engine/optimizer';
+import { saveNetwork, saveTrainingState } from './checkpoint';
+import { appendMetrics, type EpochRecord } from './metrics';
+import type { Progress } from './progress';
+import { epochSettings, type EpochSettings, type ScheduleSpec } from './schedule';
+import { amplitudeAt, Smoothout, type SmoothoutSpec } from './smoothout';
+
+export interface Convergence {
+  patience: number;
+  threshold: number;
+}
+
+/** What a checkpoint must carry for the phase to continue exactly. */
+export interface PhaseState {
+  epoch: number;
+  step: number;
+  bestTestAccuracy: number;
+  epochsSinceBest: number;
+}
+
+export interface PhaseOptions {
+  phase: string;
+  network: Network;
+  optimizer: Optimizer;
+  data: StudyData;
+  seed: number;
+  base: EpochSettings;
+  schedule: ScheduleSpec;
+  smoothout?: SmoothoutSpec;
+  /** Epochs run so far (0 for a fresh phase; the branch epoch for an arm). */
+  start: PhaseState;
+  lastEpoch: number;
+  /** Epoch at which the phase began (for annealing and progress); default 0. */
+  firstEpoch?: number;
+  convergence?: Convergence;
+  checkpointDir: string;
+  metricsFile: string;
+  progress: Progress;
+  /** Called after each epoch's checkpoint (analysis hooks). */
+  afterEpoch?: (record: EpochRecord) => void;
+  /** Facts stored in each checkpoint's metadata. */
+  extra: Record<string, unknown>;
+}
+
+export type PhaseStatus = 'finished' | 'converged' | 'diverged';
+
+export interface PhaseResult {
+  status: PhaseStatus;
+  state: PhaseState;
+  /** The checkpoint holding the last good state (undefined if none was written). */
+  checkpoint: string | undefined;
+  message: string;
+}
+
+export function checkpointName(dir: string, epoch: number): string {
+  return path.join(dir, `epoch-${String(epoch).padStart(4, '0')}.safetensors`);
+}
+
+export function trainPhase(o: PhaseOptions): PhaseResult {
+  const { network, optimizer, data } = o;
+  const train = data.train;
+  const testIndices = data.test.all();
+  const smoothout = o.smoothout ? new Smoothout(network, o.smoothout.adaptive) : undefined;
+  const firstEpoch = o.firstEpoch ?? 0;
+  fs.mkdirSync(o.checkpointDir, { recursive: true });
+  const state = { ...o.start };
+  let checkpoint: string | undefined;
+
+  while (state.epoch < o.lastEpoch) {
+    const epoch = state.epoch + 1;
+    const started = process.hrtime.bigint();
+    const settings = epochSettings(o.schedule, epoch, o.base);
+    optimizer.learningRate = settings.learningRate;
+    const amplitude = o.smoothout
+      ? amplitudeAt(o.smoothout, epoch - firstEpoch, o.lastEpoch - firstEpoch)
+      : 0;
+    const order = epochPermutation(o.seed, epoch, train.size);
+    const batchSize = Math.min(settings.batchSize, train.size);
+    const steps = Math.ceil(train.size / batchSize);
+    let lossSum = 0;
+    let correct = 0;
+    for (let s = 0; s < steps; s++) {
+      const batch = order.subarray(s * batchSize, Math.min(train.size, (s + 1) * batchSize));
+      smoothout?.perturb(amplitude);
+      const m = network.gradient(train, batch, { mode: 'train' });
+      smoothout?.restore(amplitude);
+      if (!Number.isFinite(m.loss))
+        return diverged(
+          o,
+          state,
+          checkpoint,
+          epoch,
+          `training loss became ${m.loss} at step ${s + 1} of epoch ${epoch}`,
+        );
+      optimizer.step();
+      state.step += 1;
+      lossSum += m.lossSum;
+      correct += m.correct;
+      o.progress.step(o.phase, epoch, o.lastEpoch, s + 1, steps, m.loss);
+    }
+    const test = network.evaluate(data.test, testIndices, { mode: 'population' });
+    if (!Number.isFinite(test.loss))
+      return diverged(
+        o,
+        state,
+        checkpoint,
+        epoch,
+        `test loss became ${test.loss} after epoch ${epoch}`,
+      );
+
+    state.epoch = epoch;
+    if (test.accuracy > state.bestTestAccuracy + (o.convergence?.threshold ?? 0)) {
+      state.bestTestAccuracy = test.accuracy;
+      state.epochsSinceBest = 0;
+    } else {
+      state.epochsSinceBest += 1;
+    }
+    const record: EpochRecord = {
+      kind: 'epoch',
+      phase: o.phase,
+      epoch,
+      step: state.step,
+      batchSize,
+      learningRate: settings.learningRate,
+      trainLoss: lossSum / train.size,
+      trainAccuracy: correct / train.size,
+      testLoss: test.loss,
+      testAccuracy: test.accuracy,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      ...(o.smoothout ? { smoothoutAmplitude: amplitude } : {}),
+    };
+    appendMetrics(o.metricsFile, record);
+    checkpoint = checkpointName(o.checkpointDir, epoch);
+    saveTrainingState(checkpoint, optimizer, { phase: o.phase, state });
+    saveNetwork(checkpoint, network, { epoch, step: state.step, extra: o.extra });
+    o.progress.line(
+      `${o.phase} epoch ${epoch}: B ${batchSize}, train loss ${record.trainLoss.toFixed(4)} acc ${(100 * record.trainAccuracy).toFixed(2)}%, test loss ${test.loss.toFixed(4)} acc ${(100 * test.accuracy).toFixed(2)}%, ${record.seconds.toFixed(1)} s`,
+    );
+    o.afterEpoch?.(record);
+    if (o.convergence && state.epochsSinceBest >= o.convergence.patience)
+      return finish(
+        o,
+        state,
+        checkpoint,
+        'converged',
+        `test accuracy converged at epoch ${epoch}: no improvement above ${o.convergence.threshold} for ${o.convergence.patience} epochs (best ${(100 * state.bestTestAccuracy).toFixed(2)}%)`,
+      );
+  }
+  return finish(o, state, checkpoint, 'finished', `${o.phase} finished at epoch ${state.epoch}`);
+}
+
+function finish(
+  o: PhaseOptions,
+  state: PhaseState,
+  checkpoint: string | undefined,
+  status: PhaseStatus,
+  message: string,
+): PhaseResult {
+  appendMetrics(o.metricsFile, {
+    kind: 'status',
+    phase: o.phase,
+    epoch: state.epoch,
+    status,
+    message,
+  });
+  o.progress.line(message);
+  return { status, state, checkpoint, message };
+}
+
+function diverged(
+  o: PhaseOptions,
+  state: PhaseState,
+  checkpoint: string | undefined,
+  epoch: number,
+  reason: string,
+): PhaseResult {
+  const message = `${o.phase} diverged: ${reason}; the last good checkpoint is ${checkpoint ?? 'the starting state'} (epoch ${state.epoch})`;
+  appendMetrics(o.metricsFile, {
+    kind: 'status',
+    phase: o.phase,
+    epoch,
+    status: 'diverged',
+    message,
+  });
+  o.progress.line(`gradscope: ${message}`);
+  return { status: 'diverged', state, checkpoint, message };
+}

@@ -1,0 +1,221 @@
+/**
+ * A training run as a directory that can be stopped at any moment and resumed:
+ *
+ *   config.json                 the resolved config (a resume must match it)
+ *   metrics.jsonl               one line per epoch and per status
+ *   checkpoints/<phase>/epoch-NNNN.safetensors (+ .train.safetensors)
+ *   checkpoints/branch.safetensors             process 1's final state (piggyback)
+ *
+ * Resuming continues each unfinished phase from its last complete checkpoint and
+ * drops the metrics written after it, so a resumed run ends bit-identical to an
+ * uninterrupted one (same seed and threads).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadData, type StudyData } from '../data/load';
+import { GradscopeInputError } from '../engine/errors';
+import { Network } from '../engine/network';
+import { Optimizer } from '../engine/optimizer';
+import { writeFileAtomic } from '../engine/atomic-write';
+import { networkSpec } from '../models';
+import { loadNetwork, loadTrainingState, trainingStateFile } from './checkpoint';
+import { checkTrainConfig, type TrainConfig } from './config';
+import {
+  appendMetrics,
+  readMetrics,
+  truncateMetrics,
+  type MetricsRecord,
+  type StatusRecord,
+} from './metrics';
+import { checkpointName, trainPhase, type PhaseResult, type PhaseState } from './phase';
+import type { Progress } from './progress';
+
+export interface PhaseSummary {
+  phase: string;
+  status: string;
+  epoch: number;
+  checkpoint: string | undefined;
+}
+
+export interface TrainResult {
+  runDir: string;
+  phases: PhaseSummary[];
+}
+
+export interface RunOptions {
+  resume: boolean;
+  progress: Progress;
+  /** Already loaded data (the CLI and tests may share it); loaded from config.data otherwise. */
+  data?: StudyData;
+}
+
+const FRESH: PhaseState = { epoch: 0, step: 0, bestTestAccuracy: -1, epochsSinceBest: 0 };
+
+function latestCheckpoint(dir: string): string | undefined {
+  if (!fs.existsSync(dir)) return undefined;
+  const names = fs
+    .readdirSync(dir)
+    .filter((n) => /^epoch-\d+\.safetensors$/.test(n))
+    .sort()
+    .reverse();
+  for (const name of names) {
+    const file = path.join(dir, name);
+    if (fs.existsSync(trainingStateFile(file))) return file;
+  }
+  return undefined;
+}
+
+function terminal(records: MetricsRecord[], phase: string): StatusRecord | undefined {
+  return records.find(
+    (r): r is StatusRecord =>
+      r.kind === 'status' &&
+      r.phase === phase &&
+      ['finished', 'converged', 'diverged'].includes(String((r as StatusRecord).status)),
+  );
+}
+
+function prepareRunDir(
+  runDir: string,
+  config: TrainConfig,
+  resume: boolean,
+  description: string,
+): void {
+  const configFile = path.join(runDir, 'config.json');
+  const resolved = {
+    gradscope: require('../../../package.json').version,
+    config,
+    data: description,
+  };
+  if (resume) {
+    if (!fs.existsSync(configFile))
+      throw new GradscopeInputError(`--resume: ${runDir} holds no run to resume (no config.json)`);
+    const stored = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { config: TrainConfig };
+    if (JSON.stringify(stored.config) !== JSON.stringify(config))
+      throw new GradscopeInputError(
+        `--resume: the options differ from the run's config.json (${JSON.stringify(stored.config)}); resume with the same options`,
+      );
+    return;
+  }
+  if (fs.existsSync(configFile))
+    throw new GradscopeInputError(
+      `${runDir} already holds a run; use --resume to continue it or choose another --out`,
+    );
+  fs.mkdirSync(runDir, { recursive: true });
+  writeFileAtomic(configFile, JSON.stringify(resolved, null, 2) + '\n');
+}
+
+export function runTraining(config: TrainConfig, runDir: string, options: RunOptions): TrainResult {
+  checkTrainConfig(config);
+  const spec = networkSpec(config.network);
+  const data = options.data ?? loadData(config.data, { standardise: Boolean(config.standardise) });
+  // the network must fit the data before anything runs
+  new Network(spec, { seed: config.seed }).evaluate(data.test, Int32Array.of(0));
+  prepareRunDir(runDir, config, options.resume, data.description);
+  const metricsFile = path.join(runDir, 'metrics.jsonl');
+  const checkpoints = path.join(runDir, 'checkpoints');
+  const extra = { network: spec.name, data: data.description, seed: config.seed };
+  const phases: PhaseSummary[] = [];
+
+  /** Runs one phase, continuing from its last checkpoint (or `from`) when resuming. */
+  const phase = (
+    name: string,
+    from: string | undefined,
+    lastEpoch: number,
+    settings: Pick<
+      Parameters<typeof trainPhase>[0],
+      'base' | 'schedule' | 'smoothout' | 'convergence'
+    >,
+  ): PhaseResult | undefined => {
+    const records = readMetrics(metricsFile);
+    const done = terminal(records, name);
+    const dir = path.join(checkpoints, name);
+    if (done) {
+      phases.push({
+        phase: name,
+        status: String(done.status),
+        epoch: Number(done.epoch),
+        checkpoint: latestCheckpoint(dir),
+      });
+      return undefined;
+    }
+    const network = new Network(spec, { seed: config.seed });
+    const optimizer = new Optimizer(network, config.optimizer);
+    let start: PhaseState = { ...FRESH };
+    let firstEpoch = 0;
+    const resumeFrom = (options.resume && latestCheckpoint(dir)) || from;
+    if (from) {
+      loadNetwork(from, network);
+      const branch = loadTrainingState(from, optimizer).extra as { state: PhaseState };
+      firstEpoch = branch.state.epoch;
+      start = { ...branch.state, bestTestAccuracy: -1, epochsSinceBest: 0 };
+    }
+    if (resumeFrom && resumeFrom !== from) {
+      loadNetwork(resumeFrom, network);
+      start = (loadTrainingState(resumeFrom, optimizer).extra as { state: PhaseState }).state;
+    }
+    truncateMetrics(
+      metricsFile,
+      (r) => r.phase !== name || (Number(r.epoch) <= start.epoch && r.kind !== 'status'),
+    );
+    const result = trainPhase({
+      phase: name,
+      network,
+      optimizer,
+      data,
+      seed: config.seed,
+      ...settings,
+      start,
+      firstEpoch,
+      lastEpoch,
+      checkpointDir: dir,
+      metricsFile,
+      progress: options.progress,
+      extra: { ...extra, phase: name },
+    });
+    phases.push({
+      phase: name,
+      status: result.status,
+      epoch: result.state.epoch,
+      checkpoint: result.checkpoint,
+    });
+    return result;
+  };
+
+  const base = { batchSize: config.batchSize, learningRate: config.optimizer.lr };
+  const first = config.piggyback ? 'process1' : 'train';
+  phase(first, undefined, config.epochs, {
+    base,
+    schedule: config.schedule,
+    smoothout: config.smoothout,
+    convergence: config.convergence,
+  });
+  if (!config.piggyback) return { runDir, phases };
+
+  const branch = path.join(checkpoints, 'branch.safetensors');
+  const process1 = phases[0]!;
+  if (process1.status === 'diverged' || !process1.checkpoint) return { runDir, phases };
+  if (!fs.existsSync(branch)) {
+    // the training state first: a branch file on disk always has its state beside it
+    fs.copyFileSync(trainingStateFile(process1.checkpoint), trainingStateFile(branch));
+    fs.copyFileSync(process1.checkpoint, branch);
+    appendMetrics(metricsFile, {
+      kind: 'status',
+      phase: 'process1',
+      epoch: process1.epoch,
+      status: 'branched',
+      message: `process 2 branches from epoch ${process1.epoch}`,
+    });
+  }
+  const branchEpoch = phases[0]!.epoch;
+  for (const b2 of config.piggyback.arms) {
+    phase(`arm-${b2}`, branch, branchEpoch + config.piggyback.epochs, {
+      base: { batchSize: b2, learningRate: config.optimizer.lr },
+      schedule: { kind: 'constant' },
+      smoothout: undefined,
+      convergence: undefined,
+    });
+  }
+  return { runDir, phases };
+}
+
+export { checkpointName };
