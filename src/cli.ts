@@ -25,6 +25,7 @@ const COMMANDS: Record<string, () => Command> = {
   bench: () => require('./cli/bench').benchCommand as Command,
   info: () => require('./cli/info').infoCommand as Command,
   train: () => require('./cli/train').trainCommand as Command,
+  analyze: () => require('./cli/analyze').analyzeCommand as Command,
 };
 
 function usage(): string {
@@ -47,7 +48,10 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const load = COMMANDS[name];
-    if (!load) throw new GradscopeInputError(`unknown command "${name}"\n${usage()}`);
+    if (!load)
+      throw new GradscopeInputError(
+        `unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see gradscope --help)`,
+      );
     const command = load();
     const { values, positionals } = parseArgs({
       args: rest,

@@ -5,15 +5,25 @@
  *   [--piggyback 256,1000,2000,5000 --arm-epochs E]
  *   [--increase-batch-at 10,20 | --decay-lr-at 10,20] [--factor F]
  *   [--smoothout A [--adaptive] [--anneal constant|linear]]
- *   [--standardise] [--out DIR] [--resume]`
+ *   [--standardise] [--out DIR] [--resume]
+ *   [--analysis] [--analysis-every N --analysis-batch-sizes L --arm-analysis-every N
+ *    --arm-analysis-batch-sizes L --analysis-samples K --analysis-bn population|batch]`
  */
 import * as path from 'path';
 import { expected } from '../engine/errors';
 import { threadsFor } from '../engine/threads';
 import { networkSpec } from '../models';
+import { loadData } from '../data/load';
+import { checkNetworkFitsData } from '../engine/network';
+import {
+  analysisHook,
+  checkAnalysisSchedule,
+  thesisAnalysis,
+  type AnalysisSchedule,
+} from '../experiments/analysis-schedule';
 import { defaultTrainConfig, type TrainConfig } from '../train/config';
 import { makeProgress } from '../train/progress';
-import { runTraining } from '../train/run';
+import { checkRunDirectory, runTraining } from '../train/run';
 import type { ScheduleSpec } from '../train/schedule';
 import type { Log } from './log';
 import { applyThreads, integerOption } from './options';
@@ -104,6 +114,33 @@ export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
   return config;
 }
 
+/** Experiment B during training: --analysis for the thesis' points, or any --*analysis-* option. */
+export function analysisScheduleFrom(
+  values: Record<string, unknown>,
+): AnalysisSchedule | undefined {
+  const keys = Object.keys(values).filter(
+    (k) => k.includes('analysis') && values[k] !== undefined && values[k] !== false,
+  );
+  if (keys.length === 0) return undefined;
+  const d = thesisAnalysis();
+  const list = (key: string, fallback: number[]) =>
+    values[key] === undefined ? fallback : integerList(values[key], `--${key}`);
+  const mode = (values['analysis-bn'] as string | undefined) ?? d.mode;
+  if (mode !== 'population' && mode !== 'batch')
+    throw expected('population or batch', '--analysis-bn', mode);
+  const schedule: AnalysisSchedule = {
+    ...d,
+    every: integerOption(values['analysis-every'], '--analysis-every', d.every),
+    batchSizes: list('analysis-batch-sizes', d.batchSizes),
+    armEvery: integerOption(values['arm-analysis-every'], '--arm-analysis-every', d.armEvery),
+    armBatchSizes: list('arm-analysis-batch-sizes', d.armBatchSizes),
+    samples: integerOption(values['analysis-samples'], '--analysis-samples', d.samples),
+    mode,
+  };
+  checkAnalysisSchedule(schedule);
+  return schedule;
+}
+
 export const trainCommand = {
   summary: 'train a network (small-batch, piggybacked, increasing-batch, Smoothout); resumable',
   options: {
@@ -127,21 +164,38 @@ export const trainCommand = {
     adaptive: flag,
     anneal: str,
     standardise: flag,
+    analysis: flag,
+    'analysis-every': str,
+    'analysis-batch-sizes': str,
+    'arm-analysis-every': str,
+    'arm-analysis-batch-sizes': str,
+    'analysis-samples': str,
+    'analysis-bn': str,
     out: str,
     resume: flag,
   },
   run(values: Record<string, unknown>, _positionals: string[], log: Log) {
     const config = trainConfigFrom(values);
+    const spec = networkSpec(config.network);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
     const out =
-      (values.out as string | undefined) ?? path.join('runs', `train-${config.network}-${stamp}`);
+      (values.out as string | undefined) ?? path.join('runs', `train-${spec.name}-${stamp}`);
     if (values.resume && values.out === undefined)
       throw expected('the run directory', '--out (with --resume)', undefined);
-    applyThreads(values.threads, threadsFor(networkSpec(config.network)));
-    log.info(`gradscope train: ${config.network} on ${config.data}, run directory ${out}`);
+    checkRunDirectory(out, Boolean(values.resume));
+    applyThreads(values.threads, threadsFor(spec));
+    const data = loadData(config.data, { standardise: Boolean(config.standardise) });
+    checkNetworkFitsData(spec, data.train);
+    log.info(`gradscope train: ${spec.name} on ${data.description}; run directory ${out}`);
+    const progress = makeProgress({ quiet: log.quiet });
+    const analysis = analysisScheduleFrom(values);
     const result = runTraining(config, out, {
       resume: Boolean(values.resume),
-      progress: makeProgress({ quiet: log.quiet }),
+      progress,
+      data,
+      ...(analysis
+        ? { afterEpoch: analysisHook(analysis, config.seed, progress), alsoRecord: { analysis } }
+        : {}),
     });
     if (!log.json) process.stdout.write(`${result.runDir}\n`);
     return result;

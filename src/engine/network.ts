@@ -168,18 +168,23 @@ export class Network {
     const chunk = options.chunk ?? (mode === 'train' ? indices.length : DEFAULT_CHUNK);
     if (!isPositiveInteger(chunk)) throw expected('a positive integer', 'chunk', chunk);
     data.checkIndices(indices);
-    const [c, h, w] = this.resolved.spec.input;
-    const [dc, dh, dw] = data.shape;
-    if (c !== dc || h !== dh || w !== dw)
-      throw new GradscopeInputError(
-        `network ${this.name} takes ${c}x${h}x${w} inputs but dataset ${data.name} has ${dc}x${dh}x${dw}`,
-      );
-    if (data.classes > this.resolved.spec.classes)
-      throw new GradscopeInputError(
-        `network ${this.name} has ${this.resolved.spec.classes} outputs but dataset ${data.name} has ${data.classes} classes`,
-      );
+    checkNetworkFitsData(this.resolved.spec, data);
     return { mode, chunk };
   }
+}
+
+/** The input check of a network against the data, before anything runs. */
+export function checkNetworkFitsData(spec: NetworkSpec, data: Dataset): void {
+  const [c, h, w] = spec.input;
+  const [dc, dh, dw] = data.shape;
+  if (c !== dc || h !== dh || w !== dw)
+    throw new GradscopeInputError(
+      `network ${spec.name} takes ${c}x${h}x${w} inputs but dataset ${data.name} has ${dc}x${dh}x${dw}`,
+    );
+  if (data.classes > spec.classes)
+    throw new GradscopeInputError(
+      `network ${spec.name} has ${spec.classes} outputs but dataset ${data.name} has ${data.classes} classes`,
+    );
 }
 
 function measured(e: { lossSum: number; correct: number }, count: number): Measurement {

@@ -17,7 +17,7 @@ import * as fs from 'fs';
 import { GradscopeFileError } from '../engine/errors';
 import type { NetworkSpec } from '../engine/layers';
 import { addon } from '../engine/native';
-import type { Network } from '../engine/network';
+import { Network } from '../engine/network';
 import type { Optimizer, OptimizerSettings } from '../engine/optimizer';
 import {
   readSafetensors,
@@ -227,4 +227,22 @@ export function loadTrainingState(networkFile: string, optimizer: Optimizer): Tr
   optimizer.setState({ step: parsed.optimizer.step, tensors });
   addon().setRngState(rng.data);
   return parsed;
+}
+
+/** A network built from the layer list a checkpoint carries, with its weights loaded.
+ * `expected` (a --network argument) must name the same network. */
+export function networkFromCheckpoint(
+  file: string,
+  expected?: NetworkSpec,
+  dtype: 'float32' | 'float64' = 'float32',
+): { network: Network; info: CheckpointInfo } {
+  const info = checkpointInfo(file);
+  if (expected && JSON.stringify(expected.layers) !== JSON.stringify(info.network.layers))
+    throw new GradscopeFileError(
+      file,
+      `made for another network: it holds ${info.network.name}, not ${expected.name}`,
+    );
+  const network = new Network(info.network, { dtype });
+  loadNetwork(file, network);
+  return { network, info };
 }

@@ -51,8 +51,10 @@ export interface PhaseOptions {
   checkpointDir: string;
   metricsFile: string;
   progress: Progress;
-  /** Called after each epoch's checkpoint (analysis hooks). */
-  afterEpoch?: (record: EpochRecord) => void;
+  /** Called after each epoch, before its checkpoint, so that work it does (analysis)
+   * is redone if the run is killed before the checkpoint lands. It must not change
+   * the training state (population or batch-mode measurements do not). */
+  afterEpoch?: (record: EpochRecord, network: Network) => void;
   /** Facts stored in each checkpoint's metadata. */
   extra: Record<string, unknown>;
 }
@@ -145,13 +147,13 @@ export function trainPhase(o: PhaseOptions): PhaseResult {
       ...(o.smoothout ? { smoothoutAmplitude: amplitude } : {}),
     };
     appendMetrics(o.metricsFile, record);
+    o.afterEpoch?.(record, network);
     checkpoint = checkpointName(o.checkpointDir, epoch);
     saveTrainingState(checkpoint, optimizer, { phase: o.phase, state });
     saveNetwork(checkpoint, network, { epoch, step: state.step, extra: o.extra });
     o.progress.line(
       `${o.phase} epoch ${epoch}: B ${batchSize}, train loss ${record.trainLoss.toFixed(4)} acc ${(100 * record.trainAccuracy).toFixed(2)}%, test loss ${test.loss.toFixed(4)} acc ${(100 * test.accuracy).toFixed(2)}%, ${record.seconds.toFixed(1)} s`,
     );
-    o.afterEpoch?.(record);
     if (o.convergence && state.epochsSinceBest >= o.convergence.patience)
       return finish(
         o,

@@ -13,6 +13,8 @@ export interface Progress {
     total: number,
     loss: number,
   ): void;
+  /** Progress of any other long work: `done` of `total` units, with a label. */
+  work(label: string, done: number, total: number): void;
   /** A line that stays (end of epoch, status). */
   line(message: string): void;
 }
@@ -27,13 +29,14 @@ function clock(seconds: number): string {
 }
 
 export function makeProgress(options: { quiet: boolean; interval?: number }): Progress {
-  if (options.quiet) return { step() {}, line() {} };
+  if (options.quiet) return { step() {}, work() {}, line() {} };
   const tty = Boolean(process.stderr.isTTY);
   const interval = (options.interval ?? 30) * 1000;
   let epochStart = Date.now();
   let lastEpochSeen = -1;
   let lastPrint = 0;
   let pending = false;
+  let workStart = 0;
   return {
     step(phase, epoch, lastEpoch, done, total, loss) {
       const now = Date.now();
@@ -46,6 +49,20 @@ export function makeProgress(options: { quiet: boolean; interval?: number }): Pr
       const rate = done / Math.max(1e-3, (now - epochStart) / 1000);
       const left = (total - done) / rate + (lastEpoch - epoch) * (total / rate);
       const text = `${phase} epoch ${epoch}/${lastEpoch} step ${done}/${total} loss ${loss.toFixed(4)} ${rate.toFixed(1)} steps/s, ${clock(left)} left`;
+      if (tty) {
+        process.stderr.write(`\r\x1b[K${text}`);
+        pending = true;
+      } else if (done !== total) {
+        process.stderr.write(`${text}\n`);
+      }
+    },
+    work(label, done, total) {
+      const now = Date.now();
+      if (done <= 1 || workStart === 0) workStart = now;
+      if (now - lastPrint < (tty ? 200 : interval) && done !== total) return;
+      lastPrint = now;
+      const rate = done / Math.max(1e-3, (now - workStart) / 1000);
+      const text = `${label} ${done}/${total}, ${clock((total - done) / rate)} left`;
       if (tty) {
         process.stderr.write(`\r\x1b[K${text}`);
         pending = true;

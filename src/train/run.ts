@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadData, type StudyData } from '../data/load';
 import { GradscopeInputError } from '../engine/errors';
-import { Network } from '../engine/network';
+import { checkNetworkFitsData, Network } from '../engine/network';
 import { Optimizer } from '../engine/optimizer';
 import { writeFileAtomic } from '../engine/atomic-write';
 import { networkSpec } from '../models';
@@ -27,7 +27,13 @@ import {
   type MetricsRecord,
   type StatusRecord,
 } from './metrics';
-import { checkpointName, trainPhase, type PhaseResult, type PhaseState } from './phase';
+import {
+  checkpointName,
+  trainPhase,
+  type PhaseOptions,
+  type PhaseResult,
+  type PhaseState,
+} from './phase';
 import type { Progress } from './progress';
 
 export interface PhaseSummary {
@@ -47,6 +53,18 @@ export interface RunOptions {
   progress: Progress;
   /** Already loaded data (the CLI and tests may share it); loaded from config.data otherwise. */
   data?: StudyData;
+  /** Work after each epoch of each phase, e.g. Experiment B (from the layers above). */
+  afterEpoch?: (context: PhaseContext) => PhaseOptions['afterEpoch'];
+  /** More settings to record in config.json beside the training config (and to match on resume). */
+  alsoRecord?: Record<string, unknown>;
+}
+
+export interface PhaseContext {
+  phase: string;
+  inArm: boolean;
+  runDir: string;
+  metricsFile: string;
+  data: StudyData;
 }
 
 const FRESH: PhaseState = { epoch: 0, step: 0, bestTestAccuracy: -1, epochsSinceBest: 0 };
@@ -74,32 +92,39 @@ function terminal(records: MetricsRecord[], phase: string): StatusRecord | undef
   );
 }
 
+/** A fresh run needs a directory without a run in it; a resumed one needs a run there. */
+export function checkRunDirectory(runDir: string, resume: boolean): void {
+  const configFile = path.join(runDir, 'config.json');
+  if (resume && !fs.existsSync(configFile))
+    throw new GradscopeInputError(`--resume: ${runDir} holds no run to resume (no config.json)`);
+  if (!resume && fs.existsSync(configFile))
+    throw new GradscopeInputError(
+      `${runDir} already holds a run; use --resume to continue it or choose another --out`,
+    );
+}
+
 function prepareRunDir(
   runDir: string,
-  config: TrainConfig,
+  recorded: Record<string, unknown>,
   resume: boolean,
   description: string,
 ): void {
   const configFile = path.join(runDir, 'config.json');
   const resolved = {
     gradscope: require('../../../package.json').version,
-    config,
+    ...recorded,
     data: description,
   };
+  checkRunDirectory(runDir, resume);
   if (resume) {
-    if (!fs.existsSync(configFile))
-      throw new GradscopeInputError(`--resume: ${runDir} holds no run to resume (no config.json)`);
-    const stored = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { config: TrainConfig };
-    if (JSON.stringify(stored.config) !== JSON.stringify(config))
-      throw new GradscopeInputError(
-        `--resume: the options differ from the run's config.json (${JSON.stringify(stored.config)}); resume with the same options`,
-      );
+    const stored = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(recorded))
+      if (JSON.stringify(stored[key]) !== JSON.stringify(value))
+        throw new GradscopeInputError(
+          `--resume: the ${key} settings differ from the run's config.json (${JSON.stringify(stored[key])}); resume with the same options`,
+        );
     return;
   }
-  if (fs.existsSync(configFile))
-    throw new GradscopeInputError(
-      `${runDir} already holds a run; use --resume to continue it or choose another --out`,
-    );
   fs.mkdirSync(runDir, { recursive: true });
   writeFileAtomic(configFile, JSON.stringify(resolved, null, 2) + '\n');
 }
@@ -108,12 +133,17 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
   checkTrainConfig(config);
   const spec = networkSpec(config.network);
   const data = options.data ?? loadData(config.data, { standardise: Boolean(config.standardise) });
-  // the network must fit the data before anything runs
-  new Network(spec, { seed: config.seed }).evaluate(data.test, Int32Array.of(0));
-  prepareRunDir(runDir, config, options.resume, data.description);
+  checkNetworkFitsData(spec, data.train);
+  prepareRunDir(runDir, { config, ...options.alsoRecord }, options.resume, data.description);
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   const checkpoints = path.join(runDir, 'checkpoints');
-  const extra = { network: spec.name, data: data.description, seed: config.seed };
+  const extra = {
+    network: spec.name,
+    data: config.data,
+    dataFound: data.description,
+    standardise: Boolean(config.standardise),
+    seed: config.seed,
+  };
   const phases: PhaseSummary[] = [];
 
   /** Runs one phase, continuing from its last checkpoint (or `from`) when resuming. */
@@ -171,6 +201,17 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
       metricsFile,
       progress: options.progress,
       extra: { ...extra, phase: name },
+      ...(options.afterEpoch
+        ? {
+            afterEpoch: options.afterEpoch({
+              phase: name,
+              inArm: from !== undefined,
+              runDir,
+              metricsFile,
+              data,
+            }),
+          }
+        : {}),
     });
     phases.push({
       phase: name,

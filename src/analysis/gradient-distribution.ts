@@ -1,0 +1,223 @@
+/**
+ * Experiment B (SPEC.md): where the mini-batch gradients of each size lie relative
+ * to the full training gradient g_train and the total-data gradient g_total, at
+ * one state w of a network.
+ *
+ * 1. g_train and g_test over the whole sets; g_total = (M g_train + M' g_test) / (M + M');
+ *    d = |g_train - g_total|; |g_train|/d, |g_test|/d, |g_total|/d, cos(g_train, g_total).
+ * 2. For each B, K draws of B distinct training examples (uniform, independent,
+ *    seeded by (seed, purpose, B, draw)): |g_B - g_train|/d, |g_B - g_total|/d,
+ *    |g_B|/d, cos(g_B, g_total).
+ * 3. Histograms of the two distances in bins of 0.5 d up to `cap`, an overflow bin;
+ *    mean, median, min, max; Smith and Le's B E|g_B - g_train|^2 / (1 - B/M) per B
+ *    and the tr(F) it estimates; B_simple = tr(F) / |g_train|^2.
+ *
+ * Modes: `population` (batch norm on running statistics: every g is an exact mean of
+ * per-example gradients, evaluated in chunks) or `batch` (batch statistics: g_B in
+ * one pass of its B examples; whole-set gradients as the size-weighted mean over
+ * ghost batches of `ghostBatch` examples).
+ */
+import { uniformBatch } from '../data/sampler';
+import type { StudyData } from '../data/load';
+import { expected, GradscopeInputError, isPositiveInteger } from '../engine/errors';
+import type { Network } from '../engine/network';
+import { norm } from '../engine/vector';
+import {
+  histogram,
+  measureDraw,
+  smithTraceEstimate,
+  summarise,
+  totalGradient,
+  type Histogram,
+  type Summary,
+} from './gradient-statistics';
+
+export interface GradientAnalysisOptions {
+  batchSizes: number[];
+  samples: number;
+  mode: 'population' | 'batch';
+  /** Whole-set gradients in `batch` mode: the ghost-batch size. */
+  ghostBatch: number;
+  /** Examples per forward pass in `population` mode (changes memory, not results). */
+  chunk: number;
+  seed: number;
+  /** Names the draws' random stream, e.g. "process1-epoch-10". */
+  purpose: string;
+  /** Histogram cap in units of d. */
+  cap: number;
+  /** Called after each draw (progress). */
+  onDraw?: (batchSize: number, draw: number) => void;
+}
+
+export const DEFAULT_GRADIENT_ANALYSIS: Omit<GradientAnalysisOptions, 'purpose'> = {
+  batchSizes: [256, 1000, 2000, 5000],
+  samples: 100,
+  mode: 'population',
+  ghostBatch: 5000,
+  chunk: 5000,
+  seed: 0,
+  cap: 10,
+};
+
+export interface Draw {
+  draw: number;
+  /** In units of d. */
+  toTrain: number;
+  toTotal: number;
+  norm: number;
+  cosTotal: number;
+  /** The first indices of the batch, to recognise it. */
+  firstIndices: number[];
+}
+
+export interface BatchSizeResult {
+  batchSize: number;
+  draws: Draw[];
+  toTrain: Summary;
+  toTotal: Summary;
+  norm: Summary;
+  cosTotal: Summary;
+  histogramToTrain: Histogram;
+  histogramToTotal: Histogram;
+  /** B E|g_B - g_train|^2 / (1 - B/M), in absolute units. */
+  smithTrace: number;
+}
+
+export interface GradientAnalysis {
+  kind: 'gradient-distribution';
+  mode: 'population' | 'batch';
+  ghostBatch: number | null;
+  trainSize: number;
+  testSize: number;
+  samples: number;
+  sampling: { seed: number; purpose: string; method: string };
+  d: number;
+  gTrainNorm: number;
+  gTestNorm: number;
+  gTotalNorm: number;
+  cosTrainTotal: number;
+  trainLoss: number;
+  testLoss: number;
+  batchSizes: BatchSizeResult[];
+  /** Mean of the per-B Smith estimates. */
+  traceF: number;
+  /** McCandlish et al.'s simple noise scale, tr(F) / |g_train|^2. */
+  bSimple: number;
+  seconds: number;
+  examplesPerSecond: number;
+}
+
+export function checkGradientOptions(o: GradientAnalysisOptions, trainSize: number): void {
+  if (!Array.isArray(o.batchSizes) || o.batchSizes.length === 0)
+    throw expected('a non-empty list of batch sizes', 'batch sizes', o.batchSizes);
+  for (const b of o.batchSizes) {
+    if (!isPositiveInteger(b)) throw expected('positive integers', 'batch sizes', o.batchSizes);
+    if (b > trainSize)
+      throw new GradscopeInputError(
+        `batch size ${b} is larger than the training set (${trainSize} examples)`,
+      );
+  }
+  if (!isPositiveInteger(o.samples))
+    throw expected('an integer of at least 1', 'samples', o.samples);
+  if (o.mode !== 'population' && o.mode !== 'batch')
+    throw expected('"population" or "batch"', 'bn', o.mode);
+  if (!isPositiveInteger(o.ghostBatch))
+    throw expected('a positive integer', 'ghost batch', o.ghostBatch);
+  if (!isPositiveInteger(o.chunk)) throw expected('a positive integer', 'chunk', o.chunk);
+  if (typeof o.cap !== 'number' || !(o.cap > 0) || (o.cap * 2) % 1 !== 0)
+    throw expected('a positive multiple of 0.5', 'cap', o.cap);
+}
+
+export function analyzeGradients(
+  network: Network,
+  data: StudyData,
+  options: GradientAnalysisOptions,
+): GradientAnalysis {
+  const o = options;
+  const m = data.train.size;
+  const mTest = data.test.size;
+  checkGradientOptions(o, m);
+  const started = process.hrtime.bigint();
+  const wholeChunk = o.mode === 'batch' ? o.ghostBatch : o.chunk;
+
+  const train = network.gradient(data.train, data.train.all(), { mode: o.mode, chunk: wholeChunk });
+  const gTrain = Float64Array.from(network.gradients);
+  const test = network.gradient(data.test, data.test.all(), { mode: o.mode, chunk: wholeChunk });
+  const gTest = Float64Array.from(network.gradients);
+  const gTotal = totalGradient(gTrain, gTest, m, mTest);
+  const toTotal = measureDraw(gTrain, gTrain, gTotal); // |g_train - g_total|^2 is its toTotal
+  const d = Math.sqrt(toTotal.toTotalSquared);
+  if (!(d > 0))
+    throw new GradscopeInputError(
+      'g_train equals g_total here (d = 0): distances in units of d are undefined',
+    );
+  const gTrainNorm = norm(gTrain);
+  const gTotalNorm = norm(gTotal);
+  let examples = m + mTest;
+
+  const batchSizes: BatchSizeResult[] = o.batchSizes.map((batchSize) => {
+    const draws: Draw[] = [];
+    const toTrainSquared: number[] = [];
+    for (let k = 0; k < o.samples; k++) {
+      const indices = uniformBatch(o.seed, o.purpose, batchSize, k, m);
+      // g_B in one pass in batch mode; in chunks (same result) in population mode
+      network.gradient(data.train, indices, {
+        mode: o.mode,
+        chunk: o.mode === 'batch' ? batchSize : o.chunk,
+      });
+      const r = measureDraw(network.gradients, gTrain, gTotal);
+      const gNorm = Math.sqrt(r.normSquared);
+      toTrainSquared.push(r.toTrainSquared);
+      draws.push({
+        draw: k,
+        toTrain: Math.sqrt(r.toTrainSquared) / d,
+        toTotal: Math.sqrt(r.toTotalSquared) / d,
+        norm: gNorm / d,
+        cosTotal: gNorm === 0 || gTotalNorm === 0 ? 0 : r.dotTotal / (gNorm * gTotalNorm),
+        firstIndices: Array.from(indices.subarray(0, 4)),
+      });
+      examples += batchSize;
+      o.onDraw?.(batchSize, k);
+    }
+    const pick = (key: 'toTrain' | 'toTotal' | 'norm' | 'cosTotal') => draws.map((x) => x[key]);
+    return {
+      batchSize,
+      draws,
+      toTrain: summarise(pick('toTrain')),
+      toTotal: summarise(pick('toTotal')),
+      norm: summarise(pick('norm')),
+      cosTotal: summarise(pick('cosTotal')),
+      histogramToTrain: histogram(pick('toTrain'), o.cap),
+      histogramToTotal: histogram(pick('toTotal'), o.cap),
+      smithTrace: smithTraceEstimate(toTrainSquared, batchSize, m),
+    };
+  });
+
+  const traceF = batchSizes.reduce((s, b) => s + b.smithTrace, 0) / batchSizes.length;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    kind: 'gradient-distribution',
+    mode: o.mode,
+    ghostBatch: o.mode === 'batch' ? o.ghostBatch : null,
+    trainSize: m,
+    testSize: mTest,
+    samples: o.samples,
+    sampling: {
+      seed: o.seed,
+      purpose: o.purpose,
+      method: 'uniformBatch(seed, purpose, B, draw, M) of src/data/sampler.ts',
+    },
+    d,
+    gTrainNorm: gTrainNorm / d,
+    gTestNorm: norm(gTest) / d,
+    gTotalNorm: gTotalNorm / d,
+    cosTrainTotal: toTotal.dotTotal / (gTrainNorm * gTotalNorm),
+    trainLoss: train.loss,
+    testLoss: test.loss,
+    batchSizes,
+    traceF,
+    bSimple: traceF / (gTrainNorm * gTrainNorm),
+    seconds,
+    examplesPerSecond: examples / seconds,
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * `gradscope analyze gradients --checkpoint FILE [--network NET] [--data D]
+ *   [--batch-sizes 256,1000,2000,5000] [--samples 100] [--bn population|batch]
+ *   [--ghost-batch 5000] [--cap 10] [--out DIR]`
+ *
+ * Prints the thesis-layout tables (or, with --json, the whole result); with --out
+ * also writes gradients.json, the tables as Markdown and CSV, and the figure.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  analyzeGradients,
+  checkGradientOptions,
+  DEFAULT_GRADIENT_ANALYSIS,
+  type GradientAnalysis,
+} from '../analysis/gradient-distribution';
+import { loadData } from '../data/load';
+import { checkNetworkFitsData } from '../engine/network';
+import { writeFileAtomic } from '../engine/atomic-write';
+import { expected } from '../engine/errors';
+import { threadsFor } from '../engine/threads';
+import { networkSpec } from '../models';
+import { gradientPointFigure } from '../report/gradient-figures';
+import {
+  gradientHistogramCsv,
+  gradientSummaryCsv,
+  gradientTablesMarkdown,
+  type AnalysisPoint,
+} from '../report/gradient-tables';
+import { writeFigure } from '../report/write-figure';
+import { networkFromCheckpoint } from '../train/checkpoint';
+import { makeProgress } from '../train/progress';
+import type { Log } from './log';
+import { applyThreads, integerOption } from './options';
+import { integerList, numberOption } from './train';
+
+export interface StateArguments {
+  checkpoint: string;
+  network?: string;
+  data?: string;
+}
+
+/** The network of a checkpoint with its weights, and the data it was trained on (or --data). */
+export function stateFrom(values: Record<string, unknown>, option = '--checkpoint') {
+  const file = values.checkpoint as string | undefined;
+  if (!file) throw expected('a checkpoint file', option, file);
+  const wanted = values.network ? networkSpec(String(values.network)) : undefined;
+  const { network, info } = networkFromCheckpoint(file, wanted);
+  const extra = info.extra as { data?: string; standardise?: boolean };
+  const dataArgument = (values.data as string | undefined) ?? extra.data;
+  if (!dataArgument)
+    throw expected('a data set (the checkpoint does not name one)', '--data', undefined);
+  applyThreads(values.threads, threadsFor(info.network));
+  const data = loadData(dataArgument, { standardise: Boolean(extra.standardise) });
+  checkNetworkFitsData(info.network, data.train);
+  return { file, network, info, data };
+}
+
+export function writeGradientOutputs(
+  dir: string,
+  points: AnalysisPoint[],
+  name = 'gradients',
+): void {
+  fs.mkdirSync(dir, { recursive: true });
+  writeFileAtomic(path.join(dir, `${name}.md`), gradientTablesMarkdown(points));
+  writeFileAtomic(path.join(dir, `${name}-histograms.csv`), gradientHistogramCsv(points));
+  writeFileAtomic(path.join(dir, `${name}-summary.csv`), gradientSummaryCsv(points));
+  for (const p of points)
+    writeFigure(
+      dir,
+      points.length === 1 ? name : `${name}-${p.phase}-epoch-${p.epoch}`,
+      gradientPointFigure(p),
+    );
+}
+
+export function analyzeGradientsCommand(
+  values: Record<string, unknown>,
+  log: Log,
+): GradientAnalysis {
+  const { file, network, info, data } = stateFrom(values);
+  const bn = (values.bn as string | undefined) ?? 'population';
+  if (bn !== 'population' && bn !== 'batch') throw expected('population or batch', '--bn', bn);
+  const batchSizes =
+    values['batch-sizes'] === undefined
+      ? DEFAULT_GRADIENT_ANALYSIS.batchSizes
+      : integerList(values['batch-sizes'], '--batch-sizes');
+  const samples = integerOption(values.samples, '--samples', DEFAULT_GRADIENT_ANALYSIS.samples);
+  const options = {
+    ...DEFAULT_GRADIENT_ANALYSIS,
+    batchSizes,
+    samples,
+    mode: bn as 'population' | 'batch',
+    ghostBatch: integerOption(
+      values['ghost-batch'],
+      '--ghost-batch',
+      DEFAULT_GRADIENT_ANALYSIS.ghostBatch,
+    ),
+    cap: numberOption(values.cap, '--cap', DEFAULT_GRADIENT_ANALYSIS.cap),
+    seed: integerOption(values.seed, '--seed', 0, 0),
+    purpose: `analyze-${path.basename(file)}`,
+  };
+  checkGradientOptions(options, data.train.size);
+  const progress = makeProgress({ quiet: log.quiet });
+  const total = batchSizes.reduce((s, b) => s + b, 0) * samples;
+  let done = 0;
+  log.info(
+    `gradscope analyze gradients: ${info.network.name} at epoch ${info.epoch} of ${file}; ${data.description}`,
+  );
+  const result = analyzeGradients(network, data, {
+    ...options,
+    onDraw: (b) => progress.work('gradient draws (examples)', (done += b), total),
+  });
+  const point: AnalysisPoint = {
+    label: `${info.network.name}, epoch ${info.epoch}`,
+    phase: String((info.extra as { phase?: string }).phase ?? 'checkpoint'),
+    epoch: info.epoch,
+    analysis: result,
+  };
+  if (values.out) {
+    const dir = String(values.out);
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomic(path.join(dir, 'gradients.json'), JSON.stringify(result) + '\n');
+    writeGradientOutputs(dir, [point]);
+    log.info(`written: ${dir}/gradients.json, gradients.md, gradients-*.csv, gradients.svg/png`);
+  }
+  progress.line(
+    `${result.seconds.toFixed(1)} s, ${Math.round(result.examplesPerSecond)} examples/s`,
+  );
+  if (!log.json) process.stdout.write(gradientTablesMarkdown([point]));
+  return result;
+}

@@ -1,0 +1,34 @@
+/** `gradscope analyze gradients|line|sharpness ...`: the experiments on saved states. */
+import { GradscopeInputError } from '../engine/errors';
+import { analyzeGradientsCommand } from './analyze-gradients';
+import type { Log } from './log';
+
+const str = { type: 'string' as const };
+
+const ANALYSES: Record<string, (values: Record<string, unknown>, log: Log) => unknown> = {
+  gradients: analyzeGradientsCommand,
+};
+
+export const analyzeCommand = {
+  summary: 'Experiment B (gradients), Experiment A (line), sharpness, on checkpoints',
+  options: {
+    checkpoint: str,
+    network: str,
+    data: str,
+    'batch-sizes': str,
+    samples: str,
+    bn: str,
+    'ghost-batch': str,
+    cap: str,
+    out: str,
+  },
+  run(values: Record<string, unknown>, positionals: string[], log: Log) {
+    const which = positionals[0];
+    const analysis = which ? ANALYSES[which] : undefined;
+    if (!analysis)
+      throw new GradscopeInputError(
+        `Expected one of ${Object.keys(ANALYSES).join(', ')} after "analyze" but received ${which === undefined ? 'nothing' : JSON.stringify(which)}`,
+      );
+    return analysis(values, log);
+  },
+};

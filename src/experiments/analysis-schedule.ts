@@ -1,0 +1,108 @@
+/**
+ * When a training run performs Experiment B (SPEC.md "Analysis points"): every
+ * `every` epochs of process 1 (or of a plain run) with its batch sizes, and every
+ * `armEvery` epochs of each arm of process 2 with the arms' batch sizes; K draws
+ * each, in the given bn mode. Each point writes analysis/<phase>-epoch-<n>.json
+ * and a line in metrics.jsonl.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  analyzeGradients,
+  DEFAULT_GRADIENT_ANALYSIS,
+  type GradientAnalysis,
+} from '../analysis/gradient-distribution';
+import { writeFileAtomic } from '../engine/atomic-write';
+import { expected, isPositiveInteger } from '../engine/errors';
+import type { Network } from '../engine/network';
+import { appendMetrics } from '../train/metrics';
+import type { Progress } from '../train/progress';
+import type { PhaseContext } from '../train/run';
+
+export interface AnalysisSchedule {
+  every: number;
+  batchSizes: number[];
+  armEvery: number;
+  armBatchSizes: number[];
+  samples: number;
+  mode: 'population' | 'batch';
+  ghostBatch: number;
+}
+
+/** The thesis' analysis points. */
+export function thesisAnalysis(): AnalysisSchedule {
+  return {
+    every: 10,
+    batchSizes: [256, 5000],
+    armEvery: 1,
+    armBatchSizes: [256, 1000, 2000, 5000],
+    samples: 100,
+    mode: 'population',
+    ghostBatch: 5000,
+  };
+}
+
+export function checkAnalysisSchedule(a: AnalysisSchedule, option = 'analysis'): void {
+  for (const key of ['every', 'armEvery', 'samples', 'ghostBatch'] as const)
+    if (!isPositiveInteger(a[key]))
+      throw expected('a positive integer', `${option}.${key}`, a[key]);
+  for (const key of ['batchSizes', 'armBatchSizes'] as const)
+    if (!Array.isArray(a[key]) || a[key].length === 0 || !a[key].every(isPositiveInteger))
+      throw expected('a non-empty list of positive integers', `${option}.${key}`, a[key]);
+  if (a.mode !== 'population' && a.mode !== 'batch')
+    throw expected('"population" or "batch"', `${option}.mode`, a.mode);
+}
+
+export function analysisFile(runDir: string, phase: string, epoch: number): string {
+  return path.join(runDir, 'analysis', `${phase}-epoch-${epoch}.json`);
+}
+
+/** For runTraining's `afterEpoch`: the hook each phase calls after each epoch. */
+export function analysisHook(
+  schedule: AnalysisSchedule,
+  seed: number,
+  progress: Progress,
+): (context: PhaseContext) => (record: { phase: string; epoch: number }, network: Network) => void {
+  return ({ inArm, runDir, metricsFile, data }) => {
+    const every = inArm ? schedule.armEvery : schedule.every;
+    const batchSizes = (inArm ? schedule.armBatchSizes : schedule.batchSizes).filter(
+      (b) => b <= data.train.size,
+    );
+    return (record, network) => {
+      if (record.epoch % every !== 0 || batchSizes.length === 0) return;
+      const file = analysisFile(runDir, record.phase, record.epoch);
+      const total = batchSizes.reduce((s, b) => s + b, 0) * schedule.samples;
+      let done = 0;
+      const result: GradientAnalysis = analyzeGradients(network, data, {
+        ...DEFAULT_GRADIENT_ANALYSIS,
+        batchSizes,
+        samples: schedule.samples,
+        mode: schedule.mode,
+        ghostBatch: schedule.ghostBatch,
+        seed,
+        purpose: `${record.phase}-epoch-${record.epoch}`,
+        onDraw: (b) =>
+          progress.work(`${record.phase} epoch ${record.epoch} Experiment B`, (done += b), total),
+      });
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      writeFileAtomic(
+        file,
+        JSON.stringify({ phase: record.phase, epoch: record.epoch, ...result }) + '\n',
+      );
+      appendMetrics(metricsFile, {
+        kind: 'analysis',
+        analysis: 'gradients',
+        phase: record.phase,
+        epoch: record.epoch,
+        file: path.relative(runDir, file),
+        d: result.d,
+        traceF: result.traceF,
+        bSimple: result.bSimple,
+        seconds: result.seconds,
+      });
+      progress.line(
+        `${record.phase} epoch ${record.epoch}: Experiment B at B ${batchSizes.join(', ')}, K ${schedule.samples}: d = ${result.d.toExponential(3)}, ${result.seconds.toFixed(1)} s`,
+      );
+    };
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The command line as a user meets it: bad input of each kind gives one line on
+ * stderr naming what is wrong, a non-zero exit, and no output left behind.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { test } from 'node:test';
+import { tempDir, writeIdxFolder } from './data-fixtures';
+
+const cli = path.join(__dirname, '..', '..', 'bin', 'gradscope.js');
+
+function gradscope(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function fails(args: string[], pattern: RegExp): void {
+  const r = gradscope(...args);
+  assert.notEqual(r.status, 0, `exit status for ${args.join(' ')}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line: ${r.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.match(lines[0]!, /^gradscope: /);
+}
+
+const dir = tempDir('gradscope-cli-');
+const data = path.join(dir, 'data');
+fs.mkdirSync(data);
+writeIdxFolder(data, false, [40, 10]);
+const net = path.join(dir, 'net.json');
+fs.writeFileSync(
+  net,
+  JSON.stringify({
+    name: 'cli-net',
+    input: [1, 28, 28],
+    classes: 10,
+    layers: [{ type: 'flatten' }, { type: 'linear', out: 10 }],
+  }),
+);
+const run = path.join(dir, 'run');
+const trained = gradscope(
+  'train',
+  '--network',
+  net,
+  '--data',
+  data,
+  '--batch-size',
+  '8',
+  '--epochs',
+  '1',
+  '--quiet',
+  '--out',
+  run,
+);
+const checkpoint = path.join(run, 'checkpoints', 'train', 'epoch-0001.safetensors');
+
+test('train writes a run directory and prints its path', () => {
+  assert.equal(trained.status, 0, trained.stderr);
+  assert.equal(trained.stdout.trim(), run);
+  assert.ok(fs.existsSync(checkpoint));
+});
+
+test('unknown commands and options, and bad option values', () => {
+  fails(['frobnicate'], /unknown command "frobnicate"/);
+  fails(['train', '--bogus'], /Unknown option '--bogus'/);
+  fails(
+    ['train', '--network', net, '--data', data, '--epochs', 'ten'],
+    /Expected an integer of at least 1 for --epochs but received "ten"/,
+  );
+  fails(
+    ['train', '--network', net, '--data', data, '--optimizer', 'lion'],
+    /Expected adam or sgd for --optimizer/,
+  );
+  fails(
+    ['train', '--network', 'F9'],
+    /Expected one of F1, C1, C2, C3, C4 or a .json layer list for --network/,
+  );
+  fails(['train', '--network', net, '--data', path.join(dir, 'nowhere')], /nowhere/);
+  fails(
+    ['train', '--network', 'C1', '--data', data, '--out', path.join(dir, 'c1')],
+    /network C1 takes 3x32x32 inputs/,
+  );
+  assert.ok(!fs.existsSync(path.join(dir, 'c1')), 'nothing left behind');
+  fails(
+    ['train', '--network', net, '--data', data, '--out', run],
+    /already holds a run; use --resume/,
+  );
+});
+
+test('analyze gradients: broken and foreign checkpoints, empty lists, B > M, K < 1', () => {
+  const base = ['analyze', 'gradients', '--checkpoint', checkpoint, '--data', data];
+  fails(
+    ['analyze', 'gradients', '--checkpoint', path.join(dir, 'none.safetensors')],
+    /none\.safetensors: no such checkpoint/,
+  );
+  const broken = path.join(dir, 'broken.safetensors');
+  fs.writeFileSync(broken, fs.readFileSync(checkpoint).subarray(0, 200));
+  fails(
+    ['analyze', 'gradients', '--checkpoint', broken, '--data', data],
+    /broken\.safetensors: .*truncated/,
+  );
+  const foreign = path.join(dir, 'foreign.safetensors');
+  fs.writeFileSync(foreign, 'not a checkpoint at all, but long enough to have a header');
+  fails(
+    ['analyze', 'gradients', '--checkpoint', foreign, '--data', data],
+    /foreign\.safetensors: /,
+  );
+  fails([...base, '--network', 'F1'], /made for another network: it holds cli-net, not F1/);
+  fails(
+    [...base, '--batch-sizes', ''],
+    /comma-separated list of positive integers for --batch-sizes/,
+  );
+  fails(
+    [...base, '--batch-sizes', '8,41'],
+    /batch size 41 is larger than the training set \(40 examples\)/,
+  );
+  fails(
+    [...base, '--samples', '0'],
+    /Expected an integer of at least 1 for --samples but received "0"/,
+  );
+  fails([...base, '--bn', 'train'], /Expected population or batch for --bn/);
+  fails(['analyze', 'wiggle'], /Expected one of gradients.* after "analyze"/);
+});
+
+test('analyze gradients --json prints the whole result; --out writes tables and figures', () => {
+  const out = path.join(dir, 'analysis');
+  const r = gradscope(
+    'analyze',
+    'gradients',
+    '--checkpoint',
+    checkpoint,
+    '--batch-sizes',
+    '4,16',
+    '--samples',
+    '3',
+    '--json',
+    '--quiet',
+    '--out',
+    out,
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  assert.equal(result.kind, 'gradient-distribution');
+  assert.deepEqual(
+    result.batchSizes.map((b: { batchSize: number }) => b.batchSize),
+    [4, 16],
+  );
+  assert.equal(result.batchSizes[0].draws.length, 3);
+  for (const f of [
+    'gradients.json',
+    'gradients.md',
+    'gradients-histograms.csv',
+    'gradients-summary.csv',
+    'gradients.svg',
+    'gradients.png',
+  ])
+    assert.ok(fs.existsSync(path.join(out, f)), f);
+  const md = fs.readFileSync(path.join(out, 'gradients.md'), 'utf8');
+  assert.match(md, /\| \[0, 0\.5\) \|/);
+  assert.match(md, /B=16 from g_total/);
+});
