@@ -168,7 +168,8 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
          InstanceMethod<&NetworkWrap::Gradient>("gradient"),
          InstanceMethod<&NetworkWrap::Evaluate>("evaluate"),
          InstanceMethod<&NetworkWrap::HessianVector>("hessianVector"),
-         InstanceMethod<&NetworkWrap::Logits>("logits")});
+         InstanceMethod<&NetworkWrap::Logits>("logits"),
+         InstanceMethod<&NetworkWrap::Recalibrate>("recalibrate")});
     constructor = new Napi::FunctionReference(Napi::Persistent(f));
     return f;
   }
@@ -253,6 +254,14 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
     return guarded(info.Env(), "logits", [&] {
       auto c = callFrom(info);
       return typedArrayOf(info.Env(), net->logits(*c.data, c.indices, c.mode, c.chunk));
+    });
+  }
+  // (dataset, indices, mode (ignored), chunk)
+  Napi::Value Recalibrate(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "recalibrate", [&] {
+      auto c = callFrom(info);
+      net->recalibrate(*c.data, c.indices, c.chunk);
+      return info.Env().Undefined();
     });
   }
   std::unique_ptr<Network> net;

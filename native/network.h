@@ -36,7 +36,8 @@ class Network {
  public:
   Network(std::vector<Layer> layers, at::ScalarType dtype, uint64_t seed);
 
-  at::Tensor forward(const at::Tensor& x, Mode mode);
+  // Layers [0, end) only (end = -1: all).
+  at::Tensor forward(const at::Tensor& x, Mode mode, int64_t end = -1);
   // Fills the gradient buffer with the gradient of the mean loss over indices,
   // evaluated `chunk` examples at a time (in batch modes: ghost batches).
   Evaluation gradient(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk);
@@ -45,6 +46,11 @@ class Network {
   Evaluation hessianVector(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk,
                            const at::Tensor& v, at::Tensor& out);
   at::Tensor logits(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk);
+  // Recomputes every batch-norm layer's running statistics from the examples at
+  // indices, weights fixed: layer by layer, each from its exact per-channel mean and
+  // unbiased variance over the examples, with the layers before it already
+  // recalibrated (so each layer sees the inputs it will see in population mode).
+  void recalibrate(Dataset& data, const at::Tensor& indices, int64_t chunk);
 
   std::vector<Layer> layers;
   at::ScalarType dtype;

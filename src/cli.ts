@@ -36,6 +36,25 @@ function usage(): string {
   return lines.join('\n');
 }
 
+/** `--alpha -2:3:51` as DESIGN.md writes it: a value that starts with a minus sign and a
+ * digit belongs to the string option before it (node's parseArgs would refuse it). */
+function joinNegativeValues(
+  args: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   try {
@@ -53,9 +72,10 @@ export async function main(argv: string[]): Promise<void> {
         `unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see gradscope --help)`,
       );
     const command = load();
+    const options = { ...GLOBAL, ...command.options };
     const { values, positionals } = parseArgs({
-      args: rest,
-      options: { ...GLOBAL, ...command.options },
+      args: joinNegativeValues(rest, options),
+      options,
       allowPositionals: true,
       strict: true,
     });
@@ -74,7 +94,9 @@ export async function main(argv: string[]): Promise<void> {
       (error instanceof TypeError &&
         'code' in error &&
         String(error.code).startsWith('ERR_PARSE_ARGS'));
-    const message = error instanceof Error ? error.message : String(error);
+    const full = error instanceof Error ? error.message : String(error);
+    // parseArgs explains itself over several lines; the first says what is wrong
+    const message = known && error instanceof TypeError ? full.split('\n')[0]! : full;
     process.stderr.write(`gradscope: ${message}\n`);
     if (!known && error instanceof Error && process.env.GRADSCOPE_DEBUG)
       process.stderr.write(`${error.stack}\n`);

@@ -161,3 +161,79 @@ test('analyze gradients --json prints the whole result; --out writes tables and 
   assert.match(md, /\| \[0, 0\.5\) \|/);
   assert.match(md, /B=16 from g_total/);
 });
+
+test('analyze line: different networks, an empty grid and a missing checkpoint each fail with one line', () => {
+  const otherNet = path.join(dir, 'other.json');
+  fs.writeFileSync(
+    otherNet,
+    JSON.stringify({
+      name: 'other-net',
+      input: [1, 28, 28],
+      classes: 10,
+      layers: [
+        { type: 'flatten' },
+        { type: 'linear', out: 12 },
+        { type: 'relu' },
+        { type: 'linear', out: 10 },
+      ],
+    }),
+  );
+  const otherRun = path.join(dir, 'other-run');
+  const r = gradscope(
+    'train',
+    '--network',
+    otherNet,
+    '--data',
+    data,
+    '--batch-size',
+    '8',
+    '--epochs',
+    '1',
+    '--quiet',
+    '--out',
+    otherRun,
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const other = path.join(otherRun, 'checkpoints', 'train', 'epoch-0001.safetensors');
+  fails(
+    ['analyze', 'line', '--from', checkpoint, '--to', other, '--data', data],
+    /other-run.*made for another network/,
+  );
+  fails(
+    ['analyze', 'line', '--from', checkpoint, '--to', checkpoint, '--alpha', '0:1:0'],
+    /START:END:COUNT .* for --alpha but received "0:1:0"/,
+  );
+  fails(
+    ['analyze', 'line', '--from', checkpoint, '--to', checkpoint, '--alpha', '1:-1:5'],
+    /for --alpha/,
+  );
+  fails(
+    ['analyze', 'line', '--from', path.join(dir, 'gone.safetensors'), '--to', checkpoint],
+    /gone\.safetensors: no such checkpoint/,
+  );
+  fails(
+    ['analyze', 'line', '--from', checkpoint, '--to', path.join(dir, 'gone.safetensors')],
+    /gone\.safetensors: no such checkpoint/,
+  );
+  fails(['analyze', 'line', '--to', checkpoint], /Expected a checkpoint file for --from/);
+  const ok = gradscope(
+    'analyze',
+    'line',
+    '--from',
+    checkpoint,
+    '--to',
+    checkpoint,
+    '--alpha',
+    '-1:2:4',
+    '--bn',
+    'interpolate',
+    '--quiet',
+    '--json',
+  );
+  assert.equal(ok.status, 0, ok.stderr);
+  const line = JSON.parse(ok.stdout);
+  assert.deepEqual(
+    line.points.map((p: { alpha: number }) => p.alpha),
+    [-1, 0, 1, 2],
+  );
+});

@@ -1,12 +1,15 @@
 /** `gradscope analyze gradients|line|sharpness ...`: the experiments on saved states. */
 import { GradscopeInputError } from '../engine/errors';
 import { analyzeGradientsCommand } from './analyze-gradients';
+import { analyzeLineCommand, analyzeSurfaceCommand } from './analyze-line';
 import type { Log } from './log';
 
 const str = { type: 'string' as const };
 
 const ANALYSES: Record<string, (values: Record<string, unknown>, log: Log) => unknown> = {
   gradients: analyzeGradientsCommand,
+  line: analyzeLineCommand,
+  surface: analyzeSurfaceCommand,
 };
 
 export const analyzeCommand = {
@@ -21,6 +24,14 @@ export const analyzeCommand = {
     'ghost-batch': str,
     cap: str,
     out: str,
+    from: str,
+    to: str,
+    alpha: str,
+    'sample-size': str,
+    'eval-batch': str,
+    through: str,
+    grid: str,
+    set: str,
   },
   run(values: Record<string, unknown>, positionals: string[], log: Log) {
     const which = positionals[0];

@@ -46,6 +46,13 @@ export class Xoshiro128 {
     return u % n;
   }
 
+  /** Uniform in [0, 1) with 53 random bits. */
+  uniform(): number {
+    const high = this.nextUint32() >>> 5; // 27 bits
+    const low = this.nextUint32() >>> 6; // 26 bits
+    return (high * 67108864 + low) / 9007199254740992;
+  }
+
   state(): number[] {
     return Array.from(this.s);
   }

@@ -48,6 +48,7 @@ export interface NativeNetwork {
     out: FloatArray,
   ): NativeEvaluation;
   logits(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): FloatArray;
+  recalibrate(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): void;
 }
 
 export interface NativeOptimizerSettings {

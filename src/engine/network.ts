@@ -150,6 +150,17 @@ export class Network {
     return this.native.logits(data.native, indices, mode, chunk);
   }
 
+  /**
+   * Recomputes the batch-norm running statistics from the examples at `indices`,
+   * weights fixed: layer by layer, the exact per-channel mean and unbiased variance
+   * of each batch-norm layer's input over those examples, the layers before it
+   * already recalibrated. Evaluated `chunk` examples at a time (no effect on the result).
+   */
+  recalibrate(data: Dataset, indices: Int32Array, options: { chunk?: number } = {}): void {
+    const { chunk } = this.check(data, indices, { mode: 'population', chunk: options.chunk });
+    this.native.recalibrate(data.native, indices, 'population', chunk);
+  }
+
   private checkVector(v: FloatArray, option: string): void {
     const type = this.dtype === 'float32' ? Float32Array : Float64Array;
     if (!(v instanceof type) || v.length !== this.parameterCount)

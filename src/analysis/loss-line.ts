@@ -1,0 +1,181 @@
+/**
+ * Experiment A (SPEC.md): the loss along the line between two solutions,
+ *
+ *   w(alpha) = (1 - alpha) w_a + alpha w_b,   alpha on a grid (default -2 to 3, 51 points),
+ *
+ * train and test cross-entropy and accuracy at each point. Batch-norm statistics:
+ * - `recalibrate` (default): recomputed at each alpha from a fixed seeded sample of
+ *   the training set, weights fixed (Network.recalibrate), then population mode;
+ * - `interpolate`: the running buffers interpolated like the weights; where an
+ *   extrapolated point makes a running variance negative the point is undefined,
+ *   with that reason, never a number;
+ * - `batch`: batch statistics at evaluation, in consecutive batches of `evalBatch`.
+ * Also the alpha of the lowest test loss on the grid and its accuracy.
+ */
+import { uniformBatch } from '../data/sampler';
+import type { StudyData } from '../data/load';
+import { expected, GradscopeInputError, isPositiveInteger } from '../engine/errors';
+import type { Network } from '../engine/network';
+import { lerp } from '../engine/vector';
+
+export type LineBatchNorm = 'recalibrate' | 'interpolate' | 'batch';
+
+export interface Solution {
+  label: string;
+  parameters: Float32Array | Float64Array;
+  statistics: Float32Array | Float64Array;
+}
+
+export function solutionOf(network: Network, label: string): Solution {
+  return { label, parameters: network.parameters.slice(), statistics: network.statistics.slice() };
+}
+
+export interface LineOptions {
+  alphas: number[];
+  bn: LineBatchNorm;
+  /** Size of the fixed training sample `recalibrate` uses. */
+  sampleSize: number;
+  /** Batch size of evaluation in `batch` mode; chunk size otherwise. */
+  evalBatch: number;
+  seed: number;
+}
+
+export const DEFAULT_LINE: LineOptions = {
+  alphas: alphaGrid(-2, 3, 51),
+  bn: 'recalibrate',
+  sampleSize: 10000,
+  evalBatch: 5000,
+  seed: 0,
+};
+
+export interface Measured {
+  loss: number;
+  accuracy: number;
+}
+
+export interface LinePoint {
+  alpha: number;
+  train: Measured | null;
+  test: Measured | null;
+  /** Why the point is undefined, when it is. */
+  undefinedReason?: string;
+}
+
+export interface LineResult {
+  kind: 'loss-line';
+  from: string;
+  to: string;
+  bn: LineBatchNorm;
+  sampleSize: number | null;
+  evalBatch: number | null;
+  points: LinePoint[];
+  best: { alpha: number; testLoss: number; testAccuracy: number } | null;
+  seconds: number;
+  secondsPerPoint: number;
+}
+
+/** `count` evenly spaced values from `start` to `end` inclusive. */
+export function alphaGrid(start: number, end: number, count: number): number[] {
+  if (count === 1) return [start];
+  return Array.from({ length: count }, (_, i) => start + ((end - start) * i) / (count - 1));
+}
+
+/** "-2:3:51" -> alphaGrid(-2, 3, 51). */
+export function parseGrid(text: string, option: string): number[] {
+  const parts = String(text).split(':').map(Number);
+  if (
+    parts.length !== 3 ||
+    !parts.every(Number.isFinite) ||
+    !isPositiveInteger(parts[2]) ||
+    parts[1]! < parts[0]!
+  )
+    throw expected('START:END:COUNT with START <= END and COUNT >= 1', option, text);
+  return alphaGrid(parts[0]!, parts[1]!, parts[2]!);
+}
+
+export function checkLineOptions(o: LineOptions, trainSize: number): void {
+  if (!Array.isArray(o.alphas) || o.alphas.length === 0 || !o.alphas.every(Number.isFinite))
+    throw expected('a grid with at least one point', 'alpha', o.alphas);
+  if (!['recalibrate', 'interpolate', 'batch'].includes(o.bn))
+    throw expected('recalibrate, interpolate or batch', 'bn', o.bn);
+  if (!isPositiveInteger(o.sampleSize))
+    throw expected('a positive integer', 'sample size', o.sampleSize);
+  if (o.bn === 'recalibrate' && o.sampleSize > trainSize)
+    throw new GradscopeInputError(
+      `the recalibration sample (${o.sampleSize}) is larger than the training set (${trainSize} examples)`,
+    );
+  if (!isPositiveInteger(o.evalBatch))
+    throw expected('a positive integer', 'evaluation batch', o.evalBatch);
+}
+
+/** Sets `network` to w(alpha) with the given statistics mode; returns a reason if undefined. */
+export function placeOnLine(
+  network: Network,
+  a: Solution,
+  b: Solution,
+  alpha: number,
+  bn: LineBatchNorm,
+  sample: Int32Array | undefined,
+  data: StudyData,
+  chunk: number,
+): string | undefined {
+  lerp(a.parameters, b.parameters, alpha, network.parameters);
+  if (bn === 'interpolate') {
+    lerp(a.statistics, b.statistics, alpha, network.statistics);
+    for (const s of network.statisticsTable)
+      for (let i = 0; i < s.features; i++) {
+        const v = network.statistics[s.varOffset + i]!;
+        if (v < 0)
+          return `interpolated running variance of layer ${s.layer}, channel ${i}, is negative (${v.toPrecision(3)})`;
+      }
+  } else if (bn === 'recalibrate') {
+    network.recalibrate(data.train, sample!, { chunk });
+  }
+  return undefined;
+}
+
+export function lossAlongLine(
+  network: Network,
+  a: Solution,
+  b: Solution,
+  data: StudyData,
+  options: LineOptions,
+  onPoint?: (done: number, total: number) => void,
+): LineResult {
+  checkLineOptions(options, data.train.size);
+  const started = process.hrtime.bigint();
+  const sample =
+    options.bn === 'recalibrate'
+      ? uniformBatch(options.seed, 'recalibrate', options.sampleSize, 0, data.train.size).sort()
+      : undefined;
+  const mode = options.bn === 'batch' ? 'batch' : 'population';
+  const train = data.train.all();
+  const test = data.test.all();
+  const points: LinePoint[] = options.alphas.map((alpha, i) => {
+    const reason = placeOnLine(network, a, b, alpha, options.bn, sample, data, options.evalBatch);
+    onPoint?.(i + 1, options.alphas.length);
+    if (reason) return { alpha, train: null, test: null, undefinedReason: reason };
+    const measure = (set: typeof data.train, indices: Int32Array): Measured => {
+      const m = network.evaluate(set, indices, { mode, chunk: options.evalBatch });
+      return { loss: m.loss, accuracy: m.accuracy };
+    };
+    return { alpha, train: measure(data.train, train), test: measure(data.test, test) };
+  });
+  let best: LineResult['best'] = null;
+  for (const p of points)
+    if (p.test && (best === null || p.test.loss < best.testLoss))
+      best = { alpha: p.alpha, testLoss: p.test.loss, testAccuracy: p.test.accuracy };
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    kind: 'loss-line',
+    from: a.label,
+    to: b.label,
+    bn: options.bn,
+    sampleSize: options.bn === 'recalibrate' ? options.sampleSize : null,
+    evalBatch: options.bn === 'batch' ? options.evalBatch : null,
+    points,
+    best,
+    seconds,
+    secondsPerPoint: seconds / points.length,
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Beyond the thesis (SPEC.md, Experiment A): a 2-D loss surface
+ *   w(x, y) = w0 + x d1 + y d2
+ * over either two filter-normalised random directions around one solution (Li et
+ * al. 2018) or the plane through three solutions (w0 = a, d1 = b - a, d2 = the part
+ * of c - a orthogonal to d1). Batch-norm statistics as on the line: recalibrated
+ * from a fixed sample at each point (default), or the solution's own (`keep`;
+ * around one solution only), or batch statistics.
+ */
+import { uniformBatch } from '../data/sampler';
+import type { StudyData } from '../data/load';
+import { expected } from '../engine/errors';
+import type { Network } from '../engine/network';
+import { filterNormalisedDirection, planeThrough } from './directions';
+import { alphaGrid, type Solution } from './loss-line';
+
+export type SurfaceBatchNorm = 'recalibrate' | 'keep' | 'batch';
+
+export interface SurfaceOptions {
+  xs: number[];
+  ys: number[];
+  bn: SurfaceBatchNorm;
+  sampleSize: number;
+  evalBatch: number;
+  seed: number;
+  /** Which set the surface is measured on. */
+  set: 'train' | 'test';
+}
+
+export const DEFAULT_SURFACE: SurfaceOptions = {
+  xs: alphaGrid(-1, 1, 21),
+  ys: alphaGrid(-1, 1, 21),
+  bn: 'recalibrate',
+  sampleSize: 10000,
+  evalBatch: 5000,
+  seed: 0,
+  set: 'test',
+};
+
+export interface SurfaceResult {
+  kind: 'loss-surface';
+  directions: 'filter-normalised random' | 'plane through three solutions';
+  solutions: { label: string; x: number; y: number }[];
+  bn: SurfaceBatchNorm;
+  set: 'train' | 'test';
+  xs: number[];
+  ys: number[];
+  /** loss[i][j] at (xs[i], ys[j]). */
+  loss: number[][];
+  accuracy: number[][];
+  seconds: number;
+}
+
+function surface(
+  network: Network,
+  origin: Solution,
+  d1: Float64Array,
+  d2: Float64Array,
+  data: StudyData,
+  o: SurfaceOptions,
+  onPoint?: (done: number, total: number) => void,
+): Pick<SurfaceResult, 'loss' | 'accuracy' | 'seconds'> {
+  if (!o.xs.length || !o.ys.length) throw expected('a grid with at least one point', 'grid', o.xs);
+  const started = process.hrtime.bigint();
+  const sample =
+    o.bn === 'recalibrate'
+      ? uniformBatch(
+          o.seed,
+          'recalibrate',
+          Math.min(o.sampleSize, data.train.size),
+          0,
+          data.train.size,
+        ).sort()
+      : undefined;
+  const set = o.set === 'train' ? data.train : data.test;
+  const indices = set.all();
+  const w0 = origin.parameters;
+  const loss: number[][] = [];
+  const accuracy: number[][] = [];
+  let done = 0;
+  for (const x of o.xs) {
+    const lossRow: number[] = [];
+    const accuracyRow: number[] = [];
+    for (const y of o.ys) {
+      const w = network.parameters;
+      for (let i = 0; i < w.length; i++) w[i] = w0[i]! + x * d1[i]! + y * d2[i]!;
+      network.statistics.set(origin.statistics);
+      if (sample) network.recalibrate(data.train, sample, { chunk: o.evalBatch });
+      const m = network.evaluate(set, indices, {
+        mode: o.bn === 'batch' ? 'batch' : 'population',
+        chunk: o.evalBatch,
+      });
+      lossRow.push(m.loss);
+      accuracyRow.push(m.accuracy);
+      onPoint?.(++done, o.xs.length * o.ys.length);
+    }
+    loss.push(lossRow);
+    accuracy.push(accuracyRow);
+  }
+  return { loss, accuracy, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+export function randomDirectionSurface(
+  network: Network,
+  solution: Solution,
+  data: StudyData,
+  o: SurfaceOptions,
+  onPoint?: (done: number, total: number) => void,
+): SurfaceResult {
+  const d1 = filterNormalisedDirection(network, solution.parameters, o.seed, 'x');
+  const d2 = filterNormalisedDirection(network, solution.parameters, o.seed, 'y');
+  return {
+    kind: 'loss-surface',
+    directions: 'filter-normalised random',
+    solutions: [{ label: solution.label, x: 0, y: 0 }],
+    bn: o.bn,
+    set: o.set,
+    xs: o.xs,
+    ys: o.ys,
+    ...surface(network, solution, d1, d2, data, o, onPoint),
+  };
+}
+
+export function planeSurface(
+  network: Network,
+  a: Solution,
+  b: Solution,
+  c: Solution,
+  data: StudyData,
+  o: SurfaceOptions,
+  onPoint?: (done: number, total: number) => void,
+): SurfaceResult {
+  if (o.bn === 'keep')
+    throw expected(
+      'recalibrate or batch (three solutions have no one set of statistics)',
+      'bn',
+      o.bn,
+    );
+  const plane = planeThrough(a.parameters, b.parameters, c.parameters);
+  return {
+    kind: 'loss-surface',
+    directions: 'plane through three solutions',
+    solutions: [
+      { label: a.label, x: 0, y: 0 },
+      { label: b.label, x: plane.b[0], y: plane.b[1] },
+      { label: c.label, x: plane.c[0], y: plane.c[1] },
+    ],
+    bn: o.bn,
+    set: o.set,
+    xs: o.xs,
+    ys: o.ys,
+    ...surface(network, a, plane.e1, plane.e2, data, o, onPoint),
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * `gradscope analyze line --from A --to B [--network NET] [--data D] [--alpha -2:3:51]
+ *   [--bn recalibrate|interpolate|batch] [--sample-size 10000] [--eval-batch 5000] [--out DIR]`
+ * `gradscope analyze surface --checkpoint A [--through B,C] [--grid -1:1:21]
+ *   [--bn recalibrate|keep|batch] [--set train|test] [--out DIR]`
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  DEFAULT_LINE,
+  lossAlongLine,
+  parseGrid,
+  solutionOf,
+  type LineBatchNorm,
+  type LineResult,
+} from '../analysis/loss-line';
+import {
+  DEFAULT_SURFACE,
+  planeSurface,
+  randomDirectionSurface,
+  type SurfaceBatchNorm,
+  type SurfaceResult,
+} from '../analysis/loss-surface';
+import { writeFileAtomic } from '../engine/atomic-write';
+import { expected } from '../engine/errors';
+import { lineCsv, lineFigure, surfaceFigure } from '../report/line-figures';
+import { writeFigure } from '../report/write-figure';
+import { loadNetwork } from '../train/checkpoint';
+import { makeProgress } from '../train/progress';
+import { stateFrom } from './analyze-gradients';
+import type { Log } from './log';
+import { integerOption } from './options';
+
+const label = (file: string): string => path.basename(file).replace(/\.safetensors$/, '');
+
+function option<T extends string>(value: unknown, allowed: T[], name: string, fallback: T): T {
+  const v = (value as string | undefined) ?? fallback;
+  if (!allowed.includes(v as T)) throw expected(allowed.join(', ') + ' (one of)', name, v);
+  return v as T;
+}
+
+export function analyzeLineCommand(values: Record<string, unknown>, log: Log): LineResult {
+  if (!values.from) throw expected('a checkpoint file', '--from', values.from);
+  if (!values.to) throw expected('a checkpoint file', '--to', values.to);
+  const bn = option<LineBatchNorm>(
+    values.bn,
+    ['recalibrate', 'interpolate', 'batch'],
+    '--bn',
+    'recalibrate',
+  );
+  const alphas =
+    values.alpha === undefined ? DEFAULT_LINE.alphas : parseGrid(String(values.alpha), '--alpha');
+  const { network, data } = stateFrom({ ...values, checkpoint: values.from }, '--from');
+  const a = solutionOf(network, label(String(values.from)));
+  // the other end must be the same network: loading it checks tensor for tensor
+  const to = String(values.to);
+  loadNetwork(to, network);
+  const b = solutionOf(network, label(to));
+  const progress = makeProgress({ quiet: log.quiet });
+  log.info(
+    `gradscope analyze line: ${a.label} -> ${b.label}, ${alphas.length} points, batch norm ${bn}`,
+  );
+  const result = lossAlongLine(
+    network,
+    a,
+    b,
+    data,
+    {
+      ...DEFAULT_LINE,
+      alphas,
+      bn,
+      sampleSize: integerOption(
+        values['sample-size'],
+        '--sample-size',
+        Math.min(DEFAULT_LINE.sampleSize, data.train.size),
+      ),
+      evalBatch: integerOption(values['eval-batch'], '--eval-batch', DEFAULT_LINE.evalBatch),
+      seed: integerOption(values.seed, '--seed', 0, 0),
+    },
+    (done, total) => progress.work('line points', done, total),
+  );
+  progress.line(
+    `${result.points.length} points in ${result.seconds.toFixed(1)} s (${result.secondsPerPoint.toFixed(2)} s per point)`,
+  );
+  if (values.out) {
+    const dir = String(values.out);
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomic(path.join(dir, 'line.json'), JSON.stringify(result, null, 1) + '\n');
+    writeFileAtomic(path.join(dir, 'line.csv'), lineCsv(result));
+    writeFigure(dir, 'line', lineFigure(result));
+    log.info(`written: ${dir}/line.json, line.csv, line.svg, line.png`);
+  }
+  if (!log.json) {
+    process.stdout.write(lineCsv(result));
+    if (result.best)
+      process.stdout.write(
+        `lowest test loss on the grid: alpha ${result.best.alpha}, loss ${result.best.testLoss.toFixed(4)}, accuracy ${(100 * result.best.testAccuracy).toFixed(2)}%\n`,
+      );
+  }
+  return result;
+}
+
+export function analyzeSurfaceCommand(values: Record<string, unknown>, log: Log): SurfaceResult {
+  const bn = option<SurfaceBatchNorm>(
+    values.bn,
+    ['recalibrate', 'keep', 'batch'],
+    '--bn',
+    'recalibrate',
+  );
+  const set = option<'train' | 'test'>(values.set, ['train', 'test'], '--set', 'test');
+  const grid =
+    values.grid === undefined ? DEFAULT_SURFACE.xs : parseGrid(String(values.grid), '--grid');
+  const { file, network, data } = stateFrom(values);
+  const a = solutionOf(network, label(file));
+  const options = {
+    ...DEFAULT_SURFACE,
+    xs: grid,
+    ys: grid,
+    bn,
+    set,
+    sampleSize: integerOption(
+      values['sample-size'],
+      '--sample-size',
+      Math.min(DEFAULT_SURFACE.sampleSize, data.train.size),
+    ),
+    evalBatch: integerOption(values['eval-batch'], '--eval-batch', DEFAULT_SURFACE.evalBatch),
+    seed: integerOption(values.seed, '--seed', 0, 0),
+  };
+  const progress = makeProgress({ quiet: log.quiet });
+  const onPoint = (done: number, total: number) => progress.work('surface points', done, total);
+  let result: SurfaceResult;
+  if (values.through !== undefined) {
+    const [bFile, cFile, ...rest] = String(values.through).split(',');
+    if (!bFile || !cFile || rest.length)
+      throw expected('two checkpoint files B,C', '--through', values.through);
+    loadNetwork(bFile, network);
+    const b = solutionOf(network, label(bFile));
+    loadNetwork(cFile, network);
+    const c = solutionOf(network, label(cFile));
+    result = planeSurface(network, a, b, c, data, options, onPoint);
+  } else {
+    result = randomDirectionSurface(network, a, data, options, onPoint);
+  }
+  progress.line(`${grid.length ** 2} points in ${result.seconds.toFixed(1)} s`);
+  if (values.out) {
+    const dir = String(values.out);
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomic(path.join(dir, 'surface.json'), JSON.stringify(result) + '\n');
+    writeFigure(dir, 'surface', surfaceFigure(result));
+    log.info(`written: ${dir}/surface.json, surface.svg, surface.png`);
+  }
+  if (!log.json)
+    process.stdout.write(
+      `${JSON.stringify({ xs: result.xs, ys: result.ys, loss: result.loss })}\n`,
+    );
+  return result;
+}
