@@ -256,11 +256,11 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
       return typedArrayOf(info.Env(), net->logits(*c.data, c.indices, c.mode, c.chunk));
     });
   }
-  // (dataset, indices, mode (ignored), chunk)
+  // (dataset, indices, mode (ignored), chunk, keep)
   Napi::Value Recalibrate(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), "recalibrate", [&] {
       auto c = callFrom(info);
-      net->recalibrate(*c.data, c.indices, c.chunk);
+      net->recalibrate(*c.data, c.indices, c.chunk, info[4].ToBoolean().Value());
       return info.Env().Undefined();
     });
   }

@@ -119,10 +119,10 @@ Network::Network(std::vector<Layer> layerList, at::ScalarType type, uint64_t see
   }
 }
 
-at::Tensor Network::forward(const at::Tensor& x, Mode mode, int64_t end) {
+at::Tensor Network::forward(const at::Tensor& x, Mode mode, int64_t end, int64_t begin) {
   at::Tensor h = x;
   const int64_t stop = end < 0 ? static_cast<int64_t>(layers.size()) : end;
-  for (int64_t i = 0; i < stop; ++i) {
+  for (int64_t i = begin; i < stop; ++i) {
     auto& l = layers[i];
     switch (l.kind) {
       case Layer::Kind::Linear:
@@ -216,27 +216,38 @@ at::Tensor Network::logits(Dataset& data, const at::Tensor& indices, Mode mode, 
   return at::cat(pieces, 0).contiguous();
 }
 
-void Network::recalibrate(Dataset& data, const at::Tensor& indices, int64_t chunk) {
+void Network::recalibrate(Dataset& data, const at::Tensor& indices, int64_t chunk, bool keep) {
   at::NoGradGuard noGrad;
   const int64_t n = indices.size(0);
+  std::vector<at::Tensor> held;  // with keep: each chunk's activations at layer `at`
+  int64_t at = 0;
   for (size_t j = 0; j < layers.size(); ++j) {
     auto& l = layers[j];
     if (l.kind != Layer::Kind::BatchNorm) continue;
     auto sum = at::zeros({l.out}, at::kDouble), sumSquares = at::zeros({l.out}, at::kDouble);
     int64_t count = 0;
-    for (int64_t start = 0; start < n; start += chunk) {
-      auto [x, y] = data.gather(indices.narrow(0, start, std::min(chunk, n - start)), dtype);
-      auto h = forward(x, Mode::Population, static_cast<int64_t>(j));
-      // channels are dimension 1; reduce over every other one
+    for (int64_t start = 0, c = 0; start < n; start += chunk, ++c) {
+      at::Tensor h;
+      if (keep && c < static_cast<int64_t>(held.size())) {
+        h = forward(held[c], Mode::Population, static_cast<int64_t>(j), at);
+        held[c] = h;
+      } else {
+        auto [x, y] = data.gather(indices.narrow(0, start, std::min(chunk, n - start)), dtype);
+        h = forward(x, Mode::Population, static_cast<int64_t>(j));
+        if (keep) held.push_back(h);
+      }
+      // channels are dimension 1; reduce over every other one, in float64 without a
+      // float64 copy of the activations
       std::vector<int64_t> dims{0};
       for (int64_t d = 2; d < h.dim(); ++d) dims.push_back(d);
-      // accumulate in float64 without a float64 copy of the activations
       sum += at::sum(h, dims, false, at::kDouble);
       sumSquares += at::sum(h * h, dims, false, at::kDouble);
       count += h.numel() / l.out;
     }
+    at = static_cast<int64_t>(j);
     auto mean = sum / static_cast<double>(count);
-    auto var = (sumSquares - mean * mean * static_cast<double>(count)) / static_cast<double>(std::max<int64_t>(count - 1, 1));
+    auto var = (sumSquares - mean * mean * static_cast<double>(count)) /
+               static_cast<double>(std::max<int64_t>(count - 1, 1));
     runningMean[l.stats].copy_(mean);
     runningVar[l.stats].copy_(var.clamp_min(0));
   }

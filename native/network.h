@@ -36,8 +36,8 @@ class Network {
  public:
   Network(std::vector<Layer> layers, at::ScalarType dtype, uint64_t seed);
 
-  // Layers [0, end) only (end = -1: all).
-  at::Tensor forward(const at::Tensor& x, Mode mode, int64_t end = -1);
+  // Layers [begin, end) only (end = -1: to the last).
+  at::Tensor forward(const at::Tensor& x, Mode mode, int64_t end = -1, int64_t begin = 0);
   // Fills the gradient buffer with the gradient of the mean loss over indices,
   // evaluated `chunk` examples at a time (in batch modes: ghost batches).
   Evaluation gradient(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk);
@@ -50,7 +50,9 @@ class Network {
   // indices, weights fixed: layer by layer, each from its exact per-channel mean and
   // unbiased variance over the examples, with the layers before it already
   // recalibrated (so each layer sees the inputs it will see in population mode).
-  void recalibrate(Dataset& data, const at::Tensor& indices, int64_t chunk);
+  // keep: hold every chunk's activations between layers (one pass over the layers,
+  // memory = examples x widest activation) instead of recomputing each prefix.
+  void recalibrate(Dataset& data, const at::Tensor& indices, int64_t chunk, bool keep);
 
   std::vector<Layer> layers;
   at::ScalarType dtype;

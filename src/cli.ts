@@ -26,6 +26,9 @@ const COMMANDS: Record<string, () => Command> = {
   info: () => require('./cli/info').infoCommand as Command,
   train: () => require('./cli/train').trainCommand as Command,
   analyze: () => require('./cli/analyze').analyzeCommand as Command,
+  run: () => require('./cli/run').runCommand as Command,
+  demo: () => require('./cli/run').demoCommand as Command,
+  report: () => require('./cli/run').reportCommand as Command,
 };
 
 function usage(): string {

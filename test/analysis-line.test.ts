@@ -164,10 +164,16 @@ test('recalibrate gives the exact per-channel mean and unbiased variance of each
   };
   check(h1, 4, 0, 4, 'first batch norm');
   check(h2, 5, 8, 13, 'second batch norm');
-  // and chunking changes nothing
-  const whole = new Network(spec, { seed: 4, dtype: 'float64' });
-  whole.recalibrate(set, sample, { chunk: 10 });
-  for (let i = 0; i < st.length; i++) assert.ok(Math.abs(whole.statistics[i]! - st[i]!) < 1e-12);
+  // and neither chunking nor recomputing each layer's inputs changes anything
+  for (const [chunk, holdActivations] of [
+    [10, true],
+    [3, false],
+    [10, false],
+  ] as const) {
+    const other = new Network(spec, { seed: 4, dtype: 'float64' });
+    other.recalibrate(set, sample, { chunk, holdActivations });
+    for (let i = 0; i < st.length; i++) assert.ok(Math.abs(other.statistics[i]! - st[i]!) < 1e-12);
+  }
 });
 
 test('a filter-normalised direction has, filter by filter, the norm of the solution filter', () => {

@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomic } from '../engine/atomic-write';
+import { expected } from '../engine/errors';
 import type { NetworkSpec } from '../engine/layers';
 import { setThreads, threads, threadsFor, type ThreadSettings } from '../engine/threads';
 import { c1 } from '../models/c1';
@@ -27,6 +28,8 @@ const KEEP_MEMORY = {
 };
 
 export interface BenchOptions {
+  /** Only workloads whose name contains this text. */
+  only?: string;
   quick: boolean;
   explore: boolean;
   out: string;
@@ -71,7 +74,8 @@ const fmt = (ms: number | null): string => (ms === null ? '-' : ms.toFixed(1));
 const ratio = (a: number, b: number | null): string => (b === null ? '-' : (a / b).toFixed(2));
 
 export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; note: string } {
-  const list = workloads(options.quick);
+  const list = workloads(options.quick).filter((w) => !options.only || w.id.includes(options.only));
+  if (list.length === 0) throw expected('text found in a workload name', '--only', options.only);
   const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const rows: BenchRow[] = [];
   for (const w of list) {

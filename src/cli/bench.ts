@@ -6,12 +6,18 @@ export const benchCommand = {
   summary: 'time training steps and gradients against PyTorch on this machine',
   options: {
     quick: { type: 'boolean' as const, default: false },
+    only: { type: 'string' as const },
     explore: { type: 'boolean' as const, default: false },
     out: { type: 'string' as const, default: 'bench/results.json' },
   },
   run(values: Record<string, unknown>, _positionals: string[], log: Log) {
     return runBench(
-      { quick: Boolean(values.quick), explore: Boolean(values.explore), out: String(values.out) },
+      {
+        ...(values.only !== undefined ? { only: String(values.only) } : {}),
+        quick: Boolean(values.quick),
+        explore: Boolean(values.explore),
+        out: String(values.out),
+      },
       log,
     );
   },

@@ -48,7 +48,13 @@ export interface NativeNetwork {
     out: FloatArray,
   ): NativeEvaluation;
   logits(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): FloatArray;
-  recalibrate(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): void;
+  recalibrate(
+    data: NativeDataset,
+    indices: Int32Array,
+    mode: Mode,
+    chunk: number,
+    keep: boolean,
+  ): void;
 }
 
 export interface NativeOptimizerSettings {

@@ -156,9 +156,19 @@ export class Network {
    * of each batch-norm layer's input over those examples, the layers before it
    * already recalibrated. Evaluated `chunk` examples at a time (no effect on the result).
    */
-  recalibrate(data: Dataset, indices: Int32Array, options: { chunk?: number } = {}): void {
+  recalibrate(
+    data: Dataset,
+    indices: Int32Array,
+    options: { chunk?: number; holdActivations?: boolean } = {},
+  ): void {
     const { chunk } = this.check(data, indices, { mode: 'population', chunk: options.chunk });
-    this.native.recalibrate(data.native, indices, 'population', chunk);
+    // one pass with every chunk's activations held, when they fit in 1 GiB; otherwise
+    // each layer's inputs are recomputed from the data (same result, more compute)
+    const widest = Math.max(...this.resolved.layers.map((l) => l.shape.reduce((a, b) => a * b, 1)));
+    const keep =
+      options.holdActivations ??
+      indices.length * widest * (this.dtype === 'float32' ? 4 : 8) <= 2 ** 30;
+    this.native.recalibrate(data.native, indices, 'population', chunk, keep);
   }
 
   private checkVector(v: FloatArray, option: string): void {

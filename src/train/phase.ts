@@ -147,13 +147,13 @@ export function trainPhase(o: PhaseOptions): PhaseResult {
       ...(o.smoothout ? { smoothoutAmplitude: amplitude } : {}),
     };
     appendMetrics(o.metricsFile, record);
+    o.progress.line(
+      `${o.phase} epoch ${epoch}: B ${batchSize}, train loss ${record.trainLoss.toFixed(4)} acc ${(100 * record.trainAccuracy).toFixed(2)}%, test loss ${test.loss.toFixed(4)} acc ${(100 * test.accuracy).toFixed(2)}%, ${record.seconds.toFixed(1)} s`,
+    );
     o.afterEpoch?.(record, network);
     checkpoint = checkpointName(o.checkpointDir, epoch);
     saveTrainingState(checkpoint, optimizer, { phase: o.phase, state });
     saveNetwork(checkpoint, network, { epoch, step: state.step, extra: o.extra });
-    o.progress.line(
-      `${o.phase} epoch ${epoch}: B ${batchSize}, train loss ${record.trainLoss.toFixed(4)} acc ${(100 * record.trainAccuracy).toFixed(2)}%, test loss ${test.loss.toFixed(4)} acc ${(100 * test.accuracy).toFixed(2)}%, ${record.seconds.toFixed(1)} s`,
-    );
     if (o.convergence && state.epochsSinceBest >= o.convergence.patience)
       return finish(
         o,

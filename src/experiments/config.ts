@@ -1,0 +1,232 @@
+/**
+ * A study as a declarative config (YAML or JSON): network, data, optimiser,
+ * process 1 (B1, epochs or a convergence rule), process 2 (arms B2 and epochs),
+ * Experiment B's analysis points, Experiment A's lines, seeds. Every field is
+ * checked with one clear message naming it; unknown fields are refused (a typo
+ * must not silently fall back to a default).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse as parseYaml } from 'yaml';
+import {
+  expected,
+  GradscopeFileError,
+  GradscopeInputError,
+  isPositiveInteger,
+} from '../engine/errors';
+import type { OptimizerSettings } from '../engine/optimizer';
+import { parseGrid, type LineBatchNorm } from '../analysis/loss-line';
+import { checkAnalysisSchedule, type AnalysisSchedule } from './analysis-schedule';
+
+export interface StudyConfig {
+  name: string;
+  /** "thesis" or "demo": printed on the report so a demo is never mistaken for the study. */
+  scale: string;
+  network: string;
+  data: string;
+  standardise: boolean;
+  seeds: number[];
+  optimizer: OptimizerSettings;
+  process1: {
+    batchSize: number;
+    epochs: number;
+    convergence?: { patience: number; threshold: number };
+  };
+  process2: { arms: number[]; epochs: number };
+  analysis: AnalysisSchedule;
+  lines: { pairs: [string, string][]; alpha: string; bn: LineBatchNorm; sampleSize: number };
+  sharpness?: {
+    eps: number[];
+    subspace: number;
+    iterations: number;
+    topK: number;
+    hutchinson: number;
+  };
+}
+
+const TOP_FIELDS = [
+  'name',
+  'scale',
+  'network',
+  'data',
+  'standardise',
+  'seeds',
+  'optimizer',
+  'process1',
+  'process2',
+  'analysis',
+  'lines',
+  'sharpness',
+];
+
+function onlyFields(o: unknown, allowed: string[], at: string): Record<string, unknown> {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw expected('a mapping', at, o);
+  for (const key of Object.keys(o))
+    if (!allowed.includes(key))
+      throw new GradscopeInputError(
+        `${at ? `${at}.` : ''}${key}: unknown field (fields here: ${allowed.join(', ')})`,
+      );
+  return o as Record<string, unknown>;
+}
+
+/** The small-batch arm against each piggybacked arm. */
+export function defaultPairs(arms: number[]): [string, string][] {
+  const [small, ...rest] = arms;
+  return rest.map((b) => [`arm-${small}`, `arm-${b}`]);
+}
+
+export function checkStudyConfig(c: StudyConfig): StudyConfig {
+  onlyFields(c, TOP_FIELDS, '');
+  if (typeof c.name !== 'string' || !c.name) throw expected('a name', 'name', c.name);
+  if (typeof c.network !== 'string' || !c.network)
+    throw expected('a network name or file', 'network', c.network);
+  if (typeof c.data !== 'string' || !c.data)
+    throw expected('a data set name or folder', 'data', c.data);
+  if (
+    !Array.isArray(c.seeds) ||
+    c.seeds.length === 0 ||
+    !c.seeds.every((s) => Number.isSafeInteger(s) && s >= 0)
+  )
+    throw expected('a non-empty list of non-negative integers', 'seeds', c.seeds);
+  const o = onlyFields(
+    c.optimizer,
+    ['kind', 'lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'momentum', 'dampening', 'nesterov'],
+    'optimizer',
+  );
+  if (o.kind !== 'adam' && o.kind !== 'sgd')
+    throw expected('adam or sgd', 'optimizer.kind', o.kind);
+  if (typeof o.lr !== 'number' || !(o.lr > 0))
+    throw expected('a positive number', 'optimizer.lr', o.lr);
+  const p1 = onlyFields(c.process1, ['batchSize', 'epochs', 'convergence'], 'process1');
+  if (!isPositiveInteger(p1.batchSize))
+    throw expected('a positive integer', 'process1.batchSize', p1.batchSize);
+  if (!isPositiveInteger(p1.epochs))
+    throw expected('a positive integer', 'process1.epochs', p1.epochs);
+  if (p1.convergence !== undefined) {
+    const cv = onlyFields(p1.convergence, ['patience', 'threshold'], 'process1.convergence');
+    if (!isPositiveInteger(cv.patience))
+      throw expected('a positive integer', 'process1.convergence.patience', cv.patience);
+    if (typeof cv.threshold !== 'number' || !(cv.threshold >= 0))
+      throw expected('a non-negative number', 'process1.convergence.threshold', cv.threshold);
+  }
+  const p2 = onlyFields(c.process2, ['arms', 'epochs'], 'process2');
+  if (!Array.isArray(p2.arms) || p2.arms.length === 0 || !p2.arms.every(isPositiveInteger))
+    throw expected('a non-empty list of batch sizes', 'process2.arms', p2.arms);
+  if (!isPositiveInteger(p2.epochs))
+    throw expected('a positive integer', 'process2.epochs', p2.epochs);
+  onlyFields(
+    c.analysis,
+    ['every', 'batchSizes', 'armEvery', 'armBatchSizes', 'samples', 'mode', 'ghostBatch'],
+    'analysis',
+  );
+  checkAnalysisSchedule(c.analysis);
+  const l = onlyFields(c.lines, ['pairs', 'alpha', 'bn', 'sampleSize'], 'lines');
+  const arms = new Set((p2.arms as number[]).map((b) => `arm-${b}`));
+  if (!Array.isArray(l.pairs)) throw expected('a list of [arm, arm] pairs', 'lines.pairs', l.pairs);
+  for (const pair of l.pairs as unknown[]) {
+    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((x) => arms.has(String(x))))
+      throw expected(`pairs of arms among ${[...arms].join(', ')}`, 'lines.pairs', pair);
+  }
+  parseGrid(String(l.alpha), 'lines.alpha');
+  if (!['recalibrate', 'interpolate', 'batch'].includes(String(l.bn)))
+    throw expected('recalibrate, interpolate or batch', 'lines.bn', l.bn);
+  if (!isPositiveInteger(l.sampleSize))
+    throw expected('a positive integer', 'lines.sampleSize', l.sampleSize);
+  if (c.sharpness !== undefined) {
+    const s = onlyFields(
+      c.sharpness,
+      ['eps', 'subspace', 'iterations', 'topK', 'hutchinson'],
+      'sharpness',
+    );
+    if (!Array.isArray(s.eps) || !s.eps.every((e) => typeof e === 'number' && e > 0))
+      throw expected('a list of positive numbers', 'sharpness.eps', s.eps);
+    for (const key of ['subspace', 'iterations', 'topK', 'hutchinson'])
+      if (!isPositiveInteger(s[key]))
+        throw expected('a positive integer', `sharpness.${key}`, s[key]);
+  }
+  return c;
+}
+
+/** Fills the defaults a config may leave out, then checks it. */
+export function completeStudyConfig(raw: Record<string, unknown>): StudyConfig {
+  const arms = ((raw.process2 as { arms?: number[] } | undefined)?.arms ?? [
+    256, 1000, 2000, 5000,
+  ]) as number[];
+  const lines = (raw.lines ?? {}) as Record<string, unknown>;
+  const config = {
+    name: 'study',
+    scale: 'custom',
+    standardise: false,
+    seeds: [0],
+    optimizer: { kind: 'adam', lr: 1e-3 },
+    ...raw,
+    analysis: raw.analysis ?? {
+      every: 10,
+      batchSizes: [256, 5000],
+      armEvery: 1,
+      armBatchSizes: [256, 1000, 2000, 5000],
+      samples: 100,
+      mode: 'population',
+      ghostBatch: 5000,
+    },
+    lines: {
+      pairs: Array.isArray(arms) ? defaultPairs(arms) : [],
+      alpha: '-2:3:51',
+      bn: 'recalibrate',
+      sampleSize: 10000,
+      ...lines,
+    },
+  } as unknown as StudyConfig;
+  const analysis = config.analysis as unknown as Record<string, unknown>;
+  if (analysis && typeof analysis === 'object' && analysis.ghostBatch === undefined)
+    analysis.ghostBatch = 5000;
+  return checkStudyConfig(config);
+}
+
+/** A config file, YAML or JSON by its extension. */
+export function readStudyConfig(file: string): StudyConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new GradscopeFileError(file, 'no such config file');
+  }
+  let raw: unknown;
+  try {
+    raw = path.extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new GradscopeFileError(
+      file,
+      `not valid ${path.extname(file) === '.json' ? 'JSON' : 'YAML'}: ${error instanceof Error ? error.message.split('\n')[0] : error}`,
+    );
+  }
+  if (typeof raw !== 'object' || raw === null)
+    throw new GradscopeFileError(file, 'the config must be a mapping');
+  try {
+    return completeStudyConfig(raw as Record<string, unknown>);
+  } catch (error) {
+    if (error instanceof GradscopeInputError) throw new GradscopeFileError(file, error.message);
+    throw error;
+  }
+}
+
+export const CONFIG_DIR = path.join(__dirname, '..', '..', '..', 'configs');
+
+/** The shipped thesis config, for one of its networks (F1 on MNIST, C1 on CIFAR-10, C3 on CIFAR-100). */
+export function thesisConfig(network: string, data?: string): StudyConfig {
+  const base = readStudyConfig(path.join(CONFIG_DIR, 'thesis.yaml'));
+  const name = network.toUpperCase();
+  const defaults: Record<string, string | undefined> = {
+    F1: 'mnist',
+    C1: undefined,
+    C3: undefined,
+  };
+  if (!(name in defaults))
+    throw expected('F1, C1 or C3 (the thesis networks)', '--network', network);
+  const chosen = data ?? defaults[name];
+  if (!chosen)
+    throw new GradscopeInputError(
+      `--data: ${name} trains on ${name === 'C1' ? 'CIFAR-10' : 'CIFAR-100'}; give the folder of its binary files (see the README)`,
+    );
+  return checkStudyConfig({ ...base, network: name, data: chosen, name: `thesis ${name}` });
+}

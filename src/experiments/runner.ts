@@ -1,0 +1,163 @@
+/**
+ * The whole study from a config, as a directory that can be killed at any moment
+ * and resumed, skipping work already done:
+ *
+ *   config.json                   the study config (a resume must match it)
+ *   seeds/<s>/                    one training run per seed (src/train/run.ts):
+ *                                 process 1, the branch, one arm per B2, Experiment B points
+ *   lines/seed-<s>-<a>-<b>.json   Experiment A between final states of two arms
+ *   sharpness/seed-<s>-<phase>.json   sharpness of each arm's final state (when configured)
+ *   report.html, report.json, tables/, figures/
+ *
+ * Each piece of work is written atomically and skipped when its file exists.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { DEFAULT_LINE, lossAlongLine, parseGrid, solutionOf } from '../analysis/loss-line';
+import { loadData, type StudyData } from '../data/load';
+import { writeFileAtomic } from '../engine/atomic-write';
+import { GradscopeInputError } from '../engine/errors';
+import { Network } from '../engine/network';
+import { networkSpec } from '../models';
+import { loadNetwork } from '../train/checkpoint';
+import type { TrainConfig } from '../train/config';
+import type { Progress } from '../train/progress';
+import { checkRunDirectory, runTraining, type PhaseSummary } from '../train/run';
+import { analysisHook } from './analysis-schedule';
+import type { StudyConfig } from './config';
+
+export interface StudyResult {
+  runDir: string;
+  seeds: { seed: number; phases: PhaseSummary[] }[];
+}
+
+export interface StudyHooks {
+  /** Sharpness of a final state (issue 8's analysis), when the config asks for it. */
+  sharpness?: (
+    network: Network,
+    data: StudyData,
+    config: NonNullable<StudyConfig['sharpness']>,
+    seed: number,
+  ) => unknown;
+}
+
+export function trainConfigOf(study: StudyConfig, seed: number): TrainConfig {
+  return {
+    network: study.network,
+    data: study.data,
+    seed,
+    optimizer: study.optimizer,
+    batchSize: study.process1.batchSize,
+    epochs: study.process1.epochs,
+    ...(study.process1.convergence ? { convergence: study.process1.convergence } : {}),
+    schedule: { kind: 'constant' },
+    piggyback: { arms: study.process2.arms, epochs: study.process2.epochs },
+    standardise: study.standardise,
+  };
+}
+
+export function finalCheckpoint(runDir: string, seed: number, phase: string): string | undefined {
+  const dir = path.join(runDir, 'seeds', String(seed), 'checkpoints', phase);
+  if (!fs.existsSync(dir)) return undefined;
+  const last = fs
+    .readdirSync(dir)
+    .filter((n) => /^epoch-\d+\.safetensors$/.test(n))
+    .sort()
+    .pop();
+  return last ? path.join(dir, last) : undefined;
+}
+
+export function runStudy(
+  study: StudyConfig,
+  runDir: string,
+  options: { resume: boolean; progress: Progress; hooks?: StudyHooks },
+): StudyResult {
+  const configFile = path.join(runDir, 'config.json');
+  checkRunDirectory(runDir, options.resume);
+  if (options.resume) {
+    const stored = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { study: StudyConfig };
+    if (JSON.stringify(stored.study) !== JSON.stringify(study))
+      throw new GradscopeInputError(
+        `--resume: the config differs from the run's config.json; resume with the same config`,
+      );
+  }
+  const spec = networkSpec(study.network);
+  const data = loadData(study.data, { standardise: study.standardise });
+  if (!options.resume) {
+    fs.mkdirSync(runDir, { recursive: true });
+    writeFileAtomic(
+      configFile,
+      JSON.stringify(
+        { gradscope: require('../../../package.json').version, study, data: data.description },
+        null,
+        2,
+      ) + '\n',
+    );
+  }
+  const { progress } = options;
+  const result: StudyResult = { runDir, seeds: [] };
+
+  for (const seed of study.seeds) {
+    const seedDir = path.join(runDir, 'seeds', String(seed));
+    const resumeSeed = fs.existsSync(path.join(seedDir, 'config.json'));
+    progress.line(`seed ${seed}: ${resumeSeed ? 'continuing' : 'starting'} training in ${seedDir}`);
+    const train = runTraining(trainConfigOf(study, seed), seedDir, {
+      resume: resumeSeed,
+      progress,
+      data,
+      afterEpoch: analysisHook(study.analysis, seed, progress),
+      alsoRecord: { analysis: study.analysis },
+    });
+    result.seeds.push({ seed, phases: train.phases });
+
+    // Experiment A between final states
+    for (const [from, to] of study.lines.pairs) {
+      const file = path.join(runDir, 'lines', `seed-${seed}-${from}-${to}.json`);
+      if (fs.existsSync(file)) continue;
+      const a = finalCheckpoint(runDir, seed, from);
+      const b = finalCheckpoint(runDir, seed, to);
+      if (!a || !b) continue; // an arm that diverged before its first epoch
+      const network = new Network(spec, { seed });
+      loadNetwork(a, network);
+      const wa = solutionOf(network, from);
+      loadNetwork(b, network);
+      const wb = solutionOf(network, to);
+      const line = lossAlongLine(
+        network,
+        wa,
+        wb,
+        data,
+        {
+          ...DEFAULT_LINE,
+          alphas: parseGrid(study.lines.alpha, 'lines.alpha'),
+          bn: study.lines.bn,
+          sampleSize: Math.min(study.lines.sampleSize, data.train.size),
+          seed,
+        },
+        (done, total) => progress.work(`seed ${seed} line ${from} -> ${to}`, done, total),
+      );
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      writeFileAtomic(file, JSON.stringify({ seed, ...line }) + '\n');
+      progress.line(
+        `seed ${seed}: line ${from} -> ${to} done (${line.points.length} points, ${line.seconds.toFixed(1)} s)`,
+      );
+    }
+
+    // Sharpness of each arm's final state
+    if (study.sharpness && options.hooks?.sharpness) {
+      for (const b2 of study.process2.arms) {
+        const phase = `arm-${b2}`;
+        const file = path.join(runDir, 'sharpness', `seed-${seed}-${phase}.json`);
+        const checkpoint = finalCheckpoint(runDir, seed, phase);
+        if (fs.existsSync(file) || !checkpoint) continue;
+        const network = new Network(spec, { seed });
+        loadNetwork(checkpoint, network);
+        const measured = options.hooks.sharpness(network, data, study.sharpness, seed);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        writeFileAtomic(file, JSON.stringify({ seed, phase, ...(measured as object) }) + '\n');
+        progress.line(`seed ${seed}: sharpness of ${phase} done`);
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,157 @@
+/**
+ * Everything the report shows, gathered from the files of a run directory (and
+ * nothing else, so `gradscope report <run-dir>` rebuilds it at any time): the
+ * config, per-epoch metrics of every seed and phase, Experiment B's points,
+ * Experiment A's lines, sharpness, timings. Written beside the report as
+ * report.json, the numbers the HTML tables print.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { GradientAnalysis } from '../analysis/gradient-distribution';
+import type { LineResult } from '../analysis/loss-line';
+import { GradscopeFileError } from '../engine/errors';
+import type { StudyConfig } from '../experiments/config';
+import { readMetrics, type EpochRecord, type StatusRecord } from '../train/metrics';
+
+export interface Spread {
+  mean: number;
+  std: number;
+  values: number[];
+}
+
+export interface SummaryRow {
+  phase: string;
+  label: string;
+  epoch: number;
+  status: string;
+  trainLoss: Spread;
+  trainAccuracy: Spread;
+  testLoss: Spread;
+  testAccuracy: Spread;
+}
+
+export interface StudyModel {
+  runDir: string;
+  name: string;
+  scale: string;
+  gradscope: string;
+  data: string;
+  config: StudyConfig;
+  seeds: number[];
+  phases: string[];
+  summary: SummaryRow[];
+  epochs: (EpochRecord & { seed: number })[];
+  statuses: (StatusRecord & { seed: number })[];
+  analysis: { seed: number; phase: string; epoch: number; result: GradientAnalysis }[];
+  lines: (LineResult & { seed: number })[];
+  sharpness: ({ seed: number; phase: string } & Record<string, unknown>)[];
+  timings: { seed: number; phase: string; trainingSeconds: number; analysisSeconds: number }[];
+}
+
+export function spread(values: number[]): Spread {
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  const std =
+    values.length > 1
+      ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1))
+      : 0;
+  return { mean, std, values };
+}
+
+export function phaseLabel(phase: string, arms: number[]): string {
+  if (phase === 'process1') return 'process 1 (B1, until the branch)';
+  const b = Number(phase.replace('arm-', ''));
+  return b === arms[0] ? `B2 = ${b} (small-batch control)` : `B2 = ${b} (piggybacked)`;
+}
+
+function readJsonFiles<T>(dir: string): T[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .sort()
+    .map((n) => JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as T);
+}
+
+export function studyModel(runDir: string): StudyModel {
+  const configFile = path.join(runDir, 'config.json');
+  if (!fs.existsSync(configFile))
+    throw new GradscopeFileError(runDir, 'not a gradscope study run (no config.json)');
+  const stored = JSON.parse(fs.readFileSync(configFile, 'utf8')) as {
+    gradscope: string;
+    study: StudyConfig;
+    data: string;
+  };
+  const config = stored.study;
+  if (!config) throw new GradscopeFileError(configFile, 'not a study config (no "study" field)');
+  const arms = config.process2.arms;
+  const phases = ['process1', ...arms.map((b) => `arm-${b}`)];
+  const epochs: StudyModel['epochs'] = [];
+  const statuses: StudyModel['statuses'] = [];
+  const analysis: StudyModel['analysis'] = [];
+  const timings: StudyModel['timings'] = [];
+  for (const seed of config.seeds) {
+    const seedDir = path.join(runDir, 'seeds', String(seed));
+    const records = readMetrics(path.join(seedDir, 'metrics.jsonl'));
+    for (const r of records) {
+      if (r.kind === 'epoch') epochs.push({ ...(r as EpochRecord), seed });
+      if (r.kind === 'status') statuses.push({ ...(r as StatusRecord), seed });
+    }
+    for (const a of readJsonFiles<GradientAnalysis & { phase: string; epoch: number }>(
+      path.join(seedDir, 'analysis'),
+    ))
+      analysis.push({ seed, phase: a.phase, epoch: a.epoch, result: a });
+    for (const phase of phases) {
+      const trainingSeconds = epochs
+        .filter((e) => e.seed === seed && e.phase === phase)
+        .reduce((s, e) => s + e.seconds, 0);
+      const analysisSeconds = analysis
+        .filter((a) => a.seed === seed && a.phase === phase)
+        .reduce((s, a) => s + a.result.seconds, 0);
+      timings.push({ seed, phase, trainingSeconds, analysisSeconds });
+    }
+  }
+  analysis.sort(
+    (a, b) =>
+      a.seed - b.seed || phases.indexOf(a.phase) - phases.indexOf(b.phase) || a.epoch - b.epoch,
+  );
+
+  const summary: SummaryRow[] = [];
+  for (const phase of phases) {
+    const finals = config.seeds
+      .map((seed) => epochs.filter((e) => e.seed === seed && e.phase === phase).pop())
+      .filter((e): e is StudyModel['epochs'][number] => e !== undefined);
+    if (finals.length === 0) continue;
+    const status = statuses
+      .filter((s) => s.phase === phase && s.status !== 'branched')
+      .map((s) => s.status);
+    summary.push({
+      phase,
+      label: phaseLabel(phase, arms),
+      epoch: finals[0]!.epoch,
+      status: [...new Set(status)].join(', ') || 'running',
+      trainLoss: spread(finals.map((e) => e.trainLoss)),
+      trainAccuracy: spread(finals.map((e) => e.trainAccuracy)),
+      testLoss: spread(finals.map((e) => e.testLoss)),
+      testAccuracy: spread(finals.map((e) => e.testAccuracy)),
+    });
+  }
+  return {
+    runDir,
+    name: config.name,
+    scale: config.scale,
+    gradscope: stored.gradscope,
+    data: stored.data,
+    config,
+    seeds: config.seeds,
+    phases,
+    summary,
+    epochs,
+    statuses,
+    analysis,
+    lines: readJsonFiles<LineResult & { seed: number }>(path.join(runDir, 'lines')),
+    sharpness: readJsonFiles<{ seed: number; phase: string } & Record<string, unknown>>(
+      path.join(runDir, 'sharpness'),
+    ),
+    timings,
+  };
+}

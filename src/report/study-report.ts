@@ -1,0 +1,428 @@
+/**
+ * report.html: one self-contained page (inline CSS and SVG; no script, no network)
+ * with the config, the summary per arm (mean and spread over seeds), training
+ * curves, Experiment A, Experiment B's tables and figures, Smith's check and
+ * B_simple, sharpness, and timings. Also writes report.json (the model), the
+ * tables as CSV/Markdown and every figure as SVG and PNG.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { writeFileAtomic } from '../engine/atomic-write';
+import { gradientPhaseFigure, gradientPointFigure } from './gradient-figures';
+import {
+  gradientHistogramCsv,
+  gradientSummaryCsv,
+  gradientTablesMarkdown,
+  type AnalysisPoint,
+} from './gradient-tables';
+import { lineChart, type LineSeries } from './line-chart';
+import { lineCsv, lineFigure } from './line-figures';
+import { PALETTE } from './svg';
+import { studyModel, type Spread, type StudyModel } from './study-model';
+import { writeFigure } from './write-figure';
+
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function num(x: number, digits = 4): string {
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0)
+    ? x.toExponential(3)
+    : x.toFixed(digits);
+}
+
+function cell(s: Spread, percent: boolean, key: string): string {
+  const f = (x: number) => (percent ? `${(100 * x).toFixed(2)}%` : num(x));
+  const text = s.values.length > 1 ? `${f(s.mean)} ± ${f(s.std)}` : f(s.mean);
+  return `<td data-metric="${key}" data-value="${s.mean}">${text}</td>`;
+}
+
+function table(head: string[], rows: string[][], attrs = ''): string {
+  return `<table ${attrs}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map(
+      (r) => `<tr>${r.map((c) => (c.startsWith('<td') ? c : `<td>${esc(c)}</td>`)).join('')}</tr>`,
+    )
+    .join('')}</tbody></table>`;
+}
+
+function figure(id: string, svg: string, caption: string): string {
+  return `<figure data-figure="${esc(id)}">${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
+}
+
+function curves(m: StudyModel, seed: number): { accuracy: string; loss: string } {
+  const series = (
+    key: 'testAccuracy' | 'trainLoss' | 'testLoss',
+    dash: boolean,
+    scale = 1,
+  ): LineSeries[] =>
+    m.phases
+      .map((phase, i) => {
+        const own = m.epochs.filter((e) => e.seed === seed && e.phase === phase);
+        // an arm starts where process 1 ended: draw it from the branch point
+        const branch =
+          phase === 'process1' || own.length === 0
+            ? []
+            : m.epochs.filter(
+                (e) => e.seed === seed && e.phase === 'process1' && e.epoch === own[0]!.epoch - 1,
+              );
+        const points = [...branch, ...own].map((e): [number, number] => [e.epoch, scale * e[key]]);
+        return {
+          name: `${phase}${key === 'testLoss' ? ' (test)' : key === 'trainLoss' ? ' (train)' : ''}`,
+          axis: 'left' as const,
+          points,
+          dash,
+          color: PALETTE[i % PALETTE.length]!,
+        };
+      })
+      .filter((s) => s.points.length > 0);
+  return {
+    accuracy: lineChart({
+      title: `Test accuracy by epoch (seed ${seed})`,
+      xLabel: 'epoch',
+      leftLabel: 'test accuracy (%)',
+      series: series('testAccuracy', false, 100),
+    }),
+    loss: lineChart({
+      title: `Cross-entropy by epoch (seed ${seed}): train solid, test dashed`,
+      xLabel: 'epoch',
+      leftLabel: 'cross-entropy (log scale)',
+      logLeft: true,
+      series: [...series('trainLoss', false), ...series('testLoss', true)],
+    }),
+  };
+}
+
+function noiseScaleFigure(m: StudyModel, seed: number): string | undefined {
+  const series: LineSeries[] = m.phases
+    .map((phase, i) => ({
+      name: phase,
+      axis: 'left' as const,
+      points: m.analysis
+        .filter((a) => a.seed === seed && a.phase === phase)
+        .map((a): [number, number] => [a.epoch, a.result.bSimple]),
+      color: PALETTE[i % PALETTE.length]!,
+    }))
+    .filter((s) => s.points.length > 0);
+  if (series.length === 0) return undefined;
+  return lineChart({
+    title: `Simple gradient noise scale B_simple = tr(F) / |g_train|² (seed ${seed})`,
+    xLabel: 'epoch',
+    leftLabel: 'B_simple (log scale)',
+    logLeft: true,
+    series,
+  });
+}
+
+export function writeStudyReport(runDir: string): { file: string; model: StudyModel } {
+  const m = studyModel(runDir);
+  const figures = path.join(runDir, 'figures');
+  const tables = path.join(runDir, 'tables');
+  fs.mkdirSync(tables, { recursive: true });
+  const save = (name: string, svg: string): string => {
+    writeFigure(figures, name, svg);
+    return svg;
+  };
+  const demo = m.scale === 'demo';
+  const parts: string[] = [];
+
+  parts.push(
+    `<header><h1>${esc(m.name)}</h1>${
+      demo
+        ? '<p class="banner" data-scale="demo">DEMO SCALE: fewer epochs and draws than the study; for a first look, not for conclusions.</p>'
+        : ''
+    }<p>${esc(m.data)}; seeds ${m.seeds.join(', ')}; gradscope ${esc(m.gradscope)}; written ${new Date().toISOString()}</p></header>`,
+  );
+
+  // summary
+  parts.push('<section id="summary"><h2>Final loss and accuracy per arm</h2>');
+  parts.push(
+    table(
+      ['phase', 'epoch', 'status', 'train loss', 'train accuracy', 'test loss', 'test accuracy'],
+      m.summary.map((r) => [
+        `<td data-phase="${esc(r.phase)}">${esc(r.label)}</td>`,
+        String(r.epoch),
+        r.status,
+        cell(r.trainLoss, false, 'trainLoss'),
+        cell(r.trainAccuracy, true, 'trainAccuracy'),
+        cell(r.testLoss, false, 'testLoss'),
+        cell(r.testAccuracy, true, 'testAccuracy'),
+      ]),
+      'id="summary-table"',
+    ),
+  );
+  const control = m.summary.find((r) => r.phase === `arm-${m.config.process2.arms[0]}`);
+  if (control) {
+    const verdicts = m.summary
+      .filter((r) => r.phase.startsWith('arm-') && r !== control)
+      .map(
+        (r) =>
+          `${r.label}: test accuracy ${(100 * r.testAccuracy.mean).toFixed(2)}% vs ${(100 * control.testAccuracy.mean).toFixed(2)}% (${r.testAccuracy.mean > control.testAccuracy.mean ? 'better' : r.testAccuracy.mean < control.testAccuracy.mean ? 'worse' : 'equal'})`,
+      );
+    parts.push(
+      `<p>Piggybacked arms against the small-batch control: ${verdicts.map(esc).join('; ')}.</p>`,
+    );
+  }
+  parts.push('</section>');
+
+  // training curves
+  parts.push('<section id="training"><h2>Training curves</h2>');
+  for (const seed of m.seeds) {
+    const c = curves(m, seed);
+    parts.push(
+      figure(
+        `curves-accuracy-${seed}`,
+        save(`curves-accuracy-seed-${seed}`, c.accuracy),
+        'Test accuracy per phase; process 2 arms branch from the end of process 1.',
+      ),
+    );
+    parts.push(
+      figure(
+        `curves-loss-${seed}`,
+        save(`curves-loss-seed-${seed}`, c.loss),
+        'Training and test cross-entropy per phase.',
+      ),
+    );
+  }
+  parts.push('</section>');
+
+  // Experiment A
+  parts.push(
+    '<section id="experiment-a"><h2>Experiment A: the loss along the line between two solutions</h2>',
+  );
+  if (m.lines.length === 0) parts.push('<p>No lines yet.</p>');
+  const lineRows: string[][] = [];
+  for (const l of m.lines) {
+    const name = `line-seed-${l.seed}-${l.from}-${l.to}`;
+    writeFileAtomic(path.join(tables, `${name}.csv`), lineCsv(l));
+    parts.push(
+      figure(
+        name,
+        save(
+          name,
+          lineFigure(l, `seed ${l.seed}: w_a = ${l.from}, w_b = ${l.to} (batch norm ${l.bn})`),
+        ),
+        `w(α) = (1 − α) w_a + α w_b; train solid, test dashed.`,
+      ),
+    );
+    lineRows.push([
+      String(l.seed),
+      l.from,
+      l.to,
+      l.bn,
+      l.best ? num(l.best.alpha, 3) : '-',
+      l.best ? num(l.best.testLoss) : '-',
+      l.best ? `${(100 * l.best.testAccuracy).toFixed(2)}%` : '-',
+      String(l.points.filter((p) => !p.test).length),
+    ]);
+  }
+  if (lineRows.length)
+    parts.push(
+      table(
+        [
+          'seed',
+          'w_a',
+          'w_b',
+          'batch norm',
+          'α of lowest test loss',
+          'its test loss',
+          'its test accuracy',
+          'undefined points',
+        ],
+        lineRows,
+      ),
+    );
+  parts.push('</section>');
+
+  // Experiment B
+  parts.push(
+    '<section id="experiment-b"><h2>Experiment B: mini-batch gradients around g_train and g_total</h2>',
+  );
+  const points: AnalysisPoint[] = m.analysis.map((a) => ({
+    label: `seed ${a.seed}, ${a.phase}, epoch ${a.epoch}`,
+    phase: a.phase,
+    epoch: a.epoch,
+    analysis: a.result,
+  }));
+  if (points.length === 0) parts.push('<p>No analysis points yet.</p>');
+  else {
+    writeFileAtomic(path.join(tables, 'gradients.md'), gradientTablesMarkdown(points));
+    writeFileAtomic(path.join(tables, 'gradients-histograms.csv'), gradientHistogramCsv(points));
+    writeFileAtomic(path.join(tables, 'gradients-summary.csv'), gradientSummaryCsv(points));
+    for (const seed of m.seeds)
+      for (const phase of m.phases) {
+        const along = points.filter((p, i) => m.analysis[i]!.seed === seed && p.phase === phase);
+        if (along.length === 0) continue;
+        const name = `gradients-seed-${seed}-${phase}`;
+        parts.push(
+          figure(
+            name,
+            save(name, gradientPhaseFigure(`${phase} (seed ${seed})`, along)),
+            `|g_B − g_total|/d over the K draws per B, at each analysis point of ${phase}.`,
+          ),
+        );
+        const last = along[along.length - 1]!;
+        parts.push(
+          figure(
+            `${name}-last`,
+            save(`${name}-epoch-${last.epoch}`, gradientPointFigure(last)),
+            `Both distances at ${last.label}.`,
+          ),
+        );
+      }
+    parts.push('<h3>Tables in the thesis layout</h3>');
+    for (const p of points) {
+      const a = p.analysis;
+      const head = [
+        'distance (d)',
+        ...a.batchSizes.flatMap((b) => [
+          `B=${b.batchSize} from g_train`,
+          `B=${b.batchSize} from g_total`,
+        ]),
+      ];
+      const rows = a.batchSizes[0]!.histogramToTrain.bins.map((bin, i) => [
+        bin,
+        ...a.batchSizes.flatMap((b) => [
+          String(b.histogramToTrain.counts[i]),
+          String(b.histogramToTotal.counts[i]),
+        ]),
+      ]);
+      parts.push(
+        `<details><summary>${esc(p.label)}: d = ${num(a.d, 5)}, |g_train|/d = ${num(a.gTrainNorm, 3)}, |g_total|/d = ${num(a.gTotalNorm, 3)}, cos(g_train, g_total) = ${num(a.cosTrainTotal, 4)}</summary>${table(head, rows)}${table(
+          [
+            'B',
+            'mean |g_B − g_train|/d',
+            'median',
+            'min',
+            'max',
+            'mean |g_B − g_total|/d',
+            'median',
+            'min',
+            'max',
+          ],
+          a.batchSizes.map((b) => [
+            String(b.batchSize),
+            num(b.toTrain.mean, 3),
+            num(b.toTrain.median, 3),
+            num(b.toTrain.min, 3),
+            num(b.toTrain.max, 3),
+            num(b.toTotal.mean, 3),
+            num(b.toTotal.median, 3),
+            num(b.toTotal.min, 3),
+            num(b.toTotal.max, 3),
+          ]),
+        )}</details>`,
+      );
+    }
+  }
+  parts.push('</section>');
+
+  // beyond the thesis
+  parts.push(
+    '<section id="beyond"><h2>Beyond the thesis: Smith and Le\'s check and the noise scale</h2>',
+  );
+  parts.push(
+    '<p>B E|g_B − g_train|² / (1 − B/M) estimates tr(F) and is constant across B when the central-limit prediction holds; B_simple = tr(F)/|g_train|² (McCandlish et al.).</p>',
+  );
+  if (points.length) {
+    const sizes = [
+      ...new Set(points.flatMap((p) => p.analysis.batchSizes.map((b) => b.batchSize))),
+    ].sort((a, b) => a - b);
+    parts.push(
+      table(
+        ['point', ...sizes.map((b) => `B=${b}`), 'tr(F)', 'B_simple'],
+        points.map((p) => [
+          p.label,
+          ...sizes.map((b) => {
+            const r = p.analysis.batchSizes.find((x) => x.batchSize === b);
+            return r ? num(r.smithTrace) : '-';
+          }),
+          num(p.analysis.traceF),
+          num(p.analysis.bSimple, 1),
+        ]),
+        'id="smith-table"',
+      ),
+    );
+    for (const seed of m.seeds) {
+      const svg = noiseScaleFigure(m, seed);
+      if (svg)
+        parts.push(
+          figure(
+            `noise-scale-${seed}`,
+            save(`noise-scale-seed-${seed}`, svg),
+            'B_simple at each analysis point.',
+          ),
+        );
+    }
+  }
+  parts.push('</section>');
+
+  // sharpness
+  parts.push('<section id="sharpness"><h2>Sharpness of the final solutions</h2>');
+  if (m.sharpness.length === 0) parts.push('<p>Not measured in this run.</p>');
+  else
+    parts.push(
+      `<pre>${esc(m.sharpness.map((s) => JSON.stringify(s, (k, v) => (k === 'history' ? undefined : v), 1)).join('\n'))}</pre>`,
+    );
+  parts.push('</section>');
+
+  // timings and config
+  parts.push('<section id="timings"><h2>Timings</h2>');
+  parts.push(
+    table(
+      ['seed', 'phase', 'training (s)', 'Experiment B (s)'],
+      m.timings.map((t) => [
+        String(t.seed),
+        t.phase,
+        t.trainingSeconds.toFixed(1),
+        t.analysisSeconds.toFixed(1),
+      ]),
+    ),
+  );
+  const lineSeconds = m.lines.reduce((s, l) => s + l.seconds, 0);
+  parts.push(
+    `<p>Experiment A: ${lineSeconds.toFixed(1)} s for ${m.lines.length} lines.</p></section>`,
+  );
+  parts.push(
+    `<section id="config"><h2>Config</h2><pre>${esc(JSON.stringify(m.config, null, 2))}</pre></section>`,
+  );
+
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(m.name)}: gradscope report</title>
+<style>
+body { font-family: 'DejaVu Sans', system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
+h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: right; }
+th { background: #f4f4f4; } td:first-child { text-align: left; }
+figure { margin: 1.5em 0; } figure svg { max-width: 100%; height: auto; }
+figcaption { color: #555; font-size: 0.9em; }
+.banner { background: #fff3cd; border: 1px solid #e0c060; padding: 0.6em; font-weight: bold; }
+pre { background: #f8f8f8; padding: 1em; overflow-x: auto; font-size: 0.85em; }
+details { margin: 0.5em 0; }
+</style></head><body>
+${parts.join('\n')}
+</body></html>
+`;
+  const file = path.join(runDir, 'report.html');
+  writeFileAtomic(
+    path.join(runDir, 'report.json'),
+    JSON.stringify(
+      {
+        ...m,
+        epochs: undefined,
+        analysis: m.analysis.map((a) => ({
+          seed: a.seed,
+          phase: a.phase,
+          epoch: a.epoch,
+          d: a.result.d,
+          traceF: a.result.traceF,
+          bSimple: a.result.bSimple,
+        })),
+      },
+      null,
+      1,
+    ) + '\n',
+  );
+  writeFileAtomic(file, html);
+  return { file, model: m };
+}

@@ -1,0 +1,54 @@
+/**
+ * A small study the report and runner tests share: a tiny network, MNIST-format
+ * files the test writes, two arms, Experiment B at every epoch, one line.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { tempDir, writeIdxFolder } from './data-fixtures';
+
+export function smallStudy(): { dir: string; configFile: string } {
+  const dir = tempDir('gradscope-study-');
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(data);
+  writeIdxFolder(data, false, [300, 60]);
+  const network = path.join(dir, 'small.json');
+  fs.writeFileSync(
+    network,
+    JSON.stringify({
+      name: 'small',
+      input: [1, 28, 28],
+      classes: 10,
+      layers: [
+        { type: 'flatten' },
+        { type: 'linear', out: 16, bias: false },
+        { type: 'batchnorm1d' },
+        { type: 'relu' },
+        { type: 'dropout', p: 0.1 },
+        { type: 'linear', out: 10 },
+      ],
+    }),
+  );
+  const configFile = path.join(dir, 'study.json');
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      name: 'small study',
+      scale: 'demo',
+      network,
+      data,
+      seeds: [0, 1],
+      process1: { batchSize: 10, epochs: 3 },
+      process2: { arms: [10, 50], epochs: 2 },
+      analysis: {
+        every: 3,
+        batchSizes: [10, 50],
+        armEvery: 1,
+        armBatchSizes: [10, 50],
+        samples: 5,
+        mode: 'population',
+      },
+      lines: { alpha: '-1:2:4', bn: 'recalibrate', sampleSize: 100 },
+    }),
+  );
+  return { dir, configFile };
+}

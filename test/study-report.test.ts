@@ -1,0 +1,170 @@
+/**
+ * The study end to end on a small config: the report opens in headless Chromium
+ * with no console errors, every figure is there, and the summary table's numbers
+ * are those of the run's files; a run killed at a random moment and resumed gives
+ * the same report numbers as an uninterrupted one.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { test } from 'node:test';
+import { readMetrics, type EpochRecord } from '../src/train/metrics';
+import { smallStudy } from './study-fixture';
+
+const cli = path.join(__dirname, '..', '..', 'bin', 'gradscope.js');
+
+function gradscope(args: string[]): Promise<number | null> {
+  return new Promise((resolve) =>
+    spawn(process.execPath, [cli, ...args], { stdio: 'ignore' }).on('exit', (code) =>
+      resolve(code),
+    ),
+  );
+}
+
+const { dir, configFile } = smallStudy();
+const whole = path.join(dir, 'whole');
+const ready = gradscope(['run', configFile, '--threads', '1', '--quiet', '--out', whole]);
+
+test('the study writes every part of its run directory', async () => {
+  assert.equal(await ready, 0);
+  for (const f of [
+    'config.json',
+    'report.html',
+    'report.json',
+    'tables/gradients.md',
+    'tables/gradients-summary.csv',
+  ])
+    assert.ok(fs.existsSync(path.join(whole, f)), f);
+  assert.deepEqual(fs.readdirSync(path.join(whole, 'lines')), [
+    'seed-0-arm-10-arm-50.json',
+    'seed-1-arm-10-arm-50.json',
+  ]);
+  const analysis = fs.readdirSync(path.join(whole, 'seeds', '0', 'analysis')).sort();
+  assert.deepEqual(analysis, [
+    'arm-10-epoch-4.json',
+    'arm-10-epoch-5.json',
+    'arm-50-epoch-4.json',
+    'arm-50-epoch-5.json',
+    'process1-epoch-3.json',
+  ]);
+  assert.ok(fs.readdirSync(path.join(whole, 'figures')).some((f) => f.endsWith('.png')));
+});
+
+test('the report renders in headless Chromium: no console errors, every figure, the summary equals the run files', async (t) => {
+  if (!fs.existsSync('/usr/bin/chromium'))
+    return t.skip('Debian chromium is not installed (bash scripts/setup.sh --test installs it)');
+  assert.equal(await ready, 0);
+  const { chromium } = await import('playwright-core');
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-chromium-'));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
+  });
+  try {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
+    });
+    await page.goto(`file://${path.join(whole, 'report.html')}`);
+    assert.deepEqual(problems, []);
+    // the sections and their figures
+    for (const id of [
+      'summary',
+      'training',
+      'experiment-a',
+      'experiment-b',
+      'beyond',
+      'timings',
+      'config',
+    ])
+      assert.equal(await page.locator(`section#${id}`).count(), 1, id);
+    const figures = await page.locator('figure[data-figure]').evaluateAll((els) =>
+      els.map((e) => ({
+        id: e.getAttribute('data-figure'),
+        svgs: e.querySelectorAll('svg').length,
+        width: e.getBoundingClientRect().width,
+      })),
+    );
+    const ids = figures.map((f) => f.id);
+    for (const seed of [0, 1]) {
+      assert.ok(ids.includes(`curves-accuracy-${seed}`));
+      assert.ok(ids.includes(`line-seed-${seed}-arm-10-arm-50`));
+      for (const phase of ['process1', 'arm-10', 'arm-50'])
+        assert.ok(ids.includes(`gradients-seed-${seed}-${phase}`), phase);
+      assert.ok(ids.includes(`noise-scale-${seed}`));
+    }
+    for (const f of figures) {
+      assert.equal(f.svgs, 1, `${f.id} has its figure`);
+      assert.ok(f.width > 200, `${f.id} is drawn`);
+    }
+    assert.equal(await page.locator('[data-scale="demo"]').count(), 1, 'labelled as demo scale');
+    // summary numbers against metrics.jsonl of each seed
+    const finals = (phase: string) =>
+      [0, 1].map((seed) =>
+        readMetrics(path.join(whole, 'seeds', String(seed), 'metrics.jsonl'))
+          .filter((r): r is EpochRecord => r.kind === 'epoch' && r.phase === phase)
+          .pop()!,
+      );
+    for (const phase of ['process1', 'arm-10', 'arm-50']) {
+      const row = page.locator('#summary-table tr', {
+        has: page.locator(`td[data-phase="${phase}"]`),
+      });
+      for (const metric of ['trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy'] as const) {
+        const shown = Number(
+          await row.locator(`td[data-metric="${metric}"]`).getAttribute('data-value'),
+        );
+        const values = finals(phase).map((r) => r[metric]);
+        const mean = (values[0]! + values[1]!) / 2;
+        assert.ok(
+          Math.abs(shown - mean) <= 1e-12 * Math.max(1, Math.abs(mean)),
+          `${phase} ${metric}: ${shown} vs ${mean}`,
+        );
+        const text = await row.locator(`td[data-metric="${metric}"]`).innerText();
+        const std = Math.abs(values[0]! - values[1]!) / Math.SQRT2;
+        const expected = metric.endsWith('Accuracy')
+          ? `${(100 * mean).toFixed(2)}% ± ${(100 * std).toFixed(2)}%`
+          : undefined;
+        if (expected) assert.equal(text, expected);
+      }
+    }
+  } finally {
+    await browser.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+});
+
+test('killed at a random moment and resumed, the study reports the same numbers', async () => {
+  assert.equal(await ready, 0);
+  const killed = path.join(dir, 'killed');
+  // a moment somewhere in the run: training, Experiment B, or a line
+  const delay = 300 + Math.floor(Math.random() * 1500);
+  const child = spawn(
+    process.execPath,
+    [cli, 'run', configFile, '--threads', '1', '--quiet', '--out', killed],
+    { stdio: 'ignore' },
+  );
+  await new Promise((r) => setTimeout(r, delay));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  const resumed = fs.existsSync(path.join(killed, 'config.json'))
+    ? await gradscope(['run', configFile, '--threads', '1', '--quiet', '--out', killed, '--resume'])
+    : await gradscope(['run', configFile, '--threads', '1', '--quiet', '--out', killed]);
+  assert.equal(resumed, 0, `resumed after ${delay} ms`);
+  const numbers = (run: string) => {
+    const r = JSON.parse(fs.readFileSync(path.join(run, 'report.json'), 'utf8'));
+    return {
+      summary: r.summary,
+      lines: r.lines.map((l: { points: unknown; best: unknown }) => [l.points, l.best]),
+      analysis: r.analysis,
+    };
+  };
+  assert.deepEqual(numbers(killed), numbers(whole), `killed after ${delay} ms`);
+});
