@@ -48,6 +48,14 @@ export function smallStudy(): { dir: string; configFile: string } {
         mode: 'population',
       },
       lines: { alpha: '-1:2:4', bn: 'recalibrate', sampleSize: 100 },
+      sharpness: {
+        eps: [0.001],
+        subspace: 3,
+        iterations: 2,
+        topK: 1,
+        hutchinson: 2,
+        hessianSample: 50,
+      },
     }),
   );
   return { dir, configFile };

@@ -50,6 +50,12 @@ test('the study writes every part of its run directory', async () => {
     'process1-epoch-3.json',
   ]);
   assert.ok(fs.readdirSync(path.join(whole, 'figures')).some((f) => f.endsWith('.png')));
+  assert.deepEqual(fs.readdirSync(path.join(whole, 'sharpness')).sort(), [
+    'seed-0-arm-10.json',
+    'seed-0-arm-50.json',
+    'seed-1-arm-10.json',
+    'seed-1-arm-50.json',
+  ]);
 });
 
 test('the report renders in headless Chromium: no console errors, every figure, the summary equals the run files', async (t) => {

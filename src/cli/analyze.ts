@@ -2,6 +2,7 @@
 import { GradscopeInputError } from '../engine/errors';
 import { analyzeGradientsCommand } from './analyze-gradients';
 import { analyzeLineCommand, analyzeSurfaceCommand } from './analyze-line';
+import { analyzeSharpnessCommand } from './analyze-sharpness';
 import type { Log } from './log';
 
 const str = { type: 'string' as const };
@@ -10,6 +11,7 @@ const ANALYSES: Record<string, (values: Record<string, unknown>, log: Log) => un
   gradients: analyzeGradientsCommand,
   line: analyzeLineCommand,
   surface: analyzeSurfaceCommand,
+  sharpness: analyzeSharpnessCommand,
 };
 
 export const analyzeCommand = {
@@ -32,6 +34,12 @@ export const analyzeCommand = {
     through: str,
     grid: str,
     set: str,
+    eps: str,
+    subspace: str,
+    iterations: str,
+    'top-k': str,
+    hutchinson: str,
+    'hessian-sample': str,
   },
   run(values: Record<string, unknown>, positionals: string[], log: Log) {
     const which = positionals[0];

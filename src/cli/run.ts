@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import { GradscopeInputError } from '../engine/errors';
+import { measureSharpnessForStudy } from '../experiments/sharpness-hook';
 import { threadsFor } from '../engine/threads';
 import { CONFIG_DIR, readStudyConfig, thesisConfig, type StudyConfig } from '../experiments/config';
 import { runStudy } from '../experiments/runner';
@@ -39,6 +40,7 @@ function runConfig(
   runStudy(config, out, {
     resume: Boolean(values.resume),
     progress,
+    hooks: { sharpness: measureSharpnessForStudy },
   });
   const { file, model } = writeStudyReport(out);
   log.info(`gradscope: done in ${((Date.now() - started) / 1000).toFixed(0)} s; report: ${file}`);

@@ -12,6 +12,7 @@ import {
   expected,
   GradscopeFileError,
   GradscopeInputError,
+  isNonNegativeInteger,
   isPositiveInteger,
 } from '../engine/errors';
 import type { OptimizerSettings } from '../engine/optimizer';
@@ -37,10 +38,15 @@ export interface StudyConfig {
   lines: { pairs: [string, string][]; alpha: string; bn: LineBatchNorm; sampleSize: number };
   sharpness?: {
     eps: number[];
+    /** p of the random subspace; 0 skips it. */
     subspace: number;
     iterations: number;
     topK: number;
     hutchinson: number;
+    /** Examples of the training set f is taken over (default: all). */
+    sampleSize?: number;
+    /** Examples the Hessian is taken over (default 5000). */
+    hessianSample?: number;
   };
 }
 
@@ -135,13 +141,18 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
   if (c.sharpness !== undefined) {
     const s = onlyFields(
       c.sharpness,
-      ['eps', 'subspace', 'iterations', 'topK', 'hutchinson'],
+      ['eps', 'subspace', 'iterations', 'topK', 'hutchinson', 'sampleSize', 'hessianSample'],
       'sharpness',
     );
     if (!Array.isArray(s.eps) || !s.eps.every((e) => typeof e === 'number' && e > 0))
       throw expected('a list of positive numbers', 'sharpness.eps', s.eps);
-    for (const key of ['subspace', 'iterations', 'topK', 'hutchinson'])
-      if (!isPositiveInteger(s[key]))
+    if (!isPositiveInteger(s.iterations))
+      throw expected('a positive integer', 'sharpness.iterations', s.iterations);
+    for (const key of ['subspace', 'topK', 'hutchinson'])
+      if (!isNonNegativeInteger(s[key]))
+        throw expected('a non-negative integer (0 skips it)', `sharpness.${key}`, s[key]);
+    for (const key of ['sampleSize', 'hessianSample'])
+      if (s[key] !== undefined && !isPositiveInteger(s[key]))
         throw expected('a positive integer', `sharpness.${key}`, s[key]);
   }
   return c;

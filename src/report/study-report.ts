@@ -18,7 +18,8 @@ import {
 import { lineChart, type LineSeries } from './line-chart';
 import { lineCsv, lineFigure } from './line-figures';
 import { PALETTE } from './svg';
-import { studyModel, type Spread, type StudyModel } from './study-model';
+import { phaseLabel, studyModel, type Spread, type StudyModel } from './study-model';
+import type { SharpnessResult } from '../analysis/sharpness';
 import { writeFigure } from './write-figure';
 
 const esc = (s: string): string =>
@@ -359,10 +360,48 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
   // sharpness
   parts.push('<section id="sharpness"><h2>Sharpness of the final solutions</h2>');
   if (m.sharpness.length === 0) parts.push('<p>Not measured in this run.</p>');
-  else
+  else {
+    const rows: string[][] = [];
+    for (const raw of m.sharpness) {
+      const s = raw as unknown as SharpnessResult & { seed: number; phase: string };
+      const eig = s.hessian.eigenvalues
+        .map((e) => `${num(e.value)}${e.converged ? '' : ' (not converged)'}`)
+        .join(', ');
+      const trace = s.hessian.trace
+        ? `${num(s.hessian.trace.trace)} ± ${num(s.hessian.trace.standardError)}`
+        : '-';
+      for (const k of s.keskar)
+        rows.push([
+          String(s.seed),
+          phaseLabel(s.phase, m.config.process2.arms),
+          num(k.eps),
+          k.space === 'full' ? 'full' : `subspace p = ${k.dimension}`,
+          num(k.sharpness),
+          `${k.method}, ${k.iterations} it.`,
+          eig,
+          trace,
+        ]);
+    }
     parts.push(
-      `<pre>${esc(m.sharpness.map((s) => JSON.stringify(s, (k, v) => (k === 'history' ? undefined : v), 1)).join('\n'))}</pre>`,
+      "<p>Keskar et al.'s metric 2.1: 100 (max over the box of f(w + z) − f(w)) / (1 + f(w)), a lower bound (the maximiser runs a few iterations); Hessian of the training loss in population mode.</p>",
     );
+    parts.push(
+      table(
+        [
+          'seed',
+          'solution',
+          'eps',
+          'space',
+          'sharpness',
+          'maximiser',
+          'top Hessian eigenvalues',
+          'Hessian trace (Hutchinson)',
+        ],
+        rows,
+        'id="sharpness-table"',
+      ),
+    );
+  }
   parts.push('</section>');
 
   // timings and config

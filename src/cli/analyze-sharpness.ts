@@ -1,0 +1,108 @@
+/**
+ * `gradscope analyze sharpness --checkpoint FILE [--network NET] [--data D]
+ *   [--eps 1e-3,5e-4] [--subspace 100] [--iterations 10] [--top-k 3] [--hutchinson 20]
+ *   [--set train|test] [--sample-size N] [--hessian-sample 5000] [--bn population|batch]
+ *   [--out DIR]`
+ *
+ * Prints a short table (or, with --json, the whole result); with --out also writes
+ * sharpness.json.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  checkSharpnessOptions,
+  DEFAULT_SHARPNESS,
+  measureSharpness,
+  type SharpnessOptions,
+  type SharpnessResult,
+} from '../analysis/sharpness';
+import { writeFileAtomic } from '../engine/atomic-write';
+import { expected } from '../engine/errors';
+import { makeProgress } from '../train/progress';
+import { stateFrom } from './analyze-gradients';
+import type { Log } from './log';
+import { integerOption } from './options';
+
+function positiveNumbers(value: unknown, option: string): number[] {
+  const list = String(value).split(',').map(Number);
+  if (typeof value !== 'string' || !list.every((x) => x > 0 && x < Infinity))
+    throw expected('a comma-separated list of positive numbers', option, value);
+  return list;
+}
+
+function oneOf<T extends string>(value: unknown, allowed: T[], option: string, fallback: T): T {
+  const v = (value as string | undefined) ?? fallback;
+  if (!allowed.includes(v as T)) throw expected(allowed.join(' or '), option, v);
+  return v as T;
+}
+
+export function sharpnessText(r: SharpnessResult): string {
+  const lines = [
+    `f(w) = ${r.loss.toPrecision(6)} on ${r.examples} ${r.set} examples (bn ${r.mode})`,
+    '',
+    '| eps | space | dimension | max f(w + z) | sharpness | iterations | stop |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...r.keskar.map(
+      (k) =>
+        `| ${k.eps} | ${k.space} | ${k.dimension} | ${k.maxLoss.toPrecision(6)} | ${k.sharpness.toPrecision(4)} | ${k.iterations} | ${k.stop} |`,
+    ),
+    '',
+    `Hessian over ${r.hessian.examples} of those examples; eigenvalues: ${r.hessian.eigenvalues.map((e) => `${e.value.toPrecision(5)}${e.converged ? '' : ' (not converged)'}`).join(', ') || 'none asked'}`,
+    r.hessian.trace
+      ? `Hessian trace (Hutchinson, ${r.hessian.trace.probes} probes): ${r.hessian.trace.trace.toPrecision(5)} +- ${r.hessian.trace.standardError.toPrecision(2)}`
+      : 'Hessian trace: none asked',
+  ];
+  return lines.join('\n') + '\n';
+}
+
+export function analyzeSharpnessCommand(
+  values: Record<string, unknown>,
+  log: Log,
+): SharpnessResult {
+  const d = DEFAULT_SHARPNESS;
+  const set = oneOf<'train' | 'test'>(values.set, ['train', 'test'], '--set', d.set);
+  const options: SharpnessOptions = {
+    ...d,
+    eps: values.eps === undefined ? d.eps : positiveNumbers(values.eps, '--eps'),
+    subspace: integerOption(values.subspace, '--subspace', d.subspace, 0),
+    iterations: integerOption(values.iterations, '--iterations', d.iterations),
+    topK: integerOption(values['top-k'], '--top-k', d.topK, 0),
+    probes: integerOption(values.hutchinson, '--hutchinson', d.probes, 0),
+    hessianSampleSize:
+      values['hessian-sample'] === undefined
+        ? d.hessianSampleSize
+        : integerOption(values['hessian-sample'], '--hessian-sample', 1),
+    set,
+    mode: oneOf(values.bn, ['population', 'batch'], '--bn', d.mode),
+    seed: integerOption(values.seed, '--seed', d.seed, 0),
+  };
+  if (options.probes === 1)
+    throw expected('0 (no trace) or an integer of at least 2', '--hutchinson', values.hutchinson);
+  const sampleSize = values['sample-size'];
+  const { file, network, info, data } = stateFrom(values);
+  const setSize = (set === 'train' ? data.train : data.test).size;
+  // the defaults fit any network; asked-for values are checked as given
+  if (values.subspace === undefined)
+    options.subspace = Math.min(options.subspace, network.parameterCount);
+  if (values['top-k'] === undefined) options.topK = Math.min(options.topK, network.parameterCount);
+  options.sampleSize =
+    sampleSize === undefined ? null : integerOption(sampleSize, '--sample-size', setSize);
+  checkSharpnessOptions(options, network.parameterCount, setSize);
+  const progress = makeProgress({ quiet: log.quiet });
+  log.info(
+    `gradscope analyze sharpness: ${info.network.name} at epoch ${info.epoch} of ${file}; ${data.description}`,
+  );
+  const result = measureSharpness(network, data, {
+    ...options,
+    onProgress: (stage, done, total) => progress.work(stage, done, total),
+  });
+  progress.line(`${result.seconds.toFixed(1)} s`);
+  if (values.out) {
+    const dir = String(values.out);
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomic(path.join(dir, 'sharpness.json'), JSON.stringify(result, null, 1) + '\n');
+    log.info(`written: ${dir}/sharpness.json`);
+  }
+  if (!log.json) process.stdout.write(sharpnessText(result));
+  return result;
+}

@@ -1,0 +1,28 @@
+/**
+ * The sharpness the study records for the final state of every arm (SPEC.md,
+ * "Sharpness"): Keskar's metric for each eps, in the full space and a random
+ * subspace, the top Hessian eigenvalues and Hutchinson's trace, on the training set.
+ */
+import { measureSharpness, type SharpnessResult } from '../analysis/sharpness';
+import type { StudyData } from '../data/load';
+import type { Network } from '../engine/network';
+import type { StudyConfig } from './config';
+
+export function measureSharpnessForStudy(
+  network: Network,
+  data: StudyData,
+  config: NonNullable<StudyConfig['sharpness']>,
+  seed: number,
+): SharpnessResult {
+  return measureSharpness(network, data, {
+    eps: config.eps,
+    subspace: config.subspace,
+    iterations: config.iterations,
+    topK: config.topK,
+    probes: config.hutchinson,
+    seed,
+    sampleSize:
+      config.sampleSize === undefined ? null : Math.min(config.sampleSize, data.train.size),
+    hessianSampleSize: Math.min(config.hessianSample ?? 5000, data.train.size),
+  });
+}
