@@ -17,7 +17,7 @@ import {
 } from '../engine/errors';
 import type { OptimizerSettings } from '../engine/optimizer';
 import { parseGrid, type LineBatchNorm } from '../analysis/loss-line';
-import { checkAnalysisSchedule, type AnalysisSchedule } from './analysis-schedule';
+import { checkAnalysisSchedule, thesisAnalysis, type AnalysisSchedule } from './analysis-schedule';
 
 export interface StudyConfig {
   name: string;
@@ -171,15 +171,7 @@ export function completeStudyConfig(raw: Record<string, unknown>): StudyConfig {
     seeds: [0],
     optimizer: { kind: 'adam', lr: 1e-3 },
     ...raw,
-    analysis: raw.analysis ?? {
-      every: 10,
-      batchSizes: [256, 5000],
-      armEvery: 1,
-      armBatchSizes: [256, 1000, 2000, 5000],
-      samples: 100,
-      mode: 'population',
-      ghostBatch: 5000,
-    },
+    analysis: raw.analysis ? { ghostBatch: 5000, ...(raw.analysis as object) } : thesisAnalysis(),
     lines: {
       pairs: Array.isArray(arms) ? defaultPairs(arms) : [],
       alpha: '-2:3:51',
@@ -188,9 +180,6 @@ export function completeStudyConfig(raw: Record<string, unknown>): StudyConfig {
       ...lines,
     },
   } as unknown as StudyConfig;
-  const analysis = config.analysis as unknown as Record<string, unknown>;
-  if (analysis && typeof analysis === 'object' && analysis.ghostBatch === undefined)
-    analysis.ghostBatch = 5000;
   return checkStudyConfig(config);
 }
 
