@@ -224,7 +224,9 @@ void Network::recalibrate(Dataset& data, const at::Tensor& indices, int64_t chun
   for (size_t j = 0; j < layers.size(); ++j) {
     auto& l = layers[j];
     if (l.kind != Layer::Kind::BatchNorm) continue;
-    auto sum = at::zeros({l.out}, at::kDouble), sumSquares = at::zeros({l.out}, at::kDouble);
+    // per chunk: mean and biased variance (Welford, in the network's dtype); chunks
+    // combined in float64 by Chan et al.'s parallel formula
+    auto mean = at::zeros({l.out}, at::kDouble), m2 = at::zeros({l.out}, at::kDouble);
     int64_t count = 0;
     for (int64_t start = 0, c = 0; start < n; start += chunk, ++c) {
       at::Tensor h;
@@ -236,18 +238,20 @@ void Network::recalibrate(Dataset& data, const at::Tensor& indices, int64_t chun
         h = forward(x, Mode::Population, static_cast<int64_t>(j));
         if (keep) held.push_back(h);
       }
-      // channels are dimension 1; reduce over every other one, in float64 without a
-      // float64 copy of the activations
+      // channels are dimension 1; reduce over every other one
       std::vector<int64_t> dims{0};
       for (int64_t d = 2; d < h.dim(); ++d) dims.push_back(d);
-      sum += at::sum(h, dims, false, at::kDouble);
-      sumSquares += at::sum(h * h, dims, false, at::kDouble);
-      count += h.numel() / l.out;
+      auto [v, m] = at::var_mean(h, dims, /*unbiased=*/false);
+      const int64_t k = h.numel() / l.out;
+      auto delta = m.to(at::kDouble) - mean;
+      const double total = static_cast<double>(count + k);
+      mean += delta * (static_cast<double>(k) / total);
+      m2 += v.to(at::kDouble) * static_cast<double>(k) +
+            delta * delta * (static_cast<double>(count) * static_cast<double>(k) / total);
+      count += k;
     }
     at = static_cast<int64_t>(j);
-    auto mean = sum / static_cast<double>(count);
-    auto var = (sumSquares - mean * mean * static_cast<double>(count)) /
-               static_cast<double>(std::max<int64_t>(count - 1, 1));
+    auto var = m2 / static_cast<double>(std::max<int64_t>(count - 1, 1));
     runningMean[l.stats].copy_(mean);
     runningVar[l.stats].copy_(var.clamp_min(0));
   }
