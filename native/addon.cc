@@ -156,7 +156,6 @@ Layer layerFrom(const Napi::Object& o) {
 
 class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
  public:
-  static Napi::FunctionReference* constructor;
   static Napi::Function Define(Napi::Env env) {
     auto f = DefineClass(
         env, "Network",
@@ -170,7 +169,6 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
          InstanceMethod<&NetworkWrap::HessianVector>("hessianVector"),
          InstanceMethod<&NetworkWrap::Logits>("logits"),
          InstanceMethod<&NetworkWrap::Recalibrate>("recalibrate")});
-    constructor = new Napi::FunctionReference(Napi::Persistent(f));
     return f;
   }
   // (layers: object[], dtype: 'float32'|'float64', seed: number)
@@ -266,7 +264,6 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   }
   std::unique_ptr<Network> net;
 };
-Napi::FunctionReference* NetworkWrap::constructor = nullptr;
 
 // ---------------------------------------------------------------- Optimizer
 class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {

@@ -27,13 +27,7 @@ import {
   type MetricsRecord,
   type StatusRecord,
 } from './metrics';
-import {
-  checkpointName,
-  trainPhase,
-  type PhaseOptions,
-  type PhaseResult,
-  type PhaseState,
-} from './phase';
+import { trainPhase, type PhaseOptions, type PhaseResult, type PhaseState } from './phase';
 import type { Progress } from './progress';
 
 export interface PhaseSummary {
@@ -258,5 +252,3 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
   }
   return { runDir, phases };
 }
-
-export { checkpointName };
