@@ -34,12 +34,6 @@ import type { Log } from './log';
 import { applyThreads, integerOption } from './options';
 import { integerList, numberOption } from './train';
 
-export interface StateArguments {
-  checkpoint: string;
-  network?: string;
-  data?: string;
-}
-
 /** The network of a checkpoint with its weights, and the data it was trained on (or --data). */
 export function stateFrom(values: Record<string, unknown>, option = '--checkpoint') {
   const file = values.checkpoint as string | undefined;

@@ -39,6 +39,23 @@ function option<T extends string>(value: unknown, allowed: T[], name: string, fa
   return v as T;
 }
 
+/** --sample-size, --eval-batch and --seed, shared by the line and the surface. */
+function evaluationOptions(
+  values: Record<string, unknown>,
+  defaults: { sampleSize: number; evalBatch: number },
+  trainSize: number,
+): { sampleSize: number; evalBatch: number; seed: number } {
+  return {
+    sampleSize: integerOption(
+      values['sample-size'],
+      '--sample-size',
+      Math.min(defaults.sampleSize, trainSize),
+    ),
+    evalBatch: integerOption(values['eval-batch'], '--eval-batch', defaults.evalBatch),
+    seed: integerOption(values.seed, '--seed', 0, 0),
+  };
+}
+
 export function analyzeLineCommand(values: Record<string, unknown>, log: Log): LineResult {
   if (!values.from) throw expected('a checkpoint file', '--from', values.from);
   if (!values.to) throw expected('a checkpoint file', '--to', values.to);
@@ -69,13 +86,7 @@ export function analyzeLineCommand(values: Record<string, unknown>, log: Log): L
       ...DEFAULT_LINE,
       alphas,
       bn,
-      sampleSize: integerOption(
-        values['sample-size'],
-        '--sample-size',
-        Math.min(DEFAULT_LINE.sampleSize, data.train.size),
-      ),
-      evalBatch: integerOption(values['eval-batch'], '--eval-batch', DEFAULT_LINE.evalBatch),
-      seed: integerOption(values.seed, '--seed', 0, 0),
+      ...evaluationOptions(values, DEFAULT_LINE, data.train.size),
     },
     (done, total) => progress.work('line points', done, total),
   );
@@ -118,13 +129,7 @@ export function analyzeSurfaceCommand(values: Record<string, unknown>, log: Log)
     ys: grid,
     bn,
     set,
-    sampleSize: integerOption(
-      values['sample-size'],
-      '--sample-size',
-      Math.min(DEFAULT_SURFACE.sampleSize, data.train.size),
-    ),
-    evalBatch: integerOption(values['eval-batch'], '--eval-batch', DEFAULT_SURFACE.evalBatch),
-    seed: integerOption(values.seed, '--seed', 0, 0),
+    ...evaluationOptions(values, DEFAULT_SURFACE, data.train.size),
   };
   const progress = makeProgress({ quiet: log.quiet });
   const onPoint = (done: number, total: number) => progress.work('surface points', done, total);
