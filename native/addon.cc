@@ -258,8 +258,8 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   Napi::Value Recalibrate(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), "recalibrate", [&] {
       auto c = callFrom(info);
-      net->recalibrate(*c.data, c.indices, c.chunk, info[4].ToBoolean().Value());
-      return info.Env().Undefined();
+      auto sample = net->recalibrate(*c.data, c.indices, c.chunk, info[4].ToBoolean().Value());
+      return sample ? resultOf(info.Env(), *sample) : info.Env().Null();
     });
   }
   std::unique_ptr<Network> net;

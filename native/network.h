@@ -6,6 +6,8 @@
 // three modes below is explicit.
 #pragma once
 
+#include <optional>
+
 #include "common.h"
 #include "dataset.h"
 
@@ -51,8 +53,11 @@ class Network {
   // unbiased variance over the examples, with the layers before it already
   // recalibrated (so each layer sees the inputs it will see in population mode).
   // keep: hold every chunk's activations between layers (one pass over the layers,
-  // memory = examples x widest activation) instead of recomputing each prefix.
-  void recalibrate(Dataset& data, const at::Tensor& indices, int64_t chunk, bool keep);
+  // memory = examples x widest activation) instead of recomputing each prefix; then
+  // also returns those examples' population-mode evaluation after recalibration,
+  // which the held activations give almost for free (nothing without keep or BN).
+  std::optional<Evaluation> recalibrate(Dataset& data, const at::Tensor& indices, int64_t chunk,
+                                        bool keep);
 
   std::vector<Layer> layers;
   at::ScalarType dtype;

@@ -12,6 +12,10 @@ import {
   planeSurface,
   randomDirectionSurface,
 } from '../src/analysis/loss-surface';
+import {
+  recalibrateAndMeasureTrain,
+  recalibrationSample,
+} from '../src/analysis/recalibration-sample';
 import type { StudyData } from '../src/data/load';
 import { uniformBatch } from '../src/data/sampler';
 import type { NetworkSpec } from '../src/engine/layers';
@@ -78,12 +82,48 @@ test('in recalibrate mode the endpoints are the solutions with statistics recomp
     alphas: [0, 1],
     bn: 'recalibrate',
     sampleSize: 30,
+    evalBatch: 7,
   });
   const sample = uniformBatch(0, 'recalibrate', 30, 0, 60).sort();
-  a.net.recalibrate(data.train, sample);
-  const direct = a.net.evaluate(data.test, data.test.all());
-  assert.ok(Math.abs(r.points[0]!.test!.loss - direct.loss) <= 1e-6 * direct.loss);
-  a.net.statistics.set(a.solution.statistics); // leave a as it was
+  for (const [index, end] of [
+    [0, a],
+    [1, b],
+  ] as const) {
+    end.net.recalibrate(data.train, sample, { holdActivations: false });
+    // the whole training set evaluated directly, though the line takes the sample's
+    // part from the recalibration pass
+    const train = end.net.evaluate(data.train, data.train.all());
+    const test = end.net.evaluate(data.test, data.test.all());
+    const p = r.points[index]!;
+    assert.ok(Math.abs(p.train!.loss - train.loss) <= 1e-9 * train.loss, 'train loss');
+    assert.ok(Math.abs(p.test!.loss - test.loss) <= 1e-9 * test.loss, 'test loss');
+    assert.equal(p.train!.accuracy, train.accuracy);
+    assert.equal(p.test!.accuracy, test.accuracy);
+    end.net.statistics.set(end.solution.statistics); // leave the solution as it was
+  }
+});
+
+test('recalibration returns the sample measured with the new statistics when it held the activations', () => {
+  const net = new Network(everyLayer(), { dtype: 'float64' });
+  net.parameters.set(a.solution.parameters);
+  const sample = recalibrationSample(5, 25, 60);
+  assert.equal(sample.indices.length + sample.rest.length, 60);
+  assert.deepEqual(
+    [...sample.indices, ...sample.rest].sort((x, y) => x - y),
+    Array.from(range(60)),
+  );
+  const held = net.recalibrate(data.train, sample.indices, { chunk: 4, holdActivations: true });
+  const direct = net.evaluate(data.train, sample.indices, { chunk: 9 });
+  assert.ok(held);
+  assert.equal(held.count, 25);
+  assert.equal(held.correct, direct.correct);
+  assert.ok(Math.abs(held.lossSum - direct.lossSum) <= 1e-12 * direct.lossSum);
+  assert.equal(net.recalibrate(data.train, sample.indices, { holdActivations: false }), null);
+  const whole = recalibrateAndMeasureTrain(net, data.train, sample, 6);
+  const all = net.evaluate(data.train, data.train.all());
+  assert.equal(whole.count, 60);
+  assert.equal(whole.correct, all.correct);
+  assert.ok(Math.abs(whole.loss - all.loss) <= 1e-12 * all.loss);
 });
 
 test('interpolate: an extrapolated point with a negative running variance is undefined, with the reason', () => {

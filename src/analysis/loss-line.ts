@@ -12,11 +12,11 @@
  * - `batch`: batch statistics at evaluation, in consecutive batches of `evalBatch`.
  * Also the alpha of the lowest test loss on the grid and its accuracy.
  */
-import { uniformBatch } from '../data/sampler';
 import type { StudyData } from '../data/load';
 import { expected, GradscopeInputError, isPositiveInteger } from '../engine/errors';
 import type { Network } from '../engine/network';
 import { lerp } from '../engine/vector';
+import { recalibrateAndMeasureTrain, recalibrationSample } from './recalibration-sample';
 
 export type LineBatchNorm = 'recalibrate' | 'interpolate' | 'batch';
 
@@ -108,16 +108,16 @@ export function checkLineOptions(o: LineOptions, trainSize: number): void {
     throw expected('a positive integer', 'evaluation batch', o.evalBatch);
 }
 
-/** Sets `network` to w(alpha) with the given statistics mode; returns a reason if undefined. */
+/**
+ * Sets `network` to w(alpha), and in `interpolate` mode its statistics; returns a reason
+ * if the point is undefined. (`recalibrate` then recomputes the statistics as it measures.)
+ */
 export function placeOnLine(
   network: Network,
   a: Solution,
   b: Solution,
   alpha: number,
   bn: LineBatchNorm,
-  sample: Int32Array | undefined,
-  data: StudyData,
-  chunk: number,
 ): string | undefined {
   lerp(a.parameters, b.parameters, alpha, network.parameters);
   if (bn === 'interpolate') {
@@ -128,8 +128,6 @@ export function placeOnLine(
         if (v < 0)
           return `interpolated running variance of layer ${s.layer}, channel ${i}, is negative (${v.toPrecision(3)})`;
       }
-  } else if (bn === 'recalibrate') {
-    network.recalibrate(data.train, sample!, { chunk });
   }
   return undefined;
 }
@@ -146,20 +144,32 @@ export function lossAlongLine(
   const started = process.hrtime.bigint();
   const sample =
     options.bn === 'recalibrate'
-      ? uniformBatch(options.seed, 'recalibrate', options.sampleSize, 0, data.train.size).sort()
+      ? recalibrationSample(options.seed, options.sampleSize, data.train.size)
       : undefined;
   const mode = options.bn === 'batch' ? 'batch' : 'population';
+  const chunk = options.evalBatch;
   const train = data.train.all();
   const test = data.test.all();
+  const measure = (set: typeof data.train, indices: Int32Array): Measured => {
+    const m = network.evaluate(set, indices, { mode, chunk });
+    return { loss: m.loss, accuracy: m.accuracy };
+  };
   const points: LinePoint[] = options.alphas.map((alpha, i) => {
-    const reason = placeOnLine(network, a, b, alpha, options.bn, sample, data, options.evalBatch);
+    const reason = placeOnLine(network, a, b, alpha, options.bn);
+    let point: LinePoint;
+    if (reason) point = { alpha, train: null, test: null, undefinedReason: reason };
+    else {
+      const trainMeasured = sample
+        ? recalibrateAndMeasureTrain(network, data.train, sample, chunk)
+        : measure(data.train, train);
+      point = {
+        alpha,
+        train: { loss: trainMeasured.loss, accuracy: trainMeasured.accuracy },
+        test: measure(data.test, test),
+      };
+    }
     onPoint?.(i + 1, options.alphas.length);
-    if (reason) return { alpha, train: null, test: null, undefinedReason: reason };
-    const measure = (set: typeof data.train, indices: Int32Array): Measured => {
-      const m = network.evaluate(set, indices, { mode, chunk: options.evalBatch });
-      return { loss: m.loss, accuracy: m.accuracy };
-    };
-    return { alpha, train: measure(data.train, train), test: measure(data.test, test) };
+    return point;
   });
   let best: LineResult['best'] = null;
   for (const p of points)

@@ -7,12 +7,12 @@
  * from a fixed sample at each point (default), or the solution's own (`keep`;
  * around one solution only), or batch statistics.
  */
-import { uniformBatch } from '../data/sampler';
 import type { StudyData } from '../data/load';
 import { expected } from '../engine/errors';
-import type { Network } from '../engine/network';
+import type { Measurement, Network } from '../engine/network';
 import { filterNormalisedDirection, planeThrough } from './directions';
 import { alphaGrid, type Solution } from './loss-line';
+import { recalibrateAndMeasureTrain, recalibrationSample } from './recalibration-sample';
 
 export type SurfaceBatchNorm = 'recalibrate' | 'keep' | 'batch';
 
@@ -64,13 +64,7 @@ function surface(
   const started = process.hrtime.bigint();
   const sample =
     o.bn === 'recalibrate'
-      ? uniformBatch(
-          o.seed,
-          'recalibrate',
-          Math.min(o.sampleSize, data.train.size),
-          0,
-          data.train.size,
-        ).sort()
+      ? recalibrationSample(o.seed, Math.min(o.sampleSize, data.train.size), data.train.size)
       : undefined;
   const set = o.set === 'train' ? data.train : data.test;
   const indices = set.all();
@@ -85,11 +79,14 @@ function surface(
       const w = network.parameters;
       for (let i = 0; i < w.length; i++) w[i] = w0[i]! + x * d1[i]! + y * d2[i]!;
       network.statistics.set(origin.statistics);
-      if (sample) network.recalibrate(data.train, sample, { chunk: o.evalBatch });
-      const m = network.evaluate(set, indices, {
-        mode: o.bn === 'batch' ? 'batch' : 'population',
-        chunk: o.evalBatch,
-      });
+      const mode = o.bn === 'batch' ? 'batch' : 'population';
+      let m: Measurement;
+      if (sample && o.set === 'train')
+        m = recalibrateAndMeasureTrain(network, data.train, sample, o.evalBatch);
+      else {
+        if (sample) network.recalibrate(data.train, sample.indices, { chunk: o.evalBatch });
+        m = network.evaluate(set, indices, { mode, chunk: o.evalBatch });
+      }
       lossRow.push(m.loss);
       accuracyRow.push(m.accuracy);
       onPoint?.(++done, o.xs.length * o.ys.length);

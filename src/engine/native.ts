@@ -54,7 +54,7 @@ export interface NativeNetwork {
     mode: Mode,
     chunk: number,
     keep: boolean,
-  ): void;
+  ): NativeEvaluation | null;
 }
 
 export interface NativeOptimizerSettings {

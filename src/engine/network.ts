@@ -155,12 +155,16 @@ export class Network {
    * weights fixed: layer by layer, the exact per-channel mean and unbiased variance
    * of each batch-norm layer's input over those examples, the layers before it
    * already recalibrated. Evaluated `chunk` examples at a time (no effect on the result).
+   *
+   * Returns those examples' population-mode loss and accuracy after recalibration
+   * when the activations were held between layers (then they cost only the layers
+   * after the last batch norm); null when they were not, or there is no batch norm.
    */
   recalibrate(
     data: Dataset,
     indices: Int32Array,
     options: { chunk?: number; holdActivations?: boolean } = {},
-  ): void {
+  ): Measurement | null {
     const { chunk } = this.check(data, indices, { mode: 'population', chunk: options.chunk });
     // one pass with every chunk's activations held, when they fit in 1 GiB; otherwise
     // each layer's inputs are recomputed from the data (same result, more compute)
@@ -168,7 +172,8 @@ export class Network {
     const keep =
       options.holdActivations ??
       indices.length * widest * (this.dtype === 'float32' ? 4 : 8) <= 2 ** 30;
-    this.native.recalibrate(data.native, indices, 'population', chunk, keep);
+    const sample = this.native.recalibrate(data.native, indices, 'population', chunk, keep);
+    return sample ? measured(sample, indices.length) : null;
   }
 
   private checkVector(v: FloatArray, option: string): void {
