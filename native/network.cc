@@ -119,11 +119,36 @@ Network::Network(std::vector<Layer> layerList, at::ScalarType type, uint64_t see
   }
 }
 
+std::pair<at::Tensor, at::Tensor> Network::foldedIntoBatchNorm(const Layer& l,
+                                                                const Layer& bn) const {
+  // BN(W x + b) = s (W x + b - mean) + beta, s = gamma / sqrt(var + eps), per output
+  // channel: the affine map with weight s W and bias beta + s (b - mean)
+  const auto& mean = runningMean[bn.stats];
+  auto scale = params[bn.weight] / (runningVar[bn.stats] + bn.eps).sqrt();
+  auto shift = l.bias ? params[l.biasIndex] - mean : -mean;
+  auto bias = params[bn.biasIndex] + scale * shift;
+  std::vector<int64_t> perChannel(params[l.weight].dim(), 1);
+  perChannel[0] = l.out;
+  return {params[l.weight] * scale.view(perChannel), bias};
+}
+
 at::Tensor Network::forward(const at::Tensor& x, Mode mode, int64_t end, int64_t begin) {
   at::Tensor h = x;
   const int64_t stop = end < 0 ? static_cast<int64_t>(layers.size()) : end;
+  // forward only, population mode: a Linear or Conv2d layer and the batch norm after it
+  // run as one affine map (one pass over the activations fewer)
+  const bool fold = mode == Mode::Population && !at::GradMode::is_enabled();
   for (int64_t i = begin; i < stop; ++i) {
     auto& l = layers[i];
+    const bool folded = fold && (l.kind == Layer::Kind::Linear || l.kind == Layer::Kind::Conv2d) &&
+                        i + 1 < stop && layers[i + 1].kind == Layer::Kind::BatchNorm;
+    if (folded) {
+      auto [weight, bias] = foldedIntoBatchNorm(l, layers[++i]);
+      h = l.kind == Layer::Kind::Linear
+              ? at::linear(h, weight, bias)
+              : at::conv2d(h, weight, bias, {l.stride, l.stride}, {l.padding, l.padding});
+      continue;
+    }
     switch (l.kind) {
       case Layer::Kind::Linear:
         h = at::linear(h, params[l.weight], l.bias ? params[l.biasIndex] : at::Tensor());

@@ -39,7 +39,11 @@ class Network {
   Network(std::vector<Layer> layers, at::ScalarType dtype, uint64_t seed);
 
   // Layers [begin, end) only (end = -1: to the last).
+  // Layers [begin, end) (end -1: to the last). In population mode without autograd a
+  // Linear or Conv2d layer followed by batch norm runs folded into one affine map.
   at::Tensor forward(const at::Tensor& x, Mode mode, int64_t end = -1, int64_t begin = 0);
+  // The weight and bias of layer l with the batch norm bn after it folded in.
+  std::pair<at::Tensor, at::Tensor> foldedIntoBatchNorm(const Layer& l, const Layer& bn) const;
   // Fills the gradient buffer with the gradient of the mean loss over indices,
   // evaluated `chunk` examples at a time (in batch modes: ghost batches).
   Evaluation gradient(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk);

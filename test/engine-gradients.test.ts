@@ -10,6 +10,7 @@ import {
   copyOf,
   everyLayer,
   randomDataset,
+  randomSource,
   range,
   relativeError,
   scrambleStatistics,
@@ -101,6 +102,29 @@ test('population mode: chunked evaluation equals unchunked', () => {
   const e1 = net.evaluate(data, all, { mode: 'population', chunk: 12 });
   const e2 = net.evaluate(data, all, { mode: 'population', chunk: 1 });
   assert.ok(Math.abs(e1.lossSum - e2.lossSum) < 1e-5 * e1.lossSum);
+});
+
+test('forward-only population mode (batch norm folded into the layer before it) equals the differentiable path (float64)', () => {
+  // evaluate() and logits() run Linear/Conv2d + batch norm as one affine map; gradient()
+  // runs them as PyTorch does (compared with PyTorch in engine-pytorch.test.ts)
+  const net = new Network(everyLayer(), { seed: 6, dtype: 'float64' });
+  scrambleStatistics(net.statistics, net.statisticsTable);
+  for (let i = 0; i < net.parameters.length; i++) net.parameters[i] += 0.01 * Math.sin(i);
+  const differentiable = net.gradient(data, all, { mode: 'population' });
+  const folded = net.evaluate(data, all, { mode: 'population' });
+  assert.ok(Math.abs(folded.lossSum - differentiable.lossSum) < 1e-12 * differentiable.lossSum);
+  assert.equal(folded.correct, differentiable.correct);
+  // per example, through logits, against the log-softmax of each example's loss
+  const logits = net.logits(data, all, { mode: 'population', chunk: 5 });
+  const labels = randomSource(12, [2, 6, 6], 3, 11).labels; // those of `data`
+  for (let n = 0; n < 12; n++) {
+    const row = Array.from(logits.subarray(3 * n, 3 * n + 3));
+    const max = Math.max(...row);
+    const logSum = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+    const loss = logSum - row[labels[n]!]!;
+    const one = net.gradient(data, Int32Array.of(n), { mode: 'population' });
+    assert.ok(Math.abs(loss - one.lossSum) < 1e-12 * Math.max(1, one.lossSum), `example ${n}`);
+  }
 });
 
 test('batch mode: chunks are ghost batches, weighted by size', () => {
