@@ -6,7 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { filterNormalisedDirection, planeThrough } from '../src/analysis/directions';
-import { DEFAULT_LINE, lossAlongLine, solutionOf, type Solution } from '../src/analysis/loss-line';
+import {
+  alphaGrid,
+  DEFAULT_LINE,
+  lossAlongLine,
+  solutionOf,
+  type Solution,
+} from '../src/analysis/loss-line';
 import {
   DEFAULT_SURFACE,
   planeSurface,
@@ -276,4 +282,12 @@ test('the surface at the origin is the loss of the solution; the plane passes th
   });
   const bDirect = b.net.evaluate(data.test, data.test.all(), { mode: 'batch', chunk: 20 });
   assert.ok(Math.abs(p.loss[1]![0]! - bDirect.loss) <= 1e-9 * bDirect.loss);
+});
+
+test('the default alpha grid is -2 to 3 in 51 points of 0.1, each the nearest double, with 0 and 1 exact', () => {
+  const grid = DEFAULT_LINE.alphas;
+  assert.equal(grid.length, 51);
+  grid.forEach((alpha, i) => assert.equal(alpha, Number((-2 + i / 10).toFixed(1)), `point ${i}`));
+  assert.ok(grid.includes(0) && grid.includes(1));
+  assert.deepEqual(alphaGrid(0.5, 0.5, 1), [0.5]);
 });

@@ -7,6 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
+import { checkpointLabels } from '../src/cli/analyze-line';
 import { tempDir, writeIdxFolder } from './data-fixtures';
 
 const cli = path.join(__dirname, '..', '..', 'bin', 'gradscope.js');
@@ -235,5 +236,23 @@ test('analyze line: different networks, an empty grid and a missing checkpoint e
   assert.deepEqual(
     line.points.map((p: { alpha: number }) => p.alpha),
     [-1, 0, 1, 2],
+  );
+});
+
+test('checkpoint labels: the file name, with the folder that tells two same-named files apart', () => {
+  assert.deepEqual(
+    checkpointLabels(['runs/a/epoch-0029.safetensors', 'runs/a/epoch-0030.safetensors']),
+    ['epoch-0029', 'epoch-0030'],
+  );
+  assert.deepEqual(
+    checkpointLabels([
+      'runs/seed0/checkpoints/train/epoch-0030.safetensors',
+      'runs/seed1/checkpoints/train/epoch-0030.safetensors',
+    ]),
+    ['seed0/…/epoch-0030', 'seed1/…/epoch-0030'],
+  );
+  assert.deepEqual(
+    checkpointLabels(['x/b1/final.safetensors', 'x/b2/final.safetensors', 'y/c.safetensors']),
+    ['b1/final', 'b2/final', 'c'],
   );
 });

@@ -77,7 +77,8 @@ export interface LineResult {
 /** `count` evenly spaced values from `start` to `end` inclusive. */
 export function alphaGrid(start: number, end: number, count: number): number[] {
   if (count === 1) return [start];
-  return Array.from({ length: count }, (_, i) => start + ((end - start) * i) / (count - 1));
+  // weighted this way, integer ends give the nearest doubles (2.9, not 2.9000000000000004)
+  return Array.from({ length: count }, (_, i) => (start * (count - 1 - i) + end * i) / (count - 1));
 }
 
 /** "-2:3:51" -> alphaGrid(-2, 3, 51). */

@@ -31,7 +31,28 @@ import { stateFrom } from './analyze-gradients';
 import type { Log } from './log';
 import { integerOption } from './options';
 
-const label = (file: string): string => path.basename(file).replace(/\.safetensors$/, '');
+/**
+ * Names of checkpoint files for titles and tables: the file name, and where two share
+ * it, the nearest folder that tells them apart ("seed0/…/epoch-0030").
+ */
+export function checkpointLabels(files: string[]): string[] {
+  const parts = files.map((f) =>
+    path
+      .resolve(f)
+      .replace(/\.safetensors$/, '')
+      .split(path.sep),
+  );
+  return parts.map((p, i) => {
+    const base = p[p.length - 1]!;
+    const twins = parts.filter((q, j) => j !== i && q[q.length - 1] === base);
+    for (let k = 2; twins.length && k <= p.length; k++) {
+      const folder = p[p.length - k]!;
+      if (twins.every((q) => q[q.length - k] !== folder))
+        return k === 2 ? `${folder}/${base}` : `${folder}/…/${base}`;
+    }
+    return base;
+  });
+}
 
 function option<T extends string>(value: unknown, allowed: T[], name: string, fallback: T): T {
   const v = (value as string | undefined) ?? fallback;
@@ -68,11 +89,12 @@ export function analyzeLineCommand(values: Record<string, unknown>, log: Log): L
   const alphas =
     values.alpha === undefined ? DEFAULT_LINE.alphas : parseGrid(String(values.alpha), '--alpha');
   const { network, data } = stateFrom({ ...values, checkpoint: values.from }, '--from');
-  const a = solutionOf(network, label(String(values.from)));
-  // the other end must be the same network: loading it checks tensor for tensor
   const to = String(values.to);
+  const [fromLabel, toLabel] = checkpointLabels([String(values.from), to]);
+  const a = solutionOf(network, fromLabel!);
+  // the other end must be the same network: loading it checks tensor for tensor
   loadNetwork(to, network);
-  const b = solutionOf(network, label(to));
+  const b = solutionOf(network, toLabel!);
   const progress = makeProgress({ quiet: log.quiet });
   log.info(
     `gradscope analyze line: ${a.label} -> ${b.label}, ${alphas.length} points, batch norm ${bn}`,
@@ -122,7 +144,9 @@ export function analyzeSurfaceCommand(values: Record<string, unknown>, log: Log)
   const grid =
     values.grid === undefined ? DEFAULT_SURFACE.xs : parseGrid(String(values.grid), '--grid');
   const { file, network, data } = stateFrom(values);
-  const a = solutionOf(network, label(file));
+  const through = values.through === undefined ? [] : String(values.through).split(',');
+  const labels = checkpointLabels([file, ...through]);
+  const a = solutionOf(network, labels[0]!);
   const options = {
     ...DEFAULT_SURFACE,
     xs: grid,
@@ -135,13 +159,13 @@ export function analyzeSurfaceCommand(values: Record<string, unknown>, log: Log)
   const onPoint = (done: number, total: number) => progress.work('surface points', done, total);
   let result: SurfaceResult;
   if (values.through !== undefined) {
-    const [bFile, cFile, ...rest] = String(values.through).split(',');
+    const [bFile, cFile, ...rest] = through;
     if (!bFile || !cFile || rest.length)
       throw expected('two checkpoint files B,C', '--through', values.through);
     loadNetwork(bFile, network);
-    const b = solutionOf(network, label(bFile));
+    const b = solutionOf(network, labels[1]!);
     loadNetwork(cFile, network);
-    const c = solutionOf(network, label(cFile));
+    const c = solutionOf(network, labels[2]!);
     result = planeSurface(network, a, b, c, data, options, onPoint);
   } else {
     result = randomDirectionSurface(network, a, data, options, onPoint);
