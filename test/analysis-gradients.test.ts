@@ -11,23 +11,14 @@ import type { StudyData } from '../src/data/load';
 import { uniformBatch } from '../src/data/sampler';
 import type { NetworkSpec } from '../src/engine/layers';
 import { Network } from '../src/engine/network';
-import { everyLayer, randomDataset, scrambleStatistics } from './helpers';
+import { everyLayer, randomStudyData, scrambleStatistics } from './helpers';
 
-function data(
+const data = (
   train: number,
   testCount: number,
   shape: [number, number, number],
   classes: number,
-): StudyData {
-  return {
-    name: 'idx',
-    classes,
-    train: randomDataset(train, shape, classes, 31),
-    test: randomDataset(testCount, shape, classes, 32),
-    description: 'random',
-    files: [],
-  };
-}
+): StudyData => randomStudyData(train, testCount, shape, classes, 31);
 
 const close = (a: number, b: number, what: string, tol = 1e-6): void =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(Math.abs(b), 1e-300), `${what}: ${a} vs ${b}`);

@@ -22,22 +22,14 @@ import {
   recalibrateAndMeasureTrain,
   recalibrationSample,
 } from '../src/analysis/recalibration-sample';
-import type { StudyData } from '../src/data/load';
 import { uniformBatch } from '../src/data/sampler';
 import type { NetworkSpec } from '../src/engine/layers';
 import { Network } from '../src/engine/network';
 import { Optimizer } from '../src/engine/optimizer';
-import { everyLayer, randomDataset, randomSource, range } from './helpers';
+import { everyLayer, randomStudyData, randomSource, range } from './helpers';
 import { Dataset } from '../src/engine/dataset';
 
-const data: StudyData = {
-  name: 'idx',
-  classes: 3,
-  train: randomDataset(60, [2, 6, 6], 3, 41),
-  test: randomDataset(20, [2, 6, 6], 3, 42),
-  description: 'random',
-  files: [],
-};
+const data = randomStudyData(60, 20, [2, 6, 6], 3, 41);
 
 function trainedSolution(
   seed: number,

@@ -9,7 +9,6 @@
  * - on F1, H v against the central difference of gradients.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
@@ -22,6 +21,7 @@ import type { StudyData } from '../src/data/load';
 import { Dataset } from '../src/engine/dataset';
 import { Network } from '../src/engine/network';
 import { f1 } from '../src/models/f1';
+import { gradscope, trainOneEpoch, writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
 import { random, randomDataset, randomSource, range, relativeError } from './helpers';
 
@@ -485,26 +485,14 @@ test('gradscope analyze sharpness: --json prints the result, --out writes it, ba
   const data = path.join(dir, 'data');
   fs.mkdirSync(data);
   writeIdxFolder(data, false, [24, 6]);
-  const net = path.join(dir, 'net.json');
-  fs.writeFileSync(
-    net,
-    JSON.stringify({
-      name: 'tiny',
-      input: [1, 28, 28],
-      classes: 10,
-      layers: [{ type: 'flatten' }, { type: 'linear', out: 10 }],
-    }),
-  );
-  const run = path.join(dir, 'run');
-  const cli = path.join(__dirname, '..', '..', 'bin', 'gradscope.js');
-  const gradscope = (...args: string[]) =>
-    spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-  const trained = gradscope(
-    ...['train', '--network', net, '--data', data, '--batch-size', '8', '--epochs', '1'],
-    ...['--quiet', '--out', run],
-  );
+  const net = writeNetworkFile(dir, {
+    name: 'tiny',
+    input: [1, 28, 28],
+    classes: 10,
+    layers: [{ type: 'flatten' }, { type: 'linear', out: 10 }],
+  });
+  const { run: trained, checkpoint } = trainOneEpoch(net, data, path.join(dir, 'run'));
   assert.equal(trained.status, 0, trained.stderr);
-  const checkpoint = path.join(run, 'checkpoints', 'train', 'epoch-0001.safetensors');
   const out = path.join(dir, 'sharpness');
   const base = ['analyze', 'sharpness', '--checkpoint', checkpoint];
   const r = gradscope(

@@ -3,19 +3,12 @@
  * stderr naming what is wrong, a non-zero exit, and no output left behind.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { checkpointLabels } from '../src/cli/analyze-line';
+import { gradscope, trainOneEpoch, writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
-
-const cli = path.join(__dirname, '..', '..', 'bin', 'gradscope.js');
-
-function gradscope(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function fails(args: string[], pattern: RegExp): void {
   const r = gradscope(...args);
@@ -30,32 +23,14 @@ const dir = tempDir('gradscope-cli-');
 const data = path.join(dir, 'data');
 fs.mkdirSync(data);
 writeIdxFolder(data, false, [40, 10]);
-const net = path.join(dir, 'net.json');
-fs.writeFileSync(
-  net,
-  JSON.stringify({
-    name: 'cli-net',
-    input: [1, 28, 28],
-    classes: 10,
-    layers: [{ type: 'flatten' }, { type: 'linear', out: 10 }],
-  }),
-);
+const net = writeNetworkFile(dir, {
+  name: 'cli-net',
+  input: [1, 28, 28],
+  classes: 10,
+  layers: [{ type: 'flatten' }, { type: 'linear', out: 10 }],
+});
 const run = path.join(dir, 'run');
-const trained = gradscope(
-  'train',
-  '--network',
-  net,
-  '--data',
-  data,
-  '--batch-size',
-  '8',
-  '--epochs',
-  '1',
-  '--quiet',
-  '--out',
-  run,
-);
-const checkpoint = path.join(run, 'checkpoints', 'train', 'epoch-0001.safetensors');
+const { run: trained, checkpoint } = trainOneEpoch(net, data, run);
 
 test('train writes a run directory and prints its path', () => {
   assert.equal(trained.status, 0, trained.stderr);
@@ -164,38 +139,19 @@ test('analyze gradients --json prints the whole result; --out writes tables and 
 });
 
 test('analyze line: different networks, an empty grid and a missing checkpoint each fail with one line', () => {
-  const otherNet = path.join(dir, 'other.json');
-  fs.writeFileSync(
-    otherNet,
-    JSON.stringify({
-      name: 'other-net',
-      input: [1, 28, 28],
-      classes: 10,
-      layers: [
-        { type: 'flatten' },
-        { type: 'linear', out: 12 },
-        { type: 'relu' },
-        { type: 'linear', out: 10 },
-      ],
-    }),
-  );
-  const otherRun = path.join(dir, 'other-run');
-  const r = gradscope(
-    'train',
-    '--network',
-    otherNet,
-    '--data',
-    data,
-    '--batch-size',
-    '8',
-    '--epochs',
-    '1',
-    '--quiet',
-    '--out',
-    otherRun,
-  );
+  const otherNet = writeNetworkFile(dir, {
+    name: 'other-net',
+    input: [1, 28, 28],
+    classes: 10,
+    layers: [
+      { type: 'flatten' },
+      { type: 'linear', out: 12 },
+      { type: 'relu' },
+      { type: 'linear', out: 10 },
+    ],
+  });
+  const { run: r, checkpoint: other } = trainOneEpoch(otherNet, data, path.join(dir, 'other-run'));
   assert.equal(r.status, 0, r.stderr);
-  const other = path.join(otherRun, 'checkpoints', 'train', 'epoch-0001.safetensors');
   fails(
     ['analyze', 'line', '--from', checkpoint, '--to', other, '--data', data],
     /other-run.*made for another network/,

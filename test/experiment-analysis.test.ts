@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import type { StudyData } from '../src/data/load';
 import { analysisHook, type AnalysisSchedule } from '../src/experiments/analysis-schedule';
 import { readSafetensors } from '../src/engine/safetensors';
 import { setThreads } from '../src/engine/threads';
@@ -15,39 +14,26 @@ import { defaultTrainConfig, type TrainConfig } from '../src/train/config';
 import { readMetrics } from '../src/train/metrics';
 import { makeProgress } from '../src/train/progress';
 import { runTraining } from '../src/train/run';
+import { writeNetworkFile } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
-import { randomDataset } from './helpers';
+import { randomStudyData } from './helpers';
 
 const quiet = makeProgress({ quiet: true });
 
-const networkFile = (() => {
-  const file = path.join(tempDir('gradscope-net-'), 'tiny.json');
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      name: 'tiny',
-      input: [1, 28, 28],
-      classes: 10,
-      layers: [
-        { type: 'flatten' },
-        { type: 'linear', out: 16, bias: false },
-        { type: 'batchnorm1d' },
-        { type: 'relu' },
-        { type: 'linear', out: 10 },
-      ],
-    }),
-  );
-  return file;
-})();
-
-const data: StudyData = {
-  name: 'idx',
+const networkFile = writeNetworkFile(tempDir('gradscope-net-'), {
+  name: 'tiny',
+  input: [1, 28, 28],
   classes: 10,
-  train: randomDataset(90, [1, 28, 28], 10, 3),
-  test: randomDataset(30, [1, 28, 28], 10, 4),
-  description: 'random',
-  files: [],
-};
+  layers: [
+    { type: 'flatten' },
+    { type: 'linear', out: 16, bias: false },
+    { type: 'batchnorm1d' },
+    { type: 'relu' },
+    { type: 'linear', out: 10 },
+  ],
+});
+
+const data = randomStudyData(90, 30, [1, 28, 28], 10, 3);
 
 const schedule: AnalysisSchedule = {
   every: 2,

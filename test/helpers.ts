@@ -3,6 +3,7 @@
  * independent reference computations (nothing here calls the code under test's
  * numerics except to build inputs).
  */
+import type { StudyData } from '../src/data/load';
 import { Dataset, type DatasetSource } from '../src/engine/dataset';
 import type { NetworkSpec } from '../src/engine/layers';
 import type { FloatArray } from '../src/engine/native';
@@ -26,6 +27,24 @@ export function randomDataset(
   seed = 1,
 ): Dataset {
   return new Dataset('random', classes, randomSource(n, shape, classes, seed));
+}
+
+/** Random training and test sets as the analyses take them (seeds `seed` and `seed + 1`). */
+export function randomStudyData(
+  trainCount: number,
+  testCount: number,
+  shape: [number, number, number],
+  classes: number,
+  seed: number,
+): StudyData {
+  return {
+    name: 'idx',
+    classes,
+    train: randomDataset(trainCount, shape, classes, seed),
+    test: randomDataset(testCount, shape, classes, seed + 1),
+    description: 'random',
+    files: [],
+  };
 }
 
 export function randomSource(

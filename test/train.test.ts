@@ -23,11 +23,11 @@ import { makeProgress } from '../src/train/progress';
 import { runTraining } from '../src/train/run';
 import { epochSettings } from '../src/train/schedule';
 import { Smoothout } from '../src/train/smoothout';
+import { cli, writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
-import { randomDataset } from './helpers';
+import { randomDataset, randomStudyData } from './helpers';
 
 const quiet = makeProgress({ quiet: true });
-const cli = path.join(__dirname, '..', '..', 'bin', 'gradscope.js');
 
 const small: NetworkSpec = {
   name: 'small',
@@ -43,22 +43,10 @@ const small: NetworkSpec = {
   ],
 };
 
-function smallNetworkFile(): string {
-  const file = path.join(tempDir('gradscope-net-'), 'small.json');
-  fs.writeFileSync(file, JSON.stringify(small));
-  return file;
-}
+const smallNetworkFile = (): string => writeNetworkFile(tempDir('gradscope-net-'), small);
 
-function studyData(train: number, testCount: number): StudyData {
-  return {
-    name: 'idx',
-    classes: 10,
-    train: randomDataset(train, [1, 28, 28], 10, 3),
-    test: randomDataset(testCount, [1, 28, 28], 10, 4),
-    description: 'random test data',
-    files: [],
-  };
-}
+const studyData = (train: number, testCount: number): StudyData =>
+  randomStudyData(train, testCount, [1, 28, 28], 10, 3);
 
 function finalParameters(runDir: string, phase: string): Float32Array {
   const dir = path.join(runDir, 'checkpoints', phase);
