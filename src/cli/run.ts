@@ -1,10 +1,10 @@
 /**
- * `gradscope run <config.yaml|thesis> [--network F1|C1|C3] [--data ...] [--out DIR] [--resume]`
+ * `gradscope run <config.yaml|thesis> [--network F1|C1|C3] [--data ...] [--seeds 0,1,2] [--out DIR] [--resume]`
  * `gradscope demo [--out DIR]`: the thesis study at demo scale on the built-in MNIST.
  * `gradscope report <run-dir>`: rebuilds report.html from the files of a run.
  */
 import * as path from 'path';
-import { GradscopeInputError } from '../engine/errors';
+import { expected, GradscopeInputError } from '../engine/errors';
 import { measureSharpnessForStudy } from '../experiments/sharpness-hook';
 import { threadsFor } from '../engine/threads';
 import { CONFIG_DIR, readStudyConfig, thesisConfig, type StudyConfig } from '../experiments/config';
@@ -17,6 +17,16 @@ import { applyThreads } from './options';
 
 const str = { type: 'string' as const };
 const flag = { type: 'boolean' as const, default: false };
+
+/** --seeds 0,1,2: distinct non-negative integers, replacing the config's seeds. */
+function seedList(value: unknown): number[] {
+  const list = String(value)
+    .split(',')
+    .map((x) => (x.trim() === '' ? NaN : Number(x)));
+  if (!list.every((n) => Number.isSafeInteger(n) && n >= 0) || new Set(list).size !== list.length)
+    throw expected('a comma-separated list of distinct non-negative integers', '--seeds', value);
+  return list;
+}
 
 function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -50,7 +60,7 @@ function runConfig(
 
 export const runCommand = {
   summary: 'run a study from a config file, or "thesis" (--network F1|C1|C3); resumable',
-  options: { network: str, data: str, out: str, resume: flag },
+  options: { network: str, data: str, seeds: str, out: str, resume: flag },
   run(values: Record<string, unknown>, positionals: string[], log: Log) {
     const what = positionals[0];
     if (!what) throw new GradscopeInputError('gradscope run needs a config file or "thesis"');
@@ -63,7 +73,10 @@ export const runCommand = {
       if (values.data) config = { ...config, data: String(values.data) };
     }
     if (values.seed !== undefined)
-      throw new GradscopeInputError('--seed: set the seeds in the config (seeds: [...])');
+      throw new GradscopeInputError(
+        '--seed: set the seeds with --seeds 0,1,2 or in the config (seeds: [...])',
+      );
+    if (values.seeds !== undefined) config = { ...config, seeds: seedList(values.seeds) };
     const name =
       what === 'thesis'
         ? `thesis-${config.network}`

@@ -1,7 +1,9 @@
 /**
  * `gradscope train --network F1 --data mnist --batch-size 256 --epochs N
  *   [--optimizer adam|sgd --lr X --momentum M --nesterov --weight-decay W]
- *   [--patience P --threshold T]            process 1 stops when test accuracy converges
+ *   [--patience P --threshold T [--window W] [--branch-at end|best]]
+ *                                           process 1 stops when the W-epoch moving
+ *                                           average of test accuracy converges
  *   [--piggyback 256,1000,2000,5000 --arm-epochs E]
  *   [--increase-batch-at 10,20 | --decay-lr-at 10,20] [--factor F]
  *   [--smoothout A [--adaptive] [--anneal constant|linear]]
@@ -11,6 +13,13 @@
  */
 import * as path from 'path';
 import { expected } from '../engine/errors';
+import { DEFAULT_WINDOW } from '../train/convergence';
+
+function branchAt(value: unknown): 'end' | 'best' {
+  if (value === undefined || value === 'end') return 'end';
+  if (value === 'best') return 'best';
+  throw expected('end or best', '--branch-at', value);
+}
 import { threadsFor } from '../engine/threads';
 import { networkSpec } from '../models';
 import { loadData } from '../data/load';
@@ -75,6 +84,8 @@ export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
     config.convergence = {
       patience: integerOption(values.patience, '--patience', 1),
       threshold: numberOption(values.threshold, '--threshold', 0),
+      window: integerOption(values.window, '--window', DEFAULT_WINDOW, 1),
+      branch: branchAt(values['branch-at']),
     };
   const factor = numberOption(values.factor, '--factor', 5);
   let schedule: ScheduleSpec = { kind: 'constant' };
@@ -155,6 +166,8 @@ export const trainCommand = {
     'weight-decay': str,
     patience: str,
     threshold: str,
+    window: str,
+    'branch-at': str,
     piggyback: str,
     'arm-epochs': str,
     'increase-batch-at': str,

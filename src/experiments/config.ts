@@ -16,6 +16,7 @@ import {
   isPositiveInteger,
 } from '../engine/errors';
 import type { OptimizerSettings } from '../engine/optimizer';
+import type { Convergence } from '../train/convergence';
 import { parseGrid, type LineBatchNorm } from '../analysis/loss-line';
 import { checkAnalysisSchedule, thesisAnalysis, type AnalysisSchedule } from './analysis-schedule';
 
@@ -31,7 +32,7 @@ export interface StudyConfig {
   process1: {
     batchSize: number;
     epochs: number;
-    convergence?: { patience: number; threshold: number };
+    convergence?: Convergence;
   };
   process2: { arms: number[]; epochs: number };
   analysis: AnalysisSchedule;
@@ -109,7 +110,15 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
   if (!isPositiveInteger(p1.epochs))
     throw expected('a positive integer', 'process1.epochs', p1.epochs);
   if (p1.convergence !== undefined) {
-    const cv = onlyFields(p1.convergence, ['patience', 'threshold'], 'process1.convergence');
+    const cv = onlyFields(
+      p1.convergence,
+      ['patience', 'threshold', 'window', 'branch'],
+      'process1.convergence',
+    );
+    if (cv.window !== undefined && !isPositiveInteger(cv.window))
+      throw expected('a positive integer (epochs)', 'process1.convergence.window', cv.window);
+    if (cv.branch !== undefined && cv.branch !== 'end' && cv.branch !== 'best')
+      throw expected('"end" or "best"', 'process1.convergence.branch', cv.branch);
     if (!isPositiveInteger(cv.patience))
       throw expected('a positive integer', 'process1.convergence.patience', cv.patience);
     if (typeof cv.threshold !== 'number' || !(cv.threshold >= 0))

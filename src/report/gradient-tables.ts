@@ -14,8 +14,13 @@ export interface AnalysisPoint {
   analysis: GradientAnalysis;
 }
 
-const f = (x: number, digits = 3): string =>
-  Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(2) : x.toFixed(digits);
+/** Undefined figures (null in JSON: Smith's estimate at B = M, say) print as "-". */
+const f = (x: number | null, digits = 3): string =>
+  x === null || !Number.isFinite(x)
+    ? '-'
+    : Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0)
+      ? x.toExponential(2)
+      : x.toFixed(digits);
 
 export function gradientTablesMarkdown(points: AnalysisPoint[]): string {
   const out: string[] = [];
@@ -62,8 +67,8 @@ export function gradientTablesMarkdown(points: AnalysisPoint[]): string {
   return out.join('\n');
 }
 
-const csvCell = (v: string | number): string =>
-  typeof v === 'number' ? String(v) : `"${v.replace(/"/g, '""')}"`;
+const csvCell = (v: string | number | null): string =>
+  v === null ? '' : typeof v === 'number' ? String(v) : `"${v.replace(/"/g, '""')}"`;
 
 /** Long format: one row per (point, B, reference, bin). */
 export function gradientHistogramCsv(points: AnalysisPoint[]): string {

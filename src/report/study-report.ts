@@ -21,6 +21,8 @@ import { PALETTE } from './svg';
 import { phaseLabel, studyModel, type Spread, type StudyModel } from './study-model';
 import type { SharpnessResult } from '../analysis/sharpness';
 import { writeFigure } from './write-figure';
+import { conclusionSentence, studyConclusions } from './conclusions';
+import { thesisTables, thesisTablesMarkdown } from './thesis-tables';
 
 const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -151,16 +153,45 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
       'id="summary-table"',
     ),
   );
-  const control = m.summary.find((r) => r.phase === `arm-${m.config.process2.arms[0]}`);
-  if (control) {
-    const verdicts = m.summary
-      .filter((r) => r.phase.startsWith('arm-') && r !== control)
-      .map(
-        (r) =>
-          `${r.label}: test accuracy ${(100 * r.testAccuracy.mean).toFixed(2)}% vs ${(100 * control.testAccuracy.mean).toFixed(2)}% (${r.testAccuracy.mean > control.testAccuracy.mean ? 'better' : r.testAccuracy.mean < control.testAccuracy.mean ? 'worse' : 'equal'})`,
-      );
+  const branches = m.statuses.filter((r) => r.phase === 'process1' && r.status === 'branched');
+  if (branches.length > 0)
     parts.push(
-      `<p>Piggybacked arms against the small-batch control: ${verdicts.map(esc).join('; ')}.</p>`,
+      `<p id="branch-points">Where process 2 branched: ${branches
+        .map((b) => {
+          const epoch = b.branchEpoch ?? b.epoch;
+          const at = m.epochs.find(
+            (e) => e.seed === b.seed && e.phase === 'process1' && e.epoch === epoch,
+          );
+          const converged = m.statuses.find(
+            (r) => r.seed === b.seed && r.phase === 'process1' && r.status === 'converged',
+          );
+          return esc(
+            `seed ${b.seed}: epoch ${epoch}${at ? `, test accuracy ${(100 * at.testAccuracy).toFixed(2)}%` : ''}; ${converged ? converged.message : b.message}`,
+          );
+        })
+        .join('; ')}.</p>`,
+    );
+  const conclusions = studyConclusions(m);
+  if (conclusions.length > 0) {
+    parts.push(
+      `<h3>Conclusions, with their spread over seeds</h3><p>Each piggybacked arm against the small-batch control, paired by seed: the mean difference and its 95% Student t interval; "better" or "worse" only when the interval excludes zero.</p>`,
+      table(
+        ['comparison', 'quantity', 'mean', '95% interval', 'seeds', 'reading'],
+        conclusions.map((c) => [
+          c.subject,
+          c.quantity,
+          num(c.interval.mean),
+          c.interval.low === undefined ? '-' : `${num(c.interval.low)} to ${num(c.interval.high!)}`,
+          String(c.interval.n),
+          `<td data-reading="${esc(c.reading)}">${esc(c.reading)}</td>`,
+        ]),
+        'id="conclusions-table"',
+      ),
+      `<ul>${conclusions.map((c) => `<li>${esc(conclusionSentence(c, (x) => num(x)))}</li>`).join('')}</ul>`,
+    );
+    writeFileAtomic(
+      path.join(tables, 'conclusions.md'),
+      conclusions.map((c) => `- ${conclusionSentence(c, (x) => num(x))}`).join('\n') + '\n',
     );
   }
   parts.push('</section>');
@@ -270,7 +301,21 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
           ),
         );
       }
-    parts.push('<h3>Tables in the thesis layout</h3>');
+    const thesis = thesisTables(
+      m.analysis,
+      m.seeds,
+      m.config.analysis.batchSizes,
+      m.config.process2.arms,
+    );
+    parts.push('<h3>Tables in the thesis layout (Tables 3.2 to 3.6)</h3>');
+    if (thesis.length === 0) parts.push('<p>No analysis point of these tables yet.</p>');
+    for (const t of thesis)
+      parts.push(
+        `<h4>Table ${esc(t.number)}: ${esc(t.title)}</h4>`,
+        table(t.head, t.rows, `data-thesis-table="${esc(t.number)}" data-seed="${t.seed}"`),
+      );
+    writeFileAtomic(path.join(tables, 'thesis-tables.md'), thesisTablesMarkdown(thesis));
+    parts.push('<h3>Every analysis point</h3>');
     for (const p of points) {
       const a = p.analysis;
       const head = [

@@ -9,7 +9,7 @@
  */
 import { expected, isPositiveInteger } from '../engine/errors';
 import type { OptimizerSettings } from '../engine/optimizer';
-import type { Convergence } from './phase';
+import type { Convergence } from './convergence';
 import { checkSchedule, type ScheduleSpec } from './schedule';
 import { checkSmoothout, type SmoothoutSpec } from './smoothout';
 
@@ -55,6 +55,11 @@ export function checkTrainConfig(c: TrainConfig): void {
       throw expected('a positive integer', 'convergence patience', c.convergence.patience);
     if (typeof c.convergence.threshold !== 'number' || !(c.convergence.threshold >= 0))
       throw expected('a non-negative number', 'convergence threshold', c.convergence.threshold);
+    const { window, branch } = c.convergence;
+    if (window !== undefined && !isPositiveInteger(window))
+      throw expected('a positive integer (epochs)', 'convergence window', window);
+    if (branch !== undefined && branch !== 'end' && branch !== 'best')
+      throw expected('"end" or "best"', 'convergence branch', branch);
   }
   checkSchedule(c.schedule);
   if (c.smoothout) checkSmoothout(c.smoothout);

@@ -28,6 +28,8 @@ export interface StatusRecord {
   epoch: number;
   status: 'diverged' | 'converged' | 'finished' | 'branched';
   message: string;
+  /** On convergence (and on the branched line): the epoch process 2 branches from. */
+  branchEpoch?: number;
 }
 
 export type MetricsRecord =

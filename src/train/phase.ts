@@ -4,7 +4,7 @@
  * visiting every training example once in the seeded permutation of that epoch;
  * at the end of each epoch the test loss and accuracy in `population` mode, a
  * line in metrics.jsonl and a checkpoint. Stops at the last epoch, on convergence
- * (no test-accuracy improvement above `threshold` for `patience` epochs), or on
+ * (train/convergence.ts: the moving average of test accuracy stops improving), or on
  * divergence (a non-finite loss: the state is not checkpointed, so the last good
  * checkpoint stays).
  */
@@ -19,18 +19,19 @@ import { appendMetrics, type EpochRecord } from './metrics';
 import type { Progress } from './progress';
 import { epochSettings, type EpochSettings, type ScheduleSpec } from './schedule';
 import { amplitudeAt, Smoothout, type SmoothoutSpec } from './smoothout';
+import {
+  describeConvergence,
+  judgeEpoch,
+  type Convergence,
+  type ConvergenceState,
+} from './convergence';
 
-export interface Convergence {
-  patience: number;
-  threshold: number;
-}
+export type { Convergence } from './convergence';
 
 /** What a checkpoint must carry for the phase to continue exactly. */
-export interface PhaseState {
+export interface PhaseState extends ConvergenceState {
   epoch: number;
   step: number;
-  bestTestAccuracy: number;
-  epochsSinceBest: number;
 }
 
 export interface PhaseOptions {
@@ -67,6 +68,9 @@ export interface PhaseResult {
   /** The checkpoint holding the last good state (undefined if none was written). */
   checkpoint: string | undefined;
   message: string;
+  /** On convergence: the epoch process 2 branches from (its checkpoint is `branchCheckpoint`). */
+  branchEpoch?: number;
+  branchCheckpoint?: string;
 }
 
 export function checkpointName(dir: string, epoch: number): string {
@@ -126,12 +130,8 @@ export function trainPhase(o: PhaseOptions): PhaseResult {
       );
 
     state.epoch = epoch;
-    if (test.accuracy > state.bestTestAccuracy + (o.convergence?.threshold ?? 0)) {
-      state.bestTestAccuracy = test.accuracy;
-      state.epochsSinceBest = 0;
-    } else {
-      state.epochsSinceBest += 1;
-    }
+    const judged = judgeEpoch(o.convergence, state, epoch, test.accuracy);
+    Object.assign(state, judged.state);
     const record: EpochRecord = {
       kind: 'epoch',
       phase: o.phase,
@@ -154,14 +154,17 @@ export function trainPhase(o: PhaseOptions): PhaseResult {
     checkpoint = checkpointName(o.checkpointDir, epoch);
     saveTrainingState(checkpoint, optimizer, { phase: o.phase, state });
     saveNetwork(checkpoint, network, { epoch, step: state.step, extra: o.extra });
-    if (o.convergence && state.epochsSinceBest >= o.convergence.patience)
+    if (o.convergence && judged.converged) {
+      const branchEpoch = judged.branchEpoch ?? epoch;
       return finish(
         o,
         state,
         checkpoint,
         'converged',
-        `test accuracy converged at epoch ${epoch}: no improvement above ${o.convergence.threshold} for ${o.convergence.patience} epochs (best ${(100 * state.bestTestAccuracy).toFixed(2)}%)`,
+        `test accuracy converged at epoch ${epoch} (${describeConvergence(o.convergence)}): best moving average ${(100 * state.bestTestAccuracy).toFixed(2)}% at epoch ${state.bestEpoch}; branch epoch ${branchEpoch}`,
+        { branchEpoch, branchCheckpoint: checkpointName(o.checkpointDir, branchEpoch) },
       );
+    }
   }
   return finish(o, state, checkpoint, 'finished', `${o.phase} finished at epoch ${state.epoch}`);
 }
@@ -172,6 +175,7 @@ function finish(
   checkpoint: string | undefined,
   status: PhaseStatus,
   message: string,
+  branch: { branchEpoch: number; branchCheckpoint: string } | undefined = undefined,
 ): PhaseResult {
   appendMetrics(o.metricsFile, {
     kind: 'status',
@@ -179,9 +183,10 @@ function finish(
     epoch: state.epoch,
     status,
     message,
+    ...(branch ? { branchEpoch: branch.branchEpoch } : {}),
   });
   o.progress.line(message);
-  return { status, state, checkpoint, message };
+  return { status, state, checkpoint, message, ...branch };
 }
 
 function diverged(

@@ -27,7 +27,13 @@ import {
   type MetricsRecord,
   type StatusRecord,
 } from './metrics';
-import { trainPhase, type PhaseOptions, type PhaseResult, type PhaseState } from './phase';
+import {
+  checkpointName,
+  trainPhase,
+  type PhaseOptions,
+  type PhaseResult,
+  type PhaseState,
+} from './phase';
 import type { Progress } from './progress';
 
 export interface PhaseSummary {
@@ -35,6 +41,9 @@ export interface PhaseSummary {
   status: string;
   epoch: number;
   checkpoint: string | undefined;
+  /** Where process 2 branches, when the convergence rule chose an earlier epoch than the last. */
+  branchEpoch?: number;
+  branchCheckpoint?: string;
 }
 
 export interface TrainResult {
@@ -61,7 +70,8 @@ export interface PhaseContext {
   data: StudyData;
 }
 
-const FRESH: PhaseState = { epoch: 0, step: 0, bestTestAccuracy: -1, epochsSinceBest: 0 };
+const FRESH_RULE = { bestTestAccuracy: -1, epochsSinceBest: 0 };
+const FRESH: PhaseState = { epoch: 0, step: 0, ...FRESH_RULE };
 
 function latestCheckpoint(dir: string): string | undefined {
   if (!fs.existsSync(dir)) return undefined;
@@ -159,6 +169,12 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
         status: String(done.status),
         epoch: Number(done.epoch),
         checkpoint: latestCheckpoint(dir),
+        ...(done.branchEpoch !== undefined
+          ? {
+              branchEpoch: done.branchEpoch,
+              branchCheckpoint: checkpointName(dir, done.branchEpoch),
+            }
+          : {}),
       });
       return undefined;
     }
@@ -171,7 +187,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
       loadNetwork(from, network);
       const branch = loadTrainingState(from, optimizer).extra as { state: PhaseState };
       firstEpoch = branch.state.epoch;
-      start = { ...branch.state, bestTestAccuracy: -1, epochsSinceBest: 0 };
+      start = { epoch: branch.state.epoch, step: branch.state.step, ...FRESH_RULE };
     }
     if (resumeFrom && resumeFrom !== from) {
       loadNetwork(resumeFrom, network);
@@ -212,6 +228,9 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
       status: result.status,
       epoch: result.state.epoch,
       checkpoint: result.checkpoint,
+      ...(result.branchEpoch !== undefined
+        ? { branchEpoch: result.branchEpoch, branchCheckpoint: result.branchCheckpoint }
+        : {}),
     });
     return result;
   };
@@ -229,19 +248,21 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
   const branch = path.join(checkpoints, 'branch.safetensors');
   const process1 = phases[0]!;
   if (process1.status === 'diverged' || !process1.checkpoint) return { runDir, phases };
+  const branchFrom = process1.branchCheckpoint ?? process1.checkpoint;
+  const branchEpoch = process1.branchEpoch ?? process1.epoch;
   if (!fs.existsSync(branch)) {
     // the training state first: a branch file on disk always has its state beside it
-    fs.copyFileSync(trainingStateFile(process1.checkpoint), trainingStateFile(branch));
-    fs.copyFileSync(process1.checkpoint, branch);
+    fs.copyFileSync(trainingStateFile(branchFrom), trainingStateFile(branch));
+    fs.copyFileSync(branchFrom, branch);
     appendMetrics(metricsFile, {
       kind: 'status',
       phase: 'process1',
-      epoch: process1.epoch,
+      epoch: branchEpoch,
       status: 'branched',
-      message: `process 2 branches from epoch ${process1.epoch}`,
+      message: `process 2 branches from epoch ${branchEpoch}${config.convergence ? ` (${process1.status === 'converged' ? 'chosen by the convergence rule' : 'the last epoch: the convergence rule did not fire'})` : ' (the last epoch of a fixed count)'}`,
+      branchEpoch,
     });
   }
-  const branchEpoch = phases[0]!.epoch;
   for (const b2 of config.piggyback.arms) {
     phase(`arm-${b2}`, branch, branchEpoch + config.piggyback.epochs, {
       base: { batchSize: b2, learningRate: config.optimizer.lr },
