@@ -407,7 +407,7 @@ Napi::Value Uniform(const Napi::CallbackInfo& info) {
 
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   // Keep freed memory in the process: without this glibc returns every large
-  // activation block to the OS and each step page-faults it back (DESIGN.md).
+  // activation block to the OS and each step page-faults it back (docs/design.md).
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, INT_MAX);
   mallopt(M_TOP_PAD, 64 << 20);

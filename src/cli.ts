@@ -1,5 +1,5 @@
 /**
- * The command line (DESIGN.md: a contract). Global options: --threads N, --seed S,
+ * The command line (docs/design.md: a contract). Global options: --threads N, --seed S,
  * --json (one JSON result on stdout, logs on stderr), --quiet.
  * Every rejected input is one line on stderr and exit status 2.
  */
@@ -39,7 +39,7 @@ function usage(): string {
   return lines.join('\n');
 }
 
-/** `--alpha -2:3:51` as DESIGN.md writes it: a value that starts with a minus sign and a
+/** `--alpha -2:3:51` as docs/design.md writes it: a value that starts with a minus sign and a
  * digit belongs to the string option before it (node's parseArgs would refuse it). */
 function joinNegativeValues(
   args: string[],

@@ -1,7 +1,7 @@
 /**
  * Experiment B against brute force in float64: per-example gradients computed one
  * by one, every reported quantity recomputed from them with the formulas of
- * SPEC.md (histogram counts exactly, the rest to 1e-6 relative); and Smith and Le's
+ * docs/mathematics.md (histogram counts exactly, the rest to 1e-6 relative); and Smith and Le's
  * prediction E|g_B - g_train|^2 = (1/B - 1/M) tr(F) within sampling error.
  */
 import assert from 'node:assert/strict';

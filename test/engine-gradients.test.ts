@@ -1,7 +1,7 @@
 /**
  * The engine's gradients against central finite differences in float64, float32
  * against float64, and the population-mode decomposition g_set = mean of
- * per-example gradients (SPEC.md, "Batch normalisation when gradients are measured").
+ * per-example gradients (docs/mathematics.md, "Batch normalisation when gradients are measured").
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -22,7 +22,7 @@ process1: { batchSize: 256, epochs: 3 }
 process2: { arms: [256, 1000], epochs: 2 }
 `;
 
-test('the shipped configs load, with the thesis settings of SPEC.md', () => {
+test('the shipped configs load, with the thesis settings of docs/mathematics.md', () => {
   const thesis = thesisConfig('F1');
   assert.deepEqual(thesis.process2.arms, [256, 1000, 2000, 5000]);
   assert.equal(thesis.process1.batchSize, 256);

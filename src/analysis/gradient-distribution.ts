@@ -1,5 +1,5 @@
 /**
- * Experiment B (SPEC.md): where the mini-batch gradients of each size lie relative
+ * Experiment B (docs/mathematics.md): where the mini-batch gradients of each size lie relative
  * to the full training gradient g_train and the total-data gradient g_total, at
  * one state w of a network.
  *

@@ -1,5 +1,5 @@
 /**
- * Experiment B's arithmetic (SPEC.md), as pure functions of gradients and of
+ * Experiment B's arithmetic (docs/mathematics.md), as pure functions of gradients and of
  * per-draw scalars, so that a brute-force float64 computation can check each one.
  *
  *   g_total = (M g_train + M' g_test) / (M + M')        (never a third pass)

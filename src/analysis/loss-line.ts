@@ -1,5 +1,5 @@
 /**
- * Experiment A (SPEC.md): the loss along the line between two solutions,
+ * Experiment A (docs/mathematics.md): the loss along the line between two solutions,
  *
  *   w(alpha) = (1 - alpha) w_a + alpha w_b,   alpha on a grid (default -2 to 3, 51 points),
  *

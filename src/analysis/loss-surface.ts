@@ -1,5 +1,5 @@
 /**
- * Beyond the thesis (SPEC.md, Experiment A): a 2-D loss surface
+ * Beyond the thesis (docs/mathematics.md, Experiment A): a 2-D loss surface
  *   w(x, y) = w0 + x d1 + y d2
  * over either two filter-normalised random directions around one solution (Li et
  * al. 2018) or the plane through three solutions (w0 = a, d1 = b - a, d2 = the part

@@ -1,5 +1,5 @@
 /**
- * Sharpness of a solution w (SPEC.md "Sharpness"), f the mean cross-entropy over a set
+ * Sharpness of a solution w (docs/mathematics.md "Sharpness"), f the mean cross-entropy over a set
  * (the training set by default, or a seeded uniform sample of it), batch norm on running
  * statistics (`population`) by default:
  *

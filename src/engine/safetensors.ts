@@ -1,6 +1,6 @@
 /**
  * A dependency-free reader and writer of safetensors, the checkpoint format a PyTorch user
- * loads with `safetensors.torch.load_file` (DESIGN.md, "Files a user sees").
+ * loads with `safetensors.torch.load_file` (docs/design.md, "Files a user sees").
  *
  * Layout: a little-endian u64 N; N bytes of UTF-8 JSON mapping each tensor name to
  * {dtype, shape, data_offsets: [begin, end]}, plus an optional "__metadata__" of

@@ -1,7 +1,7 @@
 /**
  * Thread settings of the engine. Two pools compete for the cores: torch's intra-op
  * (OpenMP) threads and OpenBLAS's own. Measured on the 2-core development machine
- * (DESIGN.md), 1 torch thread + all cores to BLAS is best for the fully connected
+ * (docs/design.md), 1 torch thread + all cores to BLAS is best for the fully connected
  * networks; `gradscope bench` measures the alternatives for the convolutional ones.
  */
 import * as os from 'os';

@@ -1,5 +1,5 @@
 /**
- * When a training run performs Experiment B (SPEC.md "Analysis points"): every
+ * When a training run performs Experiment B (docs/mathematics.md "Analysis points"): every
  * `every` epochs of process 1 (or of a plain run) with its batch sizes, and every
  * `armEvery` epochs of each arm of process 2 with the arms' batch sizes; K draws
  * each, in the given bn mode. Each point writes analysis/<phase>-epoch-<n>.json

@@ -1,5 +1,5 @@
 /**
- * The sharpness the study records for the final state of every arm (SPEC.md,
+ * The sharpness the study records for the final state of every arm (docs/mathematics.md,
  * "Sharpness"): Keskar's metric for each eps, in the full space and a random
  * subspace, the top Hessian eigenvalues and Hutchinson's trace, on the training set.
  */
