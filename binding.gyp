@@ -4,9 +4,14 @@
       "target_name": "gradscope_native",
       "sources": [
         "native/addon.cc",
-        "native/network.cc",
+        "native/common.cc",
         "native/dataset.cc",
-        "native/optimizer.cc"
+        "native/dataset_wrap.cc",
+        "native/network.cc",
+        "native/network_wrap.cc",
+        "native/optimizer.cc",
+        "native/optimizer_wrap.cc",
+        "native/settings.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

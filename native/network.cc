@@ -52,7 +52,7 @@ Network::Network(std::vector<Layer> layerList, at::ScalarType type, uint64_t see
     switch (l.kind) {
       case Layer::Kind::Linear:
       case Layer::Kind::Conv2d:
-        l.weight = static_cast<int>(paramShapes.size());
+        l.weightIndex = static_cast<int>(paramShapes.size());
         paramNames.push_back(prefix + "weight");
         if (l.kind == Layer::Kind::Linear)
           paramShapes.push_back({{l.out, l.in}});
@@ -65,7 +65,7 @@ Network::Network(std::vector<Layer> layerList, at::ScalarType type, uint64_t see
         }
         break;
       case Layer::Kind::BatchNorm:
-        l.weight = static_cast<int>(paramShapes.size());
+        l.weightIndex = static_cast<int>(paramShapes.size());
         paramNames.push_back(prefix + "weight");
         paramShapes.push_back({{l.out}});
         l.biasIndex = static_cast<int>(paramShapes.size());
@@ -74,8 +74,7 @@ Network::Network(std::vector<Layer> layerList, at::ScalarType type, uint64_t see
         l.stats = static_cast<int>(bnCount++);
         statCount += 2 * l.out;
         break;
-      default:
-        break;
+      default: break;
     }
   }
   int64_t total = 0;
@@ -109,9 +108,9 @@ Network::Network(std::vector<Layer> layerList, at::ScalarType type, uint64_t see
   for (auto& l : layers) {
     if (l.kind == Layer::Kind::Linear || l.kind == Layer::Kind::Conv2d) {
       const int64_t fanIn = l.kind == Layer::Kind::Linear ? l.in : l.in * l.kernel * l.kernel;
-      initialiseLikePyTorch(params[l.weight], l.bias ? &params[l.biasIndex] : nullptr, fanIn);
+      initialiseLikePyTorch(params[l.weightIndex], l.bias ? &params[l.biasIndex] : nullptr, fanIn);
     } else if (l.kind == Layer::Kind::BatchNorm) {
-      params[l.weight].fill_(1);
+      params[l.weightIndex].fill_(1);
       params[l.biasIndex].zero_();
       runningMean[l.stats].zero_();
       runningVar[l.stats].fill_(1);
@@ -120,16 +119,16 @@ Network::Network(std::vector<Layer> layerList, at::ScalarType type, uint64_t see
 }
 
 std::pair<at::Tensor, at::Tensor> Network::foldedIntoBatchNorm(const Layer& l,
-                                                                const Layer& bn) const {
+                                                               const Layer& bn) const {
   // BN(W x + b) = s (W x + b - mean) + beta, s = gamma / sqrt(var + eps), per output
   // channel: the affine map with weight s W and bias beta + s (b - mean)
   const auto& mean = runningMean[bn.stats];
-  auto scale = params[bn.weight] / (runningVar[bn.stats] + bn.eps).sqrt();
+  auto scale = params[bn.weightIndex] / (runningVar[bn.stats] + bn.eps).sqrt();
   auto shift = l.bias ? params[l.biasIndex] - mean : -mean;
   auto bias = params[bn.biasIndex] + scale * shift;
-  std::vector<int64_t> perChannel(params[l.weight].dim(), 1);
+  std::vector<int64_t> perChannel(params[l.weightIndex].dim(), 1);
   perChannel[0] = l.out;
-  return {params[l.weight] * scale.view(perChannel), bias};
+  return {params[l.weightIndex] * scale.view(perChannel), bias};
 }
 
 at::Tensor Network::forward(const at::Tensor& x, Mode mode, int64_t end, int64_t begin) {
@@ -151,46 +150,60 @@ at::Tensor Network::forward(const at::Tensor& x, Mode mode, int64_t end, int64_t
     }
     switch (l.kind) {
       case Layer::Kind::Linear:
-        h = at::linear(h, params[l.weight], l.bias ? params[l.biasIndex] : at::Tensor());
+        h = at::linear(h, params[l.weightIndex], l.bias ? params[l.biasIndex] : at::Tensor());
         break;
       case Layer::Kind::Conv2d:
-        h = at::conv2d(h, params[l.weight], l.bias ? params[l.biasIndex] : at::Tensor(),
+        h = at::conv2d(h, params[l.weightIndex], l.bias ? params[l.biasIndex] : at::Tensor(),
                        {l.stride, l.stride}, {l.padding, l.padding});
         break;
       case Layer::Kind::BatchNorm: {
-        auto& w = params[l.weight];
+        auto& w = params[l.weightIndex];
         auto& b = params[l.biasIndex];
         if (mode == Mode::Train) {
-          h = at::batch_norm(h, w, b, runningMean[l.stats], runningVar[l.stats], true,
-                             l.momentum, l.eps, false);
+          h = at::batch_norm(h, w, b, runningMean[l.stats], runningVar[l.stats], true, l.momentum,
+                             l.eps, false);
           at::NoGradGuard noGrad;
           batchCount[l.stats].add_(1);
         } else if (mode == Mode::Batch) {
           h = at::batch_norm(h, w, b, at::Tensor(), at::Tensor(), true, 0.0, l.eps, false);
         } else {
-          h = at::batch_norm(h, w, b, runningMean[l.stats], runningVar[l.stats], false,
-                             l.momentum, l.eps, false);
+          h = at::batch_norm(h, w, b, runningMean[l.stats], runningVar[l.stats], false, l.momentum,
+                             l.eps, false);
         }
         break;
       }
-      case Layer::Kind::ReLU:
-        h = at::relu(h);
-        break;
+      case Layer::Kind::ReLU: h = at::relu(h); break;
       case Layer::Kind::MaxPool2d:
         h = at::max_pool2d(h, {l.kernel, l.kernel}, {l.stride, l.stride}, {l.padding, l.padding});
         break;
       case Layer::Kind::Dropout:
         if (mode == Mode::Train) h = at::dropout(h, l.p, true);
         break;
-      case Layer::Kind::Flatten:
-        h = h.flatten(1);
-        break;
+      case Layer::Kind::Flatten: h = h.flatten(1); break;
     }
   }
   return h;
 }
 
 namespace {
+
+// body(start, count, c) for chunk c = [start, start + count) of n examples, chunks of
+// at most `chunk`: the one loop every pass over an index set runs.
+template <typename Body>
+void forEachChunk(int64_t n, int64_t chunk, Body body) {
+  for (int64_t start = 0, c = 0; start < n; start += chunk, ++c)
+    body(start, std::min(chunk, n - start), c);
+}
+
+// body(x, y) for each chunk of the examples at indices, gathered in dtype.
+template <typename Body>
+void forEachBatch(Dataset& data, const at::Tensor& indices, int64_t chunk, at::ScalarType dtype,
+                  Body body) {
+  forEachChunk(indices.size(0), chunk, [&](int64_t start, int64_t count, int64_t) {
+    auto [x, y] = data.gather(indices.narrow(0, start, count), dtype);
+    body(x, y);
+  });
+}
 
 int64_t countCorrect(const at::Tensor& logits, const at::Tensor& y) {
   return logits.argmax(1).eq(y).sum().item<int64_t>();
@@ -205,48 +218,43 @@ at::Tensor lossSum(const at::Tensor& logits, const at::Tensor& y) {
 Evaluation Network::gradient(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk) {
   flatGrad.zero_();
   Evaluation result;
-  const int64_t n = indices.size(0);
-  for (int64_t start = 0; start < n; start += chunk) {
-    auto [x, y] = data.gather(indices.narrow(0, start, std::min(chunk, n - start)), dtype);
+  const double n = static_cast<double>(indices.size(0));
+  forEachBatch(data, indices, chunk, dtype, [&](const at::Tensor& x, const at::Tensor& y) {
     auto out = forward(x, mode);
     auto loss = lossSum(out, y);
-    (loss / static_cast<double>(n)).backward();
+    (loss / n).backward();
     result.lossSum += loss.item<double>();
     result.correct += countCorrect(out.detach(), y);
-  }
+  });
   return result;
 }
 
 Evaluation Network::evaluate(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk) {
   at::NoGradGuard noGrad;
   Evaluation result;
-  const int64_t n = indices.size(0);
-  for (int64_t start = 0; start < n; start += chunk) {
-    auto [x, y] = data.gather(indices.narrow(0, start, std::min(chunk, n - start)), dtype);
+  forEachBatch(data, indices, chunk, dtype, [&](const at::Tensor& x, const at::Tensor& y) {
     auto out = forward(x, mode);
     result.lossSum += lossSum(out, y).item<double>();
     result.correct += countCorrect(out, y);
-  }
+  });
   return result;
 }
 
 at::Tensor Network::logits(Dataset& data, const at::Tensor& indices, Mode mode, int64_t chunk) {
   at::NoGradGuard noGrad;
   std::vector<at::Tensor> pieces;
-  const int64_t n = indices.size(0);
-  for (int64_t start = 0; start < n; start += chunk) {
-    auto [x, y] = data.gather(indices.narrow(0, start, std::min(chunk, n - start)), dtype);
-    pieces.push_back(forward(x, mode));
-  }
+  forEachBatch(data, indices, chunk, dtype,
+               [&](const at::Tensor& x, const at::Tensor&) { pieces.push_back(forward(x, mode)); });
   return at::cat(pieces, 0).contiguous();
 }
 
 std::optional<Evaluation> Network::recalibrate(Dataset& data, const at::Tensor& indices,
-                                              int64_t chunk, bool keep) {
+                                               int64_t chunk, bool keep) {
   at::NoGradGuard noGrad;
   const int64_t n = indices.size(0);
-  std::vector<at::Tensor> held, heldLabels;  // with keep: each chunk's activations at layer `at`
-  int64_t at = 0;
+  std::vector<at::Tensor> held,
+      heldLabels;      // with keep: each chunk's activations at layer `heldAt`
+  int64_t heldAt = 0;  // the layer the held activations enter
   for (size_t j = 0; j < layers.size(); ++j) {
     auto& l = layers[j];
     if (l.kind != Layer::Kind::BatchNorm) continue;
@@ -255,13 +263,13 @@ std::optional<Evaluation> Network::recalibrate(Dataset& data, const at::Tensor& 
     // chunks combined in float64 by Chan et al.'s parallel formula
     auto mean = at::zeros({l.out}, at::kDouble), m2 = at::zeros({l.out}, at::kDouble);
     int64_t count = 0;
-    for (int64_t start = 0, c = 0; start < n; start += chunk, ++c) {
+    forEachChunk(n, chunk, [&](int64_t start, int64_t size, int64_t c) {
       at::Tensor h;
       if (keep && c < static_cast<int64_t>(held.size())) {
-        h = forward(held[c], Mode::Population, static_cast<int64_t>(j), at);
+        h = forward(held[c], Mode::Population, static_cast<int64_t>(j), heldAt);
         held[c] = h;
       } else {
-        auto [x, y] = data.gather(indices.narrow(0, start, std::min(chunk, n - start)), dtype);
+        auto [x, y] = data.gather(indices.narrow(0, start, size), dtype);
         h = forward(x, Mode::Population, static_cast<int64_t>(j));
         if (keep) {
           held.push_back(h);
@@ -281,8 +289,8 @@ std::optional<Evaluation> Network::recalibrate(Dataset& data, const at::Tensor& 
       mean += delta * (static_cast<double>(k) / total);
       m2 += squares + delta * delta * (static_cast<double>(count) * static_cast<double>(k) / total);
       count += k;
-    }
-    at = static_cast<int64_t>(j);
+    });
+    heldAt = static_cast<int64_t>(j);
     auto var = m2 / static_cast<double>(std::max<int64_t>(count - 1, 1));
     runningMean[l.stats].copy_(mean);
     runningVar[l.stats].copy_(var.clamp_min(0));
@@ -293,7 +301,7 @@ std::optional<Evaluation> Network::recalibrate(Dataset& data, const at::Tensor& 
   // last batch norm
   Evaluation result;
   for (size_t c = 0; c < held.size(); ++c) {
-    auto out = forward(held[c], Mode::Population, -1, at);
+    auto out = forward(held[c], Mode::Population, -1, heldAt);
     result.lossSum += lossSum(out, heldLabels[c]).item<double>();
     result.correct += countCorrect(out, heldLabels[c]);
   }
@@ -311,12 +319,11 @@ Evaluation Network::hessianVector(Dataset& data, const at::Tensor& indices, Mode
     outs.push_back(out.narrow(0, offset, p.numel()).view(p.sizes()));
     offset += p.numel();
   }
-  const int64_t n = indices.size(0);
-  for (int64_t start = 0; start < n; start += chunk) {
-    auto [x, y] = data.gather(indices.narrow(0, start, std::min(chunk, n - start)), dtype);
+  const double n = static_cast<double>(indices.size(0));
+  forEachBatch(data, indices, chunk, dtype, [&](const at::Tensor& x, const at::Tensor& y) {
     auto logitsOut = forward(x, mode);
     auto loss = lossSum(logitsOut, y);
-    auto grads = torch::autograd::grad({loss / static_cast<double>(n)}, params, {},
+    auto grads = torch::autograd::grad({loss / n}, params, {},
                                        /*retain_graph=*/true, /*create_graph=*/true);
     auto dot = at::zeros({}, at::TensorOptions().dtype(dtype));
     for (size_t i = 0; i < grads.size(); ++i) dot = dot + (grads[i] * vs[i]).sum();
@@ -327,7 +334,7 @@ Evaluation Network::hessianVector(Dataset& data, const at::Tensor& indices, Mode
       if (hv[i].defined()) outs[i].add_(hv[i]);
     result.lossSum += loss.item<double>();
     result.correct += countCorrect(logitsOut.detach(), y);
-  }
+  });
   return result;
 }
 

@@ -25,8 +25,8 @@ struct Layer {
   int64_t in = 0, out = 0, kernel = 0, stride = 1, padding = 0;
   bool bias = false;
   double eps = 1e-5, momentum = 0.1, p = 0.5;
-  int weight = -1, biasIndex = -1;  // indices into Network::params
-  int stats = -1;                   // index into Network::runningMean/runningVar/batchCount
+  int weightIndex = -1, biasIndex = -1;  // indices into Network::params
+  int stats = -1;                        // index into Network::runningMean/runningVar/batchCount
 };
 
 struct Evaluation {
@@ -65,13 +65,13 @@ class Network {
 
   std::vector<Layer> layers;
   at::ScalarType dtype;
-  at::Tensor flat, flatGrad;               // parameters and gradients
-  at::Tensor flatStats;                    // running_mean, running_var of each BN, in order
-  at::Tensor flatCounts;                   // num_batches_tracked of each BN (int64)
-  std::vector<at::Tensor> params;          // views into flat, requires_grad
-  std::vector<std::string> paramNames;     // "0.weight", "1.bias", ...
+  at::Tensor flat, flatGrad;            // parameters and gradients
+  at::Tensor flatStats;                 // running_mean, running_var of each BN, in order
+  at::Tensor flatCounts;                // num_batches_tracked of each BN (int64)
+  std::vector<at::Tensor> params;       // views into flat, requires_grad
+  std::vector<std::string> paramNames;  // "0.weight", "1.bias", ...
   std::vector<at::Tensor> runningMean, runningVar, batchCount;  // views into flatStats/flatCounts
-  std::vector<std::string> statNames;      // names of the flatStats pieces, in order
+  std::vector<std::string> statNames;  // names of the flatStats pieces, in order
 };
 
 }  // namespace gradscope

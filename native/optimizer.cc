@@ -12,17 +12,18 @@ Optimizer::Optimizer(Network& network, const OptimizerSettings& s) : settings(s)
   parameter = network.flat.detach().requires_grad_(true);
   parameter.mutable_grad() = network.flatGrad;
   if (s.kind == "adam") {
-    impl = std::make_unique<torch::optim::Adam>(
-        std::vector<at::Tensor>{parameter},
-        torch::optim::AdamOptions(s.lr).betas({s.beta1, s.beta2}).eps(s.eps).weight_decay(
-            s.weightDecay));
+    impl = std::make_unique<torch::optim::Adam>(std::vector<at::Tensor>{parameter},
+                                                torch::optim::AdamOptions(s.lr)
+                                                    .betas({s.beta1, s.beta2})
+                                                    .eps(s.eps)
+                                                    .weight_decay(s.weightDecay));
   } else if (s.kind == "sgd") {
-    impl = std::make_unique<torch::optim::SGD>(
-        std::vector<at::Tensor>{parameter}, torch::optim::SGDOptions(s.lr)
-                                                .momentum(s.momentum)
-                                                .dampening(s.dampening)
-                                                .weight_decay(s.weightDecay)
-                                                .nesterov(s.nesterov));
+    impl = std::make_unique<torch::optim::SGD>(std::vector<at::Tensor>{parameter},
+                                               torch::optim::SGDOptions(s.lr)
+                                                   .momentum(s.momentum)
+                                                   .dampening(s.dampening)
+                                                   .weight_decay(s.weightDecay)
+                                                   .nesterov(s.nesterov));
   } else {
     throw std::invalid_argument("unknown optimizer '" + s.kind + "'");
   }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # gradscope's set-up on a fresh Debian/Ubuntu machine; safe to run again.
 #   bash scripts/setup.sh          system packages, npm packages, the native engine, the TypeScript
-#   bash scripts/setup.sh --test   also what the tests use: Debian's PyTorch (to compare against)
-#                                  and Chromium (to open reports)
+#   bash scripts/setup.sh --test   also what the tests use: Debian's PyTorch (to compare against),
+#                                  Chromium (to open reports) and clang-format (npm run lint)
 # Set LIBTORCH=/path/to/libtorch (PyTorch's own archive: include/, lib/) to build against
 # that libtorch instead of Debian's libtorch-dev.
 set -euo pipefail
@@ -13,7 +13,7 @@ say() { printf 'gradscope setup: %s\n' "$*" >&2; }
 packages=(g++ make python3 libopenblas0-pthread)
 [ -n "${LIBTORCH:-}" ] || packages+=(libtorch-dev)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(python3-torch chromium dataset-fashion-mnist)
+  packages+=(python3-torch chromium dataset-fashion-mnist clang-format)
 fi
 
 missing=()
