@@ -12,6 +12,7 @@ import type { Dataset } from './dataset';
 import { expected, GradscopeInputError, isPositiveInteger } from './errors';
 import { resolveNetwork, type NetworkSpec, type ResolvedNetwork } from './layers';
 import { addon, type FloatArray, type Mode, type NativeNetwork } from './native';
+import { threadsForFirstNetwork } from './threads';
 
 export type { Mode, FloatArray };
 export type DType = 'float32' | 'float64';
@@ -77,6 +78,7 @@ export class Network {
     if (dtype !== 'float32' && dtype !== 'float64')
       throw expected('"float32" or "float64"', 'dtype', dtype);
     this.resolved = resolveNetwork(spec);
+    threadsForFirstNetwork(spec);
     this.dtype = dtype;
     this.native = new (addon().Network)(this.resolved.layers, dtype, seed);
     this.parameters = this.native.parameters();

@@ -19,15 +19,25 @@ export function defaultThreads(): ThreadSettings {
   return { torch: 1, blas: cores };
 }
 
+/** Whether the pools have been set in this process (by setThreads or the first network). */
+let chosen = false;
+
+/** The first network of a process that never called setThreads sets the pools for its
+ * own kind (threadsFor): a library user gets the command line's speed without asking. */
+export function threadsForFirstNetwork(network: NetworkSpec): void {
+  if (!chosen) setThreads(threadsFor(network));
+}
+
 /** `--threads N` sets both pools to N; the default is defaultThreads(). */
 export function setThreads(settings: Partial<ThreadSettings> = {}): ThreadSettings {
-  const chosen = { ...defaultThreads(), ...settings };
-  if (!isPositiveInteger(chosen.torch))
-    throw expected('a positive integer', 'torch threads', chosen.torch);
-  if (!isPositiveInteger(chosen.blas))
-    throw expected('a positive integer', 'BLAS threads', chosen.blas);
-  addon().setThreads(chosen.torch, chosen.blas);
-  return chosen;
+  const pools = { ...defaultThreads(), ...settings };
+  if (!isPositiveInteger(pools.torch))
+    throw expected('a positive integer', 'torch threads', pools.torch);
+  if (!isPositiveInteger(pools.blas))
+    throw expected('a positive integer', 'BLAS threads', pools.blas);
+  addon().setThreads(pools.torch, pools.blas);
+  chosen = true;
+  return pools;
 }
 
 export function threads(): { torch: number; blas: number; blasConfig: string } {

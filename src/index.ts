@@ -1,0 +1,78 @@
+/**
+ * gradscope as a library: `require('gradscope')` (or `import ... from 'gradscope'`).
+ * The command line is built from exactly these pieces; the README's "Use it as a
+ * library" shows them at work, and docs/mathematics.md defines every number.
+ */
+
+// ---- the engine: networks, data, optimisers (libtorch underneath)
+
+/** A network from a layer list; its parameters w are one flat vector (`parameters`). */
+export { Network, DEFAULT_CHUNK, type PassOptions, type Measurement } from './engine/network';
+/** libtorch's Adam or SGD stepping a network's flat parameter vector. */
+export { Optimizer, type OptimizerSettings } from './engine/optimizer';
+/** Sets torch's and OpenBLAS's thread counts for this process. */
+export { setThreads } from './engine/threads';
+/** Every rejected input is one of these two, with a one-line message. */
+export { GradscopeFileError, GradscopeInputError } from './engine/errors';
+/** The built-in networks (F1, C1, C2, C3, C4) by name, or a layer-list file. */
+export { networkSpec, NETWORKS } from './models';
+export type { NetworkSpec } from './engine/layers';
+/** Training and test sets in native memory: "mnist", "fashion-mnist" or a folder. */
+export { loadData, type StudyData } from './data/load';
+
+// ---- checkpoints (safetensors, PyTorch state_dict names)
+
+/** Save, load and inspect checkpoints; `networkFromCheckpoint` builds the network too. */
+export {
+  checkpointInfo,
+  loadNetwork,
+  networkFromCheckpoint,
+  saveNetwork,
+  stateDict,
+} from './train/checkpoint';
+
+// ---- the experiments on a saved state
+
+/** Experiment B: mini-batch gradients around g_train and g_total, in units of d. */
+export {
+  analyzeGradients,
+  DEFAULT_GRADIENT_ANALYSIS,
+  type GradientAnalysis,
+  type GradientAnalysisOptions,
+} from './analysis/gradient-distribution';
+/** Experiment A: the loss along the line between two solutions. */
+export {
+  alphaGrid,
+  DEFAULT_LINE,
+  lossAlongLine,
+  solutionOf,
+  type LineOptions,
+  type LineResult,
+  type Solution,
+} from './analysis/loss-line';
+/** 2-D loss surfaces: filter-normalised random directions, or the plane of three solutions. */
+export { planeSurface, randomDirectionSurface, DEFAULT_SURFACE } from './analysis/loss-surface';
+/** Keskar's sharpness, the Hessian's top eigenvalues and its trace. */
+export {
+  DEFAULT_SHARPNESS,
+  measureSharpness,
+  type SharpnessOptions,
+  type SharpnessResult,
+} from './analysis/sharpness';
+/** The Hessian through Hessian-vector products: top eigenvalues, Hutchinson's trace. */
+export { hessianOperator, hutchinsonTrace, topEigenvalues } from './analysis/hessian';
+/** Paired 95% intervals over seeds, as the report's conclusions use them. */
+export { pairedInterval, verdict } from './analysis/paired-interval';
+
+// ---- training and the whole study
+
+/** One training run (small-batch, piggybacked, increasing batch, Smoothout), resumable. */
+export { runTraining } from './train/run';
+export { defaultTrainConfig, type TrainConfig } from './train/config';
+/** A study config (YAML/JSON) or the thesis', and the resumable study runner. */
+export { readStudyConfig, thesisConfig, type StudyConfig } from './experiments/config';
+export { runStudy } from './experiments/runner';
+/** Progress lines on stderr (quiet: none), for runTraining and runStudy. */
+export { makeProgress } from './train/progress';
+/** report.html, report.json, tables and figures of a run directory. */
+export { writeStudyReport } from './report/study-report';
