@@ -18,7 +18,10 @@ import { checkNetworkFitsData, Network } from '../engine/network';
 import { Optimizer } from '../engine/optimizer';
 import { writeFileAtomic } from '../engine/atomic-write';
 import { networkSpec } from '../models';
-import { loadNetwork, loadTrainingState, trainingStateFile } from './checkpoint';
+import { removeStaleTemporaries } from '../engine/stale-temporaries';
+import { ensureBranch } from './branch';
+import { loadNetwork, loadTrainingState } from './checkpoint';
+import { latestVerifiedCheckpoint } from './latest-checkpoint';
 import { checkTrainConfig, type TrainConfig } from './config';
 import {
   appendMetrics,
@@ -27,7 +30,13 @@ import {
   type MetricsRecord,
   type StatusRecord,
 } from './metrics';
-import { trainPhase, type PhaseOptions, type PhaseResult, type PhaseState } from './phase';
+import {
+  checkpointName,
+  trainPhase,
+  type PhaseOptions,
+  type PhaseResult,
+  type PhaseState,
+} from './phase';
 import type { Progress } from './progress';
 
 export interface PhaseSummary {
@@ -62,20 +71,6 @@ export interface PhaseContext {
 }
 
 const FRESH: PhaseState = { epoch: 0, step: 0, bestTestAccuracy: -1, epochsSinceBest: 0 };
-
-function latestCheckpoint(dir: string): string | undefined {
-  if (!fs.existsSync(dir)) return undefined;
-  const names = fs
-    .readdirSync(dir)
-    .filter((n) => /^epoch-\d+\.safetensors$/.test(n))
-    .sort()
-    .reverse();
-  for (const name of names) {
-    const file = path.join(dir, name);
-    if (fs.existsSync(trainingStateFile(file))) return file;
-  }
-  return undefined;
-}
 
 function terminal(records: MetricsRecord[], phase: string): StatusRecord | undefined {
   return records.find(
@@ -129,6 +124,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
   const data = options.data ?? loadData(config.data, { standardise: Boolean(config.standardise) });
   checkNetworkFitsData(spec, data.train);
   prepareRunDir(runDir, { config, ...options.alsoRecord }, options.resume, data.description);
+  removeStaleTemporaries(runDir); // left by a process killed mid-write
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   const checkpoints = path.join(runDir, 'checkpoints');
   const extra = {
@@ -158,7 +154,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
         phase: name,
         status: String(done.status),
         epoch: Number(done.epoch),
-        checkpoint: latestCheckpoint(dir),
+        checkpoint: latestVerifiedCheckpoint(dir),
       });
       return undefined;
     }
@@ -166,7 +162,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
     const optimizer = new Optimizer(network, config.optimizer);
     let start: PhaseState = { ...FRESH };
     let firstEpoch = 0;
-    const resumeFrom = (options.resume && latestCheckpoint(dir)) || from;
+    const resumeFrom = (options.resume && latestVerifiedCheckpoint(dir)) || from;
     if (from) {
       loadNetwork(from, network);
       const branch = loadTrainingState(from, optimizer).extra as { state: PhaseState };
@@ -229,10 +225,12 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
   const branch = path.join(checkpoints, 'branch.safetensors');
   const process1 = phases[0]!;
   if (process1.status === 'diverged' || !process1.checkpoint) return { runDir, phases };
-  if (!fs.existsSync(branch)) {
-    // the training state first: a branch file on disk always has its state beside it
-    fs.copyFileSync(trainingStateFile(process1.checkpoint), trainingStateFile(branch));
-    fs.copyFileSync(process1.checkpoint, branch);
+  // process 1's last checkpoint, verified; written (again) if a kill or damage took it
+  ensureBranch(branch, checkpointName(path.join(checkpoints, first), process1.epoch));
+  const branched = readMetrics(metricsFile).some(
+    (r) => r.kind === 'status' && r.phase === 'process1' && r.status === 'branched',
+  );
+  if (!branched)
     appendMetrics(metricsFile, {
       kind: 'status',
       phase: 'process1',
@@ -240,7 +238,6 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
       status: 'branched',
       message: `process 2 branches from epoch ${process1.epoch}`,
     });
-  }
   const branchEpoch = phases[0]!.epoch;
   for (const b2 of config.piggyback.arms) {
     phase(`arm-${b2}`, branch, branchEpoch + config.piggyback.epochs, {
