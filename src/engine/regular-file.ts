@@ -81,6 +81,7 @@ function kindOf(stat: fs.Stats): string {
 function failure(file: string, error: unknown): GradscopeFileError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return new GradscopeFileError(file, 'file not found');
-  if (code === 'EACCES' || code === 'EPERM') return new GradscopeFileError(file, 'permission denied');
+  if (code === 'EACCES' || code === 'EPERM')
+    return new GradscopeFileError(file, 'permission denied');
   return new GradscopeFileError(file, `cannot be read (${code ?? (error as Error).message})`);
 }
