@@ -130,10 +130,14 @@ function readCheckpoint(file: string, headerOnly = false): Pick<SafetensorsFile,
 /** Metadata JSON nests a few levels (a layer list); anything deeper is not ours. */
 const MAX_METADATA_DEPTH = 16;
 
-function metadataJson(file: string, text: string | undefined, fallback: string): unknown {
+function metadataJson(
+  file: string,
+  text: string | undefined,
+  fallback: string,
+  what = 'checkpoint metadata',
+): unknown {
   const parsed = parseBoundedJson(text ?? fallback, MAX_METADATA_DEPTH);
-  if ('problem' in parsed)
-    throw new GradscopeFileError(file, `checkpoint metadata ${parsed.problem}`);
+  if ('problem' in parsed) throw new GradscopeFileError(file, `${what} ${parsed.problem}`);
   return parsed.value;
 }
 
@@ -261,15 +265,14 @@ export function saveTrainingState(
 export function loadTrainingState(networkFile: string, optimizer: Optimizer): TrainingState {
   const file = trainingStateFile(networkFile);
   const read = readCheckpoint(file);
-  let parsed: TrainingState;
-  try {
-    parsed = {
-      optimizer: JSON.parse(read.metadata.optimizer ?? '') as TrainingState['optimizer'],
-      extra: JSON.parse(read.metadata.extra ?? '{}') as Record<string, unknown>,
-    };
-  } catch {
-    throw new GradscopeFileError(file, 'training-state metadata is not valid JSON');
-  }
+  const what = 'training-state metadata';
+  const parsed: TrainingState = {
+    optimizer: metadataJson(file, read.metadata.optimizer, '', what) as TrainingState['optimizer'],
+    extra: metadataJson(file, read.metadata.extra, '{}', what) as Record<string, unknown>,
+  };
+  const stored = parsed.optimizer as Partial<TrainingState['optimizer']> | null;
+  if (typeof stored?.settings !== 'object' || stored.settings === null)
+    throw new GradscopeFileError(file, `${what} holds no optimizer settings`);
   if (parsed.optimizer.settings.kind !== optimizer.settings.kind)
     throw new GradscopeFileError(
       file,
