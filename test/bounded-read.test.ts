@@ -66,6 +66,10 @@ test('/dev/zero and a FIFO as --checkpoint fail at once: regular files only', ()
   const fifo = path.join(dir, 'pipe.safetensors');
   execFileSync('mkfifo', [fifo]);
   assertFailsFastAndSmall(analyze(fifo), fifo, /not a regular file/);
+  const network = path.join(dir, 'pipe.json'); // a --network layer list too
+  execFileSync('mkfifo', [network]);
+  const args = ['train', '--network', network, '--data', 'mnist', '--out', path.join(dir, 'r')];
+  assertFailsFastAndSmall(args, network, /not a regular file/);
 });
 
 test('a 1.5 GB checkpoint is judged by its prefix and header before its data are read', () => {
@@ -105,7 +109,11 @@ test('a gzipped IDX file that inflates far past its header is stopped at the dec
   const file = path.join(data, 'train-images-idx3-ubyte.gz');
   fs.writeFileSync(file, gzipBomb(idxBytes([60000, 28, 28], new Uint8Array(0)), 1024));
   const args = ['train', '--network', 'F1', '--data', data, '--epochs', '1'];
-  assertFailsFastAndSmall([...args, '--out', path.join(data, 'run')], file, /longer than its header says/);
+  assertFailsFastAndSmall(
+    [...args, '--out', path.join(data, 'run')],
+    file,
+    /longer than its header says/,
+  );
 });
 
 test('a gzipped CIFAR file that inflates past the largest CIFAR file is stopped there', () => {

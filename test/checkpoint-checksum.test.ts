@@ -55,7 +55,7 @@ test('a checkpoint written without checksums (before them) still loads', () => {
   const file = path.join(tempDir('gradscope-sum-'), 'old.safetensors');
   saveNetwork(file, network, { epoch: 1, step: 1, extra: {} });
   const metadata = { ...readSafetensors(file).metadata };
-  assert.equal(metadata.tensor_sha256, undefined, 'the checksums are the reader\'s, not metadata');
+  assert.equal(metadata.tensor_sha256, undefined, "the checksums are the reader's, not metadata");
   fs.writeFileSync(file, encodeSafetensors(stateDict(network), metadata));
   assert.doesNotMatch(fs.readFileSync(file).toString('latin1'), /tensor_sha256/);
   const loaded = networkFromCheckpoint(file).network;

@@ -16,7 +16,7 @@ function deadPid(): number {
   return spawnSync(process.execPath, ['-e', '']).pid;
 }
 
-test('resume removes a dead writer\'s temporary files and keeps a live one\'s and others', () => {
+test("resume removes a dead writer's temporary files and keeps a live one's and others", () => {
   const { root, args } = piggybackRun();
   const run = path.join(root, 'run');
   assert.equal(gradscope(...args(run)).status, 0);
@@ -29,8 +29,8 @@ test('resume removes a dead writer\'s temporary files and keeps a live one\'s an
 
   const resumed = gradscope(...args(run), '--resume');
   assert.equal(resumed.status, 0, resumed.stderr);
-  assert.ok(!fs.existsSync(dead), 'a dead writer\'s temporary file is removed');
+  assert.ok(!fs.existsSync(dead), "a dead writer's temporary file is removed");
   assert.ok(!fs.existsSync(deadAtTop), 'also at the top of the run directory');
-  assert.ok(fs.existsSync(live), 'a live writer\'s temporary file is kept');
-  assert.ok(fs.existsSync(foreign), 'a file not of the writer\'s pattern is kept');
+  assert.ok(fs.existsSync(live), "a live writer's temporary file is kept");
+  assert.ok(fs.existsSync(foreign), "a file not of the writer's pattern is kept");
 });

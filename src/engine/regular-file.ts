@@ -85,3 +85,15 @@ function failure(file: string, error: unknown): GradscopeFileError {
     return new GradscopeFileError(file, 'permission denied');
   return new GradscopeFileError(file, `cannot be read (${code ?? (error as Error).message})`);
 }
+
+/** A small text file (a layer list, a config) whole: regular files of at most `maxBytes`. */
+export function readTextFile(file: string, maxBytes: number): string {
+  return withRegularFile(file, (opened) => {
+    if (opened.size > maxBytes)
+      throw new GradscopeFileError(
+        file,
+        `${opened.size} bytes, more than the ${maxBytes} expected`,
+      );
+    return readAt(opened, 0, opened.size).toString('utf8');
+  });
+}
