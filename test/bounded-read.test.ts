@@ -2,7 +2,8 @@
  * Hostile files fail fast and small (issue 19, item 4): every reader checks what a file
  * declares against what it holds before it allocates, reads or inflates, and accepts
  * regular files only. Each crafted file runs through the command line in a child process
- * and must fail with one line, exit 2, in under a second, below 300 MB resident.
+ * and must fail with one line, exit 2, in under a second of CPU time (a few seconds of wall
+ * time, however busy the machine), below 300 MB resident.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'child_process';
@@ -25,9 +26,11 @@ function assertFailsFastAndSmall(args: string[], file: string, problem: RegExp):
   assert.equal(lines.length, 1, `one line, got: ${run.stderr}`);
   assert.ok(lines[0]!.includes(file), `"${lines[0]}" should name ${file}`);
   assert.match(lines[0]!, problem);
-  assert.ok(run.seconds < 1, `took ${run.seconds.toFixed(2)} s`);
+  assert.ok(run.cpuSeconds < 1, `took ${run.cpuSeconds.toFixed(2)} s of CPU time`);
+  assert.ok(run.seconds < 5, `took ${run.seconds.toFixed(2)} s`);
   assert.ok(run.maxRssMb < 300, `peak resident memory ${run.maxRssMb.toFixed(0)} MB`);
-  console.log(`${path.basename(file)}: ${run.seconds.toFixed(2)} s, ${run.maxRssMb.toFixed(0)} MB`);
+  const took = `${run.seconds.toFixed(2)} s (${run.cpuSeconds.toFixed(2)} s CPU)`;
+  console.log(`${path.basename(file)}: ${took}, ${run.maxRssMb.toFixed(0)} MB`);
 }
 
 const analyze = (checkpoint: string) => [

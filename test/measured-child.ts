@@ -1,27 +1,36 @@
 /**
  * gradscope's command line in a child process whose peak resident memory and wall time
  * are measured, for the tests that hostile files fail fast and small: a preload prints
- * process.resourceUsage().maxRSS on exit, and a hard timeout turns a hang into a result.
+ * process.resourceUsage()'s maxRSS and CPU time on exit, and a hard timeout turns a hang
+ * into a result. CPU time, unlike wall time, does not grow when other work shares the
+ * machine's cores.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { cli } from './cli-fixtures';
+import { tempDir } from './data-fixtures';
 
 export interface MeasuredRun {
   status: number | null;
   signal: NodeJS.Signals | null;
   stderr: string;
   seconds: number;
+  /** User + system CPU seconds of the child (NaN if it died before printing them). */
+  cpuSeconds: number;
   /** Peak resident memory in MB (NaN if the child died before printing it). */
   maxRssMb: number;
 }
 
-const preload = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-rss-')), 'rss.js');
+const preload = path.join(tempDir('gradscope-rss-'), 'rss.js');
 fs.writeFileSync(
   preload,
-  "process.on('exit', () => process.stderr.write(`maxRSS ${process.resourceUsage().maxRSS}\\n`));\n",
+  [
+    "process.on('exit', () => {",
+    '  const u = process.resourceUsage();',
+    '  process.stderr.write(`maxRSS ${u.maxRSS} cpu ${u.userCPUTime + u.systemCPUTime}\\n`);',
+    '});',
+  ].join('\n'),
 );
 
 export function measuredGradscope(args: string[], timeoutSeconds = 20): MeasuredRun {
@@ -32,12 +41,13 @@ export function measuredGradscope(args: string[], timeoutSeconds = 20): Measured
     killSignal: 'SIGKILL',
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const rss = /maxRSS (\d+)/.exec(r.stderr ?? '');
+  const usage = /maxRSS (\d+) cpu (\d+)\n/.exec(r.stderr ?? '');
   return {
     status: r.status,
     signal: r.signal,
-    stderr: (r.stderr ?? '').replace(/maxRSS \d+\n/, ''),
+    stderr: (r.stderr ?? '').replace(/maxRSS \d+ cpu \d+\n/, ''),
     seconds,
-    maxRssMb: rss ? Number(rss[1]) / 1024 : NaN,
+    cpuSeconds: usage ? Number(usage[2]) / 1e6 : NaN,
+    maxRssMb: usage ? Number(usage[1]) / 1024 : NaN,
   };
 }
