@@ -24,7 +24,7 @@ import { TextDecoder } from 'util';
 import { writeFileAtomic } from './atomic-write';
 import { parseBoundedJson } from './bounded-json';
 import { describeValue, expected, GradscopeFileError, isNonNegativeInteger } from './errors';
-import { readAt, withRegularFile } from './regular-file';
+import { readAt, withRegularFile, type RegularFile } from './regular-file';
 import { checkTensorChecksums, tensorChecksums } from './tensor-checksums';
 
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
@@ -116,23 +116,27 @@ export function writeSafetensors(
 /** Reads `file` prefix first, header next, data last (see the header comment). */
 export function readSafetensors(file: string): SafetensorsFile {
   return withRegularFile(file, (opened) => {
-    const fail = (problem: string) => new GradscopeFileError(file, problem);
-    const prefix = readAt(opened, 0, Math.min(8, opened.size));
-    const headerLength = checkPrefix(prefix, opened.size, fail);
-    const dataLength = opened.size - 8 - headerLength;
-    const layout = parseLayout(readAt(opened, 8, headerLength), dataLength, fail);
-    return extractTensors(layout, readAt(opened, 8 + headerLength, dataLength), fail);
+    const { layout, dataStart, fail } = readLayout(opened);
+    const data = readAt(opened, dataStart, opened.size - dataStart);
+    return extractTensors(layout, data, fail);
   });
 }
 
 /** What a file's header says, without its data: tensor names, dtypes, shapes, metadata. */
 export function readSafetensorsHeader(file: string): SafetensorsLayout {
-  return withRegularFile(file, (opened) => {
-    const fail = (problem: string) => new GradscopeFileError(file, problem);
-    const prefix = readAt(opened, 0, Math.min(8, opened.size));
-    const headerLength = checkPrefix(prefix, opened.size, fail);
-    return parseLayout(readAt(opened, 8, headerLength), opened.size - 8 - headerLength, fail);
-  });
+  return withRegularFile(file, (opened) => readLayout(opened).layout);
+}
+
+function readLayout(opened: RegularFile): {
+  layout: SafetensorsLayout;
+  dataStart: number;
+  fail: Fail;
+} {
+  const fail = (problem: string) => new GradscopeFileError(opened.file, problem);
+  const headerLength = checkPrefix(readAt(opened, 0, Math.min(8, opened.size)), opened.size, fail);
+  const dataStart = 8 + headerLength;
+  const layout = parseLayout(readAt(opened, 8, headerLength), opened.size - dataStart, fail);
+  return { layout, dataStart, fail };
 }
 
 export function decodeSafetensors(bytes: Buffer, file: string): SafetensorsFile {
