@@ -17,6 +17,9 @@ export const CIFAR100_TRAIN_FILES = ['train.bin'];
 export const CIFAR100_TEST_FILES = ['test.bin'];
 
 const PIXEL_BYTES = 3 * 32 * 32;
+/** Records in the largest published file (CIFAR-10 batches 10 000, CIFAR-100 train 50 000):
+ * the bound on what one file may hold, so a gzip bomb is inflated no further. */
+const MAX_RECORDS: Record<CifarKind, number> = { cifar10: 10000, cifar100: 50000 };
 
 export function cifarClasses(kind: CifarKind, labels: Cifar100Labels = 'fine'): number {
   return kind === 'cifar10' ? 10 : labels === 'fine' ? 100 : 20;
@@ -30,10 +33,16 @@ export function readCifarFiles(
 ): ExampleSet {
   const labelBytes = kind === 'cifar10' ? 1 : 2;
   const recordBytes = labelBytes + PIXEL_BYTES;
+  const name = kind === 'cifar10' ? 'CIFAR-10' : 'CIFAR-100';
+  const most = MAX_RECORDS[kind];
   const contents = files.map((file) => {
-    const bytes = readDataFile(file);
+    const bytes = readDataFile(file, {
+      prefixBytes: 0,
+      limit: () => most * recordBytes,
+      tooLong: (found) =>
+        `holds more than ${most} records of ${recordBytes} bytes, more than any ${name} file (${found} bytes)`,
+    });
     if (bytes.length === 0 || bytes.length % recordBytes !== 0) {
-      const name = kind === 'cifar10' ? 'CIFAR-10' : 'CIFAR-100';
       throw new GradscopeFileError(
         file,
         `holds ${bytes.length} bytes, not a non-zero multiple of the ${recordBytes}-byte ${name} record (truncated or not ${name})`,

@@ -4,6 +4,7 @@
  * dimensions, then each dimension as a big-endian uint32; the data follow, row-major.
  * Images are 0x00000803 (n, rows, cols), labels 0x00000801 (n). Only unsigned bytes are
  * accepted: that is what both datasets ship, and the engine takes raw bytes.
+ * The header bounds the read: no more than it declares is read or inflated.
  */
 import { GradscopeFileError } from '../engine/errors';
 import { readDataFile } from './data-file';
@@ -25,7 +26,33 @@ export interface IdxArray {
 }
 
 export function readIdx(file: string, expectedDims: number): IdxArray {
-  const bytes = readDataFile(file);
+  // Read (or inflate) no further than the header declares, plus one byte to notice more.
+  const bytes = readDataFile(file, {
+    prefixBytes: 4 + 4 * expectedDims,
+    limit: (prefix) => {
+      const { headerBytes, dataBytes } = idxHeader(prefix, file, expectedDims);
+      return headerBytes + dataBytes + 1;
+    },
+    tooLong: (found) => `longer than its header says: ${found} bytes`,
+  });
+  const { dims, headerBytes, dataBytes } = idxHeader(bytes, file, expectedDims);
+  const found = bytes.length - headerBytes;
+  if (found !== dataBytes) {
+    const problem = found < dataBytes ? 'truncated' : 'longer than its header says';
+    throw new GradscopeFileError(
+      file,
+      `${problem}: header gives ${dims.join('x')} = ${dataBytes} data bytes but the file holds ${found}`,
+    );
+  }
+  return { dims, data: bytes.subarray(headerBytes) };
+}
+
+/** The header at the start of `bytes` (all of them, or a prefix), checked. */
+function idxHeader(
+  bytes: Uint8Array,
+  file: string,
+  expectedDims: number,
+): { dims: number[]; headerBytes: number; dataBytes: number } {
   if (bytes.length < 4) throw new GradscopeFileError(file, `truncated: only ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const magic = view.getUint32(0);
@@ -53,16 +80,7 @@ export function readIdx(file: string, expectedDims: number): IdxArray {
   }
   const dims: number[] = [];
   for (let d = 0; d < ndims; d++) dims.push(view.getUint32(4 + 4 * d));
-  const dataBytes = dims.reduce((a, b) => a * b, 1);
-  const found = bytes.length - headerBytes;
-  if (found !== dataBytes) {
-    const problem = found < dataBytes ? 'truncated' : 'longer than its header says';
-    throw new GradscopeFileError(
-      file,
-      `${problem}: header gives ${dims.join('x')} = ${dataBytes} data bytes but the file holds ${found}`,
-    );
-  }
-  return { dims, data: bytes.subarray(headerBytes) };
+  return { dims, headerBytes, dataBytes: dims.reduce((a, b) => a * b, 1) };
 }
 
 /** One image file and its label file as an ExampleSet of 1-channel images. */

@@ -10,12 +10,22 @@
  * The reader checks every one of those facts, so a damaged checkpoint fails with one line
  * naming the file instead of loading garbage. It copies each tensor into a fresh typed array:
  * a tensor at an offset that is not a multiple of its element size cannot be viewed in place.
+ * It reads a file in the order of trust: the 8-byte prefix, then the header (bounded in size
+ * and nesting), whose declared sizes must match the file's, and only then the data, so a
+ * hostile file costs no more memory than its own honest size.
+ *
+ * A writer may ask for checksums: the SHA-256 of each tensor's bytes, kept in the string
+ * metadata (so safetensors.torch.load_file still reads the file) under "tensor_sha256"; the reader
+ * verifies them when present and names the file and tensor that does not match. Files
+ * without them (written before, or by others) load as before.
  */
-import * as fs from 'fs';
 import * as os from 'os';
 import { TextDecoder } from 'util';
 import { writeFileAtomic } from './atomic-write';
+import { parseBoundedJson } from './bounded-json';
 import { describeValue, expected, GradscopeFileError, isNonNegativeInteger } from './errors';
+import { readAt, withRegularFile, type RegularFile } from './regular-file';
+import { checkTensorChecksums, tensorChecksums } from './tensor-checksums';
 
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 
@@ -43,16 +53,28 @@ const DTYPES: Record<Dtype, { size: number; make: (length: number) => TensorData
 };
 
 const METADATA = '__metadata__';
+/** The metadata key of the per-tensor checksums (JSON: tensor name -> SHA-256 hex). */
+export const CHECKSUMS = 'tensor_sha256';
+/** Far above any real header (a checkpoint's is a few KB), far below a memory problem. */
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+/** A valid header nests 3 deep ({"name": {"shape": [...]}}); a little slack for others. */
+const MAX_HEADER_DEPTH = 8;
+
+export interface EncodeOptions {
+  /** Record the SHA-256 of each tensor's bytes in the metadata (checked on every read). */
+  checksums?: boolean;
+}
 const HOST_IS_BIG_ENDIAN = os.endianness() === 'BE';
 
 export function encodeSafetensors(
   tensors: NamedTensor[],
   metadata?: Record<string, string>,
+  options: EncodeOptions = {},
 ): Buffer {
   const entries: string[] = [];
-  if (metadata !== undefined && Object.keys(checkMetadata(metadata)).length > 0) {
-    entries.push(`${JSON.stringify(METADATA)}:${JSON.stringify(metadata)}`);
-  }
+  if (metadata !== undefined) checkMetadata(metadata);
+  if (metadata !== undefined && Object.hasOwn(metadata, CHECKSUMS))
+    throw expected(`no key "${CHECKSUMS}" (the reader's own)`, 'metadata', metadata);
   const names = new Set<string>();
   const chunks: Buffer[] = [];
   let offset = 0;
@@ -68,6 +90,12 @@ export function encodeSafetensors(
     chunks.push(bytes);
     offset += bytes.length;
   });
+  const stored = options.checksums
+    ? { ...metadata, [CHECKSUMS]: tensorChecksums(tensors.map((t, i) => [t.name, chunks[i]!])) }
+    : metadata;
+  if (stored !== undefined && Object.keys(stored).length > 0) {
+    entries.unshift(`${JSON.stringify(METADATA)}:${JSON.stringify(stored)}`);
+  }
   const json = Buffer.from(`{${entries.join(',')}}`, 'utf8');
   const header = Buffer.alloc(Math.ceil(json.length / 8) * 8, ' ');
   json.copy(header);
@@ -80,36 +108,73 @@ export function writeSafetensors(
   file: string,
   tensors: NamedTensor[],
   metadata?: Record<string, string>,
+  options: EncodeOptions = {},
 ): void {
-  writeFileAtomic(file, encodeSafetensors(tensors, metadata));
+  writeFileAtomic(file, encodeSafetensors(tensors, metadata, options));
 }
 
+/** Reads `file` prefix first, header next, data last (see the header comment). */
 export function readSafetensors(file: string): SafetensorsFile {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new GradscopeFileError(file, 'file not found');
-    if (code === 'EISDIR') throw new GradscopeFileError(file, 'is a directory, not a file');
-    throw new GradscopeFileError(file, `cannot read: ${(error as Error).message}`);
-  }
-  return decodeSafetensors(bytes, file);
+  return withRegularFile(file, (opened) => {
+    const { layout, dataStart, fail } = readLayout(opened);
+    const data = readAt(opened, dataStart, opened.size - dataStart);
+    return extractTensors(layout, data, fail);
+  });
+}
+
+/** What a file's header says, without its data: tensor names, dtypes, shapes, metadata. */
+export function readSafetensorsHeader(file: string): SafetensorsLayout {
+  return withRegularFile(file, (opened) => readLayout(opened).layout);
+}
+
+function readLayout(opened: RegularFile): {
+  layout: SafetensorsLayout;
+  dataStart: number;
+  fail: Fail;
+} {
+  const fail = (problem: string) => new GradscopeFileError(opened.file, problem);
+  const headerLength = checkPrefix(readAt(opened, 0, Math.min(8, opened.size)), opened.size, fail);
+  const dataStart = 8 + headerLength;
+  const layout = parseLayout(readAt(opened, 8, headerLength), opened.size - dataStart, fail);
+  return { layout, dataStart, fail };
 }
 
 export function decodeSafetensors(bytes: Buffer, file: string): SafetensorsFile {
   const fail = (problem: string) => new GradscopeFileError(file, problem);
-  if (bytes.length < 8) {
-    throw fail(`not a safetensors file: ${bytes.length} bytes, shorter than the 8-byte prefix`);
+  const headerLength = checkPrefix(bytes.subarray(0, 8), bytes.length, fail);
+  const dataStart = 8 + headerLength;
+  const layout = parseLayout(bytes.subarray(8, dataStart), bytes.length - dataStart, fail);
+  return extractTensors(layout, bytes.subarray(dataStart), fail);
+}
+
+/** The header length the 8-byte prefix gives, checked against the file's `size`. */
+function checkPrefix(prefix: Buffer, size: number, fail: Fail): number {
+  if (size < 8) {
+    throw fail(`not a safetensors file: ${size} bytes, shorter than the 8-byte prefix`);
   }
-  const headerLength = bytes.readBigUInt64LE(0);
-  if (headerLength > BigInt(bytes.length - 8)) {
-    throw fail(`truncated: header says ${headerLength} bytes but only ${bytes.length - 8} follow`);
+  const headerLength = prefix.readBigUInt64LE(0);
+  if (headerLength > BigInt(size - 8)) {
+    throw fail(`truncated: header says ${headerLength} bytes but only ${size - 8} follow`);
   }
-  const dataStart = 8 + Number(headerLength);
-  const dataLength = bytes.length - dataStart;
-  const header = parseHeader(bytes.subarray(8, dataStart), fail);
-  const metadata = parseMetadata(header[METADATA], fail);
+  if (headerLength > BigInt(MAX_HEADER_BYTES)) {
+    throw fail(
+      `not a safetensors file: header of ${headerLength} bytes, over the ${MAX_HEADER_BYTES / 2 ** 20} MB limit`,
+    );
+  }
+  return Number(headerLength);
+}
+
+export interface SafetensorsLayout {
+  entries: Entry[];
+  metadata: Record<string, string>;
+  /** Tensor name -> SHA-256 hex, when the writer recorded them. */
+  checksums: Record<string, string> | undefined;
+}
+
+/** Parses and checks a header against the length of the data section that follows it. */
+function parseLayout(raw: Buffer, dataLength: number, fail: Fail): SafetensorsLayout {
+  const header = parseHeader(raw, fail);
+  const { [CHECKSUMS]: checksumText, ...metadata } = parseMetadata(header[METADATA], fail);
   const entries = Object.entries(header)
     .filter(([name]) => name !== METADATA)
     .map(([name, value]) => parseEntry(name, value, dataLength, fail))
@@ -127,15 +192,31 @@ export function decodeSafetensors(bytes: Buffer, file: string): SafetensorsFile 
   if (covered !== dataLength) {
     throw fail(`data section holds ${dataLength} bytes but its tensors cover only ${covered}`);
   }
+  const checksums = checksumText === undefined ? undefined : parseChecksums(checksumText, fail);
+  return { entries, metadata, checksums };
+}
+
+function parseChecksums(text: string, fail: Fail): Record<string, string> {
+  const parsed = parseBoundedJson(text, 1);
+  const value = 'value' in parsed ? parsed.value : undefined;
+  if (!isObject(value) || !Object.values(value).every((v) => typeof v === 'string'))
+    throw fail(`bad ${METADATA}.${CHECKSUMS}: expected a JSON object of tensor checksums`);
+  return value as Record<string, string>;
+}
+
+/** Copies each tensor out of the data section, after checking its checksum if recorded. */
+function extractTensors(layout: SafetensorsLayout, data: Buffer, fail: Fail): SafetensorsFile {
+  const { entries, metadata, checksums } = layout;
+  const raw = entries.map(({ name, begin, end }) => [name, data.subarray(begin, end)] as const);
+  if (checksums !== undefined) checkTensorChecksums(raw, checksums, fail);
   const tensors = new Map<string, NamedTensor>();
-  for (const { name, dtype, shape, begin, end } of entries) {
-    const data = copyFromLittleEndian(bytes.subarray(dataStart + begin, dataStart + end), dtype);
-    tensors.set(name, { name, shape, data });
-  }
+  entries.forEach(({ name, dtype, shape }, i) => {
+    tensors.set(name, { name, shape, data: copyFromLittleEndian(raw[i]![1], dtype) });
+  });
   return { tensors, order: entries.map((entry) => entry.name), metadata };
 }
 
-interface Entry {
+export interface Entry {
   name: string;
   dtype: Dtype;
   shape: number[];
@@ -146,12 +227,20 @@ interface Entry {
 type Fail = (problem: string) => GradscopeFileError;
 
 function parseHeader(raw: Buffer, fail: Fail): Record<string, unknown> {
-  let header: unknown;
+  let text: string;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
   } catch {
     throw fail('not a safetensors file: header is not valid UTF-8 JSON');
   }
+  const parsed = parseBoundedJson(text, MAX_HEADER_DEPTH);
+  if ('problem' in parsed)
+    throw fail(
+      parsed.problem === 'is not valid JSON'
+        ? 'not a safetensors file: header is not valid UTF-8 JSON'
+        : `not a safetensors file: header ${parsed.problem}`,
+    );
+  const header = parsed.value;
   if (!isObject(header)) throw fail('not a safetensors file: header is not a JSON object');
   return header;
 }

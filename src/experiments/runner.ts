@@ -16,6 +16,7 @@ import * as path from 'path';
 import { DEFAULT_LINE, lossAlongLine, parseGrid, solutionOf } from '../analysis/loss-line';
 import { loadData, type StudyData } from '../data/load';
 import { writeFileAtomic } from '../engine/atomic-write';
+import { removeStaleTemporaries } from '../engine/stale-temporaries';
 import { GradscopeInputError } from '../engine/errors';
 import { Network } from '../engine/network';
 import { networkSpec } from '../models';
@@ -81,6 +82,7 @@ export function runStudy(
         `--resume: the config differs from the run's config.json; resume with the same config`,
       );
   }
+  if (options.resume) removeStaleTemporaries(runDir); // lines, tables: left by a kill mid-write
   const spec = networkSpec(study.network);
   const data = loadData(study.data, { standardise: study.standardise });
   if (!options.resume) {

@@ -2,9 +2,10 @@
  * The networks of the study by name, and user networks from a JSON layer list
  * (the format of src/engine/layers.ts: {name, input, classes, layers}).
  */
-import * as fs from 'fs';
+import { parseBoundedJson } from '../engine/bounded-json';
 import { GradscopeFileError, GradscopeInputError } from '../engine/errors';
 import { resolveNetwork, type NetworkSpec } from '../engine/layers';
+import { readTextFile } from '../engine/regular-file';
 import { c1, c3 } from './c1';
 import { c2, c4 } from './c2';
 import { f1 } from './f1';
@@ -25,15 +26,10 @@ export function networkSpec(nameOrFile: string): NetworkSpec {
     throw new GradscopeInputError(
       `Expected one of ${Object.keys(NETWORKS).join(', ')} or a .json layer list for --network but received "${nameOrFile}"`,
     );
-  let spec: NetworkSpec;
-  try {
-    spec = JSON.parse(fs.readFileSync(nameOrFile, 'utf8')) as NetworkSpec;
-  } catch (error) {
-    throw new GradscopeFileError(
-      nameOrFile,
-      error instanceof Error ? error.message : String(error),
-    );
-  }
+  // regular files only (a FIFO would hang), small, shallow: a layer list is all of that
+  const parsed = parseBoundedJson(readTextFile(nameOrFile, 10 * 2 ** 20), 16);
+  if ('problem' in parsed) throw new GradscopeFileError(nameOrFile, parsed.problem);
+  const spec = parsed.value as NetworkSpec;
   resolveNetwork(spec);
   return spec;
 }

@@ -11,16 +11,22 @@
  *                           and JSON metadata (optimizer settings, step, sampler state).
  *
  * Both are written atomically; the training state first, so a network file on disk
- * always has its training state beside it.
+ * always has its training state beside it. Both carry a SHA-256 per tensor (checked on
+ * every read), so a damaged checkpoint is named, never trained on.
+ *
+ * A checkpoint is trusted in the order it is read: its header's layer list and tensor
+ * sizes must agree before a Network is built from them, so a file of a few hundred bytes
+ * cannot make us allocate gigabytes.
  */
-import * as fs from 'fs';
-import { GradscopeFileError } from '../engine/errors';
-import type { NetworkSpec } from '../engine/layers';
+import { parseBoundedJson } from '../engine/bounded-json';
+import { GradscopeFileError, GradscopeInputError } from '../engine/errors';
+import { resolveNetwork, type NetworkSpec } from '../engine/layers';
 import { addon } from '../engine/native';
 import { Network } from '../engine/network';
 import type { Optimizer, OptimizerSettings } from '../engine/optimizer';
 import {
   readSafetensors,
+  readSafetensorsHeader,
   writeSafetensors,
   type NamedTensor,
   type SafetensorsFile,
@@ -87,18 +93,32 @@ export function saveNetwork(
   network: Network,
   info: Omit<CheckpointInfo, 'network'>,
 ): void {
-  writeSafetensors(file, stateDict(network), {
-    format: CHECKPOINT_FORMAT,
-    network: JSON.stringify(network.resolved.spec),
-    epoch: String(info.epoch),
-    step: String(info.step),
-    extra: JSON.stringify(info.extra),
-  });
+  writeSafetensors(
+    file,
+    stateDict(network),
+    {
+      format: CHECKPOINT_FORMAT,
+      network: JSON.stringify(network.resolved.spec),
+      epoch: String(info.epoch),
+      step: String(info.step),
+      extra: JSON.stringify(info.extra),
+    },
+    { checksums: true },
+  );
 }
 
-function readCheckpoint(file: string): SafetensorsFile {
-  if (!fs.existsSync(file)) throw new GradscopeFileError(file, 'no such checkpoint');
-  const read = readSafetensors(file);
+/** Reads a checkpoint whole, its checksums verified; `headerOnly` reads no tensor data. */
+function readCheckpoint(file: string): SafetensorsFile;
+function readCheckpoint(file: string, headerOnly: true): Pick<SafetensorsFile, 'metadata'>;
+function readCheckpoint(file: string, headerOnly = false): Pick<SafetensorsFile, 'metadata'> {
+  let read: Pick<SafetensorsFile, 'metadata'>;
+  try {
+    read = headerOnly ? readSafetensorsHeader(file) : readSafetensors(file);
+  } catch (error) {
+    if (error instanceof GradscopeFileError && error.message === `${file}: file not found`)
+      throw new GradscopeFileError(file, 'no such checkpoint');
+    throw error;
+  }
   if (read.metadata.format !== CHECKPOINT_FORMAT)
     throw new GradscopeFileError(
       file,
@@ -107,19 +127,56 @@ function readCheckpoint(file: string): SafetensorsFile {
   return read;
 }
 
-/** What a checkpoint says about itself, without loading it into a network. */
+/** Metadata JSON nests a few levels (a layer list); anything deeper is not ours. */
+const MAX_METADATA_DEPTH = 16;
+
+function metadataJson(
+  file: string,
+  text: string | undefined,
+  fallback: string,
+  what = 'checkpoint metadata',
+): unknown {
+  const parsed = parseBoundedJson(text ?? fallback, MAX_METADATA_DEPTH);
+  if ('problem' in parsed) throw new GradscopeFileError(file, `${what} ${parsed.problem}`);
+  return parsed.value;
+}
+
+/** What a checkpoint says about itself, from its header alone (no tensor data read). */
 export function checkpointInfo(file: string): CheckpointInfo {
-  const read = readCheckpoint(file);
+  const { metadata } = readCheckpoint(file, true);
+  return {
+    network: metadataJson(file, metadata.network, '') as NetworkSpec,
+    epoch: Number(metadata.epoch),
+    step: Number(metadata.step),
+    extra: metadataJson(file, metadata.extra, '{}') as Record<string, unknown>,
+  };
+}
+
+/**
+ * Checks, from the header alone, that the file's tensors hold exactly as many values as the
+ * network it declares needs (parameters, plus mean, variance and count per batch norm):
+ * so the Network built next is no larger than the file itself.
+ */
+function checkDeclaredSize(file: string, spec: NetworkSpec): void {
+  let resolved: ReturnType<typeof resolveNetwork>;
   try {
-    return {
-      network: JSON.parse(read.metadata.network ?? '') as NetworkSpec,
-      epoch: Number(read.metadata.epoch),
-      step: Number(read.metadata.step),
-      extra: JSON.parse(read.metadata.extra ?? '{}') as Record<string, unknown>,
-    };
-  } catch {
-    throw new GradscopeFileError(file, 'checkpoint metadata is not valid JSON');
+    resolved = resolveNetwork(spec);
+  } catch (error) {
+    if (error instanceof GradscopeInputError)
+      throw new GradscopeFileError(file, `declares a network that is not valid: ${error.message}`);
+    throw error;
   }
+  const needed =
+    resolved.parameterCount + resolved.statistics.reduce((sum, s) => sum + 2 * s.features + 1, 0);
+  const held = readSafetensorsHeader(file).entries.reduce(
+    (sum, e) => sum + e.shape.reduce((a, b) => a * b, 1),
+    0,
+  );
+  if (held !== needed)
+    throw new GradscopeFileError(
+      file,
+      `made for another network: its tensors hold ${held} values but the network it declares (${String(spec.name)}) needs ${needed}`,
+    );
 }
 
 /** Copies a checkpoint's tensors into `network`; the file must match it tensor for tensor. */
@@ -192,26 +249,30 @@ export function saveTrainingState(
   }));
   const rng = addon().rngState();
   tensors.push({ name: 'rng.torch', shape: [rng.length], data: rng });
-  writeSafetensors(trainingStateFile(file), tensors, {
-    format: CHECKPOINT_FORMAT,
-    optimizer: JSON.stringify({ settings: optimizer.settings, step: state.step }),
-    extra: JSON.stringify(extra),
-  });
+  writeSafetensors(
+    trainingStateFile(file),
+    tensors,
+    {
+      format: CHECKPOINT_FORMAT,
+      optimizer: JSON.stringify({ settings: optimizer.settings, step: state.step }),
+      extra: JSON.stringify(extra),
+    },
+    { checksums: true },
+  );
 }
 
 /** Restores the optimiser state and torch's RNG; returns the stored facts. */
 export function loadTrainingState(networkFile: string, optimizer: Optimizer): TrainingState {
   const file = trainingStateFile(networkFile);
   const read = readCheckpoint(file);
-  let parsed: TrainingState;
-  try {
-    parsed = {
-      optimizer: JSON.parse(read.metadata.optimizer ?? '') as TrainingState['optimizer'],
-      extra: JSON.parse(read.metadata.extra ?? '{}') as Record<string, unknown>,
-    };
-  } catch {
-    throw new GradscopeFileError(file, 'training-state metadata is not valid JSON');
-  }
+  const what = 'training-state metadata';
+  const parsed: TrainingState = {
+    optimizer: metadataJson(file, read.metadata.optimizer, '', what) as TrainingState['optimizer'],
+    extra: metadataJson(file, read.metadata.extra, '{}', what) as Record<string, unknown>,
+  };
+  const stored = parsed.optimizer as Partial<TrainingState['optimizer']> | null;
+  if (typeof stored?.settings !== 'object' || stored.settings === null)
+    throw new GradscopeFileError(file, `${what} holds no optimizer settings`);
   if (parsed.optimizer.settings.kind !== optimizer.settings.kind)
     throw new GradscopeFileError(
       file,
@@ -242,7 +303,15 @@ export function networkFromCheckpoint(
       file,
       `made for another network: it holds ${info.network.name}, not ${expected.name}`,
     );
+  checkDeclaredSize(file, info.network);
   const network = new Network(info.network, { dtype });
   loadNetwork(file, network);
   return { network, info };
+}
+
+/** Reads a checkpoint's network and training-state files whole, checksums and all;
+ * throws the GradscopeFileError of the first problem. Nothing is loaded anywhere. */
+export function verifyCheckpoint(file: string): void {
+  readCheckpoint(file);
+  readCheckpoint(trainingStateFile(file));
 }

@@ -18,7 +18,10 @@ import { checkNetworkFitsData, Network } from '../engine/network';
 import { Optimizer } from '../engine/optimizer';
 import { writeFileAtomic } from '../engine/atomic-write';
 import { networkSpec } from '../models';
-import { loadNetwork, loadTrainingState, trainingStateFile } from './checkpoint';
+import { removeStaleTemporaries } from '../engine/stale-temporaries';
+import { ensureBranch } from './branch';
+import { loadNetwork, loadTrainingState } from './checkpoint';
+import { latestVerifiedCheckpoint } from './latest-checkpoint';
 import { checkTrainConfig, type TrainConfig } from './config';
 import {
   appendMetrics,
@@ -73,20 +76,6 @@ export interface PhaseContext {
 const FRESH_RULE = { bestTestAccuracy: -1, epochsSinceBest: 0 };
 const FRESH: PhaseState = { epoch: 0, step: 0, ...FRESH_RULE };
 
-function latestCheckpoint(dir: string): string | undefined {
-  if (!fs.existsSync(dir)) return undefined;
-  const names = fs
-    .readdirSync(dir)
-    .filter((n) => /^epoch-\d+\.safetensors$/.test(n))
-    .sort()
-    .reverse();
-  for (const name of names) {
-    const file = path.join(dir, name);
-    if (fs.existsSync(trainingStateFile(file))) return file;
-  }
-  return undefined;
-}
-
 function terminal(records: MetricsRecord[], phase: string): StatusRecord | undefined {
   return records.find(
     (r): r is StatusRecord =>
@@ -139,6 +128,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
   const data = options.data ?? loadData(config.data, { standardise: Boolean(config.standardise) });
   checkNetworkFitsData(spec, data.train);
   prepareRunDir(runDir, { config, ...options.alsoRecord }, options.resume, data.description);
+  removeStaleTemporaries(runDir); // left by a process killed mid-write
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   const checkpoints = path.join(runDir, 'checkpoints');
   const extra = {
@@ -168,7 +158,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
         phase: name,
         status: String(done.status),
         epoch: Number(done.epoch),
-        checkpoint: latestCheckpoint(dir),
+        checkpoint: latestVerifiedCheckpoint(dir),
         ...(done.branchEpoch !== undefined
           ? {
               branchEpoch: done.branchEpoch,
@@ -182,7 +172,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
     const optimizer = new Optimizer(network, config.optimizer);
     let start: PhaseState = { ...FRESH };
     let firstEpoch = 0;
-    const resumeFrom = (options.resume && latestCheckpoint(dir)) || from;
+    const resumeFrom = (options.resume && latestVerifiedCheckpoint(dir)) || from;
     if (from) {
       loadNetwork(from, network);
       const branch = loadTrainingState(from, optimizer).extra as { state: PhaseState };
@@ -248,12 +238,14 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
   const branch = path.join(checkpoints, 'branch.safetensors');
   const process1 = phases[0]!;
   if (process1.status === 'diverged' || !process1.checkpoint) return { runDir, phases };
-  const branchFrom = process1.branchCheckpoint ?? process1.checkpoint;
+  // process 1's checkpoint at the branch epoch (the last one, unless the convergence rule
+  // chose an earlier one), verified; written (again) if a kill or damage took it
   const branchEpoch = process1.branchEpoch ?? process1.epoch;
-  if (!fs.existsSync(branch)) {
-    // the training state first: a branch file on disk always has its state beside it
-    fs.copyFileSync(trainingStateFile(branchFrom), trainingStateFile(branch));
-    fs.copyFileSync(branchFrom, branch);
+  ensureBranch(branch, checkpointName(path.join(checkpoints, first), branchEpoch));
+  const branched = readMetrics(metricsFile).some(
+    (r) => r.kind === 'status' && r.phase === 'process1' && r.status === 'branched',
+  );
+  if (!branched)
     appendMetrics(metricsFile, {
       kind: 'status',
       phase: 'process1',
@@ -262,7 +254,6 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
       message: `process 2 branches from epoch ${branchEpoch}${config.convergence ? ` (${process1.status === 'converged' ? 'chosen by the convergence rule' : 'the last epoch: the convergence rule did not fire'})` : ' (the last epoch of a fixed count)'}`,
       branchEpoch,
     });
-  }
   for (const b2 of config.piggyback.arms) {
     phase(`arm-${b2}`, branch, branchEpoch + config.piggyback.epochs, {
       base: { batchSize: b2, learningRate: config.optimizer.lr },
