@@ -52,6 +52,7 @@ export function smallStudy(): { dir: string; configFile: string } {
         topK: 1,
         hutchinson: 2,
         hessianSample: 50,
+        density: { probes: 1, steps: 4 },
       },
     }),
   );

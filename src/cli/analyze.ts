@@ -40,6 +40,12 @@ export const analyzeCommand = {
     'top-k': str,
     hutchinson: str,
     'hessian-sample': str,
+    eigen: str,
+    'eigen-steps': str,
+    density: { type: 'boolean' as const },
+    'density-probes': str,
+    'density-steps': str,
+    draws: str,
   },
   run(values: Record<string, unknown>, positionals: string[], log: Log) {
     const which = positionals[0];

@@ -48,6 +48,8 @@ export interface StudyConfig {
     sampleSize?: number;
     /** Examples the Hessian is taken over (default 5000). */
     hessianSample?: number;
+    /** The Hessian's spectral density by stochastic Lanczos quadrature (default: none). */
+    density?: { probes: number; steps: number };
   };
 }
 
@@ -150,9 +152,25 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
   if (c.sharpness !== undefined) {
     const s = onlyFields(
       c.sharpness,
-      ['eps', 'subspace', 'iterations', 'topK', 'hutchinson', 'sampleSize', 'hessianSample'],
+      [
+        'eps',
+        'subspace',
+        'iterations',
+        'topK',
+        'hutchinson',
+        'sampleSize',
+        'hessianSample',
+        'density',
+      ],
       'sharpness',
     );
+    if (s.density !== undefined) {
+      const density = onlyFields(s.density, ['probes', 'steps'], 'sharpness.density');
+      if (!isPositiveInteger(density.probes))
+        throw expected('a positive integer', 'sharpness.density.probes', density.probes);
+      if (!isPositiveInteger(density.steps) || (density.steps as number) < 2)
+        throw expected('an integer of at least 2', 'sharpness.density.steps', density.steps);
+    }
     if (!Array.isArray(s.eps) || !s.eps.every((e) => typeof e === 'number' && e > 0))
       throw expected('a list of positive numbers', 'sharpness.eps', s.eps);
     if (!isPositiveInteger(s.iterations))

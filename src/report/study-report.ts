@@ -21,6 +21,7 @@ import { PALETTE } from './svg';
 import { phaseLabel, studyModel, type Spread, type StudyModel } from './study-model';
 import type { SharpnessResult } from '../analysis/sharpness';
 import { writeFigure } from './write-figure';
+import { densityFigure } from './density-figure';
 import { conclusionSentence, studyConclusions } from './conclusions';
 import { thesisTables, thesisTablesMarkdown } from './thesis-tables';
 
@@ -446,6 +447,27 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
         'id="sharpness-table"',
       ),
     );
+    // the Hessian's spectral density of every solution of a seed, overlaid
+    for (const seed of m.seeds) {
+      const curves = m.sharpness
+        .map((raw) => raw as unknown as SharpnessResult & { seed: number; phase: string })
+        .filter((s) => s.seed === seed && s.hessian.density)
+        .map((s) => ({
+          name: phaseLabel(s.phase, m.config.process2.arms),
+          density: s.hessian.density!,
+        }));
+      if (curves.length)
+        parts.push(
+          figure(
+            `density-${seed}`,
+            save(
+              `hessian-density-seed-${seed}`,
+              densityFigure(`Hessian spectral density, seed ${seed}`, curves),
+            ),
+            `Stochastic Lanczos quadrature (${curves[0]!.density.probes.length} probes x ${curves[0]!.density.steps} steps), Gaussian-broadened, log density: the small-batch solution and each piggybacked one.`,
+          ),
+        );
+    }
   }
   parts.push('</section>');
 
