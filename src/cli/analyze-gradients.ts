@@ -1,7 +1,7 @@
 /**
  * `gradscope analyze gradients --checkpoint FILE [--network NET] [--data D]
  *   [--batch-sizes 256,1000,2000,5000] [--samples 100] [--bn population|batch]
- *   [--ghost-batch 5000] [--cap 10] [--out DIR]`
+ *   [--ghost-batch 5000] [--cap 10] [--draws independent|nested] [--out DIR]`
  *
  * Prints the thesis-layout tables (or, with --json, the whole result); with --out
  * also writes gradients.json, the tables as Markdown and CSV, and the figure.
@@ -12,6 +12,7 @@ import {
   analyzeGradients,
   checkGradientOptions,
   DEFAULT_GRADIENT_ANALYSIS,
+  drawExamples,
   type GradientAnalysis,
 } from '../analysis/gradient-distribution';
 import { loadData } from '../data/load';
@@ -67,6 +68,12 @@ export function writeGradientOutputs(
     );
 }
 
+function drawsOption(value: unknown): 'independent' | 'nested' {
+  const v = (value as string | undefined) ?? DEFAULT_GRADIENT_ANALYSIS.draws;
+  if (v !== 'independent' && v !== 'nested') throw expected('independent or nested', '--draws', v);
+  return v;
+}
+
 export function analyzeGradientsCommand(
   values: Record<string, unknown>,
   log: Log,
@@ -90,19 +97,21 @@ export function analyzeGradientsCommand(
       DEFAULT_GRADIENT_ANALYSIS.ghostBatch,
     ),
     cap: numberOption(values.cap, '--cap', DEFAULT_GRADIENT_ANALYSIS.cap),
+    draws: drawsOption(values.draws),
     seed: integerOption(values.seed, '--seed', 0, 0),
     purpose: `analyze-${path.basename(file)}`,
   };
   checkGradientOptions(options, data.train.size);
   const progress = makeProgress({ quiet: log.quiet });
-  const total = batchSizes.reduce((s, b) => s + b, 0) * samples;
+  const total = drawExamples(options);
   let done = 0;
   log.info(
     `gradscope analyze gradients: ${info.network.name} at epoch ${info.epoch} of ${file}; ${data.description}`,
   );
   const result = analyzeGradients(network, data, {
     ...options,
-    onDraw: (b) => progress.work('gradient draws (examples)', (done += b), total),
+    onDraw: (_b, _k, examples) =>
+      progress.work('gradient draws (examples)', (done += examples), total),
   });
   const point: AnalysisPoint = {
     label: `${info.network.name}, epoch ${info.epoch}`,

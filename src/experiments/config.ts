@@ -133,7 +133,7 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
     throw expected('a positive integer', 'process2.epochs', p2.epochs);
   onlyFields(
     c.analysis,
-    ['every', 'batchSizes', 'armEvery', 'armBatchSizes', 'samples', 'mode', 'ghostBatch'],
+    ['every', 'batchSizes', 'armEvery', 'armBatchSizes', 'samples', 'mode', 'ghostBatch', 'draws'],
     'analysis',
   );
   checkAnalysisSchedule(c.analysis);

@@ -29,7 +29,7 @@ export function gradientTablesMarkdown(points: AnalysisPoint[]): string {
     out.push(
       `### ${p.label}`,
       '',
-      `bn mode ${a.mode}${a.ghostBatch ? ` (ghost batches of ${a.ghostBatch})` : ''}; K = ${a.samples}; ` +
+      `bn mode ${a.mode}${a.ghostBatch ? ` (ghost batches of ${a.ghostBatch})` : ''}; K = ${a.samples} (${a.draws ?? 'independent'} draws); ` +
         `d = ${f(a.d, 5)}; |g_train|/d = ${f(a.gTrainNorm)}; |g_test|/d = ${f(a.gTestNorm)}; ` +
         `|g_total|/d = ${f(a.gTotalNorm)}; cos(g_train, g_total) = ${f(a.cosTrainTotal, 4)}`,
       '',

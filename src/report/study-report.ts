@@ -278,6 +278,10 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
   }));
   if (points.length === 0) parts.push('<p>No analysis points yet.</p>');
   else {
+    const schemes = [...new Set(points.map((p) => p.analysis.draws ?? 'independent'))];
+    parts.push(
+      `<p>Draws: ${esc(schemes.join(', '))}${schemes.includes('nested') ? ' (per draw one batch of the largest B; each smaller B takes its first B examples: every B uniform without replacement, batches of different B dependent)' : ' (every B its own uniform batches without replacement, independent)'}.</p>`,
+    );
     writeFileAtomic(path.join(tables, 'gradients.md'), gradientTablesMarkdown(points));
     writeFileAtomic(path.join(tables, 'gradients-histograms.csv'), gradientHistogramCsv(points));
     writeFileAtomic(path.join(tables, 'gradients-summary.csv'), gradientSummaryCsv(points));
