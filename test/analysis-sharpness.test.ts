@@ -529,7 +529,7 @@ test('gradscope analyze sharpness: --json prints the result, --out writes it, ba
     ...base,
     ...['--eps', '1e-3', '--subspace', '5', '--iterations', '3', '--top-k', '2'],
     ...['--hutchinson', '4', '--json', '--quiet', '--out', out],
-    ...['--density', '--density-probes', '2', '--density-steps', '6'],
+    ...['--density', '--density-probes', '2', '--density-steps', '6', '--layers'],
   );
   assert.equal(r.status, 0, r.stderr);
   const result = JSON.parse(r.stdout);
@@ -549,6 +549,8 @@ test('gradscope analyze sharpness: --json prints the result, --out writes it, ba
   assert.equal(result.hessian.density.probes[0].nodes.length, 6);
   assert.equal(result.hessian.density.grid.length, result.hessian.density.density.length);
   assert.ok(fs.existsSync(path.join(out, 'sharpness-density.svg')));
+  assert.equal(result.hessian.layers.length, 1);
+  assert.equal(result.hessian.layers[0].size, 7850);
   assert.ok(fs.existsSync(path.join(out, 'sharpness-density.png')));
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'sharpness.json'), 'utf8')), result);
   const bad = gradscope(...base, '--eps', '0,1e-3');

@@ -51,6 +51,13 @@ test('the study writes every part of its run directory', async () => {
   ]);
   assert.ok(fs.readdirSync(path.join(whole, 'figures')).some((f) => f.endsWith('.png')));
   assert.ok(fs.existsSync(path.join(whole, 'figures', 'hessian-density-seed-0.svg')));
+  const html = fs.readFileSync(path.join(whole, 'report.html'), 'utf8');
+  assert.match(html, /id="sharpness-layers-table"/);
+  assert.match(html, /Draws: nested/);
+  assert.match(
+    fs.readFileSync(path.join(whole, 'tables', 'gradients.md'), 'utf8'),
+    /parameter group/,
+  );
   assert.deepEqual(fs.readdirSync(path.join(whole, 'sharpness')).sort(), [
     'seed-0-arm-10.json',
     'seed-0-arm-50.json',

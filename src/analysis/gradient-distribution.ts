@@ -32,6 +32,7 @@ import type { StudyData } from '../data/load';
 import { expected, GradscopeInputError, isPositiveInteger } from '../engine/errors';
 import type { Network } from '../engine/network';
 import { norm, type Vector } from '../engine/vector';
+import { groupDot, type ParameterGroup } from './layer-blocks';
 import {
   histogram,
   measureDraw,
@@ -57,6 +58,8 @@ export interface GradientAnalysisOptions {
   cap: number;
   /** Independent batches per B, or one batch of the largest B per draw, shared as prefixes. */
   draws: 'independent' | 'nested';
+  /** Parameter groups for the per-layer view (layer-blocks.ts); none: no per-layer view. */
+  groups?: ParameterGroup[];
   /** Called after each draw of each B (progress), with the examples that draw cost. */
   onDraw?: (batchSize: number, draw: number, examples: number) => void;
 }
@@ -130,8 +133,23 @@ export interface GradientAnalysis {
   traceF: number;
   /** McCandlish et al.'s simple noise scale, tr(F) / |g_train|^2. */
   bSimple: number;
+  /** Per parameter group (layer-blocks.ts), when asked for. */
+  layers?: LayerNoise[];
   seconds: number;
   examplesPerSecond: number;
+}
+
+export interface LayerNoise {
+  group: string;
+  size: number;
+  /** |g_train,g| / d. */
+  gTrainNorm: number;
+  /** Mean over the draws of |g_B,g - g_train,g| / d, per B (in batchSizes order). */
+  meanToTrain: { batchSize: number; mean: number }[];
+  /** Mean over B of B E|g_B,g - g_train,g|^2 / (1 - B/M), absolute units. */
+  traceF: number;
+  /** tr(F_g) / |g_train,g|^2. */
+  bSimple: number;
 }
 
 export function checkGradientOptions(o: GradientAnalysisOptions, trainSize: number): void {
@@ -187,9 +205,19 @@ export function analyzeGradients(
   const sizes = [...new Set(o.batchSizes)].sort((a, b) => a - b);
   const drawsOf = new Map<number, Draw[]>(sizes.map((b) => [b, []]));
   const squaresOf = new Map<number, number[]>(sizes.map((b) => [b, []]));
+  const groups = o.groups ?? [];
+  // per group and B: the draws' |g_B,g - g_train,g|^2
+  const groupSquares = groups.map(() => new Map<number, number[]>(sizes.map((b) => [b, []])));
+  const difference = groups.length ? new Float64Array(network.parameterCount) : null;
   const record = (batchSize: number, k: number, g: Vector, indices: Int32Array) => {
     const r = measureDraw(g, gTrain, gTotal);
     const gNorm = Math.sqrt(r.normSquared);
+    if (difference) {
+      for (let i = 0; i < difference.length; i++) difference[i] = g[i]! - gTrain[i]!;
+      groups.forEach((group, j) =>
+        groupSquares[j]!.get(batchSize)!.push(groupDot(group, difference, difference)),
+      );
+    }
     squaresOf.get(batchSize)!.push(r.toTrainSquared);
     drawsOf.get(batchSize)!.push({
       draw: k,
@@ -262,6 +290,26 @@ export function analyzeGradients(
   });
 
   const traceF = batchSizes.reduce((s, b) => s + b.smithTrace, 0) / batchSizes.length;
+  const layers = groups.map((group, j): LayerNoise => {
+    const gNorm = Math.sqrt(groupDot(group, gTrain, gTrain));
+    const trace =
+      o.batchSizes.reduce((s, b) => s + smithTraceEstimate(groupSquares[j]!.get(b)!, b, m), 0) /
+      o.batchSizes.length;
+    return {
+      group: group.name,
+      size: group.size,
+      gTrainNorm: gNorm / d,
+      meanToTrain: o.batchSizes.map((b) => {
+        const squares = groupSquares[j]!.get(b)!;
+        return {
+          batchSize: b,
+          mean: squares.reduce((s, x) => s + Math.sqrt(x), 0) / squares.length / d,
+        };
+      }),
+      traceF: trace,
+      bSimple: trace / (gNorm * gNorm),
+    };
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return {
     kind: 'gradient-distribution',
@@ -289,6 +337,7 @@ export function analyzeGradients(
     batchSizes,
     traceF,
     bSimple: traceF / (gTrainNorm * gTrainNorm),
+    ...(groups.length ? { layers } : {}),
     seconds,
     examplesPerSecond: examples / seconds,
   };

@@ -48,6 +48,7 @@ import {
   type TraceEstimate,
 } from './hessian';
 import { lanczosTopEigen } from './lanczos';
+import { blockCurvature, groupsOf, type BlockCurvature } from './layer-blocks';
 import {
   checkDensityOptions,
   DEFAULT_DENSITY,
@@ -73,6 +74,9 @@ export interface SharpnessOptions {
   /** Power: the relative change of an eigenvalue estimate at which it stops. Lanczos: the
    * residual estimate, relative to the largest |Ritz value|, at which it stops. */
   tolerance: number;
+  /** Per parameter group: the block's top eigenvalue and trace (layer-blocks.ts); the
+   * block traces use the Hutchinson probes (at least 2), whose full trace they sum to. */
+  layers: boolean;
   /** The Hessian's spectral density by stochastic Lanczos quadrature; null: none. */
   density: { probes: number; steps: number } | null;
   /** Hutchinson probes (0: no trace). */
@@ -101,6 +105,7 @@ export const DEFAULT_SHARPNESS: SharpnessOptions = {
   powerIterations: 100,
   tolerance: 1e-3,
   density: null,
+  layers: false,
   probes: 20,
   hessianSampleSize: 5000,
   set: 'train',
@@ -152,6 +157,8 @@ export interface SharpnessResult {
     eigenvalues: (Eigenvalue & { residual?: number })[];
     trace: TraceEstimate | null;
     density: SpectralDensity | null;
+    /** Per parameter group, when asked for. */
+    layers: BlockCurvature[] | null;
     products: number;
   };
   seconds: number;
@@ -179,6 +186,8 @@ export function checkSharpnessOptions(o: SharpnessOptions, n: number, setSize: n
   if (o.density !== null)
     checkDensityOptions({ ...DEFAULT_DENSITY, probes: o.density.probes, steps: o.density.steps });
   checkProbes(o.probes, 'Hutchinson probes', true);
+  if (o.layers && o.probes === 0)
+    throw expected('an integer of at least 2 (per-layer traces use them)', 'Hutchinson probes', 0);
   if (o.hessianSampleSize !== null && !isPositiveInteger(o.hessianSampleSize))
     throw expected('a positive integer or null', 'Hessian sample size', o.hessianSampleSize);
   if (o.set !== 'train' && o.set !== 'test') throw expected('"train" or "test"', 'set', o.set);
@@ -325,7 +334,27 @@ export function measureSharpness(
             onProduct,
           })
         : lanczosEigenvalues(apply, n, o, onProduct);
-    const trace = o.probes ? hutchinsonTrace(apply, n, o.probes, o.seed, onProduct) : null;
+    // the per-layer traces come from the Hutchinson probes themselves (same products)
+    const blocks = o.layers
+      ? blockCurvature(apply, n, groupsOf(network), {
+          probes: o.probes,
+          maxSteps: o.powerIterations,
+          tolerance: o.tolerance,
+          seed: o.seed,
+          onProduct,
+        })
+      : null;
+    const trace: TraceEstimate | null = blocks
+      ? {
+          method: 'Hutchinson, Rademacher probes',
+          trace: blocks.trace,
+          standardError: blocks.standardError,
+          probes: o.probes,
+          seed: o.seed,
+        }
+      : o.probes
+        ? hutchinsonTrace(apply, n, o.probes, o.seed, onProduct)
+        : null;
     const density = o.density
       ? spectralDensity(apply, n, { ...o.density, seed: o.seed, onProduct })
       : null;
@@ -361,6 +390,7 @@ export function measureSharpness(
         eigenvalues,
         trace,
         density,
+        layers: blocks ? blocks.blocks : null,
         products,
       },
       seconds: Number(process.hrtime.bigint() - started) / 1e9,

@@ -1,7 +1,7 @@
 /**
  * `gradscope analyze gradients --checkpoint FILE [--network NET] [--data D]
  *   [--batch-sizes 256,1000,2000,5000] [--samples 100] [--bn population|batch]
- *   [--ghost-batch 5000] [--cap 10] [--draws independent|nested] [--out DIR]`
+ *   [--ghost-batch 5000] [--cap 10] [--draws independent|nested] [--layers] [--out DIR]`
  *
  * Prints the thesis-layout tables (or, with --json, the whole result); with --out
  * also writes gradients.json, the tables as Markdown and CSV, and the figure.
@@ -15,6 +15,7 @@ import {
   drawExamples,
   type GradientAnalysis,
 } from '../analysis/gradient-distribution';
+import { groupsOf } from '../analysis/layer-blocks';
 import { loadData } from '../data/load';
 import { checkNetworkFitsData } from '../engine/network';
 import { writeFileAtomic } from '../engine/atomic-write';
@@ -98,6 +99,7 @@ export function analyzeGradientsCommand(
     ),
     cap: numberOption(values.cap, '--cap', DEFAULT_GRADIENT_ANALYSIS.cap),
     draws: drawsOption(values.draws),
+    ...(values.layers ? { groups: groupsOf(network) } : {}),
     seed: integerOption(values.seed, '--seed', 0, 0),
     purpose: `analyze-${path.basename(file)}`,
   };

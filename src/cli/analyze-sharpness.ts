@@ -3,7 +3,7 @@
  *   [--eps 1e-3,5e-4] [--subspace 100] [--iterations 10] [--top-k 3] [--hutchinson 20]
  *   [--set train|test] [--sample-size N] [--hessian-sample 5000] [--bn population|batch]
  *   [--eigen lanczos|power] [--eigen-steps 100] [--density] [--density-probes 1]
- *   [--density-steps 80] [--out DIR]`
+ *   [--density-steps 80] [--layers] [--out DIR]`
  *
  * Prints a short table (or, with --json, the whole result); with --out also writes
  * sharpness.json, and with --density the figure sharpness-density.svg/png.
@@ -59,6 +59,16 @@ export function sharpnessText(r: SharpnessResult): string {
       ? `Spectral density (SLQ, ${r.hessian.density.probes.length} probes x ${r.hessian.density.steps} steps): tr(H)/n = ${r.hessian.density.moments.first.toPrecision(4)} +- ${r.hessian.density.moments.firstError.toPrecision(2)}, tr(H^2)/n = ${r.hessian.density.moments.second.toPrecision(4)} +- ${r.hessian.density.moments.secondError.toPrecision(2)}`
       : 'Spectral density: none asked',
   ];
+  if (r.hessian.layers)
+    lines.push(
+      '',
+      '| parameter group | size | top eigenvalue | residual | trace (Hutchinson) |',
+      '| --- | --- | --- | --- | --- |',
+      ...r.hessian.layers.map(
+        (b) =>
+          `| ${b.group} | ${b.size} | ${b.topEigenvalue.toPrecision(5)} | ${b.residual.toExponential(1)} | ${b.trace.toPrecision(5)} +- ${b.standardError.toPrecision(2)} |`,
+      ),
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -76,6 +86,7 @@ export function analyzeSharpnessCommand(
     topK: integerOption(values['top-k'], '--top-k', d.topK, 0),
     eigen: oneOf(values.eigen, ['lanczos', 'power'], '--eigen', d.eigen),
     powerIterations: integerOption(values['eigen-steps'], '--eigen-steps', d.powerIterations),
+    layers: Boolean(values.layers),
     density: values.density
       ? {
           probes: integerOption(

@@ -46,6 +46,7 @@ export const analyzeCommand = {
     'density-probes': str,
     'density-steps': str,
     draws: str,
+    layers: { type: 'boolean' as const },
   },
   run(values: Record<string, unknown>, positionals: string[], log: Log) {
     const which = positionals[0];

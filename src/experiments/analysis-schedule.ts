@@ -13,6 +13,7 @@ import {
   drawExamples,
   type GradientAnalysis,
 } from '../analysis/gradient-distribution';
+import { groupsOf } from '../analysis/layer-blocks';
 import { writeFileAtomic } from '../engine/atomic-write';
 import { expected, isPositiveInteger } from '../engine/errors';
 import type { Network } from '../engine/network';
@@ -30,6 +31,8 @@ export interface AnalysisSchedule {
   ghostBatch: number;
   /** Experiment B's draws: independent per B (default) or nested prefixes of one batch. */
   draws?: 'independent' | 'nested';
+  /** Also the per-layer view of each point (layer-blocks.ts). */
+  layers?: boolean;
 }
 
 /** The thesis' analysis points. */
@@ -56,6 +59,8 @@ export function checkAnalysisSchedule(a: AnalysisSchedule, option = 'analysis'):
     throw expected('"population" or "batch"', `${option}.mode`, a.mode);
   if (a.draws !== undefined && a.draws !== 'independent' && a.draws !== 'nested')
     throw expected('"independent" or "nested"', `${option}.draws`, a.draws);
+  if (a.layers !== undefined && typeof a.layers !== 'boolean')
+    throw expected('true or false', `${option}.layers`, a.layers);
 }
 
 export function analysisFile(runDir: string, phase: string, epoch: number): string {
@@ -86,6 +91,7 @@ export function analysisHook(
         mode: schedule.mode,
         ghostBatch: schedule.ghostBatch,
         draws,
+        ...(schedule.layers ? { groups: groupsOf(network) } : {}),
         seed,
         purpose: `${record.phase}-epoch-${record.epoch}`,
         onDraw: (_b, _k, examples) =>

@@ -50,6 +50,8 @@ export interface StudyConfig {
     hessianSample?: number;
     /** The Hessian's spectral density by stochastic Lanczos quadrature (default: none). */
     density?: { probes: number; steps: number };
+    /** Per parameter group: block top eigenvalue and trace (default: false). */
+    layers?: boolean;
   };
 }
 
@@ -133,7 +135,17 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
     throw expected('a positive integer', 'process2.epochs', p2.epochs);
   onlyFields(
     c.analysis,
-    ['every', 'batchSizes', 'armEvery', 'armBatchSizes', 'samples', 'mode', 'ghostBatch', 'draws'],
+    [
+      'every',
+      'batchSizes',
+      'armEvery',
+      'armBatchSizes',
+      'samples',
+      'mode',
+      'ghostBatch',
+      'draws',
+      'layers',
+    ],
     'analysis',
   );
   checkAnalysisSchedule(c.analysis);
@@ -161,9 +173,14 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
         'sampleSize',
         'hessianSample',
         'density',
+        'layers',
       ],
       'sharpness',
     );
+    if (s.layers !== undefined && typeof s.layers !== 'boolean')
+      throw expected('true or false', 'sharpness.layers', s.layers);
+    if (s.layers === true && s.hutchinson === 0)
+      throw expected('at least 2 with sharpness.layers', 'sharpness.hutchinson', s.hutchinson);
     if (s.density !== undefined) {
       const density = onlyFields(s.density, ['probes', 'steps'], 'sharpness.density');
       if (!isPositiveInteger(density.probes))

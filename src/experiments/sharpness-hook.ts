@@ -26,5 +26,6 @@ export function measureSharpnessForStudy(
       config.sampleSize === undefined ? null : Math.min(config.sampleSize, data.train.size),
     hessianSampleSize: Math.min(config.hessianSample ?? 5000, data.train.size),
     density: config.density ?? null,
+    layers: config.layers ?? false,
   });
 }

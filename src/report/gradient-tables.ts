@@ -63,6 +63,27 @@ export function gradientTablesMarkdown(points: AnalysisPoint[]): string {
         `B_simple = tr(F)/|g_train|^2 = ${f(a.bSimple, 1)}`,
       '',
     );
+    if (a.layers) {
+      const header = [
+        'parameter group',
+        'size',
+        'abs(g_train)/d',
+        ...a.batchSizes.map((b) => `B=${b.batchSize} mean abs(g_B - g_train)/d`),
+        'tr(F_g)',
+        'B_simple',
+      ];
+      out.push(
+        'Per parameter group (Smith and Le per group; the tr(F_g) add up to tr(F)):',
+        '',
+        `| ${header.join(' | ')} |`,
+        `| ${header.map(() => '---').join(' | ')} |`,
+        ...a.layers.map(
+          (l) =>
+            `| ${l.group} | ${l.size} | ${f(l.gTrainNorm)} | ${l.meanToTrain.map((x) => f(x.mean)).join(' | ')} | ${f(l.traceF, 4)} | ${f(l.bSimple, 1)} |`,
+        ),
+        '',
+      );
+    }
   }
   return out.join('\n');
 }

@@ -451,6 +451,27 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
         'id="sharpness-table"',
       ),
     );
+    // per parameter group, when measured
+    const blockRows = m.sharpness.flatMap((raw) => {
+      const s = raw as unknown as SharpnessResult & { seed: number; phase: string };
+      return (s.hessian.layers ?? []).map((b) => [
+        String(s.seed),
+        phaseLabel(s.phase, m.config.process2.arms),
+        b.group,
+        String(b.size),
+        num(b.topEigenvalue),
+        `${num(b.trace)} ± ${num(b.standardError)}`,
+      ]);
+    });
+    if (blockRows.length)
+      parts.push(
+        '<p>Per parameter group g: the top eigenvalue (Lanczos) and trace (Hutchinson, the same probes as the full trace, to which the blocks add up) of the block P_g H P_g.</p>',
+        table(
+          ['seed', 'solution', 'parameter group', 'size', 'top eigenvalue', 'trace'],
+          blockRows,
+          'id="sharpness-layers-table"',
+        ),
+      );
     // the Hessian's spectral density of every solution of a seed, overlaid
     for (const seed of m.seeds) {
       const curves = m.sharpness
