@@ -178,7 +178,9 @@ export function spectralDensity(
 ): SpectralDensity {
   const o = { ...DEFAULT_DENSITY, ...options };
   const { probes, products } = lanczosQuadrature(apply, n, o);
-  return densityFromQuadrature(probes, n, o.steps, o, products);
+  // fewer steps than asked where Lanczos met an invariant subspace (at most n in all)
+  const steps = Math.max(...probes.map((p) => p.nodes.length));
+  return densityFromQuadrature(probes, n, steps, o, products);
 }
 
 /**
