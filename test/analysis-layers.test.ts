@@ -6,13 +6,17 @@
  * up to the whole.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
 import { test } from 'node:test';
+import { writeGradientOutputs } from '../src/cli/analyze-gradients';
 import { analyzeGradients, DEFAULT_GRADIENT_ANALYSIS } from '../src/analysis/gradient-distribution';
 import { hutchinsonTrace } from '../src/analysis/hessian';
 import { blockCurvature, groupsOf } from '../src/analysis/layer-blocks';
 import { symmetricEigen } from '../src/analysis/symmetric-eigen';
 import { Network } from '../src/engine/network';
 import { gradientTablesMarkdown } from '../src/report/gradient-tables';
+import { tempDir } from './data-fixtures';
 import { denseHessian, smallNetwork } from './hessian-fixtures';
 import { everyLayer, randomStudyData, scrambleStatistics } from './helpers';
 
@@ -89,4 +93,8 @@ test('per-layer gradient noise adds up to the whole and appears in the tables', 
   const md = gradientTablesMarkdown([{ label: 'p', phase: 'p', epoch: 0, analysis: result }]);
   assert.match(md, /\| parameter group \| size \| abs\(g_train\)\/d \|/);
   assert.match(md, /\| 0 conv2d \(0\.weight, 0\.bias\) \|/);
+  const dir = tempDir('gradscope-layers-');
+  writeGradientOutputs(dir, [{ label: 'p', phase: 'p', epoch: 0, analysis: result }]);
+  assert.ok(fs.existsSync(path.join(dir, 'gradients-layers.svg')));
+  assert.ok(fs.existsSync(path.join(dir, 'gradients-layers.png')));
 });

@@ -550,6 +550,7 @@ test('gradscope analyze sharpness: --json prints the result, --out writes it, ba
   assert.equal(result.hessian.density.grid.length, result.hessian.density.density.length);
   assert.ok(fs.existsSync(path.join(out, 'sharpness-density.svg')));
   assert.equal(result.hessian.layers.length, 1);
+  assert.ok(fs.existsSync(path.join(out, 'sharpness-layers.png')));
   assert.equal(result.hessian.layers[0].size, 7850);
   assert.ok(fs.existsSync(path.join(out, 'sharpness-density.png')));
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'sharpness.json'), 'utf8')), result);

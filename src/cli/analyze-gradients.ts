@@ -29,6 +29,7 @@ import {
   gradientTablesMarkdown,
   type AnalysisPoint,
 } from '../report/gradient-tables';
+import { layerNoiseFigure } from '../report/layer-figures';
 import { writeFigure } from '../report/write-figure';
 import { networkFromCheckpoint } from '../train/checkpoint';
 import { makeProgress } from '../train/progress';
@@ -61,12 +62,16 @@ export function writeGradientOutputs(
   writeFileAtomic(path.join(dir, `${name}.md`), gradientTablesMarkdown(points));
   writeFileAtomic(path.join(dir, `${name}-histograms.csv`), gradientHistogramCsv(points));
   writeFileAtomic(path.join(dir, `${name}-summary.csv`), gradientSummaryCsv(points));
-  for (const p of points)
-    writeFigure(
-      dir,
-      points.length === 1 ? name : `${name}-${p.phase}-epoch-${p.epoch}`,
-      gradientPointFigure(p),
-    );
+  for (const p of points) {
+    const figure = points.length === 1 ? name : `${name}-${p.phase}-epoch-${p.epoch}`;
+    writeFigure(dir, figure, gradientPointFigure(p));
+    if (p.analysis.layers)
+      writeFigure(
+        dir,
+        `${figure}-layers`,
+        layerNoiseFigure(`${p.label}: gradient noise per parameter group`, p.analysis.layers),
+      );
+  }
 }
 
 function drawsOption(value: unknown): 'independent' | 'nested' {

@@ -21,6 +21,7 @@ import { writeFileAtomic } from '../engine/atomic-write';
 import { expected } from '../engine/errors';
 import { DEFAULT_DENSITY } from '../analysis/spectral-density';
 import { densityFigure } from '../report/density-figure';
+import { layerCurvatureFigure } from '../report/layer-figures';
 import { writeFigure } from '../report/write-figure';
 import { makeProgress } from '../train/progress';
 import { stateFrom } from './analyze-gradients';
@@ -40,6 +41,10 @@ function oneOf<T extends string>(value: unknown, allowed: T[], option: string, f
   return v as T;
 }
 
+/** A value and its standard error; one probe has none. */
+const withError = (value: number, error: number): string =>
+  `${value.toPrecision(4)} ${Number.isFinite(error) ? `+- ${error.toPrecision(2)}` : '(one probe: no standard error)'}`;
+
 export function sharpnessText(r: SharpnessResult): string {
   const lines = [
     `f(w) = ${r.loss.toPrecision(6)} on ${r.examples} ${r.set} examples (bn ${r.mode})`,
@@ -56,7 +61,7 @@ export function sharpnessText(r: SharpnessResult): string {
       ? `Hessian trace (Hutchinson, ${r.hessian.trace.probes} probes): ${r.hessian.trace.trace.toPrecision(5)} +- ${r.hessian.trace.standardError.toPrecision(2)}`
       : 'Hessian trace: none asked',
     r.hessian.density
-      ? `Spectral density (SLQ, ${r.hessian.density.probes.length} probes x ${r.hessian.density.steps} steps): tr(H)/n = ${r.hessian.density.moments.first.toPrecision(4)} +- ${r.hessian.density.moments.firstError.toPrecision(2)}, tr(H^2)/n = ${r.hessian.density.moments.second.toPrecision(4)} +- ${r.hessian.density.moments.secondError.toPrecision(2)}`
+      ? `Spectral density (SLQ, ${r.hessian.density.probes.length} probes x ${r.hessian.density.steps} steps): tr(H)/n = ${withError(r.hessian.density.moments.first, r.hessian.density.moments.firstError)}, tr(H^2)/n = ${withError(r.hessian.density.moments.second, r.hessian.density.moments.secondError)}`
       : 'Spectral density: none asked',
   ];
   if (r.hessian.layers)
@@ -137,6 +142,17 @@ export function analyzeSharpnessCommand(
     fs.mkdirSync(dir, { recursive: true });
     writeFileAtomic(path.join(dir, 'sharpness.json'), JSON.stringify(result, null, 1) + '\n');
     log.info(`written: ${dir}/sharpness.json`);
+    if (result.hessian.layers) {
+      writeFigure(
+        dir,
+        'sharpness-layers',
+        layerCurvatureFigure(
+          `Hessian blocks per parameter group, ${info.network.name} at epoch ${info.epoch}`,
+          result.hessian.layers,
+        ),
+      );
+      log.info(`written: ${dir}/sharpness-layers.svg/png`);
+    }
     if (result.hessian.density) {
       writeFigure(
         dir,
