@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { coveringGrid, trajectoryPlane } from '../src/analysis/trajectory';
+import { phaseFolders } from '../src/cli/analyze-trajectory';
 import { gradscope, writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
 import { random } from './helpers';
@@ -95,6 +96,17 @@ test('gradscope analyze trajectory: a three-epoch run on its PCA plane', () => {
   assert.equal(result.loss.length, 3);
   assert.ok(fs.existsSync(path.join(out, 'trajectory.svg')));
   assert.ok(fs.existsSync(path.join(out, 'trajectory.png')));
+  // a folder of phase folders stands for its phases, process1 first, arms by B
+  const phases = path.join(dir, 'phases');
+  for (const phase of ['arm-1000', 'arm-256', 'process1']) {
+    fs.mkdirSync(path.join(phases, phase), { recursive: true });
+    fs.writeFileSync(path.join(phases, phase, 'epoch-0001.safetensors'), '');
+  }
+  assert.deepEqual(
+    phaseFolders(phases).map((p) => path.basename(p)),
+    ['process1', 'arm-256', 'arm-1000'],
+  );
+  assert.deepEqual(phaseFolders(checkpoints), [checkpoints]);
   const bad = gradscope('analyze', 'trajectory', '--checkpoints', path.join(dir, 'none'));
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /none: no such checkpoint folder/);

@@ -5,7 +5,8 @@
  *
  * Each DIR holds one path's checkpoints (epoch-NNNN.safetensors, as a run writes them:
  * checkpoints/process1, checkpoints/arm-5000, ...); --checkpoints may be repeated or take a
- * comma-separated list, and further directories may follow it. All paths share one PCA plane
+ * comma-separated list, and further directories may follow it; a run's folder of phase folders
+ * (seeds/S/checkpoints) stands for process1 and every arm. All paths share one PCA plane
  * around the final solution (default: the last checkpoint of the last directory).
  * Prints the paths' coordinates (or, with --json, the whole result); with --out writes
  * trajectory.json and the figure trajectory.svg/png.
@@ -30,6 +31,24 @@ import { checkpointLabels, evaluationOptions } from './analyze-line';
 import type { Log } from './log';
 import { integerOption } from './options';
 
+/**
+ * A run's folder of phase folders (seeds/S/checkpoints) stands for its phases: process1 first,
+ * then the arms by increasing B, then any others by name. Any other folder stands for itself.
+ */
+export function phaseFolders(dir: string): string[] {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [dir];
+  const entries = fs.readdirSync(dir);
+  if (entries.some((n) => /^epoch-\d+\.safetensors$/.test(n))) return [dir];
+  const phases = entries.filter((n) => fs.statSync(path.join(dir, n)).isDirectory());
+  const rank = (n: string): [number, number, string] =>
+    n === 'process1' ? [0, 0, n] : /^arm-\d+$/.test(n) ? [1, Number(n.slice(4)), n] : [2, 0, n];
+  phases.sort((a, b) => {
+    const [x, y] = [rank(a), rank(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2].localeCompare(y[2]);
+  });
+  return phases.length ? phases.map((n) => path.join(dir, n)) : [dir];
+}
+
 /** The epoch checkpoints of a folder, in epoch order. */
 export function epochCheckpoints(dir: string): string[] {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
@@ -53,7 +72,9 @@ export function analyzeTrajectoryCommand(
   const dirs = [
     ...(Array.isArray(given) ? given : given ? [given] : []).flatMap((d) => d.split(',')),
     ...positionals,
-  ].filter((d) => d !== '');
+  ]
+    .filter((d) => d !== '')
+    .flatMap(phaseFolders);
   if (dirs.length === 0) throw expected('one or more checkpoint folders', '--checkpoints', given);
   const files = dirs.map(epochCheckpoints);
   const finalFile = (values.final as string | undefined) ?? files[files.length - 1]!.at(-1)!;
@@ -63,7 +84,8 @@ export function analyzeTrajectoryCommand(
   if (set !== 'train' && set !== 'test') throw expected('train or test', '--set', set);
   const points = integerOption(values.points, '--points', 15, 2);
   const { network, info, data } = stateFrom({ ...values, checkpoint: finalFile });
-  const final = { ...solutionOf(network, checkpointLabels([finalFile])[0]!), file: finalFile };
+  const finalLabel = `${path.basename(path.dirname(path.resolve(finalFile)))}/${path.basename(finalFile, '.safetensors')}`;
+  const final = { ...solutionOf(network, finalLabel), file: finalFile };
   const labels = checkpointLabels(dirs.map((d) => path.join(d, 'x')));
   const paths: TrajectoryInput[] = dirs.map((dir, k) => ({
     label: labels[k]!.replace(/\/x$|^x$/, '') || path.basename(path.resolve(dir)),

@@ -33,7 +33,7 @@ export interface ContourChartSpec {
   levels?: number;
   points?: { x: number; y: number; label: string }[];
   /** Paths drawn over the surface (a training trajectory): a line through the points, a dot
-   * at each, the point's label (an epoch) beside it, the path's label at its start. */
+   * at each, the point's label (an epoch) beside it, the path's label at its end. */
   paths?: { label: string; points: { x: number; y: number; label?: string }[] }[];
   width?: number;
   height?: number;
@@ -140,9 +140,10 @@ function drawnPath(
         (p.points[i]!.label ? text(x + 5, y + 12, p.points[i]!.label!, halo) : ''),
     ),
   ];
-  if (xy.length)
+  const end = xy[xy.length - 1];
+  if (end)
     parts.push(
-      text(xy[0]![0] + 6, xy[0]![1] - 8, p.label, { ...halo, 'font-weight': 'bold', fill: color }),
+      text(end[0] + 6, end[1] - 8, p.label, { ...halo, 'font-weight': 'bold', fill: color }),
     );
   return tag('g', { class: 'path' }, parts.join(''));
 }
