@@ -208,3 +208,105 @@ test('bad options give one clear error each', () => {
   assert.throws(run({ batchSizes: [5], samples: 0 }), /integer of at least 1 for samples/);
   assert.throws(run({ batchSizes: [5], mode: 'train' }), /for bn/);
 });
+
+test('nested draws: every B is uniform without replacement; g_B of prefixes accumulated exactly', () => {
+  // the draw of the largest B, prefixes for the others: inclusion and first-element
+  // chi-square as in data-sampler.test.ts (49 degrees of freedom, p = 0.001 point 85.35)
+  const n = 50;
+  const sizes = [5, 20, 40];
+  const draws = 20000;
+  for (const batchSize of sizes) {
+    const included = new Float64Array(n);
+    const first = new Float64Array(n);
+    for (let k = 0; k < draws; k++) {
+      const prefix = uniformBatch(77, 'nested', 40, k, n).subarray(0, batchSize);
+      assert.equal(new Set(prefix).size, batchSize);
+      for (const i of prefix) included[i]! += 1;
+      first[prefix[0]!]! += 1;
+    }
+    const p = batchSize / n;
+    const scale = draws * p * (1 - p) * (n / (n - 1));
+    const chi2 = included.reduce((s, c) => s + (c - draws * p) ** 2 / scale, 0);
+    const e = draws / n;
+    const chi2First = first.reduce((s, c) => s + (c - e) ** 2 / e, 0);
+    console.log(
+      `nested B=${batchSize}: inclusion chi2 = ${chi2.toFixed(1)}, first ${chi2First.toFixed(1)}`,
+    );
+    assert.ok(chi2 < 85.35, `inclusion chi2 ${chi2}`);
+    assert.ok(chi2First < 85.35, `first-element chi2 ${chi2First}`);
+  }
+
+  // the analysis: each B's batch is the prefix of the largest B's draw, its g_B the exact mean
+  const d = data(30, 10, [2, 6, 6], 3);
+  const net = new Network(everyLayer(), { seed: 13, dtype: 'float64' });
+  scrambleStatistics(net.statistics, net.statisticsTable);
+  const options = {
+    ...DEFAULT_GRADIENT_ANALYSIS,
+    batchSizes: [12, 3, 25],
+    samples: 4,
+    purpose: 'nested',
+    draws: 'nested' as const,
+  };
+  let examples = 0;
+  const result = analyzeGradients(net, d, { ...options, onDraw: (_b, _k, e) => (examples += e) });
+  assert.equal(result.draws, 'nested');
+  assert.match(result.sampling.method, /^nested/);
+  assert.equal(examples, 25 * 4);
+  assert.deepEqual(
+    result.batchSizes.map((b) => b.batchSize),
+    [12, 3, 25],
+  );
+  const train = perExample(net, d.train);
+  const gTrain = mean(train);
+  for (const b of result.batchSizes)
+    b.draws.forEach((x, k) => {
+      const prefix = uniformBatch(0, 'nested', 25, k, 30).subarray(0, b.batchSize);
+      assert.deepEqual(x.firstIndices, Array.from(prefix.subarray(0, 4)));
+      close(
+        x.toTrain * result.d,
+        dist(mean(train, prefix), gTrain),
+        `B ${b.batchSize} draw ${k}`,
+        1e-9,
+      );
+    });
+  // the largest B's draws are those of the independent scheme
+  const independent = analyzeGradients(net, d, { ...options, draws: 'independent' });
+  assert.equal(independent.draws, 'independent');
+  independent.batchSizes[2]!.draws.forEach((x, k) => {
+    const y = result.batchSizes[2]!.draws[k]!;
+    assert.deepEqual(x.firstIndices, y.firstIndices);
+    close(y.toTrain, x.toTrain, `B 25 draw ${k}, same batch`, 1e-12);
+  });
+});
+
+test("nested and independent draws agree on each B's mean distance within their standard errors", () => {
+  const spec: NetworkSpec = {
+    name: 'linear',
+    input: [1, 3, 3],
+    classes: 3,
+    layers: [{ type: 'flatten' }, { type: 'linear', out: 3 }],
+  };
+  const d = data(30, 10, [1, 3, 3], 3);
+  const net = new Network(spec, { seed: 2, dtype: 'float64' });
+  const options = {
+    ...DEFAULT_GRADIENT_ANALYSIS,
+    batchSizes: [3, 8, 20],
+    samples: 2000,
+    purpose: 'agree',
+  };
+  const nested = analyzeGradients(net, d, { ...options, draws: 'nested' });
+  const independent = analyzeGradients(net, d, { ...options, purpose: 'agree-2' });
+  const K = options.samples;
+  const stats = (xs: number[]) => {
+    const m = xs.reduce((s, x) => s + x, 0) / K;
+    return [m, Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (K - 1) / K)] as const;
+  };
+  nested.batchSizes.forEach((b, j) => {
+    const [m1, se1] = stats(b.draws.map((x) => x.toTrain));
+    const [m2, se2] = stats(independent.batchSizes[j]!.draws.map((x) => x.toTrain));
+    console.log(
+      `B=${b.batchSize}: nested ${m1.toFixed(4)} +- ${se1.toFixed(4)}, independent ${m2.toFixed(4)} +- ${se2.toFixed(4)}`,
+    );
+    assert.ok(Math.abs(m1 - m2) < 4 * Math.hypot(se1, se2), `B ${b.batchSize}: ${m1} vs ${m2}`);
+  });
+});

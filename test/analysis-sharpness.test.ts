@@ -418,6 +418,11 @@ test('bad options are rejected with one clear message', () => {
     ],
     [{ mode: 'train' }, /Expected "population" or "batch" for bn but received "train"/],
     [{ tolerance: 0 }, /Expected a number in \(0, 1\) for tolerance but received 0/],
+    [{ eigen: 'qr' as never }, /Expected "lanczos" or "power" for eigen but received "qr"/],
+    [
+      { density: { probes: 1, steps: 1 } },
+      /Expected an integer of at least 2 for density steps but received 1/,
+    ],
   ];
   for (const [options, message] of bad)
     assert.throws(() => measureSharpness(network, data, { subspace: 4, ...options }), message);
@@ -468,6 +473,31 @@ test('normal streams: standard normal moments and tail, continued exactly across
   assert.notDeepEqual(other, draws.subarray(0, 10));
 });
 
+test('sharpness: Lanczos and power iteration agree on the linear layer; the density is asked for', () => {
+  const { data, network } = linearCase();
+  const options = { eps: [1e-3], subspace: 0, iterations: 1, topK: 2, probes: 0 };
+  const lanczos = measureSharpness(network, data, {
+    ...options,
+    tolerance: 1e-8,
+    density: { probes: 3, steps: 9 },
+  });
+  const power = measureSharpness(network, data, {
+    ...options,
+    eigen: 'power',
+    powerIterations: 5000,
+    tolerance: 1e-12,
+  });
+  assert.equal(lanczos.hessian.eigen, 'lanczos');
+  lanczos.hessian.eigenvalues.forEach((e, i) => {
+    close(e.value, power.hessian.eigenvalues[i]!.value, 1e-6, `eigenvalue ${i}`);
+    assert.ok(e.residual! < 1e-6, `residual ${e.residual}`);
+  });
+  const density = lanczos.hessian.density!;
+  assert.equal(density.probes.length, 3);
+  // 9 steps on 9 parameters: each probe's quadrature is the probe's exact spectral measure
+  assert.ok(lanczos.hessian.products <= 9 + 2 + 3 * 9);
+});
+
 test("the Hessian is taken over a seeded sample of f's examples when asked", () => {
   const { data, network } = linearCase();
   const options = { eps: [1e-3], subspace: 0, topK: 1, probes: 2, tolerance: 1e-6 };
@@ -499,6 +529,7 @@ test('gradscope analyze sharpness: --json prints the result, --out writes it, ba
     ...base,
     ...['--eps', '1e-3', '--subspace', '5', '--iterations', '3', '--top-k', '2'],
     ...['--hutchinson', '4', '--json', '--quiet', '--out', out],
+    ...['--density', '--density-probes', '2', '--density-steps', '6', '--layers'],
   );
   assert.equal(r.status, 0, r.stderr);
   const result = JSON.parse(r.stdout);
@@ -512,6 +543,16 @@ test('gradscope analyze sharpness: --json prints the result, --out writes it, ba
   );
   assert.equal(result.hessian.eigenvalues.length, 2);
   assert.equal(result.hessian.trace.probes, 4);
+  assert.equal(result.hessian.eigen, 'lanczos');
+  for (const e of result.hessian.eigenvalues) assert.ok(e.residual >= 0);
+  assert.equal(result.hessian.density.probes.length, 2);
+  assert.equal(result.hessian.density.probes[0].nodes.length, 6);
+  assert.equal(result.hessian.density.grid.length, result.hessian.density.density.length);
+  assert.ok(fs.existsSync(path.join(out, 'sharpness-density.svg')));
+  assert.equal(result.hessian.layers.length, 1);
+  assert.ok(fs.existsSync(path.join(out, 'sharpness-layers.png')));
+  assert.equal(result.hessian.layers[0].size, 7850);
+  assert.ok(fs.existsSync(path.join(out, 'sharpness-density.png')));
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'sharpness.json'), 'utf8')), result);
   const bad = gradscope(...base, '--eps', '0,1e-3');
   assert.notEqual(bad.status, 0);
@@ -519,6 +560,8 @@ test('gradscope analyze sharpness: --json prints the result, --out writes it, ba
     bad.stderr.trim(),
     /^gradscope: Expected a comma-separated list of positive numbers for --eps but received "0,1e-3"$/,
   );
+  const eigen = gradscope(...base, '--eigen', 'qr');
+  assert.match(eigen.stderr.trim(), /Expected lanczos or power for --eigen but received "qr"$/);
   const one = gradscope(...base, '--hutchinson', '1');
   assert.match(
     one.stderr.trim(),

@@ -43,6 +43,8 @@ export function smallStudy(): { dir: string; configFile: string } {
         armBatchSizes: [10, 50],
         samples: 5,
         mode: 'population',
+        draws: 'nested',
+        layers: true,
       },
       lines: { alpha: '-1:2:4', bn: 'recalibrate', sampleSize: 100 },
       sharpness: {
@@ -52,6 +54,8 @@ export function smallStudy(): { dir: string; configFile: string } {
         topK: 1,
         hutchinson: 2,
         hessianSample: 50,
+        density: { probes: 1, steps: 4 },
+        layers: true,
       },
     }),
   );

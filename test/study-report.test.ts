@@ -50,6 +50,14 @@ test('the study writes every part of its run directory', async () => {
     'process1-epoch-3.json',
   ]);
   assert.ok(fs.readdirSync(path.join(whole, 'figures')).some((f) => f.endsWith('.png')));
+  assert.ok(fs.existsSync(path.join(whole, 'figures', 'hessian-density-seed-0.svg')));
+  const html = fs.readFileSync(path.join(whole, 'report.html'), 'utf8');
+  assert.match(html, /id="sharpness-layers-table"/);
+  assert.match(html, /Draws: nested/);
+  assert.match(
+    fs.readFileSync(path.join(whole, 'tables', 'gradients.md'), 'utf8'),
+    /parameter group/,
+  );
   assert.deepEqual(fs.readdirSync(path.join(whole, 'sharpness')).sort(), [
     'seed-0-arm-10.json',
     'seed-0-arm-50.json',
@@ -106,6 +114,7 @@ test('the report renders in headless Chromium: no console errors, every figure, 
       for (const phase of ['process1', 'arm-10', 'arm-50'])
         assert.ok(ids.includes(`gradients-seed-${seed}-${phase}`), phase);
       assert.ok(ids.includes(`noise-scale-${seed}`));
+      assert.ok(ids.includes(`density-${seed}`));
     }
     for (const f of figures) {
       assert.equal(f.svgs, 1, `${f.id} has its figure`);

@@ -51,7 +51,7 @@ export interface SurfaceResult {
   seconds: number;
 }
 
-function surface(
+export function surfaceOver(
   network: Network,
   origin: Solution,
   d1: Float64Array,
@@ -114,7 +114,7 @@ export function randomDirectionSurface(
     set: o.set,
     xs: o.xs,
     ys: o.ys,
-    ...surface(network, solution, d1, d2, data, o, onPoint),
+    ...surfaceOver(network, solution, d1, d2, data, o, onPoint),
   };
 }
 
@@ -146,6 +146,6 @@ export function planeSurface(
     set: o.set,
     xs: o.xs,
     ys: o.ys,
-    ...surface(network, a, plane.e1, plane.e2, data, o, onPoint),
+    ...surfaceOver(network, a, plane.e1, plane.e2, data, o, onPoint),
   };
 }

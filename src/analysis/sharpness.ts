@@ -13,7 +13,11 @@
  *   Network.gradient, and dy f = A^T dz f. The result is a lower bound on the true maximum.
  * - The top-k Hessian eigenvalues and Hutchinson's trace estimate (hessian.ts), of f over
  *   a seeded uniform sample of f's examples (5000 by default: a product costs about three
- *   gradients, and power iteration takes tens of products per eigenvalue).
+ *   gradients). Eigenvalues by Lanczos with full reorthogonalisation (lanczos.ts; default,
+ *   with each pair's true residual |H x - lambda x|, one product more per pair) or by power
+ *   iteration with deflation (`eigen: 'power'`; tens of products per eigenvalue).
+ * - Optionally the spectral density of that Hessian by stochastic Lanczos quadrature
+ *   (spectral-density.ts): `density: { probes, steps }`.
  *
  * w is saved first and written back exactly afterwards, whatever happens.
  */
@@ -43,6 +47,14 @@ import {
   type Eigenvalue,
   type TraceEstimate,
 } from './hessian';
+import { lanczosTopEigen } from './lanczos';
+import { blockCurvature, groupsOf, type BlockCurvature } from './layer-blocks';
+import {
+  checkDensityOptions,
+  DEFAULT_DENSITY,
+  spectralDensity,
+  type SpectralDensity,
+} from './spectral-density';
 import { RandomSubspace } from './subspace';
 
 export interface SharpnessOptions {
@@ -55,9 +67,18 @@ export interface SharpnessOptions {
   memory: number;
   /** Hessian eigenvalues wanted (0: none). */
   topK: number;
+  /** Lanczos (default) or power iteration with deflation. */
+  eigen: 'lanczos' | 'power';
+  /** The most products per eigenvalue (power) or Lanczos steps in all (lanczos). */
   powerIterations: number;
-  /** Relative change of an eigenvalue estimate at which power iteration stops. */
+  /** Power: the relative change of an eigenvalue estimate at which it stops. Lanczos: the
+   * residual estimate, relative to the largest |Ritz value|, at which it stops. */
   tolerance: number;
+  /** Per parameter group: the block's top eigenvalue and trace (layer-blocks.ts); the
+   * block traces use the Hutchinson probes (at least 2), whose full trace they sum to. */
+  layers: boolean;
+  /** The Hessian's spectral density by stochastic Lanczos quadrature; null: none. */
+  density: { probes: number; steps: number } | null;
   /** Hutchinson probes (0: no trace). */
   probes: number;
   /** Examples of f's set the Hessian is taken over (a seeded uniform sample of them, for
@@ -80,8 +101,11 @@ export const DEFAULT_SHARPNESS: SharpnessOptions = {
   iterations: DEFAULT_BOX.iterations,
   memory: DEFAULT_BOX.memory,
   topK: 3,
+  eigen: 'lanczos',
   powerIterations: 100,
   tolerance: 1e-3,
+  density: null,
+  layers: false,
   probes: 20,
   hessianSampleSize: 5000,
   set: 'train',
@@ -123,12 +147,18 @@ export interface SharpnessResult {
   subspace: { dimension: number; seed: number; columns: string } | null;
   hessian: {
     method: string;
+    eigen: 'lanczos' | 'power';
     /** Examples the Hessian is taken over (f's own when not sampled). */
     examples: number;
     tolerance: number;
     maxIterations: number;
-    eigenvalues: Eigenvalue[];
+    /** Lanczos: `iterations` is the Lanczos steps shared by all pairs, `residual` the
+     * true |H x - lambda x| of each returned pair (one product each). */
+    eigenvalues: (Eigenvalue & { residual?: number })[];
     trace: TraceEstimate | null;
+    density: SpectralDensity | null;
+    /** Per parameter group, when asked for. */
+    layers: BlockCurvature[] | null;
     products: number;
   };
   seconds: number;
@@ -149,7 +179,15 @@ export function checkSharpnessOptions(o: SharpnessOptions, n: number, setSize: n
     { topK: o.topK, maxIterations: o.powerIterations, tolerance: o.tolerance, seed: o.seed },
     n,
   );
+  if (o.eigen !== 'lanczos' && o.eigen !== 'power')
+    throw expected('"lanczos" or "power"', 'eigen', o.eigen);
+  if (o.eigen === 'lanczos' && o.powerIterations < o.topK)
+    throw expected(`at least top k (${o.topK})`, 'Lanczos steps', o.powerIterations);
+  if (o.density !== null)
+    checkDensityOptions({ ...DEFAULT_DENSITY, probes: o.density.probes, steps: o.density.steps });
   checkProbes(o.probes, 'Hutchinson probes', true);
+  if (o.layers && o.probes === 0)
+    throw expected('an integer of at least 2 (per-layer traces use them)', 'Hutchinson probes', 0);
   if (o.hessianSampleSize !== null && !isPositiveInteger(o.hessianSampleSize))
     throw expected('a positive integer or null', 'Hessian sample size', o.hessianSampleSize);
   if (o.set !== 'train' && o.set !== 'test') throw expected('"train" or "test"', 'set', o.set);
@@ -278,18 +316,48 @@ export function measureSharpness(
     const hessianIndices = hessianSample(indices, o);
     const apply = hessianOperator(network, set, hessianIndices, pass);
     let products = 0;
+    const planned =
+      (o.eigen === 'lanczos' ? o.powerIterations + o.topK : o.topK * o.powerIterations) +
+      o.probes +
+      (o.density ? o.density.probes * o.density.steps : 0);
     const onProduct = (): void => {
       products++;
-      o.onProgress?.('Hessian-vector products', products, o.topK * o.powerIterations + o.probes);
+      o.onProgress?.('Hessian-vector products', products, planned);
     };
-    const eigenvalues = topEigenvalues(apply, n, {
-      topK: o.topK,
-      maxIterations: o.powerIterations,
-      tolerance: o.tolerance,
-      seed: o.seed,
-      onProduct,
-    });
-    const trace = o.probes ? hutchinsonTrace(apply, n, o.probes, o.seed, onProduct) : null;
+    const eigenvalues =
+      o.eigen === 'power'
+        ? topEigenvalues(apply, n, {
+            topK: o.topK,
+            maxIterations: o.powerIterations,
+            tolerance: o.tolerance,
+            seed: o.seed,
+            onProduct,
+          })
+        : lanczosEigenvalues(apply, n, o, onProduct);
+    // the per-layer traces come from the Hutchinson probes themselves (same products)
+    const blocks = o.layers
+      ? blockCurvature(apply, n, groupsOf(network), {
+          probes: o.probes,
+          maxSteps: o.powerIterations,
+          tolerance: o.tolerance,
+          seed: o.seed,
+          onProduct,
+        })
+      : null;
+    const trace: TraceEstimate | null = blocks
+      ? {
+          method: 'Hutchinson, Rademacher probes',
+          trace: blocks.trace,
+          standardError: blocks.standardError,
+          probes: o.probes,
+          seed: o.seed,
+        }
+      : o.probes
+        ? hutchinsonTrace(apply, n, o.probes, o.seed, onProduct)
+        : null;
+    const density = o.density
+      ? spectralDensity(apply, n, { ...o.density, seed: o.seed, onProduct })
+      : null;
     return {
       kind: 'sharpness',
       set: o.set,
@@ -309,12 +377,20 @@ export function measureSharpness(
           }
         : null,
       hessian: {
-        method: 'power iteration with deflation (largest |lambda|); Hutchinson trace',
+        method:
+          (o.eigen === 'power'
+            ? 'power iteration with deflation (largest |lambda|)'
+            : 'Lanczos with full reorthogonalisation (largest lambda), true residuals |Hx - lambda x|') +
+          '; Hutchinson trace' +
+          (density ? '; stochastic Lanczos quadrature density' : ''),
+        eigen: o.eigen,
         examples: hessianIndices.length,
         tolerance: o.tolerance,
         maxIterations: o.powerIterations,
         eigenvalues,
         trace,
+        density,
+        layers: blocks ? blocks.blocks : null,
         products,
       },
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
@@ -322,4 +398,26 @@ export function measureSharpness(
   } finally {
     network.parameters.set(w);
   }
+}
+
+function lanczosEigenvalues(
+  apply: ReturnType<typeof hessianOperator>,
+  n: number,
+  o: SharpnessOptions,
+  onProduct: () => void,
+): (Eigenvalue & { residual: number })[] {
+  const r = lanczosTopEigen(apply, n, {
+    topK: o.topK,
+    maxSteps: Math.min(o.powerIterations, n),
+    tolerance: o.tolerance,
+    residuals: 'exact',
+    seed: o.seed,
+    onProduct,
+  });
+  return r.pairs.map((p) => ({
+    value: p.value,
+    iterations: r.steps,
+    converged: p.converged,
+    residual: p.residual,
+  }));
 }

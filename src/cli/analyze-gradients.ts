@@ -1,7 +1,7 @@
 /**
  * `gradscope analyze gradients --checkpoint FILE [--network NET] [--data D]
  *   [--batch-sizes 256,1000,2000,5000] [--samples 100] [--bn population|batch]
- *   [--ghost-batch 5000] [--cap 10] [--out DIR]`
+ *   [--ghost-batch 5000] [--cap 10] [--draws independent|nested] [--layers] [--out DIR]`
  *
  * Prints the thesis-layout tables (or, with --json, the whole result); with --out
  * also writes gradients.json, the tables as Markdown and CSV, and the figure.
@@ -12,8 +12,10 @@ import {
   analyzeGradients,
   checkGradientOptions,
   DEFAULT_GRADIENT_ANALYSIS,
+  drawExamples,
   type GradientAnalysis,
 } from '../analysis/gradient-distribution';
+import { groupsOf } from '../analysis/layer-blocks';
 import { loadData } from '../data/load';
 import { checkNetworkFitsData } from '../engine/network';
 import { writeFileAtomic } from '../engine/atomic-write';
@@ -27,6 +29,7 @@ import {
   gradientTablesMarkdown,
   type AnalysisPoint,
 } from '../report/gradient-tables';
+import { layerNoiseFigure } from '../report/layer-figures';
 import { writeFigure } from '../report/write-figure';
 import { networkFromCheckpoint } from '../train/checkpoint';
 import { makeProgress } from '../train/progress';
@@ -59,12 +62,22 @@ export function writeGradientOutputs(
   writeFileAtomic(path.join(dir, `${name}.md`), gradientTablesMarkdown(points));
   writeFileAtomic(path.join(dir, `${name}-histograms.csv`), gradientHistogramCsv(points));
   writeFileAtomic(path.join(dir, `${name}-summary.csv`), gradientSummaryCsv(points));
-  for (const p of points)
-    writeFigure(
-      dir,
-      points.length === 1 ? name : `${name}-${p.phase}-epoch-${p.epoch}`,
-      gradientPointFigure(p),
-    );
+  for (const p of points) {
+    const figure = points.length === 1 ? name : `${name}-${p.phase}-epoch-${p.epoch}`;
+    writeFigure(dir, figure, gradientPointFigure(p));
+    if (p.analysis.layers)
+      writeFigure(
+        dir,
+        `${figure}-layers`,
+        layerNoiseFigure(`${p.label}: gradient noise per parameter group`, p.analysis.layers),
+      );
+  }
+}
+
+function drawsOption(value: unknown): 'independent' | 'nested' {
+  const v = (value as string | undefined) ?? DEFAULT_GRADIENT_ANALYSIS.draws;
+  if (v !== 'independent' && v !== 'nested') throw expected('independent or nested', '--draws', v);
+  return v;
 }
 
 export function analyzeGradientsCommand(
@@ -90,19 +103,22 @@ export function analyzeGradientsCommand(
       DEFAULT_GRADIENT_ANALYSIS.ghostBatch,
     ),
     cap: numberOption(values.cap, '--cap', DEFAULT_GRADIENT_ANALYSIS.cap),
+    draws: drawsOption(values.draws),
+    ...(values.layers ? { groups: groupsOf(network) } : {}),
     seed: integerOption(values.seed, '--seed', 0, 0),
     purpose: `analyze-${path.basename(file)}`,
   };
   checkGradientOptions(options, data.train.size);
   const progress = makeProgress({ quiet: log.quiet });
-  const total = batchSizes.reduce((s, b) => s + b, 0) * samples;
+  const total = drawExamples(options);
   let done = 0;
   log.info(
     `gradscope analyze gradients: ${info.network.name} at epoch ${info.epoch} of ${file}; ${data.description}`,
   );
   const result = analyzeGradients(network, data, {
     ...options,
-    onDraw: (b) => progress.work('gradient draws (examples)', (done += b), total),
+    onDraw: (_b, _k, examples) =>
+      progress.work('gradient draws (examples)', (done += examples), total),
   });
   const point: AnalysisPoint = {
     label: `${info.network.name}, epoch ${info.epoch}`,

@@ -61,7 +61,7 @@ function option<T extends string>(value: unknown, allowed: T[], name: string, fa
 }
 
 /** --sample-size, --eval-batch and --seed, shared by the line and the surface. */
-function evaluationOptions(
+export function evaluationOptions(
   values: Record<string, unknown>,
   defaults: { sampleSize: number; evalBatch: number },
   trainSize: number,

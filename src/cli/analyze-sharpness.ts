@@ -2,10 +2,11 @@
  * `gradscope analyze sharpness --checkpoint FILE [--network NET] [--data D]
  *   [--eps 1e-3,5e-4] [--subspace 100] [--iterations 10] [--top-k 3] [--hutchinson 20]
  *   [--set train|test] [--sample-size N] [--hessian-sample 5000] [--bn population|batch]
- *   [--out DIR]`
+ *   [--eigen lanczos|power] [--eigen-steps 100] [--density] [--density-probes 1]
+ *   [--density-steps 80] [--layers] [--out DIR]`
  *
  * Prints a short table (or, with --json, the whole result); with --out also writes
- * sharpness.json.
+ * sharpness.json, and with --density the figure sharpness-density.svg/png.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -18,6 +19,10 @@ import {
 } from '../analysis/sharpness';
 import { writeFileAtomic } from '../engine/atomic-write';
 import { expected } from '../engine/errors';
+import { DEFAULT_DENSITY } from '../analysis/spectral-density';
+import { densityFigure } from '../report/density-figure';
+import { layerCurvatureFigure } from '../report/layer-figures';
+import { writeFigure } from '../report/write-figure';
 import { makeProgress } from '../train/progress';
 import { stateFrom } from './analyze-gradients';
 import type { Log } from './log';
@@ -36,6 +41,10 @@ function oneOf<T extends string>(value: unknown, allowed: T[], option: string, f
   return v as T;
 }
 
+/** A value and its standard error; one probe has none. */
+const withError = (value: number, error: number): string =>
+  `${value.toPrecision(4)} ${Number.isFinite(error) ? `+- ${error.toPrecision(2)}` : '(one probe: no standard error)'}`;
+
 export function sharpnessText(r: SharpnessResult): string {
   const lines = [
     `f(w) = ${r.loss.toPrecision(6)} on ${r.examples} ${r.set} examples (bn ${r.mode})`,
@@ -47,11 +56,24 @@ export function sharpnessText(r: SharpnessResult): string {
         `| ${k.eps} | ${k.space} | ${k.dimension} | ${k.maxLoss.toPrecision(6)} | ${k.sharpness.toPrecision(4)} | ${k.iterations} | ${k.stop} |`,
     ),
     '',
-    `Hessian over ${r.hessian.examples} of those examples; eigenvalues: ${r.hessian.eigenvalues.map((e) => `${e.value.toPrecision(5)}${e.converged ? '' : ' (not converged)'}`).join(', ') || 'none asked'}`,
+    `Hessian over ${r.hessian.examples} of those examples; eigenvalues (${r.hessian.eigen}): ${r.hessian.eigenvalues.map((e) => `${e.value.toPrecision(5)}${e.residual === undefined ? '' : ` (residual ${e.residual.toExponential(1)})`}${e.converged ? '' : ' (not converged)'}`).join(', ') || 'none asked'}`,
     r.hessian.trace
       ? `Hessian trace (Hutchinson, ${r.hessian.trace.probes} probes): ${r.hessian.trace.trace.toPrecision(5)} +- ${r.hessian.trace.standardError.toPrecision(2)}`
       : 'Hessian trace: none asked',
+    r.hessian.density
+      ? `Spectral density (SLQ, ${r.hessian.density.probes.length} probes x ${r.hessian.density.steps} steps): tr(H)/n = ${withError(r.hessian.density.moments.first, r.hessian.density.moments.firstError)}, tr(H^2)/n = ${withError(r.hessian.density.moments.second, r.hessian.density.moments.secondError)}`
+      : 'Spectral density: none asked',
   ];
+  if (r.hessian.layers)
+    lines.push(
+      '',
+      '| parameter group | size | top eigenvalue | residual | trace (Hutchinson) |',
+      '| --- | --- | --- | --- | --- |',
+      ...r.hessian.layers.map(
+        (b) =>
+          `| ${b.group} | ${b.size} | ${b.topEigenvalue.toPrecision(5)} | ${b.residual.toExponential(1)} | ${b.trace.toPrecision(5)} +- ${b.standardError.toPrecision(2)} |`,
+      ),
+    );
   return lines.join('\n') + '\n';
 }
 
@@ -67,6 +89,24 @@ export function analyzeSharpnessCommand(
     subspace: integerOption(values.subspace, '--subspace', d.subspace, 0),
     iterations: integerOption(values.iterations, '--iterations', d.iterations),
     topK: integerOption(values['top-k'], '--top-k', d.topK, 0),
+    eigen: oneOf(values.eigen, ['lanczos', 'power'], '--eigen', d.eigen),
+    powerIterations: integerOption(values['eigen-steps'], '--eigen-steps', d.powerIterations),
+    layers: Boolean(values.layers),
+    density: values.density
+      ? {
+          probes: integerOption(
+            values['density-probes'],
+            '--density-probes',
+            DEFAULT_DENSITY.probes,
+          ),
+          steps: integerOption(
+            values['density-steps'],
+            '--density-steps',
+            DEFAULT_DENSITY.steps,
+            2,
+          ),
+        }
+      : null,
     probes: integerOption(values.hutchinson, '--hutchinson', d.probes, 0),
     hessianSampleSize:
       values['hessian-sample'] === undefined
@@ -102,6 +142,27 @@ export function analyzeSharpnessCommand(
     fs.mkdirSync(dir, { recursive: true });
     writeFileAtomic(path.join(dir, 'sharpness.json'), JSON.stringify(result, null, 1) + '\n');
     log.info(`written: ${dir}/sharpness.json`);
+    if (result.hessian.layers) {
+      writeFigure(
+        dir,
+        'sharpness-layers',
+        layerCurvatureFigure(
+          `Hessian blocks per parameter group, ${info.network.name} at epoch ${info.epoch}`,
+          result.hessian.layers,
+        ),
+      );
+      log.info(`written: ${dir}/sharpness-layers.svg/png`);
+    }
+    if (result.hessian.density) {
+      writeFigure(
+        dir,
+        'sharpness-density',
+        densityFigure(`Hessian spectral density, ${info.network.name} at epoch ${info.epoch}`, [
+          { name: path.basename(file), density: result.hessian.density },
+        ]),
+      );
+      log.info(`written: ${dir}/sharpness-density.svg/png`);
+    }
   }
   if (!log.json) process.stdout.write(sharpnessText(result));
   return result;

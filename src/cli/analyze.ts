@@ -3,19 +3,25 @@ import { GradscopeInputError } from '../engine/errors';
 import { analyzeGradientsCommand } from './analyze-gradients';
 import { analyzeLineCommand, analyzeSurfaceCommand } from './analyze-line';
 import { analyzeSharpnessCommand } from './analyze-sharpness';
+import { analyzeTrajectoryCommand } from './analyze-trajectory';
 import type { Log } from './log';
 
 const str = { type: 'string' as const };
 
-const ANALYSES: Record<string, (values: Record<string, unknown>, log: Log) => unknown> = {
+const ANALYSES: Record<
+  string,
+  (values: Record<string, unknown>, log: Log, positionals: string[]) => unknown
+> = {
   gradients: analyzeGradientsCommand,
   line: analyzeLineCommand,
   surface: analyzeSurfaceCommand,
   sharpness: analyzeSharpnessCommand,
+  trajectory: analyzeTrajectoryCommand,
 };
 
 export const analyzeCommand = {
-  summary: 'Experiment B (gradients), Experiment A (line), sharpness, on checkpoints',
+  summary:
+    'Experiment B (gradients), Experiment A (line, surface), sharpness, training trajectories, on checkpoints',
   options: {
     checkpoint: str,
     network: str,
@@ -40,6 +46,16 @@ export const analyzeCommand = {
     'top-k': str,
     hutchinson: str,
     'hessian-sample': str,
+    eigen: str,
+    'eigen-steps': str,
+    density: { type: 'boolean' as const },
+    'density-probes': str,
+    'density-steps': str,
+    draws: str,
+    layers: { type: 'boolean' as const },
+    checkpoints: { type: 'string' as const, multiple: true },
+    final: str,
+    points: str,
   },
   run(values: Record<string, unknown>, positionals: string[], log: Log) {
     const which = positionals[0];
@@ -48,6 +64,6 @@ export const analyzeCommand = {
       throw new GradscopeInputError(
         `Expected one of ${Object.keys(ANALYSES).join(', ')} after "analyze" but received ${which === undefined ? 'nothing' : JSON.stringify(which)}`,
       );
-    return analysis(values, log);
+    return analysis(values, log, positionals.slice(1));
   },
 };

@@ -10,8 +10,10 @@ import * as path from 'path';
 import {
   analyzeGradients,
   DEFAULT_GRADIENT_ANALYSIS,
+  drawExamples,
   type GradientAnalysis,
 } from '../analysis/gradient-distribution';
+import { groupsOf } from '../analysis/layer-blocks';
 import { writeFileAtomic } from '../engine/atomic-write';
 import { expected, isPositiveInteger } from '../engine/errors';
 import type { Network } from '../engine/network';
@@ -27,6 +29,10 @@ export interface AnalysisSchedule {
   samples: number;
   mode: 'population' | 'batch';
   ghostBatch: number;
+  /** Experiment B's draws: independent per B (default) or nested prefixes of one batch. */
+  draws?: 'independent' | 'nested';
+  /** Also the per-layer view of each point (layer-blocks.ts). */
+  layers?: boolean;
 }
 
 /** The thesis' analysis points. */
@@ -51,6 +57,10 @@ export function checkAnalysisSchedule(a: AnalysisSchedule, option = 'analysis'):
       throw expected('a non-empty list of positive integers', `${option}.${key}`, a[key]);
   if (a.mode !== 'population' && a.mode !== 'batch')
     throw expected('"population" or "batch"', `${option}.mode`, a.mode);
+  if (a.draws !== undefined && a.draws !== 'independent' && a.draws !== 'nested')
+    throw expected('"independent" or "nested"', `${option}.draws`, a.draws);
+  if (a.layers !== undefined && typeof a.layers !== 'boolean')
+    throw expected('true or false', `${option}.layers`, a.layers);
 }
 
 export function analysisFile(runDir: string, phase: string, epoch: number): string {
@@ -71,7 +81,8 @@ export function analysisHook(
     return (record, network) => {
       if (record.epoch % every !== 0 || batchSizes.length === 0) return;
       const file = analysisFile(runDir, record.phase, record.epoch);
-      const total = batchSizes.reduce((s, b) => s + b, 0) * schedule.samples;
+      const draws = schedule.draws ?? 'independent';
+      const total = drawExamples({ ...schedule, batchSizes, draws });
       let done = 0;
       const result: GradientAnalysis = analyzeGradients(network, data, {
         ...DEFAULT_GRADIENT_ANALYSIS,
@@ -79,10 +90,16 @@ export function analysisHook(
         samples: schedule.samples,
         mode: schedule.mode,
         ghostBatch: schedule.ghostBatch,
+        draws,
+        ...(schedule.layers ? { groups: groupsOf(network) } : {}),
         seed,
         purpose: `${record.phase}-epoch-${record.epoch}`,
-        onDraw: (b) =>
-          progress.work(`${record.phase} epoch ${record.epoch} Experiment B`, (done += b), total),
+        onDraw: (_b, _k, examples) =>
+          progress.work(
+            `${record.phase} epoch ${record.epoch} Experiment B`,
+            (done += examples),
+            total,
+          ),
       });
       fs.mkdirSync(path.dirname(file), { recursive: true });
       writeFileAtomic(
@@ -101,7 +118,7 @@ export function analysisHook(
         seconds: result.seconds,
       });
       progress.line(
-        `${record.phase} epoch ${record.epoch}: Experiment B at B ${batchSizes.join(', ')}, K ${schedule.samples}: d = ${result.d.toExponential(3)}, ${result.seconds.toFixed(1)} s`,
+        `${record.phase} epoch ${record.epoch}: Experiment B at B ${batchSizes.join(', ')}, K ${schedule.samples} (${draws} draws): d = ${result.d.toExponential(3)}, ${result.seconds.toFixed(1)} s`,
       );
     };
   };

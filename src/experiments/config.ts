@@ -48,6 +48,10 @@ export interface StudyConfig {
     sampleSize?: number;
     /** Examples the Hessian is taken over (default 5000). */
     hessianSample?: number;
+    /** The Hessian's spectral density by stochastic Lanczos quadrature (default: none). */
+    density?: { probes: number; steps: number };
+    /** Per parameter group: block top eigenvalue and trace (default: false). */
+    layers?: boolean;
   };
 }
 
@@ -131,7 +135,17 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
     throw expected('a positive integer', 'process2.epochs', p2.epochs);
   onlyFields(
     c.analysis,
-    ['every', 'batchSizes', 'armEvery', 'armBatchSizes', 'samples', 'mode', 'ghostBatch'],
+    [
+      'every',
+      'batchSizes',
+      'armEvery',
+      'armBatchSizes',
+      'samples',
+      'mode',
+      'ghostBatch',
+      'draws',
+      'layers',
+    ],
     'analysis',
   );
   checkAnalysisSchedule(c.analysis);
@@ -150,9 +164,30 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
   if (c.sharpness !== undefined) {
     const s = onlyFields(
       c.sharpness,
-      ['eps', 'subspace', 'iterations', 'topK', 'hutchinson', 'sampleSize', 'hessianSample'],
+      [
+        'eps',
+        'subspace',
+        'iterations',
+        'topK',
+        'hutchinson',
+        'sampleSize',
+        'hessianSample',
+        'density',
+        'layers',
+      ],
       'sharpness',
     );
+    if (s.layers !== undefined && typeof s.layers !== 'boolean')
+      throw expected('true or false', 'sharpness.layers', s.layers);
+    if (s.layers === true && s.hutchinson === 0)
+      throw expected('at least 2 with sharpness.layers', 'sharpness.hutchinson', s.hutchinson);
+    if (s.density !== undefined) {
+      const density = onlyFields(s.density, ['probes', 'steps'], 'sharpness.density');
+      if (!isPositiveInteger(density.probes))
+        throw expected('a positive integer', 'sharpness.density.probes', density.probes);
+      if (!isPositiveInteger(density.steps) || (density.steps as number) < 2)
+        throw expected('an integer of at least 2', 'sharpness.density.steps', density.steps);
+    }
     if (!Array.isArray(s.eps) || !s.eps.every((e) => typeof e === 'number' && e > 0))
       throw expected('a list of positive numbers', 'sharpness.eps', s.eps);
     if (!isPositiveInteger(s.iterations))

@@ -1,7 +1,8 @@
 /**
  * The sharpness the study records for the final state of every arm (docs/mathematics.md,
  * "Sharpness"): Keskar's metric for each eps, in the full space and a random
- * subspace, the top Hessian eigenvalues and Hutchinson's trace, on the training set.
+ * subspace, the top Hessian eigenvalues (Lanczos) and Hutchinson's trace, on the training
+ * set; the Hessian's spectral density when the config's `density` asks for it.
  */
 import { measureSharpness, type SharpnessResult } from '../analysis/sharpness';
 import type { StudyData } from '../data/load';
@@ -24,5 +25,7 @@ export function measureSharpnessForStudy(
     sampleSize:
       config.sampleSize === undefined ? null : Math.min(config.sampleSize, data.train.size),
     hessianSampleSize: Math.min(config.hessianSample ?? 5000, data.train.size),
+    density: config.density ?? null,
+    layers: config.layers ?? false,
   });
 }

@@ -15,7 +15,7 @@ import { bandPaths } from './contour-bands';
 import { viridis } from './colormap';
 import { PAD, svgDocument, tag, text, titleHeight } from './document';
 import { isoline } from './isolines';
-import { FONT_SIZE } from './svg';
+import { FONT_SIZE, paletteColor } from './svg';
 import { expected } from '../engine/errors';
 import { checkFinite, checkList, checkSize, checkText } from './validate';
 
@@ -32,6 +32,9 @@ export interface ContourChartSpec {
   /** About how many bands (linear levels); default 10. */
   levels?: number;
   points?: { x: number; y: number; label: string }[];
+  /** Paths drawn over the surface (a training trajectory): a line through the points, a dot
+   * at each, the point's label (an epoch) beside it, the path's label at its end. */
+  paths?: { label: string; points: { x: number; y: number; label?: string }[] }[];
   width?: number;
   height?: number;
 }
@@ -89,6 +92,7 @@ export function contourChart(spec: ContourChartSpec): string {
     tag('rect', { ...rect, fill: '#eeeeee' }),
     ...bands,
     ...lines,
+    ...(spec.paths ?? []).map((p, k) => drawnPath(p, k, px, py)),
     ...points.map((p) => marked(px(p.x), py(p.y), p.label)),
     tag('rect', { ...rect, fill: 'none', stroke: '#555555' }),
     yAxis(
@@ -106,6 +110,42 @@ export function contourChart(spec: ContourChartSpec): string {
     colorBar(bar, levelAxis, color, spec.zLabel),
   ];
   return svgDocument(width, height, spec.title, body);
+}
+
+function drawnPath(
+  p: NonNullable<ContourChartSpec['paths']>[number],
+  k: number,
+  px: (v: number) => number,
+  py: (v: number) => number,
+): string {
+  const color = paletteColor(k + 1);
+  const xy = p.points.map((q) => [px(q.x), py(q.y)] as const);
+  const halo = {
+    'font-size': FONT_SIZE.tick,
+    stroke: '#ffffff',
+    'stroke-width': 3,
+    'stroke-linejoin': 'round',
+    'paint-order': 'stroke',
+  };
+  const parts = [
+    tag('polyline', {
+      points: xy.map(([x, y]) => `${x.toFixed(2)},${y.toFixed(2)}`).join(' '),
+      fill: 'none',
+      stroke: color,
+      'stroke-width': 2,
+    }),
+    ...xy.map(
+      ([x, y], i) =>
+        tag('circle', { cx: x, cy: y, r: 3, fill: color, stroke: '#ffffff', 'stroke-width': 0.8 }) +
+        (p.points[i]!.label ? text(x + 5, y + 12, p.points[i]!.label!, halo) : ''),
+    ),
+  ];
+  const end = xy[xy.length - 1];
+  if (end)
+    parts.push(
+      text(end[0] + 6, end[1] - 8, p.label, { ...halo, 'font-weight': 'bold', fill: color }),
+    );
+  return tag('g', { class: 'path' }, parts.join(''));
 }
 
 /** A solution on the surface: a ringed dot, its label haloed in white to stay legible. */

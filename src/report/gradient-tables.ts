@@ -29,7 +29,7 @@ export function gradientTablesMarkdown(points: AnalysisPoint[]): string {
     out.push(
       `### ${p.label}`,
       '',
-      `bn mode ${a.mode}${a.ghostBatch ? ` (ghost batches of ${a.ghostBatch})` : ''}; K = ${a.samples}; ` +
+      `bn mode ${a.mode}${a.ghostBatch ? ` (ghost batches of ${a.ghostBatch})` : ''}; K = ${a.samples} (${a.draws ?? 'independent'} draws); ` +
         `d = ${f(a.d, 5)}; |g_train|/d = ${f(a.gTrainNorm)}; |g_test|/d = ${f(a.gTestNorm)}; ` +
         `|g_total|/d = ${f(a.gTotalNorm)}; cos(g_train, g_total) = ${f(a.cosTrainTotal, 4)}`,
       '',
@@ -63,6 +63,27 @@ export function gradientTablesMarkdown(points: AnalysisPoint[]): string {
         `B_simple = tr(F)/|g_train|^2 = ${f(a.bSimple, 1)}`,
       '',
     );
+    if (a.layers) {
+      const header = [
+        'parameter group',
+        'size',
+        'abs(g_train)/d',
+        ...a.batchSizes.map((b) => `B=${b.batchSize} mean abs(g_B - g_train)/d`),
+        'tr(F_g)',
+        'B_simple',
+      ];
+      out.push(
+        'Per parameter group (Smith and Le per group; the tr(F_g) add up to tr(F)):',
+        '',
+        `| ${header.join(' | ')} |`,
+        `| ${header.map(() => '---').join(' | ')} |`,
+        ...a.layers.map(
+          (l) =>
+            `| ${l.group} | ${l.size} | ${f(l.gTrainNorm)} | ${l.meanToTrain.map((x) => f(x.mean)).join(' | ')} | ${f(l.traceF, 4)} | ${f(l.bSimple, 1)} |`,
+        ),
+        '',
+      );
+    }
   }
   return out.join('\n');
 }

@@ -21,6 +21,7 @@ import { PALETTE } from './svg';
 import { phaseLabel, studyModel, type Spread, type StudyModel } from './study-model';
 import type { SharpnessResult } from '../analysis/sharpness';
 import { writeFigure } from './write-figure';
+import { densityFigure } from './density-figure';
 import { conclusionSentence, studyConclusions } from './conclusions';
 import { thesisTables, thesisTablesMarkdown } from './thesis-tables';
 
@@ -277,6 +278,10 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
   }));
   if (points.length === 0) parts.push('<p>No analysis points yet.</p>');
   else {
+    const schemes = [...new Set(points.map((p) => p.analysis.draws ?? 'independent'))];
+    parts.push(
+      `<p>Draws: ${esc(schemes.join(', '))}${schemes.includes('nested') ? ' (per draw one batch of the largest B; each smaller B takes its first B examples: every B uniform without replacement, batches of different B dependent)' : ' (every B its own uniform batches without replacement, independent)'}.</p>`,
+    );
     writeFileAtomic(path.join(tables, 'gradients.md'), gradientTablesMarkdown(points));
     writeFileAtomic(path.join(tables, 'gradients-histograms.csv'), gradientHistogramCsv(points));
     writeFileAtomic(path.join(tables, 'gradients-summary.csv'), gradientSummaryCsv(points));
@@ -446,6 +451,48 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
         'id="sharpness-table"',
       ),
     );
+    // per parameter group, when measured
+    const blockRows = m.sharpness.flatMap((raw) => {
+      const s = raw as unknown as SharpnessResult & { seed: number; phase: string };
+      return (s.hessian.layers ?? []).map((b) => [
+        String(s.seed),
+        phaseLabel(s.phase, m.config.process2.arms),
+        b.group,
+        String(b.size),
+        num(b.topEigenvalue),
+        `${num(b.trace)} ± ${num(b.standardError)}`,
+      ]);
+    });
+    if (blockRows.length)
+      parts.push(
+        '<p>Per parameter group g: the top eigenvalue (Lanczos) and trace (Hutchinson, the same probes as the full trace, to which the blocks add up) of the block P_g H P_g.</p>',
+        table(
+          ['seed', 'solution', 'parameter group', 'size', 'top eigenvalue', 'trace'],
+          blockRows,
+          'id="sharpness-layers-table"',
+        ),
+      );
+    // the Hessian's spectral density of every solution of a seed, overlaid
+    for (const seed of m.seeds) {
+      const curves = m.sharpness
+        .map((raw) => raw as unknown as SharpnessResult & { seed: number; phase: string })
+        .filter((s) => s.seed === seed && s.hessian.density)
+        .map((s) => ({
+          name: phaseLabel(s.phase, m.config.process2.arms),
+          density: s.hessian.density!,
+        }));
+      if (curves.length)
+        parts.push(
+          figure(
+            `density-${seed}`,
+            save(
+              `hessian-density-seed-${seed}`,
+              densityFigure(`Hessian spectral density, seed ${seed}`, curves),
+            ),
+            `Stochastic Lanczos quadrature (${curves[0]!.density.probes.length} probes x ${curves[0]!.density.steps} steps), Gaussian-broadened, log density: the small-batch solution and each piggybacked one.`,
+          ),
+        );
+    }
   }
   parts.push('</section>');
 
