@@ -21,6 +21,7 @@ import { expected } from '../engine/errors';
 import { makeProgress } from '../train/progress';
 import { stateFrom } from './analyze-gradients';
 import type { Log } from './log';
+import { LIMITS } from '../engine/limits';
 import { integerOption } from './options';
 
 function positiveNumbers(value: unknown, option: string): number[] {
@@ -64,10 +65,16 @@ export function analyzeSharpnessCommand(
   const options: SharpnessOptions = {
     ...d,
     eps: values.eps === undefined ? d.eps : positiveNumbers(values.eps, '--eps'),
-    subspace: integerOption(values.subspace, '--subspace', d.subspace, 0),
-    iterations: integerOption(values.iterations, '--iterations', d.iterations),
-    topK: integerOption(values['top-k'], '--top-k', d.topK, 0),
-    probes: integerOption(values.hutchinson, '--hutchinson', d.probes, 0),
+    subspace: integerOption(values.subspace, '--subspace', d.subspace, 0, LIMITS.iterations),
+    iterations: integerOption(
+      values.iterations,
+      '--iterations',
+      d.iterations,
+      1,
+      LIMITS.iterations,
+    ),
+    topK: integerOption(values['top-k'], '--top-k', d.topK, 0, LIMITS.iterations),
+    probes: integerOption(values.hutchinson, '--hutchinson', d.probes, 0, LIMITS.iterations),
     hessianSampleSize:
       values['hessian-sample'] === undefined
         ? d.hessianSampleSize

@@ -11,6 +11,8 @@
  */
 import * as path from 'path';
 import { expected } from '../engine/errors';
+import { LIMITS } from '../engine/limits';
+import { checkOptimizerSettings } from '../engine/optimizer';
 import { threadsFor } from '../engine/threads';
 import { networkSpec } from '../models';
 import { loadData } from '../data/load';
@@ -21,7 +23,7 @@ import {
   thesisAnalysis,
   type AnalysisSchedule,
 } from '../experiments/analysis-schedule';
-import { defaultTrainConfig, type TrainConfig } from '../train/config';
+import { checkTrainConfig, defaultTrainConfig, type TrainConfig } from '../train/config';
 import { makeProgress } from '../train/progress';
 import { checkRunDirectory, runTraining } from '../train/run';
 import type { ScheduleSpec } from '../train/schedule';
@@ -39,11 +41,19 @@ export function numberOption(value: unknown, option: string, fallback: number): 
   return n;
 }
 
-export function integerList(value: unknown, option: string): number[] {
+export function integerList(
+  value: unknown,
+  option: string,
+  max: number = LIMITS.batchSize,
+): number[] {
   const parts = String(value).split(',');
+  if (parts.length > LIMITS.listLength)
+    throw expected(`a list of at most ${LIMITS.listLength} entries`, option, value);
   const list = parts.map(Number);
   if (!list.every((n) => Number.isSafeInteger(n) && n > 0))
     throw expected('a comma-separated list of positive integers', option, value);
+  if (!list.every((n) => n <= max))
+    throw expected(`a comma-separated list of integers of at most ${max}`, option, value);
   return list;
 }
 
@@ -68,12 +78,18 @@ export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
             momentum: numberOption(values.momentum, '--momentum', 0.9),
             nesterov: Boolean(values.nesterov),
           },
-    batchSize: integerOption(values['batch-size'], '--batch-size', d.batchSize),
-    epochs: integerOption(values.epochs, '--epochs', d.epochs),
+    batchSize: integerOption(
+      values['batch-size'],
+      '--batch-size',
+      d.batchSize,
+      1,
+      LIMITS.batchSize,
+    ),
+    epochs: integerOption(values.epochs, '--epochs', d.epochs, 1, LIMITS.epochs),
   };
   if (values.patience !== undefined)
     config.convergence = {
-      patience: integerOption(values.patience, '--patience', 1),
+      patience: integerOption(values.patience, '--patience', 1, 1, LIMITS.epochs),
       threshold: numberOption(values.threshold, '--threshold', 0),
     };
   const factor = numberOption(values.factor, '--factor', 5);
@@ -87,13 +103,13 @@ export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
   if (values['increase-batch-at'] !== undefined)
     schedule = {
       kind: 'increasing',
-      at: integerList(values['increase-batch-at'], '--increase-batch-at'),
+      at: integerList(values['increase-batch-at'], '--increase-batch-at', LIMITS.epochs),
       factor,
     };
   if (values['decay-lr-at'] !== undefined)
     schedule = {
       kind: 'lr-decay',
-      at: integerList(values['decay-lr-at'], '--decay-lr-at'),
+      at: integerList(values['decay-lr-at'], '--decay-lr-at', LIMITS.epochs),
       factor,
     };
   config.schedule = schedule;
@@ -108,9 +124,13 @@ export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
   if (values.piggyback !== undefined)
     config.piggyback = {
       arms: integerList(values.piggyback, '--piggyback'),
-      epochs: integerOption(values['arm-epochs'], '--arm-epochs', 10),
+      epochs: integerOption(values['arm-epochs'], '--arm-epochs', 10, 1, LIMITS.epochs),
     };
   if (values.standardise) config.standardise = true;
+  checkOptimizerSettings(config.optimizer, (field) =>
+    field === 'kind' ? '--optimizer' : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+  );
+  checkTrainConfig(config);
   return config;
 }
 
@@ -130,11 +150,23 @@ export function analysisScheduleFrom(
     throw expected('population or batch', '--analysis-bn', mode);
   const schedule: AnalysisSchedule = {
     ...d,
-    every: integerOption(values['analysis-every'], '--analysis-every', d.every),
+    every: integerOption(values['analysis-every'], '--analysis-every', d.every, 1, LIMITS.epochs),
     batchSizes: list('analysis-batch-sizes', d.batchSizes),
-    armEvery: integerOption(values['arm-analysis-every'], '--arm-analysis-every', d.armEvery),
+    armEvery: integerOption(
+      values['arm-analysis-every'],
+      '--arm-analysis-every',
+      d.armEvery,
+      1,
+      LIMITS.epochs,
+    ),
     armBatchSizes: list('arm-analysis-batch-sizes', d.armBatchSizes),
-    samples: integerOption(values['analysis-samples'], '--analysis-samples', d.samples),
+    samples: integerOption(
+      values['analysis-samples'],
+      '--analysis-samples',
+      d.samples,
+      1,
+      LIMITS.samples,
+    ),
     mode,
   };
   checkAnalysisSchedule(schedule);

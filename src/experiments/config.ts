@@ -15,7 +15,8 @@ import {
   isNonNegativeInteger,
   isPositiveInteger,
 } from '../engine/errors';
-import type { OptimizerSettings } from '../engine/optimizer';
+import { checkCount, checkListLength, LIMITS } from '../engine/limits';
+import { checkOptimizerSettings, type OptimizerSettings } from '../engine/optimizer';
 import { parseGrid, type LineBatchNorm } from '../analysis/loss-line';
 import { checkAnalysisSchedule, thesisAnalysis, type AnalysisSchedule } from './analysis-schedule';
 
@@ -88,6 +89,7 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
     throw expected('a network name or file', 'network', c.network);
   if (typeof c.data !== 'string' || !c.data)
     throw expected('a data set name or folder', 'data', c.data);
+  checkListLength(c.seeds, LIMITS.seeds, 'seeds');
   if (
     !Array.isArray(c.seeds) ||
     c.seeds.length === 0 ||
@@ -101,25 +103,22 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
   );
   if (o.kind !== 'adam' && o.kind !== 'sgd')
     throw expected('adam or sgd', 'optimizer.kind', o.kind);
-  if (typeof o.lr !== 'number' || !(o.lr > 0))
-    throw expected('a positive number', 'optimizer.lr', o.lr);
+  checkOptimizerSettings(o as unknown as OptimizerSettings, (field) => `optimizer.${field}`);
   const p1 = onlyFields(c.process1, ['batchSize', 'epochs', 'convergence'], 'process1');
-  if (!isPositiveInteger(p1.batchSize))
-    throw expected('a positive integer', 'process1.batchSize', p1.batchSize);
-  if (!isPositiveInteger(p1.epochs))
-    throw expected('a positive integer', 'process1.epochs', p1.epochs);
+  checkCount(p1.batchSize, LIMITS.batchSize, 'process1.batchSize');
+  checkCount(p1.epochs, LIMITS.epochs, 'process1.epochs');
   if (p1.convergence !== undefined) {
     const cv = onlyFields(p1.convergence, ['patience', 'threshold'], 'process1.convergence');
-    if (!isPositiveInteger(cv.patience))
-      throw expected('a positive integer', 'process1.convergence.patience', cv.patience);
+    checkCount(cv.patience, LIMITS.epochs, 'process1.convergence.patience');
     if (typeof cv.threshold !== 'number' || !(cv.threshold >= 0))
       throw expected('a non-negative number', 'process1.convergence.threshold', cv.threshold);
   }
   const p2 = onlyFields(c.process2, ['arms', 'epochs'], 'process2');
+  checkListLength(p2.arms, LIMITS.listLength, 'process2.arms');
   if (!Array.isArray(p2.arms) || p2.arms.length === 0 || !p2.arms.every(isPositiveInteger))
     throw expected('a non-empty list of batch sizes', 'process2.arms', p2.arms);
-  if (!isPositiveInteger(p2.epochs))
-    throw expected('a positive integer', 'process2.epochs', p2.epochs);
+  for (const b of p2.arms as number[]) checkCount(b, LIMITS.batchSize, 'process2.arms');
+  checkCount(p2.epochs, LIMITS.epochs, 'process2.epochs');
   onlyFields(
     c.analysis,
     ['every', 'batchSizes', 'armEvery', 'armBatchSizes', 'samples', 'mode', 'ghostBatch'],
@@ -128,6 +127,7 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
   checkAnalysisSchedule(c.analysis);
   const l = onlyFields(c.lines, ['pairs', 'alpha', 'bn', 'sampleSize'], 'lines');
   const arms = new Set((p2.arms as number[]).map((b) => `arm-${b}`));
+  checkListLength(l.pairs, LIMITS.listLength, 'lines.pairs');
   if (!Array.isArray(l.pairs)) throw expected('a list of [arm, arm] pairs', 'lines.pairs', l.pairs);
   for (const pair of l.pairs as unknown[]) {
     if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((x) => arms.has(String(x))))
@@ -136,24 +136,23 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
   parseGrid(String(l.alpha), 'lines.alpha');
   if (!['recalibrate', 'interpolate', 'batch'].includes(String(l.bn)))
     throw expected('recalibrate, interpolate or batch', 'lines.bn', l.bn);
-  if (!isPositiveInteger(l.sampleSize))
-    throw expected('a positive integer', 'lines.sampleSize', l.sampleSize);
+  checkCount(l.sampleSize, LIMITS.examples, 'lines.sampleSize');
   if (c.sharpness !== undefined) {
     const s = onlyFields(
       c.sharpness,
       ['eps', 'subspace', 'iterations', 'topK', 'hutchinson', 'sampleSize', 'hessianSample'],
       'sharpness',
     );
+    checkListLength(s.eps, LIMITS.listLength, 'sharpness.eps');
     if (!Array.isArray(s.eps) || !s.eps.every((e) => typeof e === 'number' && e > 0))
       throw expected('a list of positive numbers', 'sharpness.eps', s.eps);
-    if (!isPositiveInteger(s.iterations))
-      throw expected('a positive integer', 'sharpness.iterations', s.iterations);
+    checkCount(s.iterations, LIMITS.iterations, 'sharpness.iterations');
     for (const key of ['subspace', 'topK', 'hutchinson'])
       if (!isNonNegativeInteger(s[key]))
         throw expected('a non-negative integer (0 skips it)', `sharpness.${key}`, s[key]);
+      else checkCount(s[key], LIMITS.iterations, `sharpness.${key}`, 0);
     for (const key of ['sampleSize', 'hessianSample'])
-      if (s[key] !== undefined && !isPositiveInteger(s[key]))
-        throw expected('a positive integer', `sharpness.${key}`, s[key]);
+      if (s[key] !== undefined) checkCount(s[key], LIMITS.examples, `sharpness.${key}`);
   }
   return c;
 }
@@ -187,8 +186,16 @@ export function completeStudyConfig(raw: Record<string, unknown>): StudyConfig {
 export function readStudyConfig(file: string): StudyConfig {
   let text: string;
   try {
+    // the size first: a huge file must be refused before it is read into memory
+    const size = fs.statSync(file).size;
+    if (size > LIMITS.configBytes)
+      throw new GradscopeFileError(
+        file,
+        `${size} bytes; a config is at most ${LIMITS.configBytes} bytes (README.md "Limits")`,
+      );
     text = fs.readFileSync(file, 'utf8');
-  } catch {
+  } catch (error) {
+    if (error instanceof GradscopeFileError) throw error;
     throw new GradscopeFileError(file, 'no such config file');
   }
   let raw: unknown;
