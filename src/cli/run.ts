@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import { GradscopeInputError } from '../engine/errors';
+import { lockRunDirectory } from '../engine/lock';
 import { measureSharpnessForStudy } from '../experiments/sharpness-hook';
 import { threadsFor } from '../engine/threads';
 import { CONFIG_DIR, readStudyConfig, thesisConfig, type StudyConfig } from '../experiments/config';
@@ -37,12 +38,20 @@ function runConfig(
   log.info(
     `gradscope: ${config.name} (${config.scale} scale), ${config.network} on ${config.data}; run directory ${out}`,
   );
-  runStudy(config, out, {
-    resume: Boolean(values.resume),
-    progress,
-    hooks: { sharpness: measureSharpnessForStudy },
-  });
-  const { file, model } = writeStudyReport(out);
+  // one lock over the study and its report, so no other writer slips in between
+  const release = lockRunDirectory(out);
+  let written: ReturnType<typeof writeStudyReport>;
+  try {
+    runStudy(config, out, {
+      resume: Boolean(values.resume),
+      progress,
+      hooks: { sharpness: measureSharpnessForStudy },
+    });
+    written = writeStudyReport(out);
+  } finally {
+    release();
+  }
+  const { file, model } = written;
   log.info(`gradscope: done in ${((Date.now() - started) / 1000).toFixed(0)} s; report: ${file}`);
   if (!log.json) process.stdout.write(`${out}\n`);
   return { runDir: out, report: file, summary: model.summary };
@@ -87,7 +96,13 @@ export const reportCommand = {
   run(_values: Record<string, unknown>, positionals: string[], log: Log) {
     const dir = positionals[0];
     if (!dir) throw new GradscopeInputError('gradscope report needs a run directory');
-    const { file } = writeStudyReport(dir);
+    const release = lockRunDirectory(dir);
+    let file: string;
+    try {
+      file = writeStudyReport(dir).file;
+    } finally {
+      release();
+    }
     if (!log.json) process.stdout.write(`${file}\n`);
     return { report: file };
   },

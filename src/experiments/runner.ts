@@ -16,6 +16,7 @@ import * as path from 'path';
 import { DEFAULT_LINE, lossAlongLine, parseGrid, solutionOf } from '../analysis/loss-line';
 import { loadData, type StudyData } from '../data/load';
 import { writeFileAtomic } from '../engine/atomic-write';
+import { lockRunDirectory } from '../engine/lock';
 import { GradscopeInputError } from '../engine/errors';
 import { Network } from '../engine/network';
 import { networkSpec } from '../models';
@@ -67,9 +68,26 @@ export function finalCheckpoint(runDir: string, seed: number, phase: string): st
   return last ? path.join(dir, last) : undefined;
 }
 
+/** Runs the study under the run directory's lock (see runTraining). */
 export function runStudy(
   study: StudyConfig,
   runDir: string,
+  options: { resume: boolean; progress: Progress; hooks?: StudyHooks },
+): StudyResult {
+  if (options.resume) checkRunDirectory(runDir, true);
+  const data = loadData(study.data, { standardise: study.standardise });
+  const release = lockRunDirectory(runDir);
+  try {
+    return studyLocked(study, runDir, data, options);
+  } finally {
+    release();
+  }
+}
+
+function studyLocked(
+  study: StudyConfig,
+  runDir: string,
+  data: StudyData,
   options: { resume: boolean; progress: Progress; hooks?: StudyHooks },
 ): StudyResult {
   const configFile = path.join(runDir, 'config.json');
@@ -82,7 +100,6 @@ export function runStudy(
       );
   }
   const spec = networkSpec(study.network);
-  const data = loadData(study.data, { standardise: study.standardise });
   if (!options.resume) {
     fs.mkdirSync(runDir, { recursive: true });
     writeFileAtomic(

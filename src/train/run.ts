@@ -17,6 +17,7 @@ import { GradscopeInputError } from '../engine/errors';
 import { checkNetworkFitsData, Network } from '../engine/network';
 import { Optimizer } from '../engine/optimizer';
 import { writeFileAtomic } from '../engine/atomic-write';
+import { lockRunDirectory } from '../engine/lock';
 import { networkSpec } from '../models';
 import { loadNetwork, loadTrainingState, trainingStateFile } from './checkpoint';
 import { checkTrainConfig, type TrainConfig } from './config';
@@ -123,11 +124,28 @@ function prepareRunDir(
   writeFileAtomic(configFile, JSON.stringify(resolved, null, 2) + '\n');
 }
 
+/**
+ * Trains under the run directory's lock (src/engine/lock.ts), taken before config.json
+ * is checked or written: a second writer, or a second fresh start in the same moment,
+ * is refused instead of appending to the same files.
+ */
 export function runTraining(config: TrainConfig, runDir: string, options: RunOptions): TrainResult {
   checkTrainConfig(config);
   const spec = networkSpec(config.network);
   const data = options.data ?? loadData(config.data, { standardise: Boolean(config.standardise) });
   checkNetworkFitsData(spec, data.train);
+  if (options.resume) checkRunDirectory(runDir, true);
+  const release = lockRunDirectory(runDir);
+  try {
+    return trainLocked(config, runDir, { ...options, data });
+  } finally {
+    release();
+  }
+}
+
+function trainLocked(config: TrainConfig, runDir: string, options: RunOptions): TrainResult {
+  const spec = networkSpec(config.network);
+  const data = options.data!;
   prepareRunDir(runDir, { config, ...options.alsoRecord }, options.resume, data.description);
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   const checkpoints = path.join(runDir, 'checkpoints');
