@@ -18,6 +18,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { GradscopeInputError } from './errors';
+import { makeFolder } from './make-folder';
 
 export interface LockHolder {
   pid: number;
@@ -177,7 +178,7 @@ export function lockRunDirectory(dir: string): () => void {
   const exists = fs.existsSync(dir);
   if (exists && !fs.statSync(dir).isDirectory())
     throw new GradscopeInputError(`${dir} is a file, not a run directory; choose another --out`);
-  fs.mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   let release: () => void;
   try {
     release = acquireLock(path.join(dir, 'run.lock'), `the run directory ${dir}`);

@@ -15,6 +15,7 @@ import {
   isNonNegativeInteger,
   isPositiveInteger,
 } from '../engine/errors';
+import { fileErrorCause, isFileSystemError } from '../engine/file-errors';
 import { checkCount, checkListLength, LIMITS } from '../engine/limits';
 import { checkOptimizerSettings, type OptimizerSettings } from '../engine/optimizer';
 import { parseGrid, type LineBatchNorm } from '../analysis/loss-line';
@@ -196,7 +197,10 @@ export function readStudyConfig(file: string): StudyConfig {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     if (error instanceof GradscopeFileError) throw error;
-    throw new GradscopeFileError(file, 'no such config file');
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new GradscopeFileError(file, 'no such config file');
+    if (isFileSystemError(error)) throw new GradscopeFileError(file, fileErrorCause(error));
+    throw error;
   }
   let raw: unknown;
   try {

@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import { writeFileAtomic } from '../engine/atomic-write';
+import { withFile } from '../engine/file-errors';
 
 export interface EpochRecord {
   kind: 'epoch';
@@ -34,13 +35,15 @@ export type MetricsRecord =
   EpochRecord | StatusRecord | ({ kind: string } & Record<string, unknown>);
 
 export function appendMetrics(file: string, record: MetricsRecord): void {
-  const fd = fs.openSync(file, 'a');
-  try {
-    fs.writeSync(fd, `${JSON.stringify(record)}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  withFile(file, () => {
+    const fd = fs.openSync(file, 'a');
+    try {
+      fs.writeSync(fd, `${JSON.stringify(record)}\n`);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
 }
 
 export function readMetrics(file: string): MetricsRecord[] {
