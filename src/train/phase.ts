@@ -5,8 +5,8 @@
  * at the end of each epoch the test loss and accuracy in `population` mode, a
  * line in metrics.jsonl and a checkpoint. Stops at the last epoch, on convergence
  * (no test-accuracy improvement above `threshold` for `patience` epochs), or on
- * divergence (a non-finite loss: the state is not checkpointed, so the last good
- * checkpoint stays).
+ * divergence (a non-finite or exploding loss, see divergence.ts: the state is not
+ * checkpointed, so the last good checkpoint stays).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,6 +15,7 @@ import type { StudyData } from '../data/load';
 import type { Network } from '../engine/network';
 import type { Optimizer } from '../engine/optimizer';
 import { saveNetwork, saveTrainingState } from './checkpoint';
+import { divergenceBound, divergenceReason } from './divergence';
 import { appendMetrics, type EpochRecord } from './metrics';
 import type { Progress } from './progress';
 import { epochSettings, type EpochSettings, type ScheduleSpec } from './schedule';
@@ -31,6 +32,8 @@ export interface PhaseState {
   step: number;
   bestTestAccuracy: number;
   epochsSinceBest: number;
+  /** The loss of the first step (process 1's, for an arm): sets the divergence bound. */
+  initialLoss?: number;
 }
 
 export interface PhaseOptions {
@@ -101,13 +104,15 @@ export function trainPhase(o: PhaseOptions): PhaseResult {
       smoothout?.perturb(amplitude);
       const m = network.gradient(train, batch, { mode: 'train' });
       smoothout?.restore(amplitude);
-      if (!Number.isFinite(m.loss))
+      if (state.initialLoss === undefined && Number.isFinite(m.loss)) state.initialLoss = m.loss;
+      const exploded = divergenceReason(m.loss, divergenceBound(train.classes, state.initialLoss));
+      if (exploded)
         return diverged(
           o,
           state,
           checkpoint,
           epoch,
-          `training loss became ${m.loss} at step ${s + 1} of epoch ${epoch}`,
+          `training loss ${exploded} at step ${s + 1} of epoch ${epoch}`,
         );
       optimizer.step();
       state.step += 1;
@@ -116,13 +121,17 @@ export function trainPhase(o: PhaseOptions): PhaseResult {
       o.progress.step(o.phase, epoch, o.lastEpoch, s + 1, steps, m.loss);
     }
     const test = network.evaluate(data.test, testIndices, { mode: 'population' });
-    if (!Number.isFinite(test.loss))
+    const testExploded = divergenceReason(
+      test.loss,
+      divergenceBound(train.classes, state.initialLoss),
+    );
+    if (testExploded)
       return diverged(
         o,
         state,
         checkpoint,
         epoch,
-        `test loss became ${test.loss} after epoch ${epoch}`,
+        `test loss ${testExploded} after epoch ${epoch}`,
       );
 
     state.epoch = epoch;
