@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'util';
 import { GradscopeFileError, GradscopeInputError } from './engine/errors';
 import { fileErrorMessage, isFileSystemError } from './engine/file-errors';
 import { makeLog, type Log } from './cli/log';
+import { RunStopped } from './train/stop';
 
 interface Command {
   summary: string;
@@ -92,6 +93,12 @@ export async function main(argv: string[]): Promise<void> {
     if (log.json && result !== undefined)
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } catch (error) {
+    if (error instanceof RunStopped) {
+      process.stderr.write(`gradscope: ${error.message}\n`);
+      if (error.resume) process.stderr.write(`gradscope: resume with: ${error.resume}\n`);
+      process.exitCode = error.exitCode;
+      return;
+    }
     const fileSystem = isFileSystemError(error);
     const known =
       fileSystem ||

@@ -13,6 +13,7 @@ import { runStudy } from '../experiments/runner';
 import { networkSpec } from '../models';
 import { writeStudyReport } from '../report/study-report';
 import { makeProgress } from '../train/progress';
+import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
 import type { Log } from './log';
 import { applyThreads } from './options';
 
@@ -23,7 +24,7 @@ function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 }
 
-function runConfig(
+async function runConfig(
   config: StudyConfig,
   values: Record<string, unknown>,
   log: Log,
@@ -41,13 +42,17 @@ function runConfig(
   // one lock over the study and its report, so no other writer slips in between
   const release = lockRunDirectory(out);
   let written: ReturnType<typeof writeStudyReport>;
+  watchStopSignals();
   try {
-    runStudy(config, out, {
+    await runStudy(config, out, {
       resume: Boolean(values.resume),
       progress,
       hooks: { sharpness: measureSharpnessForStudy },
     });
     written = writeStudyReport(out);
+  } catch (error) {
+    if (error instanceof RunStopped) error.resume = resumeCommand(out);
+    throw error;
   } finally {
     release();
   }

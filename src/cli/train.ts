@@ -25,6 +25,7 @@ import {
 } from '../experiments/analysis-schedule';
 import { checkTrainConfig, defaultTrainConfig, type TrainConfig } from '../train/config';
 import { makeProgress } from '../train/progress';
+import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
 import { checkRunDirectory, runTraining } from '../train/run';
 import type { ScheduleSpec } from '../train/schedule';
 import type { Log } from './log';
@@ -206,7 +207,7 @@ export const trainCommand = {
     out: str,
     resume: flag,
   },
-  run(values: Record<string, unknown>, _positionals: string[], log: Log) {
+  async run(values: Record<string, unknown>, _positionals: string[], log: Log) {
     const config = trainConfigFrom(values);
     const spec = networkSpec(config.network);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -221,13 +222,17 @@ export const trainCommand = {
     log.info(`gradscope train: ${spec.name} on ${data.description}; run directory ${out}`);
     const progress = makeProgress({ quiet: log.quiet });
     const analysis = analysisScheduleFrom(values);
-    const result = runTraining(config, out, {
+    watchStopSignals();
+    const result = await runTraining(config, out, {
       resume: Boolean(values.resume),
       progress,
       data,
       ...(analysis
         ? { afterEpoch: analysisHook(analysis, config.seed, progress), alsoRecord: { analysis } }
         : {}),
+    }).catch((error: unknown) => {
+      if (error instanceof RunStopped) error.resume = resumeCommand(out);
+      throw error;
     });
     if (!log.json) process.stdout.write(`${result.runDir}\n`);
     return result;

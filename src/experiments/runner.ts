@@ -23,6 +23,7 @@ import { networkSpec } from '../models';
 import { loadNetwork } from '../train/checkpoint';
 import type { TrainConfig } from '../train/config';
 import type { Progress } from '../train/progress';
+import { RunStopped, stopRequested, yieldToSignals } from '../train/stop';
 import { checkRunDirectory, runTraining, type PhaseSummary } from '../train/run';
 import { analysisHook } from './analysis-schedule';
 import type { StudyConfig } from './config';
@@ -68,28 +69,35 @@ export function finalCheckpoint(runDir: string, seed: number, phase: string): st
   return last ? path.join(dir, last) : undefined;
 }
 
+/** Between pieces of work: a SIGTERM or SIGINT that came stops the study here. */
+async function stopBefore(piece: string): Promise<void> {
+  await yieldToSignals();
+  const signal = stopRequested();
+  if (signal) throw new RunStopped(signal, `stopped by ${signal} before ${piece}`);
+}
+
 /** Runs the study under the run directory's lock (see runTraining). */
-export function runStudy(
+export async function runStudy(
   study: StudyConfig,
   runDir: string,
   options: { resume: boolean; progress: Progress; hooks?: StudyHooks },
-): StudyResult {
+): Promise<StudyResult> {
   if (options.resume) checkRunDirectory(runDir, true);
   const data = loadData(study.data, { standardise: study.standardise });
   const release = lockRunDirectory(runDir);
   try {
-    return studyLocked(study, runDir, data, options);
+    return await studyLocked(study, runDir, data, options);
   } finally {
     release();
   }
 }
 
-function studyLocked(
+async function studyLocked(
   study: StudyConfig,
   runDir: string,
   data: StudyData,
   options: { resume: boolean; progress: Progress; hooks?: StudyHooks },
-): StudyResult {
+): Promise<StudyResult> {
   const configFile = path.join(runDir, 'config.json');
   checkRunDirectory(runDir, options.resume);
   if (options.resume) {
@@ -118,7 +126,7 @@ function studyLocked(
     const seedDir = path.join(runDir, 'seeds', String(seed));
     const resumeSeed = fs.existsSync(path.join(seedDir, 'config.json'));
     progress.line(`seed ${seed}: ${resumeSeed ? 'continuing' : 'starting'} training in ${seedDir}`);
-    const train = runTraining(trainConfigOf(study, seed), seedDir, {
+    const train = await runTraining(trainConfigOf(study, seed), seedDir, {
       resume: resumeSeed,
       progress,
       data,
@@ -131,6 +139,7 @@ function studyLocked(
     for (const [from, to] of study.lines.pairs) {
       const file = path.join(runDir, 'lines', `seed-${seed}-${from}-${to}.json`);
       if (fs.existsSync(file)) continue;
+      await stopBefore(`the line ${from} -> ${to} of seed ${seed}`);
       const a = finalCheckpoint(runDir, seed, from);
       const b = finalCheckpoint(runDir, seed, to);
       if (!a || !b) continue; // an arm that diverged before its first epoch
@@ -167,6 +176,7 @@ function studyLocked(
         const file = path.join(runDir, 'sharpness', `seed-${seed}-${phase}.json`);
         const checkpoint = finalCheckpoint(runDir, seed, phase);
         if (fs.existsSync(file) || !checkpoint) continue;
+        await stopBefore(`the sharpness of ${phase} of seed ${seed}`);
         const network = new Network(spec, { seed });
         loadNetwork(checkpoint, network);
         const measured = options.hooks.sharpness(network, data, study.sharpness, seed);

@@ -27,7 +27,7 @@ export interface StatusRecord {
   kind: 'status';
   phase: string;
   epoch: number;
-  status: 'diverged' | 'converged' | 'finished' | 'branched';
+  status: 'diverged' | 'converged' | 'finished' | 'branched' | 'stopped';
   message: string;
 }
 

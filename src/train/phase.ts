@@ -6,7 +6,8 @@
  * line in metrics.jsonl and a checkpoint. Stops at the last epoch, on convergence
  * (no test-accuracy improvement above `threshold` for `patience` epochs), or on
  * divergence (a non-finite or exploding loss, see divergence.ts: the state is not
- * checkpointed, so the last good checkpoint stays).
+ * checkpointed, so the last good checkpoint stays). SIGTERM and SIGINT stop it
+ * between steps (stop.ts), keeping the last complete epoch's checkpoint.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -18,6 +19,7 @@ import { saveNetwork, saveTrainingState } from './checkpoint';
 import { divergenceBound, divergenceReason } from './divergence';
 import { appendMetrics, type EpochRecord } from './metrics';
 import type { Progress } from './progress';
+import { RunStopped, stopRequested, yieldToSignals } from './stop';
 import { epochSettings, type EpochSettings, type ScheduleSpec } from './schedule';
 import { amplitudeAt, Smoothout, type SmoothoutSpec } from './smoothout';
 
@@ -76,7 +78,7 @@ export function checkpointName(dir: string, epoch: number): string {
   return path.join(dir, `epoch-${String(epoch).padStart(4, '0')}.safetensors`);
 }
 
-export function trainPhase(o: PhaseOptions): PhaseResult {
+export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
   const { network, optimizer, data } = o;
   const train = data.train;
   const testIndices = data.test.all();
@@ -100,6 +102,9 @@ export function trainPhase(o: PhaseOptions): PhaseResult {
     let lossSum = 0;
     let correct = 0;
     for (let s = 0; s < steps; s++) {
+      await yieldToSignals();
+      const signal = stopRequested();
+      if (signal) stopped(o, state, epoch, s, steps, signal);
       const batch = order.subarray(s * batchSize, Math.min(train.size, (s + 1) * batchSize));
       smoothout?.perturb(amplitude);
       const m = network.gradient(train, batch, { mode: 'train' });
@@ -191,6 +196,26 @@ function finish(
   });
   o.progress.line(message);
   return { status, state, checkpoint, message };
+}
+
+/** Records where the phase stopped and throws RunStopped (the command line says how to resume). */
+function stopped(
+  o: PhaseOptions,
+  state: PhaseState,
+  epoch: number,
+  step: number,
+  steps: number,
+  signal: NodeJS.Signals,
+): never {
+  const message = `${o.phase} stopped by ${signal} before step ${step + 1} of ${steps} in epoch ${epoch}; epoch ${state.epoch} is the last complete one (its checkpoint is kept)`;
+  appendMetrics(o.metricsFile, {
+    kind: 'status',
+    phase: o.phase,
+    epoch: state.epoch,
+    status: 'stopped',
+    message,
+  });
+  throw new RunStopped(signal, message);
 }
 
 function diverged(

@@ -129,7 +129,11 @@ function prepareRunDir(
  * is checked or written: a second writer, or a second fresh start in the same moment,
  * is refused instead of appending to the same files.
  */
-export function runTraining(config: TrainConfig, runDir: string, options: RunOptions): TrainResult {
+export async function runTraining(
+  config: TrainConfig,
+  runDir: string,
+  options: RunOptions,
+): Promise<TrainResult> {
   checkTrainConfig(config);
   const spec = networkSpec(config.network);
   const data = options.data ?? loadData(config.data, { standardise: Boolean(config.standardise) });
@@ -137,13 +141,17 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
   if (options.resume) checkRunDirectory(runDir, true);
   const release = lockRunDirectory(runDir);
   try {
-    return trainLocked(config, runDir, { ...options, data });
+    return await trainLocked(config, runDir, { ...options, data });
   } finally {
     release();
   }
 }
 
-function trainLocked(config: TrainConfig, runDir: string, options: RunOptions): TrainResult {
+async function trainLocked(
+  config: TrainConfig,
+  runDir: string,
+  options: RunOptions,
+): Promise<TrainResult> {
   const spec = networkSpec(config.network);
   const data = options.data!;
   prepareRunDir(runDir, { config, ...options.alsoRecord }, options.resume, data.description);
@@ -159,7 +167,7 @@ function trainLocked(config: TrainConfig, runDir: string, options: RunOptions): 
   const phases: PhaseSummary[] = [];
 
   /** Runs one phase, continuing from its last checkpoint (or `from`) when resuming. */
-  const phase = (
+  const phase = async (
     name: string,
     from: string | undefined,
     lastEpoch: number,
@@ -167,7 +175,7 @@ function trainLocked(config: TrainConfig, runDir: string, options: RunOptions): 
       Parameters<typeof trainPhase>[0],
       'base' | 'schedule' | 'smoothout' | 'convergence'
     >,
-  ): PhaseResult | undefined => {
+  ): Promise<PhaseResult | undefined> => {
     const records = readMetrics(metricsFile);
     const done = terminal(records, name);
     const dir = path.join(checkpoints, name);
@@ -199,7 +207,7 @@ function trainLocked(config: TrainConfig, runDir: string, options: RunOptions): 
       metricsFile,
       (r) => r.phase !== name || (Number(r.epoch) <= start.epoch && r.kind !== 'status'),
     );
-    const result = trainPhase({
+    const result = await trainPhase({
       phase: name,
       network,
       optimizer,
@@ -236,7 +244,7 @@ function trainLocked(config: TrainConfig, runDir: string, options: RunOptions): 
 
   const base = { batchSize: config.batchSize, learningRate: config.optimizer.lr };
   const first = config.piggyback ? 'process1' : 'train';
-  phase(first, undefined, config.epochs, {
+  await phase(first, undefined, config.epochs, {
     base,
     schedule: config.schedule,
     smoothout: config.smoothout,
@@ -261,7 +269,7 @@ function trainLocked(config: TrainConfig, runDir: string, options: RunOptions): 
   }
   const branchEpoch = phases[0]!.epoch;
   for (const b2 of config.piggyback.arms) {
-    phase(`arm-${b2}`, branch, branchEpoch + config.piggyback.epochs, {
+    await phase(`arm-${b2}`, branch, branchEpoch + config.piggyback.epochs, {
       base: { batchSize: b2, learningRate: config.optimizer.lr },
       schedule: { kind: 'constant' },
       smoothout: undefined,
