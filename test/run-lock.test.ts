@@ -120,6 +120,25 @@ test('a second writer is refused with one line while the first finishes intact',
   assert.equal(again.status, 0, again.stderr);
 });
 
+test('of two fresh starts into one directory at the same moment, one runs and one is refused', async () => {
+  const data = path.join(dir, 'data');
+  const net = path.join(dir, 'lock-net.json');
+  const out = path.join(dir, 'twins');
+  const args = [cli, 'train', '--network', net, '--data', data, '--batch-size', '8'];
+  const start = () =>
+    new Promise<number | null>((resolve) =>
+      spawn(process.execPath, [...args, '--epochs', '3', '--quiet', '--out', out], {
+        stdio: 'ignore',
+      }).on('exit', resolve),
+    );
+  const codes = await Promise.all([start(), start()]);
+  assert.deepEqual([...codes].sort(), [0, 2]);
+  const epochs = readMetrics(path.join(out, 'metrics.jsonl'))
+    .filter((r): r is EpochRecord => r.kind === 'epoch')
+    .map((r) => r.epoch);
+  assert.deepEqual(epochs, [1, 2, 3]);
+});
+
 test('--out naming a file is refused with one line', () => {
   const file = path.join(dir, 'a-file');
   fs.writeFileSync(file, '');
