@@ -117,4 +117,23 @@ test('a study stopped by SIGTERM reports itself incomplete', async () => {
   assert.equal(report.status, 0, report.stderr);
   const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
   assert.match(html, /data-state="incomplete"/);
+
+  // resumed to the end it is complete; without one of its lines it is not
+  const resumed = gradscope(
+    'run',
+    configFile,
+    '--threads',
+    '1',
+    '--quiet',
+    '--out',
+    out,
+    '--resume',
+  );
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const page = () => fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+  assert.doesNotMatch(page(), /data-state=/);
+  fs.rmSync(path.join(out, 'lines', 'seed-1-arm-10-arm-50.json'));
+  assert.equal(gradscope('report', out, '--quiet').status, 0);
+  assert.match(page(), /data-state="incomplete"/);
+  assert.match(page(), /seed 1: the line arm-10 -&gt; arm-50: not done yet/);
 });

@@ -39,6 +39,24 @@ export function phaseOutcomes(m: StudyModel): PhaseOutcome[] {
   return out;
 }
 
+/** Experiment A's lines and the sharpness files the config asks for that are not there. */
+export function missingPieces(m: StudyModel): string[] {
+  const missing: string[] = [];
+  const diverged = (seed: number) =>
+    m.statuses.some((s) => s.seed === seed && s.status === 'diverged');
+  for (const seed of m.seeds) {
+    if (diverged(seed)) continue; // its pieces are skipped, and the banner says why
+    for (const [from, to] of m.config.lines.pairs)
+      if (!m.lines.some((l) => l.seed === seed && l.from === from && l.to === to))
+        missing.push(`seed ${seed}: the line ${from} -> ${to}`);
+    if (m.config.sharpness)
+      for (const b of m.config.process2.arms)
+        if (!m.sharpness.some((s) => s.seed === seed && s.phase === `arm-${b}`))
+          missing.push(`seed ${seed}: the sharpness of arm-${b}`);
+  }
+  return missing;
+}
+
 const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -46,13 +64,15 @@ const esc = (s: string): string =>
 export function runStateBanners(m: StudyModel): string {
   const outcomes = phaseOutcomes(m);
   const diverged = outcomes.filter((o) => o.state === 'diverged');
-  const open = outcomes.filter((o) => o.state === 'stopped' || o.state === 'not finished');
-  const list = (os: PhaseOutcome[]) =>
-    os.map((o) => `<li>seed ${o.seed}, ${esc(o.phase)}: ${esc(o.message)}</li>`).join('');
+  const open = outcomes
+    .filter((o) => o.state === 'stopped' || o.state === 'not finished')
+    .map((o) => `seed ${o.seed}, ${o.phase}: ${o.message}`);
+  if (open.length === 0) open.push(...missingPieces(m).map((p) => `${p}: not done yet`));
+  const list = (items: string[]) => items.map((i) => `<li>${esc(i)}</li>`).join('');
   const parts: string[] = [];
   if (diverged.length > 0)
     parts.push(
-      `<div class="banner" data-state="diverged"><p>DIVERGED: training blew up; the numbers below are those of the last good epochs.</p><ul>${list(diverged)}</ul></div>`,
+      `<div class="banner" data-state="diverged"><p>DIVERGED: training blew up; the numbers below are those of the last good epochs.</p><ul>${list(diverged.map((o) => `seed ${o.seed}, ${o.phase}: ${o.message}`))}</ul></div>`,
     );
   if (open.length > 0)
     parts.push(
