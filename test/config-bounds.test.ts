@@ -77,6 +77,23 @@ test('lists and counts beyond their maxima are refused with the field named', ()
   assert.throws(() => parseGrid('-1:2:100000000', '--alpha'), /--alpha/);
 });
 
+test('hostile configs: nesting past the stack, alias bombs', () => {
+  const deep = 100_000;
+  refused(`name: bounds\nnetwork: ${'['.repeat(deep)}${']'.repeat(deep)}\n`, /not valid YAML/);
+  const json = path.join(dir, 'deep.json');
+  fs.writeFileSync(json, `{"name": ${'['.repeat(deep)}${']'.repeat(deep)}}`);
+  assert.throws(() => readStudyConfig(json), /deep\.json: .*name/);
+  const bomb = ['a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]'];
+  for (const [from, to] of [
+    ['a', 'b'],
+    ['b', 'c'],
+    ['c', 'd'],
+    ['d', 'e'],
+  ])
+    bomb.push(`${to}: &${to} [${Array(10).fill(`*${from}`).join(', ')}]`);
+  refused(bomb.join('\n'), /not valid YAML/);
+});
+
 test('a refused train option or study config leaves no run directory behind', () => {
   const data = path.join(dir, 'data');
   fs.mkdirSync(data);
