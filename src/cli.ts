@@ -5,7 +5,9 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'util';
 import { GradscopeFileError, GradscopeInputError } from './engine/errors';
+import { fileErrorMessage, isFileSystemError } from './engine/file-errors';
 import { makeLog, type Log } from './cli/log';
+import { RunStopped } from './train/stop';
 
 interface Command {
   summary: string;
@@ -91,13 +93,26 @@ export async function main(argv: string[]): Promise<void> {
     if (log.json && result !== undefined)
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } catch (error) {
+    if (error instanceof RunStopped) {
+      process.stderr.write(`gradscope: ${error.message}\n`);
+      if (error.resume) process.stderr.write(`gradscope: resume with: ${error.resume}\n`);
+      process.exitCode = error.exitCode;
+      return;
+    }
+    const fileSystem = isFileSystemError(error);
     const known =
+      fileSystem ||
       error instanceof GradscopeInputError ||
       error instanceof GradscopeFileError ||
       (error instanceof TypeError &&
         'code' in error &&
         String(error.code).startsWith('ERR_PARSE_ARGS'));
-    const full = error instanceof Error ? error.message : String(error);
+    // an fs error anywhere below: the path and the cause in words
+    const full = fileSystem
+      ? fileErrorMessage(error)
+      : error instanceof Error
+        ? error.message
+        : String(error);
     // parseArgs explains itself over several lines; the first says what is wrong
     const message = known && error instanceof TypeError ? full.split('\n')[0]! : full;
     process.stderr.write(`gradscope: ${message}\n`);

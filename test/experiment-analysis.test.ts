@@ -54,9 +54,9 @@ const config: TrainConfig = {
   piggyback: { arms: [10, 30], epochs: 2 },
 };
 
-function run(runDir: string, resume: boolean, withAnalysis: boolean): void {
+async function run(runDir: string, resume: boolean, withAnalysis: boolean): Promise<void> {
   setThreads({ torch: 1, blas: 1 });
-  runTraining(config, runDir, {
+  await runTraining(config, runDir, {
     resume,
     progress: quiet,
     data,
@@ -68,10 +68,10 @@ function run(runDir: string, resume: boolean, withAnalysis: boolean): void {
 
 const weights = (file: string) => readSafetensors(file).tensors.get('1.weight')!.data;
 
-test('analysis points along process 1 and every arm; training is unchanged by them', () => {
+test('analysis points along process 1 and every arm; training is unchanged by them', async () => {
   const root = tempDir('gradscope-analysis-');
-  run(path.join(root, 'with'), false, true);
-  run(path.join(root, 'without'), false, false);
+  await run(path.join(root, 'with'), false, true);
+  await run(path.join(root, 'without'), false, false);
   const files = fs.readdirSync(path.join(root, 'with', 'analysis')).sort();
   assert.deepEqual(files, [
     'arm-10-epoch-5.json',
@@ -107,12 +107,12 @@ test('analysis points along process 1 and every arm; training is unchanged by th
   }
 });
 
-test('killed after an analysis but before its checkpoint, a resumed run redoes both', () => {
+test('killed after an analysis but before its checkpoint, a resumed run redoes both', async () => {
   const root = tempDir('gradscope-analysis-kill-');
   const whole = path.join(root, 'whole');
-  run(whole, false, true);
+  await run(whole, false, true);
   const killed = path.join(root, 'killed');
-  run(killed, false, true);
+  await run(killed, false, true);
   // the state of a run killed inside arm-30's epoch 6 after its analysis was written
   const arm = path.join(killed, 'checkpoints', 'arm-30');
   fs.rmSync(path.join(arm, 'epoch-0006.safetensors'));
@@ -123,7 +123,7 @@ test('killed after an analysis but before its checkpoint, a resumed run redoes b
     path.join(killed, 'metrics.jsonl'),
     metrics.filter((l) => !(l.includes('"phase":"arm-30"') && l.includes('"status"'))).join('\n'),
   );
-  run(killed, true, true);
+  await run(killed, true, true);
   const strip = (file: string) => {
     const r = JSON.parse(fs.readFileSync(file, 'utf8'));
     delete r.seconds;

@@ -17,7 +17,7 @@ import { readMetrics } from '../src/train/metrics';
 import { writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
 
-test('a shortened thesis study: process-1 points at the configured epochs, Tables 3.2-3.6', () => {
+test('a shortened thesis study: process-1 points at the configured epochs, Tables 3.2-3.6', async () => {
   const thesis = thesisConfig('F1');
   // the shipped structure: fixed 60 epochs, points every 10 at two B, three seeds
   assert.equal(thesis.process1.epochs, 60);
@@ -59,7 +59,7 @@ test('a shortened thesis study: process-1 points at the configured epochs, Table
   };
   delete (config as Partial<StudyConfig>).sharpness;
   const out = path.join(dir, 'run');
-  runStudy(config, out, { resume: false, progress: makeProgress({ quiet: true }) });
+  await runStudy(config, out, { resume: false, progress: makeProgress({ quiet: true }) });
   const { model } = writeStudyReport(out);
 
   for (const seed of [0, 1, 2]) {

@@ -17,7 +17,7 @@ import { writeNetworkFile } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 import { randomStudyData } from './helpers';
 
-test('branch: best branches from the best moving average; the arms continue from that epoch', () => {
+test('branch: best branches from the best moving average; the arms continue from that epoch', async () => {
   setThreads({ torch: 1, blas: 1 });
   const network = writeNetworkFile(tempDir('gradscope-net-'), {
     name: 'tiny',
@@ -39,7 +39,7 @@ test('branch: best branches from the best moving average; the arms continue from
     piggyback: { arms: [20, 60], epochs: 2 },
   };
   const quiet = makeProgress({ quiet: true });
-  const result = runTraining(config, runDir, { resume: false, progress: quiet, data });
+  const result = await runTraining(config, runDir, { resume: false, progress: quiet, data });
   const records = readMetrics(path.join(runDir, 'metrics.jsonl'));
   const converged = records.find(
     (r): r is StatusRecord => r.kind === 'status' && r.status === 'converged',
@@ -64,7 +64,7 @@ test('branch: best branches from the best moving average; the arms continue from
     assert.deepEqual(epochs, [3, 4], arm);
   }
   // a resume finds process 1 done and branches from the same epoch (nothing to redo)
-  const again = runTraining(config, runDir, { resume: true, progress: quiet, data });
+  const again = await runTraining(config, runDir, { resume: true, progress: quiet, data });
   assert.equal(again.phases[0]!.branchEpoch, 2);
   assert.equal(
     readMetrics(path.join(runDir, 'metrics.jsonl')).length,

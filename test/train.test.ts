@@ -62,13 +62,13 @@ function finalParameters(runDir: string, phase: string): Float32Array {
   return Float32Array.from(out);
 }
 
-function train(
+async function train(
   config: Partial<TrainConfig>,
   data: StudyData,
-): { runDir: string; records: ReturnType<typeof readMetrics> } {
+): Promise<{ runDir: string; records: ReturnType<typeof readMetrics> }> {
   const runDir = path.join(tempDir('gradscope-run-'), 'run');
   setThreads({ torch: 1, blas: 1 });
-  runTraining(
+  await runTraining(
     { ...defaultTrainConfig(), network: smallNetworkFile(), data: 'in-memory', ...config },
     runDir,
     {
@@ -140,10 +140,10 @@ test('a run killed with SIGKILL mid-epoch and resumed ends bit-identical to an u
   assert.deepEqual(epochs(killed), epochs(whole));
 });
 
-test('Smoothout at amplitude 0 trains bit-identically to plain training', () => {
+test('Smoothout at amplitude 0 trains bit-identically to plain training', async () => {
   const data = studyData(200, 50);
-  const plain = train({ batchSize: 20, epochs: 2, seed: 1 }, data);
-  const zero = train(
+  const plain = await train({ batchSize: 20, epochs: 2, seed: 1 }, data);
+  const zero = await train(
     {
       batchSize: 20,
       epochs: 2,
@@ -153,7 +153,7 @@ test('Smoothout at amplitude 0 trains bit-identically to plain training', () => 
     data,
   );
   assert.deepEqual(finalParameters(zero.runDir, 'train'), finalParameters(plain.runDir, 'train'));
-  const some = train(
+  const some = await train(
     {
       batchSize: 20,
       epochs: 2,
@@ -206,7 +206,7 @@ test('the Smoothout perturbation lies in [-a, a] (per filter norm when adaptive)
   }
 });
 
-test('the increasing-batch schedule changes B at exactly the configured epochs; every example is visited once per epoch', () => {
+test('the increasing-batch schedule changes B at exactly the configured epochs; every example is visited once per epoch', async () => {
   const base = { batchSize: 10, learningRate: 0.01 };
   const increasing = { kind: 'increasing' as const, at: [2, 4], factor: 3 };
   assert.deepEqual(
@@ -228,7 +228,7 @@ test('the increasing-batch schedule changes B at exactly the configured epochs; 
     return original.call(this, d, indices, options);
   };
   try {
-    const { records } = train({ batchSize: 10, epochs: 5, schedule: increasing }, data);
+    const { records } = await train({ batchSize: 10, epochs: 5, schedule: increasing }, data);
     const epochs = records.filter((r): r is EpochRecord => r.kind === 'epoch');
     assert.deepEqual(
       epochs.map((r) => r.batchSize),
@@ -253,9 +253,9 @@ test('the increasing-batch schedule changes B at exactly the configured epochs; 
   assert.equal(at, seen.length);
 });
 
-test('a diverging run stops with a clear status and keeps its last good checkpoint', () => {
+test('a diverging run stops with a clear status and keeps its last good checkpoint', async () => {
   const data = studyData(100, 20);
-  const { runDir, records } = train(
+  const { runDir, records } = await train(
     { batchSize: 10, epochs: 3, optimizer: { kind: 'sgd', lr: 1e38 } },
     data,
   );
@@ -275,9 +275,9 @@ test('a diverging run stops with a clear status and keeps its last good checkpoi
   if (kept.length > 0) assert.ok(finalParameters(runDir, 'train').every(Number.isFinite));
 });
 
-test('piggybacked arms branch from one saved state and differ only in batch size', () => {
+test('piggybacked arms branch from one saved state and differ only in batch size', async () => {
   const data = studyData(120, 30);
-  const { runDir, records } = train(
+  const { runDir, records } = await train(
     { batchSize: 10, epochs: 2, piggyback: { arms: [10, 60], epochs: 2 } },
     data,
   );
@@ -294,7 +294,7 @@ test('piggybacked arms branch from one saved state and differ only in batch size
     ],
   );
   // the B2 = B1 arm continues process 1 exactly as if it had never branched
-  const straight = train({ batchSize: 10, epochs: 4 }, data);
+  const straight = await train({ batchSize: 10, epochs: 4 }, data);
   assert.deepEqual(finalParameters(runDir, 'arm-10'), finalParameters(straight.runDir, 'train'));
   assert.ok(fs.existsSync(path.join(runDir, 'checkpoints', 'branch.train.safetensors')));
 });

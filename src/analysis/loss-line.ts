@@ -12,6 +12,7 @@
  * - `batch`: batch statistics at evaluation, in consecutive batches of `evalBatch`.
  * Also the alpha of the lowest test loss on the grid and its accuracy.
  */
+import { LIMITS } from '../engine/limits';
 import type { StudyData } from '../data/load';
 import { expected, GradscopeInputError, isPositiveInteger } from '../engine/errors';
 import type { Network } from '../engine/network';
@@ -91,6 +92,8 @@ export function parseGrid(text: string, option: string): number[] {
     parts[1]! < parts[0]!
   )
     throw expected('START:END:COUNT with START <= END and COUNT >= 1', option, text);
+  if (parts[2]! > LIMITS.gridPoints)
+    throw expected(`START:END:COUNT with COUNT at most ${LIMITS.gridPoints}`, option, text);
   return alphaGrid(parts[0]!, parts[1]!, parts[2]!);
 }
 

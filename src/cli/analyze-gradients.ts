@@ -34,6 +34,7 @@ import { writeFigure } from '../report/write-figure';
 import { networkFromCheckpoint } from '../train/checkpoint';
 import { makeProgress } from '../train/progress';
 import type { Log } from './log';
+import { LIMITS } from '../engine/limits';
 import { applyThreads, integerOption } from './options';
 import { integerList, numberOption } from './train';
 
@@ -91,7 +92,13 @@ export function analyzeGradientsCommand(
     values['batch-sizes'] === undefined
       ? DEFAULT_GRADIENT_ANALYSIS.batchSizes
       : integerList(values['batch-sizes'], '--batch-sizes');
-  const samples = integerOption(values.samples, '--samples', DEFAULT_GRADIENT_ANALYSIS.samples);
+  const samples = integerOption(
+    values.samples,
+    '--samples',
+    DEFAULT_GRADIENT_ANALYSIS.samples,
+    1,
+    LIMITS.samples,
+  );
   const options = {
     ...DEFAULT_GRADIENT_ANALYSIS,
     batchSizes,

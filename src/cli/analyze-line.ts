@@ -29,6 +29,7 @@ import { loadNetwork } from '../train/checkpoint';
 import { makeProgress } from '../train/progress';
 import { stateFrom } from './analyze-gradients';
 import type { Log } from './log';
+import { LIMITS } from '../engine/limits';
 import { integerOption } from './options';
 
 /**
@@ -72,7 +73,13 @@ export function evaluationOptions(
       '--sample-size',
       Math.min(defaults.sampleSize, trainSize),
     ),
-    evalBatch: integerOption(values['eval-batch'], '--eval-batch', defaults.evalBatch),
+    evalBatch: integerOption(
+      values['eval-batch'],
+      '--eval-batch',
+      defaults.evalBatch,
+      1,
+      LIMITS.batchSize,
+    ),
     seed: integerOption(values.seed, '--seed', 0, 0),
   };
 }

@@ -26,6 +26,7 @@ import { writeFigure } from '../report/write-figure';
 import { makeProgress } from '../train/progress';
 import { stateFrom } from './analyze-gradients';
 import type { Log } from './log';
+import { LIMITS } from '../engine/limits';
 import { integerOption } from './options';
 
 function positiveNumbers(value: unknown, option: string): number[] {
@@ -86,11 +87,23 @@ export function analyzeSharpnessCommand(
   const options: SharpnessOptions = {
     ...d,
     eps: values.eps === undefined ? d.eps : positiveNumbers(values.eps, '--eps'),
-    subspace: integerOption(values.subspace, '--subspace', d.subspace, 0),
-    iterations: integerOption(values.iterations, '--iterations', d.iterations),
-    topK: integerOption(values['top-k'], '--top-k', d.topK, 0),
+    subspace: integerOption(values.subspace, '--subspace', d.subspace, 0, LIMITS.iterations),
+    iterations: integerOption(
+      values.iterations,
+      '--iterations',
+      d.iterations,
+      1,
+      LIMITS.iterations,
+    ),
+    topK: integerOption(values['top-k'], '--top-k', d.topK, 0, LIMITS.iterations),
     eigen: oneOf(values.eigen, ['lanczos', 'power'], '--eigen', d.eigen),
-    powerIterations: integerOption(values['eigen-steps'], '--eigen-steps', d.powerIterations),
+    powerIterations: integerOption(
+      values['eigen-steps'],
+      '--eigen-steps',
+      d.powerIterations,
+      1,
+      LIMITS.iterations,
+    ),
     layers: Boolean(values.layers),
     density: values.density
       ? {
@@ -98,16 +111,19 @@ export function analyzeSharpnessCommand(
             values['density-probes'],
             '--density-probes',
             DEFAULT_DENSITY.probes,
+            1,
+            LIMITS.iterations,
           ),
           steps: integerOption(
             values['density-steps'],
             '--density-steps',
             DEFAULT_DENSITY.steps,
             2,
+            LIMITS.iterations,
           ),
         }
       : null,
-    probes: integerOption(values.hutchinson, '--hutchinson', d.probes, 0),
+    probes: integerOption(values.hutchinson, '--hutchinson', d.probes, 0, LIMITS.iterations),
     hessianSampleSize:
       values['hessian-sample'] === undefined
         ? d.hessianSampleSize

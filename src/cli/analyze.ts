@@ -5,6 +5,7 @@ import { analyzeLineCommand, analyzeSurfaceCommand } from './analyze-line';
 import { analyzeSharpnessCommand } from './analyze-sharpness';
 import { analyzeTrajectoryCommand } from './analyze-trajectory';
 import type { Log } from './log';
+import { checkOutputFolder } from './output-folder';
 
 const str = { type: 'string' as const };
 
@@ -64,6 +65,7 @@ export const analyzeCommand = {
       throw new GradscopeInputError(
         `Expected one of ${Object.keys(ANALYSES).join(', ')} after "analyze" but received ${which === undefined ? 'nothing' : JSON.stringify(which)}`,
       );
+    if (values.out !== undefined) checkOutputFolder(String(values.out));
     return analysis(values, log, positionals.slice(1));
   },
 };

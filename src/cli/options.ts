@@ -2,11 +2,18 @@
 import { expected } from '../engine/errors';
 import { setThreads, type ThreadSettings } from '../engine/threads';
 
-export function integerOption(value: unknown, option: string, fallback: number, min = 1): number {
+export function integerOption(
+  value: unknown,
+  option: string,
+  fallback: number,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (typeof value !== 'string' || !Number.isSafeInteger(n) || n < min)
     throw expected(`an integer of at least ${min}`, option, value);
+  if (n > max) throw expected(`an integer of at most ${max}`, option, value);
   return n;
 }
 

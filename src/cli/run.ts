@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import { expected, GradscopeInputError } from '../engine/errors';
+import { lockRunDirectory } from '../engine/lock';
 import { measureSharpnessForStudy } from '../experiments/sharpness-hook';
 import { threadsFor } from '../engine/threads';
 import { CONFIG_DIR, readStudyConfig, thesisConfig, type StudyConfig } from '../experiments/config';
@@ -12,6 +13,7 @@ import { runStudy } from '../experiments/runner';
 import { networkSpec } from '../models';
 import { writeStudyReport } from '../report/study-report';
 import { makeProgress } from '../train/progress';
+import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
 import type { Log } from './log';
 import { applyThreads } from './options';
 
@@ -32,7 +34,7 @@ function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 }
 
-function runConfig(
+async function runConfig(
   config: StudyConfig,
   values: Record<string, unknown>,
   log: Log,
@@ -47,12 +49,24 @@ function runConfig(
   log.info(
     `gradscope: ${config.name} (${config.scale} scale), ${config.network} on ${config.data}; run directory ${out}`,
   );
-  runStudy(config, out, {
-    resume: Boolean(values.resume),
-    progress,
-    hooks: { sharpness: measureSharpnessForStudy },
-  });
-  const { file, model } = writeStudyReport(out);
+  // one lock over the study and its report, so no other writer slips in between
+  const release = lockRunDirectory(out);
+  let written: ReturnType<typeof writeStudyReport>;
+  watchStopSignals();
+  try {
+    await runStudy(config, out, {
+      resume: Boolean(values.resume),
+      progress,
+      hooks: { sharpness: measureSharpnessForStudy },
+    });
+    written = writeStudyReport(out);
+  } catch (error) {
+    if (error instanceof RunStopped) error.resume = resumeCommand(out);
+    throw error;
+  } finally {
+    release();
+  }
+  const { file, model } = written;
   log.info(`gradscope: done in ${((Date.now() - started) / 1000).toFixed(0)} s; report: ${file}`);
   if (!log.json) process.stdout.write(`${out}\n`);
   return { runDir: out, report: file, summary: model.summary };
@@ -100,7 +114,13 @@ export const reportCommand = {
   run(_values: Record<string, unknown>, positionals: string[], log: Log) {
     const dir = positionals[0];
     if (!dir) throw new GradscopeInputError('gradscope report needs a run directory');
-    const { file } = writeStudyReport(dir);
+    const release = lockRunDirectory(dir);
+    let file: string;
+    try {
+      file = writeStudyReport(dir).file;
+    } finally {
+      release();
+    }
     if (!log.json) process.stdout.write(`${file}\n`);
     return { report: file };
   },

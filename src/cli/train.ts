@@ -20,6 +20,8 @@ function branchAt(value: unknown): 'end' | 'best' {
   if (value === 'best') return 'best';
   throw expected('end or best', '--branch-at', value);
 }
+import { LIMITS } from '../engine/limits';
+import { checkOptimizerSettings } from '../engine/optimizer';
 import { threadsFor } from '../engine/threads';
 import { networkSpec } from '../models';
 import { loadData } from '../data/load';
@@ -30,8 +32,9 @@ import {
   thesisAnalysis,
   type AnalysisSchedule,
 } from '../experiments/analysis-schedule';
-import { defaultTrainConfig, type TrainConfig } from '../train/config';
+import { checkTrainConfig, defaultTrainConfig, type TrainConfig } from '../train/config';
 import { makeProgress } from '../train/progress';
+import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
 import { checkRunDirectory, runTraining } from '../train/run';
 import type { ScheduleSpec } from '../train/schedule';
 import type { Log } from './log';
@@ -48,11 +51,19 @@ export function numberOption(value: unknown, option: string, fallback: number): 
   return n;
 }
 
-export function integerList(value: unknown, option: string): number[] {
+export function integerList(
+  value: unknown,
+  option: string,
+  max: number = LIMITS.batchSize,
+): number[] {
   const parts = String(value).split(',');
+  if (parts.length > LIMITS.listLength)
+    throw expected(`a list of at most ${LIMITS.listLength} entries`, option, value);
   const list = parts.map(Number);
   if (!list.every((n) => Number.isSafeInteger(n) && n > 0))
     throw expected('a comma-separated list of positive integers', option, value);
+  if (!list.every((n) => n <= max))
+    throw expected(`a comma-separated list of integers of at most ${max}`, option, value);
   return list;
 }
 
@@ -77,12 +88,18 @@ export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
             momentum: numberOption(values.momentum, '--momentum', 0.9),
             nesterov: Boolean(values.nesterov),
           },
-    batchSize: integerOption(values['batch-size'], '--batch-size', d.batchSize),
-    epochs: integerOption(values.epochs, '--epochs', d.epochs),
+    batchSize: integerOption(
+      values['batch-size'],
+      '--batch-size',
+      d.batchSize,
+      1,
+      LIMITS.batchSize,
+    ),
+    epochs: integerOption(values.epochs, '--epochs', d.epochs, 1, LIMITS.epochs),
   };
   if (values.patience !== undefined)
     config.convergence = {
-      patience: integerOption(values.patience, '--patience', 1),
+      patience: integerOption(values.patience, '--patience', 1, 1, LIMITS.epochs),
       threshold: numberOption(values.threshold, '--threshold', 0),
       window: integerOption(values.window, '--window', DEFAULT_WINDOW, 1),
       branch: branchAt(values['branch-at']),
@@ -98,13 +115,13 @@ export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
   if (values['increase-batch-at'] !== undefined)
     schedule = {
       kind: 'increasing',
-      at: integerList(values['increase-batch-at'], '--increase-batch-at'),
+      at: integerList(values['increase-batch-at'], '--increase-batch-at', LIMITS.epochs),
       factor,
     };
   if (values['decay-lr-at'] !== undefined)
     schedule = {
       kind: 'lr-decay',
-      at: integerList(values['decay-lr-at'], '--decay-lr-at'),
+      at: integerList(values['decay-lr-at'], '--decay-lr-at', LIMITS.epochs),
       factor,
     };
   config.schedule = schedule;
@@ -119,9 +136,13 @@ export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
   if (values.piggyback !== undefined)
     config.piggyback = {
       arms: integerList(values.piggyback, '--piggyback'),
-      epochs: integerOption(values['arm-epochs'], '--arm-epochs', 10),
+      epochs: integerOption(values['arm-epochs'], '--arm-epochs', 10, 1, LIMITS.epochs),
     };
   if (values.standardise) config.standardise = true;
+  checkOptimizerSettings(config.optimizer, (field) =>
+    field === 'kind' ? '--optimizer' : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+  );
+  checkTrainConfig(config);
   return config;
 }
 
@@ -141,11 +162,23 @@ export function analysisScheduleFrom(
     throw expected('population or batch', '--analysis-bn', mode);
   const schedule: AnalysisSchedule = {
     ...d,
-    every: integerOption(values['analysis-every'], '--analysis-every', d.every),
+    every: integerOption(values['analysis-every'], '--analysis-every', d.every, 1, LIMITS.epochs),
     batchSizes: list('analysis-batch-sizes', d.batchSizes),
-    armEvery: integerOption(values['arm-analysis-every'], '--arm-analysis-every', d.armEvery),
+    armEvery: integerOption(
+      values['arm-analysis-every'],
+      '--arm-analysis-every',
+      d.armEvery,
+      1,
+      LIMITS.epochs,
+    ),
     armBatchSizes: list('arm-analysis-batch-sizes', d.armBatchSizes),
-    samples: integerOption(values['analysis-samples'], '--analysis-samples', d.samples),
+    samples: integerOption(
+      values['analysis-samples'],
+      '--analysis-samples',
+      d.samples,
+      1,
+      LIMITS.samples,
+    ),
     mode,
   };
   checkAnalysisSchedule(schedule);
@@ -187,7 +220,7 @@ export const trainCommand = {
     out: str,
     resume: flag,
   },
-  run(values: Record<string, unknown>, _positionals: string[], log: Log) {
+  async run(values: Record<string, unknown>, _positionals: string[], log: Log) {
     const config = trainConfigFrom(values);
     const spec = networkSpec(config.network);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -202,13 +235,17 @@ export const trainCommand = {
     log.info(`gradscope train: ${spec.name} on ${data.description}; run directory ${out}`);
     const progress = makeProgress({ quiet: log.quiet });
     const analysis = analysisScheduleFrom(values);
-    const result = runTraining(config, out, {
+    watchStopSignals();
+    const result = await runTraining(config, out, {
       resume: Boolean(values.resume),
       progress,
       data,
       ...(analysis
         ? { afterEpoch: analysisHook(analysis, config.seed, progress), alsoRecord: { analysis } }
         : {}),
+    }).catch((error: unknown) => {
+      if (error instanceof RunStopped) error.resume = resumeCommand(out);
+      throw error;
     });
     if (!log.json) process.stdout.write(`${result.runDir}\n`);
     return result;

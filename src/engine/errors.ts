@@ -19,7 +19,13 @@ export function describeValue(value: unknown): string {
     const length = (value as unknown as { length?: number }).length ?? value.byteLength;
     return `${value.constructor.name} of length ${length}`;
   }
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    // nested past the stack (a hostile config), or circular
+    return Array.isArray(value) ? 'a deeply nested list' : 'a deeply nested mapping';
+  }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

@@ -38,26 +38,44 @@ export interface OptimizerState {
   tensors: Record<string, FloatArray>;
 }
 
-function checkSettings(s: OptimizerSettings): void {
-  const unit = (v: number | undefined, option: string): void => {
+/** The names the checks give each setting by default (the engine's own words). */
+const ENGINE_NAMES: Record<string, string> = { kind: 'optimizer', weightDecay: 'weight decay' };
+
+/**
+ * Checks every setting before anything runs. `name` turns a field (lr, beta1, ...)
+ * into the name the user wrote it as: "optimizer.lr" in a config, "--lr" on the
+ * command line.
+ */
+export function checkOptimizerSettings(
+  s: OptimizerSettings,
+  name: (field: string) => string = (f) => ENGINE_NAMES[f] ?? f,
+): void {
+  const unit = (v: unknown, field: string): void => {
     if (v !== undefined && !(typeof v === 'number' && v >= 0 && v < 1))
-      throw expected('a number in [0, 1)', option, v);
+      throw expected('a number in [0, 1)', name(field), v);
   };
+  if (typeof s !== 'object' || s === null) throw expected('a mapping', name('kind'), s);
   if (s.kind !== 'adam' && s.kind !== 'sgd')
-    throw expected('"adam" or "sgd"', 'optimizer', (s as { kind: unknown }).kind);
+    throw expected('"adam" or "sgd"', name('kind'), (s as { kind: unknown }).kind);
   if (typeof s.lr !== 'number' || !(s.lr > 0) || !Number.isFinite(s.lr))
-    throw expected('a positive number', 'lr', s.lr);
-  if (s.weightDecay !== undefined && !(s.weightDecay >= 0))
-    throw expected('a non-negative number', 'weight decay', s.weightDecay);
+    throw expected('a positive number', name('lr'), s.lr);
+  const decay: unknown = s.weightDecay;
+  if (decay !== undefined && !(typeof decay === 'number' && decay >= 0 && Number.isFinite(decay)))
+    throw expected('a non-negative number', name('weightDecay'), decay);
   if (s.kind === 'adam') {
     unit(s.beta1, 'beta1');
     unit(s.beta2, 'beta2');
-    if (s.eps !== undefined && !(s.eps > 0)) throw expected('a positive number', 'eps', s.eps);
+    const eps: unknown = s.eps;
+    if (eps !== undefined && !(typeof eps === 'number' && eps > 0 && Number.isFinite(eps)))
+      throw expected('a positive number', name('eps'), eps);
   } else {
     unit(s.momentum, 'momentum');
     unit(s.dampening, 'dampening');
+    const nesterov: unknown = s.nesterov;
+    if (nesterov !== undefined && typeof nesterov !== 'boolean')
+      throw expected('true or false', name('nesterov'), nesterov);
     if (s.nesterov && !(s.momentum && s.momentum > 0 && !s.dampening))
-      throw expected('momentum > 0 and dampening 0 with nesterov', 'momentum', s.momentum);
+      throw expected('momentum > 0 and dampening 0 with nesterov', name('momentum'), s.momentum);
   }
 }
 
@@ -68,7 +86,7 @@ export class Optimizer {
     readonly network: Network,
     readonly settings: OptimizerSettings,
   ) {
-    checkSettings(settings);
+    checkOptimizerSettings(settings);
     this.native = new (addon().Optimizer)(network.native, { ...settings });
   }
 

@@ -16,6 +16,7 @@ import {
 import { groupsOf } from '../analysis/layer-blocks';
 import { writeFileAtomic } from '../engine/atomic-write';
 import { expected, isPositiveInteger } from '../engine/errors';
+import { checkCount, checkListLength, LIMITS } from '../engine/limits';
 import type { Network } from '../engine/network';
 import { appendMetrics } from '../train/metrics';
 import type { Progress } from '../train/progress';
@@ -49,12 +50,16 @@ export function thesisAnalysis(): AnalysisSchedule {
 }
 
 export function checkAnalysisSchedule(a: AnalysisSchedule, option = 'analysis'): void {
-  for (const key of ['every', 'armEvery', 'samples', 'ghostBatch'] as const)
-    if (!isPositiveInteger(a[key]))
-      throw expected('a positive integer', `${option}.${key}`, a[key]);
-  for (const key of ['batchSizes', 'armBatchSizes'] as const)
+  checkCount(a.every, LIMITS.epochs, `${option}.every`);
+  checkCount(a.armEvery, LIMITS.epochs, `${option}.armEvery`);
+  checkCount(a.samples, LIMITS.samples, `${option}.samples`);
+  checkCount(a.ghostBatch, LIMITS.batchSize, `${option}.ghostBatch`);
+  for (const key of ['batchSizes', 'armBatchSizes'] as const) {
+    checkListLength(a[key], LIMITS.listLength, `${option}.${key}`);
     if (!Array.isArray(a[key]) || a[key].length === 0 || !a[key].every(isPositiveInteger))
       throw expected('a non-empty list of positive integers', `${option}.${key}`, a[key]);
+    for (const b of a[key]) checkCount(b, LIMITS.batchSize, `${option}.${key}`);
+  }
   if (a.mode !== 'population' && a.mode !== 'batch')
     throw expected('"population" or "batch"', `${option}.mode`, a.mode);
   if (a.draws !== undefined && a.draws !== 'independent' && a.draws !== 'nested')

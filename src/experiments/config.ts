@@ -15,7 +15,9 @@ import {
   isNonNegativeInteger,
   isPositiveInteger,
 } from '../engine/errors';
-import type { OptimizerSettings } from '../engine/optimizer';
+import { fileErrorCause, isFileSystemError } from '../engine/file-errors';
+import { checkCount, checkListLength, LIMITS } from '../engine/limits';
+import { checkOptimizerSettings, type OptimizerSettings } from '../engine/optimizer';
 import type { Convergence } from '../train/convergence';
 import { parseGrid, type LineBatchNorm } from '../analysis/loss-line';
 import { checkAnalysisSchedule, thesisAnalysis, type AnalysisSchedule } from './analysis-schedule';
@@ -93,6 +95,7 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
     throw expected('a network name or file', 'network', c.network);
   if (typeof c.data !== 'string' || !c.data)
     throw expected('a data set name or folder', 'data', c.data);
+  checkListLength(c.seeds, LIMITS.seeds, 'seeds');
   if (
     !Array.isArray(c.seeds) ||
     c.seeds.length === 0 ||
@@ -106,33 +109,30 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
   );
   if (o.kind !== 'adam' && o.kind !== 'sgd')
     throw expected('adam or sgd', 'optimizer.kind', o.kind);
-  if (typeof o.lr !== 'number' || !(o.lr > 0))
-    throw expected('a positive number', 'optimizer.lr', o.lr);
+  checkOptimizerSettings(o as unknown as OptimizerSettings, (field) => `optimizer.${field}`);
   const p1 = onlyFields(c.process1, ['batchSize', 'epochs', 'convergence'], 'process1');
-  if (!isPositiveInteger(p1.batchSize))
-    throw expected('a positive integer', 'process1.batchSize', p1.batchSize);
-  if (!isPositiveInteger(p1.epochs))
-    throw expected('a positive integer', 'process1.epochs', p1.epochs);
+  checkCount(p1.batchSize, LIMITS.batchSize, 'process1.batchSize');
+  checkCount(p1.epochs, LIMITS.epochs, 'process1.epochs');
   if (p1.convergence !== undefined) {
     const cv = onlyFields(
       p1.convergence,
       ['patience', 'threshold', 'window', 'branch'],
       'process1.convergence',
     );
-    if (cv.window !== undefined && !isPositiveInteger(cv.window))
-      throw expected('a positive integer (epochs)', 'process1.convergence.window', cv.window);
+    if (cv.window !== undefined)
+      checkCount(cv.window, LIMITS.epochs, 'process1.convergence.window');
     if (cv.branch !== undefined && cv.branch !== 'end' && cv.branch !== 'best')
       throw expected('"end" or "best"', 'process1.convergence.branch', cv.branch);
-    if (!isPositiveInteger(cv.patience))
-      throw expected('a positive integer', 'process1.convergence.patience', cv.patience);
+    checkCount(cv.patience, LIMITS.epochs, 'process1.convergence.patience');
     if (typeof cv.threshold !== 'number' || !(cv.threshold >= 0))
       throw expected('a non-negative number', 'process1.convergence.threshold', cv.threshold);
   }
   const p2 = onlyFields(c.process2, ['arms', 'epochs'], 'process2');
+  checkListLength(p2.arms, LIMITS.listLength, 'process2.arms');
   if (!Array.isArray(p2.arms) || p2.arms.length === 0 || !p2.arms.every(isPositiveInteger))
     throw expected('a non-empty list of batch sizes', 'process2.arms', p2.arms);
-  if (!isPositiveInteger(p2.epochs))
-    throw expected('a positive integer', 'process2.epochs', p2.epochs);
+  for (const b of p2.arms as number[]) checkCount(b, LIMITS.batchSize, 'process2.arms');
+  checkCount(p2.epochs, LIMITS.epochs, 'process2.epochs');
   onlyFields(
     c.analysis,
     [
@@ -151,6 +151,7 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
   checkAnalysisSchedule(c.analysis);
   const l = onlyFields(c.lines, ['pairs', 'alpha', 'bn', 'sampleSize'], 'lines');
   const arms = new Set((p2.arms as number[]).map((b) => `arm-${b}`));
+  checkListLength(l.pairs, LIMITS.listLength, 'lines.pairs');
   if (!Array.isArray(l.pairs)) throw expected('a list of [arm, arm] pairs', 'lines.pairs', l.pairs);
   for (const pair of l.pairs as unknown[]) {
     if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((x) => arms.has(String(x))))
@@ -159,8 +160,7 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
   parseGrid(String(l.alpha), 'lines.alpha');
   if (!['recalibrate', 'interpolate', 'batch'].includes(String(l.bn)))
     throw expected('recalibrate, interpolate or batch', 'lines.bn', l.bn);
-  if (!isPositiveInteger(l.sampleSize))
-    throw expected('a positive integer', 'lines.sampleSize', l.sampleSize);
+  checkCount(l.sampleSize, LIMITS.examples, 'lines.sampleSize');
   if (c.sharpness !== undefined) {
     const s = onlyFields(
       c.sharpness,
@@ -183,21 +183,19 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
       throw expected('at least 2 with sharpness.layers', 'sharpness.hutchinson', s.hutchinson);
     if (s.density !== undefined) {
       const density = onlyFields(s.density, ['probes', 'steps'], 'sharpness.density');
-      if (!isPositiveInteger(density.probes))
-        throw expected('a positive integer', 'sharpness.density.probes', density.probes);
-      if (!isPositiveInteger(density.steps) || (density.steps as number) < 2)
-        throw expected('an integer of at least 2', 'sharpness.density.steps', density.steps);
+      checkCount(density.probes, LIMITS.iterations, 'sharpness.density.probes');
+      checkCount(density.steps, LIMITS.iterations, 'sharpness.density.steps', 2);
     }
+    checkListLength(s.eps, LIMITS.listLength, 'sharpness.eps');
     if (!Array.isArray(s.eps) || !s.eps.every((e) => typeof e === 'number' && e > 0))
       throw expected('a list of positive numbers', 'sharpness.eps', s.eps);
-    if (!isPositiveInteger(s.iterations))
-      throw expected('a positive integer', 'sharpness.iterations', s.iterations);
+    checkCount(s.iterations, LIMITS.iterations, 'sharpness.iterations');
     for (const key of ['subspace', 'topK', 'hutchinson'])
       if (!isNonNegativeInteger(s[key]))
         throw expected('a non-negative integer (0 skips it)', `sharpness.${key}`, s[key]);
+      else checkCount(s[key], LIMITS.iterations, `sharpness.${key}`, 0);
     for (const key of ['sampleSize', 'hessianSample'])
-      if (s[key] !== undefined && !isPositiveInteger(s[key]))
-        throw expected('a positive integer', `sharpness.${key}`, s[key]);
+      if (s[key] !== undefined) checkCount(s[key], LIMITS.examples, `sharpness.${key}`);
   }
   return c;
 }
@@ -231,9 +229,20 @@ export function completeStudyConfig(raw: Record<string, unknown>): StudyConfig {
 export function readStudyConfig(file: string): StudyConfig {
   let text: string;
   try {
+    // the size first: a huge file must be refused before it is read into memory
+    const size = fs.statSync(file).size;
+    if (size > LIMITS.configBytes)
+      throw new GradscopeFileError(
+        file,
+        `${size} bytes; a config is at most ${LIMITS.configBytes} bytes (README.md "Limits")`,
+      );
     text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new GradscopeFileError(file, 'no such config file');
+  } catch (error) {
+    if (error instanceof GradscopeFileError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new GradscopeFileError(file, 'no such config file');
+    if (isFileSystemError(error)) throw new GradscopeFileError(file, fileErrorCause(error));
+    throw error;
   }
   let raw: unknown;
   try {

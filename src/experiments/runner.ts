@@ -17,12 +17,14 @@ import { DEFAULT_LINE, lossAlongLine, parseGrid, solutionOf } from '../analysis/
 import { loadData, type StudyData } from '../data/load';
 import { writeFileAtomic } from '../engine/atomic-write';
 import { removeStaleTemporaries } from '../engine/stale-temporaries';
+import { lockRunDirectory } from '../engine/lock';
 import { GradscopeInputError } from '../engine/errors';
 import { Network } from '../engine/network';
 import { networkSpec } from '../models';
 import { loadNetwork } from '../train/checkpoint';
 import type { TrainConfig } from '../train/config';
 import type { Progress } from '../train/progress';
+import { RunStopped, stopRequested, yieldToSignals } from '../train/stop';
 import { checkRunDirectory, runTraining, type PhaseSummary } from '../train/run';
 import { analysisHook } from './analysis-schedule';
 import type { StudyConfig } from './config';
@@ -68,11 +70,35 @@ export function finalCheckpoint(runDir: string, seed: number, phase: string): st
   return last ? path.join(dir, last) : undefined;
 }
 
-export function runStudy(
+/** Between pieces of work: a SIGTERM or SIGINT that came stops the study here. */
+async function stopBefore(piece: string): Promise<void> {
+  await yieldToSignals();
+  const signal = stopRequested();
+  if (signal) throw new RunStopped(signal, `stopped by ${signal} before ${piece}`);
+}
+
+/** Runs the study under the run directory's lock (see runTraining). */
+export async function runStudy(
   study: StudyConfig,
   runDir: string,
   options: { resume: boolean; progress: Progress; hooks?: StudyHooks },
-): StudyResult {
+): Promise<StudyResult> {
+  if (options.resume) checkRunDirectory(runDir, true);
+  const data = loadData(study.data, { standardise: study.standardise });
+  const release = lockRunDirectory(runDir);
+  try {
+    return await studyLocked(study, runDir, data, options);
+  } finally {
+    release();
+  }
+}
+
+async function studyLocked(
+  study: StudyConfig,
+  runDir: string,
+  data: StudyData,
+  options: { resume: boolean; progress: Progress; hooks?: StudyHooks },
+): Promise<StudyResult> {
   const configFile = path.join(runDir, 'config.json');
   checkRunDirectory(runDir, options.resume);
   if (options.resume) {
@@ -84,7 +110,6 @@ export function runStudy(
   }
   if (options.resume) removeStaleTemporaries(runDir); // lines, tables: left by a kill mid-write
   const spec = networkSpec(study.network);
-  const data = loadData(study.data, { standardise: study.standardise });
   if (!options.resume) {
     fs.mkdirSync(runDir, { recursive: true });
     writeFileAtomic(
@@ -103,7 +128,7 @@ export function runStudy(
     const seedDir = path.join(runDir, 'seeds', String(seed));
     const resumeSeed = fs.existsSync(path.join(seedDir, 'config.json'));
     progress.line(`seed ${seed}: ${resumeSeed ? 'continuing' : 'starting'} training in ${seedDir}`);
-    const train = runTraining(trainConfigOf(study, seed), seedDir, {
+    const train = await runTraining(trainConfigOf(study, seed), seedDir, {
       resume: resumeSeed,
       progress,
       data,
@@ -116,6 +141,7 @@ export function runStudy(
     for (const [from, to] of study.lines.pairs) {
       const file = path.join(runDir, 'lines', `seed-${seed}-${from}-${to}.json`);
       if (fs.existsSync(file)) continue;
+      await stopBefore(`the line ${from} -> ${to} of seed ${seed}`);
       const a = finalCheckpoint(runDir, seed, from);
       const b = finalCheckpoint(runDir, seed, to);
       if (!a || !b) continue; // an arm that diverged before its first epoch
@@ -152,6 +178,7 @@ export function runStudy(
         const file = path.join(runDir, 'sharpness', `seed-${seed}-${phase}.json`);
         const checkpoint = finalCheckpoint(runDir, seed, phase);
         if (fs.existsSync(file) || !checkpoint) continue;
+        await stopBefore(`the sharpness of ${phase} of seed ${seed}`);
         const network = new Network(spec, { seed });
         loadNetwork(checkpoint, network);
         const measured = options.hooks.sharpness(network, data, study.sharpness, seed);

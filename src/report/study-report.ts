@@ -24,6 +24,7 @@ import { writeFigure } from './write-figure';
 import { densityFigure } from './density-figure';
 import { conclusionSentence, studyConclusions } from './conclusions';
 import { thesisTables, thesisTablesMarkdown } from './thesis-tables';
+import { runStateBanners } from './run-state';
 
 const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -53,7 +54,9 @@ function figure(id: string, svg: string, caption: string): string {
   return `<figure data-figure="${esc(id)}">${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
 }
 
-function curves(m: StudyModel, seed: number): { accuracy: string; loss: string } {
+/** The seed's training curves; undefined before its first epoch (nothing to draw). */
+function curves(m: StudyModel, seed: number): { accuracy: string; loss: string } | undefined {
+  if (!m.epochs.some((e) => e.seed === seed)) return undefined;
   const series = (
     key: 'testAccuracy' | 'trainLoss' | 'testLoss',
     dash: boolean,
@@ -134,7 +137,7 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
       demo
         ? '<p class="banner" data-scale="demo">DEMO SCALE: fewer epochs and draws than the study; for a first look, not for conclusions.</p>'
         : ''
-    }<p>${esc(m.data)}; seeds ${m.seeds.join(', ')}; gradscope ${esc(m.gradscope)}; written ${new Date().toISOString()}</p></header>`,
+    }<p>${esc(m.data)}; seeds ${m.seeds.join(', ')}; gradscope ${esc(m.gradscope)}; written ${new Date().toISOString()}</p>${runStateBanners(m)}</header>`,
   );
 
   // summary
@@ -201,6 +204,10 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
   parts.push('<section id="training"><h2>Training curves</h2>');
   for (const seed of m.seeds) {
     const c = curves(m, seed);
+    if (!c) {
+      parts.push(`<p>Seed ${seed}: no epoch finished yet.</p>`);
+      continue;
+    }
     parts.push(
       figure(
         `curves-accuracy-${seed}`,

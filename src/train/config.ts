@@ -8,7 +8,8 @@
  * (weights, batch-norm buffers, optimiser state, RNG) for `piggyback.epochs`.
  */
 import { expected, isPositiveInteger } from '../engine/errors';
-import type { OptimizerSettings } from '../engine/optimizer';
+import { checkCount, checkListLength, LIMITS } from '../engine/limits';
+import { checkOptimizerSettings, type OptimizerSettings } from '../engine/optimizer';
 import type { Convergence } from './convergence';
 import { checkSchedule, type ScheduleSpec } from './schedule';
 import { checkSmoothout, type SmoothoutSpec } from './smoothout';
@@ -47,12 +48,16 @@ export function checkTrainConfig(c: TrainConfig): void {
     throw expected('a data set name or folder', 'data', c.data);
   if (!Number.isSafeInteger(c.seed) || c.seed < 0)
     throw expected('a non-negative integer', 'seed', c.seed);
+  checkOptimizerSettings(c.optimizer, (field) => `optimizer.${field}`);
   if (!isPositiveInteger(c.batchSize))
     throw expected('a positive integer', 'batch size', c.batchSize);
+  checkCount(c.batchSize, LIMITS.batchSize, 'batch size');
   if (!isPositiveInteger(c.epochs)) throw expected('a positive integer', 'epochs', c.epochs);
+  checkCount(c.epochs, LIMITS.epochs, 'epochs');
   if (c.convergence) {
     if (!isPositiveInteger(c.convergence.patience))
       throw expected('a positive integer', 'convergence patience', c.convergence.patience);
+    checkCount(c.convergence.patience, LIMITS.epochs, 'convergence patience');
     if (typeof c.convergence.threshold !== 'number' || !(c.convergence.threshold >= 0))
       throw expected('a non-negative number', 'convergence threshold', c.convergence.threshold);
     const { window, branch } = c.convergence;
@@ -65,9 +70,12 @@ export function checkTrainConfig(c: TrainConfig): void {
   if (c.smoothout) checkSmoothout(c.smoothout);
   if (c.piggyback) {
     const { arms, epochs } = c.piggyback;
+    checkListLength(arms, LIMITS.listLength, 'arms');
     if (!Array.isArray(arms) || arms.length === 0 || !arms.every(isPositiveInteger))
       throw expected('a non-empty list of batch sizes', 'arms', arms);
     if (new Set(arms).size !== arms.length) throw expected('distinct batch sizes', 'arms', arms);
     if (!isPositiveInteger(epochs)) throw expected('a positive integer', 'arm epochs', epochs);
+    checkCount(epochs, LIMITS.epochs, 'arm epochs');
+    for (const b of arms) checkCount(b, LIMITS.batchSize, 'arms');
   }
 }

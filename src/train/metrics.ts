@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import { writeFileAtomic } from '../engine/atomic-write';
+import { withFile } from '../engine/file-errors';
 
 export interface EpochRecord {
   kind: 'epoch';
@@ -26,7 +27,7 @@ export interface StatusRecord {
   kind: 'status';
   phase: string;
   epoch: number;
-  status: 'diverged' | 'converged' | 'finished' | 'branched';
+  status: 'diverged' | 'converged' | 'finished' | 'branched' | 'stopped';
   message: string;
   /** On convergence (and on the branched line): the epoch process 2 branches from. */
   branchEpoch?: number;
@@ -36,13 +37,15 @@ export type MetricsRecord =
   EpochRecord | StatusRecord | ({ kind: string } & Record<string, unknown>);
 
 export function appendMetrics(file: string, record: MetricsRecord): void {
-  const fd = fs.openSync(file, 'a');
-  try {
-    fs.writeSync(fd, `${JSON.stringify(record)}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  withFile(file, () => {
+    const fd = fs.openSync(file, 'a');
+    try {
+      fs.writeSync(fd, `${JSON.stringify(record)}\n`);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
 }
 
 export function readMetrics(file: string): MetricsRecord[] {

@@ -5,8 +5,9 @@
  * at the end of each epoch the test loss and accuracy in `population` mode, a
  * line in metrics.jsonl and a checkpoint. Stops at the last epoch, on convergence
  * (train/convergence.ts: the moving average of test accuracy stops improving), or on
- * divergence (a non-finite loss: the state is not checkpointed, so the last good
- * checkpoint stays).
+ * divergence (a non-finite or exploding loss, see divergence.ts: the state is not
+ * checkpointed, so the last good checkpoint stays). SIGTERM and SIGINT stop it
+ * between steps (stop.ts), keeping the last complete epoch's checkpoint.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,8 +16,10 @@ import type { StudyData } from '../data/load';
 import type { Network } from '../engine/network';
 import type { Optimizer } from '../engine/optimizer';
 import { saveNetwork, saveTrainingState } from './checkpoint';
+import { divergenceBound, divergenceReason } from './divergence';
 import { appendMetrics, type EpochRecord } from './metrics';
 import type { Progress } from './progress';
+import { RunStopped, stopRequested, yieldToSignals } from './stop';
 import { epochSettings, type EpochSettings, type ScheduleSpec } from './schedule';
 import { amplitudeAt, Smoothout, type SmoothoutSpec } from './smoothout';
 import {
@@ -32,6 +35,8 @@ export type { Convergence } from './convergence';
 export interface PhaseState extends ConvergenceState {
   epoch: number;
   step: number;
+  /** The loss of the first step (process 1's, for an arm): sets the divergence bound. */
+  initialLoss?: number;
 }
 
 export interface PhaseOptions {
@@ -77,7 +82,7 @@ export function checkpointName(dir: string, epoch: number): string {
   return path.join(dir, `epoch-${String(epoch).padStart(4, '0')}.safetensors`);
 }
 
-export function trainPhase(o: PhaseOptions): PhaseResult {
+export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
   const { network, optimizer, data } = o;
   const train = data.train;
   const testIndices = data.test.all();
@@ -101,17 +106,22 @@ export function trainPhase(o: PhaseOptions): PhaseResult {
     let lossSum = 0;
     let correct = 0;
     for (let s = 0; s < steps; s++) {
+      await yieldToSignals();
+      const signal = stopRequested();
+      if (signal) stopped(o, state, epoch, s, steps, signal);
       const batch = order.subarray(s * batchSize, Math.min(train.size, (s + 1) * batchSize));
       smoothout?.perturb(amplitude);
       const m = network.gradient(train, batch, { mode: 'train' });
       smoothout?.restore(amplitude);
-      if (!Number.isFinite(m.loss))
+      if (state.initialLoss === undefined && Number.isFinite(m.loss)) state.initialLoss = m.loss;
+      const exploded = divergenceReason(m.loss, divergenceBound(train.classes, state.initialLoss));
+      if (exploded)
         return diverged(
           o,
           state,
           checkpoint,
           epoch,
-          `training loss became ${m.loss} at step ${s + 1} of epoch ${epoch}`,
+          `training loss ${exploded} at step ${s + 1} of epoch ${epoch}`,
         );
       optimizer.step();
       state.step += 1;
@@ -120,13 +130,17 @@ export function trainPhase(o: PhaseOptions): PhaseResult {
       o.progress.step(o.phase, epoch, o.lastEpoch, s + 1, steps, m.loss);
     }
     const test = network.evaluate(data.test, testIndices, { mode: 'population' });
-    if (!Number.isFinite(test.loss))
+    const testExploded = divergenceReason(
+      test.loss,
+      divergenceBound(train.classes, state.initialLoss),
+    );
+    if (testExploded)
       return diverged(
         o,
         state,
         checkpoint,
         epoch,
-        `test loss became ${test.loss} after epoch ${epoch}`,
+        `test loss ${testExploded} after epoch ${epoch}`,
       );
 
     state.epoch = epoch;
@@ -187,6 +201,26 @@ function finish(
   });
   o.progress.line(message);
   return { status, state, checkpoint, message, ...branch };
+}
+
+/** Records where the phase stopped and throws RunStopped (the command line says how to resume). */
+function stopped(
+  o: PhaseOptions,
+  state: PhaseState,
+  epoch: number,
+  step: number,
+  steps: number,
+  signal: NodeJS.Signals,
+): never {
+  const message = `${o.phase} stopped by ${signal} before step ${step + 1} of ${steps} in epoch ${epoch}; epoch ${state.epoch} is the last complete one (its checkpoint is kept)`;
+  appendMetrics(o.metricsFile, {
+    kind: 'status',
+    phase: o.phase,
+    epoch: state.epoch,
+    status: 'stopped',
+    message,
+  });
+  throw new RunStopped(signal, message);
 }
 
 function diverged(

@@ -17,6 +17,7 @@ import { GradscopeInputError } from '../engine/errors';
 import { checkNetworkFitsData, Network } from '../engine/network';
 import { Optimizer } from '../engine/optimizer';
 import { writeFileAtomic } from '../engine/atomic-write';
+import { lockRunDirectory } from '../engine/lock';
 import { networkSpec } from '../models';
 import { removeStaleTemporaries } from '../engine/stale-temporaries';
 import { ensureBranch } from './branch';
@@ -122,11 +123,36 @@ function prepareRunDir(
   writeFileAtomic(configFile, JSON.stringify(resolved, null, 2) + '\n');
 }
 
-export function runTraining(config: TrainConfig, runDir: string, options: RunOptions): TrainResult {
+/**
+ * Trains under the run directory's lock (src/engine/lock.ts), taken before config.json
+ * is checked or written: a second writer, or a second fresh start in the same moment,
+ * is refused instead of appending to the same files.
+ */
+export async function runTraining(
+  config: TrainConfig,
+  runDir: string,
+  options: RunOptions,
+): Promise<TrainResult> {
   checkTrainConfig(config);
   const spec = networkSpec(config.network);
   const data = options.data ?? loadData(config.data, { standardise: Boolean(config.standardise) });
   checkNetworkFitsData(spec, data.train);
+  if (options.resume) checkRunDirectory(runDir, true);
+  const release = lockRunDirectory(runDir);
+  try {
+    return await trainLocked(config, runDir, { ...options, data });
+  } finally {
+    release();
+  }
+}
+
+async function trainLocked(
+  config: TrainConfig,
+  runDir: string,
+  options: RunOptions,
+): Promise<TrainResult> {
+  const spec = networkSpec(config.network);
+  const data = options.data!;
   prepareRunDir(runDir, { config, ...options.alsoRecord }, options.resume, data.description);
   removeStaleTemporaries(runDir); // left by a process killed mid-write
   const metricsFile = path.join(runDir, 'metrics.jsonl');
@@ -141,7 +167,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
   const phases: PhaseSummary[] = [];
 
   /** Runs one phase, continuing from its last checkpoint (or `from`) when resuming. */
-  const phase = (
+  const phase = async (
     name: string,
     from: string | undefined,
     lastEpoch: number,
@@ -149,7 +175,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
       Parameters<typeof trainPhase>[0],
       'base' | 'schedule' | 'smoothout' | 'convergence'
     >,
-  ): PhaseResult | undefined => {
+  ): Promise<PhaseResult | undefined> => {
     const records = readMetrics(metricsFile);
     const done = terminal(records, name);
     const dir = path.join(checkpoints, name);
@@ -187,7 +213,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
       metricsFile,
       (r) => r.phase !== name || (Number(r.epoch) <= start.epoch && r.kind !== 'status'),
     );
-    const result = trainPhase({
+    const result = await trainPhase({
       phase: name,
       network,
       optimizer,
@@ -227,7 +253,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
 
   const base = { batchSize: config.batchSize, learningRate: config.optimizer.lr };
   const first = config.piggyback ? 'process1' : 'train';
-  phase(first, undefined, config.epochs, {
+  await phase(first, undefined, config.epochs, {
     base,
     schedule: config.schedule,
     smoothout: config.smoothout,
@@ -255,7 +281,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
       branchEpoch,
     });
   for (const b2 of config.piggyback.arms) {
-    phase(`arm-${b2}`, branch, branchEpoch + config.piggyback.epochs, {
+    await phase(`arm-${b2}`, branch, branchEpoch + config.piggyback.epochs, {
       base: { batchSize: b2, learningRate: config.optimizer.lr },
       schedule: { kind: 'constant' },
       smoothout: undefined,

@@ -1,0 +1,42 @@
+/**
+ * `--out DIR` of the analyses is checked before the analysis runs, not after: an
+ * analysis can take hours, and a folder that cannot be written must not be found out
+ * only when its results are ready to be saved.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { GradscopeInputError } from '../engine/errors';
+import { makeFolder } from '../engine/make-folder';
+import { fileErrorMessage, isFileSystemError } from '../engine/file-errors';
+
+/**
+ * DIR is a folder that can be written: created now if missing (with its parents), and
+ * a probe file created and removed in it, which finds a read-only mount, a missing
+ * permission or a full quota even where access(2) says yes (as it does for root).
+ */
+export function checkOutputFolder(dir: string, option = '--out'): void {
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
+    throw new GradscopeInputError(`${option} ${dir} is a file, not a folder`);
+  const probe = path.join(dir, `.gradscope-probe-${process.pid}`);
+  try {
+    makeFolder(dir);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (error) {
+    if (!isFileSystemError(error)) throw error;
+    const blocker =
+      error.code === 'ENOTDIR' || error.code === 'EEXIST' ? fileAbove(dir) : undefined;
+    throw new GradscopeInputError(
+      blocker
+        ? `${option} ${dir}: ${blocker} is a file, not a folder`
+        : `${option} ${dir}: ${fileErrorMessage(error)}`,
+    );
+  }
+}
+
+/** The nearest existing path above `dir`, when it is a file. */
+function fileAbove(dir: string): string | undefined {
+  let at = path.resolve(dir);
+  while (!fs.existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
+  return fs.statSync(at).isDirectory() ? undefined : at;
+}

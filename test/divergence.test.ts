@@ -1,0 +1,106 @@
+/**
+ * Divergence is caught when the loss explodes, not only when it stops being finite
+ * (issue 19, item 6): Adam at lr 1e6 reaches finite losses of 1e12 and must not be
+ * reported "finished". A study that diverged in its first epoch, or a report asked for
+ * before any epoch, still renders and says so.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { test } from 'node:test';
+import { setThreads } from '../src/engine/threads';
+import { readStudyConfig } from '../src/experiments/config';
+import { defaultTrainConfig } from '../src/train/config';
+import { divergenceBound } from '../src/train/divergence';
+import { readMetrics, type StatusRecord } from '../src/train/metrics';
+import { makeProgress } from '../src/train/progress';
+import { runTraining } from '../src/train/run';
+import { gradscope, writeNetworkFile } from './cli-fixtures';
+import { tempDir } from './data-fixtures';
+import { randomStudyData } from './helpers';
+import { smallStudy } from './study-fixture';
+
+const dir = tempDir('gradscope-diverge-');
+const network = writeNetworkFile(dir, {
+  name: 'diverge-net',
+  input: [1, 28, 28],
+  classes: 10,
+  layers: [
+    { type: 'flatten' },
+    { type: 'linear', out: 32 },
+    { type: 'relu' },
+    { type: 'linear', out: 10 },
+  ],
+});
+
+test('the bound: 1000 x max(initial loss, ln C)', () => {
+  assert.equal(divergenceBound(10, undefined), 1000 * Math.log(10));
+  assert.equal(divergenceBound(10, 50), 50_000);
+  assert.equal(divergenceBound(100, 1), 1000 * Math.log(100));
+});
+
+test('Adam at lr 1e6 is stopped as diverged though its loss stays finite', async () => {
+  setThreads({ torch: 1, blas: 1 });
+  const runDir = path.join(dir, 'adam');
+  await runTraining(
+    {
+      ...defaultTrainConfig(),
+      network,
+      data: 'in-memory',
+      batchSize: 10,
+      epochs: 3,
+      optimizer: { kind: 'adam', lr: 1e6 },
+    },
+    runDir,
+    {
+      resume: false,
+      progress: makeProgress({ quiet: true }),
+      data: randomStudyData(200, 40, [1, 28, 28], 10, 3),
+    },
+  );
+  const records = readMetrics(path.join(runDir, 'metrics.jsonl'));
+  const status = records.find((r): r is StatusRecord => r.kind === 'status')!;
+  assert.equal(status.status, 'diverged', status.message);
+  assert.match(status.message, /exceeds 1000 x max\(initial loss, ln C\)/);
+});
+
+test('a study diverged in its first epoch, and one with no epoch yet, still get a report', () => {
+  const { dir: studyDir, configFile } = smallStudy();
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  const diverging = path.join(studyDir, 'diverging.json');
+  fs.writeFileSync(
+    diverging,
+    JSON.stringify({
+      ...config,
+      seeds: [0],
+      optimizer: { kind: 'adam', lr: 1e6 },
+      sharpness: undefined,
+    }),
+  );
+  const out = path.join(studyDir, 'diverged');
+  const r = gradscope('run', diverging, '--threads', '1', '--quiet', '--out', out);
+  assert.equal(
+    r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => /Expected|Error/.test(l)).length,
+    0,
+    r.stderr,
+  );
+  const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+  assert.match(html, /data-state="diverged"/);
+  assert.match(html, /DIVERGED/);
+
+  // a run directory with its config and no epoch yet
+  const empty = path.join(studyDir, 'empty');
+  fs.mkdirSync(empty);
+  fs.writeFileSync(
+    path.join(empty, 'config.json'),
+    JSON.stringify({ gradscope: '0', study: readStudyConfig(configFile), data: 'files' }),
+  );
+  const report = gradscope('report', empty, '--quiet');
+  assert.equal(report.status, 0, report.stderr);
+  const page = fs.readFileSync(path.join(empty, 'report.html'), 'utf8');
+  assert.match(page, /data-state="incomplete"/);
+  assert.match(page, /INCOMPLETE/);
+});
