@@ -203,7 +203,9 @@ async function trainLocked(
       loadNetwork(from, network);
       const branch = loadTrainingState(from, optimizer).extra as { state: PhaseState };
       firstEpoch = branch.state.epoch;
-      start = { epoch: branch.state.epoch, step: branch.state.step, ...FRESH_RULE };
+      // the arm keeps process 1's step count and divergence bound; its convergence rule starts fresh
+      const { epoch, step, initialLoss } = branch.state;
+      start = { epoch, step, ...(initialLoss !== undefined ? { initialLoss } : {}), ...FRESH_RULE };
     }
     if (resumeFrom && resumeFrom !== from) {
       loadNetwork(resumeFrom, network);
