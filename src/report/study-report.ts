@@ -560,12 +560,9 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
         name,
         save(
           name,
-          trajectoryFigure(
-            t,
-            `Seed ${t.seed}: ${t.set} loss over the trajectories' PCA plane (batch norm: ${t.bn})`,
-          ),
+          trajectoryFigure(t, `Seed ${t.seed}: ${t.set} loss over the trajectories' plane`),
         ),
-        `Seed ${t.seed}: the two components carry ${(100 * t.explained[0]).toFixed(1)}% and ${(100 * t.explained[1]).toFixed(1)}% of the sum of |w_epoch − w_final|²; origin ${t.final.label}; ${t.xs.length} × ${t.ys.length} points in ${t.seconds.toFixed(1)} s.`,
+        `Seed ${t.seed}: the two components carry ${(100 * t.explained[0]).toFixed(1)}% and ${(100 * t.explained[1]).toFixed(1)}% of the sum of |w_epoch − w_final|²; origin ${t.final.label}; ${t.xs.length} × ${t.ys.length} points (batch norm: ${t.bn}) in ${t.seconds.toFixed(1)} s.`,
       ),
       `<details><summary>Seed ${t.seed}: the paths' coordinates</summary>${table(
         ['path', 'epoch', 'x (1st component)', 'y (2nd component)'],
