@@ -595,7 +595,11 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
   );
   const lineSeconds = m.lines.reduce((s, l) => s + l.seconds, 0);
   parts.push(
-    `<p>Experiment A: ${lineSeconds.toFixed(1)} s for ${m.lines.length} lines.</p></section>`,
+    `<p>Experiment A: ${lineSeconds.toFixed(1)} s for ${m.lines.length} lines.${
+      m.trajectories.length
+        ? ` Training trajectories: ${m.trajectories.reduce((s, t) => s + t.seconds, 0).toFixed(1)} s for ${m.trajectories.length} seed(s).`
+        : ''
+    }</p></section>`,
   );
   parts.push(
     `<section id="config"><h2>Config</h2><pre>${esc(JSON.stringify(m.config, null, 2))}</pre></section>`,
