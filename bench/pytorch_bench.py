@@ -2,7 +2,7 @@
 this process, one JSON line per workload on stdout.
 
 argv[1]: a JSON file {"networks": {name: {"layers": [...], "input": [c,h,w], "classes": k}},
-"workloads": [{"network", "kind": "step"|"population-gradient", "batch", "repeats"}],
+"workloads": [{"network", "kind": "step"|"population-gradient"|"hessian-vector", "batch", "repeats"}],
 "settings": {"threads": int|null, "channels_last": bool}}.
 Settings are applied as PyTorch users would: torch.set_num_threads and the
 model/input memory format. Allocator and BLAS settings come from the environment
@@ -45,6 +45,26 @@ def main():
                 opt.zero_grad()
                 F.cross_entropy(model(x), y).backward()
                 opt.step()
+        elif w["kind"] == "hessian-vector":
+            # H v of the mean loss in eval mode (gradscope's population mode) by double
+            # backward: g = grad(f, w, create_graph=True), then grad(g . v, w)
+            model.eval()
+            chunk = w.get("chunk", n)
+            params = [p for p in model.parameters() if p.requires_grad]
+            flat = sum(p.numel() for p in params)
+            v_flat = torch.sin(torch.arange(1, flat + 1, dtype=torch.float64)).float()
+            vs = list(torch.split(v_flat, [p.numel() for p in params]))
+            vs = [t.view_as(p) for t, p in zip(vs, params)]
+
+            def once():
+                hv = [torch.zeros_like(p) for p in params]
+                for s in range(0, n, chunk):
+                    loss = F.cross_entropy(model(x[s:s + chunk]), y[s:s + chunk], reduction="sum") / n
+                    g = torch.autograd.grad(loss, params, create_graph=True)
+                    dot = sum((gi * vi).sum() for gi, vi in zip(g, vs))
+                    for acc, h in zip(hv, torch.autograd.grad(dot, params)):
+                        acc.add_(h)
+                return hv
         else:
             model.eval()
             chunk = w.get("chunk", n)

@@ -46,6 +46,18 @@ test('defaults fill what a config leaves out', () => {
   assert.deepEqual(c.seeds, [0]);
   assert.equal(c.optimizer.kind, 'adam');
   assert.deepEqual(c.lines.pairs, [['arm-256', 'arm-1000']]);
+  assert.equal(c.trajectory, undefined);
+  const t = fromYaml(
+    `${base}trajectory: { points: 7 }\nsharpness: { eps: [0.001], subspace: 0, iterations: 1, topK: 1, hutchinson: 2, eigen: power }\n`,
+  )() as ReturnType<typeof readStudyConfig>;
+  assert.deepEqual(t.trajectory, {
+    points: 7,
+    every: 1,
+    set: 'train',
+    bn: 'recalibrate',
+    sampleSize: 2000,
+  });
+  assert.equal(t.sharpness?.eigen, 'power');
 });
 
 test('each wrong field gets one message naming it and the file', () => {
@@ -86,6 +98,18 @@ test('each wrong field gets one message naming it and the file', () => {
     `${base}analysis: { every: 1, batchSizes: [256], armEvery: 1, armBatchSizes: [256], samples: 5, mode: population, draws: some }\n`,
     /Expected "independent" or "nested" for analysis\.draws but received "some"/,
   );
+  wrong(
+    `${base}sharpness: { eps: [0.001], subspace: 0, iterations: 1, topK: 1, hutchinson: 2, eigen: arnoldi }\n`,
+    /Expected "lanczos" or "power" for sharpness\.eigen but received "arnoldi"/,
+  );
+  wrong(`${base}trajectory: { grid: "-1:1:11" }\n`, /trajectory\.grid: unknown field/);
+  wrong(`${base}trajectory: { points: 1 }\n`, /at least 2 for trajectory\.points but received 1/);
+  wrong(`${base}trajectory: { every: 0 }\n`, /for trajectory\.every but received 0/);
+  wrong(`${base}trajectory: { set: valid }\n`, /train or test for trajectory\.set/);
+  wrong(`${base}trajectory: { bn: keep }\n`, /recalibrate or batch for trajectory\.bn/);
+  wrong(`${base}trajectory: { sampleSize: 0 }\n`, /for trajectory\.sampleSize but received 0/);
+  wrong(`${base}trajectory: { evalSize: 2.5 }\n`, /for trajectory\.evalSize but received 2\.5/);
+  wrong(`${base}trajectory: 11\n`, /a mapping for trajectory/);
   wrong('network: [unclosed', /not valid YAML/);
   assert.throws(
     () => readStudyConfig(path.join(dir, 'none.yaml')),

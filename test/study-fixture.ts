@@ -1,6 +1,7 @@
 /**
  * A small study the report and runner tests share: a tiny network, MNIST-format
- * files the test writes, two arms, Experiment B at every epoch, one line.
+ * files the test writes, two arms, Experiment B at every epoch, one line, sharpness (power
+ * iteration), the training trajectories.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -56,7 +57,9 @@ export function smallStudy(): { dir: string; configFile: string } {
         hessianSample: 50,
         density: { probes: 1, steps: 4 },
         layers: true,
+        eigen: 'power',
       },
+      trajectory: { points: 4, sampleSize: 100, evalSize: 100 },
     }),
   );
   return { dir, configFile };

@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { test } from 'node:test';
+import type { TrajectoryResult } from '../src/analysis/trajectory';
 import { readMetrics, type EpochRecord } from '../src/train/metrics';
 import { smallStudy } from './study-fixture';
 
@@ -64,7 +65,69 @@ test('the study writes every part of its run directory', async () => {
     'seed-1-arm-10.json',
     'seed-1-arm-50.json',
   ]);
+  const sharpness = JSON.parse(
+    fs.readFileSync(path.join(whole, 'sharpness', 'seed-0-arm-10.json'), 'utf8'),
+  ) as { hessian: { eigen: string } };
+  assert.equal(sharpness.hessian.eigen, 'power', 'sharpness.eigen reaches the measurement');
+  // per-layer figures beside the per-layer tables
+  assert.match(html, /data-layers-table="gradients-layers-seed-0-process1-epoch-3"/);
+  assert.match(html, /data-figure="gradients-layers-seed-0-process1-epoch-3"/);
+  assert.match(html, /data-figure="sharpness-layers-seed-0-arm-50"/);
+  assert.ok(fs.existsSync(path.join(whole, 'figures', 'sharpness-layers-seed-1-arm-10.svg')));
+  // training trajectories: one plane per seed, in the report with its figure
+  assert.deepEqual(fs.readdirSync(path.join(whole, 'trajectories')).sort(), [
+    'seed-0.json',
+    'seed-1.json',
+  ]);
+  assert.match(html, /<section id="trajectories"><h2>Training trajectories<\/h2>/);
+  assert.match(html, /data-figure="trajectory-seed-1"/);
+  assert.ok(fs.existsSync(path.join(whole, 'figures', 'trajectory-seed-0.png')));
 });
+
+test('the study trajectory: process 1 and every arm in one plane, the arms leaving from the branch point', () =>
+  ready.then((code) => {
+    assert.equal(code, 0);
+    for (const seed of [0, 1]) {
+      const t = JSON.parse(
+        fs.readFileSync(path.join(whole, 'trajectories', `seed-${seed}.json`), 'utf8'),
+      ) as TrajectoryResult & { seed: number };
+      assert.equal(t.seed, seed);
+      assert.deepEqual(
+        t.paths.map((p) => p.label),
+        ['process1', 'arm-10', 'arm-50'],
+      );
+      const process1 = t.paths[0]!;
+      assert.deepEqual(
+        process1.points.map((q) => q.epoch),
+        [1, 2, 3],
+      );
+      const branch = process1.points.at(-1)!; // a fixed count of epochs: the last one
+      for (const arm of t.paths.slice(1)) {
+        assert.deepEqual(
+          arm.points.map((q) => q.epoch),
+          [3, 4, 5],
+        );
+        // the arm starts at the branch point's projection, exactly
+        assert.equal(arm.points[0]!.file, branch.file);
+        assert.equal(arm.points[0]!.x, branch.x);
+        assert.equal(arm.points[0]!.y, branch.y);
+        // and leaves it
+        assert.notDeepEqual([arm.points[1]!.x, arm.points[1]!.y], [branch.x, branch.y]);
+      }
+      // the origin is the last checkpoint of the largest-B arm
+      const last = t.paths[2]!.points.at(-1)!;
+      assert.equal(t.final.file, last.file);
+      assert.equal(
+        t.final.file,
+        path.join('seeds', String(seed), 'checkpoints', 'arm-50', 'epoch-0005.safetensors'),
+      );
+      assert.ok(Math.abs(last.x) < 1e-9 && Math.abs(last.y) < 1e-9);
+      assert.equal(t.xs.length, 4);
+      assert.equal(t.loss.length, 4);
+      assert.ok(t.loss.flat().every((v) => Number.isFinite(v) && v > 0));
+      assert.ok(t.explained[0] >= t.explained[1] && t.explained[0] + t.explained[1] <= 1 + 1e-12);
+    }
+  }));
 
 test('the report renders in headless Chromium: no console errors, every figure, the summary equals the run files', async (t) => {
   if (!fs.existsSync('/usr/bin/chromium'))
@@ -96,6 +159,7 @@ test('the report renders in headless Chromium: no console errors, every figure, 
       'experiment-a',
       'experiment-b',
       'beyond',
+      'trajectories',
       'timings',
       'config',
     ])
@@ -115,6 +179,7 @@ test('the report renders in headless Chromium: no console errors, every figure, 
         assert.ok(ids.includes(`gradients-seed-${seed}-${phase}`), phase);
       assert.ok(ids.includes(`noise-scale-${seed}`));
       assert.ok(ids.includes(`density-${seed}`));
+      assert.ok(ids.includes(`trajectory-seed-${seed}`));
     }
     for (const f of figures) {
       assert.equal(f.svgs, 1, `${f.id} has its figure`);
@@ -179,6 +244,14 @@ test('killed at a random moment and resumed, the study reports the same numbers'
       summary: r.summary,
       lines: r.lines.map((l: { points: unknown; best: unknown }) => [l.points, l.best]),
       analysis: r.analysis,
+      trajectories: r.trajectories.map(
+        (t: { paths: unknown; xs: unknown; ys: unknown; loss: unknown }) => [
+          t.paths,
+          t.xs,
+          t.ys,
+          t.loss,
+        ],
+      ),
     };
   };
   assert.deepEqual(numbers(killed), numbers(whole), `killed after ${delay} ms`);

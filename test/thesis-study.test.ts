@@ -2,8 +2,9 @@
  * `run thesis` as the study ran it, shortened: configs/thesis.yaml's structure (fixed
  * process 1 with Experiment B every `every` epochs at two B, four arms with every
  * epoch analysed, three seeds) at tiny epochs and draws. The process-1 analysis
- * points fall at the configured epochs and the report holds Tables 3.2 to 3.6 in
- * the thesis layout and the conclusions with their intervals.
+ * points fall at the configured epochs, the trajectories take process 1 every `every`
+ * epochs, and the report holds Tables 3.2 to 3.6 in the thesis layout and the
+ * conclusions with their intervals.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
@@ -58,6 +59,9 @@ test('a shortened thesis study: process-1 points at the configured epochs, Table
     lines: { ...thesis.lines, pairs: [['arm-10', 'arm-200']], alpha: '-1:2:4', sampleSize: 50 },
   };
   delete (config as Partial<StudyConfig>).sharpness;
+  // the trajectories: process 1 every 5 of 60 epochs -> every 2 of 6, a coarse grid
+  assert.equal(thesis.trajectory?.every, 5);
+  config.trajectory = { ...thesis.trajectory!, every: 2, points: 3, sampleSize: 50, evalSize: 50 };
   const out = path.join(dir, 'run');
   await runStudy(config, out, { resume: false, progress: makeProgress({ quiet: true }) });
   const { model } = writeStudyReport(out);
@@ -77,6 +81,13 @@ test('a shortened thesis study: process-1 points at the configured epochs, Table
       (r) => r.kind === 'status' && r.status === 'branched',
     );
     assert.equal(branched?.epoch, 6);
+    const trajectory = JSON.parse(
+      fs.readFileSync(path.join(out, 'trajectories', `seed-${seed}.json`), 'utf8'),
+    ) as { paths: { label: string; points: { epoch: number }[] }[] };
+    assert.deepEqual(
+      trajectory.paths.map((p) => [p.label, p.points.map((q) => q.epoch)]),
+      [['process1', [2, 4, 6]], ...[10, 40, 80, 200].map((b) => [`arm-${b}`, [6, 7, 8]])],
+    );
   }
 
   const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');

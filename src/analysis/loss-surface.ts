@@ -11,6 +11,7 @@ import type { StudyData } from '../data/load';
 import { expected } from '../engine/errors';
 import type { Measurement, Network } from '../engine/network';
 import { filterNormalisedDirection, planeThrough } from './directions';
+import { uniformBatch } from '../data/sampler';
 import { alphaGrid, type Solution } from './loss-line';
 import { recalibrateAndMeasureTrain, recalibrationSample } from './recalibration-sample';
 
@@ -25,6 +26,9 @@ export interface SurfaceOptions {
   seed: number;
   /** Which set the surface is measured on. */
   set: 'train' | 'test';
+  /** Examples of that set each point is measured on (a seeded uniform sample, the same at
+   * every point); absent: all of them. */
+  evalSize?: number;
 }
 
 export const DEFAULT_SURFACE: SurfaceOptions = {
@@ -67,7 +71,11 @@ export function surfaceOver(
       ? recalibrationSample(o.seed, Math.min(o.sampleSize, data.train.size), data.train.size)
       : undefined;
   const set = o.set === 'train' ? data.train : data.test;
-  const indices = set.all();
+  const indices =
+    o.evalSize === undefined || o.evalSize >= set.size
+      ? set.all()
+      : uniformBatch(o.seed, 'surface', o.evalSize, 0, set.size).sort();
+  const whole = indices.length === set.size;
   const w0 = origin.parameters;
   const loss: number[][] = [];
   const accuracy: number[][] = [];
@@ -81,7 +89,7 @@ export function surfaceOver(
       network.statistics.set(origin.statistics);
       const mode = o.bn === 'batch' ? 'batch' : 'population';
       let m: Measurement;
-      if (sample && o.set === 'train')
+      if (sample && o.set === 'train' && whole)
         m = recalibrateAndMeasureTrain(network, data.train, sample, o.evalBatch);
       else {
         if (sample) network.recalibrate(data.train, sample.indices, { chunk: o.evalBatch });

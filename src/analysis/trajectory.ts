@@ -150,16 +150,18 @@ export function trajectorySurface(
   options: Omit<SurfaceOptions, 'xs' | 'ys'> & { points: number },
   onPoint?: (done: number, total: number) => void,
 ): TrajectoryResult {
+  // a checkpoint on several paths (the branch point, where each arm starts) enters D once
   const all = paths.flatMap((p) => p.checkpoints);
+  const unique = [...new Map(all.map((c) => [c.file, c])).values()];
   const plane = trajectoryPlane(
-    all.map((c) => c.parameters),
+    unique.map((c) => c.parameters),
     final.parameters,
   );
-  let k = 0;
+  const at = new Map(unique.map((c, k) => [c.file, plane.coordinates[k]!]));
   const placed: TrajectoryPath[] = paths.map((p) => ({
     label: p.label,
     points: p.checkpoints.map((c) => {
-      const [x, y] = plane.coordinates[k++]!;
+      const [x, y] = at.get(c.file)!;
       return { epoch: c.epoch, file: c.file, x, y };
     }),
   }));

@@ -36,6 +36,11 @@ export function timeGradscope(w: BenchWorkload): number {
       net.gradient(data, indices, { mode: 'train' });
       optimizer.step();
     };
+  } else if (w.kind === 'hessian-vector') {
+    // H v of the mean loss in population mode, v a fixed unit-scale direction
+    const v = net.parameters.slice().map((_, i) => Math.sin(i + 1));
+    const out = v.slice().fill(0);
+    once = () => net.hessianVector(data, indices, v, out, { mode: 'population', chunk: w.chunk });
   } else {
     once = () => net.gradient(data, indices, { mode: 'population', chunk: w.chunk });
   }

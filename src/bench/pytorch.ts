@@ -21,7 +21,8 @@ export interface PyTorchSettings {
 export interface BenchWorkload {
   id: string;
   network: NetworkSpec;
-  kind: 'step' | 'population-gradient';
+  /** A training step; a population-mode gradient; a population-mode Hessian-vector product. */
+  kind: 'step' | 'population-gradient' | 'hessian-vector';
   batch: number;
   chunk: number;
   repeats: number;

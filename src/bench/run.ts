@@ -1,6 +1,7 @@
 /**
  * `gradscope bench`: training steps (forward + backward + Adam) of F1 and C1 at
- * batch 256 and 5000, and population-mode gradients of 5000 examples, timed for
+ * batch 256 and 5000, population-mode gradients of 5000 examples, and a population-mode
+ * Hessian-vector product of F1 on 5000 examples (double backward), timed for
  * gradscope and for PyTorch in the same invocation; a table of ratios on stdout
  * and bench/results.json.
  *
@@ -59,6 +60,7 @@ function workloads(quick: boolean): BenchWorkload[] {
       w('F1 step B=64', f1(), 'step', 64, 64, 3),
       w('C1 step B=16', c1(), 'step', 16, 16, 2),
       w('F1 population gradient N=128', f1(), 'population-gradient', 128, 64, 2),
+      w('F1 Hessian-vector product N=128', f1(), 'hessian-vector', 128, 128, 2),
     ];
   return [
     w('F1 step B=256', f1(), 'step', 256, 256, 40),
@@ -67,6 +69,7 @@ function workloads(quick: boolean): BenchWorkload[] {
     w('C1 step B=5000', c1(), 'step', 5000, 5000, 3),
     w('F1 population gradient N=5000', f1(), 'population-gradient', 5000, 5000, 7),
     w('C1 population gradient N=5000', c1(), 'population-gradient', 5000, 1000, 3),
+    w('F1 Hessian-vector product N=5000', f1(), 'hessian-vector', 5000, 5000, 5),
   ];
 }
 

@@ -54,8 +54,38 @@ export interface StudyConfig {
     density?: { probes: number; steps: number };
     /** Per parameter group: block top eigenvalue and trace (default: false). */
     layers?: boolean;
+    /** The top eigenvalues by Lanczos (default) or by power iteration with deflation. */
+    eigen?: 'lanczos' | 'power';
   };
+  /** Training trajectories (Li et al. 2018, section 7): process 1 and every arm in one PCA
+   * plane around the final state of the largest-B arm, per seed (default: none). */
+  trajectory?: StudyTrajectory;
 }
+
+export interface StudyTrajectory {
+  /** Grid points per axis; the grid covers the paths with a fifth of their span around. */
+  points: number;
+  /** Process 1's checkpoints every this many epochs (and its branch epoch); arms: all. */
+  every: number;
+  /** The set the loss over the plane is measured on. */
+  set: 'train' | 'test';
+  bn: 'recalibrate' | 'batch';
+  /** Training examples batch norm is recalibrated on at each point. */
+  sampleSize: number;
+  /** Examples of the set each point is measured on (a seeded uniform sample; default all). */
+  evalSize?: number;
+}
+
+export const TRAJECTORY_FIELDS = ['points', 'every', 'set', 'bn', 'sampleSize', 'evalSize'];
+
+/** The defaults of the trajectory section. */
+export const DEFAULT_TRAJECTORY: StudyTrajectory = {
+  points: 11,
+  every: 1,
+  set: 'train',
+  bn: 'recalibrate',
+  sampleSize: 2000,
+};
 
 const TOP_FIELDS = [
   'name',
@@ -70,6 +100,7 @@ const TOP_FIELDS = [
   'analysis',
   'lines',
   'sharpness',
+  'trajectory',
 ];
 
 function onlyFields(o: unknown, allowed: string[], at: string): Record<string, unknown> {
@@ -174,9 +205,12 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
         'hessianSample',
         'density',
         'layers',
+        'eigen',
       ],
       'sharpness',
     );
+    if (s.eigen !== undefined && s.eigen !== 'lanczos' && s.eigen !== 'power')
+      throw expected('"lanczos" or "power"', 'sharpness.eigen', s.eigen);
     if (s.layers !== undefined && typeof s.layers !== 'boolean')
       throw expected('true or false', 'sharpness.layers', s.layers);
     if (s.layers === true && s.hutchinson === 0)
@@ -197,6 +231,21 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
     for (const key of ['sampleSize', 'hessianSample'])
       if (s[key] !== undefined) checkCount(s[key], LIMITS.examples, `sharpness.${key}`);
   }
+  if (c.trajectory !== undefined) {
+    const t = onlyFields(c.trajectory, TRAJECTORY_FIELDS, 'trajectory');
+    if (!isPositiveInteger(t.points) || (t.points as number) < 2)
+      throw expected('an integer of at least 2', 'trajectory.points', t.points);
+    if (!isPositiveInteger(t.every))
+      throw expected('a positive integer (epochs)', 'trajectory.every', t.every);
+    if (t.set !== 'train' && t.set !== 'test')
+      throw expected('train or test', 'trajectory.set', t.set);
+    if (t.bn !== 'recalibrate' && t.bn !== 'batch')
+      throw expected('recalibrate or batch', 'trajectory.bn', t.bn);
+    if (!isPositiveInteger(t.sampleSize))
+      throw expected('a positive integer', 'trajectory.sampleSize', t.sampleSize);
+    if (t.evalSize !== undefined && !isPositiveInteger(t.evalSize))
+      throw expected('a positive integer', 'trajectory.evalSize', t.evalSize);
+  }
   return c;
 }
 
@@ -206,6 +255,7 @@ export function completeStudyConfig(raw: Record<string, unknown>): StudyConfig {
     256, 1000, 2000, 5000,
   ]) as number[];
   const lines = (raw.lines ?? {}) as Record<string, unknown>;
+  const trajectory = raw.trajectory;
   const config = {
     name: 'study',
     scale: 'custom',
@@ -221,6 +271,9 @@ export function completeStudyConfig(raw: Record<string, unknown>): StudyConfig {
       sampleSize: 10000,
       ...lines,
     },
+    ...(trajectory !== undefined && trajectory !== null && typeof trajectory === 'object'
+      ? { trajectory: { ...DEFAULT_TRAJECTORY, ...trajectory } }
+      : {}),
   } as unknown as StudyConfig;
   return checkStudyConfig(config);
 }

@@ -7,6 +7,7 @@
  *                                 process 1, the branch, one arm per B2, Experiment B points
  *   lines/seed-<s>-<a>-<b>.json   Experiment A between final states of two arms
  *   sharpness/seed-<s>-<phase>.json   sharpness of each arm's final state (when configured)
+ *   trajectories/seed-<s>.json    process 1 and every arm in one PCA plane (when configured)
  *   report.html, report.json, tables/, figures/
  *
  * Each piece of work is written atomically and skipped when its file exists.
@@ -28,6 +29,7 @@ import { RunStopped, stopRequested, yieldToSignals } from '../train/stop';
 import { checkRunDirectory, runTraining, type PhaseSummary } from '../train/run';
 import { analysisHook } from './analysis-schedule';
 import type { StudyConfig } from './config';
+import { studyTrajectory } from './trajectory-hook';
 
 export interface StudyResult {
   runDir: string;
@@ -185,6 +187,29 @@ async function studyLocked(
         fs.mkdirSync(path.dirname(file), { recursive: true });
         writeFileAtomic(file, JSON.stringify({ seed, phase, ...(measured as object) }) + '\n');
         progress.line(`seed ${seed}: sharpness of ${phase} done`);
+      }
+    }
+
+    // Training trajectories: process 1 and every arm in one plane
+    if (study.trajectory) {
+      const file = path.join(runDir, 'trajectories', `seed-${seed}.json`);
+      if (!fs.existsSync(file)) {
+        const trajectory = studyTrajectory(
+          runDir,
+          seed,
+          spec,
+          data,
+          study,
+          study.trajectory,
+          (done, total) => progress.work(`seed ${seed} trajectory`, done, total),
+        );
+        if (trajectory) {
+          fs.mkdirSync(path.dirname(file), { recursive: true });
+          writeFileAtomic(file, JSON.stringify({ seed, ...trajectory }) + '\n');
+          progress.line(
+            `seed ${seed}: trajectory done (${study.trajectory.points ** 2} points, ${trajectory.seconds.toFixed(1)} s)`,
+          );
+        }
       }
     }
   }

@@ -1,7 +1,7 @@
 /**
  * The sharpness the study records for the final state of every arm (docs/mathematics.md,
  * "Sharpness"): Keskar's metric for each eps, in the full space and a random
- * subspace, the top Hessian eigenvalues (Lanczos) and Hutchinson's trace, on the training
+ * subspace, the top Hessian eigenvalues (Lanczos, or power iteration when `eigen: power`) and Hutchinson's trace, on the training
  * set; the Hessian's spectral density when the config's `density` asks for it.
  */
 import { measureSharpness, type SharpnessResult } from '../analysis/sharpness';
@@ -27,5 +27,6 @@ export function measureSharpnessForStudy(
     hessianSampleSize: Math.min(config.hessianSample ?? 5000, data.train.size),
     density: config.density ?? null,
     layers: config.layers ?? false,
+    eigen: config.eigen ?? 'lanczos',
   });
 }

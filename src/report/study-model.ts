@@ -2,13 +2,14 @@
  * Everything the report shows, gathered from the files of a run directory (and
  * nothing else, so `gradscope report <run-dir>` rebuilds it at any time): the
  * config, per-epoch metrics of every seed and phase, Experiment B's points,
- * Experiment A's lines, sharpness, timings. Written beside the report as
+ * Experiment A's lines, sharpness, training trajectories, timings. Written beside the report as
  * report.json, the numbers the HTML tables print.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { GradientAnalysis } from '../analysis/gradient-distribution';
 import type { LineResult } from '../analysis/loss-line';
+import type { TrajectoryResult } from '../analysis/trajectory';
 import { GradscopeFileError } from '../engine/errors';
 import type { StudyConfig } from '../experiments/config';
 import { readMetrics, type EpochRecord, type StatusRecord } from '../train/metrics';
@@ -45,6 +46,8 @@ export interface StudyModel {
   analysis: { seed: number; phase: string; epoch: number; result: GradientAnalysis }[];
   lines: (LineResult & { seed: number })[];
   sharpness: ({ seed: number; phase: string } & Record<string, unknown>)[];
+  /** Process 1 and every arm in one PCA plane, per seed (trajectories/seed-<s>.json). */
+  trajectories: (TrajectoryResult & { seed: number })[];
   timings: { seed: number; phase: string; trainingSeconds: number; analysisSeconds: number }[];
 }
 
@@ -152,6 +155,9 @@ export function studyModel(runDir: string): StudyModel {
     sharpness: readJsonFiles<{ seed: number; phase: string } & Record<string, unknown>>(
       path.join(runDir, 'sharpness'),
     ),
+    trajectories: readJsonFiles<TrajectoryResult & { seed: number }>(
+      path.join(runDir, 'trajectories'),
+    ).sort((a, b) => a.seed - b.seed),
     timings,
   };
 }

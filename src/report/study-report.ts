@@ -1,8 +1,8 @@
 /**
  * report.html: one self-contained page (inline CSS and SVG; no script, no network)
  * with the config, the summary per arm (mean and spread over seeds), training
- * curves, Experiment A, Experiment B's tables and figures, Smith's check and
- * B_simple, sharpness, and timings. Also writes report.json (the model), the
+ * curves, Experiment A, Experiment B's tables and figures (per parameter group too, when
+ * measured), Smith's check and B_simple, sharpness, training trajectories, and timings. Also writes report.json (the model), the
  * tables as CSV/Markdown and every figure as SVG and PNG.
  */
 import * as fs from 'fs';
@@ -22,6 +22,8 @@ import { phaseLabel, studyModel, type Spread, type StudyModel } from './study-mo
 import type { SharpnessResult } from '../analysis/sharpness';
 import { writeFigure } from './write-figure';
 import { densityFigure } from './density-figure';
+import { layerCurvatureFigure, layerNoiseFigure } from './layer-figures';
+import { trajectoryFigure } from './trajectory-figure';
 import { conclusionSentence, studyConclusions } from './conclusions';
 import { thesisTables, thesisTablesMarkdown } from './thesis-tables';
 import { runStateBanners } from './run-state';
@@ -328,6 +330,36 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
       );
     writeFileAtomic(path.join(tables, 'thesis-tables.md'), thesisTablesMarkdown(thesis));
     parts.push('<h3>Every analysis point</h3>');
+    // per parameter group, when measured: a table and a figure per analysis point
+    const layerView = (p: AnalysisPoint): string => {
+      const a = p.analysis;
+      if (!a.layers?.length) return '';
+      const seed = m.analysis[points.indexOf(p)]!.seed;
+      const name = `gradients-layers-seed-${seed}-${p.phase}-epoch-${p.epoch}`;
+      return `<p>${esc(p.label)}, per parameter group g (the tr(F_g) add up to tr(F)):</p>${table(
+        [
+          'parameter group',
+          'size',
+          '|g_train,g|/d',
+          ...a.batchSizes.map((b) => `B=${b.batchSize} mean |g_B,g − g_train,g|/d`),
+          'tr(F_g)',
+          'B_simple',
+        ],
+        a.layers.map((l) => [
+          l.group,
+          String(l.size),
+          num(l.gTrainNorm, 3),
+          ...l.meanToTrain.map((x) => num(x.mean, 3)),
+          num(l.traceF, 4),
+          num(l.bSimple, 1),
+        ]),
+        `data-layers-table="${esc(name)}"`,
+      )}${figure(
+        name,
+        save(name, layerNoiseFigure(`Gradient noise per parameter group: ${p.label}`, a.layers)),
+        `Per parameter group at ${p.label}: mean |g_B − g_train| of each B (solid) and |g_train| (dashed), in units of d, log scale.`,
+      )}`;
+    };
     for (const p of points) {
       const a = p.analysis;
       const head = [
@@ -368,7 +400,7 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
             num(b.toTotal.min, 3),
             num(b.toTotal.max, 3),
           ]),
-        )}</details>`,
+        )}</details>${layerView(p)}`,
       );
     }
   }
@@ -479,6 +511,24 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
           'id="sharpness-layers-table"',
         ),
       );
+    for (const raw of m.sharpness) {
+      const s = raw as unknown as SharpnessResult & { seed: number; phase: string };
+      if (!s.hessian.layers?.length) continue;
+      const name = `sharpness-layers-seed-${s.seed}-${s.phase}`;
+      parts.push(
+        figure(
+          name,
+          save(
+            name,
+            layerCurvatureFigure(
+              `Curvature per parameter group: ${phaseLabel(s.phase, m.config.process2.arms)}, seed ${s.seed}`,
+              s.hessian.layers,
+            ),
+          ),
+          `Top eigenvalue (solid) and trace (dashed) of each block P_g H P_g of the final solution of ${s.phase}, seed ${s.seed}, log scale.`,
+        ),
+      );
+    }
     // the Hessian's spectral density of every solution of a seed, overlaid
     for (const seed of m.seeds) {
       const curves = m.sharpness
@@ -503,6 +553,40 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
   }
   parts.push('</section>');
 
+  // training trajectories
+  parts.push('<section id="trajectories"><h2>Training trajectories</h2>');
+  if (m.trajectories.length === 0) parts.push('<p>Not measured in this run.</p>');
+  else
+    parts.push(
+      '<p>Li et al. (2018), section 7: the checkpoints of process 1 and of every arm, as w_epoch − w_final, in the plane of their first two principal components, the final solution of the largest-B arm at the origin; every arm leaves from the branch point. The loss is measured over that plane; each path is drawn with its epochs.</p>',
+    );
+  for (const t of m.trajectories) {
+    const name = `trajectory-seed-${t.seed}`;
+    parts.push(
+      figure(
+        name,
+        save(
+          name,
+          trajectoryFigure(t, `Seed ${t.seed}: ${t.set} loss over the trajectories' plane`),
+        ),
+        `Seed ${t.seed}: the two components carry ${(100 * t.explained[0]).toFixed(1)}% and ${(100 * t.explained[1]).toFixed(1)}% of the sum of |w_epoch − w_final|²; origin ${t.final.label}; ${t.xs.length} × ${t.ys.length} points (batch norm: ${t.bn}) in ${t.seconds.toFixed(1)} s.`,
+      ),
+      `<details><summary>Seed ${t.seed}: the paths' coordinates</summary>${table(
+        ['path', 'epoch', 'x (1st component)', 'y (2nd component)'],
+        t.paths.flatMap((p) =>
+          p.points.map((q) => [
+            phaseLabel(p.label, m.config.process2.arms),
+            String(q.epoch),
+            num(q.x),
+            num(q.y),
+          ]),
+        ),
+        `data-trajectory-table="${t.seed}"`,
+      )}</details>`,
+    );
+  }
+  parts.push('</section>');
+
   // timings and config
   parts.push('<section id="timings"><h2>Timings</h2>');
   parts.push(
@@ -518,7 +602,11 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
   );
   const lineSeconds = m.lines.reduce((s, l) => s + l.seconds, 0);
   parts.push(
-    `<p>Experiment A: ${lineSeconds.toFixed(1)} s for ${m.lines.length} lines.</p></section>`,
+    `<p>Experiment A: ${lineSeconds.toFixed(1)} s for ${m.lines.length} lines.${
+      m.trajectories.length
+        ? ` Training trajectories: ${m.trajectories.reduce((s, t) => s + t.seconds, 0).toFixed(1)} s for ${m.trajectories.length} seed(s).`
+        : ''
+    }</p></section>`,
   );
   parts.push(
     `<section id="config"><h2>Config</h2><pre>${esc(JSON.stringify(m.config, null, 2))}</pre></section>`,
