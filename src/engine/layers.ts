@@ -48,7 +48,7 @@ export interface ResolvedNetwork {
   layers: ResolvedLayer[];
   parameterCount: number;
   /** Names and shapes of the batch-norm buffers, in state_dict order. */
-  statistics: { layer: number; features: number }[];
+  statistics: { layer: number; name: string; features: number }[];
 }
 
 const LAYER_TYPES = [
@@ -90,7 +90,7 @@ export function resolveNetwork(spec: NetworkSpec): ResolvedNetwork {
   let shape: number[] = [...input];
   let parameterCount = 0;
   const resolved: ResolvedLayer[] = [];
-  const statistics: { layer: number; features: number }[] = [];
+  const statistics: { layer: number; name: string; features: number }[] = [];
 
   layers.forEach((layer, i) => {
     const at = `layers[${i}]`;
@@ -184,7 +184,7 @@ export function resolveNetwork(spec: NetworkSpec): ResolvedNetwork {
         const eps = real('eps', 1e-5, 1e-12, 1);
         const momentum = real('momentum', 0.1, 0, 1);
         parameterCount += 2 * features;
-        statistics.push({ layer: i, features });
+        statistics.push({ layer: i, name: String(i), features });
         resolved.push({ type, out: features, eps, momentum, shape: [...shape] });
         break;
       }

@@ -90,9 +90,9 @@ export class Network {
       size: p.shape.reduce((a, b) => a * b, 1),
     }));
     let offset = 0;
-    this.statisticsTable = this.resolved.statistics.map(({ layer, features }) => {
+    this.statisticsTable = this.resolved.statistics.map(({ layer, name, features }) => {
       const entry = {
-        name: String(layer),
+        name,
         layer,
         features,
         meanOffset: offset,
