@@ -21,12 +21,26 @@ enum class Mode { Train, Batch, Population };
 Mode parseMode(const std::string& name);
 
 struct Layer {
-  enum class Kind { Linear, Conv2d, BatchNorm, ReLU, MaxPool2d, Dropout, Flatten } kind;
+  enum class Kind {
+    Linear,
+    Conv2d,
+    BatchNorm,
+    ReLU,
+    MaxPool2d,
+    Dropout,
+    Flatten,
+    GlobalAvgPool,
+    Residual
+  } kind;
   int64_t in = 0, out = 0, kernel = 0, stride = 1, padding = 0;
   bool bias = false;
   double eps = 1e-5, momentum = 0.1, p = 0.5;
   int weightIndex = -1, biasIndex = -1;  // indices into Network::params
   int stats = -1;                        // index into Network::runningMean/runningVar/batchCount
+  // Residual: activation(branch(x) + shortcut(x)); an empty shortcut is the identity,
+  // skip false means no shortcut at all
+  std::vector<Layer> branch, shortcut;
+  bool skip = true, activation = true;
 };
 
 struct Evaluation {
@@ -72,6 +86,14 @@ class Network {
   std::vector<std::string> paramNames;  // "0.weight", "1.bias", ...
   std::vector<at::Tensor> runningMean, runningVar, batchCount;  // views into flatStats/flatCounts
   std::vector<std::string> statNames;  // names of the flatStats pieces, in order
+  bool nested = false;                 // any residual block
+
+ private:
+  at::Tensor run(std::vector<Layer>& list, at::Tensor h, Mode mode, int64_t begin, int64_t stop);
+  std::optional<Evaluation> recalibrateNested(Dataset& data, const at::Tensor& indices,
+                                              int64_t chunk);
+  int captureStats = -1;  // recalibration: the batch norm whose input forward captures
+  at::Tensor captured;
 };
 
 }  // namespace gradscope

@@ -7,6 +7,17 @@ namespace gradscope {
 
 namespace {
 
+Layer layerFrom(const Napi::Object& o);
+
+std::vector<Layer> layersFrom(const Napi::Value& value) {
+  std::vector<Layer> layers;
+  if (!value.IsArray()) return layers;
+  auto list = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); ++i)
+    layers.push_back(layerFrom(list.Get(i).As<Napi::Object>()));
+  return layers;
+}
+
 Layer layerFrom(const Napi::Object& o) {
   auto num = [&](const char* k, int64_t fallback) -> int64_t {
     auto v = o.Get(k);
@@ -32,6 +43,10 @@ Layer layerFrom(const Napi::Object& o) {
     l.kind = Layer::Kind::Dropout;
   else if (type == "flatten")
     l.kind = Layer::Kind::Flatten;
+  else if (type == "globalavgpool")
+    l.kind = Layer::Kind::GlobalAvgPool;
+  else if (type == "residual")
+    l.kind = Layer::Kind::Residual;
   else
     throw std::invalid_argument("unknown layer type '" + type + "'");
   l.in = num("in", 0);
@@ -43,6 +58,12 @@ Layer layerFrom(const Napi::Object& o) {
   l.eps = real("eps", 1e-5);
   l.momentum = real("momentum", 0.1);
   l.p = real("p", 0.5);
+  if (l.kind == Layer::Kind::Residual) {
+    l.branch = layersFrom(o.Get("branch"));
+    l.shortcut = layersFrom(o.Get("shortcut"));
+    l.skip = o.Get("shortcut").IsArray();
+    l.activation = o.Get("activation").ToBoolean().Value();
+  }
   return l;
 }
 

@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Command> = {
   run: () => require('./cli/run').runCommand as Command,
   demo: () => require('./cli/run').demoCommand as Command,
   report: () => require('./cli/run').reportCommand as Command,
+  export: () => require('./cli/export').exportCommand as Command,
 };
 
 function usage(): string {
