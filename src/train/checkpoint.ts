@@ -239,15 +239,15 @@ export function stateDictMismatch(
         `${w.name} is ${typeName(g.data)} [${g.shape.join(', ')}], needs ${typeName(w.data)} [${w.shape.join(', ')}]`,
       );
   }
-  const list = (what: string, names: string[]) => {
+  const list = (what: string, names: string[], most = 3) => {
     if (!names.length) return [];
-    const shown = names.slice(0, 4).join(', ');
-    return [`${what} ${shown}${names.length > 4 ? ` and ${names.length - 4} more` : ''}`];
+    const shown = names.slice(0, most).join(', ');
+    return [`${what} ${shown}${names.length > most ? ` and ${names.length - most} more` : ''}`];
   };
   const parts = [
     ...list('missing', missing),
     ...list('unexpected', unexpected),
-    ...list('wrong shape:', wrong),
+    ...list('wrong shape:', wrong, 2),
   ];
   return parts.length ? parts.join('; ') : undefined;
 }
