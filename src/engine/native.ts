@@ -78,7 +78,7 @@ export interface NativeOptimizer {
 
 export interface NativeAddon {
   Dataset: new (
-    pixels: Uint8Array,
+    pixels: Uint8Array | Float32Array,
     labels: Int32Array,
     channels: number,
     height: number,
