@@ -162,6 +162,7 @@ std::pair<at::Tensor, at::Tensor> Network::foldedIntoBatchNorm(const Layer& l,
 }
 
 at::Tensor Network::forward(const at::Tensor& x, Mode mode, int64_t end, int64_t begin) {
+  if (script) return scriptForward(x, mode);
   const int64_t stop = end < 0 ? static_cast<int64_t>(layers.size()) : end;
   return run(layers, x, mode, begin, stop);
 }
@@ -299,6 +300,10 @@ at::Tensor Network::logits(Dataset& data, const at::Tensor& indices, Mode mode, 
 
 std::optional<Evaluation> Network::recalibrate(Dataset& data, const at::Tensor& indices,
                                                int64_t chunk, bool keep) {
+  if (script)
+    throw std::invalid_argument(
+        "batch-norm recalibration is not available for TorchScript modules (use --bn "
+        "interpolate or batch)");
   if (nested) return recalibrateNested(data, indices, chunk);
   at::NoGradGuard noGrad;
   const int64_t n = indices.size(0);

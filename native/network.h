@@ -6,6 +6,7 @@
 // three modes below is explicit.
 #pragma once
 
+#include <memory>
 #include <optional>
 
 #include "common.h"
@@ -48,9 +49,15 @@ struct Evaluation {
   int64_t correct = 0;
 };
 
+struct Script;  // a TorchScript module (script.cc), when the network is one
+
 class Network {
  public:
   Network(std::vector<Layer> layers, at::ScalarType dtype, uint64_t seed);
+  // A module saved by torch.jit.script(model).save(file): its parameters re-pointed into
+  // flat (gradients into flatGrad), its batch-norm buffers into flatStats / flatCounts.
+  static std::unique_ptr<Network> fromTorchScript(const std::string& file, at::ScalarType dtype);
+  ~Network();
 
   // Layers [begin, end) only (end = -1: to the last).
   // Layers [begin, end) (end -1: to the last). In population mode without autograd a
@@ -87,6 +94,10 @@ class Network {
   std::vector<at::Tensor> runningMean, runningVar, batchCount;  // views into flatStats/flatCounts
   std::vector<std::string> statNames;  // names of the flatStats pieces, in order
   bool nested = false;                 // any residual block
+  std::shared_ptr<Script> script;      // set for a TorchScript module
+
+  explicit Network(at::ScalarType type) : dtype(type) {}
+  at::Tensor scriptForward(const at::Tensor& x, Mode mode);
 
  private:
   at::Tensor run(std::vector<Layer>& list, at::Tensor h, Mode mode, int64_t begin, int64_t stop);

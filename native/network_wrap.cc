@@ -76,6 +76,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
                           InstanceMethod<&NetworkWrap::Statistics>("statistics"),
                           InstanceMethod<&NetworkWrap::BatchCounts>("batchCounts"),
                           InstanceMethod<&NetworkWrap::ParameterTable>("parameterTable"),
+                          InstanceMethod<&NetworkWrap::StatisticsNames>("statisticsNames"),
                           InstanceMethod<&NetworkWrap::Gradient>("gradient"),
                           InstanceMethod<&NetworkWrap::Evaluate>("evaluate"),
                           InstanceMethod<&NetworkWrap::HessianVector>("hessianVector"),
@@ -86,6 +87,12 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   // (layers: object[], dtype: 'float32'|'float64', seed: number)
   explicit NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetworkWrap>(info) {
     guarded(info.Env(), "Network", [&] {
+      if (info[0].IsString()) {  // (file: string, dtype): a TorchScript module
+        const std::string dtype = info[1].As<Napi::String>();
+        net = Network::fromTorchScript(info[0].As<Napi::String>(),
+                                       dtype == "float64" ? at::kDouble : at::kFloat);
+        return 0;
+      }
       auto list = info[0].As<Napi::Array>();
       std::vector<Layer> layers;
       for (uint32_t i = 0; i < list.Length(); ++i)
@@ -124,6 +131,19 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
       table.Set(i, row);
     }
     return table;
+  }
+
+  // The batch norms' names (a TorchScript module's; empty for layer lists, named in JS).
+  Napi::Value StatisticsNames(const Napi::CallbackInfo& info) {
+    auto env = info.Env();
+    auto names = Napi::Array::New(env, net->statNames.size());
+    for (size_t i = 0; i < net->statNames.size(); ++i) {
+      auto row = Napi::Object::New(env);
+      row.Set("name", net->statNames[i]);
+      row.Set("features", static_cast<double>(net->runningMean[i].numel()));
+      names.Set(i, row);
+    }
+    return names;
   }
 
   struct Call {

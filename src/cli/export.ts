@@ -18,7 +18,12 @@ export const exportCommand = {
       );
     if (!values.pytorch)
       throw new GradscopeInputError('Expected --pytorch for export (the one format it writes)');
-    const source = pytorchModule(networkSpec(name));
+    const spec = networkSpec(name);
+    if (spec.torchscript)
+      throw new GradscopeInputError(
+        `${name} is a TorchScript module already: PyTorch loads it with torch.jit.load`,
+      );
+    const source = pytorchModule(spec);
     if (!log.json) process.stdout.write(source);
     return { pytorch: source };
   },

@@ -13,7 +13,7 @@ import { GradscopeFileError } from '../engine/errors';
 import { readAt, withRegularFile } from '../engine/regular-file';
 import { parseNpy, type NpyArray } from './npy';
 import { checkLabels, type DataSource, type ExampleSet } from './source';
-import { zipEntries, zipEntryBytes } from './zip';
+import { zipEntries, zipEntryBytes } from '../engine/zip';
 
 export const ARRAY_NAMES = ['x_train', 'y_train', 'x_test', 'y_test'] as const;
 type ArrayName = (typeof ARRAY_NAMES)[number];

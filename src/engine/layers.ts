@@ -48,6 +48,8 @@ export interface NetworkSpec {
   input: [number, number, number];
   classes: number;
   layers: LayerSpec[];
+  /** A TorchScript module's file, instead of a layer list (src/engine/torchscript.ts). */
+  torchscript?: string;
 }
 
 /** A layer with every size known, as the native engine builds it. */

@@ -37,6 +37,7 @@ export interface NativeNetwork {
   statistics(): FloatArray;
   batchCounts(): BigInt64Array;
   parameterTable(): { name: string; shape: number[]; offset: number }[];
+  statisticsNames(): { name: string; features: number }[];
   gradient(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): NativeEvaluation;
   evaluate(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): NativeEvaluation;
   hessianVector(
@@ -84,7 +85,12 @@ export interface NativeAddon {
     height: number,
     width: number,
   ) => NativeDataset;
-  Network: new (layers: NativeLayer[], dtype: 'float32' | 'float64', seed: number) => NativeNetwork;
+  /** A layer list, or the file of a TorchScript module (its own weights; seed unused). */
+  Network: new (
+    layers: NativeLayer[] | string,
+    dtype: 'float32' | 'float64',
+    seed: number,
+  ) => NativeNetwork;
   Optimizer: new (network: NativeNetwork, settings: NativeOptimizerSettings) => NativeOptimizer;
   setThreads(torchThreads: number, blasThreads: number): void;
   threads(): { torch: number; blas: number; blasConfig: string };

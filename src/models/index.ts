@@ -6,6 +6,7 @@ import { parseBoundedJson } from '../engine/bounded-json';
 import { GradscopeFileError, GradscopeInputError } from '../engine/errors';
 import { resolveNetwork, type NetworkSpec } from '../engine/layers';
 import { readTextFile } from '../engine/regular-file';
+import { isTorchScriptFile, torchScriptSpec } from '../engine/torchscript';
 import { c1, c3 } from './c1';
 import { c2, c4 } from './c2';
 import { f1 } from './f1';
@@ -40,9 +41,17 @@ export const NETWORK_NAMES = [
 export function networkSpec(nameOrFile: string): NetworkSpec {
   const builtIn = NETWORKS[nameOrFile.toUpperCase()];
   if (builtIn) return builtIn();
+  if (/\.(pt|pth)$/i.test(nameOrFile)) {
+    if (!isTorchScriptFile(nameOrFile))
+      throw new GradscopeFileError(
+        nameOrFile,
+        'not a TorchScript module (save one with torch.jit.script(model).save(FILE)); a state_dict goes to --checkpoint as safetensors',
+      );
+    return torchScriptSpec(nameOrFile);
+  }
   if (!nameOrFile.endsWith('.json'))
     throw new GradscopeInputError(
-      `Expected one of ${NETWORK_NAMES.join(', ')} or a .json layer list for --network but received "${nameOrFile}"`,
+      `Expected one of ${NETWORK_NAMES.join(', ')}, a .json layer list or a TorchScript .pt for --network but received "${nameOrFile}"`,
     );
   // regular files only (a FIFO would hang), small, shallow: a layer list is all of that
   const parsed = parseBoundedJson(readTextFile(nameOrFile, 10 * 2 ** 20), 16);

@@ -24,6 +24,7 @@ import { resolveNetwork, type NetworkSpec } from '../engine/layers';
 import { addon } from '../engine/native';
 import { Network } from '../engine/network';
 import { readAt, withRegularFile } from '../engine/regular-file';
+import { isTorchScriptFile, torchScriptSpec } from '../engine/torchscript';
 import type { Optimizer, OptimizerSettings } from '../engine/optimizer';
 import {
   readSafetensors,
@@ -182,6 +183,7 @@ function checkDeclaredSize(file: string, spec: NetworkSpec): void {
  * float64 both accepted; its info is the network's own, at epoch and step 0.
  */
 export function loadNetwork(file: string, network: Network): CheckpointInfo {
+  if (isTorchScriptFile(file)) return loadTorchScriptWeights(file, network);
   refusePickle(file);
   const read = readStateDict(file);
   const plain = read.metadata.format === undefined;
@@ -192,6 +194,18 @@ export function loadNetwork(file: string, network: Network): CheckpointInfo {
   if (mismatch) throw new GradscopeFileError(file, `made for another network: ${mismatch}`);
   for (const [name, got] of read.tensors) place(network, name, got.data);
   return info;
+}
+
+/** A TorchScript module's weights (e.g. the other end of a line), name by name. */
+function loadTorchScriptWeights(file: string, network: Network): CheckpointInfo {
+  const spec = torchScriptSpec(file);
+  const tensors = new Map(
+    stateDict(new Network(spec, { dtype: network.dtype })).map((t) => [t.name, t]),
+  );
+  const mismatch = stateDictMismatch(tensors, stateDict(network), false);
+  if (mismatch) throw new GradscopeFileError(file, `made for another network: ${mismatch}`);
+  for (const [name, got] of tensors) place(network, name, got.data);
+  return { network: spec, epoch: 0, step: 0, extra: {} };
 }
 
 /** Reads a safetensors file whole, checksums verified; a plain (non-gradscope) one allowed. */
@@ -376,6 +390,14 @@ export function networkFromCheckpoint(
   expected?: NetworkSpec,
   dtype: 'float32' | 'float64' = 'float32',
 ): { network: Network; info: CheckpointInfo } {
+  if (isTorchScriptFile(file)) {
+    // a TorchScript module carries its own weights: it is the network
+    const spec = torchScriptSpec(file);
+    return {
+      network: new Network(spec, { dtype }),
+      info: { network: spec, epoch: 0, step: 0, extra: {} },
+    };
+  }
   refusePickle(file);
   if (isPlainStateDict(file)) {
     if (!expected)
