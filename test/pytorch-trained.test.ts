@@ -4,7 +4,8 @@
  * safetensors (no gradscope metadata), then `gradscope analyze gradients` and `analyze line`
  * with --network: losses, |g_train| and a line point equal PyTorch's (gradscope in float32,
  * PyTorch evaluating the same float32 weights in float64; 1e-5 relative). Bad
- * inputs (another network's state_dict, a .pt pickle) are one line, exit 2, nothing written.
+ * inputs (another network's state_dict, a whole pickled model) are one line, exit 2, nothing
+ * written. A torch.save state_dict (.pt) reads as the safetensors one does.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
@@ -32,6 +33,7 @@ import torch.nn.functional as F
 module, data, kind, out = sys.argv[1:5]
 spec = importlib.util.spec_from_file_location("exported", module)
 exported = importlib.util.module_from_spec(spec)
+sys.modules["exported"] = exported  # so that torch.save can pickle a whole model
 spec.loader.exec_module(exported)
 
 def idx(name):
@@ -81,6 +83,8 @@ for step in range(4):
     F.cross_entropy(model(x_train[batch]), y_train[batch]).backward()
     optimizer.step()
 save(model, os.path.join(out, "b.safetensors"))
+torch.save(model.state_dict(), os.path.join(out, "b.pt"))
+torch.save(model, os.path.join(out, "whole-model.pt"))
 end = {k: v.clone() for k, v in model.state_dict().items()}
 
 def measured(x, y):
@@ -189,18 +193,23 @@ test('ResNet20 trained in PyTorch: the same, through residual blocks', (t) => {
   );
   assert.ok(!fs.existsSync(report));
 
-  // a torch.save pickle: refused with the conversion line
-  const pickle = path.join(out, 'model.pt');
-  const saved = spawnSync(
-    python,
-    ['-c', `import torch; torch.save({"w": torch.zeros(2)}, ${JSON.stringify(pickle)})`],
-    { encoding: 'utf8' },
+  // the same state_dict written by torch.save: read by libtorch's unpickler, same numbers
+  const pickled = gradscope(
+    ...['analyze', 'gradients', '--checkpoint', path.join(out, 'b.pt'), '--network', 'ResNet20'],
+    ...['--data', data, '--batch-sizes', '16', '--samples', '2', '--json', '--quiet'],
   );
-  assert.equal(saved.status, 0, saved.stderr);
+  assert.equal(pickled.status, 0, pickled.stderr);
+  close((JSON.parse(pickled.stdout) as { trainLoss: number }).trainLoss, theirs.trainLoss!, 'b.pt');
+
+  // a whole pickled model (its class is code): refused with the conversion line
+  const whole = path.join(out, 'whole-model.pt');
   const refused = gradscope(
-    ...['analyze', 'gradients', '--checkpoint', pickle, '--network', 'ResNet20'],
+    ...['analyze', 'gradients', '--checkpoint', whole, '--network', 'ResNet20'],
     ...['--data', data],
   );
   assert.equal(refused.status, 2);
-  assert.match(refused.stderr, /^gradscope: .*model\.pt: a PyTorch pickle .*save_file.*\n$/);
+  assert.match(
+    refused.stderr,
+    /^gradscope: .*whole-model\.pt: a PyTorch pickle gradscope cannot read as a state_dict without running code \(.*\); convert it with .*save_file.*\n$/,
+  );
 });

@@ -24,6 +24,7 @@ import { resolveNetwork, type NetworkSpec } from '../engine/layers';
 import { addon } from '../engine/native';
 import { Network } from '../engine/network';
 import { readAt, withRegularFile } from '../engine/regular-file';
+import { readTorchSaveFile } from '../engine/torch-pickle';
 import { isTorchScriptFile, torchScriptSpec } from '../engine/torchscript';
 import type { Optimizer, OptimizerSettings } from '../engine/optimizer';
 import {
@@ -178,14 +179,13 @@ function checkDeclaredSize(file: string, spec: NetworkSpec): void {
 
 /**
  * Copies a checkpoint's tensors into `network`; the file must match it tensor for tensor.
- * A plain safetensors state_dict (written by PyTorch, no gradscope metadata) is accepted
- * too: its names and shapes are checked against the network the same way, float32 and
+ * A plain safetensors state_dict (written by PyTorch, no gradscope metadata) or a torch.save
+ * state_dict (.pt, .pth) is accepted too: its names and shapes are checked against the network the same way, float32 and
  * float64 both accepted; its info is the network's own, at epoch and step 0.
  */
 export function loadNetwork(file: string, network: Network): CheckpointInfo {
   if (isTorchScriptFile(file)) return loadTorchScriptWeights(file, network);
-  refusePickle(file);
-  const read = readStateDict(file);
+  const read = isPickle(file) ? readTorchSave(file) : readStateDict(file);
   const plain = read.metadata.format === undefined;
   const info: CheckpointInfo = plain
     ? { network: network.resolved.spec, epoch: 0, step: 0, extra: {} }
@@ -277,23 +277,44 @@ function typeName(data: NamedTensor['data']): string {
   return names[data.constructor.name] ?? data.constructor.name;
 }
 
-/** PyTorch's pickle files (.pt, .pth: a zip archive, or a bare pickle) are refused with the
- * one-line conversion; unpickling could run code, and gradscope reads safetensors. */
-export function refusePickle(file: string): void {
+/** Whether a file is a PyTorch pickle (torch.save: a zip archive or a bare pickle), by its
+ * first bytes. */
+export function isPickle(file: string): boolean {
   let head: Buffer;
   try {
     head = withRegularFile(file, (opened) => readAt(opened, 0, Math.min(opened.size, 4)));
   } catch {
-    return; // the reader that follows names the problem
+    return false; // the reader that follows names the problem
   }
   const zip = head.length >= 4 && head.readUInt32LE(0) === 0x04034b50;
   const pickle = head.length >= 2 && head[0] === 0x80 && head[1]! <= 5;
-  if (zip || pickle || /\.(pt|pth)$/i.test(file))
+  return zip || pickle;
+}
+
+const CONVERT =
+  "convert it with python3 -c \"import torch, safetensors.torch as s; s.save_file(torch.load('IN.pt'), 'OUT.safetensors')\"";
+
+/**
+ * A state_dict written by torch.save, read by a pickle machine that builds tensors, dicts
+ * and tuples only and refuses every other class (src/engine/torch-pickle.ts), so no code
+ * runs. Anything else (a whole pickled model, the legacy format) gets one line saying how to
+ * convert it.
+ */
+export function readTorchSave(file: string): SafetensorsFile {
+  let tensors: Map<string, NamedTensor>;
+  try {
+    tensors = readTorchSaveFile(file);
+  } catch (error) {
+    if (!(error instanceof GradscopeFileError)) throw error;
+    const why = error.message.startsWith(`${file}: `)
+      ? error.message.slice(file.length + 2)
+      : error.message;
     throw new GradscopeFileError(
       file,
-      'a PyTorch pickle (torch.save), which gradscope does not unpickle; convert it with ' +
-        "python3 -c \"import torch, safetensors.torch as s; s.save_file(torch.load('IN.pt'), 'OUT.safetensors')\"",
+      `a PyTorch pickle gradscope cannot read as a state_dict without running code (${why}); ${CONVERT}`,
     );
+  }
+  return { tensors, order: [...tensors.keys()], metadata: {} };
 }
 
 function place(network: Network, name: string, data: NamedTensor['data']): void {
@@ -398,12 +419,11 @@ export function networkFromCheckpoint(
       info: { network: spec, epoch: 0, step: 0, extra: {} },
     };
   }
-  refusePickle(file);
-  if (isPlainStateDict(file)) {
+  if (isPickle(file) || isPlainStateDict(file)) {
     if (!expected)
       throw new GradscopeFileError(
         file,
-        'a plain state_dict without gradscope metadata: name its network with --network (a built-in name or a layer-list file)',
+        `a plain state_dict without gradscope metadata: name its network with --network (a built-in name or a layer-list file)`,
       );
     const network = new Network(expected, { dtype });
     return { network, info: loadNetwork(file, network) };
