@@ -11,7 +11,9 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { loadData } from '../src/data/load';
 import { locateData } from '../src/data/locate';
+import { GradscopeFileError } from '../src/engine/errors';
 import { writeSafetensors } from '../src/engine/safetensors';
+import { readTorchSaveFile } from '../src/engine/torch-pickle';
 import { Network } from '../src/engine/network';
 import { f1 } from '../src/models/f1';
 import { stateDict } from '../src/train/checkpoint';
@@ -180,4 +182,54 @@ test('an image folder is decoded once with sharp into a cache next to it', async
   assert.deepEqual(again.source.train.pixels, first.source.train.pixels);
   const resized = locateData(root, { imageSize: 3 });
   assert.deepEqual(resized.source.train.shape, [3, 3, 3]);
+});
+
+test('damaged archives: every truncation of an .npz and a torch.save file is one file error', (t) => {
+  if (numpyMissing) return t.skip(numpyMissing);
+  const npz = path.join(dir, 'whole.npz');
+  numpy(
+    `${MAKE}\nnp.savez_compressed(out, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)`,
+    npz,
+  );
+  const pt = path.join(dir, 'whole.pt');
+  const saved = spawnSync(
+    python,
+    [
+      '-c',
+      `import torch; torch.save({"a.weight": torch.ones(2, 3), "n": torch.tensor(4)}, ${JSON.stringify(pt)})`,
+    ],
+    { encoding: 'utf8' },
+  );
+  if (saved.status !== 0) return t.skip('PyTorch is not importable');
+  assert.deepEqual(readTorchSaveFile(pt).get('a.weight')!.shape, [2, 3]);
+  for (const [file, read] of [
+    [npz, (f: string) => locateData(f)],
+    [pt, (f: string) => readTorchSaveFile(f)],
+  ] as const) {
+    const bytes = fs.readFileSync(file);
+    const cut = path.join(dir, `cut${path.extname(file)}`);
+    for (
+      let length = 0;
+      length < bytes.length;
+      length += Math.max(1, Math.floor(bytes.length / 40))
+    ) {
+      fs.writeFileSync(cut, bytes.subarray(0, length));
+      assert.throws(
+        () => read(cut),
+        (error: Error) => error instanceof GradscopeFileError && !error.message.includes('\n'),
+        `${file} cut at ${length}`,
+      );
+    }
+    // and flipped bytes: an error or the right arrays, never a crash or a hang
+    for (let i = 0; i < bytes.length; i += Math.max(1, Math.floor(bytes.length / 40))) {
+      const flipped = Buffer.from(bytes);
+      flipped[i] = flipped[i]! ^ 0xff;
+      fs.writeFileSync(cut, flipped);
+      try {
+        read(cut);
+      } catch (error) {
+        assert.ok(error instanceof GradscopeFileError, `${file} flipped at ${i}: ${String(error)}`);
+      }
+    }
+  }
 });
