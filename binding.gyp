@@ -11,6 +11,7 @@
         "native/network_wrap.cc",
         "native/optimizer.cc",
         "native/optimizer_wrap.cc",
+        "native/script.cc",
         "native/settings.cc"
       ],
       "include_dirs": [

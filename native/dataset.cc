@@ -2,13 +2,14 @@
 
 namespace gradscope {
 
-Dataset::Dataset(const uint8_t* pixels, const at::Tensor& labelValues, int64_t channels,
+Dataset::Dataset(const at::Tensor& pixels, const at::Tensor& labelValues, int64_t channels,
                  int64_t height, int64_t width) {
   const int64_t n = labelValues.size(0);
-  auto bytes = at::from_blob(const_cast<uint8_t*>(pixels), {n, channels, height, width}, at::kByte);
+  auto planar = pixels.view({n, channels, height, width});
   images = at::empty({n, height, width, channels}, at::kFloat);
-  images.copy_(bytes.permute({0, 2, 3, 1}));
-  images.div_(255.0);  // as torchvision's ToTensor: float(x) / 255
+  images.copy_(planar.permute({0, 2, 3, 1}));
+  if (pixels.scalar_type() == at::kByte)
+    images.div_(255.0);  // as torchvision's ToTensor: float(x) / 255
   labels = labelValues.to(at::kLong);
 }
 

@@ -9,8 +9,9 @@ namespace gradscope {
 
 class Dataset {
  public:
-  // pixels: N x C x H x W bytes in record order (IDX images, CIFAR planes).
-  Dataset(const uint8_t* pixels, const at::Tensor& labels, int64_t channels, int64_t height,
+  // pixels: N x C x H x W in record order (IDX images, CIFAR planes): bytes, scaled by
+  // 1/255, or float32 values (a user's own arrays), taken as they are.
+  Dataset(const at::Tensor& pixels, const at::Tensor& labels, int64_t channels, int64_t height,
           int64_t width);
 
   // x as a logical N x C x H x W tensor in channels-last memory, cast to dtype; y int64.

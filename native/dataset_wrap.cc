@@ -1,4 +1,4 @@
-// JS class Dataset: (pixels: Uint8Array N*C*H*W, labels: Int32Array N, channels,
+// JS class Dataset: (pixels: Uint8Array or Float32Array N*C*H*W, labels: Int32Array N, channels,
 // height, width); size, channelStatistics(), standardise(mean, std).
 #include "wrappers.h"
 
@@ -14,10 +14,13 @@ class DatasetWrap : public Napi::ObjectWrap<DatasetWrap> {
                         InstanceMethod<&DatasetWrap::ChannelStatistics>("channelStatistics"),
                         InstanceMethod<&DatasetWrap::Standardise>("standardise")});
   }
-  // (pixels: Uint8Array N*C*H*W, labels: Int32Array N, channels, height, width)
+  // (pixels: Uint8Array (scaled by 1/255) or Float32Array N*C*H*W, labels: Int32Array N,
+  // channels, height, width)
   explicit DatasetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DatasetWrap>(info) {
     guarded(info.Env(), "Dataset", [&] {
-      auto pixels = tensorOver(info[0].As<Napi::TypedArray>(), at::kByte, "pixels");
+      auto array = info[0].As<Napi::TypedArray>();
+      auto pixels = tensorOver(
+          array, array.TypedArrayType() == napi_float32_array ? at::kFloat : at::kByte, "pixels");
       auto labels = tensorOver(info[1].As<Napi::TypedArray>(), at::kInt, "labels");
       int64_t c = info[2].As<Napi::Number>().Int64Value();
       int64_t h = info[3].As<Napi::Number>().Int64Value();
@@ -25,7 +28,7 @@ class DatasetWrap : public Napi::ObjectWrap<DatasetWrap> {
       if (c <= 0 || h <= 0 || w <= 0 || pixels.numel() != labels.numel() * c * h * w)
         throw std::invalid_argument(
             "pixel count does not match labels x channels x height x width");
-      data = std::make_unique<Dataset>(pixels.data_ptr<uint8_t>(), labels, c, h, w);
+      data = std::make_unique<Dataset>(pixels, labels, c, h, w);
       return 0;
     });
   }

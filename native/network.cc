@@ -41,42 +41,83 @@ void initialiseLikePyTorch(at::Tensor& weight, at::Tensor* bias, int64_t fanIn) 
 
 }  // namespace
 
-Network::Network(std::vector<Layer> layerList, at::ScalarType type, uint64_t seed)
-    : layers(std::move(layerList)), dtype(type) {
-  // First pass: the shapes of every parameter and statistic, in registration order.
-  std::vector<Shape> paramShapes;
-  int64_t statCount = 0, bnCount = 0;
-  for (size_t i = 0; i < layers.size(); ++i) {
-    auto& l = layers[i];
-    const std::string prefix = std::to_string(i) + ".";
+namespace {
+
+// Each layer's parameters in registration order (depth first: a block's branch, then its
+// shortcut), named as PyTorch names them ("3.branch.0.weight").
+void registerParameters(std::vector<Layer>& list, const std::string& prefix,
+                        std::vector<Shape>& shapes, std::vector<std::string>& names,
+                        std::vector<Layer*>& batchNorms) {
+  for (size_t i = 0; i < list.size(); ++i) {
+    auto& l = list[i];
+    const std::string at = prefix + std::to_string(i) + ".";
     switch (l.kind) {
       case Layer::Kind::Linear:
       case Layer::Kind::Conv2d:
-        l.weightIndex = static_cast<int>(paramShapes.size());
-        paramNames.push_back(prefix + "weight");
+        l.weightIndex = static_cast<int>(shapes.size());
+        names.push_back(at + "weight");
         if (l.kind == Layer::Kind::Linear)
-          paramShapes.push_back({{l.out, l.in}});
+          shapes.push_back({{l.out, l.in}});
         else
-          paramShapes.push_back({{l.out, l.in, l.kernel, l.kernel}});
+          shapes.push_back({{l.out, l.in, l.kernel, l.kernel}});
         if (l.bias) {
-          l.biasIndex = static_cast<int>(paramShapes.size());
-          paramNames.push_back(prefix + "bias");
-          paramShapes.push_back({{l.out}});
+          l.biasIndex = static_cast<int>(shapes.size());
+          names.push_back(at + "bias");
+          shapes.push_back({{l.out}});
         }
         break;
       case Layer::Kind::BatchNorm:
-        l.weightIndex = static_cast<int>(paramShapes.size());
-        paramNames.push_back(prefix + "weight");
-        paramShapes.push_back({{l.out}});
-        l.biasIndex = static_cast<int>(paramShapes.size());
-        paramNames.push_back(prefix + "bias");
-        paramShapes.push_back({{l.out}});
-        l.stats = static_cast<int>(bnCount++);
-        statCount += 2 * l.out;
+        l.weightIndex = static_cast<int>(shapes.size());
+        names.push_back(at + "weight");
+        shapes.push_back({{l.out}});
+        l.biasIndex = static_cast<int>(shapes.size());
+        names.push_back(at + "bias");
+        shapes.push_back({{l.out}});
+        l.stats = static_cast<int>(batchNorms.size());
+        batchNorms.push_back(&l);
+        break;
+      case Layer::Kind::Residual:
+        registerParameters(l.branch, at + "branch.", shapes, names, batchNorms);
+        registerParameters(l.shortcut, at + "shortcut.", shapes, names, batchNorms);
         break;
       default: break;
     }
   }
+}
+
+void initialise(std::vector<Layer>& list, std::vector<at::Tensor>& params,
+                std::vector<at::Tensor>& runningMean, std::vector<at::Tensor>& runningVar) {
+  for (auto& l : list) {
+    if (l.kind == Layer::Kind::Linear || l.kind == Layer::Kind::Conv2d) {
+      const int64_t fanIn = l.kind == Layer::Kind::Linear ? l.in : l.in * l.kernel * l.kernel;
+      initialiseLikePyTorch(params[l.weightIndex], l.bias ? &params[l.biasIndex] : nullptr, fanIn);
+    } else if (l.kind == Layer::Kind::BatchNorm) {
+      params[l.weightIndex].fill_(1);
+      params[l.biasIndex].zero_();
+      runningMean[l.stats].zero_();
+      runningVar[l.stats].fill_(1);
+    } else if (l.kind == Layer::Kind::Residual) {
+      initialise(l.branch, params, runningMean, runningVar);
+      initialise(l.shortcut, params, runningMean, runningVar);
+    }
+  }
+}
+
+// Thrown by forward when it reaches the batch norm being recalibrated: its input is held.
+struct Captured {};
+
+}  // namespace
+
+Network::Network(std::vector<Layer> layerList, at::ScalarType type, uint64_t seed)
+    : layers(std::move(layerList)), dtype(type) {
+  // First pass: the shapes of every parameter and statistic, in registration order.
+  std::vector<Shape> paramShapes;
+  std::vector<Layer*> batchNorms;
+  registerParameters(layers, "", paramShapes, paramNames, batchNorms);
+  for (auto& l : layers) nested = nested || l.kind == Layer::Kind::Residual;
+  int64_t statCount = 0;
+  for (auto* bn : batchNorms) statCount += 2 * bn->out;
+  const auto bnCount = static_cast<int64_t>(batchNorms.size());
   int64_t total = 0;
   for (auto& s : paramShapes) total += s.numel();
 
@@ -94,28 +135,17 @@ Network::Network(std::vector<Layer> layerList, at::ScalarType type, uint64_t see
     offset += n;
   }
   int64_t statOffset = 0;
-  for (auto& l : layers) {
-    if (l.kind != Layer::Kind::BatchNorm) continue;
-    runningMean.push_back(flatStats.narrow(0, statOffset, l.out));
-    runningVar.push_back(flatStats.narrow(0, statOffset + l.out, l.out));
-    batchCount.push_back(flatCounts.narrow(0, l.stats, 1));
-    statOffset += 2 * l.out;
+  for (auto* bn : batchNorms) {
+    runningMean.push_back(flatStats.narrow(0, statOffset, bn->out));
+    runningVar.push_back(flatStats.narrow(0, statOffset + bn->out, bn->out));
+    batchCount.push_back(flatCounts.narrow(0, bn->stats, 1));
+    statOffset += 2 * bn->out;
   }
 
   // Initialise in registration order from the seed, as PyTorch would.
   at::manual_seed(seed);
   at::NoGradGuard noGrad;
-  for (auto& l : layers) {
-    if (l.kind == Layer::Kind::Linear || l.kind == Layer::Kind::Conv2d) {
-      const int64_t fanIn = l.kind == Layer::Kind::Linear ? l.in : l.in * l.kernel * l.kernel;
-      initialiseLikePyTorch(params[l.weightIndex], l.bias ? &params[l.biasIndex] : nullptr, fanIn);
-    } else if (l.kind == Layer::Kind::BatchNorm) {
-      params[l.weightIndex].fill_(1);
-      params[l.biasIndex].zero_();
-      runningMean[l.stats].zero_();
-      runningVar[l.stats].fill_(1);
-    }
-  }
+  initialise(layers, params, runningMean, runningVar);
 }
 
 std::pair<at::Tensor, at::Tensor> Network::foldedIntoBatchNorm(const Layer& l,
@@ -132,17 +162,23 @@ std::pair<at::Tensor, at::Tensor> Network::foldedIntoBatchNorm(const Layer& l,
 }
 
 at::Tensor Network::forward(const at::Tensor& x, Mode mode, int64_t end, int64_t begin) {
-  at::Tensor h = x;
+  if (script) return scriptForward(x, mode);
   const int64_t stop = end < 0 ? static_cast<int64_t>(layers.size()) : end;
+  return run(layers, x, mode, begin, stop);
+}
+
+at::Tensor Network::run(std::vector<Layer>& list, at::Tensor h, Mode mode, int64_t begin,
+                        int64_t stop) {
   // forward only, population mode: a Linear or Conv2d layer and the batch norm after it
-  // run as one affine map (one pass over the activations fewer)
-  const bool fold = mode == Mode::Population && !at::GradMode::is_enabled();
+  // run as one affine map (one pass over the activations fewer); inside blocks too, since
+  // each batch norm still follows its own layer within its own list
+  const bool fold = mode == Mode::Population && !at::GradMode::is_enabled() && captureStats < 0;
   for (int64_t i = begin; i < stop; ++i) {
-    auto& l = layers[i];
+    auto& l = list[i];
     const bool folded = fold && (l.kind == Layer::Kind::Linear || l.kind == Layer::Kind::Conv2d) &&
-                        i + 1 < stop && layers[i + 1].kind == Layer::Kind::BatchNorm;
+                        i + 1 < stop && list[i + 1].kind == Layer::Kind::BatchNorm;
     if (folded) {
-      auto [weight, bias] = foldedIntoBatchNorm(l, layers[++i]);
+      auto [weight, bias] = foldedIntoBatchNorm(l, list[++i]);
       h = l.kind == Layer::Kind::Linear
               ? at::linear(h, weight, bias)
               : at::conv2d(h, weight, bias, {l.stride, l.stride}, {l.padding, l.padding});
@@ -157,6 +193,10 @@ at::Tensor Network::forward(const at::Tensor& x, Mode mode, int64_t end, int64_t
                        {l.stride, l.stride}, {l.padding, l.padding});
         break;
       case Layer::Kind::BatchNorm: {
+        if (l.stats == captureStats) {
+          captured = h;
+          throw Captured{};
+        }
         auto& w = params[l.weightIndex];
         auto& b = params[l.biasIndex];
         if (mode == Mode::Train) {
@@ -180,6 +220,16 @@ at::Tensor Network::forward(const at::Tensor& x, Mode mode, int64_t end, int64_t
         if (mode == Mode::Train) h = at::dropout(h, l.p, true);
         break;
       case Layer::Kind::Flatten: h = h.flatten(1); break;
+      case Layer::Kind::GlobalAvgPool: h = h.mean({2, 3}); break;
+      case Layer::Kind::Residual: {
+        auto y = run(l.branch, h, mode, 0, static_cast<int64_t>(l.branch.size()));
+        if (l.skip)
+          y = l.shortcut.empty()
+                  ? y + h
+                  : y + run(l.shortcut, h, mode, 0, static_cast<int64_t>(l.shortcut.size()));
+        h = l.activation ? at::relu(y) : y;
+        break;
+      }
     }
   }
   return h;
@@ -250,6 +300,11 @@ at::Tensor Network::logits(Dataset& data, const at::Tensor& indices, Mode mode, 
 
 std::optional<Evaluation> Network::recalibrate(Dataset& data, const at::Tensor& indices,
                                                int64_t chunk, bool keep) {
+  if (script)
+    throw std::invalid_argument(
+        "batch-norm recalibration is not available for TorchScript modules (use --bn "
+        "interpolate or batch)");
+  if (nested) return recalibrateNested(data, indices, chunk);
   at::NoGradGuard noGrad;
   const int64_t n = indices.size(0);
   std::vector<at::Tensor> held,
@@ -306,6 +361,49 @@ std::optional<Evaluation> Network::recalibrate(Dataset& data, const at::Tensor& 
     result.correct += countCorrect(out, heldLabels[c]);
   }
   return result;
+}
+
+// With residual blocks the batch norms form a tree: each is recalibrated in registration
+// order (depth first, so every batch norm its input depends on is done before it) from
+// its input, captured by a forward pass that stops there. Same statistics as above.
+std::optional<Evaluation> Network::recalibrateNested(Dataset& data, const at::Tensor& indices,
+                                                     int64_t chunk) {
+  at::NoGradGuard noGrad;
+  const int64_t n = indices.size(0);
+  for (int k = 0; k < static_cast<int>(runningMean.size()); ++k) {
+    const int64_t features = runningMean[k].size(0);
+    auto mean = at::zeros({features}, at::kDouble), m2 = at::zeros({features}, at::kDouble);
+    int64_t count = 0;
+    forEachChunk(n, chunk, [&](int64_t start, int64_t size, int64_t) {
+      auto [x, y] = data.gather(indices.narrow(0, start, size), dtype);
+      captureStats = k;
+      try {
+        forward(x, Mode::Population);
+        captureStats = -1;
+        throw std::logic_error("batch norm not reached in the forward pass");
+      } catch (const Captured&) {
+        captureStats = -1;
+      }
+      auto h = captured;
+      captured = at::Tensor();
+      std::vector<int64_t> dims{0};
+      for (int64_t d = 2; d < h.dim(); ++d) dims.push_back(d);
+      auto m = h.mean(dims, /*keepdim=*/true);
+      auto deviation = h - m;
+      deviation.mul_(deviation);
+      auto squares = deviation.sum(dims).to(at::kDouble);
+      const int64_t c = h.numel() / features;
+      auto delta = m.flatten().to(at::kDouble) - mean;
+      const double total = static_cast<double>(count + c);
+      mean += delta * (static_cast<double>(c) / total);
+      m2 += squares + delta * delta * (static_cast<double>(count) * static_cast<double>(c) / total);
+      count += c;
+    });
+    auto var = m2 / static_cast<double>(std::max<int64_t>(count - 1, 1));
+    runningMean[k].copy_(mean);
+    runningVar[k].copy_(var.clamp_min(0));
+  }
+  return std::nullopt;
 }
 
 Evaluation Network::hessianVector(Dataset& data, const at::Tensor& indices, Mode mode,

@@ -6,6 +6,7 @@
 // three modes below is explicit.
 #pragma once
 
+#include <memory>
 #include <optional>
 
 #include "common.h"
@@ -21,12 +22,26 @@ enum class Mode { Train, Batch, Population };
 Mode parseMode(const std::string& name);
 
 struct Layer {
-  enum class Kind { Linear, Conv2d, BatchNorm, ReLU, MaxPool2d, Dropout, Flatten } kind;
+  enum class Kind {
+    Linear,
+    Conv2d,
+    BatchNorm,
+    ReLU,
+    MaxPool2d,
+    Dropout,
+    Flatten,
+    GlobalAvgPool,
+    Residual
+  } kind;
   int64_t in = 0, out = 0, kernel = 0, stride = 1, padding = 0;
   bool bias = false;
   double eps = 1e-5, momentum = 0.1, p = 0.5;
   int weightIndex = -1, biasIndex = -1;  // indices into Network::params
   int stats = -1;                        // index into Network::runningMean/runningVar/batchCount
+  // Residual: activation(branch(x) + shortcut(x)); an empty shortcut is the identity,
+  // skip false means no shortcut at all
+  std::vector<Layer> branch, shortcut;
+  bool skip = true, activation = true;
 };
 
 struct Evaluation {
@@ -34,9 +49,15 @@ struct Evaluation {
   int64_t correct = 0;
 };
 
+struct Script;  // a TorchScript module (script.cc), when the network is one
+
 class Network {
  public:
   Network(std::vector<Layer> layers, at::ScalarType dtype, uint64_t seed);
+  // A module saved by torch.jit.script(model).save(file): its parameters re-pointed into
+  // flat (gradients into flatGrad), its batch-norm buffers into flatStats / flatCounts.
+  static std::unique_ptr<Network> fromTorchScript(const std::string& file, at::ScalarType dtype);
+  ~Network();
 
   // Layers [begin, end) only (end = -1: to the last).
   // Layers [begin, end) (end -1: to the last). In population mode without autograd a
@@ -72,6 +93,18 @@ class Network {
   std::vector<std::string> paramNames;  // "0.weight", "1.bias", ...
   std::vector<at::Tensor> runningMean, runningVar, batchCount;  // views into flatStats/flatCounts
   std::vector<std::string> statNames;  // names of the flatStats pieces, in order
+  bool nested = false;                 // any residual block
+  std::shared_ptr<Script> script;      // set for a TorchScript module
+
+  explicit Network(at::ScalarType type) : dtype(type) {}
+  at::Tensor scriptForward(const at::Tensor& x, Mode mode);
+
+ private:
+  at::Tensor run(std::vector<Layer>& list, at::Tensor h, Mode mode, int64_t begin, int64_t stop);
+  std::optional<Evaluation> recalibrateNested(Dataset& data, const at::Tensor& indices,
+                                              int64_t chunk);
+  int captureStats = -1;  // recalibration: the batch norm whose input forward captures
+  at::Tensor captured;
 };
 
 }  // namespace gradscope

@@ -7,6 +7,17 @@ namespace gradscope {
 
 namespace {
 
+Layer layerFrom(const Napi::Object& o);
+
+std::vector<Layer> layersFrom(const Napi::Value& value) {
+  std::vector<Layer> layers;
+  if (!value.IsArray()) return layers;
+  auto list = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); ++i)
+    layers.push_back(layerFrom(list.Get(i).As<Napi::Object>()));
+  return layers;
+}
+
 Layer layerFrom(const Napi::Object& o) {
   auto num = [&](const char* k, int64_t fallback) -> int64_t {
     auto v = o.Get(k);
@@ -32,6 +43,10 @@ Layer layerFrom(const Napi::Object& o) {
     l.kind = Layer::Kind::Dropout;
   else if (type == "flatten")
     l.kind = Layer::Kind::Flatten;
+  else if (type == "globalavgpool")
+    l.kind = Layer::Kind::GlobalAvgPool;
+  else if (type == "residual")
+    l.kind = Layer::Kind::Residual;
   else
     throw std::invalid_argument("unknown layer type '" + type + "'");
   l.in = num("in", 0);
@@ -43,6 +58,12 @@ Layer layerFrom(const Napi::Object& o) {
   l.eps = real("eps", 1e-5);
   l.momentum = real("momentum", 0.1);
   l.p = real("p", 0.5);
+  if (l.kind == Layer::Kind::Residual) {
+    l.branch = layersFrom(o.Get("branch"));
+    l.shortcut = layersFrom(o.Get("shortcut"));
+    l.skip = o.Get("shortcut").IsArray();
+    l.activation = o.Get("activation").ToBoolean().Value();
+  }
   return l;
 }
 
@@ -55,6 +76,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
                           InstanceMethod<&NetworkWrap::Statistics>("statistics"),
                           InstanceMethod<&NetworkWrap::BatchCounts>("batchCounts"),
                           InstanceMethod<&NetworkWrap::ParameterTable>("parameterTable"),
+                          InstanceMethod<&NetworkWrap::StatisticsNames>("statisticsNames"),
                           InstanceMethod<&NetworkWrap::Gradient>("gradient"),
                           InstanceMethod<&NetworkWrap::Evaluate>("evaluate"),
                           InstanceMethod<&NetworkWrap::HessianVector>("hessianVector"),
@@ -65,6 +87,12 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   // (layers: object[], dtype: 'float32'|'float64', seed: number)
   explicit NetworkWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NetworkWrap>(info) {
     guarded(info.Env(), "Network", [&] {
+      if (info[0].IsString()) {  // (file: string, dtype): a TorchScript module
+        const std::string dtype = info[1].As<Napi::String>();
+        net = Network::fromTorchScript(info[0].As<Napi::String>(),
+                                       dtype == "float64" ? at::kDouble : at::kFloat);
+        return 0;
+      }
       auto list = info[0].As<Napi::Array>();
       std::vector<Layer> layers;
       for (uint32_t i = 0; i < list.Length(); ++i)
@@ -103,6 +131,19 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
       table.Set(i, row);
     }
     return table;
+  }
+
+  // The batch norms' names (a TorchScript module's; empty for layer lists, named in JS).
+  Napi::Value StatisticsNames(const Napi::CallbackInfo& info) {
+    auto env = info.Env();
+    auto names = Napi::Array::New(env, net->statNames.size());
+    for (size_t i = 0; i < net->statNames.size(); ++i) {
+      auto row = Napi::Object::New(env);
+      row.Set("name", net->statNames[i]);
+      row.Set("features", static_cast<double>(net->runningMean[i].numel()));
+      names.Set(i, row);
+    }
+    return names;
   }
 
   struct Call {

@@ -20,6 +20,7 @@ const GLOBAL: NonNullable<ParseArgsConfig['options']> = {
   seed: { type: 'string' },
   json: { type: 'boolean', default: false },
   quiet: { type: 'boolean', default: false },
+  'image-size': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 };
 
@@ -31,13 +32,18 @@ const COMMANDS: Record<string, () => Command> = {
   run: () => require('./cli/run').runCommand as Command,
   demo: () => require('./cli/run').demoCommand as Command,
   report: () => require('./cli/run').reportCommand as Command,
+  export: () => require('./cli/export').exportCommand as Command,
 };
 
 function usage(): string {
   const lines = ['usage: gradscope <command> [options]', '', 'commands:'];
   for (const [name, load] of Object.entries(COMMANDS))
     lines.push(`  ${name.padEnd(10)} ${load().summary}`);
-  lines.push('', 'global options: --threads N  --seed S  --json  --quiet  --help');
+  lines.push(
+    '',
+    'global options: --threads N  --seed S  --json  --quiet  --help',
+    '                --image-size S (image folders given to --data: resized to S x S)',
+  );
   return lines.join('\n');
 }
 
@@ -87,6 +93,16 @@ export async function main(argv: string[]): Promise<void> {
     if (values.help) {
       process.stdout.write(`gradscope ${name}: ${command.summary}\n`);
       return;
+    }
+    if (values['image-size'] !== undefined) {
+      const size = Number(values['image-size']);
+      if (!Number.isSafeInteger(size) || size < 1 || size > 4096)
+        throw new GradscopeInputError(
+          `Expected an integer in [1, 4096] for --image-size but received ${JSON.stringify(values['image-size'])}`,
+        );
+      (require('./data/image-folder') as typeof import('./data/image-folder')).setDefaultImageSize(
+        size,
+      );
     }
     const log = makeLog({ json: Boolean(values.json), quiet: Boolean(values.quiet) });
     const result = await command.run(values, positionals, log);

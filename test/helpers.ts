@@ -52,7 +52,7 @@ export function randomSource(
   shape: [number, number, number],
   classes: number,
   seed = 1,
-): DatasetSource {
+): DatasetSource & { pixels: Uint8Array } {
   const r = random(seed);
   const pixels = new Uint8Array(n * shape[0] * shape[1] * shape[2]);
   for (let i = 0; i < pixels.length; i++) pixels[i] = Math.floor(r() * 256);

@@ -40,7 +40,10 @@ import { integerList, numberOption } from './train';
 
 /** The network of a checkpoint with its weights, and the data it was trained on (or --data). */
 export function stateFrom(values: Record<string, unknown>, option = '--checkpoint') {
-  const file = values.checkpoint as string | undefined;
+  // a TorchScript --network carries its weights: it is the checkpoint unless one is given
+  const file = (values.checkpoint ??
+    (/\.(pt|pth)$/i.test(String(values.network ?? '')) ? values.network : undefined)) as
+    string | undefined;
   if (!file) throw expected('a checkpoint file', option, file);
   const wanted = values.network ? networkSpec(String(values.network)) : undefined;
   const { network, info } = networkFromCheckpoint(file, wanted);

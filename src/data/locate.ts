@@ -18,12 +18,16 @@ import {
   CifarKind,
   readCifarFiles,
 } from './cifar';
+import { hasNpyArrays, readNpyFolder, readNpz } from './arrays';
 import { findDataFile } from './data-file';
+import { isImageFolder, readImageFolder } from './image-folder';
 import { readIdxPair } from './idx';
 import { checkSameShape, DataName, DataSource } from './source';
 
 export interface LocateOptions {
   cifar100Labels?: Cifar100Labels;
+  /** An image folder's images are resized to this many pixels square (default: as found). */
+  imageSize?: number;
 }
 
 export interface LocatedData {
@@ -48,7 +52,9 @@ const CIFAR_SUBFOLDERS = ['cifar-10-batches-bin', 'cifar-100-binary'];
 const LOOKED_FOR =
   'looked for MNIST-format IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, ' +
   't10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each optionally .gz), CIFAR-10 ' +
-  '(data_batch_1.bin ... data_batch_5.bin, test_batch.bin) and CIFAR-100 (train.bin, test.bin)';
+  '(data_batch_1.bin ... data_batch_5.bin, test_batch.bin), CIFAR-100 (train.bin, test.bin), ' +
+  'NumPy arrays (x_train.npy, y_train.npy, x_test.npy, y_test.npy) and an image folder ' +
+  '(train/CLASS/*.png|jpg, test/CLASS/*)';
 
 export function locateData(data: string, options: LocateOptions = {}): LocatedData {
   const labels = options.cifar100Labels ?? 'fine';
@@ -69,17 +75,21 @@ export function locateData(data: string, options: LocateOptions = {}): LocatedDa
     }
     return readIdxFolder(dir, 'fashion-mnist', `Fashion-MNIST IDX files in ${dir}`);
   }
-  return readFolder(data, labels);
+  if (/\.npz$/i.test(data)) return readNpz(data);
+  return readFolder(data, labels, options);
 }
 
-function readFolder(given: string, labels: Cifar100Labels): LocatedData {
+function readFolder(given: string, labels: Cifar100Labels, options: LocateOptions): LocatedData {
   if (!fs.existsSync(given)) {
     throw new GradscopeFileError(
       given,
       'no such folder (--data takes mnist, fashion-mnist or a dataset folder)',
     );
   }
-  if (!isFolder(given)) throw new GradscopeFileError(given, 'is a file, expected a dataset folder');
+  if (!isFolder(given))
+    throw new GradscopeFileError(given, 'is a file, expected a dataset folder or an .npz file');
+  if (hasNpyArrays(given)) return readNpyFolder(given);
+  if (isImageFolder(given)) return readImageFolder(given, options.imageSize);
   const dirs = [given, ...CIFAR_SUBFOLDERS.map((sub) => path.join(given, sub)).filter(isFolder)];
   for (const dir of dirs) {
     const kinds: string[] = [];

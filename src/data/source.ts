@@ -5,11 +5,13 @@
  */
 import { GradscopeFileError } from '../engine/errors';
 
-export type DataName = 'mnist' | 'fashion-mnist' | 'idx' | 'cifar10' | 'cifar100';
+export type DataName =
+  'mnist' | 'fashion-mnist' | 'idx' | 'cifar10' | 'cifar100' | 'arrays' | 'imagefolder';
 
 export interface ExampleSet {
-  /** count * C * H * W bytes, record order, channel-planar. */
-  pixels: Uint8Array;
+  /** count * C * H * W, record order, channel-planar: bytes (scaled by 1/255 when held) or
+   * float32 values (a user's own arrays, taken as they are). */
+  pixels: Uint8Array | Float32Array;
   labels: Int32Array;
   count: number;
   /** [C, H, W] */

@@ -7,8 +7,9 @@ import { expected, GradscopeInputError, isPositiveInteger } from './errors';
 import { addon, type NativeDataset } from './native';
 
 export interface DatasetSource {
-  /** Pixels, N * C * H * W bytes, record order, channel-planar. */
-  pixels: Uint8Array;
+  /** Pixels, N * C * H * W, record order, channel-planar: bytes (held as x / 255) or float32
+   * values (held as they are). */
+  pixels: Uint8Array | Float32Array;
   labels: Int32Array;
   /** One example's shape: [channels, height, width]. */
   shape: [number, number, number];
@@ -26,7 +27,8 @@ export class Dataset {
     source: DatasetSource,
   ) {
     const { pixels, labels, shape } = source;
-    if (!(pixels instanceof Uint8Array)) throw expected('a Uint8Array', `${name}.pixels`, pixels);
+    if (!(pixels instanceof Uint8Array) && !(pixels instanceof Float32Array))
+      throw expected('a Uint8Array or Float32Array', `${name}.pixels`, pixels);
     if (!(labels instanceof Int32Array) || labels.length === 0)
       throw expected('a non-empty Int32Array', `${name}.labels`, labels);
     if (!Array.isArray(shape) || shape.length !== 3 || !shape.every(isPositiveInteger))

@@ -6,7 +6,10 @@
  *
  * A list maps one to one onto PyTorch's nn.Sequential: layer i's parameters are
  * `i.weight`, `i.bias`, its batch-norm buffers `i.running_mean`, `i.running_var`,
- * `i.num_batches_tracked`.
+ * `i.num_batches_tracked`. A residual block i is a module with two Sequentials, `branch`
+ * and `shortcut` (absent with shortcut "none"): its layers are named `i.branch.j.weight`,
+ * `i.shortcut.j.weight`, ...; its output is activation(branch(x) + shortcut(x)). This is
+ * the module `gradscope export NET --pytorch` prints.
  */
 import { expected, GradscopeInputError, isNonNegativeInteger, isPositiveInteger } from './errors';
 import type { NativeLayer } from './native';
@@ -25,7 +28,18 @@ export type LayerSpec =
   | { type: 'relu' }
   | { type: 'maxpool2d'; kernel: number; stride?: number; padding?: number }
   | { type: 'dropout'; p?: number }
-  | { type: 'flatten' };
+  | { type: 'flatten' }
+  | { type: 'globalavgpool' }
+  | {
+      type: 'residual';
+      /** The residual branch F, on the block's input. */
+      branch: LayerSpec[];
+      /** The skip path: [] (default) the identity, a list (e.g. a 1x1 conv and batch norm)
+       * a projection, "none" no skip at all (a plain block, as in Li et al.'s noshort nets). */
+      shortcut?: LayerSpec[] | 'none';
+      /** After the sum: "relu" (default) or "none". */
+      activation?: 'relu' | 'none';
+    };
 
 export interface NetworkSpec {
   /** A name for reports, e.g. "F1". */
@@ -34,6 +48,8 @@ export interface NetworkSpec {
   input: [number, number, number];
   classes: number;
   layers: LayerSpec[];
+  /** A TorchScript module's file, instead of a layer list (src/engine/torchscript.ts). */
+  torchscript?: string;
 }
 
 /** A layer with every size known, as the native engine builds it. */
@@ -41,6 +57,10 @@ export interface ResolvedLayer extends NativeLayer {
   type: LayerSpec['type'];
   /** Output shape of this layer for one example. */
   shape: number[];
+  branch?: ResolvedLayer[];
+  /** null: no skip; []: the identity. */
+  shortcut?: ResolvedLayer[] | null;
+  activation?: boolean;
 }
 
 export interface ResolvedNetwork {
@@ -48,7 +68,9 @@ export interface ResolvedNetwork {
   layers: ResolvedLayer[];
   parameterCount: number;
   /** Names and shapes of the batch-norm buffers, in state_dict order. */
-  statistics: { layer: number; features: number }[];
+  statistics: { layer: number; name: string; features: number }[];
+  /** Whether any layer is a residual block (then the list is a tree). */
+  nested: boolean;
 }
 
 const LAYER_TYPES = [
@@ -60,6 +82,8 @@ const LAYER_TYPES = [
   'maxpool2d',
   'dropout',
   'flatten',
+  'globalavgpool',
+  'residual',
 ];
 
 const FIELDS: Record<string, string[]> = {
@@ -71,6 +95,8 @@ const FIELDS: Record<string, string[]> = {
   maxpool2d: ['kernel', 'stride', 'padding'],
   dropout: ['p'],
   flatten: [],
+  globalavgpool: [],
+  residual: ['branch', 'shortcut', 'activation'],
 };
 
 function spatial(size: number, kernel: number, stride: number, padding: number): number {
@@ -87,13 +113,45 @@ export function resolveNetwork(spec: NetworkSpec): ResolvedNetwork {
   if (!Array.isArray(layers) || layers.length === 0)
     throw expected('a non-empty list of layers', 'network.layers', layers);
 
-  let shape: number[] = [...input];
-  let parameterCount = 0;
-  const resolved: ResolvedLayer[] = [];
-  const statistics: { layer: number; features: number }[] = [];
+  const context: Context = { parameterCount: 0, statistics: [], nested: false };
+  const { resolved, shape } = resolveList(layers, [...input], 'layers', '', -1, context);
 
-  layers.forEach((layer, i) => {
-    const at = `layers[${i}]`;
+  if (shape.length !== 1 || shape[0] !== classes)
+    throw new GradscopeInputError(
+      `network: the last layer gives [${shape.join(', ')}] but the network must end in ${classes} class scores`,
+    );
+  return {
+    spec,
+    layers: resolved,
+    parameterCount: context.parameterCount,
+    statistics: context.statistics,
+    nested: context.nested,
+  };
+}
+
+interface Context {
+  parameterCount: number;
+  statistics: { layer: number; name: string; features: number }[];
+  nested: boolean;
+}
+
+/** Resolves a list of layers from `input`; `at` names it in errors, `prefix` in state_dict
+ * names ("3.branch." inside block 3), `top` is the top-level layer holding it (-1: top). */
+function resolveList(
+  layers: LayerSpec[],
+  input: number[],
+  where: string,
+  prefix: string,
+  top: number,
+  context: Context,
+): { resolved: ResolvedLayer[]; shape: number[] } {
+  if (!Array.isArray(layers) || layers.length === 0)
+    throw expected('a non-empty list of layers', where, layers);
+  let shape = input;
+  const resolved: ResolvedLayer[] = [];
+  for (let i = 0; i < layers.length; i++) {
+    const layer = layers[i];
+    const at = `${where}[${i}]`;
     if (typeof layer !== 'object' || layer === null) throw expected('a layer object', at, layer);
     const type = (layer as { type?: unknown }).type;
     if (typeof type !== 'string' || !LAYER_TYPES.includes(type))
@@ -141,7 +199,7 @@ export function resolveNetwork(spec: NetworkSpec): ResolvedNetwork {
         const inFeatures = needVector();
         const out = positive('out');
         const bias = flag('bias');
-        parameterCount += out * inFeatures + (bias ? out : 0);
+        context.parameterCount += out * inFeatures + (bias ? out : 0);
         shape = [out];
         resolved.push({ type, in: inFeatures, out, bias, shape });
         break;
@@ -173,7 +231,7 @@ export function resolveNetwork(spec: NetworkSpec): ResolvedNetwork {
           throw new GradscopeInputError(
             `${at}: a ${kernel}x${kernel} kernel does not fit the ${h}x${w} input`,
           );
-        parameterCount += out * channels * kernel * kernel + (bias ? out : 0);
+        context.parameterCount += out * channels * kernel * kernel + (bias ? out : 0);
         shape = [out, oh, ow];
         resolved.push({ type, in: channels, out, kernel, stride, padding, bias, shape });
         break;
@@ -183,8 +241,8 @@ export function resolveNetwork(spec: NetworkSpec): ResolvedNetwork {
         const features = type === 'batchnorm1d' ? needVector() : needImage()[0];
         const eps = real('eps', 1e-5, 1e-12, 1);
         const momentum = real('momentum', 0.1, 0, 1);
-        parameterCount += 2 * features;
-        statistics.push({ layer: i, features });
+        context.parameterCount += 2 * features;
+        context.statistics.push({ layer: top === -1 ? i : top, name: `${prefix}${i}`, features });
         resolved.push({ type, out: features, eps, momentum, shape: [...shape] });
         break;
       }
@@ -219,12 +277,67 @@ export function resolveNetwork(spec: NetworkSpec): ResolvedNetwork {
         shape = [shape.reduce((a, b) => a * b, 1)];
         resolved.push({ type, shape });
         break;
+      case 'globalavgpool': {
+        const [channels] = needImage();
+        shape = [channels];
+        resolved.push({ type, shape });
+        break;
+      }
+      case 'residual': {
+        const image = needImage();
+        context.nested = true;
+        const branchSpec = field('branch');
+        if (!Array.isArray(branchSpec) || branchSpec.length === 0)
+          throw expected('a non-empty list of layers', `${at}.branch`, branchSpec);
+        const shortcutSpec = field('shortcut') ?? [];
+        if (shortcutSpec !== 'none' && !Array.isArray(shortcutSpec))
+          throw expected(
+            'a list of layers ([] for the identity) or "none"',
+            `${at}.shortcut`,
+            shortcutSpec,
+          );
+        const activation = field('activation') ?? 'relu';
+        if (activation !== 'relu' && activation !== 'none')
+          throw expected('"relu" or "none"', `${at}.activation`, activation);
+        const blockTop = top === -1 ? i : top;
+        const branch = resolveList(
+          branchSpec as LayerSpec[],
+          [...image],
+          `${at}.branch`,
+          `${prefix}${i}.branch.`,
+          blockTop,
+          context,
+        );
+        let shortcut: ResolvedLayer[] | null = null;
+        if (shortcutSpec !== 'none') {
+          const skip =
+            (shortcutSpec as LayerSpec[]).length === 0
+              ? { resolved: [], shape: [...image] }
+              : resolveList(
+                  shortcutSpec as LayerSpec[],
+                  [...image],
+                  `${at}.shortcut`,
+                  `${prefix}${i}.shortcut.`,
+                  blockTop,
+                  context,
+                );
+          if (skip.shape.join(',') !== branch.shape.join(','))
+            throw new GradscopeInputError(
+              `${at}: the branch gives [${branch.shape.join(', ')}] but the shortcut gives [${skip.shape.join(', ')}]; a projection (1x1 conv) makes them agree`,
+            );
+          shortcut = skip.resolved;
+        }
+        shape = [...branch.shape];
+        resolved.push({
+          type,
+          shape,
+          branch: branch.resolved,
+          shortcut,
+          activation: activation === 'relu',
+        });
+        break;
+      }
     }
-  });
-
-  if (shape.length !== 1 || shape[0] !== classes)
-    throw new GradscopeInputError(
-      `network: the last layer gives [${shape.join(', ')}] but the network must end in ${classes} class scores`,
-    );
-  return { spec, layers: resolved, parameterCount, statistics };
+  }
+  return { resolved, shape };
 }

@@ -37,6 +37,7 @@ export interface NativeNetwork {
   statistics(): FloatArray;
   batchCounts(): BigInt64Array;
   parameterTable(): { name: string; shape: number[]; offset: number }[];
+  statisticsNames(): { name: string; features: number }[];
   gradient(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): NativeEvaluation;
   evaluate(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): NativeEvaluation;
   hessianVector(
@@ -78,13 +79,18 @@ export interface NativeOptimizer {
 
 export interface NativeAddon {
   Dataset: new (
-    pixels: Uint8Array,
+    pixels: Uint8Array | Float32Array,
     labels: Int32Array,
     channels: number,
     height: number,
     width: number,
   ) => NativeDataset;
-  Network: new (layers: NativeLayer[], dtype: 'float32' | 'float64', seed: number) => NativeNetwork;
+  /** A layer list, or the file of a TorchScript module (its own weights; seed unused). */
+  Network: new (
+    layers: NativeLayer[] | string,
+    dtype: 'float32' | 'float64',
+    seed: number,
+  ) => NativeNetwork;
   Optimizer: new (network: NativeNetwork, settings: NativeOptimizerSettings) => NativeOptimizer;
   setThreads(torchThreads: number, blasThreads: number): void;
   threads(): { torch: number; blas: number; blasConfig: string };

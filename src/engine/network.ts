@@ -77,10 +77,22 @@ export class Network {
       throw expected('a non-negative integer', 'seed', seed);
     if (dtype !== 'float32' && dtype !== 'float64')
       throw expected('"float32" or "float64"', 'dtype', dtype);
-    this.resolved = resolveNetwork(spec);
+    const script = spec.torchscript;
+    if (script !== undefined && typeof script !== 'string')
+      throw expected('a file name', 'network.torchscript', script);
+    this.resolved = script
+      ? { spec, layers: [], parameterCount: 0, statistics: [], nested: true }
+      : resolveNetwork(spec);
     threadsForFirstNetwork(spec);
     this.dtype = dtype;
-    this.native = new (addon().Network)(this.resolved.layers, dtype, seed);
+    this.native = new (addon().Network)(script ?? this.resolved.layers, dtype, seed);
+    if (script) {
+      // the module says what it holds: parameters, and batch norms by their names
+      this.resolved.parameterCount = this.native.parameters().length;
+      this.resolved.statistics = this.native
+        .statisticsNames()
+        .map(({ name, features }) => ({ layer: -1, name, features }));
+    }
     this.parameters = this.native.parameters();
     this.gradients = this.native.gradients();
     this.statistics = this.native.statistics();
@@ -90,9 +102,9 @@ export class Network {
       size: p.shape.reduce((a, b) => a * b, 1),
     }));
     let offset = 0;
-    this.statisticsTable = this.resolved.statistics.map(({ layer, features }) => {
+    this.statisticsTable = this.resolved.statistics.map(({ layer, name, features }) => {
       const entry = {
-        name: String(layer),
+        name,
         layer,
         features,
         meanOffset: offset,
@@ -167,6 +179,10 @@ export class Network {
     indices: Int32Array,
     options: { chunk?: number; holdActivations?: boolean } = {},
   ): Measurement | null {
+    if (this.resolved.spec.torchscript)
+      throw new GradscopeInputError(
+        'batch-norm recalibration is not available for TorchScript modules (use --bn interpolate or batch)',
+      );
     const { chunk } = this.check(data, indices, { mode: 'population', chunk: options.chunk });
     // one pass with every chunk's activations held, when they fit in 1 GiB; otherwise
     // each layer's inputs are recomputed from the data (same result, more compute)
@@ -203,6 +219,7 @@ export class Network {
 
 /** The input check of a network against the data, before anything runs. */
 export function checkNetworkFitsData(spec: NetworkSpec, data: Dataset): void {
+  if (spec.torchscript) return; // a TorchScript module's shapes are its own: it says when they fail
   const [c, h, w] = spec.input;
   const [dc, dh, dw] = data.shape;
   if (c !== dc || h !== dh || w !== dw)

@@ -6,9 +6,11 @@ import { parseBoundedJson } from '../engine/bounded-json';
 import { GradscopeFileError, GradscopeInputError } from '../engine/errors';
 import { resolveNetwork, type NetworkSpec } from '../engine/layers';
 import { readTextFile } from '../engine/regular-file';
+import { isTorchScriptFile, torchScriptSpec } from '../engine/torchscript';
 import { c1, c3 } from './c1';
 import { c2, c4 } from './c2';
 import { f1 } from './f1';
+import { resnet20, resnet56, resnet56NoShort, wrn16x4 } from './resnet';
 
 export const NETWORKS: Record<string, () => NetworkSpec> = {
   F1: f1,
@@ -16,15 +18,40 @@ export const NETWORKS: Record<string, () => NetworkSpec> = {
   C2: c2,
   C3: c3,
   C4: c4,
+  RESNET20: resnet20,
+  RESNET56: resnet56,
+  'RESNET56-NOSHORT': resnet56NoShort,
+  'WRN16-4': wrn16x4,
 };
 
-/** A built-in name (F1, C1, C2, C3, C4; any case) or the path of a JSON layer list. */
+/** The built-in names as users write them. */
+export const NETWORK_NAMES = [
+  'F1',
+  'C1',
+  'C2',
+  'C3',
+  'C4',
+  'ResNet20',
+  'ResNet56',
+  'ResNet56-noshort',
+  'WRN16-4',
+];
+
+/** A built-in name (F1, C1, C2, C3, C4, ResNet20, ResNet56, ResNet56-noshort, WRN16-4; any case) or the path of a JSON layer list. */
 export function networkSpec(nameOrFile: string): NetworkSpec {
   const builtIn = NETWORKS[nameOrFile.toUpperCase()];
   if (builtIn) return builtIn();
+  if (/\.(pt|pth)$/i.test(nameOrFile)) {
+    if (!isTorchScriptFile(nameOrFile))
+      throw new GradscopeFileError(
+        nameOrFile,
+        'not a TorchScript module (save one with torch.jit.script(model).save(FILE)); a state_dict goes to --checkpoint as safetensors',
+      );
+    return torchScriptSpec(nameOrFile);
+  }
   if (!nameOrFile.endsWith('.json'))
     throw new GradscopeInputError(
-      `Expected one of ${Object.keys(NETWORKS).join(', ')} or a .json layer list for --network but received "${nameOrFile}"`,
+      `Expected one of ${NETWORK_NAMES.join(', ')}, a .json layer list or a TorchScript .pt for --network but received "${nameOrFile}"`,
     );
   // regular files only (a FIFO would hang), small, shallow: a layer list is all of that
   const parsed = parseBoundedJson(readTextFile(nameOrFile, 10 * 2 ** 20), 16);

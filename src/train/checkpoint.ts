@@ -23,6 +23,9 @@ import { GradscopeFileError, GradscopeInputError } from '../engine/errors';
 import { resolveNetwork, type NetworkSpec } from '../engine/layers';
 import { addon } from '../engine/native';
 import { Network } from '../engine/network';
+import { readAt, withRegularFile } from '../engine/regular-file';
+import { readTorchSaveFile } from '../engine/torch-pickle';
+import { isTorchScriptFile, torchScriptSpec } from '../engine/torchscript';
 import type { Optimizer, OptimizerSettings } from '../engine/optimizer';
 import {
   readSafetensors,
@@ -42,45 +45,40 @@ export interface CheckpointInfo {
   extra: Record<string, unknown>;
 }
 
-/** The network's tensors in state_dict order: each layer's parameters, then its buffers. */
+/** The network's tensors in state_dict order: each layer's parameters, then its buffers
+ * (a batch norm's running_mean, running_var, num_batches_tracked follow its bias). */
 export function stateDict(network: Network): NamedTensor[] {
   const out: NamedTensor[] = [];
-  const stats = new Map(network.statisticsTable.map((s, i) => [s.layer, { ...s, index: i }]));
-  const byLayer = new Map<number, NamedTensor[]>();
+  const stats = new Map(network.statisticsTable.map((s, i) => [s.name, { ...s, index: i }]));
   for (const p of network.parameterTable) {
-    const layer = Number(p.name.split('.')[0]);
-    const list = byLayer.get(layer) ?? [];
-    list.push({
+    out.push({
       name: p.name,
       shape: p.shape,
       data: network.parameters.slice(p.offset, p.offset + p.size),
     });
-    byLayer.set(layer, list);
+    if (!p.name.endsWith('.bias')) continue;
+    const prefix = p.name.slice(0, -'.bias'.length);
+    const s = stats.get(prefix);
+    if (!s) continue;
+    const f = s.features;
+    out.push(
+      {
+        name: `${prefix}.running_mean`,
+        shape: [f],
+        data: network.statistics.slice(s.meanOffset, s.meanOffset + f),
+      },
+      {
+        name: `${prefix}.running_var`,
+        shape: [f],
+        data: network.statistics.slice(s.varOffset, s.varOffset + f),
+      },
+      {
+        name: `${prefix}.num_batches_tracked`,
+        shape: [],
+        data: network.batchCounts.slice(s.index, s.index + 1),
+      },
+    );
   }
-  network.resolved.layers.forEach((_, layer) => {
-    out.push(...(byLayer.get(layer) ?? []));
-    const s = stats.get(layer);
-    if (s) {
-      const f = s.features;
-      out.push(
-        {
-          name: `${layer}.running_mean`,
-          shape: [f],
-          data: network.statistics.slice(s.meanOffset, s.meanOffset + f),
-        },
-        {
-          name: `${layer}.running_var`,
-          shape: [f],
-          data: network.statistics.slice(s.varOffset, s.varOffset + f),
-        },
-        {
-          name: `${layer}.num_batches_tracked`,
-          shape: [],
-          data: network.batchCounts.slice(s.index, s.index + 1),
-        },
-      );
-    }
-  });
   return out;
 }
 
@@ -179,55 +177,170 @@ function checkDeclaredSize(file: string, spec: NetworkSpec): void {
     );
 }
 
-/** Copies a checkpoint's tensors into `network`; the file must match it tensor for tensor. */
+/**
+ * Copies a checkpoint's tensors into `network`; the file must match it tensor for tensor.
+ * A plain safetensors state_dict (written by PyTorch, no gradscope metadata) or a torch.save
+ * state_dict (.pt, .pth) is accepted too: its names and shapes are checked against the network the same way, float32 and
+ * float64 both accepted; its info is the network's own, at epoch and step 0.
+ */
 export function loadNetwork(file: string, network: Network): CheckpointInfo {
-  const read = readCheckpoint(file);
-  const info = checkpointInfo(file);
-  const expected = stateDict(network);
-  const names = new Set(expected.map((t) => t.name));
-  for (const name of read.tensors.keys())
-    if (!names.has(name))
-      throw new GradscopeFileError(
-        file,
-        `made for another network: it has tensor "${name}" which ${network.name} does not`,
-      );
-  const writes: (() => void)[] = [];
-  for (const want of expected) {
-    const got = read.tensors.get(want.name);
-    if (!got)
-      throw new GradscopeFileError(
-        file,
-        `made for another network: tensor "${want.name}" of ${network.name} is missing`,
-      );
-    if (
-      got.shape.join(',') !== want.shape.join(',') ||
-      got.data.constructor !== want.data.constructor
-    )
-      throw new GradscopeFileError(
-        file,
-        `made for another network: tensor "${want.name}" is ${got.data.constructor.name} [${got.shape.join(', ')}], ${network.name} needs ${want.data.constructor.name} [${want.shape.join(', ')}]`,
-      );
-    writes.push(() => place(network, want.name, got.data));
-  }
-  for (const write of writes) write(); // only once every tensor has been checked
+  if (isTorchScriptFile(file)) return loadTorchScriptWeights(file, network);
+  const read = isPickle(file) ? readTorchSave(file) : readStateDict(file);
+  const plain = read.metadata.format === undefined;
+  const info: CheckpointInfo = plain
+    ? { network: network.resolved.spec, epoch: 0, step: 0, extra: {} }
+    : checkpointInfo(file);
+  const mismatch = stateDictMismatch(read.tensors, stateDict(network), plain);
+  if (mismatch) throw new GradscopeFileError(file, `made for another network: ${mismatch}`);
+  for (const [name, got] of read.tensors) place(network, name, got.data);
   return info;
 }
 
+/** A TorchScript module's weights (e.g. the other end of a line), name by name. */
+function loadTorchScriptWeights(file: string, network: Network): CheckpointInfo {
+  const spec = torchScriptSpec(file);
+  const tensors = new Map(
+    stateDict(new Network(spec, { dtype: network.dtype })).map((t) => [t.name, t]),
+  );
+  const mismatch = stateDictMismatch(tensors, stateDict(network), false);
+  if (mismatch) throw new GradscopeFileError(file, `made for another network: ${mismatch}`);
+  for (const [name, got] of tensors) place(network, name, got.data);
+  return { network: spec, epoch: 0, step: 0, extra: {} };
+}
+
+/** Reads a safetensors file whole, checksums verified; a plain (non-gradscope) one allowed. */
+function readStateDict(file: string): SafetensorsFile {
+  let read: SafetensorsFile;
+  try {
+    read = readSafetensors(file);
+  } catch (error) {
+    if (error instanceof GradscopeFileError && error.message === `${file}: file not found`)
+      throw new GradscopeFileError(file, 'no such checkpoint');
+    throw error;
+  }
+  if (read.metadata.format !== undefined && read.metadata.format !== CHECKPOINT_FORMAT)
+    throw new GradscopeFileError(
+      file,
+      `not a gradscope checkpoint (metadata format is ${JSON.stringify(read.metadata.format)}, expected "${CHECKPOINT_FORMAT}")`,
+    );
+  return read;
+}
+
+const FLOAT_TYPES = new Set<unknown>([Float32Array, Float64Array]);
+
+/**
+ * How a file's tensors differ from the network's state_dict, in at most a few lines (missing,
+ * unexpected and wrong-shaped names, each list cut after a few); undefined when they agree.
+ * `anyFloat`: float32 and float64 both fit a float tensor.
+ */
+export function stateDictMismatch(
+  got: Map<string, NamedTensor>,
+  want: NamedTensor[],
+  anyFloat: boolean,
+): string | undefined {
+  const wanted = new Map(want.map((t) => [t.name, t]));
+  const missing = want.filter((t) => !got.has(t.name)).map((t) => t.name);
+  const unexpected = [...got.keys()].filter((name) => !wanted.has(name));
+  const wrong: string[] = [];
+  for (const w of want) {
+    const g = got.get(w.name);
+    if (!g) continue;
+    const typeFits =
+      g.data.constructor === w.data.constructor ||
+      (anyFloat && FLOAT_TYPES.has(g.data.constructor) && FLOAT_TYPES.has(w.data.constructor));
+    if (g.shape.join(',') !== w.shape.join(',') || !typeFits)
+      wrong.push(
+        `${w.name} is ${typeName(g.data)} [${g.shape.join(', ')}], needs ${typeName(w.data)} [${w.shape.join(', ')}]`,
+      );
+  }
+  const list = (what: string, names: string[], most = 3) => {
+    if (!names.length) return [];
+    const shown = names.slice(0, most).join(', ');
+    return [`${what} ${shown}${names.length > most ? ` and ${names.length - most} more` : ''}`];
+  };
+  const parts = [
+    ...list('missing', missing),
+    ...list('unexpected', unexpected),
+    ...list('wrong shape:', wrong, 2),
+  ];
+  return parts.length ? parts.join('; ') : undefined;
+}
+
+function typeName(data: NamedTensor['data']): string {
+  const names: Record<string, string> = {
+    Float32Array: 'float32',
+    Float64Array: 'float64',
+    BigInt64Array: 'int64',
+    Int32Array: 'int32',
+    Uint8Array: 'uint8',
+  };
+  return names[data.constructor.name] ?? data.constructor.name;
+}
+
+/** Whether a file is a PyTorch pickle (torch.save: a zip archive or a bare pickle), by its
+ * first bytes. */
+export function isPickle(file: string): boolean {
+  let head: Buffer;
+  try {
+    head = withRegularFile(file, (opened) => readAt(opened, 0, Math.min(opened.size, 4)));
+  } catch {
+    return false; // the reader that follows names the problem
+  }
+  const zip = head.length >= 4 && head.readUInt32LE(0) === 0x04034b50;
+  const pickle = head.length >= 2 && head[0] === 0x80 && head[1]! <= 5;
+  return zip || pickle;
+}
+
+const CONVERT =
+  "convert it with python3 -c \"import torch, safetensors.torch as s; s.save_file(torch.load('IN.pt'), 'OUT.safetensors')\"";
+
+/**
+ * A state_dict written by torch.save, read by a pickle machine that builds tensors, dicts
+ * and tuples only and refuses every other class (src/engine/torch-pickle.ts), so no code
+ * runs. Anything else (a whole pickled model, the legacy format) gets one line saying how to
+ * convert it.
+ */
+export function readTorchSave(file: string): SafetensorsFile {
+  let tensors: Map<string, NamedTensor>;
+  try {
+    tensors = readTorchSaveFile(file);
+  } catch (error) {
+    if (!(error instanceof GradscopeFileError)) throw error;
+    const why = error.message.startsWith(`${file}: `)
+      ? error.message.slice(file.length + 2)
+      : error.message;
+    throw new GradscopeFileError(
+      file,
+      `a PyTorch pickle gradscope cannot read as a state_dict without running code (${why}); ${CONVERT}`,
+    );
+  }
+  return { tensors, order: [...tensors.keys()], metadata: {} };
+}
+
 function place(network: Network, name: string, data: NamedTensor['data']): void {
-  const [layerText, field] = name.split('.') as [string, string];
-  const layer = Number(layerText);
   const p = network.parameterTable.find((e) => e.name === name);
   if (p) {
-    network.parameters.set(data as typeof network.parameters, p.offset);
+    network.parameters.set(toFloat(data, network.parameters), p.offset);
     return;
   }
-  const index = network.statisticsTable.findIndex((s) => s.layer === layer);
+  const cut = name.lastIndexOf('.');
+  const prefix = name.slice(0, cut);
+  const field = name.slice(cut + 1);
+  const index = network.statisticsTable.findIndex((s) => s.name === prefix);
   const s = network.statisticsTable[index]!;
   if (field === 'running_mean')
-    network.statistics.set(data as typeof network.statistics, s.meanOffset);
+    network.statistics.set(toFloat(data, network.statistics), s.meanOffset);
   else if (field === 'running_var')
-    network.statistics.set(data as typeof network.statistics, s.varOffset);
+    network.statistics.set(toFloat(data, network.statistics), s.varOffset);
   else network.batchCounts.set(data as BigInt64Array, index);
+}
+
+/** Float tensors in the network's own precision (a PyTorch float32 file analysed in float64). */
+function toFloat(data: NamedTensor['data'], like: Float32Array | Float64Array): ArrayLike<number> {
+  if (data.constructor === like.constructor) return data as ArrayLike<number>;
+  return like instanceof Float64Array
+    ? Float64Array.from(data as Float32Array)
+    : Float32Array.from(data as Float64Array);
 }
 
 export interface TrainingState {
@@ -291,12 +404,30 @@ export function loadTrainingState(networkFile: string, optimizer: Optimizer): Tr
 }
 
 /** A network built from the layer list a checkpoint carries, with its weights loaded.
- * `expected` (a --network argument) must name the same network. */
+ * `expected` (a --network argument) must name the same network. A plain safetensors
+ * state_dict (from PyTorch, no gradscope metadata) needs `expected`: it is built from that. */
 export function networkFromCheckpoint(
   file: string,
   expected?: NetworkSpec,
   dtype: 'float32' | 'float64' = 'float32',
 ): { network: Network; info: CheckpointInfo } {
+  if (isTorchScriptFile(file)) {
+    // a TorchScript module carries its own weights: it is the network
+    const spec = torchScriptSpec(file);
+    return {
+      network: new Network(spec, { dtype }),
+      info: { network: spec, epoch: 0, step: 0, extra: {} },
+    };
+  }
+  if (isPickle(file) || isPlainStateDict(file)) {
+    if (!expected)
+      throw new GradscopeFileError(
+        file,
+        `a plain state_dict without gradscope metadata: name its network with --network (a built-in name or a layer-list file)`,
+      );
+    const network = new Network(expected, { dtype });
+    return { network, info: loadNetwork(file, network) };
+  }
   const info = checkpointInfo(file);
   if (expected && JSON.stringify(expected.layers) !== JSON.stringify(info.network.layers))
     throw new GradscopeFileError(
@@ -307,6 +438,15 @@ export function networkFromCheckpoint(
   const network = new Network(info.network, { dtype });
   loadNetwork(file, network);
   return { network, info };
+}
+
+/** Whether a safetensors file carries no gradscope metadata (header only). */
+function isPlainStateDict(file: string): boolean {
+  try {
+    return readSafetensorsHeader(file).metadata.format === undefined;
+  } catch {
+    return false; // the checkpoint reader that follows names the problem
+  }
 }
 
 /** Reads a checkpoint's network and training-state files whole, checksums and all;

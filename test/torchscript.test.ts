@@ -1,0 +1,141 @@
+/**
+ * TorchScript modules as networks: a scripted module with batch norm, a skip connection and
+ * dropout, saved by torch.jit.script(model).save, loaded with --network model.ts.pt: its
+ * parameters live in the flat vector w (writes to w change the module), its state_dict names
+ * are PyTorch's, and loss and gradient equal PyTorch's in float64 in both batch-norm modes
+ * (batch mode leaves the running statistics as they were); `analyze gradients` runs on it.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { test } from 'node:test';
+import { loadData } from '../src/data/load';
+import { Network } from '../src/engine/network';
+import { torchScriptSpec } from '../src/engine/torchscript';
+import { stateDict } from '../src/train/checkpoint';
+import { gradscope } from './cli-fixtures';
+import { tempDir } from './data-fixtures';
+import { range, relativeError } from './helpers';
+
+const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
+const torchMissing =
+  spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status !== 0
+    ? `PyTorch and numpy are not importable from ${python}`
+    : undefined;
+const dir = tempDir('gradscope-torchscript-');
+process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+
+const PYTHON = `
+import json, sys, numpy as np, torch
+from torch import nn
+import torch.nn.functional as F
+out = sys.argv[1]
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 3, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(3)
+    def forward(self, x):
+        return torch.relu(x + self.bn(self.conv(x)))
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.drop = nn.Dropout(0.5)
+        self.head = nn.Linear(3 * 8 * 8, 4)
+    def forward(self, x):
+        return self.head(self.drop(self.block(x).flatten(1)))
+
+torch.manual_seed(0)
+model = Net()
+with torch.no_grad():
+    model.block.bn.running_mean.uniform_(-0.3, 0.3)
+    model.block.bn.running_var.uniform_(0.5, 1.5)
+torch.jit.script(model).save(out + "/model.ts.pt")
+rng = np.random.default_rng(0)
+x = rng.integers(0, 256, (10, 3, 8, 8), dtype=np.uint8)
+y = rng.integers(0, 4, 10)
+np.savez(out + "/data.npz", x_train=x, y_train=y, x_test=x[:4], y_test=y[:4])
+xs = (torch.from_numpy(x).float() / 255).double()
+ys = torch.from_numpy(y)
+model.double()
+result = {"names": list(model.state_dict().keys())}
+for mode in ("population", "batch"):
+    model.train(mode == "batch")
+    model.drop.eval()
+    model.zero_grad()
+    loss = F.cross_entropy(model(xs), ys)
+    loss.backward()
+    result[mode] = {"loss": loss.item(), "gradient": torch.cat([p.grad.flatten() for p in model.parameters()]).tolist()}
+print(json.dumps(result))
+`;
+
+test('a TorchScript module is a network: flat parameters, PyTorch names, loss and gradient', (t) => {
+  if (torchMissing) return t.skip(torchMissing);
+  // torch.jit.script reads the module's source: a file, not python -c
+  const script = path.join(dir, 'make_model.py');
+  fs.writeFileSync(script, PYTHON);
+  const run = spawnSync(python, [script, dir], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const theirs = JSON.parse(run.stdout) as {
+    names: string[];
+    population: { loss: number; gradient: number[] };
+    batch: { loss: number; gradient: number[] };
+  };
+  const file = path.join(dir, 'model.ts.pt');
+  const net = new Network(torchScriptSpec(file), { dtype: 'float64' });
+  assert.deepEqual(
+    stateDict(net).map((t) => t.name),
+    theirs.names,
+  );
+  const data = loadData(path.join(dir, 'data.npz')).train;
+  const statistics = Float64Array.from(net.statistics);
+  for (const mode of ['population', 'batch'] as const) {
+    const ours = net.gradient(data, range(10), { mode });
+    assert.ok(Math.abs(ours.loss - theirs[mode].loss) < 1e-10 * theirs[mode].loss, mode);
+    const err = relativeError(net.gradients, theirs[mode].gradient);
+    assert.ok(err < 1e-10, `${mode} gradient relative error ${err}`);
+  }
+  assert.deepEqual(Float64Array.from(net.statistics), statistics, 'batch mode changes nothing');
+  // w is the module's own parameters: the same shift of every class score changes nothing,
+  // one class's alone does
+  const before = net.evaluate(data, range(10)).loss;
+  const bias = net.parameterTable.find((p) => p.name === 'head.bias')!;
+  for (let i = bias.offset; i < bias.offset + bias.size; i++) net.parameters[i] += 5;
+  const shifted = net.evaluate(data, range(10)).loss;
+  assert.ok(Math.abs(shifted - before) < 1e-12, 'equal biases shift no softmax');
+  net.parameters[bias.offset] = 50;
+  assert.notEqual(net.evaluate(data, range(10)).loss, before);
+
+  const cli = gradscope(
+    ...['analyze', 'gradients', '--network', file, '--data', path.join(dir, 'data.npz')],
+    ...['--batch-sizes', '4', '--samples', '1', '--json', '--quiet'],
+  );
+  assert.equal(cli.status, 0, cli.stderr);
+  const result = JSON.parse(cli.stdout) as { trainLoss: number };
+  assert.ok(Math.abs(result.trainLoss - theirs.population.loss) < 1e-5 * theirs.population.loss);
+
+  // a line between two modules (here the same one): the loss at every alpha is the module's
+  const line = gradscope(
+    ...['analyze', 'line', '--from', file, '--to', file, '--network', file],
+    ...['--data', path.join(dir, 'data.npz'), '--alpha', '0:1:2', '--bn', 'interpolate'],
+    ...['--json', '--quiet'],
+  );
+  assert.equal(line.status, 0, line.stderr);
+  const points = (JSON.parse(line.stdout) as { points: { train: { loss: number } }[] }).points;
+  for (const p of points)
+    assert.ok(Math.abs(p.train.loss - theirs.population.loss) < 1e-5 * theirs.population.loss);
+  // recalibration needs a layer list: one clear line
+  const recalibrate = gradscope(
+    ...['analyze', 'line', '--from', file, '--to', file, '--network', file],
+    ...['--data', path.join(dir, 'data.npz'), '--alpha', '0:1:2', '--sample-size', '4', '--quiet'],
+  );
+  assert.equal(recalibrate.status, 2);
+  assert.match(
+    recalibrate.stderr,
+    /^gradscope: batch-norm recalibration is not available for TorchScript modules/,
+  );
+});
