@@ -10,18 +10,21 @@ import { makeFolder } from '../engine/make-folder';
 import { fileErrorMessage, isFileSystemError } from '../engine/file-errors';
 
 /**
- * DIR is a folder that can be written: created now if missing (with its parents), and
- * a probe file created and removed in it, which finds a read-only mount, a missing
+ * DIR is a folder that can be written: a probe file created and removed in it (the
+ * folder and its missing parents made for the probe and removed again, so a command
+ * refused later leaves nothing behind), which finds a read-only mount, a missing
  * permission or a full quota even where access(2) says yes (as it does for root).
  */
 export function checkOutputFolder(dir: string, option = '--out'): void {
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
     throw new GradscopeInputError(`${option} ${dir} is a file, not a folder`);
   const probe = path.join(dir, `.gradscope-probe-${process.pid}`);
+  const missing = missingFolders(dir);
   try {
     makeFolder(dir);
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);
+    for (const folder of missing) fs.rmdirSync(folder);
   } catch (error) {
     if (!isFileSystemError(error)) throw error;
     const blocker =
@@ -32,6 +35,17 @@ export function checkOutputFolder(dir: string, option = '--out'): void {
         : `${option} ${dir}: ${fileErrorMessage(error)}`,
     );
   }
+}
+
+/** The folders that do not exist yet from `dir` up, deepest first. */
+function missingFolders(dir: string): string[] {
+  const out: string[] = [];
+  let at = path.resolve(dir);
+  while (!fs.existsSync(at) && path.dirname(at) !== at) {
+    out.push(at);
+    at = path.dirname(at);
+  }
+  return out;
 }
 
 /** The nearest existing path above `dir`, when it is a file. */
