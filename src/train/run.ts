@@ -5,6 +5,7 @@
  *   metrics.jsonl               one line per epoch and per status
  *   checkpoints/<phase>/epoch-NNNN.safetensors (+ .train.safetensors)
  *   checkpoints/branch.safetensors             process 1's final state (piggyback)
+ *   tensorboard/<phase>/events.out.tfevents.*  TensorBoard's view of the same, as it goes
  *
  * Resuming continues each unfinished phase from its last complete checkpoint and
  * drops the metrics written after it, so a resumed run ends bit-identical to an
@@ -38,6 +39,7 @@ import {
   type PhaseState,
 } from './phase';
 import type { Progress } from './progress';
+import { TensorBoardSink } from './tensorboard';
 
 export interface PhaseSummary {
   phase: string;
@@ -63,6 +65,8 @@ export interface RunOptions {
   afterEpoch?: (context: PhaseContext) => PhaseOptions['afterEpoch'];
   /** More settings to record in config.json beside the training config (and to match on resume). */
   alsoRecord?: Record<string, unknown>;
+  /** Where TensorBoard events go; default: a sink at `<runDir>/tensorboard/<phase>/`. */
+  events?: TensorBoardSink;
 }
 
 export interface PhaseContext {
@@ -71,6 +75,7 @@ export interface PhaseContext {
   runDir: string;
   metricsFile: string;
   data: StudyData;
+  events: TensorBoardSink;
 }
 
 const FRESH_RULE = { bestTestAccuracy: -1, epochsSinceBest: 0 };
@@ -130,6 +135,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
   prepareRunDir(runDir, { config, ...options.alsoRecord }, options.resume, data.description);
   removeStaleTemporaries(runDir); // left by a process killed mid-write
   const metricsFile = path.join(runDir, 'metrics.jsonl');
+  const events = options.events ?? new TensorBoardSink(path.join(runDir, 'tensorboard'));
   const checkpoints = path.join(runDir, 'checkpoints');
   const extra = {
     network: spec.name,
@@ -199,6 +205,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
       lastEpoch,
       checkpointDir: dir,
       metricsFile,
+      events,
       progress: options.progress,
       extra: { ...extra, phase: name },
       ...(options.afterEpoch
@@ -209,6 +216,7 @@ export function runTraining(config: TrainConfig, runDir: string, options: RunOpt
               runDir,
               metricsFile,
               data,
+              events,
             }),
           }
         : {}),
