@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Command> = {
   run: () => require('./cli/run').runCommand as Command,
   demo: () => require('./cli/run').demoCommand as Command,
   report: () => require('./cli/run').reportCommand as Command,
+  serve: () => require('./cli/serve').serveCommand as Command,
 };
 
 function usage(): string {

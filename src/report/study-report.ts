@@ -23,6 +23,7 @@ import type { SharpnessResult } from '../analysis/sharpness';
 import { writeFigure } from './write-figure';
 import { conclusionSentence, studyConclusions } from './conclusions';
 import { thesisTables, thesisTablesMarkdown } from './thesis-tables';
+import { pendingHtml, studyPending } from './study-progress';
 
 const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -116,15 +117,54 @@ function noiseScaleFigure(m: StudyModel, seed: number): string | undefined {
   });
 }
 
+/** report.html, report.json, tables/ and figures/ of a run directory, from its files. */
 export function writeStudyReport(runDir: string): { file: string; model: StudyModel } {
   const m = studyModel(runDir);
+  const html = studyReportHtml(m, { figures: true, tables: true });
+  const file = path.join(runDir, 'report.html');
+  writeFileAtomic(
+    path.join(runDir, 'report.json'),
+    JSON.stringify(
+      {
+        ...m,
+        epochs: undefined,
+        analysis: m.analysis.map((a) => ({
+          seed: a.seed,
+          phase: a.phase,
+          epoch: a.epoch,
+          d: a.result.d,
+          traceF: a.result.traceF,
+          bSimple: a.result.bSimple,
+        })),
+      },
+      null,
+      1,
+    ) + '\n',
+  );
+  writeFileAtomic(file, html);
+  return { file, model: m };
+}
+
+/**
+ * The report's HTML; with `write`, also the figure and table files beside it (`gradscope
+ * serve` renders without writing). A run still going gets its pieces to come marked.
+ */
+export function studyReportHtml(
+  m: StudyModel,
+  write: { figures: boolean; tables: boolean } = { figures: false, tables: false },
+): string {
+  const runDir = m.runDir;
   const figures = path.join(runDir, 'figures');
   const tables = path.join(runDir, 'tables');
-  fs.mkdirSync(tables, { recursive: true });
+  if (write.tables) fs.mkdirSync(tables, { recursive: true });
   const save = (name: string, svg: string): string => {
-    writeFigure(figures, name, svg);
+    if (write.figures) writeFigure(figures, name, svg);
     return svg;
   };
+  const writeTable = (file: string, content: string): void => {
+    if (write.tables) writeFileAtomic(file, content);
+  };
+  const pending = studyPending(m);
   const demo = m.scale === 'demo';
   const parts: string[] = [];
 
@@ -135,6 +175,8 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
         : ''
     }<p>${esc(m.data)}; seeds ${m.seeds.join(', ')}; gradscope ${esc(m.gradscope)}; written ${new Date().toISOString()}</p></header>`,
   );
+
+  parts.push(pendingHtml(pending, 'progress'));
 
   // summary
   parts.push('<section id="summary"><h2>Final loss and accuracy per arm</h2>');
@@ -189,7 +231,7 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
       ),
       `<ul>${conclusions.map((c) => `<li>${esc(conclusionSentence(c, (x) => num(x)))}</li>`).join('')}</ul>`,
     );
-    writeFileAtomic(
+    writeTable(
       path.join(tables, 'conclusions.md'),
       conclusions.map((c) => `- ${conclusionSentence(c, (x) => num(x))}`).join('\n') + '\n',
     );
@@ -197,7 +239,7 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
   parts.push('</section>');
 
   // training curves
-  parts.push('<section id="training"><h2>Training curves</h2>');
+  parts.push('<section id="training"><h2>Training curves</h2>', pendingHtml(pending, 'training'));
   for (const seed of m.seeds) {
     const c = curves(m, seed);
     parts.push(
@@ -221,11 +263,12 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
   parts.push(
     '<section id="experiment-a"><h2>Experiment A: the loss along the line between two solutions</h2>',
   );
+  parts.push(pendingHtml(pending, 'lines'));
   if (m.lines.length === 0) parts.push('<p>No lines yet.</p>');
   const lineRows: string[][] = [];
   for (const l of m.lines) {
     const name = `line-seed-${l.seed}-${l.from}-${l.to}`;
-    writeFileAtomic(path.join(tables, `${name}.csv`), lineCsv(l));
+    writeTable(path.join(tables, `${name}.csv`), lineCsv(l));
     parts.push(
       figure(
         name,
@@ -275,11 +318,12 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
     epoch: a.epoch,
     analysis: a.result,
   }));
+  parts.push(pendingHtml(pending, 'analysis'));
   if (points.length === 0) parts.push('<p>No analysis points yet.</p>');
   else {
-    writeFileAtomic(path.join(tables, 'gradients.md'), gradientTablesMarkdown(points));
-    writeFileAtomic(path.join(tables, 'gradients-histograms.csv'), gradientHistogramCsv(points));
-    writeFileAtomic(path.join(tables, 'gradients-summary.csv'), gradientSummaryCsv(points));
+    writeTable(path.join(tables, 'gradients.md'), gradientTablesMarkdown(points));
+    writeTable(path.join(tables, 'gradients-histograms.csv'), gradientHistogramCsv(points));
+    writeTable(path.join(tables, 'gradients-summary.csv'), gradientSummaryCsv(points));
     for (const seed of m.seeds)
       for (const phase of m.phases) {
         const along = points.filter((p, i) => m.analysis[i]!.seed === seed && p.phase === phase);
@@ -314,7 +358,7 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
         `<h4>Table ${esc(t.number)}: ${esc(t.title)}</h4>`,
         table(t.head, t.rows, `data-thesis-table="${esc(t.number)}" data-seed="${t.seed}"`),
       );
-    writeFileAtomic(path.join(tables, 'thesis-tables.md'), thesisTablesMarkdown(thesis));
+    writeTable(path.join(tables, 'thesis-tables.md'), thesisTablesMarkdown(thesis));
     parts.push('<h3>Every analysis point</h3>');
     for (const p of points) {
       const a = p.analysis;
@@ -404,7 +448,9 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
 
   // sharpness
   parts.push('<section id="sharpness"><h2>Sharpness of the final solutions</h2>');
-  if (m.sharpness.length === 0) parts.push('<p>Not measured in this run.</p>');
+  parts.push(pendingHtml(pending, 'sharpness'));
+  if (m.sharpness.length === 0)
+    parts.push(m.config.sharpness ? '<p>None yet.</p>' : '<p>Not measured in this run.</p>');
   else {
     const rows: string[][] = [];
     for (const raw of m.sharpness) {
@@ -483,30 +529,10 @@ figcaption { color: #555; font-size: 0.9em; }
 .banner { background: #fff3cd; border: 1px solid #e0c060; padding: 0.6em; font-weight: bold; }
 pre { background: #f8f8f8; padding: 1em; overflow-x: auto; font-size: 0.85em; }
 details { margin: 0.5em 0; }
+.pending { color: #8a6d00; font-style: italic; }
 </style></head><body>
 ${parts.join('\n')}
 </body></html>
 `;
-  const file = path.join(runDir, 'report.html');
-  writeFileAtomic(
-    path.join(runDir, 'report.json'),
-    JSON.stringify(
-      {
-        ...m,
-        epochs: undefined,
-        analysis: m.analysis.map((a) => ({
-          seed: a.seed,
-          phase: a.phase,
-          epoch: a.epoch,
-          d: a.result.d,
-          traceF: a.result.traceF,
-          bSimple: a.result.bSimple,
-        })),
-      },
-      null,
-      1,
-    ) + '\n',
-  );
-  writeFileAtomic(file, html);
-  return { file, model: m };
+  return html;
 }
