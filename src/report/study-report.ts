@@ -1,5 +1,6 @@
 /**
- * report.html: one self-contained page (inline CSS and SVG; no script, no network)
+ * report.html: one self-contained page (inline CSS, figures and the scripts that make them
+ * live: vega, vega-lite, vega-embed from node_modules; no network)
  * with the config, the summary per arm (mean and spread over seeds), training
  * curves, Experiment A, Experiment B's tables and figures, Smith's check and
  * B_simple, sharpness, and timings. Also writes report.json (the model), the
@@ -24,6 +25,7 @@ import { writeFigure } from './write-figure';
 import { conclusionSentence, studyConclusions } from './conclusions';
 import { thesisTables, thesisTablesMarkdown } from './thesis-tables';
 import { pendingHtml, studyPending } from './study-progress';
+import { interactiveFigure, interactiveScripts } from './interactive';
 
 const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -50,7 +52,7 @@ function table(head: string[], rows: string[][], attrs = ''): string {
 }
 
 function figure(id: string, svg: string, caption: string): string {
-  return `<figure data-figure="${esc(id)}">${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
+  return `<figure data-figure="${esc(id)}">${interactiveFigure(svg)}<figcaption>${esc(caption)}</figcaption></figure>`;
 }
 
 function curves(m: StudyModel, seed: number): { accuracy: string; loss: string } {
@@ -525,6 +527,7 @@ table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: right; }
 th { background: #f4f4f4; } td:first-child { text-align: left; }
 figure { margin: 1.5em 0; } figure svg { max-width: 100%; height: auto; }
+#vg-tooltip-element { font-size: 12px; }
 figcaption { color: #555; font-size: 0.9em; }
 .banner { background: #fff3cd; border: 1px solid #e0c060; padding: 0.6em; font-weight: bold; }
 pre { background: #f8f8f8; padding: 1em; overflow-x: auto; font-size: 0.85em; }
@@ -532,6 +535,7 @@ details { margin: 0.5em 0; }
 .pending { color: #8a6d00; font-style: italic; }
 </style></head><body>
 ${parts.join('\n')}
+${interactiveScripts()}
 </body></html>
 `;
   return html;
