@@ -3,6 +3,7 @@
  * runs (or after); loopback only unless --host says otherwise. Ctrl-C stops it.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { GradscopeInputError } from '../engine/errors';
 import { serveStudy } from '../report/live-server';
 import type { Log } from './log';
@@ -16,6 +17,11 @@ export const serveCommand = {
     if (!dir) throw new GradscopeInputError('gradscope serve needs a run directory');
     if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
       throw new GradscopeInputError(`gradscope serve: ${dir} is not a directory`);
+    const configFile = path.join(dir, 'config.json');
+    if (fs.existsSync(configFile) && !('study' in JSON.parse(fs.readFileSync(configFile, 'utf8'))))
+      throw new GradscopeInputError(
+        `gradscope serve: ${dir} holds a training run, not a study; watch it with TensorBoard (tensorboard --logdir ${path.join(dir, 'tensorboard')})`,
+      );
     const port = integerOption(values.port, '--port', 8080, 0);
     if (port > 65535)
       throw new GradscopeInputError(`Expected a port up to 65535 for --port but received ${port}`);

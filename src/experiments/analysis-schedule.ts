@@ -116,6 +116,7 @@ export function analysisHook(
         seconds: result.seconds,
       });
       events.scalars(record.phase, record.epoch, {
+        'gradients/d': result.d,
         'gradients/g_train_over_d': result.gTrainNorm,
         'gradients/g_total_over_d': result.gTotalNorm,
         'gradients/trace_F': result.traceF,

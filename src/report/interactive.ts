@@ -43,7 +43,7 @@ export function interactiveScripts(): string {
     var source = el.nextElementSibling;
     if (!source || !source.classList.contains('vega-spec')) return;
     var spec = JSON.parse(source.textContent);
-    vegaEmbed(el, spec, { renderer: 'svg', actions: false }).catch(function (e) {
+    vegaEmbed(el, spec, { renderer: 'svg', actions: false, logLevel: vega.Error }).catch(function (e) {
       console.error('figure: ' + e.message);
     });
   });

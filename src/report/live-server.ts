@@ -19,6 +19,7 @@ import * as path from 'path';
 import { GradscopeFileError } from '../engine/errors';
 import { studyModel } from './study-model';
 import { studyReportHtml } from './study-report';
+import { specsOnly } from './vega-lite';
 
 export interface ServeOptions {
   port: number;
@@ -77,11 +78,17 @@ function liveScript(version: string): string {
   if (y !== null) { window.scrollTo(0, Number(y)); sessionStorage.removeItem(key); }
   var status = document.getElementById('live-status');
   var events = new EventSource('/events');
+  var reloading = null;
   events.addEventListener('version', function (e) {
     if (e.data === shown) { status.textContent = 'live: up to date'; return; }
-    sessionStorage.setItem(key, String(window.scrollY));
-    events.close();
-    location.reload();
+    status.textContent = 'live: updating';
+    // at most one reload a second, however fast the pieces land
+    if (reloading) return;
+    reloading = setTimeout(function () {
+      sessionStorage.setItem(key, String(window.scrollY));
+      events.close();
+      location.reload();
+    }, 1000);
   });
   events.onerror = function () { status.textContent = 'live: server gone'; };
 })();
@@ -97,18 +104,22 @@ export function livePage(runDir: string): string {
   const version = runFingerprint(runDir);
   let html: string;
   try {
-    html = studyReportHtml(studyModel(runDir));
+    // the page draws its figures live: no static rendering at each change
+    html = specsOnly(() => studyReportHtml(studyModel(runDir)));
   } catch (error) {
     if (error instanceof GradscopeFileError || (error as NodeJS.ErrnoException).code === 'ENOENT')
       return waitingPage(runDir, version, (error as Error).message);
     throw error;
   }
-  return html.replace('</body>', `${liveScript(version)}\n</body>`);
+  // the page's own </body> is the last one (the inlined libraries hold the string too)
+  const end = html.lastIndexOf('</body>');
+  return `${html.slice(0, end)}${liveScript(version)}\n${html.slice(end)}`;
 }
 
 export function serveStudy(runDir: string, options: ServeOptions): Promise<LiveServer> {
   const listeners = new Set<http.ServerResponse>();
   let version = runFingerprint(runDir);
+  let cached: { version: string; body: string } | undefined;
   const poll = setInterval(() => {
     const now = runFingerprint(runDir);
     if (now === version) return;
@@ -135,7 +146,10 @@ export function serveStudy(runDir: string, options: ServeOptions): Promise<LiveS
     }
     if (url.pathname === '/' || url.pathname === '/report.html') {
       try {
-        const body = livePage(runDir);
+        // one rendering per state of the run, however many reloads ask for it
+        const now = runFingerprint(runDir);
+        if (cached?.version !== now) cached = { version: now, body: livePage(runDir) };
+        const body = cached.body;
         res.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',
           'cache-control': 'no-store',
