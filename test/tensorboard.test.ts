@@ -188,7 +188,7 @@ test(
       const a = JSON.parse(fs.readFileSync(path.join(analysisDir, name), 'utf8'));
       const at = (tag: string) => events.get(`0/${a.phase}|${tag}|${a.epoch}`);
       assert.equal(at('gradients/d'), Math.fround(a.d));
-    assert.equal(at('gradients/g_train_over_d'), Math.fround(a.gTrainNorm));
+      assert.equal(at('gradients/g_train_over_d'), Math.fround(a.gTrainNorm));
       assert.equal(at('gradients/g_total_over_d'), Math.fround(a.gTotalNorm));
       assert.equal(at('gradients/trace_F'), Math.fround(a.traceF));
       assert.equal(at('gradients/B_simple'), Math.fround(a.bSimple));
