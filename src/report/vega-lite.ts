@@ -27,8 +27,8 @@ export const FIGURE_CONFIG = {
     labelFontSize: 12,
     orient: 'top',
     direction: 'horizontal',
-    columns: 4,
-    labelLimit: 320,
+    columns: 3,
+    labelLimit: 220,
     title: null,
   },
   // a null or non-finite value breaks a line, as a gap in the data should
