@@ -13,7 +13,7 @@ say() { printf 'gradscope setup: %s\n' "$*" >&2; }
 packages=(g++ make python3 libopenblas0-pthread)
 [ -n "${LIBTORCH:-}" ] || packages+=(libtorch-dev)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(python3-torch chromium dataset-fashion-mnist clang-format)
+  packages+=(python3-torch python3-protobuf chromium dataset-fashion-mnist clang-format)
 fi
 
 missing=()

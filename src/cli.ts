@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Command> = {
   demo: () => require('./cli/run').demoCommand as Command,
   report: () => require('./cli/run').reportCommand as Command,
   export: () => require('./cli/export').exportCommand as Command,
+  serve: () => require('./cli/serve').serveCommand as Command,
 };
 
 function usage(): string {

@@ -221,6 +221,93 @@ test('the report renders in headless Chromium: no console errors, every figure, 
   }
 });
 
+test('report.html figures are live: hovering a point of the line shows its alpha and loss, the legend toggles a series; nothing leaves the file; figures/ keeps SVG and PNG', async (t) => {
+  if (!fs.existsSync('/usr/bin/chromium'))
+    return t.skip('Debian chromium is not installed (bash scripts/setup.sh --test installs it)');
+  assert.equal(await ready, 0);
+  const figuresDir = path.join(whole, 'figures');
+  const names = fs.readdirSync(figuresDir);
+  for (const stem of [
+    'line-seed-0-arm-10-arm-50',
+    'curves-accuracy-seed-0',
+    'gradients-seed-0-arm-10',
+  ])
+    for (const ext of ['svg', 'png']) assert.ok(names.includes(`${stem}.${ext}`), `${stem}.${ext}`);
+  const { chromium } = await import('playwright-core');
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-chromium-'));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  try {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
+    });
+    await page.goto(`file://${path.join(whole, 'report.html')}`);
+    const figures = await page.locator('div.vega-figure').count();
+    assert.ok(figures >= 10, `${figures} live figures`);
+    await page.waitForFunction(
+      `document.querySelectorAll('div.vega-figure.vega-embed svg.marks').length === ${figures}`,
+    );
+    const line = JSON.parse(
+      fs.readFileSync(path.join(whole, 'lines', 'seed-0-arm-10-arm-50.json'), 'utf8'),
+    ) as { points: { alpha: number; train: { loss: number }; test: { loss: number } }[] };
+    const figure = page.locator('figure[data-figure="line-seed-0-arm-10-arm-50"]');
+    const symbols = figure.locator('g.mark-symbol path');
+    const n = await symbols.count();
+    assert.ok(n >= line.points.length * 2, `${n} points drawn`);
+    // hover points until one of a cross-entropy series: its tooltip names alpha and loss
+    let checked = 0;
+    for (let k = 0; k < n && checked < 3; k++) {
+      await symbols.nth(k).hover({ force: true });
+      const tip = page.locator('#vg-tooltip-element.visible');
+      await tip.waitFor();
+      const text = (await tip.innerText()).replace(/\u2212/g, '-');
+      if (!text.includes('cross-entropy')) continue;
+      const numbers = (label: RegExp) => Number(label.exec(text)![1]);
+      const alpha = numbers(/α[^:\n]*:?\s*\n?\s*(-?[\d.e+-]+)/);
+      const loss = numbers(/cross-entropy \(log scale\)\s*:?\s*\n?\s*(-?[\d.e+-]+)/);
+      const set = text.includes('test cross-entropy') ? 'test' : 'train';
+      const p = line.points.find((q) => Math.abs(q.alpha - alpha) < 1e-6);
+      assert.ok(p, `a point at alpha ${alpha}: ${text}`);
+      assert.ok(
+        Math.abs(p[set].loss - loss) <= 1e-5 * Math.abs(p[set].loss),
+        `${set} loss at alpha ${alpha}: shown ${loss}, is ${p[set].loss}`,
+      );
+      checked++;
+    }
+    assert.ok(checked > 0, 'a cross-entropy point was hovered');
+    // the legend toggles: clicking one series dims the others' points
+    const dim = () =>
+      symbols.evaluateAll((els) => els.filter((e) => e.getAttribute('opacity') === '0.12').length);
+    assert.equal(await dim(), 0);
+    await figure.locator('g.role-legend-label text', { hasText: 'test cross-entropy' }).click();
+    await page.waitForFunction((sel) => {
+      const all = [...(globalThis as any).document.querySelectorAll(sel)];
+      return all.some((e: any) => e.getAttribute('opacity') === '0.12');
+    }, 'figure[data-figure="line-seed-0-arm-10-arm-50"] g.mark-symbol path');
+    assert.ok((await dim()) >= line.points.length * 3 - 3, 'the three other series are dimmed');
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+});
+
 test('killed at a random moment and resumed, the study reports the same numbers', async () => {
   assert.equal(await ready, 0);
   const killed = path.join(dir, 'killed');

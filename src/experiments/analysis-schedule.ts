@@ -2,8 +2,8 @@
  * When a training run performs Experiment B (docs/mathematics.md "Analysis points"): every
  * `every` epochs of process 1 (or of a plain run) with its batch sizes, and every
  * `armEvery` epochs of each arm of process 2 with the arms' batch sizes; K draws
- * each, in the given bn mode. Each point writes analysis/<phase>-epoch-<n>.json
- * and a line in metrics.jsonl.
+ * each, in the given bn mode. Each point writes analysis/<phase>-epoch-<n>.json,
+ * a line in metrics.jsonl and its scalars and histograms to TensorBoard.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -11,6 +11,7 @@ import {
   analyzeGradients,
   DEFAULT_GRADIENT_ANALYSIS,
   drawExamples,
+  type BatchSizeResult,
   type GradientAnalysis,
 } from '../analysis/gradient-distribution';
 import { groupsOf } from '../analysis/layer-blocks';
@@ -20,6 +21,7 @@ import { checkCount, checkListLength, LIMITS } from '../engine/limits';
 import type { Network } from '../engine/network';
 import { appendMetrics } from '../train/metrics';
 import type { Progress } from '../train/progress';
+import { histogramProto, type HistogramProto } from '../train/tensorboard';
 import type { PhaseContext } from '../train/run';
 
 export interface AnalysisSchedule {
@@ -72,13 +74,26 @@ export function analysisFile(runDir: string, phase: string, epoch: number): stri
   return path.join(runDir, 'analysis', `${phase}-epoch-${epoch}.json`);
 }
 
+/** |g_B - g_total|/d over the K draws of one B, in the report's 0.5 d bins. */
+export function toTotalHistogram(b: BatchSizeResult): HistogramProto {
+  // the regular bins' labels are "[low, high)"; the last bin is the overflow ">= cap"
+  const edges = b.histogramToTotal.bins
+    .slice(0, -1)
+    .map((label) => Number(label.slice(label.indexOf(',') + 1, -1)));
+  return histogramProto(
+    b.draws.map((d) => d.toTotal),
+    [...edges, Number.MAX_VALUE],
+    b.histogramToTotal.counts,
+  );
+}
+
 /** For runTraining's `afterEpoch`: the hook each phase calls after each epoch. */
 export function analysisHook(
   schedule: AnalysisSchedule,
   seed: number,
   progress: Progress,
 ): (context: PhaseContext) => (record: { phase: string; epoch: number }, network: Network) => void {
-  return ({ inArm, runDir, metricsFile, data }) => {
+  return ({ inArm, runDir, metricsFile, data, events }) => {
     const every = inArm ? schedule.armEvery : schedule.every;
     const batchSizes = (inArm ? schedule.armBatchSizes : schedule.batchSizes).filter(
       (b) => b <= data.train.size,
@@ -122,6 +137,23 @@ export function analysisHook(
         bSimple: result.bSimple,
         seconds: result.seconds,
       });
+      events.scalars(record.phase, record.epoch, {
+        'gradients/d': result.d,
+        'gradients/g_train_over_d': result.gTrainNorm,
+        'gradients/g_total_over_d': result.gTotalNorm,
+        'gradients/trace_F': result.traceF,
+        'gradients/B_simple': result.bSimple,
+      });
+      events.histograms(
+        record.phase,
+        record.epoch,
+        Object.fromEntries(
+          result.batchSizes.map((b) => [
+            `gradients/g_B_minus_g_total_over_d/B=${b.batchSize}`,
+            toTotalHistogram(b),
+          ]),
+        ),
+      );
       progress.line(
         `${record.phase} epoch ${record.epoch}: Experiment B at B ${batchSizes.join(', ')}, K ${schedule.samples} (${draws} draws): d = ${result.d.toExponential(3)}, ${result.seconds.toFixed(1)} s`,
       );

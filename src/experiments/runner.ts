@@ -8,13 +8,21 @@
  *   lines/seed-<s>-<a>-<b>.json   Experiment A between final states of two arms
  *   sharpness/seed-<s>-<phase>.json   sharpness of each arm's final state (when configured)
  *   trajectories/seed-<s>.json    process 1 and every arm in one PCA plane (when configured)
+ *   tensorboard/<s>/<phase>/      TensorBoard event files (epochs, Experiment B), and
+ *   tensorboard/<s>/lines/        each line's loss by alpha index
  *   report.html, report.json, tables/, figures/
  *
  * Each piece of work is written atomically and skipped when its file exists.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { DEFAULT_LINE, lossAlongLine, parseGrid, solutionOf } from '../analysis/loss-line';
+import {
+  DEFAULT_LINE,
+  lossAlongLine,
+  parseGrid,
+  solutionOf,
+  type LineResult,
+} from '../analysis/loss-line';
 import { loadData, type StudyData } from '../data/load';
 import { writeFileAtomic } from '../engine/atomic-write';
 import { removeStaleTemporaries } from '../engine/stale-temporaries';
@@ -27,6 +35,7 @@ import type { TrainConfig } from '../train/config';
 import type { Progress } from '../train/progress';
 import { RunStopped, stopRequested, yieldToSignals } from '../train/stop';
 import { checkRunDirectory, runTraining, type PhaseSummary } from '../train/run';
+import { TensorBoardSink } from '../train/tensorboard';
 import { analysisHook } from './analysis-schedule';
 import type { StudyConfig } from './config';
 import { studyTrajectory } from './trajectory-hook';
@@ -70,6 +79,25 @@ export function finalCheckpoint(runDir: string, seed: number, phase: string): st
     .sort()
     .pop();
   return last ? path.join(dir, last) : undefined;
+}
+
+/**
+ * A line in TensorBoard: run "lines", step = the index of alpha on the grid, one tag per
+ * line and quantity (alpha itself among them, to read the step as alpha).
+ */
+export function lineEvents(events: TensorBoardSink, line: LineResult): void {
+  const tag = `line/${line.from}-${line.to}`;
+  line.points.forEach((p, i) =>
+    events.scalars('lines', i, {
+      [`${tag}/alpha`]: p.alpha,
+      ...(p.train
+        ? { [`${tag}/train_loss`]: p.train.loss, [`${tag}/train_accuracy`]: p.train.accuracy }
+        : {}),
+      ...(p.test
+        ? { [`${tag}/test_loss`]: p.test.loss, [`${tag}/test_accuracy`]: p.test.accuracy }
+        : {}),
+    }),
+  );
 }
 
 /** Between pieces of work: a SIGTERM or SIGINT that came stops the study here. */
@@ -130,12 +158,14 @@ async function studyLocked(
     const seedDir = path.join(runDir, 'seeds', String(seed));
     const resumeSeed = fs.existsSync(path.join(seedDir, 'config.json'));
     progress.line(`seed ${seed}: ${resumeSeed ? 'continuing' : 'starting'} training in ${seedDir}`);
+    const events = new TensorBoardSink(path.join(runDir, 'tensorboard', String(seed)));
     const train = await runTraining(trainConfigOf(study, seed), seedDir, {
       resume: resumeSeed,
       progress,
       data,
       afterEpoch: analysisHook(study.analysis, seed, progress),
       alsoRecord: { analysis: study.analysis },
+      events,
     });
     result.seeds.push({ seed, phases: train.phases });
 
@@ -167,6 +197,8 @@ async function studyLocked(
         (done, total) => progress.work(`seed ${seed} line ${from} -> ${to}`, done, total),
       );
       fs.mkdirSync(path.dirname(file), { recursive: true });
+      // events first: a kill between the two redoes the line, and the sink skips what it holds
+      lineEvents(events, line);
       writeFileAtomic(file, JSON.stringify({ seed, ...line }) + '\n');
       progress.line(
         `seed ${seed}: line ${from} -> ${to} done (${line.points.length} points, ${line.seconds.toFixed(1)} s)`,

@@ -4,15 +4,15 @@
  * reverse). A box name keeps its colour in every group, and the legend names them.
  *
  * Box: quartiles; line: median; whiskers: the furthest data within 1.5 IQR; hollow dots:
- * the outliers beyond (quartiles as numpy's default; see box-stats.ts).
+ * the outliers beyond (quartiles as numpy's default; see box-stats.ts, computed here so
+ * that the figure agrees with the tables). A Vega-Lite spec (vega-lite.ts renders it):
+ * a box's tooltip gives its five numbers and count; the legend toggles a box name.
  */
-import { linearAxis, project } from './axis';
-import { grid, slantX, xAxis, xAxisMargin, yAxis, yAxisMargin, type Rect } from './axes';
-import { boxStats, type BoxStats } from './box-stats';
-import { PAD, svgDocument, tag, titleHeight } from './document';
-import { legend } from './legend';
-import { num, paletteColor } from './svg';
+import { boxStats } from './box-stats';
+import { paletteColor } from './svg';
 import { checkFinite, checkList, checkSize, checkText } from './validate';
+import { vegaLiteSvg, type VegaLiteSpec } from './vega-lite';
+import { SERIES_TOGGLE } from './line-chart';
 
 const BOX_OPACITY = 0.35;
 
@@ -28,105 +28,124 @@ export interface BoxChartSpec {
 }
 
 export function boxChart(spec: BoxChartSpec): string {
+  return vegaLiteSvg(boxChartSpec(spec));
+}
+
+export function boxChartSpec(spec: BoxChartSpec): VegaLiteSpec {
   validate(spec);
   const { width = 720, height = 460 } = spec;
   const names = [...new Set(spec.groups.flatMap((g) => g.boxes.map((b) => b.name)))];
-  const color = (name: string) => spec.colors?.[name] ?? paletteColor(names.indexOf(name));
-  const items = names.map((name) => ({
-    label: name,
-    color: color(name),
-    symbol: 'box' as const,
-    fillOpacity: BOX_OPACITY,
-  }));
-  const key = legend(items, PAD, titleHeight(spec.title), width - 2 * PAD);
-  const top = titleHeight(spec.title) + key.height + 10;
-  const values = spec.groups.flatMap((g) => g.boxes.flatMap((b) => b.values));
-  const y = linearAxis(values, Math.max(3, Math.round((height - top - 70) / 60)));
-  const left = PAD + yAxisMargin(y.labels, spec.yLabel);
-  const plotWidth = width - left - 2 * PAD;
-  const slot = plotWidth / spec.groups.length;
-  const labels = spec.groups.map((g) => g.label);
-  const slant = slantX(labels, slot);
-  const rect: Rect = {
-    x: left,
-    y: top,
-    width: plotWidth,
-    height: height - top - xAxisMargin(labels, slant, spec.xLabel),
+  const colors = names.map((name, i) => spec.colors?.[name] ?? paletteColor(i));
+  const groups = spec.groups.map((g) => g.label);
+  const boxes = spec.groups.flatMap((g) =>
+    g.boxes.flatMap((b) => {
+      const s = boxStats(b.values);
+      return s ? [{ group: g.label, series: b.name, ...s, outliers: undefined }] : [];
+    }),
+  );
+  const outliers = spec.groups.flatMap((g) =>
+    g.boxes.flatMap((b) =>
+      (boxStats(b.values)?.outliers ?? []).map((value) => ({
+        group: g.label,
+        series: b.name,
+        value,
+      })),
+    ),
+  );
+  // one panel per group, one box per name in it: whisker, box and median share a band
+  const x = {
+    field: 'series',
+    type: 'nominal',
+    sort: names,
+    axis: null,
+    scale: { paddingInner: 0.3, paddingOuter: 0.2 },
   };
-  const py = (v: number) => project(y, v, rect.y + rect.height, rect.y);
-  const boxes = spec.groups.flatMap((g, i) => {
-    const inner = (slot * 0.8) / g.boxes.length;
-    const boxWidth = Math.min(40, inner * 0.75);
-    return g.boxes.map((b, j) => {
-      const cx = rect.x + slot * (i + 0.1) + inner * (j + 0.5);
-      const stats = boxStats(b.values);
-      return stats ? drawBox(b.name, stats, cx, boxWidth, color(b.name), py) : '';
-    });
+  const color = { field: 'series', type: 'nominal', scale: { domain: names, range: colors } };
+  const opacity = { condition: { param: SERIES_TOGGLE, value: 1 }, value: 0.1 };
+  const y = (field: string) => ({
+    field,
+    type: 'quantitative',
+    title: spec.yLabel,
+    scale: { zero: false },
   });
-  const body = [
-    grid(rect, y.ticks.map(py)),
-    ...boxes,
-    yAxis(
-      rect,
-      y.ticks.map((t, i) => ({ at: py(t), label: y.labels[i] })),
-      'left',
-      spec.yLabel,
-    ),
-    xAxis(
-      rect,
-      labels.map((label, i) => ({ at: rect.x + slot * (i + 0.5), label })),
-      spec.xLabel,
-      slant,
-    ),
-    key.svg,
+  const only = (kind: string) => [{ filter: `datum.kind === '${kind}'` }];
+  const tooltip = [
+    { field: 'group', type: 'nominal', title: spec.xLabel },
+    { field: 'series', type: 'nominal' },
+    { field: 'n', type: 'quantitative', title: 'count' },
+    ...['whiskerLow', 'q1', 'median', 'q3', 'whiskerHigh'].map((field) => ({
+      field,
+      type: 'quantitative',
+      format: '.4~g',
+    })),
   ];
-  return svgDocument(width, height, spec.title, body);
-}
-
-function drawBox(
-  name: string,
-  s: BoxStats,
-  cx: number,
-  w: number,
-  color: string,
-  py: (v: number) => number,
-): string {
-  const [x0, cap] = [cx - w / 2, w / 4];
-  const whiskers =
-    `M${num(cx)} ${num(py(s.q3))}V${num(py(s.whiskerHigh))}m${num(-cap)} 0h${num(2 * cap)}` +
-    `M${num(cx)} ${num(py(s.q1))}V${num(py(s.whiskerLow))}m${num(-cap)} 0h${num(2 * cap)}`;
-  const parts = [
-    tag('path', { d: whiskers, stroke: color, 'stroke-width': 1.5, fill: 'none' }),
-    tag('rect', {
-      x: x0,
-      y: py(s.q3),
-      width: w,
-      height: Math.max(0.5, py(s.q1) - py(s.q3)),
-      fill: color,
-      'fill-opacity': BOX_OPACITY,
-      stroke: color,
-      'stroke-width': 1.5,
-    }),
-    tag('path', {
-      class: 'median',
-      d: `M${num(x0)} ${num(py(s.median))}h${num(w)}`,
-      stroke: '#222222',
-      'stroke-width': 2,
-      fill: 'none',
-    }),
-    ...s.outliers.map((v) =>
-      tag('circle', {
-        class: 'outlier',
-        cx,
-        cy: py(v),
-        r: 2.5,
-        fill: 'none',
-        stroke: color,
-        'stroke-width': 1.2,
-      }),
-    ),
-  ];
-  return tag('g', { class: 'box', 'data-box': name }, parts.join(''));
+  const panelWidth = Math.max(30, Math.floor((width - 110) / groups.length) - 4);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: spec.title,
+    data: {
+      values: [
+        ...boxes.map((b) => ({ kind: 'box', ...b })),
+        ...outliers.map((o) => ({ kind: 'outlier', ...o })),
+      ],
+    },
+    facet: {
+      column: {
+        field: 'group',
+        type: 'nominal',
+        sort: groups,
+        title: spec.xLabel,
+        header: { labelOrient: 'bottom', titleOrient: 'bottom', labelFontSize: 11 },
+      },
+    },
+    spacing: 4,
+    spec: {
+      width: panelWidth,
+      height: height - 110,
+      layer: [
+        {
+          transform: only('box'),
+          mark: { type: 'rule' },
+          encoding: { x, y: y('whiskerLow'), y2: { field: 'whiskerHigh' }, color, opacity },
+        },
+        {
+          transform: only('box'),
+          mark: { type: 'bar', fillOpacity: BOX_OPACITY, strokeWidth: 1 },
+          params: [
+            { name: SERIES_TOGGLE, select: { type: 'point', fields: ['series'] }, bind: 'legend' },
+          ],
+          encoding: {
+            x,
+            y: y('q1'),
+            y2: { field: 'q3' },
+            color,
+            opacity,
+            tooltip,
+          },
+        },
+        {
+          transform: only('box'),
+          mark: { type: 'tick', thickness: 2 },
+          encoding: { x, y: y('median'), color, opacity, tooltip },
+        },
+        {
+          transform: only('outlier'),
+          mark: { type: 'point', filled: false, size: 20 },
+          encoding: {
+            x,
+            y: y('value'),
+            color,
+            opacity,
+            tooltip: [
+              { field: 'group', type: 'nominal', title: spec.xLabel },
+              { field: 'series', type: 'nominal' },
+              { field: 'value', type: 'quantitative', title: 'outlier', format: '.4~g' },
+            ],
+          },
+        },
+      ],
+    },
+  } as unknown as VegaLiteSpec;
 }
 
 function validate(spec: BoxChartSpec): void {

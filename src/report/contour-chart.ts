@@ -1,23 +1,21 @@
 /**
- * A filled contour plot of a value over a 2-D grid (a loss surface over two directions, or
- * over the plane through three solutions): bands between nice levels in viridis, an
- * isoline on each inner level, a colour bar, and optional marked points (the solutions).
+ * A value over a 2-D grid (a loss surface over two directions, or over the plane through
+ * three solutions) as a colour map: each grid point colours the cell around it (edges half
+ * way to its neighbours) in viridis, with a colour bar, and optional marked points (the
+ * solutions). With logZ the colour scale is logarithmic and values <= 0 count as undefined,
+ * as a loss spanning decades needs; an undefined value leaves its cell light grey.
  *
  * Orientation: z[i][j] is the value at (x[i], y[j]), so z has x.length rows of y.length
- * values (the transpose of matplotlib's contourf(X, Y, Z) layout). x and y increase. A null
- * z is undefined: the cells around it are left blank (light grey). With logZ, levels are
- * 1-2-5 per decade and values <= 0 count as undefined, as a loss spanning decades needs.
+ * values (the transpose of matplotlib's contourf(X, Y, Z) layout). x and y increase.
+ * A Vega-Lite spec (vega-lite.ts renders it): a cell's tooltip gives x, y and the value;
+ * dragging pans and the wheel zooms. (It replaces the hand-drawn filled contours: the
+ * grammar has no isolines over a grid; the colour bar's bands carry the levels instead.)
  */
-import { linearAxis, logAxis, plottable, project, type Axis } from './axis';
-import { xAxis, xAxisMargin, yAxis, yAxisMargin, type Rect } from './axes';
-import { BAR_WIDTH, barLabels, colorBar } from './color-bar';
-import { bandPaths } from './contour-bands';
-import { viridis } from './colormap';
-import { PAD, svgDocument, tag, text, titleHeight } from './document';
-import { isoline } from './isolines';
-import { FONT_SIZE, paletteColor } from './svg';
 import { expected } from '../engine/errors';
 import { checkFinite, checkList, checkSize, checkText } from './validate';
+import { vegaLiteSvg, type VegaLiteSpec } from './vega-lite';
+import { ZOOM } from './line-chart';
+import { PALETTE } from './svg';
 
 export interface ContourChartSpec {
   title: string;
@@ -29,7 +27,7 @@ export interface ContourChartSpec {
   y: number[];
   z: (number | null)[][];
   logZ?: boolean;
-  /** About how many bands (linear levels); default 10. */
+  /** About how many colour bands (linear levels); default 10. */
   levels?: number;
   points?: { x: number; y: number; label: string }[];
   /** Paths drawn over the surface (a training trajectory): a line through the points, a dot
@@ -39,134 +37,187 @@ export interface ContourChartSpec {
   height?: number;
 }
 
+/** Cell edges: half way between neighbouring coordinates, half a step beyond the ends. */
+function edges(v: number[]): number[] {
+  const out = [v[0]! - (v[1]! - v[0]!) / 2];
+  for (let i = 0; i + 1 < v.length; i++) out.push((v[i]! + v[i + 1]!) / 2);
+  out.push(v[v.length - 1]! + (v[v.length - 1]! - v[v.length - 2]!) / 2);
+  return out;
+}
+
 export function contourChart(spec: ContourChartSpec): string {
+  return vegaLiteSvg(contourChartSpec(spec));
+}
+
+export function contourChartSpec(spec: ContourChartSpec): VegaLiteSpec {
   validate(spec);
   const { width = 640, height = 520, logZ = false, points = [] } = spec;
-  const levelAxis: Axis = logZ
-    ? logAxis(plottable(spec.z.flat(), true))
-    : linearAxis(plottable(spec.z.flat()), spec.levels ?? 10);
-  const f = logZ ? (v: number) => Math.log10(v) : (v: number) => v;
-  const z = spec.z.map((row) => row.map((v) => (v === null || (logZ && v <= 0) ? null : f(v))));
-  const levels = levelAxis.ticks.map(f);
-  const top = titleHeight(spec.title) + 10;
-  const xs = linearAxis(spec.x, Math.max(3, Math.round(width / 110)), 'within');
-  const ys = linearAxis(spec.y, Math.max(3, Math.round(height / 90)), 'within');
-  const right = PAD + 20 + BAR_WIDTH + yAxisMargin(barLabels(levelAxis), spec.zLabel);
-  const left = PAD + yAxisMargin(ys.labels, spec.yLabel);
-  const rect: Rect = {
-    x: left,
-    y: top,
-    width: width - left - right,
-    height: height - top - xAxisMargin(xs.labels, false, spec.xLabel),
-  };
-  const px = (v: number) => project(xs, v, rect.x, rect.x + rect.width);
-  const py = (v: number) => project(ys, v, rect.y + rect.height, rect.y);
-  const [gx, gy] = [spec.x.map(px), spec.y.map(py)];
-  const color = (k: number) => viridis((k + 0.5) / (levels.length - 1));
-  const bands = bandPaths(gx, gy, z, levels).map((d, k) =>
-    d
-      ? tag('path', { class: 'band', d, fill: color(k), stroke: color(k), 'stroke-width': 0.6 })
-      : '',
-  );
-  const lines = levels
-    .slice(1, -1)
-    .map((level) => isoline(gx, gy, z, level))
-    .map((d) =>
-      d
-        ? tag('path', {
-            class: 'isoline',
-            d,
-            stroke: '#1a1a1a',
-            'stroke-opacity': 0.45,
-            fill: 'none',
-          })
-        : '',
-    );
-  const bar: Rect = {
-    x: rect.x + rect.width + 20,
-    y: rect.y,
-    width: BAR_WIDTH,
-    height: rect.height,
-  };
-  const body = [
-    tag('rect', { ...rect, fill: '#eeeeee' }),
-    ...bands,
-    ...lines,
-    ...(spec.paths ?? []).map((p, k) => drawnPath(p, k, px, py)),
-    ...points.map((p) => marked(px(p.x), py(p.y), p.label)),
-    tag('rect', { ...rect, fill: 'none', stroke: '#555555' }),
-    yAxis(
-      rect,
-      ys.ticks.map((t, k) => ({ at: py(t), label: ys.labels[k] })),
-      'left',
-      spec.yLabel,
-    ),
-    xAxis(
-      rect,
-      xs.ticks.map((t, k) => ({ at: px(t), label: xs.labels[k] })),
-      spec.xLabel,
-      false,
-    ),
-    colorBar(bar, levelAxis, color, spec.zLabel),
-  ];
-  return svgDocument(width, height, spec.title, body);
-}
-
-function drawnPath(
-  p: NonNullable<ContourChartSpec['paths']>[number],
-  k: number,
-  px: (v: number) => number,
-  py: (v: number) => number,
-): string {
-  const color = paletteColor(k + 1);
-  const xy = p.points.map((q) => [px(q.x), py(q.y)] as const);
-  const halo = {
-    'font-size': FONT_SIZE.tick,
-    stroke: '#ffffff',
-    'stroke-width': 3,
-    'stroke-linejoin': 'round',
-    'paint-order': 'stroke',
-  };
-  const parts = [
-    tag('polyline', {
-      points: xy.map(([x, y]) => `${x.toFixed(2)},${y.toFixed(2)}`).join(' '),
-      fill: 'none',
-      stroke: color,
-      'stroke-width': 2,
+  const ex = edges(spec.x);
+  const ey = edges(spec.y);
+  const cells = spec.x.flatMap((x, i) =>
+    spec.y.map((y, j) => {
+      const v = spec.z[i]![j]!;
+      return {
+        x,
+        y,
+        x0: ex[i],
+        x1: ex[i + 1],
+        y0: ey[j],
+        y1: ey[j + 1],
+        z: v === null || (logZ && v <= 0) ? null : v,
+      };
     }),
-    ...xy.map(
-      ([x, y], i) =>
-        tag('circle', { cx: x, cy: y, r: 3, fill: color, stroke: '#ffffff', 'stroke-width': 0.8 }) +
-        (p.points[i]!.label ? text(x + 5, y + 12, p.points[i]!.label!, halo) : ''),
-    ),
+  );
+  const x = {
+    field: 'x0',
+    type: 'quantitative',
+    title: spec.xLabel,
+    scale: { domain: [ex[0], ex[ex.length - 1]], nice: false, zero: false },
+  };
+  const y = {
+    field: 'y0',
+    type: 'quantitative',
+    title: spec.yLabel,
+    scale: { domain: [ey[0], ey[ey.length - 1]], nice: false, zero: false },
+  };
+  const tooltip = [
+    { field: 'x', type: 'quantitative', title: spec.xLabel, format: '.4~g' },
+    { field: 'y', type: 'quantitative', title: spec.yLabel, format: '.4~g' },
+    { field: 'z', type: 'quantitative', title: spec.zLabel, format: '.5~g' },
   ];
-  const end = xy[xy.length - 1];
-  if (end)
-    parts.push(
-      text(end[0] + 6, end[1] - 8, p.label, { ...halo, 'font-weight': 'bold', fill: color }),
-    );
-  return tag('g', { class: 'path' }, parts.join(''));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: spec.title,
+    width,
+    height,
+    autosize: { type: 'fit', contains: 'padding' },
+    layer: [
+      {
+        data: { values: cells },
+        layer: [
+          {
+            transform: [{ filter: 'datum.z === null' }],
+            mark: { type: 'rect', color: '#dddddd', clip: true },
+            encoding: { x, x2: { field: 'x1' }, y, y2: { field: 'y1' } },
+          },
+          {
+            transform: [{ filter: 'datum.z !== null' }],
+            params: [{ name: ZOOM, select: 'interval', bind: 'scales' }],
+            mark: { type: 'rect', clip: true },
+            encoding: {
+              x,
+              x2: { field: 'x1' },
+              y,
+              y2: { field: 'y1' },
+              color: {
+                field: 'z',
+                type: 'quantitative',
+                title: spec.zLabel,
+                scale: logZ
+                  ? { type: 'log', scheme: 'viridis' }
+                  : {
+                      type: 'quantize',
+                      scheme: { name: 'viridis', count: spec.levels ?? 10 },
+                      nice: true,
+                      zero: false,
+                    },
+                legend: { orient: 'right', direction: 'vertical', gradientLength: height - 120 },
+              },
+              tooltip,
+            },
+          },
+        ],
+      },
+      ...(spec.paths ?? []).map((p, k) => pathLayer(p, k)),
+      ...(points.length
+        ? [
+            {
+              data: { values: points },
+              layer: [
+                {
+                  mark: {
+                    type: 'point',
+                    shape: 'cross',
+                    filled: true,
+                    size: 90,
+                    color: 'white',
+                    stroke: 'black',
+                    strokeWidth: 0.8,
+                  },
+                  encoding: {
+                    x: { field: 'x', type: 'quantitative' },
+                    y: { field: 'y', type: 'quantitative' },
+                    tooltip: [
+                      { field: 'label' },
+                      { field: 'x', format: '.4~g' },
+                      { field: 'y', format: '.4~g' },
+                    ],
+                  },
+                },
+                {
+                  mark: {
+                    type: 'text',
+                    align: 'left',
+                    dx: 8,
+                    dy: -8,
+                    color: 'white',
+                    fontWeight: 'bold',
+                  },
+                  encoding: {
+                    x: { field: 'x', type: 'quantitative' },
+                    y: { field: 'y', type: 'quantitative' },
+                    text: { field: 'label' },
+                  },
+                },
+              ],
+            },
+          ]
+        : []),
+    ],
+  } as unknown as VegaLiteSpec;
 }
 
-/** A solution on the surface: a ringed dot, its label haloed in white to stay legible. */
-function marked(x: number, y: number, label: string): string {
-  const dot = tag('circle', {
-    cx: x,
-    cy: y,
-    r: 4.5,
-    fill: '#ffffff',
-    stroke: '#000000',
-    'stroke-width': 1.8,
-  });
-  const name = text(x + 8, y - 8, label, {
-    'font-size': FONT_SIZE.legend,
-    'font-weight': 'bold',
-    stroke: '#ffffff',
-    'stroke-width': 3,
-    'stroke-linejoin': 'round',
-    'paint-order': 'stroke',
-  });
-  return tag('g', { class: 'point' }, dot + name);
+/** One path: its line in visiting order, a dot and label at each point, its name at its end. */
+function pathLayer(p: NonNullable<ContourChartSpec['paths']>[number], k: number): object {
+  const color = PALETTE[(k + 1) % PALETTE.length];
+  const values = p.points.map((q, order) => ({
+    x: q.x,
+    y: q.y,
+    order,
+    label: q.label ?? '',
+    path: p.label,
+    end: order === p.points.length - 1 ? p.label : '',
+  }));
+  const xy = { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } };
+  return {
+    data: { values },
+    layer: [
+      {
+        mark: { type: 'line', color, strokeWidth: 2, clip: true },
+        encoding: { ...xy, order: { field: 'order', type: 'quantitative' } },
+      },
+      {
+        mark: { type: 'point', filled: true, color, size: 30, stroke: 'white', strokeWidth: 0.8 },
+        encoding: {
+          ...xy,
+          tooltip: [
+            { field: 'path' },
+            { field: 'label' },
+            { field: 'x', format: '.4~g' },
+            { field: 'y', format: '.4~g' },
+          ],
+        },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 5, dy: 10, fontSize: 10, color: '#222222' },
+        encoding: { ...xy, text: { field: 'label' } },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 6, dy: -8, fontWeight: 'bold', color },
+        encoding: { ...xy, text: { field: 'end' } },
+      },
+    ],
+  };
 }
 
 function validate(spec: ContourChartSpec): void {
@@ -196,10 +247,16 @@ function validate(spec: ContourChartSpec): void {
       if (v !== null) checkFinite(v, `z[${i}][${j}]`);
     }),
   );
-  if (plottable(spec.z.flat(), spec.logZ).length === 0)
+  if (!spec.z.flat().some((v) => v !== null && (!spec.logZ || v > 0)))
     throw expected(spec.logZ ? 'some positive values' : 'some values', 'z', spec.z);
   (spec.points ?? []).forEach((p, i) => {
     checkFinite(p.x, `points[${i}].x`);
     checkFinite(p.y, `points[${i}].y`);
   });
+  (spec.paths ?? []).forEach((path, k) =>
+    path.points.forEach((p, i) => {
+      checkFinite(p.x, `paths[${k}].points[${i}].x`);
+      checkFinite(p.y, `paths[${k}].points[${i}].y`);
+    }),
+  );
 }

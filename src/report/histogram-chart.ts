@@ -2,15 +2,16 @@
  * Histogram counts as grouped bars, for Experiment B's tables: per bin of 0.5 d
  * ("[0, 0.5)", ..., ">= 10"), one bar per series (one series per batch size B). The bins
  * are given as labels, not recomputed, so the figure shows exactly the counts reported.
- * Bins are categories, so the bars of one bin stand side by side; crowded bin labels slant.
+ * Bins are categories, so the bars of one bin stand side by side.
+ *
+ * A Vega-Lite spec (vega-lite.ts renders it): each bar's tooltip gives its series, bin and
+ * count; the legend toggles a series.
  */
-import { linearAxis, project } from './axis';
-import { grid, slantX, xAxis, xAxisMargin, yAxis, yAxisMargin, type Rect } from './axes';
-import { PAD, svgDocument, tag, titleHeight } from './document';
-import { legend } from './legend';
 import { paletteColor } from './svg';
 import { expected } from '../engine/errors';
 import { checkList, checkSize, checkText } from './validate';
+import { vegaLiteSvg, type VegaLiteSpec } from './vega-lite';
+import { SERIES_TOGGLE } from './line-chart';
 
 export interface HistogramChartSpec {
   title: string;
@@ -22,68 +23,48 @@ export interface HistogramChartSpec {
   height?: number;
 }
 
-const BAR_OPACITY = 0.85;
-
 export function histogramChart(spec: HistogramChartSpec): string {
+  return vegaLiteSvg(histogramChartSpec(spec));
+}
+
+export function histogramChartSpec(spec: HistogramChartSpec): VegaLiteSpec {
   validate(spec);
   const { width = 720, height = 460 } = spec;
+  const names = spec.series.map((s) => s.name);
   const colors = spec.series.map((s, i) => s.color ?? paletteColor(i));
-  const items = spec.series.map((s, i) => ({
-    label: s.name,
-    color: colors[i],
-    symbol: 'box' as const,
-    fillOpacity: BAR_OPACITY,
-  }));
-  const key = legend(items, PAD, titleHeight(spec.title), width - 2 * PAD);
-  const top = titleHeight(spec.title) + key.height + 10;
-  const counts = spec.series.flatMap((s) => s.counts);
-  const y = linearAxis([0, ...counts], Math.max(3, Math.round((height - top - 90) / 60)));
-  const left = PAD + yAxisMargin(y.labels, spec.yLabel);
-  const plotWidth = width - left - 2 * PAD;
-  const slot = plotWidth / spec.bins.length;
-  const slant = slantX(spec.bins, slot);
-  const rect: Rect = {
-    x: left,
-    y: top,
-    width: plotWidth,
-    height: height - top - xAxisMargin(spec.bins, slant, spec.xLabel),
-  };
-  const py = (v: number) => project(y, v, rect.y + rect.height, rect.y);
-  const barWidth = (slot * 0.8) / spec.series.length;
-  const bars = spec.series.map((s, j) => {
-    const rects = s.counts
-      .map((c, i) =>
-        c > 0
-          ? tag('rect', {
-              class: 'bar',
-              x: rect.x + slot * (i + 0.1) + barWidth * j,
-              y: py(c),
-              width: barWidth,
-              height: py(0) - py(c),
-            })
-          : '',
-      )
-      .join('');
-    return tag('g', { 'data-series': s.name, fill: colors[j], 'fill-opacity': BAR_OPACITY }, rects);
-  });
-  const body = [
-    grid(rect, y.ticks.map(py)),
-    ...bars,
-    yAxis(
-      rect,
-      y.ticks.map((t, i) => ({ at: py(t), label: y.labels[i] })),
-      'left',
-      spec.yLabel,
-    ),
-    xAxis(
-      rect,
-      spec.bins.map((label, i) => ({ at: rect.x + slot * (i + 0.5), label })),
-      spec.xLabel,
-      slant,
-    ),
-    key.svg,
-  ];
-  return svgDocument(width, height, spec.title, body);
+  const values = spec.series.flatMap((s) =>
+    s.counts.map((count, i) => ({ series: s.name, bin: spec.bins[i], count })),
+  );
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: spec.title,
+    width,
+    height,
+    autosize: { type: 'fit', contains: 'padding' },
+    data: { values },
+    params: [
+      { name: SERIES_TOGGLE, select: { type: 'point', fields: ['series'] }, bind: 'legend' },
+    ],
+    mark: { type: 'bar', opacity: 0.85 },
+    encoding: {
+      x: {
+        field: 'bin',
+        type: 'nominal',
+        sort: spec.bins,
+        title: spec.xLabel,
+        axis: { labelAngle: spec.bins.length > 12 ? -40 : 0 },
+      },
+      xOffset: { field: 'series', type: 'nominal', sort: names },
+      y: { field: 'count', type: 'quantitative', title: spec.yLabel },
+      color: { field: 'series', type: 'nominal', scale: { domain: names, range: colors } },
+      opacity: { condition: { param: SERIES_TOGGLE, value: 0.85 }, value: 0.12 },
+      tooltip: [
+        { field: 'series', type: 'nominal' },
+        { field: 'bin', type: 'nominal', title: spec.xLabel },
+        { field: 'count', type: 'quantitative', title: spec.yLabel },
+      ],
+    },
+  } as unknown as VegaLiteSpec;
 }
 
 function validate(spec: HistogramChartSpec): void {

@@ -1,5 +1,6 @@
 /**
- * report.html: one self-contained page (inline CSS and SVG; no script, no network)
+ * report.html: one self-contained page (inline CSS, figures and the scripts that make them
+ * live: vega, vega-lite, vega-embed from node_modules; no network)
  * with the config, the summary per arm (mean and spread over seeds), training
  * curves, Experiment A, Experiment B's tables and figures (per parameter group too, when
  * measured), Smith's check and B_simple, sharpness, training trajectories, and timings. Also writes report.json (the model), the
@@ -27,6 +28,8 @@ import { trajectoryFigure } from './trajectory-figure';
 import { conclusionSentence, studyConclusions } from './conclusions';
 import { thesisTables, thesisTablesMarkdown } from './thesis-tables';
 import { runStateBanners } from './run-state';
+import { pendingHtml, studyPending } from './study-progress';
+import { interactiveFigure, interactiveScripts } from './interactive';
 
 const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -53,7 +56,7 @@ function table(head: string[], rows: string[][], attrs = ''): string {
 }
 
 function figure(id: string, svg: string, caption: string): string {
-  return `<figure data-figure="${esc(id)}">${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
+  return `<figure data-figure="${esc(id)}">${interactiveFigure(svg)}<figcaption>${esc(caption)}</figcaption></figure>`;
 }
 
 /** The seed's training curves; undefined before its first epoch (nothing to draw). */
@@ -122,15 +125,54 @@ function noiseScaleFigure(m: StudyModel, seed: number): string | undefined {
   });
 }
 
+/** report.html, report.json, tables/ and figures/ of a run directory, from its files. */
 export function writeStudyReport(runDir: string): { file: string; model: StudyModel } {
   const m = studyModel(runDir);
+  const html = studyReportHtml(m, { figures: true, tables: true });
+  const file = path.join(runDir, 'report.html');
+  writeFileAtomic(
+    path.join(runDir, 'report.json'),
+    JSON.stringify(
+      {
+        ...m,
+        epochs: undefined,
+        analysis: m.analysis.map((a) => ({
+          seed: a.seed,
+          phase: a.phase,
+          epoch: a.epoch,
+          d: a.result.d,
+          traceF: a.result.traceF,
+          bSimple: a.result.bSimple,
+        })),
+      },
+      null,
+      1,
+    ) + '\n',
+  );
+  writeFileAtomic(file, html);
+  return { file, model: m };
+}
+
+/**
+ * The report's HTML; with `write`, also the figure and table files beside it (`gradscope
+ * serve` renders without writing). A run still going gets its pieces to come marked.
+ */
+export function studyReportHtml(
+  m: StudyModel,
+  write: { figures: boolean; tables: boolean } = { figures: false, tables: false },
+): string {
+  const runDir = m.runDir;
   const figures = path.join(runDir, 'figures');
   const tables = path.join(runDir, 'tables');
-  fs.mkdirSync(tables, { recursive: true });
+  if (write.tables) fs.mkdirSync(tables, { recursive: true });
   const save = (name: string, svg: string): string => {
-    writeFigure(figures, name, svg);
+    if (write.figures) writeFigure(figures, name, svg);
     return svg;
   };
+  const writeTable = (file: string, content: string): void => {
+    if (write.tables) writeFileAtomic(file, content);
+  };
+  const pending = studyPending(m);
   const demo = m.scale === 'demo';
   const parts: string[] = [];
 
@@ -141,6 +183,8 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
         : ''
     }<p>${esc(m.data)}; seeds ${m.seeds.join(', ')}; gradscope ${esc(m.gradscope)}; written ${new Date().toISOString()}</p>${runStateBanners(m)}</header>`,
   );
+
+  parts.push(pendingHtml(pending, 'progress'));
 
   // summary
   parts.push('<section id="summary"><h2>Final loss and accuracy per arm</h2>');
@@ -195,7 +239,7 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
       ),
       `<ul>${conclusions.map((c) => `<li>${esc(conclusionSentence(c, (x) => num(x)))}</li>`).join('')}</ul>`,
     );
-    writeFileAtomic(
+    writeTable(
       path.join(tables, 'conclusions.md'),
       conclusions.map((c) => `- ${conclusionSentence(c, (x) => num(x))}`).join('\n') + '\n',
     );
@@ -203,7 +247,7 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
   parts.push('</section>');
 
   // training curves
-  parts.push('<section id="training"><h2>Training curves</h2>');
+  parts.push('<section id="training"><h2>Training curves</h2>', pendingHtml(pending, 'training'));
   for (const seed of m.seeds) {
     const c = curves(m, seed);
     if (!c) {
@@ -231,11 +275,12 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
   parts.push(
     '<section id="experiment-a"><h2>Experiment A: the loss along the line between two solutions</h2>',
   );
+  parts.push(pendingHtml(pending, 'lines'));
   if (m.lines.length === 0) parts.push('<p>No lines yet.</p>');
   const lineRows: string[][] = [];
   for (const l of m.lines) {
     const name = `line-seed-${l.seed}-${l.from}-${l.to}`;
-    writeFileAtomic(path.join(tables, `${name}.csv`), lineCsv(l));
+    writeTable(path.join(tables, `${name}.csv`), lineCsv(l));
     parts.push(
       figure(
         name,
@@ -285,15 +330,16 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
     epoch: a.epoch,
     analysis: a.result,
   }));
+  parts.push(pendingHtml(pending, 'analysis'));
   if (points.length === 0) parts.push('<p>No analysis points yet.</p>');
   else {
     const schemes = [...new Set(points.map((p) => p.analysis.draws ?? 'independent'))];
     parts.push(
       `<p>Draws: ${esc(schemes.join(', '))}${schemes.includes('nested') ? ' (per draw one batch of the largest B; each smaller B takes its first B examples: every B uniform without replacement, batches of different B dependent)' : ' (every B its own uniform batches without replacement, independent)'}.</p>`,
     );
-    writeFileAtomic(path.join(tables, 'gradients.md'), gradientTablesMarkdown(points));
-    writeFileAtomic(path.join(tables, 'gradients-histograms.csv'), gradientHistogramCsv(points));
-    writeFileAtomic(path.join(tables, 'gradients-summary.csv'), gradientSummaryCsv(points));
+    writeTable(path.join(tables, 'gradients.md'), gradientTablesMarkdown(points));
+    writeTable(path.join(tables, 'gradients-histograms.csv'), gradientHistogramCsv(points));
+    writeTable(path.join(tables, 'gradients-summary.csv'), gradientSummaryCsv(points));
     for (const seed of m.seeds)
       for (const phase of m.phases) {
         const along = points.filter((p, i) => m.analysis[i]!.seed === seed && p.phase === phase);
@@ -328,7 +374,7 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
         `<h4>Table ${esc(t.number)}: ${esc(t.title)}</h4>`,
         table(t.head, t.rows, `data-thesis-table="${esc(t.number)}" data-seed="${t.seed}"`),
       );
-    writeFileAtomic(path.join(tables, 'thesis-tables.md'), thesisTablesMarkdown(thesis));
+    writeTable(path.join(tables, 'thesis-tables.md'), thesisTablesMarkdown(thesis));
     parts.push('<h3>Every analysis point</h3>');
     // per parameter group, when measured: a table and a figure per analysis point
     const layerView = (p: AnalysisPoint): string => {
@@ -448,7 +494,9 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
 
   // sharpness
   parts.push('<section id="sharpness"><h2>Sharpness of the final solutions</h2>');
-  if (m.sharpness.length === 0) parts.push('<p>Not measured in this run.</p>');
+  parts.push(pendingHtml(pending, 'sharpness'));
+  if (m.sharpness.length === 0)
+    parts.push(m.config.sharpness ? '<p>None yet.</p>' : '<p>Not measured in this run.</p>');
   else {
     const rows: string[][] = [];
     for (const raw of m.sharpness) {
@@ -621,34 +669,16 @@ table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: right; }
 th { background: #f4f4f4; } td:first-child { text-align: left; }
 figure { margin: 1.5em 0; } figure svg { max-width: 100%; height: auto; }
+#vg-tooltip-element { font-size: 12px; }
 figcaption { color: #555; font-size: 0.9em; }
 .banner { background: #fff3cd; border: 1px solid #e0c060; padding: 0.6em; font-weight: bold; }
 pre { background: #f8f8f8; padding: 1em; overflow-x: auto; font-size: 0.85em; }
 details { margin: 0.5em 0; }
+.pending { color: #8a6d00; font-style: italic; }
 </style></head><body>
 ${parts.join('\n')}
+${interactiveScripts()}
 </body></html>
 `;
-  const file = path.join(runDir, 'report.html');
-  writeFileAtomic(
-    path.join(runDir, 'report.json'),
-    JSON.stringify(
-      {
-        ...m,
-        epochs: undefined,
-        analysis: m.analysis.map((a) => ({
-          seed: a.seed,
-          phase: a.phase,
-          epoch: a.epoch,
-          d: a.result.d,
-          traceF: a.result.traceF,
-          bSimple: a.result.bSimple,
-        })),
-      },
-      null,
-      1,
-    ) + '\n',
-  );
-  writeFileAtomic(file, html);
-  return { file, model: m };
+  return html;
 }

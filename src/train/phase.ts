@@ -20,6 +20,7 @@ import { divergenceBound, divergenceReason } from './divergence';
 import { appendMetrics, type EpochRecord } from './metrics';
 import type { Progress } from './progress';
 import { RunStopped, stopRequested, yieldToSignals } from './stop';
+import type { TensorBoardSink } from './tensorboard';
 import { epochSettings, type EpochSettings, type ScheduleSpec } from './schedule';
 import { amplitudeAt, Smoothout, type SmoothoutSpec } from './smoothout';
 import {
@@ -56,6 +57,8 @@ export interface PhaseOptions {
   convergence?: Convergence;
   checkpointDir: string;
   metricsFile: string;
+  /** TensorBoard: each epoch's scalars under the phase's name. */
+  events?: TensorBoardSink;
   progress: Progress;
   /** Called after each epoch, before its checkpoint, so that work it does (analysis)
    * is redone if the run is killed before the checkpoint lands. It must not change
@@ -161,6 +164,7 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
       ...(o.smoothout ? { smoothoutAmplitude: amplitude } : {}),
     };
     appendMetrics(o.metricsFile, record);
+    o.events?.scalars(o.phase, epoch, epochScalars(record));
     o.progress.line(
       `${o.phase} epoch ${epoch}: B ${batchSize}, train loss ${record.trainLoss.toFixed(4)} acc ${(100 * record.trainAccuracy).toFixed(2)}%, test loss ${test.loss.toFixed(4)} acc ${(100 * test.accuracy).toFixed(2)}%, ${record.seconds.toFixed(1)} s`,
     );
@@ -181,6 +185,18 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
     }
   }
   return finish(o, state, checkpoint, 'finished', `${o.phase} finished at epoch ${state.epoch}`);
+}
+
+/** What TensorBoard shows of an epoch. */
+export function epochScalars(r: EpochRecord): Record<string, number> {
+  return {
+    'loss/train': r.trainLoss,
+    'loss/test': r.testLoss,
+    'accuracy/train': r.trainAccuracy,
+    'accuracy/test': r.testAccuracy,
+    learning_rate: r.learningRate,
+    batch_size: r.batchSize,
+  };
 }
 
 function finish(

@@ -5,6 +5,7 @@
  *   metrics.jsonl               one line per epoch and per status
  *   checkpoints/<phase>/epoch-NNNN.safetensors (+ .train.safetensors)
  *   checkpoints/branch.safetensors             process 1's final state (piggyback)
+ *   tensorboard/<phase>/events.out.tfevents.*  TensorBoard's view of the same, as it goes
  *
  * Resuming continues each unfinished phase from its last complete checkpoint and
  * drops the metrics written after it, so a resumed run ends bit-identical to an
@@ -39,6 +40,7 @@ import {
   type PhaseState,
 } from './phase';
 import type { Progress } from './progress';
+import { TensorBoardSink } from './tensorboard';
 
 export interface PhaseSummary {
   phase: string;
@@ -64,6 +66,8 @@ export interface RunOptions {
   afterEpoch?: (context: PhaseContext) => PhaseOptions['afterEpoch'];
   /** More settings to record in config.json beside the training config (and to match on resume). */
   alsoRecord?: Record<string, unknown>;
+  /** Where TensorBoard events go; default: a sink at `<runDir>/tensorboard/<phase>/`. */
+  events?: TensorBoardSink;
 }
 
 export interface PhaseContext {
@@ -72,6 +76,7 @@ export interface PhaseContext {
   runDir: string;
   metricsFile: string;
   data: StudyData;
+  events: TensorBoardSink;
 }
 
 const FRESH_RULE = { bestTestAccuracy: -1, epochsSinceBest: 0 };
@@ -156,6 +161,7 @@ async function trainLocked(
   prepareRunDir(runDir, { config, ...options.alsoRecord }, options.resume, data.description);
   removeStaleTemporaries(runDir); // left by a process killed mid-write
   const metricsFile = path.join(runDir, 'metrics.jsonl');
+  const events = options.events ?? new TensorBoardSink(path.join(runDir, 'tensorboard'));
   const checkpoints = path.join(runDir, 'checkpoints');
   const extra = {
     network: spec.name,
@@ -227,6 +233,7 @@ async function trainLocked(
       lastEpoch,
       checkpointDir: dir,
       metricsFile,
+      events,
       progress: options.progress,
       extra: { ...extra, phase: name },
       ...(options.afterEpoch
@@ -237,6 +244,7 @@ async function trainLocked(
               runDir,
               metricsFile,
               data,
+              events,
             }),
           }
         : {}),

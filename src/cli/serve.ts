@@ -1,0 +1,60 @@
+/**
+ * `gradscope serve DIR [--port 8080] [--host 127.0.0.1]`: the study's report, live, while it
+ * runs (or after); loopback only unless --host says otherwise. Ctrl-C stops it.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { GradscopeInputError } from '../engine/errors';
+import { serveStudy } from '../report/live-server';
+import type { Log } from './log';
+import { integerOption } from './options';
+
+export const serveCommand = {
+  summary: "serve a study's report live while it runs (http://127.0.0.1:8080 by default)",
+  options: { port: { type: 'string' as const }, host: { type: 'string' as const } },
+  async run(values: Record<string, unknown>, positionals: string[], log: Log) {
+    const dir = positionals[0];
+    if (!dir) throw new GradscopeInputError('gradscope serve needs a run directory');
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
+      throw new GradscopeInputError(`gradscope serve: ${dir} is not a directory`);
+    const configFile = path.join(dir, 'config.json');
+    if (fs.existsSync(configFile) && !('study' in JSON.parse(fs.readFileSync(configFile, 'utf8'))))
+      throw new GradscopeInputError(
+        `gradscope serve: ${dir} holds a training run, not a study; watch it with TensorBoard (tensorboard --logdir ${path.join(dir, 'tensorboard')})`,
+      );
+    const port = integerOption(values.port, '--port', 8080, 0);
+    if (port > 65535)
+      throw new GradscopeInputError(`Expected a port up to 65535 for --port but received ${port}`);
+    const host = values.host === undefined ? '127.0.0.1' : String(values.host);
+    let server;
+    try {
+      server = await serveStudy(dir, { port, host });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (
+        code === 'EADDRINUSE' ||
+        code === 'EACCES' ||
+        code === 'EADDRNOTAVAIL' ||
+        code === 'ENOTFOUND'
+      )
+        throw new GradscopeInputError(
+          `gradscope serve: cannot listen on ${host}:${port} (${code}); choose another --port or --host`,
+        );
+      throw error;
+    }
+    // the address on stdout (a script or test reads it), the rest on stderr
+    process.stdout.write(`${server.url}\n`);
+    log.info(`gradscope: serving the report of ${dir} at ${server.url}; Ctrl-C stops`);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        log.info('gradscope: stopping the server');
+        void server.close().then(resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    return undefined;
+  },
+};
