@@ -64,6 +64,13 @@ export interface RunOptions {
   afterEpoch?: (context: PhaseContext) => PhaseOptions['afterEpoch'];
   /** More settings to record in config.json beside the training config (and to match on resume). */
   alsoRecord?: Record<string, unknown>;
+  /**
+   * One phase alone ("process1" or "arm-<B2>": a piece of a study). Process 1 then ends
+   * with the branch file, the hand-over to the arms; an arm needs process 1 done. The
+   * caller holds the piece's lock, so the directory's run.lock is not taken (arms of one
+   * seed may run in parallel).
+   */
+  only?: string;
 }
 
 export interface PhaseContext {
@@ -138,7 +145,7 @@ export async function runTraining(
   const data = options.data ?? loadData(config.data, { standardise: Boolean(config.standardise) });
   checkNetworkFitsData(spec, data.train);
   if (options.resume) checkRunDirectory(runDir, true);
-  const release = lockRunDirectory(runDir);
+  const release = options.only === undefined ? lockRunDirectory(runDir) : () => {};
   try {
     return await trainLocked(config, runDir, { ...options, data });
   } finally {
@@ -194,6 +201,10 @@ async function trainLocked(
       });
       return undefined;
     }
+    if (options.only !== undefined && options.only !== name)
+      throw new GradscopeInputError(
+        `${name} of ${runDir} is not done; it must finish before ${options.only} can start`,
+      );
     const network = new Network(spec, { seed: config.seed });
     const optimizer = new Optimizer(network, config.optimizer);
     let start: PhaseState = { ...FRESH };
@@ -282,7 +293,9 @@ async function trainLocked(
       message: `process 2 branches from epoch ${branchEpoch}${config.convergence ? ` (${process1.status === 'converged' ? 'chosen by the convergence rule' : 'the last epoch: the convergence rule did not fire'})` : ' (the last epoch of a fixed count)'}`,
       branchEpoch,
     });
+  if (options.only === first) return { runDir, phases };
   for (const b2 of config.piggyback.arms) {
+    if (options.only !== undefined && options.only !== `arm-${b2}`) continue;
     await phase(`arm-${b2}`, branch, branchEpoch + config.piggyback.epochs, {
       base: { batchSize: b2, learningRate: config.optimizer.lr },
       schedule: { kind: 'constant' },
