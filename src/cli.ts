@@ -31,6 +31,7 @@ const COMMANDS: Record<string, () => Command> = {
   run: () => require('./cli/run').runCommand as Command,
   demo: () => require('./cli/run').demoCommand as Command,
   report: () => require('./cli/run').reportCommand as Command,
+  status: () => require('./cli/status').statusCommand as Command,
 };
 
 function usage(): string {

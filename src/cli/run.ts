@@ -10,7 +10,13 @@ import { expected, GradscopeInputError } from '../engine/errors';
 import { lockRunDirectory } from '../engine/lock';
 import { measureSharpnessForStudy } from '../experiments/sharpness-hook';
 import { threadsFor } from '../engine/threads';
-import { CONFIG_DIR, readStudyConfig, thesisConfig, type StudyConfig } from '../experiments/config';
+import {
+  CONFIG_DIR,
+  readStudyConfig,
+  thesisConfig,
+  type SlurmSettings,
+  type StudyConfig,
+} from '../experiments/config';
 import { runStudy } from '../experiments/runner';
 import { networkSpec } from '../models';
 import { writeStudyReport } from '../report/study-report';
@@ -44,6 +50,7 @@ async function runConfig(
   log: Log,
   defaultOut: string,
   source: StudySource,
+  slurm?: SlurmSettings,
 ) {
   if (values.plan) {
     const pieces = studyPieces(config);
@@ -69,7 +76,7 @@ async function runConfig(
     );
   if (executor === 'slurm') {
     const { runSlurm } = require('./slurm') as typeof import('./slurm');
-    return runSlurm(config, out, values, log, source);
+    return runSlurm(config, out, values, log, source, slurm);
   }
   const jobs =
     values.jobs === undefined ? undefined : integerOption(values.jobs, '--jobs', 1, 1, 256);
@@ -179,7 +186,9 @@ export const runCommand = {
         values[o] !== undefined ? [`--${o}`, String(values[o])] : [],
       ),
     };
-    return runConfig(config, values, log, path.join('runs', `${name}-${stamp()}`), source);
+    // the slurm section says how to submit, not what the study is: not in config.json
+    const { slurm, ...study } = config;
+    return runConfig(study, values, log, path.join('runs', `${name}-${stamp()}`), source, slurm);
   },
 };
 
