@@ -108,3 +108,32 @@ test('--jobs 2 gives the results of --jobs 1 and of a sequential run, bit for bi
   assert.ok(fs.existsSync(path.join(two.out, 'report.html')));
   assert.ok(fs.existsSync(path.join(two.out, 'logs', 'seed-1.arm-50.log')));
 });
+
+test('gradscope status: a failed piece with its last log line and the retry command', async () => {
+  const out = path.join(dir, 'failing');
+  fs.mkdirSync(out);
+  fs.writeFileSync(path.join(out, 'seeds'), 'in the way'); // process 1 cannot make seeds/0
+  const failed = await gradscope([
+    ...['run', configFile, '--out', out, '--jobs', '1', '--threads', '1', '--quiet'],
+  ]);
+  assert.equal(failed.code, 2);
+  assert.match(
+    failed.stderr,
+    /piece seed-0\.process1 failed \(its log: .*\); retry with: gradscope run /,
+  );
+  const { code, stdout } = await gradscope(['status', out]);
+  assert.equal(code, 0);
+  const lines = stdout.trim().split('\n');
+  assert.match(lines[0]!, /^seed-0\.process1\s+failed$/);
+  assert.match(lines[1]!, /^ {2}last log line: gradscope: .*seeds/);
+  assert.equal(
+    lines[2],
+    `  retry: gradscope run ${configFile} --out ${out} --only seed-0.process1 --resume`,
+  );
+  assert.match(lines[3]!, /^seed-0\.arm-10\s+waiting$/);
+  assert.equal(lines.at(-1), '0 done, 0 running, 0 queued, 1 failed, 12 waiting (of 13)');
+  const json = JSON.parse((await gradscope(['status', out, '--json'])).stdout) as {
+    pieces: { piece: string; state: string }[];
+  };
+  assert.equal(json.pieces.find((p) => p.piece === 'seed-0.process1')?.state, 'failed');
+});

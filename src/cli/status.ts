@@ -86,11 +86,16 @@ export function studyStatus(out: string): PieceStatus[] {
       job === undefined &&
       fs.existsSync(log) &&
       /exited with (?!0\n)\S+\s*$/.test(fs.readFileSync(log, 'utf8'));
-    const slurmFailed = slurmState !== undefined && !ACTIVE.has(slurmState);
+    // a job cancelled before it started (its dependency failed) has no log: it is waiting
+    const slurmFailed = slurmState !== undefined && !ACTIVE.has(slurmState) && fs.existsSync(log);
     if (!localFailed && !slurmFailed) return { ...base, state: 'waiting' };
     const retry = source
       ? job !== undefined
-        ? `${pieceCommand(source, out, p.name).replace(' --only ', ' --executor slurm --only ')}`
+        ? // its dependents were cancelled with it: submit every piece not done or queued
+          pieceCommand(source, out, p.name).replace(
+            ` --only ${p.name} --resume`,
+            ' --executor slurm --resume',
+          )
         : pieceCommand(source, out, p.name)
       : `gradscope run CONFIG --out ${out} --only ${p.name} --resume`;
     const line = lastLine(log);
