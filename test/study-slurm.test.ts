@@ -158,10 +158,7 @@ test(
     await waitUntil('the jobs to leave the queue', 120, () => squeue().length === 0);
     const stopped = await gradscope(['status', out]);
     assert.match(stopped.stdout, /^seed-0\.process1\s+failed \(job \d+ CANCELLED\)$/m);
-    assert.match(
-      stopped.stdout,
-      /retry: gradscope run .* --executor slurm --resume$/m,
-    );
+    assert.match(stopped.stdout, /retry: gradscope run .* --executor slurm --resume$/m);
 
     const again = await gradscope([...args, '--resume']);
     assert.equal(again.code, 0, again.stderr);
