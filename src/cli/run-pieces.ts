@@ -104,8 +104,8 @@ export async function runOnly(
 }
 
 /** Writes (or checks) config.json once, before any piece starts, under the study lock. */
-export function prepareStudy(study: StudyConfig, out: string, resume: boolean): void {
-  checkRunDirectory(out, resume);
+export function prepareStudy(study: StudyConfig, out: string, resume: boolean | 'either'): void {
+  if (resume !== 'either') checkRunDirectory(out, resume);
   prepareStudyDirectory(study, out, loadData(study.data, { standardise: study.standardise }));
 }
 

@@ -192,7 +192,8 @@ export function runSlurm(
     throw expected('a positive integer', '--threads', values.threads);
   const all = studyPieces(study);
   const chosen = values.only !== undefined ? selectPieces(all, String(values.only)) : all;
-  if (!dryRun) prepareStudy(study, out, Boolean(values.resume) || values.only !== undefined);
+  if (!dryRun)
+    prepareStudy(study, out, values.only !== undefined ? 'either' : Boolean(values.resume));
   fs.mkdirSync(slurmDir(out), { recursive: true });
   recordSource(out, source);
   const done = donePieces(out, all);

@@ -13,7 +13,6 @@ import { writeFileAtomic } from '../engine/atomic-write';
 import { GradscopeInputError } from '../engine/errors';
 import { acquireLock, withLock } from '../engine/lock';
 import { Network } from '../engine/network';
-import { removeStaleTemporaries } from '../engine/stale-temporaries';
 import { networkSpec } from '../models';
 import { loadNetwork } from '../train/checkpoint';
 import type { Progress } from '../train/progress';
@@ -190,7 +189,6 @@ export async function runPieces(
   }
   const data = options.data ?? loadData(study.data, { standardise: study.standardise });
   prepareStudyDirectory(study, runDir, data);
-  removeStaleTemporaries(runDir);
   for (const piece of chosen) {
     checkReady(piece, donePieces(runDir, all));
     const release = acquireLock(pieceLockFile(runDir, piece.name), `the piece ${piece.name}`);

@@ -161,7 +161,12 @@ async function trainLocked(
   const spec = networkSpec(config.network);
   const data = options.data!;
   prepareRunDir(runDir, { config, ...options.alsoRecord }, options.resume, data.description);
-  removeStaleTemporaries(runDir); // left by a process killed mid-write
+  // left by a process killed mid-write; a piece alone cleans only its own phase's folder, since
+  // another piece may be writing elsewhere in the directory from another machine, whose pids
+  // cannot be checked from here
+  removeStaleTemporaries(
+    options.only === undefined ? runDir : path.join(runDir, 'checkpoints', options.only),
+  );
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   const checkpoints = path.join(runDir, 'checkpoints');
   const extra = {
