@@ -175,3 +175,27 @@ test(
     assertSameStudy(out, want);
   },
 );
+
+test('a slurm: section of the config sets the jobs; the command line wins; not in the study', async () => {
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  config.slurm = { partition: 'short', time: '00:30:00', options: ['--qos=low'] };
+  const file = path.join(dir, 'with-slurm.json');
+  fs.writeFileSync(file, JSON.stringify(config));
+  const out = path.join(dir, 'section');
+  const dry = await gradscope([
+    ...['run', file, '--out', out, '--executor', 'slurm', '--dry-run', '--slurm-time', '01:00:00'],
+  ]);
+  assert.equal(dry.code, 0, dry.stderr);
+  const text = fs.readFileSync(path.join(out, 'slurm', 'report.sbatch'), 'utf8');
+  assert.match(text, /^#SBATCH --partition=short$/m);
+  assert.match(text, /^#SBATCH --time=01:00:00$/m);
+  assert.match(text, /^#SBATCH --qos=low$/m);
+  // the section says how to submit, not what the study is: the same plan
+  const plain = await gradscope(['run', configFile, '--plan']);
+  assert.equal((await gradscope(['run', file, '--plan'])).stdout, plain.stdout);
+  config.slurm = { partition: 'two words' };
+  fs.writeFileSync(file, JSON.stringify(config));
+  const bad = await gradscope(['run', file, '--plan']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /slurm\.partition/);
+});
