@@ -2,7 +2,8 @@
 # gradscope's set-up on a fresh Debian/Ubuntu machine; safe to run again.
 #   bash scripts/setup.sh          system packages, npm packages, the native engine, the TypeScript
 #   bash scripts/setup.sh --test   also what the tests use: Debian's PyTorch (to compare against),
-#                                  Chromium (to open reports) and clang-format (npm run lint)
+#                                  Chromium (to open reports), clang-format (npm run lint) and
+#                                  Slurm with munge (started and stopped by the test itself)
 # Set LIBTORCH=/path/to/libtorch (PyTorch's own archive: include/, lib/) to build against
 # that libtorch instead of Debian's libtorch-dev.
 set -euo pipefail
@@ -13,7 +14,10 @@ say() { printf 'gradscope setup: %s\n' "$*" >&2; }
 packages=(g++ make python3 libopenblas0-pthread)
 [ -n "${LIBTORCH:-}" ] || packages+=(libtorch-dev)
 if [ "${1:-}" = "--test" ]; then
+  # slurmctld, slurmd, slurm-client and munge: a one-node Slurm the tests start themselves
+  # (scripts/slurm-local.sh), as a user's cluster would run the study's jobs
   packages+=(python3-torch python3-protobuf chromium dataset-fashion-mnist clang-format)
+  packages+=(slurmctld slurmd slurm-client munge)
 fi
 
 missing=()

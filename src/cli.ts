@@ -34,6 +34,7 @@ const COMMANDS: Record<string, () => Command> = {
   report: () => require('./cli/run').reportCommand as Command,
   export: () => require('./cli/export').exportCommand as Command,
   serve: () => require('./cli/serve').serveCommand as Command,
+  status: () => require('./cli/status').statusCommand as Command,
 };
 
 function usage(): string {

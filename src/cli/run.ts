@@ -1,5 +1,7 @@
 /**
  * `gradscope run <config.yaml|thesis> [--network F1|C1|C3] [--data ...] [--seeds 0,1,2] [--out DIR] [--resume]`
+ *   [--plan | --only PIECE,... | --jobs N | --executor slurm [--slurm-...] [--dry-run]]: the
+ *   study as pieces (src/experiments/pieces.ts), listed, run alone, in parallel or on Slurm.
  * `gradscope demo [--out DIR]`: the thesis study at demo scale on the built-in MNIST.
  * `gradscope report <run-dir>`: rebuilds report.html from the files of a run.
  */
@@ -8,14 +10,22 @@ import { expected, GradscopeInputError } from '../engine/errors';
 import { lockRunDirectory } from '../engine/lock';
 import { measureSharpnessForStudy } from '../experiments/sharpness-hook';
 import { threadsFor } from '../engine/threads';
-import { CONFIG_DIR, readStudyConfig, thesisConfig, type StudyConfig } from '../experiments/config';
+import {
+  CONFIG_DIR,
+  readStudyConfig,
+  thesisConfig,
+  type SlurmSettings,
+  type StudyConfig,
+} from '../experiments/config';
 import { runStudy } from '../experiments/runner';
 import { networkSpec } from '../models';
 import { writeStudyReport } from '../report/study-report';
 import { makeProgress } from '../train/progress';
 import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
 import type { Log } from './log';
-import { applyThreads } from './options';
+import { applyThreads, integerOption } from './options';
+import { runJobs, runOnly, type StudySource } from './run-pieces';
+import { planText, studyPieces } from '../experiments/pieces';
 
 const str = { type: 'string' as const };
 const flag = { type: 'boolean' as const, default: false };
@@ -39,13 +49,72 @@ async function runConfig(
   values: Record<string, unknown>,
   log: Log,
   defaultOut: string,
+  source: StudySource,
+  slurm?: SlurmSettings,
 ) {
+  if (values.plan) {
+    const pieces = studyPieces(config);
+    if (!log.json) process.stdout.write(`${planText(pieces)}\n`);
+    return { pieces: pieces.map(({ name, after }) => ({ name, after })) };
+  }
+  const executor = String(values.executor ?? 'local');
+  if (executor !== 'local' && executor !== 'slurm')
+    throw expected('"local" or "slurm"', '--executor', values.executor);
+  if (executor !== 'slurm') {
+    const slurmOnly = Object.keys(values).find((k) => k.startsWith('slurm-') || k === 'dry-run');
+    if (slurmOnly && values[slurmOnly] !== false && values[slurmOnly] !== undefined)
+      throw new GradscopeInputError(`--${slurmOnly} needs --executor slurm`);
+  }
+  if (values.only !== undefined && values.jobs !== undefined)
+    throw new GradscopeInputError(
+      '--only runs pieces in this process, --jobs the whole study in child processes: give one',
+    );
   const out = (values.out as string | undefined) ?? defaultOut;
-  if (values.resume && values.out === undefined)
-    throw new GradscopeInputError('--resume needs --out, the run directory to continue');
-  applyThreads(values.threads, threadsFor(networkSpec(config.network)));
+  if ((values.resume || values.only !== undefined) && values.out === undefined)
+    throw new GradscopeInputError(
+      `${values.only !== undefined ? '--only' : '--resume'} needs --out, the run directory`,
+    );
+  if (executor === 'slurm') {
+    const { runSlurm } = require('./slurm') as typeof import('./slurm');
+    return runSlurm(config, out, values, log, source, slurm);
+  }
+  const jobs =
+    values.jobs === undefined ? undefined : integerOption(values.jobs, '--jobs', 1, 1, 256);
+  const pools = applyThreads(values.threads, threadsFor(networkSpec(config.network)));
   const progress = makeProgress({ quiet: log.quiet });
   const started = Date.now();
+  if (values.only !== undefined) {
+    watchStopSignals();
+    try {
+      await runOnly(config, out, String(values.only), progress);
+    } catch (error) {
+      if (error instanceof RunStopped) error.resume = resumeCommand(out);
+      throw error;
+    }
+    log.info(`gradscope: ${values.only} done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    return { runDir: out, pieces: String(values.only).split(',') };
+  }
+  if (jobs !== undefined) {
+    log.info(
+      `gradscope: ${config.name} (${config.scale} scale), ${config.network} on ${config.data}; run directory ${out}; ${jobs} job${jobs === 1 ? '' : 's'}`,
+    );
+    try {
+      await runJobs(config, out, {
+        jobs,
+        threads: Math.max(pools.torch, pools.blas),
+        resume: Boolean(values.resume),
+        source,
+        log,
+      });
+    } catch (error) {
+      if (error instanceof RunStopped) error.resume = resumeCommand(out);
+      throw error;
+    }
+    const file = path.join(out, 'report.html');
+    log.info(`gradscope: done in ${((Date.now() - started) / 1000).toFixed(0)} s; report: ${file}`);
+    if (!log.json) process.stdout.write(`${out}\n`);
+    return { runDir: out, report: file };
+  }
   log.info(
     `gradscope: ${config.name} (${config.scale} scale), ${config.network} on ${config.data}; run directory ${out}`,
   );
@@ -74,7 +143,23 @@ async function runConfig(
 
 export const runCommand = {
   summary: 'run a study from a config file, or "thesis" (--network F1|C1|C3); resumable',
-  options: { network: str, data: str, seeds: str, out: str, resume: flag },
+  options: {
+    network: str,
+    data: str,
+    seeds: str,
+    out: str,
+    resume: flag,
+    plan: flag,
+    only: str,
+    jobs: str,
+    executor: str,
+    'dry-run': flag,
+    'slurm-partition': str,
+    'slurm-time': str,
+    'slurm-gpus': str,
+    'slurm-account': str,
+    'slurm-option': { type: 'string' as const, multiple: true },
+  },
   run(values: Record<string, unknown>, positionals: string[], log: Log) {
     const what = positionals[0];
     if (!what) throw new GradscopeInputError('gradscope run needs a config file or "thesis"');
@@ -95,7 +180,15 @@ export const runCommand = {
       what === 'thesis'
         ? `thesis-${config.network}`
         : path.basename(what).replace(/\.(ya?ml|json)$/, '');
-    return runConfig(config, values, log, path.join('runs', `${name}-${stamp()}`));
+    const source: StudySource = {
+      what: what === 'thesis' ? what : path.resolve(what),
+      options: ['network', 'data', 'seeds'].flatMap((o) =>
+        values[o] !== undefined ? [`--${o}`, String(values[o])] : [],
+      ),
+    };
+    // the slurm section says how to submit, not what the study is: not in config.json
+    const { slurm, ...study } = config;
+    return runConfig(study, values, log, path.join('runs', `${name}-${stamp()}`), source, slurm);
   },
 };
 
@@ -103,8 +196,12 @@ export const demoCommand = {
   summary: 'the piggybacked study on the built-in MNIST at demo scale (minutes); writes a report',
   options: { out: str, resume: flag },
   run(values: Record<string, unknown>, _positionals: string[], log: Log) {
-    const config = readStudyConfig(path.join(CONFIG_DIR, 'demo.yaml'));
-    return runConfig(config, values, log, path.join('runs', `demo-${stamp()}`));
+    const file = path.join(CONFIG_DIR, 'demo.yaml');
+    const config = readStudyConfig(file);
+    return runConfig(config, values, log, path.join('runs', `demo-${stamp()}`), {
+      what: path.resolve(file),
+      options: [],
+    });
   },
 };
 

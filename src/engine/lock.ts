@@ -192,3 +192,27 @@ export function lockRunDirectory(dir: string): () => void {
       fs.rmdirSync(dir);
   };
 }
+
+/**
+ * Runs `work` under the lock `file`, waiting (up to `waitMs`) while a live process holds
+ * it: for short critical sections that several writers share, such as metrics.jsonl of
+ * a seed whose arms run in parallel. A stale lock is taken over as acquireLock does.
+ */
+export function withLock<T>(file: string, what: string, work: () => T, waitMs = 300_000): T {
+  const until = Date.now() + waitMs;
+  let release: () => void;
+  for (;;) {
+    try {
+      release = acquireLock(file, what);
+      break;
+    } catch (error) {
+      if (!(error instanceof GradscopeInputError) || Date.now() > until) throw error;
+      sleep(5 + Math.floor(Math.random() * 20));
+    }
+  }
+  try {
+    return work();
+  } finally {
+    release();
+  }
+}

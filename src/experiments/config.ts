@@ -60,6 +60,18 @@ export interface StudyConfig {
   /** Training trajectories (Li et al. 2018, section 7): process 1 and every arm in one PCA
    * plane around the final state of the largest-B arm, per seed (default: none). */
   trajectory?: StudyTrajectory;
+  /** How `--executor slurm` submits the pieces (the command line's --slurm-* win); not part
+   * of the study itself, so it is left out of config.json. */
+  slurm?: SlurmSettings;
+}
+
+export interface SlurmSettings {
+  partition?: string;
+  time?: string | number;
+  gpus?: string | number;
+  account?: string;
+  /** More sbatch options passed through to every job, e.g. "--qos=long". */
+  options?: string[];
 }
 
 export interface StudyTrajectory {
@@ -88,6 +100,7 @@ export const DEFAULT_TRAJECTORY: StudyTrajectory = {
 };
 
 const TOP_FIELDS = [
+  'slurm',
   'name',
   'scale',
   'network',
@@ -121,6 +134,18 @@ export function defaultPairs(arms: number[]): [string, string][] {
 
 export function checkStudyConfig(c: StudyConfig): StudyConfig {
   onlyFields(c, TOP_FIELDS, '');
+  if (c.slurm !== undefined) {
+    const sl = onlyFields(c.slurm, ['partition', 'time', 'gpus', 'account', 'options'], 'slurm');
+    for (const key of ['partition', 'time', 'gpus', 'account'])
+      if (sl[key] !== undefined && !/^[^\s'"\\]+$/.test(String(sl[key])))
+        throw expected('a word (no spaces or quotes)', `slurm.${key}`, sl[key]);
+    if (
+      sl.options !== undefined &&
+      (!Array.isArray(sl.options) ||
+        !sl.options.every((o) => typeof o === 'string' && /^--?[\w-]+(=[^\n'"\\]*)?$/.test(o)))
+    )
+      throw expected('a list of sbatch options such as "--qos=long"', 'slurm.options', sl.options);
+  }
   if (typeof c.name !== 'string' || !c.name) throw expected('a name', 'name', c.name);
   if (typeof c.network !== 'string' || !c.network)
     throw expected('a network name or file', 'network', c.network);

@@ -16,29 +16,38 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  DEFAULT_LINE,
-  lossAlongLine,
-  parseGrid,
-  solutionOf,
-  type LineResult,
-} from '../analysis/loss-line';
 import { loadData, type StudyData } from '../data/load';
 import { writeFileAtomic } from '../engine/atomic-write';
 import { removeStaleTemporaries } from '../engine/stale-temporaries';
-import { lockRunDirectory } from '../engine/lock';
+import { acquireLock, lockRunDirectory } from '../engine/lock';
 import { GradscopeInputError } from '../engine/errors';
 import { Network } from '../engine/network';
 import { networkSpec } from '../models';
-import { loadNetwork } from '../train/checkpoint';
 import type { TrainConfig } from '../train/config';
 import type { Progress } from '../train/progress';
-import { RunStopped, stopRequested, yieldToSignals } from '../train/stop';
 import { checkRunDirectory, runTraining, type PhaseSummary } from '../train/run';
-import { TensorBoardSink } from '../train/tensorboard';
 import { analysisHook } from './analysis-schedule';
 import type { StudyConfig } from './config';
-import { studyTrajectory } from './trajectory-hook';
+import { finalCheckpoint, runLine, runSharpness, runTrajectory, seedEvents } from './piece-work';
+import { pieceLockFile, pieceName } from './pieces';
+
+/** The pieces' locks (pieces.ts), held while a sequential run does their work, so that a
+ * process running one of them alone (--only) never writes it at the same time. */
+async function underPieceLock<T>(
+  runDir: string,
+  pieces: string | string[],
+  work: () => Promise<T>,
+): Promise<T> {
+  fs.mkdirSync(path.join(runDir, 'locks'), { recursive: true });
+  const releases: (() => void)[] = [];
+  try {
+    for (const piece of [pieces].flat())
+      releases.push(acquireLock(pieceLockFile(runDir, piece), `the piece ${piece}`));
+    return await work();
+  } finally {
+    for (const release of releases) release();
+  }
+}
 
 export interface StudyResult {
   runDir: string;
@@ -70,42 +79,7 @@ export function trainConfigOf(study: StudyConfig, seed: number): TrainConfig {
   };
 }
 
-export function finalCheckpoint(runDir: string, seed: number, phase: string): string | undefined {
-  const dir = path.join(runDir, 'seeds', String(seed), 'checkpoints', phase);
-  if (!fs.existsSync(dir)) return undefined;
-  const last = fs
-    .readdirSync(dir)
-    .filter((n) => /^epoch-\d+\.safetensors$/.test(n))
-    .sort()
-    .pop();
-  return last ? path.join(dir, last) : undefined;
-}
-
-/**
- * A line in TensorBoard: run "lines", step = the index of alpha on the grid, one tag per
- * line and quantity (alpha itself among them, to read the step as alpha).
- */
-export function lineEvents(events: TensorBoardSink, line: LineResult): void {
-  const tag = `line/${line.from}-${line.to}`;
-  line.points.forEach((p, i) =>
-    events.scalars('lines', i, {
-      [`${tag}/alpha`]: p.alpha,
-      ...(p.train
-        ? { [`${tag}/train_loss`]: p.train.loss, [`${tag}/train_accuracy`]: p.train.accuracy }
-        : {}),
-      ...(p.test
-        ? { [`${tag}/test_loss`]: p.test.loss, [`${tag}/test_accuracy`]: p.test.accuracy }
-        : {}),
-    }),
-  );
-}
-
-/** Between pieces of work: a SIGTERM or SIGINT that came stops the study here. */
-async function stopBefore(piece: string): Promise<void> {
-  await yieldToSignals();
-  const signal = stopRequested();
-  if (signal) throw new RunStopped(signal, `stopped by ${signal} before ${piece}`);
-}
+export { finalCheckpoint };
 
 /** Runs the study under the run directory's lock (see runTraining). */
 export async function runStudy(
@@ -139,7 +113,7 @@ async function studyLocked(
       );
   }
   if (options.resume) removeStaleTemporaries(runDir); // lines, tables: left by a kill mid-write
-  const spec = networkSpec(study.network);
+  networkSpec(study.network); // a network that cannot be built is refused before config.json
   if (!options.resume) {
     fs.mkdirSync(runDir, { recursive: true });
     writeFileAtomic(
@@ -158,92 +132,35 @@ async function studyLocked(
     const seedDir = path.join(runDir, 'seeds', String(seed));
     const resumeSeed = fs.existsSync(path.join(seedDir, 'config.json'));
     progress.line(`seed ${seed}: ${resumeSeed ? 'continuing' : 'starting'} training in ${seedDir}`);
-    const events = new TensorBoardSink(path.join(runDir, 'tensorboard', String(seed)));
-    const train = await runTraining(trainConfigOf(study, seed), seedDir, {
-      resume: resumeSeed,
-      progress,
-      data,
-      afterEpoch: analysisHook(study.analysis, seed, progress),
-      alsoRecord: { analysis: study.analysis },
-      events,
-    });
+    const training = [
+      pieceName(seed, 'process1'),
+      ...study.process2.arms.map((b2) => pieceName(seed, `arm-${b2}`)),
+    ];
+    const train = await underPieceLock(runDir, training, () =>
+      runTraining(trainConfigOf(study, seed), seedDir, {
+        resume: resumeSeed,
+        progress,
+        data,
+        afterEpoch: analysisHook(study.analysis, seed, progress),
+        alsoRecord: { analysis: study.analysis },
+        events: seedEvents(runDir, seed),
+      }),
+    );
     result.seeds.push({ seed, phases: train.phases });
 
-    // Experiment A between final states
-    for (const [from, to] of study.lines.pairs) {
-      const file = path.join(runDir, 'lines', `seed-${seed}-${from}-${to}.json`);
-      if (fs.existsSync(file)) continue;
-      await stopBefore(`the line ${from} -> ${to} of seed ${seed}`);
-      const a = finalCheckpoint(runDir, seed, from);
-      const b = finalCheckpoint(runDir, seed, to);
-      if (!a || !b) continue; // an arm that diverged before its first epoch
-      const network = new Network(spec, { seed });
-      loadNetwork(a, network);
-      const wa = solutionOf(network, from);
-      loadNetwork(b, network);
-      const wb = solutionOf(network, to);
-      const line = lossAlongLine(
-        network,
-        wa,
-        wb,
-        data,
-        {
-          ...DEFAULT_LINE,
-          alphas: parseGrid(study.lines.alpha, 'lines.alpha'),
-          bn: study.lines.bn,
-          sampleSize: Math.min(study.lines.sampleSize, data.train.size),
-          seed,
-        },
-        (done, total) => progress.work(`seed ${seed} line ${from} -> ${to}`, done, total),
+    for (const pair of study.lines.pairs)
+      await underPieceLock(runDir, pieceName(seed, `line-${pair[0]}-${pair[1]}`), () =>
+        runLine(study, runDir, data, seed, pair, progress),
       );
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      // events first: a kill between the two redoes the line, and the sink skips what it holds
-      lineEvents(events, line);
-      writeFileAtomic(file, JSON.stringify({ seed, ...line }) + '\n');
-      progress.line(
-        `seed ${seed}: line ${from} -> ${to} done (${line.points.length} points, ${line.seconds.toFixed(1)} s)`,
-      );
-    }
-
-    // Sharpness of each arm's final state
-    if (study.sharpness && options.hooks?.sharpness) {
-      for (const b2 of study.process2.arms) {
-        const phase = `arm-${b2}`;
-        const file = path.join(runDir, 'sharpness', `seed-${seed}-${phase}.json`);
-        const checkpoint = finalCheckpoint(runDir, seed, phase);
-        if (fs.existsSync(file) || !checkpoint) continue;
-        await stopBefore(`the sharpness of ${phase} of seed ${seed}`);
-        const network = new Network(spec, { seed });
-        loadNetwork(checkpoint, network);
-        const measured = options.hooks.sharpness(network, data, study.sharpness, seed);
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        writeFileAtomic(file, JSON.stringify({ seed, phase, ...(measured as object) }) + '\n');
-        progress.line(`seed ${seed}: sharpness of ${phase} done`);
-      }
-    }
-
-    // Training trajectories: process 1 and every arm in one plane
-    if (study.trajectory) {
-      const file = path.join(runDir, 'trajectories', `seed-${seed}.json`);
-      if (!fs.existsSync(file)) {
-        const trajectory = studyTrajectory(
-          runDir,
-          seed,
-          spec,
-          data,
-          study,
-          study.trajectory,
-          (done, total) => progress.work(`seed ${seed} trajectory`, done, total),
+    if (study.sharpness)
+      for (const b2 of study.process2.arms)
+        await underPieceLock(runDir, pieceName(seed, `sharpness-arm-${b2}`), () =>
+          runSharpness(study, runDir, data, seed, `arm-${b2}`, progress, options.hooks),
         );
-        if (trajectory) {
-          fs.mkdirSync(path.dirname(file), { recursive: true });
-          writeFileAtomic(file, JSON.stringify({ seed, ...trajectory }) + '\n');
-          progress.line(
-            `seed ${seed}: trajectory done (${study.trajectory.points ** 2} points, ${trajectory.seconds.toFixed(1)} s)`,
-          );
-        }
-      }
-    }
+    if (study.trajectory)
+      await underPieceLock(runDir, pieceName(seed, 'trajectory'), () =>
+        runTrajectory(study, runDir, data, seed, progress),
+      );
   }
   return result;
 }

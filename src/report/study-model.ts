@@ -12,7 +12,12 @@ import type { LineResult } from '../analysis/loss-line';
 import type { TrajectoryResult } from '../analysis/trajectory';
 import { GradscopeFileError } from '../engine/errors';
 import type { StudyConfig } from '../experiments/config';
-import { readMetrics, type EpochRecord, type StatusRecord } from '../train/metrics';
+import {
+  readMetrics,
+  type EpochRecord,
+  type MetricsRecord,
+  type StatusRecord,
+} from '../train/metrics';
 
 export interface Spread {
   mean: number;
@@ -94,7 +99,14 @@ export function studyModel(runDir: string): StudyModel {
   const timings: StudyModel['timings'] = [];
   for (const seed of config.seeds) {
     const seedDir = path.join(runDir, 'seeds', String(seed));
-    const records = readMetrics(path.join(seedDir, 'metrics.jsonl'));
+    // phase by phase: arms run in parallel (pieces of a study) interleave their lines
+    const rank = (r: MetricsRecord) => {
+      const i = phases.indexOf(String((r as { phase?: unknown }).phase));
+      return i < 0 ? phases.length : i;
+    };
+    const records = readMetrics(path.join(seedDir, 'metrics.jsonl')).sort(
+      (a, b) => rank(a) - rank(b),
+    );
     for (const r of records) {
       if (r.kind === 'epoch') epochs.push({ ...(r as EpochRecord), seed });
       if (r.kind === 'status') statuses.push({ ...(r as StatusRecord), seed });

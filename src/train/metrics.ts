@@ -6,6 +6,13 @@
 import * as fs from 'fs';
 import { writeFileAtomic } from '../engine/atomic-write';
 import { withFile } from '../engine/file-errors';
+import { withLock } from '../engine/lock';
+
+/** The arms of a seed may run in parallel (pieces of a study): writers of one metrics
+ * file take turns under `<file>.lock`, so a rewrite never drops another's line. */
+function underLock<T>(file: string, work: () => T): T {
+  return withLock(`${file}.lock`, `the metrics file ${file}`, work);
+}
 
 export interface EpochRecord {
   kind: 'epoch';
@@ -37,15 +44,17 @@ export type MetricsRecord =
   EpochRecord | StatusRecord | ({ kind: string } & Record<string, unknown>);
 
 export function appendMetrics(file: string, record: MetricsRecord): void {
-  withFile(file, () => {
-    const fd = fs.openSync(file, 'a');
-    try {
-      fs.writeSync(fd, `${JSON.stringify(record)}\n`);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  });
+  underLock(file, () =>
+    withFile(file, () => {
+      const fd = fs.openSync(file, 'a');
+      try {
+        fs.writeSync(fd, `${JSON.stringify(record)}\n`);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }),
+  );
 }
 
 export function readMetrics(file: string): MetricsRecord[] {
@@ -64,6 +73,8 @@ export function readMetrics(file: string): MetricsRecord[] {
 
 /** Keeps the records `keep` accepts, rewriting the file atomically. */
 export function truncateMetrics(file: string, keep: (r: MetricsRecord) => boolean): void {
-  const kept = readMetrics(file).filter(keep);
-  writeFileAtomic(file, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  underLock(file, () => {
+    const kept = readMetrics(file).filter(keep);
+    writeFileAtomic(file, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  });
 }

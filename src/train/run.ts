@@ -68,6 +68,13 @@ export interface RunOptions {
   alsoRecord?: Record<string, unknown>;
   /** Where TensorBoard events go; default: a sink at `<runDir>/tensorboard/<phase>/`. */
   events?: TensorBoardSink;
+  /**
+   * One phase alone ("process1" or "arm-<B2>": a piece of a study). Process 1 then ends
+   * with the branch file, the hand-over to the arms; an arm needs process 1 done. The
+   * caller holds the piece's lock, so the directory's run.lock is not taken (arms of one
+   * seed may run in parallel).
+   */
+  only?: string;
 }
 
 export interface PhaseContext {
@@ -143,7 +150,7 @@ export async function runTraining(
   const data = options.data ?? loadData(config.data, { standardise: Boolean(config.standardise) });
   checkNetworkFitsData(spec, data.train);
   if (options.resume) checkRunDirectory(runDir, true);
-  const release = lockRunDirectory(runDir);
+  const release = options.only === undefined ? lockRunDirectory(runDir) : () => {};
   try {
     return await trainLocked(config, runDir, { ...options, data });
   } finally {
@@ -159,7 +166,12 @@ async function trainLocked(
   const spec = networkSpec(config.network);
   const data = options.data!;
   prepareRunDir(runDir, { config, ...options.alsoRecord }, options.resume, data.description);
-  removeStaleTemporaries(runDir); // left by a process killed mid-write
+  // left by a process killed mid-write; a piece alone cleans only its own phase's folder, since
+  // another piece may be writing elsewhere in the directory from another machine, whose pids
+  // cannot be checked from here
+  removeStaleTemporaries(
+    options.only === undefined ? runDir : path.join(runDir, 'checkpoints', options.only),
+  );
   const metricsFile = path.join(runDir, 'metrics.jsonl');
   const events = options.events ?? new TensorBoardSink(path.join(runDir, 'tensorboard'));
   const checkpoints = path.join(runDir, 'checkpoints');
@@ -200,6 +212,10 @@ async function trainLocked(
       });
       return undefined;
     }
+    if (options.only !== undefined && options.only !== name)
+      throw new GradscopeInputError(
+        `${name} of ${runDir} is not done; it must finish before ${options.only} can start`,
+      );
     const network = new Network(spec, { seed: config.seed });
     const optimizer = new Optimizer(network, config.optimizer);
     let start: PhaseState = { ...FRESH };
@@ -290,7 +306,9 @@ async function trainLocked(
       message: `process 2 branches from epoch ${branchEpoch}${config.convergence ? ` (${process1.status === 'converged' ? 'chosen by the convergence rule' : 'the last epoch: the convergence rule did not fire'})` : ' (the last epoch of a fixed count)'}`,
       branchEpoch,
     });
+  if (options.only === first) return { runDir, phases };
   for (const b2 of config.piggyback.arms) {
+    if (options.only !== undefined && options.only !== `arm-${b2}`) continue;
     await phase(`arm-${b2}`, branch, branchEpoch + config.piggyback.epochs, {
       base: { batchSize: b2, learningRate: config.optimizer.lr },
       schedule: { kind: 'constant' },

@@ -1,0 +1,272 @@
+/**
+ * The work of each piece of a study (pieces.ts), and running named pieces alone:
+ * `gradscope run CONFIG --out DIR --only PIECE`. The sequential runner (runner.ts) does the
+ * same work through the same functions, so a study run piece by piece, in any order its
+ * dependencies allow and in parallel, ends bit-identical to a sequential run (same seeds
+ * and threads).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  DEFAULT_LINE,
+  lossAlongLine,
+  parseGrid,
+  solutionOf,
+  type LineResult,
+} from '../analysis/loss-line';
+import { loadData, type StudyData } from '../data/load';
+import { writeFileAtomic } from '../engine/atomic-write';
+import { GradscopeInputError } from '../engine/errors';
+import { acquireLock, withLock } from '../engine/lock';
+import { Network } from '../engine/network';
+import { networkSpec } from '../models';
+import { loadNetwork } from '../train/checkpoint';
+import type { Progress } from '../train/progress';
+import { RunStopped, stopRequested, yieldToSignals } from '../train/stop';
+import { runTraining } from '../train/run';
+import { TensorBoardSink } from '../train/tensorboard';
+import { analysisHook } from './analysis-schedule';
+import type { StudyConfig } from './config';
+import {
+  checkReady,
+  donePieces,
+  lineFile,
+  pieceLockFile,
+  sharpnessFile,
+  studyLockFile,
+  trajectoryFile,
+  studyPieces,
+  type Piece,
+} from './pieces';
+import { trainConfigOf, type StudyHooks } from './runner';
+import { studyTrajectory } from './trajectory-hook';
+
+/** A seed's TensorBoard events: tensorboard/<seed>/<phase>/, and lines/ for Experiment A. */
+export function seedEvents(runDir: string, seed: number): TensorBoardSink {
+  return new TensorBoardSink(path.join(runDir, 'tensorboard', String(seed)));
+}
+
+/**
+ * A line in TensorBoard: run "lines", step = the index of alpha on the grid, one tag per
+ * line and quantity (alpha itself among them, to read the step as alpha).
+ */
+export function lineEvents(events: TensorBoardSink, line: LineResult): void {
+  const tag = `line/${line.from}-${line.to}`;
+  line.points.forEach((p, i) =>
+    events.scalars('lines', i, {
+      [`${tag}/alpha`]: p.alpha,
+      ...(p.train
+        ? { [`${tag}/train_loss`]: p.train.loss, [`${tag}/train_accuracy`]: p.train.accuracy }
+        : {}),
+      ...(p.test
+        ? { [`${tag}/test_loss`]: p.test.loss, [`${tag}/test_accuracy`]: p.test.accuracy }
+        : {}),
+    }),
+  );
+}
+
+/** Between pieces of work: a SIGTERM or SIGINT that came stops the study here. */
+export async function stopBefore(piece: string): Promise<void> {
+  await yieldToSignals();
+  const signal = stopRequested();
+  if (signal) throw new RunStopped(signal, `stopped by ${signal} before ${piece}`);
+}
+
+export function finalCheckpoint(runDir: string, seed: number, phase: string): string | undefined {
+  const dir = path.join(runDir, 'seeds', String(seed), 'checkpoints', phase);
+  if (!fs.existsSync(dir)) return undefined;
+  const last = fs
+    .readdirSync(dir)
+    .filter((n) => /^epoch-\d+\.safetensors$/.test(n))
+    .sort()
+    .pop();
+  return last ? path.join(dir, last) : undefined;
+}
+
+/** Experiment A between the final states of two arms of a seed; skipped when written. */
+export async function runLine(
+  study: StudyConfig,
+  runDir: string,
+  data: StudyData,
+  seed: number,
+  [from, to]: [string, string],
+  progress: Progress,
+): Promise<void> {
+  const file = lineFile(runDir, seed, from, to);
+  if (fs.existsSync(file)) return;
+  await stopBefore(`the line ${from} -> ${to} of seed ${seed}`);
+  const a = finalCheckpoint(runDir, seed, from);
+  const b = finalCheckpoint(runDir, seed, to);
+  if (!a || !b) return; // an arm that diverged before its first epoch
+  const network = new Network(networkSpec(study.network), { seed });
+  loadNetwork(a, network);
+  const wa = solutionOf(network, from);
+  loadNetwork(b, network);
+  const wb = solutionOf(network, to);
+  const line = lossAlongLine(
+    network,
+    wa,
+    wb,
+    data,
+    {
+      ...DEFAULT_LINE,
+      alphas: parseGrid(study.lines.alpha, 'lines.alpha'),
+      bn: study.lines.bn,
+      sampleSize: Math.min(study.lines.sampleSize, data.train.size),
+      seed,
+    },
+    (done, total) => progress.work(`seed ${seed} line ${from} -> ${to}`, done, total),
+  );
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // events first: a kill between the two redoes the line, and the sink skips what it holds
+  lineEvents(seedEvents(runDir, seed), line);
+  writeFileAtomic(file, JSON.stringify({ seed, ...line }) + '\n');
+  progress.line(
+    `seed ${seed}: line ${from} -> ${to} done (${line.points.length} points, ${line.seconds.toFixed(1)} s)`,
+  );
+}
+
+/** The sharpness of an arm's final state; skipped when written or when the arm has none. */
+export async function runSharpness(
+  study: StudyConfig,
+  runDir: string,
+  data: StudyData,
+  seed: number,
+  phase: string,
+  progress: Progress,
+  hooks: StudyHooks | undefined,
+): Promise<void> {
+  if (!study.sharpness || !hooks?.sharpness) return;
+  const file = sharpnessFile(runDir, seed, phase);
+  const checkpoint = finalCheckpoint(runDir, seed, phase);
+  if (fs.existsSync(file) || !checkpoint) return;
+  await stopBefore(`the sharpness of ${phase} of seed ${seed}`);
+  const network = new Network(networkSpec(study.network), { seed });
+  loadNetwork(checkpoint, network);
+  const measured = hooks.sharpness(network, data, study.sharpness, seed);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomic(file, JSON.stringify({ seed, phase, ...(measured as object) }) + '\n');
+  progress.line(`seed ${seed}: sharpness of ${phase} done`);
+}
+
+/** Training trajectories of a seed: process 1 and every arm in one plane (when configured). */
+export async function runTrajectory(
+  study: StudyConfig,
+  runDir: string,
+  data: StudyData,
+  seed: number,
+  progress: Progress,
+): Promise<void> {
+  if (!study.trajectory) return;
+  const file = trajectoryFile(runDir, seed);
+  if (fs.existsSync(file)) return;
+  await stopBefore(`the trajectory of seed ${seed}`);
+  const trajectory = studyTrajectory(
+    runDir,
+    seed,
+    networkSpec(study.network),
+    data,
+    study,
+    study.trajectory,
+    (done, total) => progress.work(`seed ${seed} trajectory`, done, total),
+  );
+  if (!trajectory) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  writeFileAtomic(file, JSON.stringify({ seed, ...trajectory }) + '\n');
+  progress.line(
+    `seed ${seed}: trajectory done (${study.trajectory.points ** 2} points, ${trajectory.seconds.toFixed(1)} s)`,
+  );
+}
+
+/**
+ * Writes config.json of a study run directory, or checks that the one there is this
+ * study's, under the study lock (pieces started at once in parallel all come here).
+ */
+export function prepareStudyDirectory(study: StudyConfig, runDir: string, data: StudyData): void {
+  fs.mkdirSync(path.join(runDir, 'locks'), { recursive: true });
+  withLock(studyLockFile(runDir), `the study files of ${runDir}`, () => {
+    const configFile = path.join(runDir, 'config.json');
+    if (fs.existsSync(configFile)) {
+      const stored = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { study: StudyConfig };
+      if (JSON.stringify(stored.study) !== JSON.stringify(study))
+        throw new GradscopeInputError(
+          `the config differs from the config.json of ${runDir}; run its pieces with the same config`,
+        );
+      return;
+    }
+    writeFileAtomic(
+      configFile,
+      JSON.stringify(
+        { gradscope: require('../../../package.json').version, study, data: data.description },
+        null,
+        2,
+      ) + '\n',
+    );
+  });
+}
+
+/** The work of one training, line or sharpness piece (the report is the command's). */
+export async function runPieceWork(
+  study: StudyConfig,
+  runDir: string,
+  data: StudyData,
+  piece: Piece,
+  progress: Progress,
+  hooks: StudyHooks | undefined,
+): Promise<void> {
+  const seed = piece.seed!;
+  if (piece.kind === 'process1' || piece.kind === 'arm') {
+    const seedDir = path.join(runDir, 'seeds', String(seed));
+    await stopBefore(piece.name);
+    progress.line(`${piece.name}: training in ${seedDir}`);
+    await runTraining(trainConfigOf(study, seed), seedDir, {
+      resume: fs.existsSync(path.join(seedDir, 'config.json')),
+      progress,
+      data,
+      afterEpoch: analysisHook(study.analysis, seed, progress),
+      alsoRecord: { analysis: study.analysis },
+      only: piece.phase!,
+      events: seedEvents(runDir, seed),
+    });
+  } else if (piece.kind === 'line') await runLine(study, runDir, data, seed, piece.pair!, progress);
+  else if (piece.kind === 'sharpness')
+    await runSharpness(study, runDir, data, seed, piece.phase!, progress, hooks);
+  else if (piece.kind === 'trajectory') await runTrajectory(study, runDir, data, seed, progress);
+}
+
+/**
+ * Runs the named pieces (not the report), each under its lock, in the plan's order; a
+ * piece already done is skipped, one whose dependencies are not done is refused.
+ */
+export async function runPieces(
+  study: StudyConfig,
+  runDir: string,
+  names: string[],
+  options: { progress: Progress; hooks?: StudyHooks; data?: StudyData },
+): Promise<void> {
+  const all = studyPieces(study);
+  const chosen = all.filter((p) => names.includes(p.name) && p.kind !== 'report');
+  if (chosen.length === 0) return;
+  // refused before anything is written: each piece's dependencies done, or chosen before it
+  const ready = donePieces(runDir, all);
+  for (const piece of chosen) {
+    checkReady(piece, ready);
+    ready.add(piece.name);
+  }
+  const data = options.data ?? loadData(study.data, { standardise: study.standardise });
+  prepareStudyDirectory(study, runDir, data);
+  for (const piece of chosen) {
+    checkReady(piece, donePieces(runDir, all));
+    const release = acquireLock(pieceLockFile(runDir, piece.name), `the piece ${piece.name}`);
+    try {
+      if (donePieces(runDir, all).has(piece.name)) {
+        options.progress.line(`${piece.name}: already done`);
+        continue;
+      }
+      await runPieceWork(study, runDir, data, piece, options.progress, options.hooks);
+      options.progress.line(`${piece.name}: done`);
+    } finally {
+      release();
+    }
+  }
+}
