@@ -26,7 +26,9 @@ function assertFailsFastAndSmall(args: string[], file: string, problem: RegExp):
   assert.equal(lines.length, 1, `one line, got: ${run.stderr}`);
   assert.ok(lines[0]!.includes(file), `"${lines[0]}" should name ${file}`);
   assert.match(lines[0]!, problem);
-  assert.ok(run.cpuSeconds < 1, `took ${run.cpuSeconds.toFixed(2)} s of CPU time`);
+  // quiet: 0.12-0.16 s for the crafted checkpoints, 0.69 s for the gzip bombs (through
+  // `gradscope train`, whose start with libtorch is most of it); 1.12 s seen under a load of 6
+  assert.ok(run.cpuSeconds < 1.5, `took ${run.cpuSeconds.toFixed(2)} s of CPU time`);
   assert.ok(run.seconds < 5, `took ${run.seconds.toFixed(2)} s`);
   assert.ok(run.maxRssMb < 300, `peak resident memory ${run.maxRssMb.toFixed(0)} MB`);
   const took = `${run.seconds.toFixed(2)} s (${run.cpuSeconds.toFixed(2)} s CPU)`;

@@ -46,7 +46,9 @@ export function assertSameStudy(got: string, want: string): void {
       .filter((e) => e.isFile())
       .map((e) => path.relative(dir, path.join(e.path, e.name)))
       .filter(
-        (f) => !/^(logs|locks|slurm)\//.test(f) && !/\.html$|\.svg$|\.png$|\.md$|\.csv$/.test(f),
+        (f) =>
+          !/^(logs|locks|slurm|tensorboard)\//.test(f) &&
+          !/\.html$|\.svg$|\.png$|\.md$|\.csv$/.test(f),
       )
       .sort();
   assert.deepEqual(files(got), files(want));

@@ -140,7 +140,7 @@ test('gradscope status: a failed piece with its last log line and the retry comm
     `  retry: gradscope run ${configFile} --out ${out} --only seed-0.process1 --resume`,
   );
   assert.match(lines[3]!, /^seed-0\.arm-10\s+waiting$/);
-  assert.equal(lines.at(-1), '0 done, 0 running, 0 queued, 1 failed, 12 waiting (of 13)');
+  assert.equal(lines.at(-1), '0 done, 0 running, 0 queued, 1 failed, 14 waiting (of 15)');
   const json = JSON.parse((await gradscope(['status', out, '--json'])).stdout) as {
     pieces: { piece: string; state: string }[];
   };
