@@ -165,7 +165,7 @@ test(
     assert.equal(process1().length, 2, 'process 1 submitted again');
     await waitUntil('the study to finish', 300, () => squeue().length === 0);
     const finished = await gradscope(['status', out]);
-    assert.match(finished.stdout, /7 done, 0 running, 0 queued, 0 failed, 0 waiting \(of 7\)/);
+    assert.match(finished.stdout, /8 done, 0 running, 0 queued, 0 failed, 0 waiting \(of 8\)/);
     const resumedLog = fs.readFileSync(
       path.join(out, 'slurm', `seed-0.process1-${process1()[1]}.log`),
       'utf8',
