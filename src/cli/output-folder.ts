@@ -19,12 +19,11 @@ export function checkOutputFolder(dir: string, option = '--out'): void {
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
     throw new GradscopeInputError(`${option} ${dir} is a file, not a folder`);
   const probe = path.join(dir, `.gradscope-probe-${process.pid}`);
-  const missing = missingFolders(dir);
   try {
-    makeFolder(dir);
+    const made = makeFolder(dir);
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);
-    for (const folder of missing) fs.rmdirSync(folder);
+    for (const folder of made.reverse()) fs.rmdirSync(folder);
   } catch (error) {
     if (!isFileSystemError(error)) throw error;
     const blocker =
@@ -35,17 +34,6 @@ export function checkOutputFolder(dir: string, option = '--out'): void {
         : `${option} ${dir}: ${fileErrorMessage(error)}`,
     );
   }
-}
-
-/** The folders that do not exist yet from `dir` up, deepest first. */
-function missingFolders(dir: string): string[] {
-  const out: string[] = [];
-  let at = path.resolve(dir);
-  while (!fs.existsSync(at) && path.dirname(at) !== at) {
-    out.push(at);
-    at = path.dirname(at);
-  }
-  return out;
 }
 
 /** The nearest existing path above `dir`, when it is a file. */

@@ -7,7 +7,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-export function makeFolder(dir: string): void {
+/** Returns the folders it made, deepest last. */
+export function makeFolder(dir: string): string[] {
   const missing: string[] = [];
   let at = path.resolve(dir);
   while (!fs.existsSync(at) && path.dirname(at) !== at) {
@@ -23,4 +24,5 @@ export function makeFolder(dir: string): void {
         throw error;
     }
   }
+  return missing;
 }
