@@ -132,8 +132,25 @@ test('serve shows a running study as it goes, with no console errors, on 127.0.0
       const distinct = [...new Set(seen.map((x) => JSON.stringify(x)))];
       assert.fail(`not seen in ${ms} ms; states seen: ${distinct.join(' ')}`);
     };
-    // an epoch of process 1, written after the page was opened, with the arms still to come
-    const running = await until((s) => s.process1 !== null && s.pending !== null, 40_000);
+    // an epoch of process 1, written after the page was opened, with the arms still to come:
+    // the study is frozen (SIGSTOP) once that epoch is on disk, so a fast machine cannot finish
+    // the study before the page has shown it running
+    const metrics = path.join(runDir, 'seeds', '0', 'metrics.jsonl');
+    const firstEpoch = (): boolean =>
+      fs.existsSync(metrics) &&
+      fs.readFileSync(metrics, 'utf8').includes('"kind":"epoch","phase":"process1"');
+    for (const end = Date.now() + 60_000; !firstEpoch();) {
+      if (Date.now() > end || study.exitCode !== null)
+        assert.fail(`no epoch of process 1 in ${metrics}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    study.kill('SIGSTOP');
+    let running: State;
+    try {
+      running = await until((s) => s.process1 !== null && s.pending !== null, 40_000);
+    } finally {
+      study.kill('SIGCONT');
+    }
     assert.match(running.process1!, /process 1/);
     assert.match(running.pending!, /To come: .*arm-50/);
     assert.equal(await studyDone, 0);
