@@ -15,7 +15,7 @@ import { Network } from '../src/engine/network';
 import { torchScriptSpec } from '../src/engine/torchscript';
 import { stateDict } from '../src/train/checkpoint';
 import { gradscope } from './cli-fixtures';
-import { tempDir } from './data-fixtures';
+import { tempDir, writeIdxFolder } from './data-fixtures';
 import { range, relativeError } from './helpers';
 
 const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
@@ -138,4 +138,40 @@ test('a TorchScript module is a network: flat parameters, PyTorch names, loss an
     recalibrate.stderr,
     /^gradscope: batch-norm recalibration is not available for TorchScript modules/,
   );
+});
+
+test('a .pt file that is not a TorchScript module is refused in one line naming it; nothing written', () => {
+  const notScript = path.join(dir, 'not-script');
+  const data = path.join(notScript, 'data');
+  fs.mkdirSync(data, { recursive: true });
+  writeIdxFolder(data, false, [20, 10]);
+  // a zip archive as torch.save writes one (data.pkl, no code/), stored without compression
+  const zip = spawnSync(
+    'python3',
+    [
+      '-c',
+      `import zipfile, sys
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("archive/data.pkl", b"\\x80\\x02}q\\x00.")
+    z.writestr("archive/version", "3\\n")`,
+      path.join(notScript, 'state-dict.pt'),
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(zip.status, 0, zip.stderr);
+  fs.writeFileSync(path.join(notScript, 'noise.pt'), Buffer.from('not a zip archive at all'));
+  fs.writeFileSync(path.join(notScript, 'empty.pth'), Buffer.alloc(0));
+  for (const name of ['state-dict.pt', 'noise.pt', 'empty.pth']) {
+    const file = path.join(notScript, name);
+    const out = path.join(notScript, `run-${name}`);
+    const r = gradscope(
+      ...['train', '--network', file, '--data', data, '--epochs', '1', '--out', out, '--quiet'],
+    );
+    assert.equal(r.status, 2, `${name}: ${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.ok(lines[0]!.includes(file), `${name}: the line names the file: ${lines[0]}`);
+    assert.match(lines[0]!, /not a TorchScript module/);
+    assert.equal(fs.existsSync(out), false, `${name}: nothing written`);
+  }
 });
