@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { coveringGrid, trajectoryPlane } from '../src/analysis/trajectory';
-import { phaseFolders } from '../src/cli/analyze-trajectory';
+import { phaseFolders } from '../src/train/checkpoint-folders';
 import { gradscope, writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
 import { random } from './helpers';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { checkpointLabels } from '../src/cli/analyze-line';
+import { checkpointLabels } from '../src/report/checkpoint-labels';
 import { gradscope, trainOneEpoch, writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
 
