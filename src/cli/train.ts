@@ -14,7 +14,6 @@
 import * as path from 'path';
 import { expected } from '../engine/errors';
 import { DEFAULT_WINDOW } from '../train/convergence';
-
 import { LIMITS } from '../engine/limits';
 import { checkOptimizerSettings } from '../engine/optimizer';
 import { threadsFor } from '../engine/threads';
@@ -42,6 +41,7 @@ function branchAt(given: unknown): 'end' | 'best' {
   throw expected('end or best', '--branch-at', given);
 }
 
+/** The training config that train's options ask for, checked. */
 export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
   const d = defaultTrainConfig();
   const kind = (values.optimizer as string | undefined) ?? 'adam';
