@@ -1,34 +1,46 @@
 /**
- * The command line (docs/design.md: a contract). Global options: --threads N, --seed S,
- * --json (one JSON result on stdout, logs on stderr), --quiet.
+ * The command line (docs/design.md: a contract). Global options (GLOBAL): --threads N,
+ * --seed S, --json (one JSON result on stdout, logs on stderr), --quiet, --image-size S.
+ * Each command declares its own options (src/cli/command.ts); its --help and the refusal
+ * of any other option come from that declaration.
  * Every rejected input is one line on stderr and exit status 2.
  */
-import { parseArgs, type ParseArgsConfig } from 'util';
 import { GradscopeFileError, GradscopeInputError } from './engine/errors';
 import { fileErrorMessage, isFileSystemError } from './engine/file-errors';
-import { makeLog, type Log } from './cli/log';
+import {
+  commandHelp,
+  flag,
+  groupHelp,
+  optionLines,
+  parseOptions,
+  value,
+  type Command,
+  type CommandGroup,
+  type OptionDeclarations,
+} from './cli/command';
+import { makeLog } from './cli/log';
 import { RunStopped } from './train/stop';
 
-interface Command {
-  summary: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  run(values: Record<string, unknown>, positionals: string[], log: Log): Promise<unknown> | unknown;
-}
-
-const GLOBAL: NonNullable<ParseArgsConfig['options']> = {
-  threads: { type: 'string' },
-  seed: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  quiet: { type: 'boolean', default: false },
-  'image-size': { type: 'string' },
-  help: { type: 'boolean', short: 'h', default: false },
+/** The options every command takes. */
+export const GLOBAL: OptionDeclarations = {
+  threads: value('N', 'chosen per network', "torch's and BLAS's thread pools, N each"),
+  seed: value('S', '0', 'the random seed'),
+  json: flag('print one JSON result on stdout, logs on stderr'),
+  quiet: flag('no logs or progress on stderr'),
+  'image-size': value(
+    'S',
+    "the images' own size",
+    'image folders given to --data: resized to S x S',
+  ),
+  help: { ...flag("this command's options, their defaults and an example"), short: 'h' },
 };
 
-const COMMANDS: Record<string, () => Command> = {
+/** Every command the CLI dispatches, loaded when named. */
+export const COMMANDS: Record<string, () => Command | CommandGroup> = {
   bench: () => require('./cli/bench').benchCommand as Command,
   info: () => require('./cli/info').infoCommand as Command,
   train: () => require('./cli/train').trainCommand as Command,
-  analyze: () => require('./cli/analyze').analyzeCommand as Command,
+  analyze: () => require('./cli/analyze').analyzeCommand as CommandGroup,
   run: () => require('./cli/run').runCommand as Command,
   demo: () => require('./cli/run').demoCommand as Command,
   report: () => require('./cli/run').reportCommand as Command,
@@ -41,31 +53,46 @@ function usage(): string {
   const lines = ['usage: gradscope <command> [options]', '', 'commands:'];
   for (const [name, load] of Object.entries(COMMANDS))
     lines.push(`  ${name.padEnd(10)} ${load().summary}`);
-  lines.push(
-    '',
-    'global options: --threads N  --seed S  --json  --quiet  --help',
-    '                --image-size S (image folders given to --data: resized to S x S)',
-  );
+  lines.push('', 'global options:', ...optionLines(GLOBAL));
+  lines.push('', "each command's options: gradscope <command> --help");
   return lines.join('\n');
 }
 
-/** `--alpha -2:3:51` as docs/design.md writes it: a value that starts with a minus sign and a
- * digit belongs to the string option before it (node's parseArgs would refuse it). */
-function joinNegativeValues(
+/**
+ * The command `argv` names (for a group, its subcommand: the first operand, wherever it
+ * stands among the options), its values and operands; undefined after printing --help.
+ */
+function parseCommandLine(
+  name: string,
+  group: Command | CommandGroup,
   args: string[],
-  options: NonNullable<ParseArgsConfig['options']>,
-): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const next = args[i + 1];
-    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
-    if (name && options[name]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
-      out.push(`${arg}=${next}`);
-      i++;
-    } else out.push(arg);
+): { command: Command; values: Record<string, unknown>; positionals: string[] } | undefined {
+  if (!('subcommands' in group)) {
+    const { values, positionals } = parseOptions(args, { ...GLOBAL, ...group.options });
+    if (values.help) {
+      process.stdout.write(`${commandHelp(name, group, GLOBAL)}\n`);
+      return undefined;
+    }
+    return { command: group, values, positionals };
   }
-  return out;
+  const every = Object.assign(
+    {},
+    GLOBAL,
+    ...Object.values(group.subcommands).map((c) => c.options),
+  );
+  const first = parseOptions(args, every);
+  const which = first.positionals[0];
+  if (which === undefined && first.values.help) {
+    process.stdout.write(`${groupHelp(name, group)}\n`);
+    return undefined;
+  }
+  const command =
+    which !== undefined && Object.hasOwn(group.subcommands, which)
+      ? group.subcommands[which]!
+      : undefined;
+  if (!command) throw group.unknown(which);
+  const parsed = parseCommandLine(`${name} ${which}`, command, args);
+  return parsed && { ...parsed, positionals: parsed.positionals.slice(1) };
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -84,18 +111,9 @@ export async function main(argv: string[]): Promise<void> {
       throw new GradscopeInputError(
         `unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see gradscope --help)`,
       );
-    const command = load();
-    const options = { ...GLOBAL, ...command.options };
-    const { values, positionals } = parseArgs({
-      args: joinNegativeValues(rest, options),
-      options,
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      process.stdout.write(`gradscope ${name}: ${command.summary}\n`);
-      return;
-    }
+    const parsed = parseCommandLine(name, load(), rest);
+    if (!parsed) return;
+    const { command, values, positionals } = parsed;
     if (values['image-size'] !== undefined) {
       const size = Number(values['image-size']);
       if (!Number.isSafeInteger(size) || size < 1 || size > 4096)

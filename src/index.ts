@@ -30,6 +30,8 @@ export {
   saveNetwork,
   stateDict,
 } from './train/checkpoint';
+/** A checkpoint's network with its weights and the data it was trained on, checked to fit. */
+export { checkpointState, type CheckpointState } from './experiments/checkpoint-state';
 
 // ---- the experiments on a saved state
 

@@ -11,7 +11,7 @@ import type { StudyData } from '../src/data/load';
 import { uniformBatch } from '../src/data/sampler';
 import type { NetworkSpec } from '../src/engine/layers';
 import { Network } from '../src/engine/network';
-import { everyLayer, randomStudyData, scrambleStatistics } from './helpers';
+import { everyLayer, randomStudyData, scrambleStatistics, uniformityChiSquares } from './helpers';
 
 const data = (
   train: number,
@@ -152,16 +152,20 @@ test('batch mode: g_B from one pass of its batch, whole-set gradients from ghost
   }
 });
 
-test("Smith and Le's prediction holds within the sampling error", () => {
-  // a small linear model: every quantity cheap, K large
+/** A linear model on 3 x 3 inputs, three classes, in float64, and 30 + 10 examples for it. */
+function smallLinear() {
   const spec: NetworkSpec = {
     name: 'linear',
     input: [1, 3, 3],
     classes: 3,
     layers: [{ type: 'flatten' }, { type: 'linear', out: 3 }],
   };
-  const d = data(30, 10, [1, 3, 3], 3);
-  const net = new Network(spec, { seed: 2, dtype: 'float64' });
+  return { d: data(30, 10, [1, 3, 3], 3), net: new Network(spec, { seed: 2, dtype: 'float64' }) };
+}
+
+test("Smith and Le's prediction holds within the sampling error", () => {
+  // a small linear model: every quantity cheap, K large
+  const { d, net } = smallLinear();
   const K = 4000;
   const B = 6;
   const M = 30;
@@ -224,11 +228,7 @@ test('nested draws: every B is uniform without replacement; g_B of prefixes accu
       for (const i of prefix) included[i]! += 1;
       first[prefix[0]!]! += 1;
     }
-    const p = batchSize / n;
-    const scale = draws * p * (1 - p) * (n / (n - 1));
-    const chi2 = included.reduce((s, c) => s + (c - draws * p) ** 2 / scale, 0);
-    const e = draws / n;
-    const chi2First = first.reduce((s, c) => s + (c - e) ** 2 / e, 0);
+    const { chi2, chi2First } = uniformityChiSquares(included, first, draws, batchSize);
     console.log(
       `nested B=${batchSize}: inclusion chi2 = ${chi2.toFixed(1)}, first ${chi2First.toFixed(1)}`,
     );
@@ -280,14 +280,7 @@ test('nested draws: every B is uniform without replacement; g_B of prefixes accu
 });
 
 test("nested and independent draws agree on each B's mean distance within their standard errors", () => {
-  const spec: NetworkSpec = {
-    name: 'linear',
-    input: [1, 3, 3],
-    classes: 3,
-    layers: [{ type: 'flatten' }, { type: 'linear', out: 3 }],
-  };
-  const d = data(30, 10, [1, 3, 3], 3);
-  const net = new Network(spec, { seed: 2, dtype: 'float64' });
+  const { d, net } = smallLinear();
   const options = {
     ...DEFAULT_GRADIENT_ANALYSIS,
     batchSizes: [3, 8, 20],

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { writeGradientOutputs } from '../src/cli/analyze-gradients';
+import { writeGradientOutputs } from '../src/report/gradient-outputs';
 import { analyzeGradients, DEFAULT_GRADIENT_ANALYSIS } from '../src/analysis/gradient-distribution';
 import { hutchinsonTrace } from '../src/analysis/hessian';
 import { blockCurvature, groupsOf } from '../src/analysis/layer-blocks';

@@ -21,8 +21,8 @@ import type { StudyData } from '../src/data/load';
 import { Dataset } from '../src/engine/dataset';
 import { Network } from '../src/engine/network';
 import { f1 } from '../src/models/f1';
-import { gradscope, trainOneEpoch, writeNetworkFile } from './cli-fixtures';
-import { tempDir, writeIdxFolder } from './data-fixtures';
+import { gradscope, idxDataAndNetwork, trainOneEpoch } from './cli-fixtures';
+import { tempDir } from './data-fixtures';
 import { random, randomDataset, randomSource, range, relativeError } from './helpers';
 
 const K = 3; // inputs
@@ -512,15 +512,7 @@ test("the Hessian is taken over a seeded sample of f's examples when asked", () 
 
 test('gradscope analyze sharpness: --json prints the result, --out writes it, bad values fail', () => {
   const dir = tempDir('gradscope-sharpness-');
-  const data = path.join(dir, 'data');
-  fs.mkdirSync(data);
-  writeIdxFolder(data, false, [24, 6]);
-  const net = writeNetworkFile(dir, {
-    name: 'tiny',
-    input: [1, 28, 28],
-    classes: 10,
-    layers: [{ type: 'flatten' }, { type: 'linear', out: 10 }],
-  });
+  const { data, net } = idxDataAndNetwork(dir, [24, 6], 'tiny');
   const { run: trained, checkpoint } = trainOneEpoch(net, data, path.join(dir, 'run'));
   assert.equal(trained.status, 0, trained.stderr);
   const out = path.join(dir, 'sharpness');

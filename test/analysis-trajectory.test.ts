@@ -8,9 +8,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { coveringGrid, trajectoryPlane } from '../src/analysis/trajectory';
-import { phaseFolders } from '../src/cli/analyze-trajectory';
-import { gradscope, writeNetworkFile } from './cli-fixtures';
-import { tempDir, writeIdxFolder } from './data-fixtures';
+import { phaseFolders } from '../src/train/checkpoint-folders';
+import { gradscope, idxDataAndNetwork } from './cli-fixtures';
+import { tempDir } from './data-fixtures';
 import { random } from './helpers';
 
 const dotp = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
@@ -62,15 +62,7 @@ test('trajectoryPlane: orthonormal directions, w_final at the origin, a planar p
 
 test('gradscope analyze trajectory: a three-epoch run on its PCA plane', () => {
   const dir = tempDir('gradscope-trajectory-');
-  const data = path.join(dir, 'data');
-  fs.mkdirSync(data);
-  writeIdxFolder(data, false, [24, 6]);
-  const net = writeNetworkFile(dir, {
-    name: 'tiny',
-    input: [1, 28, 28],
-    classes: 10,
-    layers: [{ type: 'flatten' }, { type: 'linear', out: 10 }],
-  });
+  const { data, net } = idxDataAndNetwork(dir, [24, 6], 'tiny');
   const run = path.join(dir, 'run');
   const trained = gradscope(
     ...['train', '--network', net, '--data', data, '--batch-size', '8', '--epochs', '3'],

@@ -15,19 +15,9 @@ import { readMetrics, type EpochRecord } from '../src/train/metrics';
 import { networkFromCheckpoint, saveNetwork, stateDict } from '../src/train/checkpoint';
 import { gradscope, writeNetworkFile } from './cli-fixtures';
 import { assertFileError, tempDir, writeIdxFolder } from './data-fixtures';
+import { mnistNetwork } from './networks';
 
-const small: NetworkSpec = {
-  name: 'small',
-  input: [1, 28, 28],
-  classes: 10,
-  layers: [
-    { type: 'flatten' },
-    { type: 'linear', out: 12 },
-    { type: 'batchnorm1d' },
-    { type: 'relu' },
-    { type: 'linear', out: 10 },
-  ],
-};
+const small: NetworkSpec = mnistNetwork('small', { out: 12, batchNorm: true });
 
 /** Flips one bit of the exponent of the first float of tensor `name` in a safetensors file. */
 function flipBit(file: string, name: string): void {

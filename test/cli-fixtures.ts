@@ -6,6 +6,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { NetworkSpec } from '../src/engine/layers';
+import { writeIdxFolder } from './data-fixtures';
+import { mnistNetwork } from './networks';
 
 export const cli = path.join(__dirname, '..', '..', 'bin', 'gradscope.js');
 
@@ -23,6 +25,21 @@ export function writeNetworkFile(dir: string, spec: NetworkSpec): string {
   const file = path.join(dir, `${spec.name}.json`);
   fs.writeFileSync(file, JSON.stringify(spec));
   return file;
+}
+
+/**
+ * DIR/data, IDX files of MNIST's shape with `counts` = [train, test] examples, and DIR/NAME.json,
+ * softmax regression on them: what `--data` and `--network` of a small command line take.
+ */
+export function idxDataAndNetwork(
+  dir: string,
+  counts: [number, number],
+  name: string,
+): { data: string; net: string } {
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(data);
+  writeIdxFolder(data, false, counts);
+  return { data, net: writeNetworkFile(dir, mnistNetwork(name)) };
 }
 
 /** `gradscope train` for one epoch at B = 8 into `out`; returns the run and its checkpoint. */

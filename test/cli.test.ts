@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { checkpointLabels } from '../src/cli/analyze-line';
-import { gradscope, trainOneEpoch, writeNetworkFile } from './cli-fixtures';
-import { tempDir, writeIdxFolder } from './data-fixtures';
+import { checkpointLabels } from '../src/report/checkpoint-labels';
+import { gradscope, idxDataAndNetwork, trainOneEpoch, writeNetworkFile } from './cli-fixtures';
+import { tempDir } from './data-fixtures';
+import { mnistNetwork } from './networks';
 
 function fails(args: string[], pattern: RegExp): void {
   const r = gradscope(...args);
@@ -20,15 +21,7 @@ function fails(args: string[], pattern: RegExp): void {
 }
 
 const dir = tempDir('gradscope-cli-');
-const data = path.join(dir, 'data');
-fs.mkdirSync(data);
-writeIdxFolder(data, false, [40, 10]);
-const net = writeNetworkFile(dir, {
-  name: 'cli-net',
-  input: [1, 28, 28],
-  classes: 10,
-  layers: [{ type: 'flatten' }, { type: 'linear', out: 10 }],
-});
+const { data, net } = idxDataAndNetwork(dir, [40, 10], 'cli-net');
 const run = path.join(dir, 'run');
 const { run: trained, checkpoint } = trainOneEpoch(net, data, run);
 
@@ -139,17 +132,7 @@ test('analyze gradients --json prints the whole result; --out writes tables and 
 });
 
 test('analyze line: different networks, an empty grid and a missing checkpoint each fail with one line', () => {
-  const otherNet = writeNetworkFile(dir, {
-    name: 'other-net',
-    input: [1, 28, 28],
-    classes: 10,
-    layers: [
-      { type: 'flatten' },
-      { type: 'linear', out: 12 },
-      { type: 'relu' },
-      { type: 'linear', out: 10 },
-    ],
-  });
+  const otherNet = writeNetworkFile(dir, mnistNetwork('other-net', { out: 12 }));
   const { run: r, checkpoint: other } = trainOneEpoch(otherNet, data, path.join(dir, 'other-run'));
   assert.equal(r.status, 0, r.stderr);
   fails(

@@ -12,8 +12,8 @@ import { readStudyConfig } from '../src/experiments/config';
 import { GradscopeFileError, GradscopeInputError } from '../src/engine/errors';
 import { LIMITS } from '../src/engine/limits';
 import { parseGrid } from '../src/analysis/loss-line';
-import { gradscope, writeNetworkFile } from './cli-fixtures';
-import { tempDir, writeIdxFolder } from './data-fixtures';
+import { gradscope, idxDataAndNetwork } from './cli-fixtures';
+import { tempDir } from './data-fixtures';
 import { random } from './helpers';
 
 const dir = tempDir('gradscope-bounds-');
@@ -95,15 +95,7 @@ test('hostile configs: nesting past the stack, alias bombs', () => {
 });
 
 test('a refused train option or study config leaves no run directory behind', () => {
-  const data = path.join(dir, 'data');
-  fs.mkdirSync(data);
-  writeIdxFolder(data, false, [40, 10]);
-  const net = writeNetworkFile(dir, {
-    name: 'bounds-net',
-    input: [1, 28, 28],
-    classes: 10,
-    layers: [{ type: 'flatten' }, { type: 'linear', out: 10 }],
-  });
+  const { data, net } = idxDataAndNetwork(dir, [40, 10], 'bounds-net');
   const cases: [string[], RegExp][] = [
     [['--optimizer', 'sgd', '--momentum', '5'], /--momentum/],
     [['--lr', '1e400'], /--lr/],

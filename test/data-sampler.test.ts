@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { GradscopeInputError } from '../src/engine/errors';
 import { rngFor, Xoshiro128 } from '../src/data/random';
 import { EpochBatches, epochPermutation, uniformBatch } from '../src/data/sampler';
+import { uniformityChiSquares } from './helpers';
 
 const CHI2_49_P001 = 85.35;
 
@@ -111,15 +112,7 @@ for (const batchSize of [10, 40]) {
       for (const i of batch) included[i]! += 1;
       first[batch[0]!]! += 1;
     }
-    // Inclusion counts of a B-subset are not multinomial: each has variance D p (1 - p) with
-    // p = B/n and a negative correlation, so sum (O - E)^2 / (D p (1 - p) n/(n - 1)) is
-    // chi-square with n - 1 degrees of freedom.
-    const p = batchSize / n;
-    const scale = draws * p * (1 - p) * (n / (n - 1));
-    const chi2 = included.reduce((s, c) => s + (c - draws * p) ** 2 / scale, 0);
-    // The first element of each batch is one uniform draw: a plain multinomial.
-    const e = draws / n;
-    const chi2First = first.reduce((s, c) => s + (c - e) ** 2 / e, 0);
+    const { chi2, chi2First } = uniformityChiSquares(included, first, draws, batchSize);
     console.log(
       `B=${batchSize}: inclusion chi2 = ${chi2.toFixed(1)}, first ${chi2First.toFixed(1)}`,
     );

@@ -19,19 +19,10 @@ import { gradscope, writeNetworkFile } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 import { randomStudyData } from './helpers';
 import { smallStudy } from './study-fixture';
+import { mnistNetwork } from './networks';
 
 const dir = tempDir('gradscope-diverge-');
-const network = writeNetworkFile(dir, {
-  name: 'diverge-net',
-  input: [1, 28, 28],
-  classes: 10,
-  layers: [
-    { type: 'flatten' },
-    { type: 'linear', out: 32 },
-    { type: 'relu' },
-    { type: 'linear', out: 10 },
-  ],
-});
+const network = writeNetworkFile(dir, mnistNetwork('diverge-net', { out: 32 }));
 
 test('the bound: 1000 x max(initial loss, ln C)', () => {
   assert.equal(divergenceBound(10, undefined), 1000 * Math.log(10));

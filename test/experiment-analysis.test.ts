@@ -17,21 +17,14 @@ import { runTraining } from '../src/train/run';
 import { writeNetworkFile } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 import { randomStudyData } from './helpers';
+import { mnistNetwork } from './networks';
 
 const quiet = makeProgress({ quiet: true });
 
-const networkFile = writeNetworkFile(tempDir('gradscope-net-'), {
-  name: 'tiny',
-  input: [1, 28, 28],
-  classes: 10,
-  layers: [
-    { type: 'flatten' },
-    { type: 'linear', out: 16, bias: false },
-    { type: 'batchnorm1d' },
-    { type: 'relu' },
-    { type: 'linear', out: 10 },
-  ],
-});
+const networkFile = writeNetworkFile(
+  tempDir('gradscope-net-'),
+  mnistNetwork('tiny', { out: 16, bias: false, batchNorm: true }),
+);
 
 const data = randomStudyData(90, 30, [1, 28, 28], 10, 3);
 

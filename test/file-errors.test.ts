@@ -10,19 +10,11 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { GradscopeFileError } from '../src/engine/errors';
 import { appendMetrics } from '../src/train/metrics';
-import { gradscope, trainOneEpoch, writeNetworkFile } from './cli-fixtures';
-import { tempDir, writeIdxFolder } from './data-fixtures';
+import { gradscope, idxDataAndNetwork, trainOneEpoch } from './cli-fixtures';
+import { tempDir } from './data-fixtures';
 
 const dir = tempDir('gradscope-fs-');
-const data = path.join(dir, 'data');
-fs.mkdirSync(data);
-writeIdxFolder(data, false, [40, 10]);
-const net = writeNetworkFile(dir, {
-  name: 'fs-net',
-  input: [1, 28, 28],
-  classes: 10,
-  layers: [{ type: 'flatten' }, { type: 'linear', out: 10 }],
-});
+const { data, net } = idxDataAndNetwork(dir, [40, 10], 'fs-net');
 const aFile = path.join(dir, 'a-file');
 fs.writeFileSync(aFile, 'x');
 

@@ -118,3 +118,27 @@ export function scrambleStatistics(
       stats[s.varOffset + i] = 0.5 + r();
     }
 }
+
+/**
+ * Chi-square statistics of `draws` batches of B from n indices, from how often each index was
+ * in a batch (`included`) and first in it (`first`); each has n - 1 degrees of freedom under
+ * uniform sampling without replacement.
+ */
+export function uniformityChiSquares(
+  included: Float64Array,
+  first: Float64Array,
+  draws: number,
+  batchSize: number,
+): { chi2: number; chi2First: number } {
+  const n = included.length;
+  // Inclusion counts of a B-subset are not multinomial: each has variance D p (1 - p) with
+  // p = B/n and a negative correlation, so sum (O - E)^2 / (D p (1 - p) n/(n - 1)) is
+  // chi-square with n - 1 degrees of freedom.
+  const p = batchSize / n;
+  const scale = draws * p * (1 - p) * (n / (n - 1));
+  const chi2 = included.reduce((s, c) => s + (c - draws * p) ** 2 / scale, 0);
+  // The first element of each batch is one uniform draw: a plain multinomial.
+  const e = draws / n;
+  const chi2First = first.reduce((s, c) => s + (c - e) ** 2 / e, 0);
+  return { chi2, chi2First };
+}

@@ -11,19 +11,9 @@ import { readSafetensors } from '../src/engine/safetensors';
 import { readMetrics, type EpochRecord } from '../src/train/metrics';
 import { writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
+import { mnistNetwork } from './networks';
 
-const small: NetworkSpec = {
-  name: 'small',
-  input: [1, 28, 28],
-  classes: 10,
-  layers: [
-    { type: 'flatten' },
-    { type: 'linear', out: 12 },
-    { type: 'batchnorm1d' },
-    { type: 'relu' },
-    { type: 'linear', out: 10 },
-  ],
-};
+const small: NetworkSpec = mnistNetwork('small', { out: 12, batchNorm: true });
 
 /** A folder with data and a network file; returns `gradscope train` arguments for `out`. */
 export function piggybackRun(): { root: string; args: (out: string) => string[] } {

@@ -12,8 +12,8 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { acquireLock, readHolder } from '../src/engine/lock';
 import { readMetrics, type EpochRecord } from '../src/train/metrics';
-import { cli, gradscope, writeNetworkFile } from './cli-fixtures';
-import { tempDir, writeIdxFolder } from './data-fixtures';
+import { cli, gradscope, idxDataAndNetwork } from './cli-fixtures';
+import { tempDir } from './data-fixtures';
 
 const dir = tempDir('gradscope-lock-');
 
@@ -80,15 +80,7 @@ test('of several processes taking over one stale lock, exactly one wins', async 
 });
 
 test('a second writer is refused with one line while the first finishes intact', async () => {
-  const data = path.join(dir, 'data');
-  fs.mkdirSync(data);
-  writeIdxFolder(data, false, [3000, 200]);
-  const net = writeNetworkFile(dir, {
-    name: 'lock-net',
-    input: [1, 28, 28],
-    classes: 10,
-    layers: [{ type: 'flatten' }, { type: 'linear', out: 10 }],
-  });
+  const { data, net } = idxDataAndNetwork(dir, [3000, 200], 'lock-net');
   const out = path.join(dir, 'run');
   const args = ['train', '--network', net, '--data', data, '--batch-size', '8'];
   const first = spawn(process.execPath, [cli, ...args, '--epochs', '40', '--quiet', '--out', out], {

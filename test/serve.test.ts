@@ -11,6 +11,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { test } from 'node:test';
+import { noChromium, openBrowser, watchedPage } from './browser';
 import { cli } from './cli-fixtures';
 import { writeIdxFolder } from './data-fixtures';
 import { smallStudy } from './study-fixture';
@@ -43,8 +44,8 @@ function refused(host: string, port: number): Promise<boolean> {
 }
 
 test('serve shows a running study as it goes, with no console errors, on 127.0.0.1; Ctrl-C stops it', async (t) => {
-  if (!fs.existsSync('/usr/bin/chromium'))
-    return t.skip('Debian chromium is not installed (bash scripts/setup.sh --test installs it)');
+  const skip = noChromium();
+  if (skip) return t.skip(skip);
   const { dir, configFile } = smallStudy();
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
   // process 1 long enough (more examples, more epochs) for the page to see it running with
@@ -63,20 +64,7 @@ test('serve shows a running study as it goes, with no console errors, on 127.0.0
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let study: ChildProcess | undefined;
-  const { chromium } = await import('playwright-core');
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-chromium-'));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const { browser, close } = await openBrowser();
   try {
     const url = new URL(await urlOf(server));
     assert.equal(url.hostname, '127.0.0.1', 'loopback by default');
@@ -85,15 +73,7 @@ test('serve shows a running study as it goes, with no console errors, on 127.0.0
       .find((a) => a && a.family === 'IPv4' && !a.internal);
     if (outside) assert.ok(await refused(outside.address, Number(url.port)), outside.address);
 
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('request', (r) => {
-      if (!r.url().startsWith(url.origin)) problems.push(`request outside: ${r.url()}`);
-    });
+    const { page, problems } = await watchedPage(browser, url.origin);
     // opened before the study exists: it waits, then shows what the study writes
     await page.goto(url.href);
     assert.equal(await page.locator('h1').innerText(), 'Waiting for the run');
@@ -163,8 +143,7 @@ test('serve shows a running study as it goes, with no console errors, on 127.0.0
     server.kill('SIGINT');
     assert.equal(await exited(server), 0, 'Ctrl-C stops the server cleanly');
   } finally {
-    await browser.close();
-    fs.rmSync(profile, { recursive: true, force: true });
+    await close();
     study?.kill('SIGKILL');
     if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
   }

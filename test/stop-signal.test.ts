@@ -12,20 +12,12 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { readSafetensors } from '../src/engine/safetensors';
 import { readMetrics, type EpochRecord, type StatusRecord } from '../src/train/metrics';
-import { cli, gradscope, writeNetworkFile } from './cli-fixtures';
-import { tempDir, writeIdxFolder } from './data-fixtures';
+import { cli, gradscope, idxDataAndNetwork } from './cli-fixtures';
+import { tempDir } from './data-fixtures';
 import { smallStudy } from './study-fixture';
 
 const dir = tempDir('gradscope-signal-');
-const data = path.join(dir, 'data');
-fs.mkdirSync(data);
-writeIdxFolder(data, false, [3000, 200]);
-const net = writeNetworkFile(dir, {
-  name: 'signal-net',
-  input: [1, 28, 28],
-  classes: 10,
-  layers: [{ type: 'flatten' }, { type: 'linear', out: 10 }],
-});
+const { data, net } = idxDataAndNetwork(dir, [3000, 200], 'signal-net');
 const trainArgs = (out: string) => [
   ...['train', '--network', net, '--data', data, '--batch-size', '8', '--epochs', '12'],
   ...['--threads', '1', '--seed', '3', '--quiet', '--out', out],

@@ -7,25 +7,17 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
+import { mnistNetwork } from './networks';
 
 export function smallStudy(): { dir: string; configFile: string } {
   const dir = tempDir('gradscope-study-');
   const data = path.join(dir, 'data');
   fs.mkdirSync(data);
   writeIdxFolder(data, false, [300, 60]);
-  const network = writeNetworkFile(dir, {
-    name: 'small',
-    input: [1, 28, 28],
-    classes: 10,
-    layers: [
-      { type: 'flatten' },
-      { type: 'linear', out: 16, bias: false },
-      { type: 'batchnorm1d' },
-      { type: 'relu' },
-      { type: 'dropout', p: 0.1 },
-      { type: 'linear', out: 10 },
-    ],
-  });
+  const network = writeNetworkFile(
+    dir,
+    mnistNetwork('small', { out: 16, bias: false, batchNorm: true, dropout: 0.1 }),
+  );
   const configFile = path.join(dir, 'study.json');
   fs.writeFileSync(
     configFile,

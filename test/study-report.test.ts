@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { test } from 'node:test';
 import type { TrajectoryResult } from '../src/analysis/trajectory';
 import { readMetrics, type EpochRecord } from '../src/train/metrics';
+import { noChromium, openBrowser, watchedPage } from './browser';
 import { smallStudy } from './study-fixture';
 
 const cli = path.join(__dirname, '..', '..', 'bin', 'gradscope.js');
@@ -130,26 +130,12 @@ test('the study trajectory: process 1 and every arm in one plane, the arms leavi
   }));
 
 test('the report renders in headless Chromium: no console errors, every figure, the summary equals the run files', async (t) => {
-  if (!fs.existsSync('/usr/bin/chromium'))
-    return t.skip('Debian chromium is not installed (bash scripts/setup.sh --test installs it)');
+  const skip = noChromium();
+  if (skip) return t.skip(skip);
   assert.equal(await ready, 0);
-  const { chromium } = await import('playwright-core');
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-chromium-'));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
-  });
+  const { browser, close } = await openBrowser();
   try {
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('request', (r) => {
-      if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
-    });
+    const { page, problems } = await watchedPage(browser, 'file:');
     await page.goto(`file://${path.join(whole, 'report.html')}`);
     assert.deepEqual(problems, []);
     // the sections and their figures
@@ -216,14 +202,13 @@ test('the report renders in headless Chromium: no console errors, every figure, 
       }
     }
   } finally {
-    await browser.close();
-    fs.rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 });
 
 test('report.html figures are live: hovering a point of the line shows its alpha and loss, the legend toggles a series; nothing leaves the file; figures/ keeps SVG and PNG', async (t) => {
-  if (!fs.existsSync('/usr/bin/chromium'))
-    return t.skip('Debian chromium is not installed (bash scripts/setup.sh --test installs it)');
+  const skip = noChromium();
+  if (skip) return t.skip(skip);
   assert.equal(await ready, 0);
   const figuresDir = path.join(whole, 'figures');
   const names = fs.readdirSync(figuresDir);
@@ -233,30 +218,9 @@ test('report.html figures are live: hovering a point of the line shows its alpha
     'gradients-seed-0-arm-10',
   ])
     for (const ext of ['svg', 'png']) assert.ok(names.includes(`${stem}.${ext}`), `${stem}.${ext}`);
-  const { chromium } = await import('playwright-core');
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-chromium-'));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const { browser, close } = await openBrowser();
   try {
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('request', (r) => {
-      if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
-    });
+    const { page, problems } = await watchedPage(browser, 'file:');
     await page.goto(`file://${path.join(whole, 'report.html')}`);
     const figures = await page.locator('div.vega-figure').count();
     assert.ok(figures >= 10, `${figures} live figures`);
@@ -303,8 +267,7 @@ test('report.html figures are live: hovering a point of the line shows its alpha
     assert.ok((await dim()) >= line.points.length * 3 - 3, 'the three other series are dimmed');
     assert.deepEqual(problems, []);
   } finally {
-    await browser.close();
-    fs.rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 });
 

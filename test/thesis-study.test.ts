@@ -17,6 +17,7 @@ import { makeProgress } from '../src/train/progress';
 import { readMetrics } from '../src/train/metrics';
 import { writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
+import { mnistNetwork } from './networks';
 
 test('a shortened thesis study: process-1 points at the configured epochs, Tables 3.2-3.6', async () => {
   const thesis = thesisConfig('F1');
@@ -30,18 +31,10 @@ test('a shortened thesis study: process-1 points at the configured epochs, Table
   const data = path.join(dir, 'data');
   fs.mkdirSync(data);
   writeIdxFolder(data, false, [200, 40]);
-  const network = writeNetworkFile(dir, {
-    name: 'tiny',
-    input: [1, 28, 28],
-    classes: 10,
-    layers: [
-      { type: 'flatten' },
-      { type: 'linear', out: 8, bias: false },
-      { type: 'batchnorm1d' },
-      { type: 'relu' },
-      { type: 'linear', out: 10 },
-    ],
-  });
+  const network = writeNetworkFile(
+    dir,
+    mnistNetwork('tiny', { out: 8, bias: false, batchNorm: true }),
+  );
   // the same structure, scaled down: B1 256 -> 10, arms x/25, 60 epochs -> 6, every 10 -> 2
   const config: StudyConfig = {
     ...thesis,

@@ -16,15 +16,11 @@ import { runTraining } from '../src/train/run';
 import { writeNetworkFile } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 import { randomStudyData } from './helpers';
+import { mnistNetwork } from './networks';
 
 test('branch: best branches from the best moving average; the arms continue from that epoch', async () => {
   setThreads({ torch: 1, blas: 1 });
-  const network = writeNetworkFile(tempDir('gradscope-net-'), {
-    name: 'tiny',
-    input: [1, 28, 28],
-    classes: 10,
-    layers: [{ type: 'flatten' }, { type: 'linear', out: 10 }],
-  });
+  const network = writeNetworkFile(tempDir('gradscope-net-'), mnistNetwork('tiny'));
   const data = randomStudyData(120, 40, [1, 28, 28], 10, 3);
   const runDir = path.join(tempDir('gradscope-run-'), 'run');
   // threshold 1: only the first full window counts as an improvement, so the rule fires

@@ -26,22 +26,16 @@ import { Smoothout } from '../src/train/smoothout';
 import { cli, writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
 import { randomDataset, randomStudyData } from './helpers';
+import { mnistNetwork } from './networks';
 
 const quiet = makeProgress({ quiet: true });
 
-const small: NetworkSpec = {
-  name: 'small',
-  input: [1, 28, 28],
-  classes: 10,
-  layers: [
-    { type: 'flatten' },
-    { type: 'linear', out: 24, bias: false },
-    { type: 'batchnorm1d' },
-    { type: 'relu' },
-    { type: 'dropout', p: 0.2 },
-    { type: 'linear', out: 10 },
-  ],
-};
+const small: NetworkSpec = mnistNetwork('small', {
+  out: 24,
+  bias: false,
+  batchNorm: true,
+  dropout: 0.2,
+});
 
 const smallNetworkFile = (): string => writeNetworkFile(tempDir('gradscope-net-'), small);
 

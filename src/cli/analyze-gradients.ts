@@ -16,67 +16,16 @@ import {
   type GradientAnalysis,
 } from '../analysis/gradient-distribution';
 import { groupsOf } from '../analysis/layer-blocks';
-import { loadData } from '../data/load';
-import { checkNetworkFitsData } from '../engine/network';
 import { writeFileAtomic } from '../engine/atomic-write';
 import { expected } from '../engine/errors';
-import { threadsFor } from '../engine/threads';
-import { networkSpec } from '../models';
-import { gradientPointFigure } from '../report/gradient-figures';
-import {
-  gradientHistogramCsv,
-  gradientSummaryCsv,
-  gradientTablesMarkdown,
-  type AnalysisPoint,
-} from '../report/gradient-tables';
-import { layerNoiseFigure } from '../report/layer-figures';
-import { writeFigure } from '../report/write-figure';
-import { networkFromCheckpoint } from '../train/checkpoint';
-import { makeProgress } from '../train/progress';
-import type { Log } from './log';
 import { LIMITS } from '../engine/limits';
-import { applyThreads, integerOption } from './options';
-import { integerList, numberOption } from './train';
-
-/** The network of a checkpoint with its weights, and the data it was trained on (or --data). */
-export function stateFrom(values: Record<string, unknown>, option = '--checkpoint') {
-  // a TorchScript --network carries its weights: it is the checkpoint unless one is given
-  const file = (values.checkpoint ??
-    (/\.(pt|pth)$/i.test(String(values.network ?? '')) ? values.network : undefined)) as
-    string | undefined;
-  if (!file) throw expected('a checkpoint file', option, file);
-  const wanted = values.network ? networkSpec(String(values.network)) : undefined;
-  const { network, info } = networkFromCheckpoint(file, wanted);
-  const extra = info.extra as { data?: string; standardise?: boolean };
-  const dataArgument = (values.data as string | undefined) ?? extra.data;
-  if (!dataArgument)
-    throw expected('a data set (the checkpoint does not name one)', '--data', undefined);
-  applyThreads(values.threads, threadsFor(info.network));
-  const data = loadData(dataArgument, { standardise: Boolean(extra.standardise) });
-  checkNetworkFitsData(info.network, data.train);
-  return { file, network, info, data };
-}
-
-export function writeGradientOutputs(
-  dir: string,
-  points: AnalysisPoint[],
-  name = 'gradients',
-): void {
-  fs.mkdirSync(dir, { recursive: true });
-  writeFileAtomic(path.join(dir, `${name}.md`), gradientTablesMarkdown(points));
-  writeFileAtomic(path.join(dir, `${name}-histograms.csv`), gradientHistogramCsv(points));
-  writeFileAtomic(path.join(dir, `${name}-summary.csv`), gradientSummaryCsv(points));
-  for (const p of points) {
-    const figure = points.length === 1 ? name : `${name}-${p.phase}-epoch-${p.epoch}`;
-    writeFigure(dir, figure, gradientPointFigure(p));
-    if (p.analysis.layers)
-      writeFigure(
-        dir,
-        `${figure}-layers`,
-        layerNoiseFigure(`${p.label}: gradient noise per parameter group`, p.analysis.layers),
-      );
-  }
-}
+import { writeGradientOutputs } from '../report/gradient-outputs';
+import { gradientTablesMarkdown, type AnalysisPoint } from '../report/gradient-tables';
+import { makeProgress } from '../train/progress';
+import { CHECKPOINT, NETWORK_AND_DATA, OUT, stateFrom } from './analysis-options';
+import { flag, value, type Command } from './command';
+import type { Log } from './log';
+import { integerList, integerOption, numberOption } from './options';
 
 function drawsOption(value: unknown): 'independent' | 'nested' {
   const v = (value as string | undefined) ?? DEFAULT_GRADIENT_ANALYSIS.draws;
@@ -84,10 +33,7 @@ function drawsOption(value: unknown): 'independent' | 'nested' {
   return v;
 }
 
-export function analyzeGradientsCommand(
-  values: Record<string, unknown>,
-  log: Log,
-): GradientAnalysis {
+function analyzeGradientsCommand(values: Record<string, unknown>, log: Log): GradientAnalysis {
   const { file, network, info, data } = stateFrom(values);
   const bn = (values.bn as string | undefined) ?? 'population';
   if (bn !== 'population' && bn !== 'batch') throw expected('population or batch', '--bn', bn);
@@ -149,3 +95,28 @@ export function analyzeGradientsCommand(
   if (!log.json) process.stdout.write(gradientTablesMarkdown([point]));
   return result;
 }
+
+const d = DEFAULT_GRADIENT_ANALYSIS;
+
+export const gradientsCommand: Command = {
+  summary: 'Experiment B: mini-batch gradients around g_train and g_total at one checkpoint',
+  example:
+    'gradscope analyze gradients --checkpoint run/checkpoints/train/epoch-0030.safetensors --batch-sizes 256,5000 --samples 100 --out analysis',
+  options: {
+    ...CHECKPOINT,
+    ...NETWORK_AND_DATA,
+    'batch-sizes': value('LIST', d.batchSizes.join(','), 'the batch sizes B'),
+    samples: value('K', String(d.samples), 'mini-batch gradients drawn per B'),
+    bn: value('population|batch', d.mode, 'batch norm: running statistics, or per batch'),
+    'ghost-batch': value('N', String(d.ghostBatch), 'the ghost batch size of batch mode'),
+    cap: value('X', String(d.cap), "the histograms' range, in units of d"),
+    draws: value(
+      'independent|nested',
+      d.draws,
+      'nested: one draw of the largest B per k, its prefixes for the smaller B',
+    ),
+    layers: flag('also per parameter group: noise, tr(F_g), B_simple'),
+    ...OUT,
+  },
+  run: (values, _positionals, log) => analyzeGradientsCommand(values, log),
+};

@@ -24,36 +24,20 @@ import {
 import { writeFileAtomic } from '../engine/atomic-write';
 import { expected } from '../engine/errors';
 import { lineCsv, lineFigure, surfaceFigure } from '../report/line-figures';
+import { checkpointLabels } from '../report/checkpoint-labels';
 import { writeFigure } from '../report/write-figure';
 import { loadNetwork } from '../train/checkpoint';
 import { makeProgress } from '../train/progress';
-import { stateFrom } from './analyze-gradients';
+import {
+  CHECKPOINT,
+  evaluationDeclarations,
+  evaluationOptions,
+  NETWORK_AND_DATA,
+  OUT,
+  stateFrom,
+} from './analysis-options';
+import { value, type Command } from './command';
 import type { Log } from './log';
-import { LIMITS } from '../engine/limits';
-import { integerOption } from './options';
-
-/**
- * Names of checkpoint files for titles and tables: the file name, and where two share
- * it, the nearest folder that tells them apart ("seed0/…/epoch-0030").
- */
-export function checkpointLabels(files: string[]): string[] {
-  const parts = files.map((f) =>
-    path
-      .resolve(f)
-      .replace(/\.safetensors$/, '')
-      .split(path.sep),
-  );
-  return parts.map((p, i) => {
-    const base = p[p.length - 1]!;
-    const twins = parts.filter((q, j) => j !== i && q[q.length - 1] === base);
-    for (let k = 2; twins.length && k <= p.length; k++) {
-      const folder = p[p.length - k]!;
-      if (twins.every((q) => q[q.length - k] !== folder))
-        return k === 2 ? `${folder}/${base}` : `${folder}/…/${base}`;
-    }
-    return base;
-  });
-}
 
 function option<T extends string>(value: unknown, allowed: T[], name: string, fallback: T): T {
   const v = (value as string | undefined) ?? fallback;
@@ -61,30 +45,7 @@ function option<T extends string>(value: unknown, allowed: T[], name: string, fa
   return v as T;
 }
 
-/** --sample-size, --eval-batch and --seed, shared by the line and the surface. */
-export function evaluationOptions(
-  values: Record<string, unknown>,
-  defaults: { sampleSize: number; evalBatch: number },
-  trainSize: number,
-): { sampleSize: number; evalBatch: number; seed: number } {
-  return {
-    sampleSize: integerOption(
-      values['sample-size'],
-      '--sample-size',
-      Math.min(defaults.sampleSize, trainSize),
-    ),
-    evalBatch: integerOption(
-      values['eval-batch'],
-      '--eval-batch',
-      defaults.evalBatch,
-      1,
-      LIMITS.batchSize,
-    ),
-    seed: integerOption(values.seed, '--seed', 0, 0),
-  };
-}
-
-export function analyzeLineCommand(values: Record<string, unknown>, log: Log): LineResult {
+function analyzeLineCommand(values: Record<string, unknown>, log: Log): LineResult {
   if (!values.from) throw expected('a checkpoint file', '--from', values.from);
   if (!values.to) throw expected('a checkpoint file', '--to', values.to);
   const bn = option<LineBatchNorm>(
@@ -140,7 +101,7 @@ export function analyzeLineCommand(values: Record<string, unknown>, log: Log): L
   return result;
 }
 
-export function analyzeSurfaceCommand(values: Record<string, unknown>, log: Log): SurfaceResult {
+function analyzeSurfaceCommand(values: Record<string, unknown>, log: Log): SurfaceResult {
   const bn = option<SurfaceBatchNorm>(
     values.bn,
     ['recalibrate', 'keep', 'batch'],
@@ -191,3 +152,51 @@ export function analyzeSurfaceCommand(values: Record<string, unknown>, log: Log)
     );
   return result;
 }
+
+/** A grid a:b:n as --help shows it. */
+const gridText = (g: number[]): string => `${g[0]}:${g[g.length - 1]}:${g.length}`;
+
+export const lineCommand: Command = {
+  summary: 'Experiment A: the loss along the line between two solutions',
+  example:
+    'gradscope analyze line --from small/epoch-0030.safetensors --to large/epoch-0030.safetensors --alpha -2:3:51 --out line',
+  options: {
+    from: value('A', 'none: required', 'the checkpoint at alpha = 0'),
+    to: value('B', 'none: required', 'the checkpoint at alpha = 1 (the same network)'),
+    ...NETWORK_AND_DATA,
+    alpha: value('A:B:N', gridText(DEFAULT_LINE.alphas), 'N values of alpha from A to B'),
+    bn: value(
+      'recalibrate|interpolate|batch',
+      DEFAULT_LINE.bn,
+      'batch norm at each point: recomputed, interpolated, or per batch',
+    ),
+    ...evaluationDeclarations(DEFAULT_LINE),
+    ...OUT,
+  },
+  run: (values, _positionals, log) => analyzeLineCommand(values, log),
+};
+
+export const surfaceCommand: Command = {
+  summary: 'a 2-D loss surface around a checkpoint, or on the plane of three',
+  example:
+    'gradscope analyze surface --checkpoint a.safetensors --through b.safetensors,c.safetensors --grid -1:1:21 --out surface',
+  options: {
+    ...CHECKPOINT,
+    ...NETWORK_AND_DATA,
+    through: value(
+      'B,C',
+      'none: filter-normalised random directions',
+      'two more checkpoints: the plane through the three',
+    ),
+    grid: value('A:B:N', gridText(DEFAULT_SURFACE.xs), 'the grid of each axis'),
+    bn: value(
+      'recalibrate|keep|batch',
+      DEFAULT_SURFACE.bn,
+      'batch norm at each point: recomputed, kept, or per batch',
+    ),
+    set: value('train|test', DEFAULT_SURFACE.set, 'the set whose loss is drawn'),
+    ...evaluationDeclarations(DEFAULT_SURFACE),
+    ...OUT,
+  },
+  run: (values, _positionals, log) => analyzeSurfaceCommand(values, log),
+};

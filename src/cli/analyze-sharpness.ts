@@ -22,9 +22,11 @@ import { expected } from '../engine/errors';
 import { DEFAULT_DENSITY } from '../analysis/spectral-density';
 import { densityFigure } from '../report/density-figure';
 import { layerCurvatureFigure } from '../report/layer-figures';
+import { sharpnessText } from '../report/sharpness-text';
 import { writeFigure } from '../report/write-figure';
 import { makeProgress } from '../train/progress';
-import { stateFrom } from './analyze-gradients';
+import { CHECKPOINT, NETWORK_AND_DATA, OUT, stateFrom } from './analysis-options';
+import { flag, value, type Command } from './command';
 import type { Log } from './log';
 import { LIMITS } from '../engine/limits';
 import { integerOption } from './options';
@@ -42,46 +44,7 @@ function oneOf<T extends string>(value: unknown, allowed: T[], option: string, f
   return v as T;
 }
 
-/** A value and its standard error; one probe has none. */
-const withError = (value: number, error: number): string =>
-  `${value.toPrecision(4)} ${Number.isFinite(error) ? `+- ${error.toPrecision(2)}` : '(one probe: no standard error)'}`;
-
-export function sharpnessText(r: SharpnessResult): string {
-  const lines = [
-    `f(w) = ${r.loss.toPrecision(6)} on ${r.examples} ${r.set} examples (bn ${r.mode})`,
-    '',
-    '| eps | space | dimension | max f(w + z) | sharpness | iterations | stop |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...r.keskar.map(
-      (k) =>
-        `| ${k.eps} | ${k.space} | ${k.dimension} | ${k.maxLoss.toPrecision(6)} | ${k.sharpness.toPrecision(4)} | ${k.iterations} | ${k.stop} |`,
-    ),
-    '',
-    `Hessian over ${r.hessian.examples} of those examples; eigenvalues (${r.hessian.eigen}): ${r.hessian.eigenvalues.map((e) => `${e.value.toPrecision(5)}${e.residual === undefined ? '' : ` (residual ${e.residual.toExponential(1)})`}${e.converged ? '' : ' (not converged)'}`).join(', ') || 'none asked'}`,
-    r.hessian.trace
-      ? `Hessian trace (Hutchinson, ${r.hessian.trace.probes} probes): ${r.hessian.trace.trace.toPrecision(5)} +- ${r.hessian.trace.standardError.toPrecision(2)}`
-      : 'Hessian trace: none asked',
-    r.hessian.density
-      ? `Spectral density (SLQ, ${r.hessian.density.probes.length} probes x ${r.hessian.density.steps} steps): tr(H)/n = ${withError(r.hessian.density.moments.first, r.hessian.density.moments.firstError)}, tr(H^2)/n = ${withError(r.hessian.density.moments.second, r.hessian.density.moments.secondError)}`
-      : 'Spectral density: none asked',
-  ];
-  if (r.hessian.layers)
-    lines.push(
-      '',
-      '| parameter group | size | top eigenvalue | residual | trace (Hutchinson) |',
-      '| --- | --- | --- | --- | --- |',
-      ...r.hessian.layers.map(
-        (b) =>
-          `| ${b.group} | ${b.size} | ${b.topEigenvalue.toPrecision(5)} | ${b.residual.toExponential(1)} | ${b.trace.toPrecision(5)} +- ${b.standardError.toPrecision(2)} |`,
-      ),
-    );
-  return lines.join('\n') + '\n';
-}
-
-export function analyzeSharpnessCommand(
-  values: Record<string, unknown>,
-  log: Log,
-): SharpnessResult {
+function analyzeSharpnessCommand(values: Record<string, unknown>, log: Log): SharpnessResult {
   const d = DEFAULT_SHARPNESS;
   const set = oneOf<'train' | 'test'>(values.set, ['train', 'test'], '--set', d.set);
   const options: SharpnessOptions = {
@@ -183,3 +146,44 @@ export function analyzeSharpnessCommand(
   if (!log.json) process.stdout.write(sharpnessText(result));
   return result;
 }
+
+const d = DEFAULT_SHARPNESS;
+
+export const sharpnessCommand: Command = {
+  summary: "Keskar's sharpness, the Hessian's top eigenvalues, trace and spectral density",
+  example:
+    'gradscope analyze sharpness --checkpoint run/checkpoints/train/epoch-0030.safetensors --eps 1e-3 --top-k 3 --out sharpness',
+  options: {
+    ...CHECKPOINT,
+    ...NETWORK_AND_DATA,
+    eps: value('LIST', d.eps.join(','), "the box sizes epsilon of Keskar's sharpness"),
+    subspace: value(
+      'P',
+      `${d.subspace} (at most the parameter count)`,
+      'dimension of the random subspace; 0: none',
+    ),
+    iterations: value('N', String(d.iterations), 'L-BFGS iterations of the maximisation'),
+    'top-k': value(
+      'K',
+      `${d.topK} (at most the parameter count)`,
+      'top Hessian eigenvalues; 0: none',
+    ),
+    hutchinson: value('N', String(d.probes), "Hutchinson's probes for the trace; 0: none"),
+    set: value('train|test', d.set, 'the set the loss is measured on'),
+    'sample-size': value('N', 'the whole set', 'examples of the set that the loss is over'),
+    'hessian-sample': value('N', String(d.hessianSampleSize), 'examples the Hessian is over'),
+    bn: value('population|batch', d.mode, 'batch norm: running statistics, or per batch'),
+    eigen: value('lanczos|power', d.eigen, 'the eigenvalue method'),
+    'eigen-steps': value(
+      'N',
+      String(d.powerIterations),
+      'at most this many Hessian-vector products',
+    ),
+    density: flag('also the spectral density (stochastic Lanczos quadrature)'),
+    'density-probes': value('N', String(DEFAULT_DENSITY.probes), 'probes of the density'),
+    'density-steps': value('N', String(DEFAULT_DENSITY.steps), 'Lanczos steps per probe'),
+    layers: flag('also per parameter group: the top eigenvalue and trace of its block'),
+    ...OUT,
+  },
+  run: (values, _positionals, log) => analyzeSharpnessCommand(values, log),
+};

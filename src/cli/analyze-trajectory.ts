@@ -21,52 +21,31 @@ import {
   type TrajectoryResult,
 } from '../analysis/trajectory';
 import { writeFileAtomic } from '../engine/atomic-write';
-import { expected, GradscopeInputError } from '../engine/errors';
+import { expected } from '../engine/errors';
 import { trajectoryFigure } from '../report/trajectory-figure';
+import { checkpointLabels } from '../report/checkpoint-labels';
 import { writeFigure } from '../report/write-figure';
 import { checkpointInfo, loadNetwork } from '../train/checkpoint';
+import { epochCheckpoints, phaseFolders } from '../train/checkpoint-folders';
 import { makeProgress } from '../train/progress';
-import { stateFrom } from './analyze-gradients';
-import { checkpointLabels, evaluationOptions } from './analyze-line';
+import {
+  evaluationDeclarations,
+  evaluationOptions,
+  NETWORK_AND_DATA,
+  OUT,
+  stateFrom,
+} from './analysis-options';
+import { value, type Command } from './command';
 import type { Log } from './log';
 import { integerOption } from './options';
 
-/**
- * A run's folder of phase folders (seeds/S/checkpoints) stands for its phases: process1 first,
- * then the arms by increasing B, then any others by name. Any other folder stands for itself.
- */
-export function phaseFolders(dir: string): string[] {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [dir];
-  const entries = fs.readdirSync(dir);
-  if (entries.some((n) => /^epoch-\d+\.safetensors$/.test(n))) return [dir];
-  const phases = entries.filter((n) => fs.statSync(path.join(dir, n)).isDirectory());
-  const rank = (n: string): [number, number, string] =>
-    n === 'process1' ? [0, 0, n] : /^arm-\d+$/.test(n) ? [1, Number(n.slice(4)), n] : [2, 0, n];
-  phases.sort((a, b) => {
-    const [x, y] = [rank(a), rank(b)];
-    return x[0] - y[0] || x[1] - y[1] || x[2].localeCompare(y[2]);
-  });
-  return phases.length ? phases.map((n) => path.join(dir, n)) : [dir];
-}
+/** Grid points along each axis of the plane. */
+const POINTS = 15;
 
-/** The epoch checkpoints of a folder, in epoch order. */
-export function epochCheckpoints(dir: string): string[] {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
-    throw new GradscopeInputError(`${dir}: no such checkpoint folder`);
-  const files = fs
-    .readdirSync(dir)
-    .filter((n) => /^epoch-\d+\.safetensors$/.test(n))
-    .sort()
-    .map((n) => path.join(dir, n));
-  if (files.length === 0)
-    throw new GradscopeInputError(`${dir}: no epoch-NNNN.safetensors checkpoints in this folder`);
-  return files;
-}
-
-export function analyzeTrajectoryCommand(
+function analyzeTrajectoryCommand(
   values: Record<string, unknown>,
   log: Log,
-  positionals: string[] = [],
+  positionals: string[],
 ): TrajectoryResult {
   const given = values.checkpoints as string[] | string | undefined;
   const dirs = [
@@ -78,11 +57,11 @@ export function analyzeTrajectoryCommand(
   if (dirs.length === 0) throw expected('one or more checkpoint folders', '--checkpoints', given);
   const files = dirs.map(epochCheckpoints);
   const finalFile = (values.final as string | undefined) ?? files[files.length - 1]!.at(-1)!;
-  const bn = (values.bn as string | undefined) ?? 'recalibrate';
+  const bn = (values.bn as string | undefined) ?? DEFAULT_SURFACE.bn;
   if (bn !== 'recalibrate' && bn !== 'batch') throw expected('recalibrate or batch', '--bn', bn);
-  const set = (values.set as string | undefined) ?? 'test';
+  const set = (values.set as string | undefined) ?? DEFAULT_SURFACE.set;
   if (set !== 'train' && set !== 'test') throw expected('train or test', '--set', set);
-  const points = integerOption(values.points, '--points', 15, 2);
+  const points = integerOption(values.points, '--points', POINTS, 2);
   const { network, info, data } = stateFrom({ ...values, checkpoint: finalFile });
   const finalLabel = `${path.basename(path.dirname(path.resolve(finalFile)))}/${path.basename(finalFile, '.safetensors')}`;
   const final = { ...solutionOf(network, finalLabel), file: finalFile };
@@ -138,3 +117,32 @@ export function analyzeTrajectoryCommand(
   }
   return result;
 }
+
+export const trajectoryCommand: Command = {
+  summary: 'training trajectories in one PCA plane on the loss surface',
+  operands: '[DIR...]',
+  example:
+    'gradscope analyze trajectory --checkpoints run/seeds/0/checkpoints --points 15 --out trajectory',
+  options: {
+    checkpoints: {
+      ...value(
+        'DIR[,DIR]',
+        'none: required (or DIR operands)',
+        "folders of one path's epoch checkpoints, or a run's folder of phase folders",
+      ),
+      multiple: true,
+    },
+    final: value('FILE', 'the last checkpoint of the last folder', 'the origin w_final'),
+    ...NETWORK_AND_DATA,
+    points: value('N', String(POINTS), 'grid points along each axis'),
+    bn: value(
+      'recalibrate|batch',
+      DEFAULT_SURFACE.bn,
+      'batch norm at each point: recomputed, or per batch',
+    ),
+    set: value('train|test', DEFAULT_SURFACE.set, 'the set whose loss is drawn'),
+    ...evaluationDeclarations(DEFAULT_SURFACE),
+    ...OUT,
+  },
+  run: (values, positionals, log) => analyzeTrajectoryCommand(values, log, positionals),
+};

@@ -1,71 +1,41 @@
-/** `gradscope analyze gradients|line|sharpness ...`: the experiments on saved states. */
+/**
+ * `gradscope analyze gradients|line|surface|sharpness|trajectory ...`: the experiments on
+ * saved states, each a subcommand with its own options.
+ */
 import { GradscopeInputError } from '../engine/errors';
-import { analyzeGradientsCommand } from './analyze-gradients';
-import { analyzeLineCommand, analyzeSurfaceCommand } from './analyze-line';
-import { analyzeSharpnessCommand } from './analyze-sharpness';
-import { analyzeTrajectoryCommand } from './analyze-trajectory';
-import type { Log } from './log';
+import { gradientsCommand } from './analyze-gradients';
+import { lineCommand, surfaceCommand } from './analyze-line';
+import { sharpnessCommand } from './analyze-sharpness';
+import { trajectoryCommand } from './analyze-trajectory';
+import type { Command, CommandGroup } from './command';
 import { checkOutputFolder } from './output-folder';
 
-const str = { type: 'string' as const };
+/** --out DIR is checked before the analysis runs (output-folder.ts says why). */
+function outChecked(command: Command): Command {
+  return {
+    ...command,
+    run(values, positionals, log) {
+      if (values.out !== undefined) checkOutputFolder(String(values.out));
+      return command.run(values, positionals, log);
+    },
+  };
+}
 
-const ANALYSES: Record<
-  string,
-  (values: Record<string, unknown>, log: Log, positionals: string[]) => unknown
-> = {
-  gradients: analyzeGradientsCommand,
-  line: analyzeLineCommand,
-  surface: analyzeSurfaceCommand,
-  sharpness: analyzeSharpnessCommand,
-  trajectory: analyzeTrajectoryCommand,
+const ANALYSES: Record<string, Command> = {
+  gradients: outChecked(gradientsCommand),
+  line: outChecked(lineCommand),
+  surface: outChecked(surfaceCommand),
+  sharpness: outChecked(sharpnessCommand),
+  trajectory: outChecked(trajectoryCommand),
 };
 
-export const analyzeCommand = {
+export const analyzeCommand: CommandGroup = {
   summary:
     'Experiment B (gradients), Experiment A (line, surface), sharpness, training trajectories, on checkpoints',
-  options: {
-    checkpoint: str,
-    network: str,
-    data: str,
-    'batch-sizes': str,
-    samples: str,
-    bn: str,
-    'ghost-batch': str,
-    cap: str,
-    out: str,
-    from: str,
-    to: str,
-    alpha: str,
-    'sample-size': str,
-    'eval-batch': str,
-    through: str,
-    grid: str,
-    set: str,
-    eps: str,
-    subspace: str,
-    iterations: str,
-    'top-k': str,
-    hutchinson: str,
-    'hessian-sample': str,
-    eigen: str,
-    'eigen-steps': str,
-    density: { type: 'boolean' as const },
-    'density-probes': str,
-    'density-steps': str,
-    draws: str,
-    layers: { type: 'boolean' as const },
-    checkpoints: { type: 'string' as const, multiple: true },
-    final: str,
-    points: str,
-  },
-  run(values: Record<string, unknown>, positionals: string[], log: Log) {
-    const which = positionals[0];
-    const analysis = which ? ANALYSES[which] : undefined;
-    if (!analysis)
-      throw new GradscopeInputError(
-        `Expected one of ${Object.keys(ANALYSES).join(', ')} after "analyze" but received ${which === undefined ? 'nothing' : JSON.stringify(which)}`,
-      );
-    if (values.out !== undefined) checkOutputFolder(String(values.out));
-    return analysis(values, log, positionals.slice(1));
-  },
+  example: 'gradscope analyze gradients --checkpoint run/checkpoints/train/epoch-0030.safetensors',
+  subcommands: ANALYSES,
+  unknown: (which) =>
+    new GradscopeInputError(
+      `Expected one of ${Object.keys(ANALYSES).join(', ')} after "analyze" but received ${which === undefined ? 'nothing' : JSON.stringify(which)}`,
+    ),
 };

@@ -1,22 +1,25 @@
 /** `gradscope bench [--quick] [--explore] [--out FILE]`. */
 import { runBench } from '../bench/run';
-import type { Log } from './log';
+import { flag, value, type Command } from './command';
 
-export const benchCommand = {
+const OUT = 'bench/results.json';
+
+export const benchCommand: Command = {
   summary: 'time training steps and gradients against PyTorch on this machine',
+  example: 'gradscope bench --quick --only F1',
   options: {
-    quick: { type: 'boolean' as const, default: false },
-    only: { type: 'string' as const },
-    explore: { type: 'boolean' as const, default: false },
-    out: { type: 'string' as const, default: 'bench/results.json' },
+    quick: flag('fewer steps per workload'),
+    only: value('TEXT', 'none: every workload', 'the workloads whose name contains TEXT'),
+    explore: flag('also time gradscope under each thread setting'),
+    out: value('FILE', OUT, 'where the results are written'),
   },
-  run(values: Record<string, unknown>, _positionals: string[], log: Log) {
+  run(values, _positionals, log) {
     return runBench(
       {
         ...(values.only !== undefined ? { only: String(values.only) } : {}),
         quick: Boolean(values.quick),
         explore: Boolean(values.explore),
-        out: String(values.out),
+        out: String(values.out ?? OUT),
       },
       log,
     );

@@ -5,12 +5,14 @@
 import { GradscopeInputError } from '../engine/errors';
 import { networkSpec } from '../models';
 import { pytorchModule } from '../models/pytorch-module';
-import type { Log } from './log';
+import { flag, type Command } from './command';
 
-export const exportCommand = {
+export const exportCommand: Command = {
   summary: 'print a network as PyTorch code: export NETWORK --pytorch',
-  options: { pytorch: { type: 'boolean' as const, default: false } },
-  run(values: Record<string, unknown>, positionals: string[], log: Log) {
+  operands: 'NETWORK',
+  example: 'gradscope export C1 --pytorch > c1.py',
+  options: { pytorch: flag('print the equivalent nn.Module as Python source; required') },
+  run(values, positionals, log) {
     const [name, ...rest] = positionals;
     if (!name || rest.length)
       throw new GradscopeInputError(

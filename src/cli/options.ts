@@ -1,7 +1,12 @@
-/** Parsing of the option values shared by several commands. */
+/**
+ * Parsing of option values shared by the commands: each says, in one line naming the option,
+ * what it expected and what it received.
+ */
 import { expected } from '../engine/errors';
+import { LIMITS } from '../engine/limits';
 import { setThreads, type ThreadSettings } from '../engine/threads';
 
+/** An integer in [min, max]; `fallback` when the option is not given. */
 export function integerOption(
   value: unknown,
   option: string,
@@ -17,9 +22,40 @@ export function integerOption(
   return n;
 }
 
+/** A finite number; `fallback` when the option is not given. */
+export function numberOption(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n))
+    throw expected('a number', option, value);
+  return n;
+}
+
+/** A comma-separated list of positive integers of at most `max` (batch sizes, epochs). */
+export function integerList(
+  value: unknown,
+  option: string,
+  max: number = LIMITS.batchSize,
+): number[] {
+  const parts = String(value).split(',');
+  if (parts.length > LIMITS.listLength)
+    throw expected(`a list of at most ${LIMITS.listLength} entries`, option, value);
+  const list = parts.map(Number);
+  if (!list.every((n) => Number.isSafeInteger(n) && n > 0))
+    throw expected('a comma-separated list of positive integers', option, value);
+  if (!list.every((n) => n <= max))
+    throw expected(`a comma-separated list of integers of at most ${max}`, option, value);
+  return list;
+}
+
+/** --threads N as both pools' size, or undefined when not given. */
+export function threadsOption(value: unknown): ThreadSettings | undefined {
+  if (value === undefined) return undefined;
+  const n = integerOption(value, '--threads', 1);
+  return { torch: n, blas: n };
+}
+
 /** --threads N: both torch's and BLAS's pools; otherwise the per-workload default. */
 export function applyThreads(value: unknown, fallback: ThreadSettings): ThreadSettings {
-  if (value === undefined) return setThreads(fallback);
-  const n = integerOption(value, '--threads', 1);
-  return setThreads({ torch: n, blas: n });
+  return setThreads(threadsOption(value) ?? fallback);
 }

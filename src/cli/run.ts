@@ -22,13 +22,11 @@ import { networkSpec } from '../models';
 import { writeStudyReport } from '../report/study-report';
 import { makeProgress } from '../train/progress';
 import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
+import { flag, value, type Command } from './command';
 import type { Log } from './log';
 import { applyThreads, integerOption } from './options';
 import { runJobs, runOnly, type StudySource } from './run-pieces';
 import { planText, studyPieces } from '../experiments/pieces';
-
-const str = { type: 'string' as const };
-const flag = { type: 'boolean' as const, default: false };
 
 /** --seeds 0,1,2: distinct non-negative integers, replacing the config's seeds. */
 function seedList(value: unknown): number[] {
@@ -141,26 +139,31 @@ async function runConfig(
   return { runDir: out, report: file, summary: model.summary };
 }
 
-export const runCommand = {
+export const runCommand: Command = {
   summary: 'run a study from a config file, or "thesis" (--network F1|C1|C3); resumable',
+  operands: '<config.yaml|thesis>',
+  example: 'gradscope run thesis --network F1 --seeds 0,1,2 --out runs/thesis-f1',
   options: {
-    network: str,
-    data: str,
-    seeds: str,
-    out: str,
-    resume: flag,
-    plan: flag,
-    only: str,
-    jobs: str,
-    executor: str,
-    'dry-run': flag,
-    'slurm-partition': str,
-    'slurm-time': str,
-    'slurm-gpus': str,
-    'slurm-account': str,
-    'slurm-option': { type: 'string' as const, multiple: true },
+    network: value('NET', "the config's (thesis: F1)", 'F1, C1, C3 for the thesis, or any network'),
+    data: value('D', "the config's", 'mnist, fashion-mnist, or a folder or file of data'),
+    seeds: value('LIST', "the config's", "the seeds, replacing the config's"),
+    out: value('DIR', 'runs/NAME-TIME', 'the run directory'),
+    resume: flag('continue the study in --out'),
+    plan: flag('list the pieces of the study and what each waits for; run nothing'),
+    only: value('PIECE,...', 'none: the whole study', 'run these pieces in this process'),
+    jobs: value('N', 'none: one process', 'run the study as child processes, N at once'),
+    executor: value('local|slurm', 'local', 'slurm: one sbatch job per piece'),
+    'dry-run': flag('with slurm: write the job scripts, submit nothing'),
+    'slurm-partition': value('P', "the config's slurm section, or none", 'sbatch --partition'),
+    'slurm-time': value('T', "the config's slurm section, or none", 'sbatch --time'),
+    'slurm-gpus': value('G', "the config's slurm section, or none", 'sbatch --gpus'),
+    'slurm-account': value('A', "the config's slurm section, or none", 'sbatch --account'),
+    'slurm-option': {
+      ...value('OPT', 'none', 'another sbatch option, as is'),
+      multiple: true,
+    },
   },
-  run(values: Record<string, unknown>, positionals: string[], log: Log) {
+  run(values, positionals, log) {
     const what = positionals[0];
     if (!what) throw new GradscopeInputError('gradscope run needs a config file or "thesis"');
     let config: StudyConfig;
@@ -192,10 +195,14 @@ export const runCommand = {
   },
 };
 
-export const demoCommand = {
+export const demoCommand: Command = {
   summary: 'the piggybacked study on the built-in MNIST at demo scale (minutes); writes a report',
-  options: { out: str, resume: flag },
-  run(values: Record<string, unknown>, _positionals: string[], log: Log) {
+  example: 'gradscope demo --out runs/demo',
+  options: {
+    out: value('DIR', 'runs/demo-TIME', 'the run directory'),
+    resume: flag('continue the demo in --out'),
+  },
+  run(values, _positionals, log) {
     const file = path.join(CONFIG_DIR, 'demo.yaml');
     const config = readStudyConfig(file);
     return runConfig(config, values, log, path.join('runs', `demo-${stamp()}`), {
@@ -205,10 +212,12 @@ export const demoCommand = {
   },
 };
 
-export const reportCommand = {
+export const reportCommand: Command = {
   summary: 'rebuild report.html of a run directory from its files',
+  operands: '<run-dir>',
+  example: 'gradscope report runs/thesis-f1',
   options: {},
-  run(_values: Record<string, unknown>, positionals: string[], log: Log) {
+  run(_values, positionals, log) {
     const dir = positionals[0];
     if (!dir) throw new GradscopeInputError('gradscope report needs a run directory');
     const release = lockRunDirectory(dir);

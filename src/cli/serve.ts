@@ -6,13 +6,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GradscopeInputError } from '../engine/errors';
 import { serveStudy } from '../report/live-server';
-import type { Log } from './log';
+import { value, type Command } from './command';
 import { integerOption } from './options';
 
-export const serveCommand = {
+export const serveCommand: Command = {
   summary: "serve a study's report live while it runs (http://127.0.0.1:8080 by default)",
-  options: { port: { type: 'string' as const }, host: { type: 'string' as const } },
-  async run(values: Record<string, unknown>, positionals: string[], log: Log) {
+  operands: '<run-dir>',
+  example: 'gradscope serve runs/thesis-f1 --port 8080',
+  options: {
+    port: value('N', '8080', 'the port to listen on; 0: any free one'),
+    host: value('H', '127.0.0.1', 'the address to listen on (loopback only by default)'),
+  },
+  async run(values, positionals, log) {
     const dir = positionals[0];
     if (!dir) throw new GradscopeInputError('gradscope serve needs a run directory');
     if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())

@@ -12,7 +12,7 @@ import { GradscopeInputError } from '../engine/errors';
 import { readHolder } from '../engine/lock';
 import type { StudyConfig } from '../experiments/config';
 import { donePieces, pieceLockFile, studyPieces } from '../experiments/pieces';
-import type { Log } from './log';
+import type { Command } from './command';
 import { pieceCommand, readSource } from './run-pieces';
 import { ACTIVE, readJobs, slurmDir, slurmStates } from './slurm';
 
@@ -109,10 +109,12 @@ export function studyStatus(out: string): PieceStatus[] {
   });
 }
 
-export const statusCommand = {
+export const statusCommand: Command = {
   summary: 'what is done, running, queued or failed in a study run directory',
+  operands: '<run-dir>',
+  example: 'gradscope status runs/thesis-f1',
   options: {},
-  run(_values: Record<string, unknown>, positionals: string[], log: Log) {
+  run(_values, positionals, log) {
     const out = positionals[0];
     if (!out) throw new GradscopeInputError('gradscope status needs a run directory');
     const status = studyStatus(out);

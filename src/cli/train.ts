@@ -14,12 +14,6 @@
 import * as path from 'path';
 import { expected } from '../engine/errors';
 import { DEFAULT_WINDOW } from '../train/convergence';
-
-function branchAt(value: unknown): 'end' | 'best' {
-  if (value === undefined || value === 'end') return 'end';
-  if (value === 'best') return 'best';
-  throw expected('end or best', '--branch-at', value);
-}
 import { LIMITS } from '../engine/limits';
 import { checkOptimizerSettings } from '../engine/optimizer';
 import { threadsFor } from '../engine/threads';
@@ -37,36 +31,17 @@ import { makeProgress } from '../train/progress';
 import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
 import { checkRunDirectory, runTraining } from '../train/run';
 import type { ScheduleSpec } from '../train/schedule';
-import type { Log } from './log';
-import { applyThreads, integerOption } from './options';
+import { flag, value, type Command } from './command';
+import { applyThreads, integerList, integerOption, numberOption } from './options';
 
-const str = { type: 'string' as const };
-const flag = { type: 'boolean' as const, default: false };
-
-export function numberOption(value: unknown, option: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n))
-    throw expected('a number', option, value);
-  return n;
+/** --branch-at end|best. */
+function branchAt(given: unknown): 'end' | 'best' {
+  if (given === undefined || given === 'end') return 'end';
+  if (given === 'best') return 'best';
+  throw expected('end or best', '--branch-at', given);
 }
 
-export function integerList(
-  value: unknown,
-  option: string,
-  max: number = LIMITS.batchSize,
-): number[] {
-  const parts = String(value).split(',');
-  if (parts.length > LIMITS.listLength)
-    throw expected(`a list of at most ${LIMITS.listLength} entries`, option, value);
-  const list = parts.map(Number);
-  if (!list.every((n) => Number.isSafeInteger(n) && n > 0))
-    throw expected('a comma-separated list of positive integers', option, value);
-  if (!list.every((n) => n <= max))
-    throw expected(`a comma-separated list of integers of at most ${max}`, option, value);
-  return list;
-}
-
+/** The training config that train's options ask for, checked. */
 export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
   const d = defaultTrainConfig();
   const kind = (values.optimizer as string | undefined) ?? 'adam';
@@ -185,42 +160,59 @@ export function analysisScheduleFrom(
   return schedule;
 }
 
-export const trainCommand = {
+const d = defaultTrainConfig();
+const t = thesisAnalysis();
+
+export const trainCommand: Command = {
   summary: 'train a network (small-batch, piggybacked, increasing-batch, Smoothout); resumable',
+  example:
+    'gradscope train --network F1 --data mnist --batch-size 256 --epochs 30 --piggyback 1000,5000 --out runs/f1',
   options: {
-    network: str,
-    data: str,
-    'batch-size': str,
-    epochs: str,
-    optimizer: str,
-    lr: str,
-    momentum: str,
-    nesterov: flag,
-    'weight-decay': str,
-    patience: str,
-    threshold: str,
-    window: str,
-    'branch-at': str,
-    piggyback: str,
-    'arm-epochs': str,
-    'increase-batch-at': str,
-    'decay-lr-at': str,
-    factor: str,
-    smoothout: str,
-    adaptive: flag,
-    anneal: str,
-    standardise: flag,
-    analysis: flag,
-    'analysis-every': str,
-    'analysis-batch-sizes': str,
-    'arm-analysis-every': str,
-    'arm-analysis-batch-sizes': str,
-    'analysis-samples': str,
-    'analysis-bn': str,
-    out: str,
-    resume: flag,
+    network: value(
+      'NET',
+      d.network,
+      'F1, C1, C2, C3, C4, ResNet20, ..., a .json layer list or a TorchScript .pt',
+    ),
+    data: value('D', d.data, 'mnist, fashion-mnist, or a folder or file of data'),
+    'batch-size': value('B', String(d.batchSize), 'the batch size of process 1'),
+    epochs: value('N', String(d.epochs), 'epochs of process 1'),
+    optimizer: value('adam|sgd', 'adam', 'the optimizer'),
+    lr: value('X', '1e-3 with adam, 0.1 with sgd', 'the learning rate'),
+    momentum: value('M', '0.9', "SGD's momentum"),
+    nesterov: flag("SGD with Nesterov's momentum"),
+    'weight-decay': value('W', '0', 'L2 weight decay'),
+    patience: value(
+      'P',
+      'none: train all --epochs',
+      'stop process 1 when the moving test accuracy has not improved by --threshold for P epochs',
+    ),
+    threshold: value('T', '0', 'the improvement that counts, with --patience'),
+    window: value('W', String(DEFAULT_WINDOW), 'epochs in the moving average, with --patience'),
+    'branch-at': value('end|best', 'end', 'the arms start from the last or the best epoch'),
+    piggyback: value('LIST', 'none', 'batch sizes of the arms branched from process 1'),
+    'arm-epochs': value('E', '10', 'epochs of each arm'),
+    'increase-batch-at': value('LIST', 'none', 'epochs at which the batch size grows by --factor'),
+    'decay-lr-at': value('LIST', 'none', 'epochs at which the learning rate falls by --factor'),
+    factor: value('F', '5', 'the factor of --increase-batch-at and --decay-lr-at'),
+    smoothout: value('A', 'none', 'Smoothout: uniform noise of amplitude A on the weights'),
+    adaptive: flag("AdaSmoothout: each filter's noise scaled by its norm"),
+    anneal: value('constant|linear', 'constant', "Smoothout's amplitude over the epochs"),
+    standardise: flag("standardise the inputs with the training set's statistics"),
+    analysis: flag("Experiment B during training, at the thesis' points"),
+    'analysis-every': value('N', String(t.every), 'process 1 is analysed every N epochs'),
+    'analysis-batch-sizes': value('LIST', t.batchSizes.join(','), 'the B of those analyses'),
+    'arm-analysis-every': value('N', String(t.armEvery), 'each arm is analysed every N epochs'),
+    'arm-analysis-batch-sizes': value(
+      'LIST',
+      t.armBatchSizes.join(','),
+      "the B of the arms' analyses",
+    ),
+    'analysis-samples': value('K', String(t.samples), 'gradients drawn per B'),
+    'analysis-bn': value('population|batch', t.mode, 'batch norm in the analyses'),
+    out: value('DIR', 'runs/train-NET-TIME', 'the run directory'),
+    resume: flag('continue the run in --out from its last checkpoint'),
   },
-  async run(values: Record<string, unknown>, _positionals: string[], log: Log) {
+  async run(values, _positionals, log) {
     const config = trainConfigFrom(values);
     const spec = networkSpec(config.network);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);

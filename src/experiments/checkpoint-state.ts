@@ -1,0 +1,39 @@
+/**
+ * The state every analysis starts from: the network a checkpoint holds, with its weights,
+ * and the data set it was trained on (or another one), checked to fit each other.
+ */
+import { loadData, type StudyData } from '../data/load';
+import { expected } from '../engine/errors';
+import type { NetworkSpec } from '../engine/layers';
+import { checkNetworkFitsData, type Network } from '../engine/network';
+import { setThreads, threadsFor, type ThreadSettings } from '../engine/threads';
+import { networkFromCheckpoint, type CheckpointInfo } from '../train/checkpoint';
+
+/** A checkpoint's network with its weights, what the file says of it, and the data. */
+export interface CheckpointState {
+  file: string;
+  network: Network;
+  info: CheckpointInfo;
+  data: StudyData;
+}
+
+/**
+ * Loads `file` (safetensors with gradscope metadata; a plain state_dict or TorchScript
+ * module when `network` names the network) and the data set: `data` if given, otherwise the
+ * one the checkpoint names (standardised as it was in training). The thread pools are set
+ * to `threads`, or to the network's per-workload default.
+ */
+export function checkpointState(
+  file: string,
+  options: { network?: NetworkSpec; data?: string; threads?: ThreadSettings } = {},
+): CheckpointState {
+  const { network, info } = networkFromCheckpoint(file, options.network);
+  const extra = info.extra as { data?: string; standardise?: boolean };
+  const dataArgument = options.data ?? extra.data;
+  if (!dataArgument)
+    throw expected('a data set (the checkpoint does not name one)', '--data', undefined);
+  setThreads(options.threads ?? threadsFor(info.network));
+  const data = loadData(dataArgument, { standardise: Boolean(extra.standardise) });
+  checkNetworkFitsData(info.network, data.train);
+  return { file, network, info, data };
+}
