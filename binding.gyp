@@ -18,15 +18,8 @@
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node scripts/libtorch.js include)"
       ],
-      "libraries": [
-        "-L<!(node scripts/libtorch.js lib)",
-        "-Wl,-rpath,<!(node scripts/libtorch.js lib)",
-        "-ltorch",
-        "-ltorch_cpu",
-        "-lc10",
-        "-ldl"
-      ],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "libraries": ["<!@(node scripts/libtorch.js libraries)"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "<!@(node scripts/libtorch.js defines)"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"]
