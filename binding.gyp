@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/common.cc",
         "native/dataset.cc",
+        "native/device.cc",
         "native/dataset_wrap.cc",
         "native/network.cc",
         "native/network_wrap.cc",

@@ -1,6 +1,7 @@
 /**
  * The command line (docs/design.md: a contract). Global options: --threads N, --seed S,
- * --json (one JSON result on stdout, logs on stderr), --quiet.
+ * --json (one JSON result on stdout, logs on stderr), --quiet, --device cpu|cuda|cuda:N|auto,
+ * --deterministic.
  * Every rejected input is one line on stderr and exit status 2.
  */
 import { parseArgs, type ParseArgsConfig } from 'util';
@@ -21,6 +22,8 @@ const GLOBAL: NonNullable<ParseArgsConfig['options']> = {
   json: { type: 'boolean', default: false },
   quiet: { type: 'boolean', default: false },
   'image-size': { type: 'string' },
+  device: { type: 'string' },
+  deterministic: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 };
 
@@ -45,6 +48,8 @@ function usage(): string {
     '',
     'global options: --threads N  --seed S  --json  --quiet  --help',
     '                --image-size S (image folders given to --data: resized to S x S)',
+    '                --device cpu|cuda|cuda:N|auto (default auto: the first GPU libtorch sees, else the CPU)',
+    '                --deterministic (deterministic algorithms; what that makes bit-identical: README)',
   );
   return lines.join('\n');
 }
@@ -66,6 +71,15 @@ function joinNegativeValues(
     } else out.push(arg);
   }
   return out;
+}
+
+/** --device: checked now when given (one clear line when it cannot be had), else auto for the
+ * first dataset or network; --deterministic set now. */
+function applyDevice(values: Record<string, unknown>): void {
+  const device = require('./engine/device') as typeof import('./engine/device');
+  if (values.device !== undefined) device.useDevice(values.device, '--device');
+  else device.requestDevice('auto');
+  if (values.deterministic) device.setDeterministic(true);
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -106,6 +120,7 @@ export async function main(argv: string[]): Promise<void> {
         size,
       );
     }
+    applyDevice(values);
     const log = makeLog({ json: Boolean(values.json), quiet: Boolean(values.quiet) });
     const result = await command.run(values, positionals, log);
     if (log.json && result !== undefined)
