@@ -76,5 +76,9 @@ export function zeroCopyViews(): boolean {
  * already bit-identical from run to run; see the README for what this gives on a GPU.
  */
 export function setDeterministic(on: boolean): void {
+  // cuBLAS is deterministic only with a fixed workspace, which it reads when its first handle
+  // is made; libtorch refuses matrix products in deterministic mode without it
+  if (on && process.env.CUBLAS_WORKSPACE_CONFIG === undefined)
+    process.env.CUBLAS_WORKSPACE_CONFIG = ':4096:8';
   addon().setDeterministic(on);
 }
