@@ -30,7 +30,7 @@ export function resolveDevice(value: unknown, option: string): string {
   const index = choice === 'cuda' ? 0 : Number(choice.slice('cuda:'.length));
   if (!info.cuda)
     throw new GradscopeInputError(
-      `${option} ${choice}: the libtorch gradscope was built against has no CUDA (gradscope info says which; rebuild against a CUDA PyTorch: bash scripts/setup.sh)`,
+      `${option} ${choice}: the libtorch gradscope was built against has no CUDA (node scripts/libtorch.js explain says which libtorch a build takes; rebuild against a PyTorch with CUDA: npm run build:native)`,
     );
   if (info.gpus === 0)
     throw new GradscopeInputError(`${option} ${choice}: libtorch sees no GPU on this machine`);
