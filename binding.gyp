@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/common.cc",
         "native/dataset.cc",
+        "native/device.cc",
         "native/dataset_wrap.cc",
         "native/network.cc",
         "native/network_wrap.cc",
@@ -18,15 +19,8 @@
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node scripts/libtorch.js include)"
       ],
-      "libraries": [
-        "-L<!(node scripts/libtorch.js lib)",
-        "-Wl,-rpath,<!(node scripts/libtorch.js lib)",
-        "-ltorch",
-        "-ltorch_cpu",
-        "-lc10",
-        "-ldl"
-      ],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "libraries": ["<!@(node scripts/libtorch.js libraries)"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "<!@(node scripts/libtorch.js defines)"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"]

@@ -20,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Network", defineNetwork(env));
   exports.Set("Optimizer", defineOptimizer(env));
   defineSettings(env, exports);
+  defineDevice(env, exports);
   return exports;
 }
 

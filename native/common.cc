@@ -4,6 +4,8 @@
 namespace gradscope {
 
 Napi::Value typedArrayOf(Napi::Env env, const at::Tensor& flat) {
+  if (!flat.is_cpu())
+    throw std::invalid_argument("zero-copy views exist on the CPU only (read and write instead)");
   const size_t n = static_cast<size_t>(flat.numel());
   Napi::ArrayBuffer buffer;
   if (n == 0) {

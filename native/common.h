@@ -30,7 +30,10 @@ auto guarded(const Napi::Env& env, const char* what, F body) -> decltype(body())
   }
 }
 
-// A typed array whose memory is a tensor's, kept alive by the array itself.
+// The device every Dataset and Network is made on (native/device.cc; the CPU unless set).
+c10::Device engineDevice();
+
+// A typed array whose memory is a tensor's, kept alive by the array itself (CPU tensors only).
 Napi::Value typedArrayOf(Napi::Env env, const at::Tensor& flat);
 
 // A tensor over a JS typed array's memory (no copy); valid during the call only.

@@ -6,11 +6,12 @@ Dataset::Dataset(const at::Tensor& pixels, const at::Tensor& labelValues, int64_
                  int64_t height, int64_t width) {
   const int64_t n = labelValues.size(0);
   auto planar = pixels.view({n, channels, height, width});
-  images = at::empty({n, height, width, channels}, at::kFloat);
-  images.copy_(planar.permute({0, 2, 3, 1}));
+  auto held = at::empty({n, height, width, channels}, at::kFloat);
+  held.copy_(planar.permute({0, 2, 3, 1}));
   if (pixels.scalar_type() == at::kByte)
-    images.div_(255.0);  // as torchvision's ToTensor: float(x) / 255
-  labels = labelValues.to(at::kLong);
+    held.div_(255.0);                // as torchvision's ToTensor: float(x) / 255
+  images = held.to(engineDevice());  // the same tensor on the CPU
+  labels = labelValues.to(at::kLong).to(engineDevice());
 }
 
 std::pair<at::Tensor, at::Tensor> Dataset::gather(const at::Tensor& indices,
@@ -22,7 +23,8 @@ std::pair<at::Tensor, at::Tensor> Dataset::gather(const at::Tensor& indices,
 
 std::pair<std::vector<double>, std::vector<double>> Dataset::channelStatistics() const {
   const int64_t channels = images.size(3);
-  auto sum = at::zeros({channels}, at::kDouble), sumSquares = at::zeros({channels}, at::kDouble);
+  const auto options = at::TensorOptions().dtype(at::kDouble).device(images.device());
+  auto sum = at::zeros({channels}, options), sumSquares = at::zeros({channels}, options);
   for (int64_t start = 0; start < size(); start += 4096) {  // chunks keep the float64 copy small
     auto x = images.narrow(0, start, std::min<int64_t>(4096, size() - start))
                  .reshape({-1, channels})
@@ -31,16 +33,16 @@ std::pair<std::vector<double>, std::vector<double>> Dataset::channelStatistics()
     sumSquares += (x * x).sum(0);
   }
   const double count = static_cast<double>(images.numel() / channels);
-  auto mean = sum / count;
-  auto std = (sumSquares / count - mean * mean).clamp_min(0).sqrt();
+  auto mean = (sum / count).cpu();
+  auto std = (sumSquares.cpu() / count - mean * mean).clamp_min(0).sqrt();
   std::vector<double> m(mean.data_ptr<double>(), mean.data_ptr<double>() + channels);
   std::vector<double> s(std.data_ptr<double>(), std.data_ptr<double>() + channels);
   return {m, s};
 }
 
 void Dataset::standardise(const std::vector<double>& mean, const std::vector<double>& std) {
-  auto m = at::tensor(mean, at::kDouble).to(at::kFloat);
-  auto s = at::tensor(std, at::kDouble).to(at::kFloat);
+  auto m = at::tensor(mean, at::kDouble).to(at::kFloat).to(images.device());
+  auto s = at::tensor(std, at::kDouble).to(at::kFloat).to(images.device());
   images.sub_(m).div_(s);
 }
 

@@ -142,10 +142,48 @@ Network::Network(std::vector<Layer> layerList, at::ScalarType type, uint64_t see
     statOffset += 2 * bn->out;
   }
 
-  // Initialise in registration order from the seed, as PyTorch would.
+  // Initialise in registration order from the seed, as PyTorch would: on the CPU, whose
+  // generator gives the same weights as PyTorch's on any device, then moved.
   at::manual_seed(seed);
   at::NoGradGuard noGrad;
   initialise(layers, params, runningMean, runningVar);
+  moveTo(engineDevice());
+}
+
+void Network::moveTo(const c10::Device& device) {
+  if (flat.device() == device) return;
+  at::NoGradGuard noGrad;
+  flat = flat.to(device);
+  flatGrad = flatGrad.to(device);
+  flatStats = flatStats.to(device);
+  flatCounts = flatCounts.to(device);
+  int64_t offset = 0;
+  for (auto& p : params) {
+    const auto n = p.numel();
+    p.set_data(flat.narrow(0, offset, n).view(p.sizes()));
+    p.mutable_grad() = flatGrad.narrow(0, offset, n).view(p.sizes());
+    offset += n;
+  }
+  int64_t statOffset = 0;
+  for (size_t k = 0; k < runningMean.size(); ++k) {
+    const auto features = runningMean[k].numel();
+    runningMean[k] = flatStats.narrow(0, statOffset, features);
+    runningVar[k] = flatStats.narrow(0, statOffset + features, features);
+    batchCount[k] = flatCounts.narrow(0, static_cast<int64_t>(k), 1);
+    statOffset += 2 * features;
+  }
+}
+
+at::Tensor Network::zerosFloat64(int64_t n) const {
+  return at::zeros({n}, at::TensorOptions().dtype(at::kDouble).device(flat.device()));
+}
+
+at::Tensor& Network::buffer(const std::string& name) {
+  if (name == "parameters") return flat;
+  if (name == "gradients") return flatGrad;
+  if (name == "statistics") return flatStats;
+  if (name == "batchCounts") return flatCounts;
+  throw std::invalid_argument("unknown buffer '" + name + "'");
 }
 
 std::pair<at::Tensor, at::Tensor> Network::foldedIntoBatchNorm(const Layer& l,
@@ -316,7 +354,7 @@ std::optional<Evaluation> Network::recalibrate(Dataset& data, const at::Tensor& 
     // per chunk: mean, then the sum of squared deviations from it (two passes, in the
     // network's dtype with torch's cascade sums; 3x faster than at::var_mean's Welford);
     // chunks combined in float64 by Chan et al.'s parallel formula
-    auto mean = at::zeros({l.out}, at::kDouble), m2 = at::zeros({l.out}, at::kDouble);
+    auto mean = zerosFloat64(l.out), m2 = zerosFloat64(l.out);
     int64_t count = 0;
     forEachChunk(n, chunk, [&](int64_t start, int64_t size, int64_t c) {
       at::Tensor h;
@@ -372,7 +410,7 @@ std::optional<Evaluation> Network::recalibrateNested(Dataset& data, const at::Te
   const int64_t n = indices.size(0);
   for (int k = 0; k < static_cast<int>(runningMean.size()); ++k) {
     const int64_t features = runningMean[k].size(0);
-    auto mean = at::zeros({features}, at::kDouble), m2 = at::zeros({features}, at::kDouble);
+    auto mean = zerosFloat64(features), m2 = zerosFloat64(features);
     int64_t count = 0;
     forEachChunk(n, chunk, [&](int64_t start, int64_t size, int64_t) {
       auto [x, y] = data.gather(indices.narrow(0, start, size), dtype);
@@ -423,7 +461,7 @@ Evaluation Network::hessianVector(Dataset& data, const at::Tensor& indices, Mode
     auto loss = lossSum(logitsOut, y);
     auto grads = torch::autograd::grad({loss / n}, params, {},
                                        /*retain_graph=*/true, /*create_graph=*/true);
-    auto dot = at::zeros({}, at::TensorOptions().dtype(dtype));
+    auto dot = at::zeros({}, at::TensorOptions().dtype(dtype).device(flat.device()));
     for (size_t i = 0; i < grads.size(); ++i) dot = dot + (grads[i] * vs[i]).sum();
     auto hv = torch::autograd::grad({dot}, params, {}, /*retain_graph=*/false,
                                     /*create_graph=*/false, /*allow_unused=*/true);

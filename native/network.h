@@ -97,6 +97,13 @@ class Network {
   std::shared_ptr<Script> script;      // set for a TorchScript module
 
   explicit Network(at::ScalarType type) : dtype(type) {}
+  // The flat buffers moved to device, every parameter, gradient and statistic view re-pointed
+  // into them (nothing happens on the device they are on).
+  void moveTo(const c10::Device& device);
+  // Float64 zeros on the network's device: the accumulators of recalibration.
+  at::Tensor zerosFloat64(int64_t n) const;
+  // One of the flat buffers by its name: parameters, gradients, statistics, batchCounts.
+  at::Tensor& buffer(const std::string& name);
   at::Tensor scriptForward(const at::Tensor& x, Mode mode);
 
  private:

@@ -1,6 +1,7 @@
 // JS class Network: (layers: object[], dtype 'float32'|'float64', seed); the flat
-// parameter, gradient, statistics and batch-count buffers as typed arrays (zero-copy),
-// and gradient / evaluate / hessianVector / logits / recalibrate over an index set.
+// parameter, gradient, statistics and batch-count buffers as typed arrays (zero-copy, on the
+// CPU only) or read and written by explicit copies (any device), and gradient / evaluate /
+// hessianVector / logits / recalibrate over an index set.
 #include "wrappers.h"
 
 namespace gradscope {
@@ -70,18 +71,21 @@ Layer layerFrom(const Napi::Object& o) {
 class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    auto f = DefineClass(env, "Network",
-                         {InstanceMethod<&NetworkWrap::Parameters>("parameters"),
-                          InstanceMethod<&NetworkWrap::Gradients>("gradients"),
-                          InstanceMethod<&NetworkWrap::Statistics>("statistics"),
-                          InstanceMethod<&NetworkWrap::BatchCounts>("batchCounts"),
-                          InstanceMethod<&NetworkWrap::ParameterTable>("parameterTable"),
-                          InstanceMethod<&NetworkWrap::StatisticsNames>("statisticsNames"),
-                          InstanceMethod<&NetworkWrap::Gradient>("gradient"),
-                          InstanceMethod<&NetworkWrap::Evaluate>("evaluate"),
-                          InstanceMethod<&NetworkWrap::HessianVector>("hessianVector"),
-                          InstanceMethod<&NetworkWrap::Logits>("logits"),
-                          InstanceMethod<&NetworkWrap::Recalibrate>("recalibrate")});
+    auto f = DefineClass(
+        env, "Network",
+        {InstanceMethod<&NetworkWrap::Parameters>("parameters"),
+         InstanceMethod<&NetworkWrap::Gradients>("gradients"),
+         InstanceMethod<&NetworkWrap::Statistics>("statistics"),
+         InstanceMethod<&NetworkWrap::BatchCounts>("batchCounts"),
+         InstanceMethod<&NetworkWrap::Read>("read"), InstanceMethod<&NetworkWrap::Write>("write"),
+         InstanceAccessor<&NetworkWrap::Device>("device"),
+         InstanceMethod<&NetworkWrap::ParameterTable>("parameterTable"),
+         InstanceMethod<&NetworkWrap::StatisticsNames>("statisticsNames"),
+         InstanceMethod<&NetworkWrap::Gradient>("gradient"),
+         InstanceMethod<&NetworkWrap::Evaluate>("evaluate"),
+         InstanceMethod<&NetworkWrap::HessianVector>("hessianVector"),
+         InstanceMethod<&NetworkWrap::Logits>("logits"),
+         InstanceMethod<&NetworkWrap::Recalibrate>("recalibrate")});
     return f;
   }
   // (layers: object[], dtype: 'float32'|'float64', seed: number)
@@ -115,6 +119,50 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   }
   Napi::Value BatchCounts(const Napi::CallbackInfo& info) {
     return typedArrayOf(info.Env(), net->flatCounts);
+  }
+  Napi::Value Device(const Napi::CallbackInfo& info) {
+    return Napi::String::New(info.Env(), net->flat.device().str());
+  }
+  // The part [offset, offset + length) of a buffer and a typed array of that length: the
+  // buffer's element type (float32/float64, int64 for batchCounts).
+  at::Tensor bufferPart(const Napi::CallbackInfo& info, at::Tensor*& whole, at::Tensor& host) {
+    whole = &net->buffer(info[0].As<Napi::String>().Utf8Value());
+    if (!info[1].IsTypedArray()) throw std::invalid_argument("expected a typed array");
+    auto array = info[1].As<Napi::TypedArray>();
+    const auto type = whole->scalar_type();
+    if (type == at::kLong) {
+      if (array.TypedArrayType() != napi_bigint64_array)
+        throw std::invalid_argument("batchCounts need a BigInt64Array");
+      auto* data = static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+      host = at::from_blob(data, {static_cast<int64_t>(array.ElementLength())}, at::kLong);
+    } else {
+      host = tensorOver(array, type, "values");
+    }
+    const int64_t offset = info[2].As<Napi::Number>().Int64Value();
+    if (offset < 0 || offset + host.numel() > whole->numel())
+      throw std::out_of_range("the values do not fit the buffer at that offset");
+    return whole->narrow(0, offset, host.numel());
+  }
+  // (buffer, out, offset): out <- buffer[offset, offset + out.length)
+  Napi::Value Read(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "read", [&] {
+      at::Tensor* whole = nullptr;
+      at::Tensor host;
+      auto part = bufferPart(info, whole, host);
+      host.copy_(part);
+      return info.Env().Undefined();
+    });
+  }
+  // (buffer, values, offset): buffer[offset, offset + values.length) <- values
+  Napi::Value Write(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "write", [&] {
+      at::Tensor* whole = nullptr;
+      at::Tensor host;
+      auto part = bufferPart(info, whole, host);
+      at::NoGradGuard noGrad;
+      part.copy_(host);
+      return info.Env().Undefined();
+    });
   }
   Napi::Value ParameterTable(const Napi::CallbackInfo& info) {
     auto env = info.Env();
@@ -154,8 +202,8 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   };
   Call callFrom(const Napi::CallbackInfo& info) {
     Dataset& ds = datasetOf(info[0]);
-    Call c{&ds, indexTensor(info[1], ds.size()), parseMode(info[2].As<Napi::String>()),
-           info[3].As<Napi::Number>().Int64Value()};
+    Call c{&ds, indexTensor(info[1], ds.size()).to(ds.images.device()),
+           parseMode(info[2].As<Napi::String>()), info[3].As<Napi::Number>().Int64Value()};
     if (c.chunk <= 0) throw std::invalid_argument("chunk must be positive");
     return c;
   }
@@ -186,13 +234,18 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
       auto out = tensorOver(info[5].As<Napi::TypedArray>(), net->dtype, "out");
       if (v.numel() != net->flat.numel() || out.numel() != net->flat.numel())
         throw std::invalid_argument("v and out need one entry per parameter");
-      return resultOf(info.Env(), net->hessianVector(*c.data, c.indices, c.mode, c.chunk, v, out));
+      // on another device: v copied there, H v computed there and copied back
+      auto onDevice = v.to(net->flat.device());
+      auto result = out.device() == net->flat.device() ? out : at::empty_like(onDevice);
+      auto e = net->hessianVector(*c.data, c.indices, c.mode, c.chunk, onDevice, result);
+      if (!result.is_same(out)) out.copy_(result);
+      return resultOf(info.Env(), e);
     });
   }
   Napi::Value Logits(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), "logits", [&] {
       auto c = callFrom(info);
-      return typedArrayOf(info.Env(), net->logits(*c.data, c.indices, c.mode, c.chunk));
+      return typedArrayOf(info.Env(), net->logits(*c.data, c.indices, c.mode, c.chunk).cpu());
     });
   }
   // (dataset, indices, mode (ignored), chunk, keep)

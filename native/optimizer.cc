@@ -68,7 +68,7 @@ void Optimizer::setState(const std::map<std::string, at::Tensor>& tensors, int64
     if (found == tensors.end()) throw std::invalid_argument(std::string("missing state ") + name);
     if (found->second.numel() != parameter.numel())
       throw std::invalid_argument(std::string("state ") + name + " has the wrong size");
-    return found->second.to(parameter.scalar_type()).clone();
+    return found->second.to(parameter.device(), parameter.scalar_type()).clone();
   };
   if (settings.kind == "adam") {
     if (tensors.empty() && step == 0) return;  // fresh: Adam creates its state on the first step

@@ -65,7 +65,7 @@ class OptimizerWrap : public Napi::ObjectWrap<OptimizerWrap> {
       auto result = Napi::Object::New(env);
       result.Set("step", static_cast<double>(step));
       auto t = Napi::Object::New(env);
-      for (auto& [name, tensor] : tensors) t.Set(name, typedArrayOf(env, tensor));
+      for (auto& [name, tensor] : tensors) t.Set(name, typedArrayOf(env, tensor.cpu()));
       result.Set("tensors", t);
       return result;
     });

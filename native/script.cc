@@ -32,7 +32,8 @@ std::unique_ptr<Network> Network::fromTorchScript(const std::string& file, at::S
   auto net = std::make_unique<Network>(dtype);
   net->script = std::make_shared<Script>();
   auto& module = net->script->module;
-  module = torch::jit::load(file, c10::Device(c10::kCPU));
+  const auto device = engineDevice();
+  module = torch::jit::load(file, device);
   module.to(dtype);
   for (const auto& m : module.named_modules()) {
     auto type = m.value.type()->name();
@@ -66,11 +67,11 @@ std::unique_ptr<Network> Network::fromTorchScript(const std::string& file, at::S
       throw std::invalid_argument("batch norm '" + prefix + "' lacks a running statistic");
     statCount += 2 * f["running_mean"].numel();
   }
-  net->flat = at::zeros({total}, at::TensorOptions().dtype(dtype));
-  net->flatGrad = at::zeros({total}, at::TensorOptions().dtype(dtype));
-  net->flatStats = at::zeros({statCount}, at::TensorOptions().dtype(dtype));
-  net->flatCounts =
-      at::zeros({static_cast<int64_t>(prefixes.size())}, at::TensorOptions().dtype(at::kLong));
+  const auto on = at::TensorOptions().device(device);
+  net->flat = at::zeros({total}, on.dtype(dtype));
+  net->flatGrad = at::zeros({total}, on.dtype(dtype));
+  net->flatStats = at::zeros({statCount}, on.dtype(dtype));
+  net->flatCounts = at::zeros({static_cast<int64_t>(prefixes.size())}, on.dtype(at::kLong));
   at::NoGradGuard noGrad;
   int64_t offset = 0;
   for (auto& [name, p] : parameters) {

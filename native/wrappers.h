@@ -17,6 +17,9 @@ Network& networkOf(const Napi::Value& value);
 
 Napi::Function defineOptimizer(Napi::Env env);
 
+// setDevice, deviceInfo, setDeterministic (device.cc).
+void defineDevice(Napi::Env env, Napi::Object exports);
+
 // setThreads, threads, manualSeed, rngState, setRngState, uniform, torchVersion.
 void defineSettings(Napi::Env env, Napi::Object exports);
 

@@ -4,15 +4,27 @@
 #   bash scripts/setup.sh --test   also what the tests use: Debian's PyTorch (to compare against),
 #                                  Chromium (to open reports), clang-format (npm run lint) and
 #                                  Slurm with munge (started and stopped by the test itself)
-# Set LIBTORCH=/path/to/libtorch (PyTorch's own archive: include/, lib/) to build against
-# that libtorch instead of Debian's libtorch-dev.
+# The libtorch the native engine builds against (scripts/libtorch.js, which says in one line
+# which it chose and why): LIBTORCH=/path/to/libtorch (PyTorch's own archive: include/, lib/)
+# when set; else the libtorch inside an installed PyTorch (python3 -c "import torch"), one with
+# CUDA that sees a GPU first; else Debian's libtorch-dev, installed here when neither is found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf 'gradscope setup: %s\n' "$*" >&2; }
 
+# an installed PyTorch that carries its own headers (a pip wheel) needs no libtorch-dev
+has_own_libtorch() {
+  local python
+  for python in python3 /usr/bin/python3; do
+    "$python" -c 'import os, sys, torch
+sys.exit(not os.path.isfile(os.path.join(os.path.dirname(torch.__file__), "include", "torch", "csrc", "api", "include", "torch", "torch.h")))' 2>/dev/null && return 0
+  done
+  return 1
+}
+
 packages=(g++ make python3 libopenblas0-pthread)
-[ -n "${LIBTORCH:-}" ] || packages+=(libtorch-dev)
+[ -n "${LIBTORCH:-}" ] || has_own_libtorch || packages+=(libtorch-dev)
 if [ "${1:-}" = "--test" ]; then
   # slurmctld, slurmd, slurm-client and munge: a one-node Slurm the tests start themselves
   # (scripts/slurm-local.sh), as a user's cluster would run the study's jobs

@@ -1,6 +1,7 @@
 /**
  * The command line (docs/design.md: a contract). Global options (GLOBAL): --threads N,
- * --seed S, --json (one JSON result on stdout, logs on stderr), --quiet, --image-size S.
+ * --seed S, --json (one JSON result on stdout, logs on stderr), --quiet, --image-size S,
+ * --device cpu|cuda|cuda:N|auto, --deterministic.
  * Each command declares its own options (src/cli/command.ts); its --help and the refusal
  * of any other option come from that declaration.
  * Every rejected input is one line on stderr and exit status 2.
@@ -32,6 +33,12 @@ export const GLOBAL: OptionDeclarations = {
     "the images' own size",
     'image folders given to --data: resized to S x S',
   ),
+  device: value(
+    'D',
+    'auto: the first GPU libtorch sees, else the CPU',
+    'where to compute: cpu, cuda, cuda:N or auto',
+  ),
+  deterministic: flag('deterministic algorithms (what that makes bit-identical: README)'),
   help: { ...flag("this command's options, their defaults and an example"), short: 'h' },
 };
 
@@ -95,6 +102,15 @@ function parseCommandLine(
   return parsed && { ...parsed, positionals: parsed.positionals.slice(1) };
 }
 
+/** --device: checked now when given (one clear line when it cannot be had), else auto for the
+ * first dataset or network; --deterministic set now. */
+function applyDevice(values: Record<string, unknown>): void {
+  const device = require('./engine/device') as typeof import('./engine/device');
+  if (values.device !== undefined) device.useDevice(values.device, '--device');
+  else device.requestDevice('auto');
+  if (values.deterministic) device.setDeterministic(true);
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   try {
@@ -124,6 +140,7 @@ export async function main(argv: string[]): Promise<void> {
         size,
       );
     }
+    applyDevice(values);
     const log = makeLog({ json: Boolean(values.json), quiet: Boolean(values.quiet) });
     const result = await command.run(values, positionals, log);
     if (log.json && result !== undefined)

@@ -12,6 +12,7 @@ export { Network, DEFAULT_CHUNK, type PassOptions, type Measurement } from './en
 export { Optimizer, type OptimizerSettings } from './engine/optimizer';
 /** Sets torch's and OpenBLAS's thread counts for this process. */
 export { setThreads } from './engine/threads';
+export { useDevice, deviceInfo, setDeterministic } from './engine/device';
 /** Every rejected input is one of these two, with a one-line message. */
 export { GradscopeFileError, GradscopeInputError } from './engine/errors';
 /** The built-in networks (F1, C1, C2, C3, C4) by name, or a layer-list file. */

@@ -188,9 +188,10 @@ export function analyzeGradients(
   const wholeChunk = o.mode === 'batch' ? o.ghostBatch : o.chunk;
 
   const train = network.gradient(data.train, data.train.all(), { mode: o.mode, chunk: wholeChunk });
-  const gTrain = Float64Array.from(network.gradients);
+  const g = network.readGradients(); // the host copy of each gradient, read once per draw
+  const gTrain = Float64Array.from(g);
   const test = network.gradient(data.test, data.test.all(), { mode: o.mode, chunk: wholeChunk });
-  const gTest = Float64Array.from(network.gradients);
+  const gTest = Float64Array.from(network.readGradients(g));
   const gTotal = totalGradient(gTrain, gTest, m, mTest);
   const toTotal = measureDraw(gTrain, gTrain, gTotal); // |g_train - g_total|^2 is its toTotal
   const d = Math.sqrt(toTotal.toTotalSquared);
@@ -238,7 +239,7 @@ export function analyzeGradients(
       for (let k = 0; k < o.samples; k++) {
         const indices = uniformBatch(o.seed, o.purpose, batchSize, k, m);
         network.gradient(data.train, indices, pass(batchSize));
-        record(batchSize, k, network.gradients, indices);
+        record(batchSize, k, network.readGradients(g), indices);
         examples += batchSize;
         o.onDraw?.(batchSize, k, batchSize);
       }
@@ -257,14 +258,14 @@ export function analyzeGradients(
           // B_j g_{B_j} = B_{j-1} g_{B_{j-1}} + (B_j - B_{j-1}) g_segment
           const segment = batch.subarray(previous, batchSize);
           network.gradient(data.train, segment, pass(batchSize));
-          const g = network.gradients;
+          network.readGradients(g);
           for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + segment.length * g[i]!;
           for (let i = 0; i < sum.length; i++) mean[i] = sum[i]! / batchSize;
           record(batchSize, k, mean, prefix);
           cost = segment.length;
         } else {
           network.gradient(data.train, prefix, pass(batchSize));
-          record(batchSize, k, network.gradients, prefix);
+          record(batchSize, k, network.readGradients(g), prefix);
         }
         previous = batchSize;
         examples += cost;

@@ -87,7 +87,7 @@ export function hessianOperator(
   indices: Int32Array,
   pass: PassOptions,
 ): HessianOperator {
-  const vIn = network.parameters.slice().fill(0);
+  const vIn = network.readParameters().fill(0);
   const vOut = vIn.slice();
   return (v, out) => {
     vIn.set(v);

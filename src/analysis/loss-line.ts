@@ -28,7 +28,7 @@ export interface Solution {
 }
 
 export function solutionOf(network: Network, label: string): Solution {
-  return { label, parameters: network.parameters.slice(), statistics: network.statistics.slice() };
+  return { label, parameters: network.readParameters(), statistics: network.readStatistics() };
 }
 
 export interface LineOptions {
@@ -123,12 +123,16 @@ export function placeOnLine(
   alpha: number,
   bn: LineBatchNorm,
 ): string | undefined {
-  lerp(a.parameters, b.parameters, alpha, network.parameters);
+  const w = a.parameters.slice();
+  lerp(a.parameters, b.parameters, alpha, w);
+  network.writeParameters(w);
   if (bn === 'interpolate') {
-    lerp(a.statistics, b.statistics, alpha, network.statistics);
+    const statistics = a.statistics.slice();
+    lerp(a.statistics, b.statistics, alpha, statistics);
+    network.writeStatistics(statistics);
     for (const s of network.statisticsTable)
       for (let i = 0; i < s.features; i++) {
-        const v = network.statistics[s.varOffset + i]!;
+        const v = statistics[s.varOffset + i]!;
         if (v < 0)
           return `interpolated running variance of layer ${s.layer}, channel ${i}, is negative (${v.toPrecision(3)})`;
       }

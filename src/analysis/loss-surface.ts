@@ -77,6 +77,7 @@ export function surfaceOver(
       : uniformBatch(o.seed, 'surface', o.evalSize, 0, set.size).sort();
   const whole = indices.length === set.size;
   const w0 = origin.parameters;
+  const w = w0.slice(); // each grid point's parameters, written to the network as a whole
   const loss: number[][] = [];
   const accuracy: number[][] = [];
   let done = 0;
@@ -84,9 +85,9 @@ export function surfaceOver(
     const lossRow: number[] = [];
     const accuracyRow: number[] = [];
     for (const y of o.ys) {
-      const w = network.parameters;
       for (let i = 0; i < w.length; i++) w[i] = w0[i]! + x * d1[i]! + y * d2[i]!;
-      network.statistics.set(origin.statistics);
+      network.writeParameters(w);
+      network.writeStatistics(origin.statistics);
       const mode = o.bn === 'batch' ? 'batch' : 'population';
       let m: Measurement;
       if (sample && o.set === 'train' && whole)

@@ -230,13 +230,16 @@ export function keskarMeasurement(
   const lower = upper.map((u) => -u);
   const z = new Float64Array(n);
   const placedAt = new Float64Array(dimension).fill(NaN);
+  const placed = w.slice(); // w + z, written to the network as a whole
+  const gradient = w.slice(); // the host copy of each gradient
   const place = (x: Float64Array): void => {
     if (x.every((v, i) => v === placedAt[i])) return;
     placedAt.set(x);
     if (!subspace) z.set(x);
     else if (x.some((v) => v !== 0)) subspace.apply(x, z);
     else z.fill(0); // the start, y = 0: no pass over A needed
-    for (let i = 0; i < n; i++) network.parameters[i] = w[i]! + z[i]!;
+    for (let i = 0; i < n; i++) placed[i] = w[i]! + z[i]!;
+    network.writeParameters(placed);
   };
   const f = (x: Float64Array): number => {
     place(x);
@@ -245,8 +248,9 @@ export function keskarMeasurement(
   const grad = (x: Float64Array, out: Float64Array): void => {
     place(x);
     network.gradient(set, indices, pass);
-    if (subspace) subspace.transposeApply(network.gradients, out);
-    else out.set(network.gradients);
+    network.readGradients(gradient);
+    if (subspace) subspace.transposeApply(gradient, out);
+    else out.set(gradient);
   };
   const stage = `eps ${eps}, ${subspace ? 'subspace' : 'full space'}: iterations`;
   let r: ReturnType<typeof maximiseInBox>;
@@ -257,7 +261,7 @@ export function keskarMeasurement(
       onIteration: (i) => o.onProgress?.(stage, i, o.iterations),
     });
   } finally {
-    network.parameters.set(w);
+    network.writeParameters(w);
   }
   return {
     eps,
@@ -299,7 +303,7 @@ export function measureSharpness(
       ? set.all()
       : uniformBatch(o.seed, 'sharpness', o.sampleSize, 0, set.size).sort();
   const pass = { mode: o.mode, chunk: o.chunk };
-  const w = network.parameters.slice();
+  const w = network.readParameters();
   try {
     const base = network.evaluate(set, indices, pass);
     if (!Number.isFinite(base.loss))
@@ -396,7 +400,7 @@ export function measureSharpness(
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
     };
   } finally {
-    network.parameters.set(w);
+    network.writeParameters(w);
   }
 }
 

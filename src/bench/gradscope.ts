@@ -38,7 +38,7 @@ export function timeGradscope(w: BenchWorkload): number {
     };
   } else if (w.kind === 'hessian-vector') {
     // H v of the mean loss in population mode, v a fixed unit-scale direction
-    const v = net.parameters.slice().map((_, i) => Math.sin(i + 1));
+    const v = net.readParameters().map((_, i) => Math.sin(i + 1));
     const out = v.slice().fill(0);
     once = () => net.hessianVector(data, indices, v, out, { mode: 'population', chunk: w.chunk });
   } else {

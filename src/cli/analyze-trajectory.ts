@@ -70,11 +70,11 @@ function analyzeTrajectoryCommand(
     label: labels[k]!.replace(/\/x$|^x$/, '') || path.basename(path.resolve(dir)),
     checkpoints: files[k]!.map((file) => {
       loadNetwork(file, network);
-      return { epoch: checkpointInfo(file).epoch, file, parameters: network.parameters.slice() };
+      return { epoch: checkpointInfo(file).epoch, file, parameters: network.readParameters() };
     }),
   }));
-  network.parameters.set(final.parameters);
-  network.statistics.set(final.statistics);
+  network.writeParameters(final.parameters);
+  network.writeStatistics(final.statistics);
   const progress = makeProgress({ quiet: log.quiet });
   log.info(
     `gradscope analyze trajectory: ${info.network.name}, ${paths.reduce((s, p) => s + p.checkpoints.length, 0)} checkpoints in ${dirs.length} folder(s) around ${finalFile}; ${data.description}`,

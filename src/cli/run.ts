@@ -6,6 +6,7 @@
  * `gradscope report <run-dir>`: rebuilds report.html from the files of a run.
  */
 import * as path from 'path';
+import { useDevice } from '../engine/device';
 import { expected, GradscopeInputError } from '../engine/errors';
 import { lockRunDirectory } from '../engine/lock';
 import { measureSharpnessForStudy } from '../experiments/sharpness-hook';
@@ -189,8 +190,10 @@ export const runCommand: Command = {
         values[o] !== undefined ? [`--${o}`, String(values[o])] : [],
       ),
     };
-    // the slurm section says how to submit, not what the study is: not in config.json
-    const { slurm, ...study } = config;
+    // the slurm section says how to submit, the device where to compute, not what the study
+    // is: neither goes into config.json; --device wins over the config's device
+    const { slurm, device, ...study } = config;
+    if (device !== undefined && values.device === undefined) useDevice(device, `${what}: device`);
     return runConfig(study, values, log, path.join('runs', `${name}-${stamp()}`), source, slurm);
   },
 };

@@ -5,6 +5,7 @@
  */
 import { expected, GradscopeInputError, isPositiveInteger } from './errors';
 import { addon, type NativeDataset } from './native';
+import { settleDevice } from './device';
 
 export interface DatasetSource {
   /** Pixels, N * C * H * W, record order, channel-planar: bytes (held as x / 255) or float32
@@ -49,6 +50,7 @@ export class Dataset {
     }
     this.size = labels.length;
     this.shape = [shape[0], shape[1], shape[2]];
+    settleDevice();
     this.native = new (addon().Dataset)(pixels, labels, shape[0], shape[1], shape[2]);
   }
 

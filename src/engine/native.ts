@@ -36,6 +36,20 @@ export interface NativeNetwork {
   gradients(): FloatArray;
   statistics(): FloatArray;
   batchCounts(): BigInt64Array;
+  /** Where the flat buffers live: "cpu" or "cuda:N". */
+  readonly device: string;
+  /** out <- buffer[offset, offset + out.length), a copy from any device. */
+  read(
+    buffer: 'parameters' | 'gradients' | 'statistics' | 'batchCounts',
+    out: FloatArray | BigInt64Array,
+    offset: number,
+  ): void;
+  /** buffer[offset, offset + values.length) <- values, a copy to any device. */
+  write(
+    buffer: 'parameters' | 'gradients' | 'statistics' | 'batchCounts',
+    values: FloatArray | BigInt64Array,
+    offset: number,
+  ): void;
   parameterTable(): { name: string; shape: number[]; offset: number }[];
   statisticsNames(): { name: string; features: number }[];
   gradient(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): NativeEvaluation;
@@ -100,6 +114,23 @@ export interface NativeAddon {
   /** Fills `out` with U(low, high) draws from torch's default generator. */
   uniform(out: FloatArray, low: number, high: number): void;
   torchVersion: string;
+  /** The device of every Dataset and Network made after this ("cpu", "cuda:N"); returns it. */
+  setDevice(device: string): string;
+  deviceInfo(): NativeDeviceInfo;
+  setDeterministic(on: boolean): void;
+}
+
+export interface NativeDeviceInfo {
+  /** The device new datasets and networks are made on. */
+  device: string;
+  /** Whether the linked libtorch was built with CUDA. */
+  cuda: boolean;
+  /** The CUDA runtime's version as libtorch reports it (12040 = 12.4), null without CUDA. */
+  cudaVersion: number | null;
+  /** cuDNN's version (90100 = 9.1.0), null without it. */
+  cudnnVersion: number | null;
+  /** GPUs libtorch sees. */
+  gpus: number;
 }
 
 let loaded: NativeAddon | undefined;

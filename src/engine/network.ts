@@ -1,6 +1,12 @@
 /**
- * A network as the study sees it: the flat parameter vector w (zero-copy view of
- * native memory), its gradient buffer, and f(w), g(w) over index sets of a dataset.
+ * A network as the study sees it: the flat parameter vector w, its gradient buffer, and
+ * f(w), g(w) over index sets of a dataset.
+ *
+ * The flat vectors live on the engine's device (src/engine/device.ts). Code reads and writes
+ * them through explicit copies (readParameters, writeParameters, readGradients, ...), which
+ * serve every device. On the CPU the same vectors are also zero-copy Float32Array views
+ * (`parameters`, `gradients`, `statistics`, `batchCounts`), unless GRADSCOPE_ZERO_COPY=0 turns
+ * them off so that the explicit path runs on the CPU too (the tests compare the two).
  *
  * Modes: `train` (batch-norm on batch statistics, running statistics updated,
  * dropout on), `batch` (batch statistics, nothing updated, dropout off) and
@@ -12,6 +18,7 @@ import type { Dataset } from './dataset';
 import { expected, GradscopeInputError, isPositiveInteger } from './errors';
 import { resolveNetwork, type NetworkSpec, type ResolvedNetwork } from './layers';
 import { addon, type FloatArray, type Mode, type NativeNetwork } from './native';
+import { settleDevice, zeroCopyViews } from './device';
 import { threadsForFirstNetwork } from './threads';
 
 export type { Mode, FloatArray };
@@ -54,21 +61,27 @@ export interface StatisticsEntry {
 const MODES: Mode[] = ['train', 'batch', 'population'];
 export const DEFAULT_CHUNK = 5000;
 
+/** The flat vectors of a network, by their native names. */
+type BufferName = 'parameters' | 'gradients' | 'statistics' | 'batchCounts';
+
 export class Network {
   readonly resolved: ResolvedNetwork;
   readonly dtype: DType;
-  /** w: every trainable parameter, in state_dict order. Writes change the network. */
-  readonly parameters: FloatArray;
-  /** The gradient left by the last `gradient` call, laid out as `parameters`. */
-  readonly gradients: FloatArray;
-  /** running_mean and running_var of every batch-norm layer, in order. */
-  readonly statistics: FloatArray;
-  /** num_batches_tracked of every batch-norm layer. */
-  readonly batchCounts: BigInt64Array;
+  /** Where the flat vectors live: "cpu" or "cuda:N". */
+  readonly device: string;
+  /** Whether `parameters`, `gradients`, `statistics` and `batchCounts` are zero-copy views. */
+  readonly zeroCopy: boolean;
   readonly parameterTable: ParameterEntry[];
   readonly statisticsTable: StatisticsEntry[];
   /** @internal */
   readonly native: NativeNetwork;
+  private readonly views: {
+    parameters: FloatArray;
+    gradients: FloatArray;
+    statistics: FloatArray;
+    batchCounts: BigInt64Array;
+  } | null;
+  private readonly lengths: Record<BufferName, number>;
 
   constructor(spec: NetworkSpec, options: { seed?: number; dtype?: DType } = {}) {
     const seed = options.seed ?? 0;
@@ -84,6 +97,7 @@ export class Network {
       ? { spec, layers: [], parameterCount: 0, statistics: [], nested: true }
       : resolveNetwork(spec);
     threadsForFirstNetwork(spec);
+    settleDevice();
     this.dtype = dtype;
     this.native = new (addon().Network)(script ?? this.resolved.layers, dtype, seed);
     if (script) {
@@ -93,10 +107,16 @@ export class Network {
         .statisticsNames()
         .map(({ name, features }) => ({ layer: -1, name, features }));
     }
-    this.parameters = this.native.parameters();
-    this.gradients = this.native.gradients();
-    this.statistics = this.native.statistics();
-    this.batchCounts = this.native.batchCounts();
+    this.device = this.native.device;
+    this.zeroCopy = this.device === 'cpu' && zeroCopyViews();
+    this.views = this.zeroCopy
+      ? {
+          parameters: this.native.parameters(),
+          gradients: this.native.gradients(),
+          statistics: this.native.statistics(),
+          batchCounts: this.native.batchCounts(),
+        }
+      : null;
     this.parameterTable = this.native.parameterTable().map((p) => ({
       ...p,
       size: p.shape.reduce((a, b) => a * b, 1),
@@ -113,7 +133,14 @@ export class Network {
       offset += 2 * features;
       return entry;
     });
-    if (this.parameters.length !== this.resolved.parameterCount)
+    const parameterCount = this.parameterTable.reduce((sum, p) => sum + p.size, 0);
+    this.lengths = {
+      parameters: parameterCount,
+      gradients: parameterCount,
+      statistics: offset,
+      batchCounts: this.statisticsTable.length,
+    };
+    if (parameterCount !== this.resolved.parameterCount)
       throw new Error('gradscope: native parameter count disagrees with the layer list');
   }
 
@@ -122,7 +149,108 @@ export class Network {
   }
 
   get parameterCount(): number {
-    return this.parameters.length;
+    return this.lengths.parameters;
+  }
+
+  /** w: every trainable parameter, in state_dict order, as a zero-copy view (CPU only).
+   * Writes change the network. Code that must run on any device uses readParameters and
+   * writeParameters instead. */
+  get parameters(): FloatArray {
+    return this.view('parameters');
+  }
+
+  /** The gradient left by the last `gradient` call, laid out as `parameters` (a view). */
+  get gradients(): FloatArray {
+    return this.view('gradients');
+  }
+
+  /** running_mean and running_var of every batch-norm layer, in order (a view). */
+  get statistics(): FloatArray {
+    return this.view('statistics');
+  }
+
+  /** num_batches_tracked of every batch-norm layer (a view). */
+  get batchCounts(): BigInt64Array {
+    return this.view('batchCounts');
+  }
+
+  /** A copy of w[offset, offset + length). */
+  readParameters(offset = 0, length = this.lengths.parameters - offset): FloatArray {
+    return this.read('parameters', this.floats(length), offset);
+  }
+
+  /** w[offset, offset + values.length) <- values. */
+  writeParameters(values: ArrayLike<number>, offset = 0): void {
+    this.write('parameters', this.asFloats(values), offset);
+  }
+
+  /** The gradient of the last `gradient` call, copied into `out` (or a new array). */
+  readGradients(out: FloatArray = this.floats(this.lengths.gradients)): FloatArray {
+    return this.read('gradients', out, 0);
+  }
+
+  /** A copy of the batch-norm statistics [offset, offset + length). */
+  readStatistics(offset = 0, length = this.lengths.statistics - offset): FloatArray {
+    return this.read('statistics', this.floats(length), offset);
+  }
+
+  /** statistics[offset, offset + values.length) <- values. */
+  writeStatistics(values: ArrayLike<number>, offset = 0): void {
+    this.write('statistics', this.asFloats(values), offset);
+  }
+
+  /** A copy of the batch counters [offset, offset + length). */
+  readBatchCounts(offset = 0, length = this.lengths.batchCounts - offset): BigInt64Array {
+    return this.read('batchCounts', new BigInt64Array(length), offset);
+  }
+
+  /** batchCounts[offset, offset + values.length) <- values. */
+  writeBatchCounts(values: BigInt64Array, offset = 0): void {
+    this.write('batchCounts', values, offset);
+  }
+
+  private view<K extends BufferName>(name: K): NonNullable<Network['views']>[K] {
+    if (!this.views)
+      throw new Error(
+        `gradscope: network.${name} is a zero-copy view, which exists on the CPU only and with ` +
+          `GRADSCOPE_ZERO_COPY unset (this network is on ${this.device}${this.device === 'cpu' ? ', views off' : ''}); use read/write${name[0]!.toUpperCase()}${name.slice(1)}`,
+      );
+    return this.views[name];
+  }
+
+  private read<T extends FloatArray | BigInt64Array>(name: BufferName, out: T, offset: number): T {
+    this.checkRange(name, out.length, offset);
+    if (this.views) out.set(this.views[name].subarray(offset, offset + out.length) as never);
+    else this.native.read(name, out, offset);
+    return out;
+  }
+
+  private write(name: BufferName, values: FloatArray | BigInt64Array, offset: number): void {
+    this.checkRange(name, values.length, offset);
+    if (this.views) this.views[name].set(values as never, offset);
+    else this.native.write(name, values, offset);
+  }
+
+  private checkRange(name: BufferName, length: number, offset: number): void {
+    const size = this.lengths[name];
+    if (
+      !Number.isSafeInteger(offset) ||
+      offset < 0 ||
+      !Number.isSafeInteger(length) ||
+      length < 0 ||
+      offset + length > size
+    )
+      throw expected(`a range inside [0, ${size})`, name, `[${offset}, ${offset + length})`);
+  }
+
+  private floats(length: number): FloatArray {
+    return this.dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+  }
+
+  /** values in the network's precision: the array itself when it already is. */
+  private asFloats(values: ArrayLike<number>): FloatArray {
+    const type = this.dtype === 'float32' ? Float32Array : Float64Array;
+    return values instanceof type ? values : type.from(values);
   }
 
   /** Fills `gradients` with the gradient of the mean loss over `indices`; returns the loss. */

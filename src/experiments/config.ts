@@ -5,6 +5,7 @@
  * checked with one clear message naming it; unknown fields are refused (a typo
  * must not silently fall back to a default).
  */
+import { parseDevice } from '../engine/device';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
@@ -63,6 +64,9 @@ export interface StudyConfig {
   /** How `--executor slurm` submits the pieces (the command line's --slurm-* win); not part
    * of the study itself, so it is left out of config.json. */
   slurm?: SlurmSettings;
+  /** Where the study computes: cpu, cuda, cuda:N or auto (--device wins); like slurm, how it
+   * runs rather than what it is, so left out of config.json. */
+  device?: string;
 }
 
 export interface SlurmSettings {
@@ -101,6 +105,7 @@ export const DEFAULT_TRAJECTORY: StudyTrajectory = {
 
 const TOP_FIELDS = [
   'slurm',
+  'device',
   'name',
   'scale',
   'network',
@@ -146,6 +151,7 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
     )
       throw expected('a list of sbatch options such as "--qos=long"', 'slurm.options', sl.options);
   }
+  if (c.device !== undefined) parseDevice(c.device, 'device');
   if (typeof c.name !== 'string' || !c.name) throw expected('a name', 'name', c.name);
   if (typeof c.network !== 'string' || !c.network)
     throw expected('a network name or file', 'network', c.network);

@@ -70,7 +70,7 @@ export function studyTrajectory(
     return {
       epoch: checkpointInfo(file).epoch,
       file: path.relative(runDir, file),
-      parameters: network.parameters.slice(),
+      parameters: network.readParameters(),
     };
   };
   const start = read(branchPoint);

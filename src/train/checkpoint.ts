@@ -54,7 +54,7 @@ export function stateDict(network: Network): NamedTensor[] {
     out.push({
       name: p.name,
       shape: p.shape,
-      data: network.parameters.slice(p.offset, p.offset + p.size),
+      data: network.readParameters(p.offset, p.size),
     });
     if (!p.name.endsWith('.bias')) continue;
     const prefix = p.name.slice(0, -'.bias'.length);
@@ -65,17 +65,17 @@ export function stateDict(network: Network): NamedTensor[] {
       {
         name: `${prefix}.running_mean`,
         shape: [f],
-        data: network.statistics.slice(s.meanOffset, s.meanOffset + f),
+        data: network.readStatistics(s.meanOffset, f),
       },
       {
         name: `${prefix}.running_var`,
         shape: [f],
-        data: network.statistics.slice(s.varOffset, s.varOffset + f),
+        data: network.readStatistics(s.varOffset, f),
       },
       {
         name: `${prefix}.num_batches_tracked`,
         shape: [],
-        data: network.batchCounts.slice(s.index, s.index + 1),
+        data: network.readBatchCounts(s.index, 1),
       },
     );
   }
@@ -320,7 +320,7 @@ export function readTorchSave(file: string): SafetensorsFile {
 function place(network: Network, name: string, data: NamedTensor['data']): void {
   const p = network.parameterTable.find((e) => e.name === name);
   if (p) {
-    network.parameters.set(toFloat(data, network.parameters), p.offset);
+    network.writeParameters(data as ArrayLike<number>, p.offset);
     return;
   }
   const cut = name.lastIndexOf('.');
@@ -328,19 +328,9 @@ function place(network: Network, name: string, data: NamedTensor['data']): void 
   const field = name.slice(cut + 1);
   const index = network.statisticsTable.findIndex((s) => s.name === prefix);
   const s = network.statisticsTable[index]!;
-  if (field === 'running_mean')
-    network.statistics.set(toFloat(data, network.statistics), s.meanOffset);
-  else if (field === 'running_var')
-    network.statistics.set(toFloat(data, network.statistics), s.varOffset);
-  else network.batchCounts.set(data as BigInt64Array, index);
-}
-
-/** Float tensors in the network's own precision (a PyTorch float32 file analysed in float64). */
-function toFloat(data: NamedTensor['data'], like: Float32Array | Float64Array): ArrayLike<number> {
-  if (data.constructor === like.constructor) return data as ArrayLike<number>;
-  return like instanceof Float64Array
-    ? Float64Array.from(data as Float32Array)
-    : Float32Array.from(data as Float64Array);
+  if (field === 'running_mean') network.writeStatistics(data as ArrayLike<number>, s.meanOffset);
+  else if (field === 'running_var') network.writeStatistics(data as ArrayLike<number>, s.varOffset);
+  else network.writeBatchCounts(data as BigInt64Array, index);
 }
 
 export interface TrainingState {

@@ -61,25 +61,25 @@ export class Smoothout {
   /** w <- w + theta with theta ~ U(-a, a)^n (scaled per filter when adaptive). */
   perturb(amplitude: number): void {
     if (amplitude === 0) return;
-    const w = this.network.parameters;
+    const w = this.network.readParameters();
     this.saved.set(w);
     addon().uniform(this.theta, -amplitude, amplitude);
     if (this.scale) {
-      this.filterNorms(this.scale);
+      this.filterNorms(w, this.scale);
       for (let i = 0; i < w.length; i++) this.theta[i] = this.theta[i]! * this.scale[i]!;
     }
     for (let i = 0; i < w.length; i++) w[i] = w[i]! + this.theta[i]!;
+    this.network.writeParameters(w);
   }
 
   /** w <- the w saved by perturb, bit for bit. */
   restore(amplitude: number): void {
     if (amplitude === 0) return;
-    this.network.parameters.set(this.saved);
+    this.network.writeParameters(this.saved);
   }
 
   /** For each parameter, the norm of its filter (row) or its own magnitude. */
-  private filterNorms(out: FloatArray): void {
-    const w = this.network.parameters;
+  private filterNorms(w: FloatArray, out: FloatArray): void {
     for (const p of this.network.parameterTable) {
       const rows = p.shape.length >= 2 ? p.shape[0]! : p.size;
       const width = p.size / rows;
