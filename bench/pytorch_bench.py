@@ -2,7 +2,8 @@
 this process, one JSON line per workload on stdout.
 
 argv[1]: a JSON file {"networks": {name: {"layers": [...], "input": [c,h,w], "classes": k}},
-"workloads": [{"network", "kind": "step"|"population-gradient"|"hessian-vector", "batch", "repeats"}],
+"workloads": [{"network", "kind": "step"|"population-gradient"|"hessian-vector"|"experiment-b", "batch",
+"chunk", "repeats", "draws"}],
 "settings": {"threads": int|null, "channels_last": bool}}.
 Settings are applied as PyTorch users would: torch.set_num_threads and the
 model/input memory format. Allocator and BLAS settings come from the environment
@@ -32,8 +33,10 @@ def main():
         model = build(net["layers"])
         c, h, wd = net["input"]
         n = w["batch"]
-        x = torch.rand(n, c, h, wd)
-        y = torch.randint(0, net["classes"], (n,))
+        # an Experiment B point draws its batches from a pool of twice the batch size
+        pool = 2 * n if w["kind"] == "experiment-b" else n
+        x = torch.rand(pool, c, h, wd)
+        y = torch.randint(0, net["classes"], (pool,))
         if channels_last and len(x.shape) == 4 and c > 1:
             model = model.to(memory_format=torch.channels_last)
             x = x.contiguous(memory_format=torch.channels_last)
@@ -65,6 +68,22 @@ def main():
                     for acc, h in zip(hv, torch.autograd.grad(dot, params)):
                         acc.add_(h)
                 return hv
+        elif w["kind"] == "experiment-b":
+            # K population-mode gradients of n distinct examples each, each copied out
+            model.eval()
+            chunk = w.get("chunk", n)
+            generator = torch.Generator().manual_seed(12345)
+            draws = [torch.randperm(pool, generator=generator)[:n] for _ in range(w.get("draws", 1))]
+
+            def once():
+                for d in draws:
+                    xd, yd = x[d], y[d]
+                    if channels_last and xd.dim() == 4 and c > 1:
+                        xd = xd.contiguous(memory_format=torch.channels_last)
+                    model.zero_grad()
+                    for s in range(0, n, chunk):
+                        (F.cross_entropy(model(xd[s:s + chunk]), yd[s:s + chunk], reduction="sum") / n).backward()
+                    torch.cat([p.grad.flatten() for p in model.parameters()])
         else:
             model.eval()
             chunk = w.get("chunk", n)

@@ -2,20 +2,14 @@
 // few process-wide settings, one file each (wrappers.h). Arguments are validated in
 // TypeScript (src/engine/); the checks here only stop a bad call from crashing the
 // process.
-#include <malloc.h>
-
-#include <climits>
-
 #include "wrappers.h"
 
 namespace gradscope {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  // Keep freed memory in the process: without this glibc returns every large
-  // activation block to the OS and each step page-faults it back (docs/design.md).
-  mallopt(M_MMAP_MAX, 0);
-  mallopt(M_TRIM_THRESHOLD, INT_MAX);
-  mallopt(M_TOP_PAD, 64 << 20);
+  // Keep freed memory in the process (settings.cc): without this glibc returns every
+  // large activation block to the OS and each step page-faults it back (docs/design.md).
+  keepMemory(true);
   exports.Set("Dataset", defineDataset(env));
   exports.Set("Network", defineNetwork(env));
   exports.Set("Optimizer", defineOptimizer(env));

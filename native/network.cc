@@ -5,6 +5,8 @@
 
 namespace gradscope {
 
+bool channelsLastConvolutions = true;
+
 Mode parseMode(const std::string& name) {
   if (name == "train") return Mode::Train;
   if (name == "batch") return Mode::Batch;
@@ -211,8 +213,11 @@ at::Tensor Network::run(std::vector<Layer>& list, at::Tensor h, Mode mode, int64
   // run as one affine map (one pass over the activations fewer); inside blocks too, since
   // each batch norm still follows its own layer within its own list
   const bool fold = mode == Mode::Population && !at::GradMode::is_enabled() && captureStats < 0;
+  const auto format =
+      channelsLastConvolutions ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
   for (int64_t i = begin; i < stop; ++i) {
     auto& l = list[i];
+    if (l.kind == Layer::Kind::Conv2d) h = h.contiguous(format);
     const bool folded = fold && (l.kind == Layer::Kind::Linear || l.kind == Layer::Kind::Conv2d) &&
                         i + 1 < stop && list[i + 1].kind == Layer::Kind::BatchNorm;
     if (folded) {

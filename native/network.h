@@ -19,6 +19,11 @@ namespace gradscope {
 // population: BN on running statistics (inference), dropout off.
 enum class Mode { Train, Batch, Population };
 
+// Process-wide: convolutions take their input channels-last (NHWC in memory, the
+// dataset's own layout; oneDNN then runs without reorders) when true, contiguous NCHW
+// when false. Same results up to float rounding. Default true.
+extern bool channelsLastConvolutions;
+
 Mode parseMode(const std::string& name);
 
 struct Layer {

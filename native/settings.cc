@@ -1,8 +1,10 @@
-// Process-wide settings: thread pools (torch's and OpenBLAS's), torch's random
+// Process-wide settings: thread pools (torch's and OpenBLAS's), glibc's handling of
+// freed memory, the convolutions' memory format, torch's random
 // generator (seed, state, uniform draws), the libtorch version.
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
+#include <malloc.h>
 #include <torch/version.h>
 
 #include <mutex>
@@ -36,6 +38,16 @@ Napi::Value Threads(const Napi::CallbackInfo& info) {
   auto config = reinterpret_cast<char* (*)()>(dlsym(RTLD_DEFAULT, "openblas_get_config"));
   o.Set("blasConfig", config ? std::string(config()) : std::string("not OpenBLAS"));
   return o;
+}
+
+Napi::Value SetMemory(const Napi::CallbackInfo& info) {
+  keepMemory(info[0].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value SetChannelsLast(const Napi::CallbackInfo& info) {
+  channelsLastConvolutions = info[0].As<Napi::Boolean>().Value();
+  return info.Env().Undefined();
 }
 
 Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
@@ -75,9 +87,30 @@ Napi::Value Uniform(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+void keepMemory(bool keep) {
+  if (keep) {
+    // mallopt takes an int but stores these two as size_t: -1 is SIZE_MAX, "never trim".
+    // INT_MAX (2 GiB) was below C1's working set at batch 5000, so every step gave its
+    // heap top back to the OS (brk) and page-faulted it in again.
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, -1);
+    mallopt(M_TOP_PAD, 64 << 20);
+  } else {
+    // glibc's defaults (malloc.c: DEFAULT_MMAP_MAX, DEFAULT_TRIM_THRESHOLD, DEFAULT_TOP_PAD,
+    // DEFAULT_MMAP_THRESHOLD), then hand back what is free now
+    mallopt(M_MMAP_MAX, 65536);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+    mallopt(M_TOP_PAD, 0);
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    malloc_trim(0);
+  }
+}
+
 void defineSettings(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("threads", Napi::Function::New(env, Threads));
+  exports.Set("setMemory", Napi::Function::New(env, SetMemory));
+  exports.Set("setChannelsLast", Napi::Function::New(env, SetChannelsLast));
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed));
   exports.Set("rngState", Napi::Function::New(env, RngState));
   exports.Set("setRngState", Napi::Function::New(env, SetRngState));

@@ -20,7 +20,12 @@ Napi::Function defineOptimizer(Napi::Env env);
 // setDevice, deviceInfo, setDeterministic (device.cc).
 void defineDevice(Napi::Env env, Napi::Object exports);
 
-// setThreads, threads, manualSeed, rngState, setRngState, uniform, torchVersion.
+// setThreads, threads, setMemory, setChannelsLast, manualSeed, rngState, setRngState,
+// uniform, torchVersion.
 void defineSettings(Napi::Env env, Napi::Object exports);
+
+// keep: freed memory stays in the process (no mmap for large blocks, the heap never
+// trimmed); otherwise glibc's defaults (large blocks mapped and unmapped each time).
+void keepMemory(bool keep);
 
 }  // namespace gradscope

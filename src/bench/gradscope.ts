@@ -19,11 +19,30 @@ function randomBytes(n: number, seed: number): Uint8Array {
   return out;
 }
 
+/** K draws of `batch` distinct indices out of `pool`, from a fixed xorshift stream. */
+export function benchDraws(pool: number, batch: number, draws: number): Int32Array[] {
+  const out: Int32Array[] = [];
+  let x = 12345;
+  for (let k = 0; k < draws; k++) {
+    const order = Int32Array.from({ length: pool }, (_, i) => i);
+    for (let i = pool - 1; i > 0; i--) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      const j = (x >>> 0) % (i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    out.push(order.slice(0, batch));
+  }
+  return out;
+}
+
 export function timeGradscope(w: BenchWorkload): number {
   const [c, h, wd] = w.network.input;
-  const labels = new Int32Array(w.batch).map((_, i) => i % w.network.classes);
+  const examples = w.kind === 'experiment-b' ? 2 * w.batch : w.batch;
+  const labels = new Int32Array(examples).map((_, i) => i % w.network.classes);
   const data = new Dataset('bench', w.network.classes, {
-    pixels: randomBytes(w.batch * c * h * wd, 17),
+    pixels: randomBytes(examples * c * h * wd, 17),
     labels,
     shape: [c, h, wd],
   });
@@ -41,6 +60,14 @@ export function timeGradscope(w: BenchWorkload): number {
     const v = net.readParameters().map((_, i) => Math.sin(i + 1));
     const out = v.slice().fill(0);
     once = () => net.hessianVector(data, indices, v, out, { mode: 'population', chunk: w.chunk });
+  } else if (w.kind === 'experiment-b') {
+    const draws = benchDraws(examples, w.batch, w.draws ?? 1);
+    once = () => {
+      for (const d of draws) {
+        net.gradient(data, d, { mode: 'population', chunk: w.chunk });
+        net.gradients.slice();
+      }
+    };
   } else {
     once = () => net.gradient(data, indices, { mode: 'population', chunk: w.chunk });
   }

@@ -21,11 +21,18 @@ export interface PyTorchSettings {
 export interface BenchWorkload {
   id: string;
   network: NetworkSpec;
-  /** A training step; a population-mode gradient; a population-mode Hessian-vector product. */
-  kind: 'step' | 'population-gradient' | 'hessian-vector';
+  /**
+   * A training step; a population-mode gradient of `batch` examples; a population-mode
+   * Hessian-vector product; an Experiment B point: `draws` population-mode gradients of
+   * `batch` distinct examples each, drawn from a pool of 2 x `batch`, each gradient copied
+   * out (src/analysis/gradient-distribution.ts, without the whole-set gradients).
+   */
+  kind: 'step' | 'population-gradient' | 'hessian-vector' | 'experiment-b';
   batch: number;
   chunk: number;
   repeats: number;
+  /** experiment-b: the number of draws K. */
+  draws?: number;
 }
 
 export function pythonWithTorch(): { python: string; version: string } | { missing: string } {
@@ -69,6 +76,7 @@ export function timePyTorch(
         batch: w.batch,
         chunk: w.chunk,
         repeats: w.repeats,
+        draws: w.draws ?? 1,
       })),
     }),
   );

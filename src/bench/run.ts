@@ -1,9 +1,12 @@
 /**
  * `gradscope bench`: training steps (forward + backward + Adam) of F1 and C1 at
- * batch 256 and 5000, population-mode gradients of 5000 examples, and a population-mode
- * Hessian-vector product of F1 on 5000 examples (double backward), timed for
- * gradscope and for PyTorch in the same invocation; a table of ratios on stdout
- * and bench/results.json.
+ * batch 256 and 5000, population-mode gradients of 5000 examples, a population-mode
+ * Hessian-vector product of F1 on 5000 examples (double backward), an Experiment B
+ * point of C1 (K = 3 population-mode gradients of B = 5000 drawn examples) and C1's
+ * population gradient over CIFAR's whole training-set size (50000, chunks of 5000),
+ * timed for gradscope and for PyTorch in the same invocation; a table of ratios on
+ * stdout and bench/results.json. gradscope runs with the settings the engine would
+ * choose (threadsFor: the tuning file's, else the built-in rules).
  *
  * PyTorch runs twice or more: with its defaults, and with the best settings we
  * found (intra-op threads 1 or 2, channels-last for convolutions, glibc told to
@@ -15,7 +18,13 @@ import * as path from 'path';
 import { writeFileAtomic } from '../engine/atomic-write';
 import { expected } from '../engine/errors';
 import type { NetworkSpec } from '../engine/layers';
-import { setThreads, threads, threadsFor, type ThreadSettings } from '../engine/threads';
+import {
+  returnFreeMemory,
+  setThreads,
+  threads,
+  threadsFor,
+  type ThreadSettings,
+} from '../engine/threads';
 import { c1 } from '../models/c1';
 import { f1 } from '../models/f1';
 import type { Log } from '../cli/log';
@@ -54,13 +63,15 @@ function workloads(quick: boolean): BenchWorkload[] {
     batch: number,
     chunk: number,
     repeats: number,
-  ): BenchWorkload => ({ id, network, kind, batch, chunk, repeats });
+    draws?: number,
+  ): BenchWorkload => ({ id, network, kind, batch, chunk, repeats, ...(draws ? { draws } : {}) });
   if (quick)
     return [
       w('F1 step B=64', f1(), 'step', 64, 64, 3),
       w('C1 step B=16', c1(), 'step', 16, 16, 2),
       w('F1 population gradient N=128', f1(), 'population-gradient', 128, 64, 2),
       w('F1 Hessian-vector product N=128', f1(), 'hessian-vector', 128, 128, 2),
+      w('C1 Experiment B point K=2 B=16', c1(), 'experiment-b', 16, 16, 1, 2),
     ];
   return [
     w('F1 step B=256', f1(), 'step', 256, 256, 40),
@@ -70,6 +81,15 @@ function workloads(quick: boolean): BenchWorkload[] {
     w('F1 population gradient N=5000', f1(), 'population-gradient', 5000, 5000, 7),
     w('C1 population gradient N=5000', c1(), 'population-gradient', 5000, 1000, 3),
     w('F1 Hessian-vector product N=5000', f1(), 'hessian-vector', 5000, 5000, 5),
+    w('C1 Experiment B point K=3 B=5000', c1(), 'experiment-b', 5000, 5000, 1, 3),
+    w(
+      'C1 population gradient N=50000 (chunks of 5000)',
+      c1(),
+      'population-gradient',
+      50000,
+      5000,
+      1,
+    ),
   ];
 }
 
@@ -82,8 +102,10 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
   const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const rows: BenchRow[] = [];
   for (const w of list) {
-    const chosen = setThreads(threadsFor(w.network));
-    log.info(`bench: gradscope ${w.id} (torch ${chosen.torch}, BLAS ${chosen.blas} threads)`);
+    const chosen = setThreads(threadsFor(w.network, w.batch));
+    log.info(
+      `bench: gradscope ${w.id} (torch ${chosen.torch}, BLAS ${chosen.blas} threads, memory ${chosen.memory}, ${chosen.convolutionFormat}; ${chosen.source === 'tuned' ? 'tuned' : 'built-in rules'})`,
+    );
     const row: BenchRow = {
       id: w.id,
       gradscopeMs: timeGradscope(w),
@@ -104,6 +126,8 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
     rows.push(row);
   }
   setThreads();
+  // the kept heap of the largest workload would sit beside PyTorch's own
+  returnFreeMemory();
 
   const torch = pythonWithTorch();
   let note: string;

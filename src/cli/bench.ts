@@ -1,5 +1,6 @@
-/** `gradscope bench [--quick] [--explore] [--out FILE]`. */
+/** `gradscope bench [--quick] [--explore] [--out FILE]`, `gradscope bench --tune [--quick]`. */
 import { runBench } from '../bench/run';
+import { runTune } from '../bench/tune';
 import { GradscopeInputError } from '../engine/errors';
 import { useDevice } from '../engine/device';
 import { flag, value, type Command } from './command';
@@ -7,19 +8,26 @@ import { flag, value, type Command } from './command';
 const OUT = 'bench/results.json';
 
 export const benchCommand: Command = {
-  summary: 'time training steps and gradients against PyTorch on this machine',
+  summary:
+    'time training steps and gradients against PyTorch on this machine; --tune instead measures ' +
+    'the thread split, memory and convolution memory format here and stores the fastest',
   example: 'gradscope bench --quick --only F1',
   options: {
-    quick: flag('fewer steps per workload'),
+    quick: flag('fewer steps per workload (with --tune: seconds, one size of each family)'),
     only: value('TEXT', 'none: every workload', 'the workloads whose name contains TEXT'),
     explore: flag('also time gradscope under each thread setting'),
     out: value('FILE', OUT, 'where the results are written'),
+    tune: flag(
+      'measure thread split, memory and convolution format per network family and batch size ' +
+        '(about 3 minutes) and store the winners in $XDG_CACHE_HOME or ~/.cache/gradscope/tuning.json',
+    ),
   },
   run(values, _positionals, log) {
     // the table compares with PyTorch on the CPU: the CPU unless a GPU is asked for, which the
     // bench does not time yet
     if (useDevice(values.device ?? 'cpu') !== 'cpu')
       throw new GradscopeInputError('--device: gradscope bench times the CPU only for now');
+    if (values.tune) return runTune({ quick: Boolean(values.quick) }, log);
     return runBench(
       {
         ...(values.only !== undefined ? { only: String(values.only) } : {}),

@@ -3,6 +3,7 @@
 import { addon } from '../engine/native';
 import { deviceInfo, settleDevice } from '../engine/device';
 import { threads } from '../engine/threads';
+import { tuning } from '../engine/tuning';
 import type { Command } from './command';
 
 /** 12040 -> "12.4", 90100 -> "9.1.0": CUDA's and cuDNN's version encodings. */
@@ -18,7 +19,8 @@ function cudnnVersion(v: number | null): string | null {
 }
 
 export const infoCommand: Command = {
-  summary: 'show the engine: libtorch version, threads, BLAS, CUDA and the device in use',
+  summary:
+    'show the engine: libtorch version, threads, BLAS, CUDA, the device in use, the tuning file',
   example: 'gradscope info --json',
   options: {},
   run(_values, _positionals, log) {
@@ -32,6 +34,7 @@ export const infoCommand: Command = {
       cudnnVersion: cudnnVersion(d.cudnnVersion),
       devices: ['cpu', ...Array.from({ length: d.gpus }, (_, i) => `cuda:${i}`)],
       device: d.device,
+      tuning: tuning(),
     };
     if (!log.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return result;

@@ -108,6 +108,10 @@ export interface NativeAddon {
   Optimizer: new (network: NativeNetwork, settings: NativeOptimizerSettings) => NativeOptimizer;
   setThreads(torchThreads: number, blasThreads: number): void;
   threads(): { torch: number; blas: number; blasConfig: string };
+  /** true: freed memory stays in the process; false: glibc's defaults. */
+  setMemory(keep: boolean): void;
+  /** true: convolutions take channels-last input; false: contiguous NCHW. */
+  setChannelsLast(channelsLast: boolean): void;
   manualSeed(seed: number): void;
   rngState(): Uint8Array;
   setRngState(state: Uint8Array): void;

@@ -1,17 +1,27 @@
 /**
- * Thread settings of the engine. Two pools compete for the cores: torch's intra-op
- * (OpenMP) threads and OpenBLAS's own. Measured on the 2-core development machine
+ * Thread and memory settings of the engine. Two pools compete for the cores: torch's
+ * intra-op (OpenMP) threads and OpenBLAS's own. Measured on the 2-core development machine
  * (docs/design.md), 1 torch thread + all cores to BLAS is best for the fully connected
  * networks; `gradscope bench` measures the alternatives for the convolutional ones.
+ * Besides the pools: whether freed memory stays in the process, and the convolutions'
+ * memory format. `gradscope bench --tune` stores this machine's fastest choice of all
+ * four (tuning.ts); without that file the rules below hold.
  */
 import * as os from 'os';
 import { expected, isPositiveInteger } from './errors';
 import { addon } from './native';
 import type { NetworkSpec } from './layers';
+import { networkFamily, tunedFor } from './tuning';
 
 export interface ThreadSettings {
   torch: number;
   blas: number;
+  /** Freed memory kept in the process (default) or returned to the system. */
+  memory?: 'kept' | 'returned';
+  /** The memory format convolutions take their input in; default channels-last. */
+  convolutionFormat?: 'channels-last' | 'contiguous';
+  /** Where these settings come from: the tuning file, or the built-in rules. */
+  source?: 'tuned' | 'rules';
 }
 
 export function defaultThreads(): ThreadSettings {
@@ -21,6 +31,7 @@ export function defaultThreads(): ThreadSettings {
 
 /** Whether the pools have been set in this process (by setThreads or the first network). */
 let chosen = false;
+let current: ThreadSettings | undefined;
 
 /** The first network of a process that never called setThreads sets the pools for its
  * own kind (threadsFor): a library user gets the command line's speed without asking. */
@@ -28,16 +39,40 @@ export function threadsForFirstNetwork(network: NetworkSpec): void {
   if (!chosen) setThreads(threadsFor(network));
 }
 
-/** `--threads N` sets both pools to N; the default is defaultThreads(). */
+/** `--threads N` sets both pools to N; the default is defaultThreads(), memory kept and
+ * convolutions channels-last. */
 export function setThreads(settings: Partial<ThreadSettings> = {}): ThreadSettings {
-  const pools = { ...defaultThreads(), ...settings };
+  const pools: ThreadSettings = {
+    ...defaultThreads(),
+    memory: 'kept',
+    convolutionFormat: 'channels-last',
+    ...settings,
+  };
   if (!isPositiveInteger(pools.torch))
     throw expected('a positive integer', 'torch threads', pools.torch);
   if (!isPositiveInteger(pools.blas))
     throw expected('a positive integer', 'BLAS threads', pools.blas);
+  if (pools.memory !== 'kept' && pools.memory !== 'returned')
+    throw expected('"kept" or "returned"', 'memory', pools.memory);
+  if (pools.convolutionFormat !== 'channels-last' && pools.convolutionFormat !== 'contiguous')
+    throw expected(
+      '"channels-last" or "contiguous"',
+      'convolution format',
+      pools.convolutionFormat,
+    );
   addon().setThreads(pools.torch, pools.blas);
+  addon().setMemory(pools.memory === 'kept');
+  addon().setChannelsLast(pools.convolutionFormat === 'channels-last');
   chosen = true;
+  current = pools;
   return pools;
+}
+
+/** Gives the memory this process holds free back to the system once (e.g. before another
+ * process needs it); the memory setting itself is unchanged. */
+export function returnFreeMemory(): void {
+  addon().setMemory(false);
+  addon().setMemory(current?.memory !== 'returned');
 }
 
 export function threads(): { torch: number; blas: number; blasConfig: string } {
@@ -45,13 +80,26 @@ export function threads(): { torch: number; blas: number; blasConfig: string } {
 }
 
 /**
- * The settings a workload runs fastest with here: fully connected networks spend
- * their time in BLAS matrix products (1 torch thread, BLAS on every core);
- * convolutional ones in oneDNN convolutions, which use torch's threads.
- * `gradscope bench --explore` measures the alternatives.
+ * The settings a workload runs fastest with here: the tuning file's choice for the
+ * network's family at the tuned batch size nearest `batch` (the largest without it),
+ * when `gradscope bench --tune` stored one for this machine; otherwise the rules:
+ * fully connected networks spend their time in BLAS matrix products (1 torch thread,
+ * BLAS on every core); convolutional ones in oneDNN convolutions, which use torch's
+ * threads. `gradscope bench --explore` measures the thread alternatives.
  */
-export function threadsFor(network: NetworkSpec): ThreadSettings {
+export function threadsFor(network: NetworkSpec, batch?: number): ThreadSettings {
+  const family = networkFamily(network);
+  const tuned = tunedFor(family, batch);
+  if (tuned)
+    return {
+      torch: tuned.torch,
+      blas: tuned.blas,
+      memory: tuned.memory,
+      convolutionFormat: tuned.convolutionFormat,
+      source: 'tuned',
+    };
   const { blas } = defaultThreads();
-  const convolutional = network.layers.some((l) => l.type === 'conv2d');
-  return convolutional ? { torch: blas, blas } : { torch: 1, blas };
+  return family === 'convolutional'
+    ? { torch: blas, blas, source: 'rules' }
+    : { torch: 1, blas, source: 'rules' };
 }
