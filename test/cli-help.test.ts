@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { COMMANDS, GLOBAL } from '../src/cli';
-import type { Command, CommandGroup, OptionDeclarations } from '../src/cli/command';
+import { globalsOf, type Command, type CommandGroup } from '../src/cli/command';
 import { gradscope } from './cli-fixtures';
 
 /** Every command line the CLI dispatches: `train`, `analyze line`, ... */
@@ -66,11 +66,14 @@ function optionLine(help: string, name: string): string | undefined {
   return help.split('\n').find((l) => new RegExp(`^  (-\\w, )?--${name}( |$)`).test(l));
 }
 
-function checkHelp(words: string[], options: OptionDeclarations): void {
+function checkHelp(words: string[], command: Command): void {
+  const options = command.options;
   const r = gradscope(...words, '--help');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`^gradscope ${words.join(' ')}: \\S`));
-  for (const [name, o] of Object.entries({ ...options, ...GLOBAL })) {
+  for (const name of command.refusedGlobals ?? [])
+    assert.equal(optionLine(r.stdout, name), undefined, `--${name} is refused: not in --help`);
+  for (const [name, o] of Object.entries({ ...options, ...globalsOf(command, GLOBAL) })) {
     const line = optionLine(r.stdout, name);
     assert.ok(line, `gradscope ${words.join(' ')} --help lists --${name}`);
     assert.ok(line.endsWith(`(default: ${o.default})`), `its default: ${line}`);
@@ -92,7 +95,7 @@ function checkRefused(args: string[], option: string): void {
 
 for (const { words, command } of dispatched)
   test(`gradscope ${words.join(' ')}: --help lists every option; others are refused`, () => {
-    checkHelp(words, command.options);
+    checkHelp(words, command);
     checkRefused([...words, '--no-such-option'], '--no-such-option');
     checkRefused([...words, '--no-such-flag', 'x'], '--no-such-flag');
   });
@@ -111,4 +114,22 @@ test('an analyze subcommand refuses the options of the others (analyze gradients
   assert.equal(group.status, 0, group.stderr);
   for (const sub of Object.keys(analyze.subcommands))
     assert.match(group.stdout, new RegExp(`^  ${sub} +\\S`, 'm'));
+});
+
+test('an option several analyze subcommands declare has one type there (the first parse, over all of them, picks the subcommand)', () => {
+  const group = COMMANDS.analyze!() as CommandGroup;
+  const seen = new Map<string, { type: string; multiple: boolean; where: string }>();
+  for (const [sub, command] of Object.entries(group.subcommands))
+    for (const [name, o] of Object.entries(command.options)) {
+      const shape = { type: o.type, multiple: Boolean(o.multiple), where: sub };
+      const before = seen.get(name);
+      if (before)
+        assert.deepEqual(
+          { type: shape.type, multiple: shape.multiple },
+          { type: before.type, multiple: before.multiple },
+          `--${name} in analyze ${sub} and analyze ${before.where}`,
+        );
+      else seen.set(name, shape);
+    }
+  assert.ok(seen.size > 10, `${seen.size} options`);
 });

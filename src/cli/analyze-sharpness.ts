@@ -171,7 +171,11 @@ export const sharpnessCommand: Command = {
     hutchinson: value('N', String(d.probes), "Hutchinson's probes for the trace; 0: none"),
     set: value('train|test', d.set, 'the set the loss is measured on'),
     'sample-size': value('N', 'the whole set', 'examples of the set that the loss is over'),
-    'hessian-sample': value('N', String(d.hessianSampleSize), 'examples the Hessian is over'),
+    'hessian-sample': value(
+      'N',
+      `${d.hessianSampleSize} (or the whole set, if smaller)`,
+      'examples the Hessian is over',
+    ),
     bn: value('population|batch', d.mode, 'batch norm: running statistics, or per batch'),
     eigen: value('lanczos|power', d.eigen, 'the eigenvalue method'),
     'eigen-steps': value(

@@ -47,7 +47,16 @@ export interface Command {
   /** One command line that works (or would, with the files it names). */
   example: string;
   options: OptionDeclarations;
+  /** Global options this command refuses with a pointer elsewhere (run's --seed: use --seeds);
+   * left out of its --help. */
+  refusedGlobals?: readonly string[];
   run(values: Record<string, unknown>, positionals: string[], log: Log): Promise<unknown> | unknown;
+}
+
+/** The global options `command` lists in its --help. */
+export function globalsOf(command: Command, global: OptionDeclarations): OptionDeclarations {
+  const refused = new Set(command.refusedGlobals ?? []);
+  return Object.fromEntries(Object.entries(global).filter(([name]) => !refused.has(name)));
 }
 
 /** A command whose first operand names one of its subcommands (`gradscope analyze line`). */
@@ -126,7 +135,14 @@ export function commandHelp(name: string, command: Command, global: OptionDeclar
   ];
   if (Object.keys(command.options).length)
     lines.push('', 'options:', ...optionLines(command.options));
-  lines.push('', 'global options:', ...optionLines(global), '', 'example:', `  ${command.example}`);
+  lines.push(
+    '',
+    'global options:',
+    ...optionLines(globalsOf(command, global)),
+    '',
+    'example:',
+    `  ${command.example}`,
+  );
   return lines.join('\n');
 }
 

@@ -144,6 +144,7 @@ export const runCommand: Command = {
   summary: 'run a study from a config file, or "thesis" (--network F1|C1|C3); resumable',
   operands: '<config.yaml|thesis>',
   example: 'gradscope run thesis --network F1 --seeds 0,1,2 --out runs/thesis-f1',
+  refusedGlobals: ['seed'],
   options: {
     network: value('NET', "the config's (thesis: F1)", 'F1, C1, C3 for the thesis, or any network'),
     data: value('D', "the config's", 'mnist, fashion-mnist, or a folder or file of data'),
@@ -201,6 +202,7 @@ export const runCommand: Command = {
 export const demoCommand: Command = {
   summary: 'the piggybacked study on the built-in MNIST at demo scale (minutes); writes a report',
   example: 'gradscope demo --out runs/demo',
+  refusedGlobals: ['seed'],
   options: {
     out: value('DIR', 'runs/demo-TIME', 'the run directory'),
     resume: flag('continue the demo in --out'),
