@@ -190,6 +190,20 @@ test('a slurm: section of the config sets the jobs; the command line wins; not i
   assert.match(text, /^#SBATCH --partition=short$/m);
   assert.match(text, /^#SBATCH --time=01:00:00$/m);
   assert.match(text, /^#SBATCH --qos=low$/m);
+  // where and how to compute travel to every job: each piece computes as the whole run would
+  const device = await gradscope([
+    ...['run', configFile, '--out', path.join(dir, 'device'), '--executor', 'slurm'],
+    ...['--dry-run', '--device', 'cpu', '--deterministic', '--seeds', '0'],
+  ]);
+  assert.equal(device.code, 0, device.stderr);
+  const scripts = fs
+    .readdirSync(path.join(dir, 'device', 'slurm'))
+    .filter((f) => /\.sbatch$/.test(f));
+  assert.ok(scripts.length > 3, `${scripts.length} job scripts`);
+  for (const f of scripts) {
+    const job = fs.readFileSync(path.join(dir, 'device', 'slurm', f), 'utf8');
+    assert.match(job, / --seeds 0 .*--device cpu --deterministic /, f);
+  }
   // the section says how to submit, not what the study is: the same plan
   const plain = await gradscope(['run', configFile, '--plan']);
   assert.equal((await gradscope(['run', file, '--plan'])).stdout, plain.stdout);

@@ -187,9 +187,13 @@ export const runCommand: Command = {
         : path.basename(what).replace(/\.(ya?ml|json)$/, '');
     const source: StudySource = {
       what: what === 'thesis' ? what : path.resolve(what),
-      options: ['network', 'data', 'seeds'].flatMap((o) =>
-        values[o] !== undefined ? [`--${o}`, String(values[o])] : [],
-      ),
+      // what a piece run elsewhere (--jobs, Slurm) needs to compute the same study the same way
+      options: [
+        ...['network', 'data', 'seeds', 'image-size', 'device'].flatMap((o) =>
+          values[o] !== undefined ? [`--${o}`, String(values[o])] : [],
+        ),
+        ...(values.deterministic ? ['--deterministic'] : []),
+      ],
     };
     // the slurm section says how to submit, the device where to compute, not what the study
     // is: neither goes into config.json; --device wins over the config's device
