@@ -72,9 +72,13 @@ export { pairedInterval, verdict } from './analysis/paired-interval';
 /** One training run (small-batch, piggybacked, increasing batch, Smoothout), resumable. */
 export { runTraining } from './train/run';
 export { defaultTrainConfig, type TrainConfig } from './train/config';
-/** A study config (YAML/JSON) or the thesis', and the resumable study runner. */
+/** A study config (YAML/JSON) or the thesis'. */
 export { readStudyConfig, thesisConfig, type StudyConfig } from './experiments/config';
+/** The resumable study runner: training, Experiment A's lines, and the sharpness of every arm's final
+ * state when the config has a `sharpness` section (no other argument needed). */
 export { runStudy } from './experiments/runner';
+/** A run directory's sharpness files (sharpness/seed-<s>-<phase>.json), typed. */
+export { readStudySharpness, type StudySharpness } from './experiments/study-sharpness';
 /** Progress lines on stderr (quiet: none), for runTraining and runStudy. */
 export { makeProgress } from './train/progress';
 /** report.html, report.json, tables and figures of a run directory. */

@@ -21,7 +21,6 @@ import {
   studyPieces,
   type Piece,
 } from '../experiments/pieces';
-import { measureSharpnessForStudy } from '../experiments/sharpness-hook';
 import { writeStudyReport } from '../report/study-report';
 import { checkRunDirectory } from '../train/run';
 import type { Progress } from '../train/progress';
@@ -92,7 +91,7 @@ export async function runOnly(
     study,
     out,
     chosen.map((p) => p.name),
-    { progress, hooks: { sharpness: measureSharpnessForStudy } },
+    { progress },
   );
   const report = chosen.find((p) => p.kind === 'report');
   if (!report) return;

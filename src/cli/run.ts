@@ -9,7 +9,6 @@ import * as path from 'path';
 import { useDevice } from '../engine/device';
 import { expected, GradscopeInputError } from '../engine/errors';
 import { lockRunDirectory } from '../engine/lock';
-import { measureSharpnessForStudy } from '../experiments/sharpness-hook';
 import { threadsFor } from '../engine/threads';
 import {
   CONFIG_DIR,
@@ -122,11 +121,7 @@ async function runConfig(
   let written: ReturnType<typeof writeStudyReport>;
   watchStopSignals();
   try {
-    await runStudy(config, out, {
-      resume: Boolean(values.resume),
-      progress,
-      hooks: { sharpness: measureSharpnessForStudy },
-    });
+    await runStudy(config, out, { resume: Boolean(values.resume), progress });
     written = writeStudyReport(out);
   } catch (error) {
     if (error instanceof RunStopped) error.resume = resumeCommand(out);

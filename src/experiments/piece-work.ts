@@ -38,7 +38,8 @@ import {
   studyPieces,
   type Piece,
 } from './pieces';
-import { trainConfigOf, type StudyHooks } from './runner';
+import { trainConfigOf } from './runner';
+import { measureSharpnessForStudy, type StudySharpness } from './study-sharpness';
 import { studyTrajectory } from './trajectory-hook';
 
 /** A seed's TensorBoard events: tensorboard/<seed>/<phase>/, and lines/ for Experiment A. */
@@ -134,18 +135,21 @@ export async function runSharpness(
   seed: number,
   phase: string,
   progress: Progress,
-  hooks: StudyHooks | undefined,
 ): Promise<void> {
-  if (!study.sharpness || !hooks?.sharpness) return;
+  if (!study.sharpness) return;
   const file = sharpnessFile(runDir, seed, phase);
   const checkpoint = finalCheckpoint(runDir, seed, phase);
   if (fs.existsSync(file) || !checkpoint) return;
   await stopBefore(`the sharpness of ${phase} of seed ${seed}`);
   const network = new Network(networkSpec(study.network), { seed });
   loadNetwork(checkpoint, network);
-  const measured = hooks.sharpness(network, data, study.sharpness, seed);
+  const record: StudySharpness = {
+    seed,
+    phase,
+    ...measureSharpnessForStudy(network, data, study.sharpness, seed),
+  };
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeFileAtomic(file, JSON.stringify({ seed, phase, ...(measured as object) }) + '\n');
+  writeFileAtomic(file, JSON.stringify(record) + '\n');
   progress.line(`seed ${seed}: sharpness of ${phase} done`);
 }
 
@@ -212,7 +216,6 @@ export async function runPieceWork(
   data: StudyData,
   piece: Piece,
   progress: Progress,
-  hooks: StudyHooks | undefined,
 ): Promise<void> {
   const seed = piece.seed!;
   if (piece.kind === 'process1' || piece.kind === 'arm') {
@@ -230,7 +233,7 @@ export async function runPieceWork(
     });
   } else if (piece.kind === 'line') await runLine(study, runDir, data, seed, piece.pair!, progress);
   else if (piece.kind === 'sharpness')
-    await runSharpness(study, runDir, data, seed, piece.phase!, progress, hooks);
+    await runSharpness(study, runDir, data, seed, piece.phase!, progress);
   else if (piece.kind === 'trajectory') await runTrajectory(study, runDir, data, seed, progress);
 }
 
@@ -242,7 +245,7 @@ export async function runPieces(
   study: StudyConfig,
   runDir: string,
   names: string[],
-  options: { progress: Progress; hooks?: StudyHooks; data?: StudyData },
+  options: { progress: Progress; data?: StudyData },
 ): Promise<void> {
   const all = studyPieces(study);
   const chosen = all.filter((p) => names.includes(p.name) && p.kind !== 'report');
@@ -263,7 +266,7 @@ export async function runPieces(
         options.progress.line(`${piece.name}: already done`);
         continue;
       }
-      await runPieceWork(study, runDir, data, piece, options.progress, options.hooks);
+      await runPieceWork(study, runDir, data, piece, options.progress);
       options.progress.line(`${piece.name}: done`);
     } finally {
       release();

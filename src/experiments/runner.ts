@@ -21,7 +21,6 @@ import { writeFileAtomic } from '../engine/atomic-write';
 import { removeStaleTemporaries } from '../engine/stale-temporaries';
 import { acquireLock, lockRunDirectory } from '../engine/lock';
 import { GradscopeInputError } from '../engine/errors';
-import { Network } from '../engine/network';
 import { networkSpec } from '../models';
 import type { TrainConfig } from '../train/config';
 import type { Progress } from '../train/progress';
@@ -54,16 +53,6 @@ export interface StudyResult {
   seeds: { seed: number; phases: PhaseSummary[] }[];
 }
 
-export interface StudyHooks {
-  /** Sharpness of a final state (issue 8's analysis), when the config asks for it. */
-  sharpness?: (
-    network: Network,
-    data: StudyData,
-    config: NonNullable<StudyConfig['sharpness']>,
-    seed: number,
-  ) => unknown;
-}
-
 export function trainConfigOf(study: StudyConfig, seed: number): TrainConfig {
   return {
     network: study.network,
@@ -81,11 +70,15 @@ export function trainConfigOf(study: StudyConfig, seed: number): TrainConfig {
 
 export { finalCheckpoint };
 
-/** Runs the study under the run directory's lock (see runTraining). */
+/**
+ * Runs the study under the run directory's lock (see runTraining): every seed's training,
+ * its lines, the sharpness of each arm's final state when `study.sharpness` is set, and its
+ * trajectories when `study.trajectory` is set.
+ */
 export async function runStudy(
   study: StudyConfig,
   runDir: string,
-  options: { resume: boolean; progress: Progress; hooks?: StudyHooks },
+  options: { resume: boolean; progress: Progress },
 ): Promise<StudyResult> {
   if (options.resume) checkRunDirectory(runDir, true);
   const data = loadData(study.data, { standardise: study.standardise });
@@ -101,7 +94,7 @@ async function studyLocked(
   study: StudyConfig,
   runDir: string,
   data: StudyData,
-  options: { resume: boolean; progress: Progress; hooks?: StudyHooks },
+  options: { resume: boolean; progress: Progress },
 ): Promise<StudyResult> {
   const configFile = path.join(runDir, 'config.json');
   checkRunDirectory(runDir, options.resume);
@@ -155,7 +148,7 @@ async function studyLocked(
     if (study.sharpness)
       for (const b2 of study.process2.arms)
         await underPieceLock(runDir, pieceName(seed, `sharpness-arm-${b2}`), () =>
-          runSharpness(study, runDir, data, seed, `arm-${b2}`, progress, options.hooks),
+          runSharpness(study, runDir, data, seed, `arm-${b2}`, progress),
         );
     if (study.trajectory)
       await underPieceLock(runDir, pieceName(seed, 'trajectory'), () =>

@@ -70,10 +70,9 @@ export function studyConclusions(m: StudyModel): Conclusion[] {
         });
     }
     const sharp = (phase: string, seed: number) =>
-      m.sharpness.find((s) => s.phase === phase && s.seed === seed) as
-        (SharpnessResult & { seed: number }) | undefined;
+      m.sharpness.find((s) => s.phase === phase && s.seed === seed);
     const names = new Set<string>();
-    for (const s of m.sharpness) for (const k of sharpnessFigures(s as never).keys()) names.add(k);
+    for (const s of m.sharpness) for (const k of sharpnessFigures(s).keys()) names.add(k);
     for (const name of names) {
       const value = (phase: string, seed: number) => {
         const s = sharp(phase, seed);

@@ -12,6 +12,7 @@ import type { LineResult } from '../analysis/loss-line';
 import type { TrajectoryResult } from '../analysis/trajectory';
 import { GradscopeFileError } from '../engine/errors';
 import type { StudyConfig } from '../experiments/config';
+import { readStudySharpness, type StudySharpness } from '../experiments/study-sharpness';
 import {
   readMetrics,
   type EpochRecord,
@@ -50,7 +51,7 @@ export interface StudyModel {
   statuses: (StatusRecord & { seed: number })[];
   analysis: { seed: number; phase: string; epoch: number; result: GradientAnalysis }[];
   lines: (LineResult & { seed: number })[];
-  sharpness: ({ seed: number; phase: string } & Record<string, unknown>)[];
+  sharpness: StudySharpness[];
   /** Process 1 and every arm in one PCA plane, per seed (trajectories/seed-<s>.json). */
   trajectories: (TrajectoryResult & { seed: number })[];
   timings: { seed: number; phase: string; trainingSeconds: number; analysisSeconds: number }[];
@@ -164,9 +165,7 @@ export function studyModel(runDir: string): StudyModel {
     statuses,
     analysis,
     lines: readJsonFiles<LineResult & { seed: number }>(path.join(runDir, 'lines')),
-    sharpness: readJsonFiles<{ seed: number; phase: string } & Record<string, unknown>>(
-      path.join(runDir, 'sharpness'),
-    ),
+    sharpness: readStudySharpness(runDir),
     trajectories: readJsonFiles<TrajectoryResult & { seed: number }>(
       path.join(runDir, 'trajectories'),
     ).sort((a, b) => a.seed - b.seed),

@@ -20,7 +20,6 @@ import { lineChart, type LineSeries } from './line-chart';
 import { lineCsv, lineFigure } from './line-figures';
 import { PALETTE } from './svg';
 import { phaseLabel, studyModel, type Spread, type StudyModel } from './study-model';
-import type { SharpnessResult } from '../analysis/sharpness';
 import { writeFigure } from './write-figure';
 import { densityFigure } from './density-figure';
 import { layerCurvatureFigure, layerNoiseFigure } from './layer-figures';
@@ -499,8 +498,7 @@ export function studyReportHtml(
     parts.push(m.config.sharpness ? '<p>None yet.</p>' : '<p>Not measured in this run.</p>');
   else {
     const rows: string[][] = [];
-    for (const raw of m.sharpness) {
-      const s = raw as unknown as SharpnessResult & { seed: number; phase: string };
+    for (const s of m.sharpness) {
       const eig = s.hessian.eigenvalues
         .map((e) => `${num(e.value)}${e.converged ? '' : ' (not converged)'}`)
         .join(', ');
@@ -539,17 +537,16 @@ export function studyReportHtml(
       ),
     );
     // per parameter group, when measured
-    const blockRows = m.sharpness.flatMap((raw) => {
-      const s = raw as unknown as SharpnessResult & { seed: number; phase: string };
-      return (s.hessian.layers ?? []).map((b) => [
+    const blockRows = m.sharpness.flatMap((s) =>
+      (s.hessian.layers ?? []).map((b) => [
         String(s.seed),
         phaseLabel(s.phase, m.config.process2.arms),
         b.group,
         String(b.size),
         num(b.topEigenvalue),
         `${num(b.trace)} ± ${num(b.standardError)}`,
-      ]);
-    });
+      ]),
+    );
     if (blockRows.length)
       parts.push(
         '<p>Per parameter group g: the top eigenvalue (Lanczos) and trace (Hutchinson, the same probes as the full trace, to which the blocks add up) of the block P_g H P_g.</p>',
@@ -559,8 +556,7 @@ export function studyReportHtml(
           'id="sharpness-layers-table"',
         ),
       );
-    for (const raw of m.sharpness) {
-      const s = raw as unknown as SharpnessResult & { seed: number; phase: string };
+    for (const s of m.sharpness) {
       if (!s.hessian.layers?.length) continue;
       const name = `sharpness-layers-seed-${s.seed}-${s.phase}`;
       parts.push(
@@ -580,7 +576,6 @@ export function studyReportHtml(
     // the Hessian's spectral density of every solution of a seed, overlaid
     for (const seed of m.seeds) {
       const curves = m.sharpness
-        .map((raw) => raw as unknown as SharpnessResult & { seed: number; phase: string })
         .filter((s) => s.seed === seed && s.hessian.density)
         .map((s) => ({
           name: phaseLabel(s.phase, m.config.process2.arms),
