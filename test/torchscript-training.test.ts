@@ -1,0 +1,168 @@
+/**
+ * A TorchScript module trains and is analysed like the built-in network it scripts: the
+ * module `gradscope export NET --pytorch` prints, scripted by torch.jit.script in PyTorch,
+ * loaded with the built-in network's weights and running statistics (matched by name), gives
+ * the same g_train (population and batch mode), Hessian-vector product and optimizer steps
+ * (SGD with momentum, Adam; train mode, which also moves the running statistics) as the
+ * built-in network, in float64 to 1e-6 relative. Two implementations: gradscope's own layers
+ * and PyTorch's modules run by libtorch's TorchScript interpreter.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { test } from 'node:test';
+import { Network } from '../src/engine/network';
+import { Optimizer, type OptimizerSettings } from '../src/engine/optimizer';
+import { torchScriptSpec } from '../src/engine/torchscript';
+import { networkSpec } from '../src/models';
+import { stateDict } from '../src/train/checkpoint';
+import { gradscope } from './cli-fixtures';
+import { tempDir } from './data-fixtures';
+import { random, randomDataset, range, relativeError } from './helpers';
+
+const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
+const torchMissing =
+  spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0
+    ? `PyTorch is not importable from ${python}`
+    : undefined;
+const dir = tempDir('gradscope-torchscript-training-');
+process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+
+const TOLERANCE = 1e-6;
+
+/** Scripts `gradscope export NAME --pytorch`'s module with torch.jit.script; its file. */
+function scriptedExport(name: string): string {
+  const exported = gradscope('export', name, '--pytorch');
+  assert.equal(exported.status, 0, exported.stderr);
+  const module = path.join(dir, `${name.toLowerCase()}_module.py`);
+  fs.writeFileSync(module, exported.stdout);
+  const file = path.join(dir, `${name}.ts.pt`);
+  const script = [
+    'import importlib.util, sys, torch',
+    'spec = importlib.util.spec_from_file_location("exported", sys.argv[1])',
+    'exported = importlib.util.module_from_spec(spec)',
+    'spec.loader.exec_module(exported)',
+    'torch.jit.script(exported.network()).save(sys.argv[2])',
+  ].join('\n');
+  const maker = path.join(dir, `script_${name.toLowerCase()}.py`);
+  fs.writeFileSync(maker, script);
+  const run = spawnSync(python, [maker, module, file], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  return file;
+}
+
+/**
+ * The built-in network (seeded weights, scrambled running statistics) and the scripted
+ * module holding the same values: same state_dict names and shapes, values copied and then
+ * checked name by name.
+ */
+function twins(name: string, file: string): { builtIn: Network; scripted: Network } {
+  const builtIn = new Network(networkSpec(name), { dtype: 'float64', seed: 3 });
+  const stats = builtIn.readStatistics();
+  const r = random(11);
+  for (const s of builtIn.statisticsTable)
+    for (let i = 0; i < s.features; i++) {
+      stats[s.meanOffset + i] = 0.2 * (r() - 0.5);
+      stats[s.varOffset + i] = 0.5 + r();
+    }
+  builtIn.writeStatistics(stats);
+  const scripted = new Network(torchScriptSpec(file), { dtype: 'float64' });
+  const ours = stateDict(builtIn);
+  assert.deepEqual(
+    stateDict(scripted).map((t) => `${t.name} [${t.shape.join(', ')}]`),
+    ours.map((t) => `${t.name} [${t.shape.join(', ')}]`),
+  );
+  scripted.writeParameters(builtIn.readParameters());
+  scripted.writeStatistics(builtIn.readStatistics());
+  scripted.writeBatchCounts(builtIn.readBatchCounts());
+  const theirs = new Map(stateDict(scripted).map((t) => [t.name, t]));
+  for (const t of ours) assert.deepEqual(theirs.get(t.name)!.data, t.data, t.name);
+  return { builtIn, scripted };
+}
+
+/** |a - b| / |b| below the tolerance, named. */
+function same(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
+  const err = relativeError(a, b);
+  assert.ok(err < TOLERANCE, `${what}: relative error ${err}`);
+}
+
+function compare(name: string, shape: [number, number, number], n: number): void {
+  const file = scriptedExport(name);
+  const data = randomDataset(n, shape, 10, 5);
+  const all = range(n);
+  const { builtIn, scripted } = twins(name, file);
+
+  for (const mode of ['population', 'batch'] as const) {
+    const a = builtIn.gradient(data, all, { mode });
+    const b = scripted.gradient(data, all, { mode });
+    assert.ok(Math.abs(b.loss - a.loss) < TOLERANCE * a.loss, `${mode} loss`);
+    same(scripted.readGradients(), builtIn.readGradients(), `${name} ${mode} g_train`);
+  }
+  const r = random(17);
+  const v = Float64Array.from({ length: builtIn.parameterCount }, () => r() - 0.5);
+  for (const mode of ['population', 'batch'] as const) {
+    const hvA = new Float64Array(builtIn.parameterCount);
+    const hvB = new Float64Array(builtIn.parameterCount);
+    builtIn.hessianVector(data, all, v, hvA, { mode });
+    scripted.hessianVector(data, all, v, hvB, { mode });
+    assert.ok(hvA.some((x) => x !== 0));
+    same(hvB, hvA, `${name} ${mode} Hessian-vector product`);
+  }
+  // statistics are equal before training: batch mode and the HVPs changed neither
+  same(scripted.readStatistics(), builtIn.readStatistics(), `${name} statistics before training`);
+
+  const settings: OptimizerSettings[] = [
+    { kind: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 1e-4 },
+    { kind: 'adam', lr: 1e-3 },
+  ];
+  for (const s of settings) {
+    const { builtIn: a, scripted: b } = twins(name, file);
+    const start = a.readParameters();
+    const optA = new Optimizer(a, s);
+    const optB = new Optimizer(b, s);
+    for (let step = 0; step < 3; step++) {
+      const batch = range(n / 2, step % 2 === 0 ? 0 : n / 2);
+      a.gradient(data, batch, { mode: 'train' });
+      b.gradient(data, batch, { mode: 'train' });
+      optA.step();
+      optB.step();
+    }
+    const moved = a.readParameters().map((x, i) => x - start[i]!);
+    const movedB = b.readParameters().map((x, i) => x - start[i]!);
+    same(movedB, moved, `${name} ${s.kind}: the three steps`);
+    same(b.readParameters(), a.readParameters(), `${name} ${s.kind}: weights after three steps`);
+    same(b.readStatistics(), a.readStatistics(), `${name} ${s.kind}: running statistics`);
+  }
+}
+
+/** num_batches_tracked after `steps` train-mode passes of the scripted module. */
+function batchCountsAfter(file: string, steps: number): BigInt64Array {
+  const scripted = new Network(torchScriptSpec(file), { dtype: 'float64' });
+  const data = randomDataset(4, [1, 28, 28], 10, 5);
+  for (let step = 0; step < steps; step++) scripted.gradient(data, range(4), { mode: 'train' });
+  return scripted.readBatchCounts();
+}
+
+test("a TorchScript F1 gives the built-in F1's g_train, Hessian-vector product and training steps", (t) => {
+  if (torchMissing) return t.skip(torchMissing);
+  compare('F1', [1, 28, 28], 16);
+});
+
+test("a TorchScript ResNet20 gives the built-in ResNet20's g_train, Hessian-vector product and training steps", (t) => {
+  if (torchMissing) return t.skip(torchMissing);
+  compare('ResNet20', [3, 32, 32], 8);
+});
+
+// Found by this file: each train-mode pass adds 0x0101010101010101 to a TorchScript module's
+// num_batches_tracked instead of 1 (the running mean and variance are right: momentum 0.1
+// does not read the count). Only a BN with momentum=None would see it, and checkpoints.
+test(
+  'a TorchScript module counts its train-mode batches as PyTorch does',
+  { todo: 'num_batches_tracked grows by 0x0101010101010101 per pass (native/script.cc)' },
+  (t) => {
+    if (torchMissing) return t.skip(torchMissing);
+    const file = scriptedExport('F1');
+    assert.deepEqual(Array.from(batchCountsAfter(file, 3)), Array(5).fill(3n));
+  },
+);
