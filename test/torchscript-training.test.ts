@@ -159,7 +159,9 @@ test("a TorchScript ResNet20 gives the built-in ResNet20's g_train, Hessian-vect
 // does not read the count). Only a BN with momentum=None would see it, and checkpoints.
 test(
   'a TorchScript module counts its train-mode batches as PyTorch does',
-  { todo: 'num_batches_tracked grows by 0x0101010101010101 per pass (native/script.cc)' },
+  {
+    skip: 'known bug, not yet fixed: num_batches_tracked grows by 0x0101010101010101 per pass (native/script.cc)',
+  },
   (t) => {
     if (torchMissing) return t.skip(torchMissing);
     const file = scriptedExport('F1');
