@@ -198,15 +198,20 @@ export function prepareStudyDirectory(study: StudyConfig, runDir: string, data: 
         );
       return;
     }
-    writeFileAtomic(
-      configFile,
-      JSON.stringify(
-        { gradscope: require('../../../package.json').version, study, data: data.description },
-        null,
-        2,
-      ) + '\n',
-    );
+    writeStudyConfigFile(configFile, study, data);
   });
+}
+
+/** A study's config.json: the gradscope version, the study config and the data found. */
+export function writeStudyConfigFile(file: string, study: StudyConfig, data: StudyData): void {
+  writeFileAtomic(
+    file,
+    JSON.stringify(
+      { gradscope: require('../../../package.json').version, study, data: data.description },
+      null,
+      2,
+    ) + '\n',
+  );
 }
 
 /** The work of one training, line or sharpness piece (the report is the command's). */

@@ -17,7 +17,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadData, type StudyData } from '../data/load';
-import { writeFileAtomic } from '../engine/atomic-write';
 import { removeStaleTemporaries } from '../engine/stale-temporaries';
 import { acquireLock, lockRunDirectory } from '../engine/lock';
 import { GradscopeInputError } from '../engine/errors';
@@ -27,7 +26,14 @@ import type { Progress } from '../train/progress';
 import { checkRunDirectory, runTraining, type PhaseSummary } from '../train/run';
 import { analysisHook } from './analysis-schedule';
 import type { StudyConfig } from './config';
-import { finalCheckpoint, runLine, runSharpness, runTrajectory, seedEvents } from './piece-work';
+import {
+  finalCheckpoint,
+  runLine,
+  runSharpness,
+  runTrajectory,
+  seedEvents,
+  writeStudyConfigFile,
+} from './piece-work';
 import { pieceLockFile, pieceName } from './pieces';
 
 /** The pieces' locks (pieces.ts), held while a sequential run does their work, so that a
@@ -109,14 +115,7 @@ async function studyLocked(
   networkSpec(study.network); // a network that cannot be built is refused before config.json
   if (!options.resume) {
     fs.mkdirSync(runDir, { recursive: true });
-    writeFileAtomic(
-      configFile,
-      JSON.stringify(
-        { gradscope: require('../../../package.json').version, study, data: data.description },
-        null,
-        2,
-      ) + '\n',
-    );
+    writeStudyConfigFile(configFile, study, data);
   }
   const { progress } = options;
   const result: StudyResult = { runDir, seeds: [] };
