@@ -14,6 +14,7 @@ import {
   groupHelp,
   optionLines,
   parseOptions,
+  refuseUnusedGlobals,
   value,
   type Command,
   type CommandGroup,
@@ -80,6 +81,7 @@ function parseCommandLine(
       process.stdout.write(`${commandHelp(name, group, GLOBAL)}\n`);
       return undefined;
     }
+    refuseUnusedGlobals(name, group, values, GLOBAL);
     return { command: group, values, positionals };
   }
   const every = Object.assign(

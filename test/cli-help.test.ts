@@ -100,6 +100,71 @@ for (const { words, command } of dispatched)
     checkRefused([...words, '--no-such-flag', 'x'], '--no-such-flag');
   });
 
+/** A value each global option that takes one accepts on its own. */
+const GLOBAL_VALUES: Record<string, string> = {
+  threads: '1',
+  seed: '1',
+  'image-size': '8',
+  device: 'cpu',
+};
+
+for (const { words, command } of dispatched)
+  test(`gradscope ${words.join(' ')}: a global option it does not use is refused, naming it`, () => {
+    const used = globalsOf(command, GLOBAL);
+    const unused = Object.keys(GLOBAL).filter(
+      (name) => !(name in used) && !(command.refusedGlobals ?? []).includes(name as never),
+    );
+    for (const name of unused) {
+      const option = GLOBAL[name]!;
+      const args = [
+        ...words,
+        `--${name}`,
+        ...(option.type === 'string' ? [GLOBAL_VALUES[name]!] : []),
+      ];
+      const r = gradscope(...args);
+      assert.equal(r.status, 2, `exit status of ${args.join(' ')}: ${r.stderr}`);
+      const lines = r.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, `one line: ${r.stderr}`);
+      assert.match(
+        lines[0]!,
+        new RegExp(`^gradscope: --${name}: gradscope ${words.join(' ')} does not use it`),
+      );
+      assert.equal(r.stdout, '');
+    }
+  });
+
+test('the global options each command uses, as their code reads them', () => {
+  const globals = (words: string) =>
+    dispatched
+      .find((d) => d.words.join(' ') === words)!
+      .command.globals.slice()
+      .sort();
+  const computing = ['deterministic', 'device', 'image-size', 'json', 'quiet', 'seed', 'threads'];
+  for (const words of [
+    'train',
+    'analyze gradients',
+    'analyze line',
+    'analyze surface',
+    'analyze sharpness',
+    'analyze trajectory',
+  ])
+    assert.deepEqual(globals(words), computing, words);
+  assert.deepEqual(globals('run'), [
+    'deterministic',
+    'device',
+    'image-size',
+    'json',
+    'quiet',
+    'threads',
+  ]);
+  assert.deepEqual(globals('demo'), ['deterministic', 'device', 'json', 'quiet', 'threads']);
+  assert.deepEqual(globals('bench'), ['deterministic', 'device', 'json', 'quiet']);
+  assert.deepEqual(globals('info'), ['device', 'json', 'quiet']);
+  for (const words of ['report', 'export', 'status'])
+    assert.deepEqual(globals(words), ['json', 'quiet'], words);
+  assert.deepEqual(globals('serve'), ['quiet']);
+});
+
 test('an analyze subcommand refuses the options of the others (analyze gradients --grid)', () => {
   checkRefused(['analyze', 'gradients', '--grid', '-1:1:5'], '--grid');
   const analyze = COMMANDS.analyze!() as CommandGroup;

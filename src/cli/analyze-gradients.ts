@@ -102,6 +102,7 @@ export const gradientsCommand: Command = {
   summary: 'Experiment B: mini-batch gradients around g_train and g_total at one checkpoint',
   example:
     'gradscope analyze gradients --checkpoint run/checkpoints/train/epoch-0030.safetensors --batch-sizes 256,5000 --samples 100 --out analysis',
+  globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
   options: {
     ...CHECKPOINT,
     ...NETWORK_AND_DATA,

@@ -160,6 +160,7 @@ export const lineCommand: Command = {
   summary: 'Experiment A: the loss along the line between two solutions',
   example:
     'gradscope analyze line --from small/epoch-0030.safetensors --to large/epoch-0030.safetensors --alpha -2:3:51 --out line',
+  globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
   options: {
     from: value('A', 'none: required', 'the checkpoint at alpha = 0'),
     to: value('B', 'none: required', 'the checkpoint at alpha = 1 (the same network)'),
@@ -180,6 +181,7 @@ export const surfaceCommand: Command = {
   summary: 'a 2-D loss surface around a checkpoint, or on the plane of three',
   example:
     'gradscope analyze surface --checkpoint a.safetensors --through b.safetensors,c.safetensors --grid -1:1:21 --out surface',
+  globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
   options: {
     ...CHECKPOINT,
     ...NETWORK_AND_DATA,

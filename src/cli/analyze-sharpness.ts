@@ -153,6 +153,7 @@ export const sharpnessCommand: Command = {
   summary: "Keskar's sharpness, the Hessian's top eigenvalues, trace and spectral density",
   example:
     'gradscope analyze sharpness --checkpoint run/checkpoints/train/epoch-0030.safetensors --eps 1e-3 --top-k 3 --out sharpness',
+  globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
   options: {
     ...CHECKPOINT,
     ...NETWORK_AND_DATA,

@@ -123,6 +123,7 @@ export const trajectoryCommand: Command = {
   operands: '[DIR...]',
   example:
     'gradscope analyze trajectory --checkpoints run/seeds/0/checkpoints --points 15 --out trajectory',
+  globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
   options: {
     checkpoints: {
       ...value(

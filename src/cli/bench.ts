@@ -12,6 +12,7 @@ export const benchCommand: Command = {
     'time training steps and gradients against PyTorch on this machine; --tune instead measures ' +
     'the thread split, memory and convolution memory format here and stores the fastest',
   example: 'gradscope bench --quick --only F1',
+  globals: ['json', 'quiet', 'device', 'deterministic'],
   options: {
     quick: flag('fewer steps per workload (with --tune: seconds, one size of each family)'),
     only: value('TEXT', 'none: every workload', 'the workloads whose name contains TEXT'),

@@ -8,6 +8,7 @@
  * `port: value('N', '8080', 'the port to listen on')`, and read it in `run` as `values.tune`.
  */
 import { parseArgs, type ParseArgsConfig } from 'util';
+import { GradscopeInputError } from '../engine/errors';
 import type { Log } from './log';
 
 /** One option of a command. */
@@ -47,16 +48,46 @@ export interface Command {
   /** One command line that works (or would, with the files it names). */
   example: string;
   options: OptionDeclarations;
+  /** The global options this command uses (besides --help): listed in its --help and
+   * accepted; any other global option is refused in one line naming it. */
+  globals: readonly GlobalName[];
   /** Global options this command refuses with a pointer elsewhere (run's --seed: use --seeds);
    * left out of its --help. */
-  refusedGlobals?: readonly string[];
+  refusedGlobals?: readonly GlobalName[];
   run(values: Record<string, unknown>, positionals: string[], log: Log): Promise<unknown> | unknown;
 }
 
-/** The global options `command` lists in its --help. */
+/** The global options (src/cli.ts's GLOBAL) a command may use; --help every command takes. */
+export type GlobalName =
+  'threads' | 'seed' | 'json' | 'quiet' | 'image-size' | 'device' | 'deterministic';
+
+/** The global options `command` lists in its --help: those it uses, and --help. */
 export function globalsOf(command: Command, global: OptionDeclarations): OptionDeclarations {
-  const refused = new Set(command.refusedGlobals ?? []);
-  return Object.fromEntries(Object.entries(global).filter(([name]) => !refused.has(name)));
+  const used = new Set<string>([...command.globals, 'help']);
+  return Object.fromEntries(Object.entries(global).filter(([name]) => used.has(name)));
+}
+
+/**
+ * Refuses a global option that `command` does not use (`gradscope export --threads 4`), in one
+ * line naming it; the ones it refuses with a pointer of its own (`refusedGlobals`) pass here.
+ */
+export function refuseUnusedGlobals(
+  name: string,
+  command: Command,
+  values: Record<string, unknown>,
+  global: OptionDeclarations,
+): void {
+  const listed = globalsOf(command, global);
+  const refused = new Set<string>(command.refusedGlobals ?? []);
+  for (const option of Object.keys(global)) {
+    const given = values[option] !== undefined && values[option] !== false;
+    if (given && !(option in listed) && !refused.has(option))
+      throw new GradscopeInputError(
+        `--${option}: gradscope ${name} does not use it (its global options: ${Object.keys(listed)
+          .map((o) => `--${o}`)
+          .join(', ')})`,
+      );
+  }
 }
 
 /** A command whose first operand names one of its subcommands (`gradscope analyze line`). */

@@ -11,6 +11,7 @@ export const exportCommand: Command = {
   summary: 'print a network as PyTorch code: export NETWORK --pytorch',
   operands: 'NETWORK',
   example: 'gradscope export C1 --pytorch > c1.py',
+  globals: ['json', 'quiet'],
   options: { pytorch: flag('print the equivalent nn.Module as Python source; required') },
   run(values, positionals, log) {
     const [name, ...rest] = positionals;

@@ -22,6 +22,7 @@ export const infoCommand: Command = {
   summary:
     'show the engine: libtorch version, threads, BLAS, CUDA, the device in use, the tuning file',
   example: 'gradscope info --json',
+  globals: ['json', 'quiet', 'device'],
   options: {},
   run(_values, _positionals, log) {
     settleDevice();

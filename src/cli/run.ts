@@ -140,6 +140,7 @@ export const runCommand: Command = {
   operands: '<config.yaml|thesis>',
   example: 'gradscope run thesis --network F1 --seeds 0,1,2 --out runs/thesis-f1',
   refusedGlobals: ['seed'],
+  globals: ['threads', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
   options: {
     network: value('NET', "the config's (thesis: F1)", 'F1, C1, C3 for the thesis, or any network'),
     data: value('D', "the config's", 'mnist, fashion-mnist, or a folder or file of data'),
@@ -201,7 +202,7 @@ export const runCommand: Command = {
 export const demoCommand: Command = {
   summary: 'the piggybacked study on the built-in MNIST at demo scale (minutes); writes a report',
   example: 'gradscope demo --out runs/demo',
-  refusedGlobals: ['seed'],
+  globals: ['threads', 'json', 'quiet', 'device', 'deterministic'],
   options: {
     out: value('DIR', 'runs/demo-TIME', 'the run directory'),
     resume: flag('continue the demo in --out'),
@@ -220,6 +221,7 @@ export const reportCommand: Command = {
   summary: 'rebuild report.html of a run directory from its files',
   operands: '<run-dir>',
   example: 'gradscope report runs/thesis-f1',
+  globals: ['json', 'quiet'],
   options: {},
   run(_values, positionals, log) {
     const dir = positionals[0];

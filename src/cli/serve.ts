@@ -13,6 +13,7 @@ export const serveCommand: Command = {
   summary: "serve a study's report live while it runs (http://127.0.0.1:8080 by default)",
   operands: '<run-dir>',
   example: 'gradscope serve runs/thesis-f1 --port 8080',
+  globals: ['quiet'],
   options: {
     port: value('N', '8080', 'the port to listen on; 0: any free one'),
     host: value('H', '127.0.0.1', 'the address to listen on (loopback only by default)'),

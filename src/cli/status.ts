@@ -113,6 +113,7 @@ export const statusCommand: Command = {
   summary: 'what is done, running, queued or failed in a study run directory',
   operands: '<run-dir>',
   example: 'gradscope status runs/thesis-f1',
+  globals: ['json', 'quiet'],
   options: {},
   run(_values, positionals, log) {
     const out = positionals[0];

@@ -167,6 +167,7 @@ export const trainCommand: Command = {
   summary: 'train a network (small-batch, piggybacked, increasing-batch, Smoothout); resumable',
   example:
     'gradscope train --network F1 --data mnist --batch-size 256 --epochs 30 --piggyback 1000,5000 --out runs/f1',
+  globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
   options: {
     network: value(
       'NET',
