@@ -11,7 +11,7 @@
 import { boxStats } from './box-stats';
 import { paletteColor } from './svg';
 import { checkFinite, checkList, checkSize, checkText } from './validate';
-import { vegaLiteSvg, type VegaLiteSpec } from './vega-lite';
+import { VEGA_LITE_SCHEMA, vegaLiteSvg, type VegaLiteSpec } from './vega-lite';
 import { SERIES_TOGGLE } from './line-chart';
 
 const BOX_OPACITY = 0.35;
@@ -81,7 +81,7 @@ export function boxChartSpec(spec: BoxChartSpec): VegaLiteSpec {
   ];
   const panelWidth = Math.max(30, Math.floor((width - 110) / groups.length) - 4);
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: VEGA_LITE_SCHEMA,
     title: spec.title,
     data: {
       values: [

@@ -13,7 +13,7 @@
  */
 import { expected } from '../engine/errors';
 import { checkFinite, checkList, checkSize, checkText } from './validate';
-import { vegaLiteSvg, type VegaLiteSpec } from './vega-lite';
+import { vegaLiteHeader, vegaLiteSvg, type VegaLiteSpec } from './vega-lite';
 import { ZOOM } from './line-chart';
 import { PALETTE } from './svg';
 
@@ -86,11 +86,7 @@ export function contourChartSpec(spec: ContourChartSpec): VegaLiteSpec {
     { field: 'z', type: 'quantitative', title: spec.zLabel, format: '.5~g' },
   ];
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: spec.title,
-    width,
-    height,
-    autosize: { type: 'fit', contains: 'padding' },
+    ...vegaLiteHeader(spec.title, width, height),
     layer: [
       {
         data: { values: cells },

@@ -10,7 +10,7 @@
 import { paletteColor } from './svg';
 import { expected } from '../engine/errors';
 import { checkList, checkSize, checkText } from './validate';
-import { vegaLiteSvg, type VegaLiteSpec } from './vega-lite';
+import { vegaLiteHeader, vegaLiteSvg, type VegaLiteSpec } from './vega-lite';
 import { SERIES_TOGGLE } from './line-chart';
 
 export interface HistogramChartSpec {
@@ -36,11 +36,7 @@ export function histogramChartSpec(spec: HistogramChartSpec): VegaLiteSpec {
     s.counts.map((count, i) => ({ series: s.name, bin: spec.bins[i], count })),
   );
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: spec.title,
-    width,
-    height,
-    autosize: { type: 'fit', contains: 'padding' },
+    ...vegaLiteHeader(spec.title, width, height),
     data: { values },
     params: [
       { name: SERIES_TOGGLE, select: { type: 'point', fields: ['series'] }, bind: 'legend' },

@@ -13,7 +13,7 @@
 import { DASHED, paletteColor } from './svg';
 import { expected } from '../engine/errors';
 import { checkFinite, checkList, checkSize, checkText } from './validate';
-import { vegaLiteSvg, type VegaLiteSpec } from './vega-lite';
+import { vegaLiteHeader, vegaLiteSvg, type VegaLiteSpec } from './vega-lite';
 
 export interface LineSeries {
   name: string;
@@ -141,11 +141,7 @@ export function lineChartSpec(spec: LineChartSpec): VegaLiteSpec {
       ]
     : [];
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: spec.title,
-    width,
-    height,
-    autosize: { type: 'fit', contains: 'padding' },
+    ...vegaLiteHeader(spec.title, width, height),
     layer: [side('left', true), ...(hasRight ? [side('right', false)] : []), ...guides],
     ...(hasRight ? { resolve: { scale: { y: 'independent' } } } : {}),
   } as unknown as VegaLiteSpec;

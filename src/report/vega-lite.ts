@@ -35,6 +35,30 @@ export const FIGURE_CONFIG = {
   mark: { invalid: 'break-paths-filter-domains' },
 } as const;
 
+/** The Vega-Lite schema every figure's spec names. */
+export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+
+/** The top of a single-view figure's spec: schema, title, and a size that includes the padding. */
+export function vegaLiteHeader(
+  title: string,
+  width: number,
+  height: number,
+): {
+  $schema: string;
+  title: string;
+  width: number;
+  height: number;
+  autosize: { type: 'fit'; contains: 'padding' };
+} {
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title,
+    width,
+    height,
+    autosize: { type: 'fit', contains: 'padding' },
+  };
+}
+
 /** Vega-Lite's logger, silenced: a figure's notes are not the command's output. */
 const QUIET = {
   level(): never {
