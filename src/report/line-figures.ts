@@ -7,6 +7,7 @@ import type { LineResult } from '../analysis/loss-line';
 import type { SurfaceResult } from '../analysis/loss-surface';
 import { contourChart } from './contour-chart';
 import { lineChart } from './line-chart';
+import { tableCsv } from './table';
 
 const BLUE = '#0072B2';
 const ORANGE = '#D55E00';
@@ -66,17 +67,22 @@ export function surfaceFigure(r: SurfaceResult, title?: string): string {
 
 /** alpha, train loss, train accuracy, test loss, test accuracy, reason (CSV). */
 export function lineCsv(r: LineResult): string {
-  const lines = ['alpha,train_loss,train_accuracy,test_loss,test_accuracy,undefined_reason'];
-  for (const p of r.points)
-    lines.push(
-      [
-        p.alpha,
-        p.train?.loss ?? '',
-        p.train?.accuracy ?? '',
-        p.test?.loss ?? '',
-        p.test?.accuracy ?? '',
-        p.undefinedReason ? `"${p.undefinedReason.replace(/"/g, '""')}"` : '',
-      ].join(','),
-    );
-  return lines.join('\n') + '\n';
+  return tableCsv({
+    head: [
+      'alpha',
+      'train_loss',
+      'train_accuracy',
+      'test_loss',
+      'test_accuracy',
+      'undefined_reason',
+    ],
+    rows: r.points.map((p) => [
+      p.alpha,
+      p.train?.loss ?? null,
+      p.train?.accuracy ?? null,
+      p.test?.loss ?? null,
+      p.test?.accuracy ?? null,
+      p.undefinedReason || null,
+    ]),
+  });
 }

@@ -4,6 +4,7 @@
  * numbers must not pass for a finished study's: the report says, per seed and phase,
  * what happened, from the status lines of metrics.jsonl.
  */
+import { escapeHtml } from './escape-html';
 import type { StudyModel } from './study-model';
 
 export type PhaseState = 'finished' | 'converged' | 'diverged' | 'stopped' | 'not finished';
@@ -57,9 +58,6 @@ export function missingPieces(m: StudyModel): string[] {
   return missing;
 }
 
-const esc = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 /** The banners at the top of the report: DIVERGED and INCOMPLETE, with their phases. */
 export function runStateBanners(m: StudyModel): string {
   const outcomes = phaseOutcomes(m);
@@ -68,7 +66,7 @@ export function runStateBanners(m: StudyModel): string {
     .filter((o) => o.state === 'stopped' || o.state === 'not finished')
     .map((o) => `seed ${o.seed}, ${o.phase}: ${o.message}`);
   if (open.length === 0) open.push(...missingPieces(m).map((p) => `${p}: not done yet`));
-  const list = (items: string[]) => items.map((i) => `<li>${esc(i)}</li>`).join('');
+  const list = (items: string[]) => items.map((i) => `<li>${escapeHtml(i)}</li>`).join('');
   const parts: string[] = [];
   if (diverged.length > 0)
     parts.push(

@@ -8,8 +8,10 @@
  * config with other batch sizes or arms gets as many tables as it has.
  */
 import type { GradientAnalysis } from '../analysis/gradient-distribution';
+import { tableMarkdown, type Table } from './table';
 
-export interface ThesisTable {
+/** One of the thesis' tables: the table, its number, its seed and its title. */
+export interface ThesisTable extends Table {
   /** "3.2", "3.3", ... */
   number: string;
   seed: number;
@@ -92,16 +94,9 @@ export function thesisTables(
   return out;
 }
 
+/** tables/thesis-tables.md: each table under its number and title. */
 export function thesisTablesMarkdown(tables: ThesisTable[]): string {
   const out: string[] = [];
-  for (const t of tables)
-    out.push(
-      `### Table ${t.number}: ${t.title}`,
-      '',
-      `| ${t.head.join(' | ')} |`,
-      `| ${t.head.map(() => '---').join(' | ')} |`,
-      ...t.rows.map((r) => `| ${r.join(' | ')} |`),
-      '',
-    );
+  for (const t of tables) out.push(`### Table ${t.number}: ${t.title}`, '', tableMarkdown(t), '');
   return out.join('\n');
 }
