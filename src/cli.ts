@@ -1,7 +1,8 @@
 /**
  * The command line (docs/design.md: a contract). Global options (GLOBAL): --threads N,
  * --seed S, --json (one JSON result on stdout, logs on stderr), --quiet, --image-size S,
- * --device cpu|cuda|cuda:N|auto, --deterministic.
+ * --device cpu|cuda|cuda:N|auto, --deterministic; each command names those it uses (its
+ * `globals`) and refuses the others.
  * Each command declares its own options (src/cli/command.ts); its --help and the refusal
  * of any other option come from that declaration.
  * Every rejected input is one line on stderr and exit status 2.

@@ -4,6 +4,7 @@
  * the parameter groups.
  */
 import type { SharpnessResult } from '../analysis/sharpness';
+import { tableMarkdown } from './table';
 
 /** A value and its standard error; one probe has none. */
 const withError = (value: number, error: number): string =>
@@ -13,12 +14,18 @@ export function sharpnessText(r: SharpnessResult): string {
   const lines = [
     `f(w) = ${r.loss.toPrecision(6)} on ${r.examples} ${r.set} examples (bn ${r.mode})`,
     '',
-    '| eps | space | dimension | max f(w + z) | sharpness | iterations | stop |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...r.keskar.map(
-      (k) =>
-        `| ${k.eps} | ${k.space} | ${k.dimension} | ${k.maxLoss.toPrecision(6)} | ${k.sharpness.toPrecision(4)} | ${k.iterations} | ${k.stop} |`,
-    ),
+    tableMarkdown({
+      head: ['eps', 'space', 'dimension', 'max f(w + z)', 'sharpness', 'iterations', 'stop'],
+      rows: r.keskar.map((k) => [
+        String(k.eps),
+        k.space,
+        String(k.dimension),
+        k.maxLoss.toPrecision(6),
+        k.sharpness.toPrecision(4),
+        String(k.iterations),
+        k.stop,
+      ]),
+    }),
     '',
     `Hessian over ${r.hessian.examples} of those examples; eigenvalues (${r.hessian.eigen}): ${r.hessian.eigenvalues.map((e) => `${e.value.toPrecision(5)}${e.residual === undefined ? '' : ` (residual ${e.residual.toExponential(1)})`}${e.converged ? '' : ' (not converged)'}`).join(', ') || 'none asked'}`,
     r.hessian.trace
@@ -31,12 +38,16 @@ export function sharpnessText(r: SharpnessResult): string {
   if (r.hessian.layers)
     lines.push(
       '',
-      '| parameter group | size | top eigenvalue | residual | trace (Hutchinson) |',
-      '| --- | --- | --- | --- | --- |',
-      ...r.hessian.layers.map(
-        (b) =>
-          `| ${b.group} | ${b.size} | ${b.topEigenvalue.toPrecision(5)} | ${b.residual.toExponential(1)} | ${b.trace.toPrecision(5)} +- ${b.standardError.toPrecision(2)} |`,
-      ),
+      tableMarkdown({
+        head: ['parameter group', 'size', 'top eigenvalue', 'residual', 'trace (Hutchinson)'],
+        rows: r.hessian.layers.map((b) => [
+          b.group,
+          String(b.size),
+          b.topEigenvalue.toPrecision(5),
+          b.residual.toExponential(1),
+          `${b.trace.toPrecision(5)} +- ${b.standardError.toPrecision(2)}`,
+        ]),
+      }),
     );
   return lines.join('\n') + '\n';
 }
