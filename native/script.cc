@@ -96,7 +96,9 @@ std::unique_ptr<Network> Network::fromTorchScript(const std::string& file, at::S
     count.copy_(f["num_batches_tracked"].reshape({1}));
     f["running_mean"].set_data(mean);
     f["running_var"].set_data(var);
-    f["num_batches_tracked"].set_data(count.view({}));
+    // select, not view({}): `{}` picks Tensor::view(ScalarType) with ScalarType{} == kByte,
+    // which reinterprets the int64 count as 8 bytes and makes add_(1) add 1 to each of them
+    f["num_batches_tracked"].set_data(net->flatCounts.select(0, static_cast<int64_t>(k)));
     net->runningMean.push_back(mean);
     net->runningVar.push_back(var);
     net->batchCount.push_back(count);
