@@ -99,7 +99,7 @@ export interface NativeAddon {
     height: number,
     width: number,
   ) => NativeDataset;
-  /** A layer list, or the file of a TorchScript module (its own weights; seed unused). */
+  /** A layer list, or the file of a TorchScript module (its own weights; the seed only seeds torch's generator). */
   Network: new (
     layers: NativeLayer[] | string,
     dtype: 'float32' | 'float64',

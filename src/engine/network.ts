@@ -101,6 +101,10 @@ export class Network {
     this.dtype = dtype;
     this.native = new (addon().Network)(script ?? this.resolved.layers, dtype, seed);
     if (script) {
+      // torch's generator seeded as for a layer list (whose native constructor seeds it before
+      // drawing the weights): otherwise libtorch seeds it at random, and a module's dropout
+      // masks, and the generator state a checkpoint keeps, would differ from run to run
+      addon().manualSeed(seed);
       // the module says what it holds: parameters, and batch norms by their names
       this.resolved.parameterCount = this.native.parameters().length;
       this.resolved.statistics = this.native
