@@ -136,6 +136,37 @@ function compare(name: string, shape: [number, number, number], n: number): void
   }
 }
 
+/**
+ * Batch-norm recalibration of the scripted module (each batch norm in turn in train mode
+ * over the examples, divided back by its momentum) gives the built-in network's running
+ * statistics (exact per-channel mean and unbiased variance, layer by layer); counts and
+ * weights untouched.
+ */
+function recalibrated(name: string, shape: [number, number, number], n: number): void {
+  const file = scriptedExport(name);
+  const data = randomDataset(n, shape, 10, 7);
+  const { builtIn, scripted } = twins(name, file);
+  const before = scripted.readStatistics();
+  const counts = scripted.readBatchCounts();
+  const weights = scripted.readParameters();
+  builtIn.recalibrate(data, range(n), { chunk: 5 });
+  scripted.recalibrate(data, range(n));
+  const after = scripted.readStatistics();
+  assert.ok(relativeError(after, before) > 0.1, 'the statistics moved');
+  same(after, builtIn.readStatistics(), `${name} recalibrated statistics`);
+  assert.deepEqual(scripted.readBatchCounts(), counts);
+  assert.deepEqual(scripted.readParameters(), weights);
+  const a = builtIn.evaluate(data, range(n));
+  const b = scripted.evaluate(data, range(n));
+  assert.ok(Math.abs(b.loss - a.loss) < TOLERANCE * a.loss, `${name} recalibrated loss`);
+}
+
+test("a TorchScript F1 and ResNet20 recalibrate their batch norms to the built-in networks' statistics", (t) => {
+  if (torchMissing) return t.skip(torchMissing);
+  recalibrated('F1', [1, 28, 28], 16);
+  recalibrated('ResNet20', [3, 32, 32], 8);
+});
+
 /** num_batches_tracked after `steps` train-mode passes of the scripted module. */
 function batchCountsAfter(file: string, steps: number): BigInt64Array {
   const scripted = new Network(torchScriptSpec(file), { dtype: 'float64' });

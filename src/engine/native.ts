@@ -52,6 +52,8 @@ export interface NativeNetwork {
   ): void;
   parameterTable(): { name: string; shape: number[]; offset: number }[];
   statisticsNames(): { name: string; features: number }[];
+  /** A TorchScript module's buffers that are no batch norm's statistics, "name (ModuleType)". */
+  otherState(): string[];
   gradient(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): NativeEvaluation;
   evaluate(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): NativeEvaluation;
   hessianVector(
