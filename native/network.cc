@@ -343,10 +343,7 @@ at::Tensor Network::logits(Dataset& data, const at::Tensor& indices, Mode mode, 
 
 std::optional<Evaluation> Network::recalibrate(Dataset& data, const at::Tensor& indices,
                                                int64_t chunk, bool keep) {
-  if (script)
-    throw std::invalid_argument(
-        "batch-norm recalibration is not available for TorchScript modules (use --bn "
-        "interpolate or batch)");
+  if (script) return scriptRecalibrate(data, indices);
   if (nested) return recalibrateNested(data, indices, chunk);
   at::NoGradGuard noGrad;
   const int64_t n = indices.size(0);

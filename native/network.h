@@ -110,6 +110,10 @@ class Network {
   // One of the flat buffers by its name: parameters, gradients, statistics, batchCounts.
   at::Tensor& buffer(const std::string& name);
   at::Tensor scriptForward(const at::Tensor& x, Mode mode);
+  // A TorchScript module's recalibration (script.cc): the same statistics, one pass a batch norm.
+  std::optional<Evaluation> scriptRecalibrate(Dataset& data, const at::Tensor& indices);
+  // A TorchScript module's buffers that are no batch norm's statistics, "name (ModuleType)".
+  std::vector<std::string> otherState() const;
 
  private:
   at::Tensor run(std::vector<Layer>& list, at::Tensor h, Mode mode, int64_t begin, int64_t stop);

@@ -85,7 +85,8 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
          InstanceMethod<&NetworkWrap::Evaluate>("evaluate"),
          InstanceMethod<&NetworkWrap::HessianVector>("hessianVector"),
          InstanceMethod<&NetworkWrap::Logits>("logits"),
-         InstanceMethod<&NetworkWrap::Recalibrate>("recalibrate")});
+         InstanceMethod<&NetworkWrap::Recalibrate>("recalibrate"),
+         InstanceMethod<&NetworkWrap::OtherState>("otherState")});
     return f;
   }
   // (layers: object[], dtype: 'float32'|'float64', seed: number)
@@ -192,6 +193,14 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
       names.Set(i, row);
     }
     return names;
+  }
+
+  // A TorchScript module's buffers that gradscope does not hold, "name (ModuleType)".
+  Napi::Value OtherState(const Napi::CallbackInfo& info) {
+    auto names = net->otherState();
+    auto list = Napi::Array::New(info.Env(), names.size());
+    for (size_t i = 0; i < names.size(); ++i) list.Set(i, names[i]);
+    return list;
   }
 
   struct Call {

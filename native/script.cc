@@ -1,20 +1,36 @@
 // TorchScript modules as networks: torch::jit::load, then every parameter re-pointed into
 // the one flat vector (in named_parameters order, PyTorch's state_dict order) with its
-// gradient a view of the flat gradient, and every batch norm's running_mean / running_var /
-// num_batches_tracked into the flat statistics. The modes: train() for Train; train() with
-// each dropout module back in eval and the running statistics restored afterwards for Batch;
-// eval() for Population. The only translation unit that includes torch/script.h.
+// gradient a view of the flat gradient, and the running_mean / running_var /
+// num_batches_tracked of every batch norm (found by module type: BatchNorm1d/2d/3d,
+// SyncBatchNorm) into the flat statistics. Any other buffer stays where it is, named by
+// otherState. The modes: train() for Train; eval() with each batch norm back in train and
+// the running statistics (and other buffers) restored afterwards for Batch; eval() for
+// Population. The only translation unit that includes torch/script.h.
 #include <torch/script.h>
 
+#include <cmath>
 #include <map>
+#include <set>
 
+#include "dataset.h"
 #include "network.h"
 
 namespace gradscope {
 
+// A batch norm of the module: its module and how its running statistics move in train mode
+// (running = (1 - momentum) running + momentum batch; cumulative: momentum=None, the mean
+// over batches by num_batches_tracked).
+struct ScriptBatchNorm {
+  torch::jit::Module module;
+  bool cumulative = false;
+  double momentum = std::nan("");  // NaN: not found as a constant or an attribute
+};
+
 struct Script {
   torch::jit::Module module;
-  std::vector<torch::jit::Module> dropouts;
+  std::vector<ScriptBatchNorm> batchNorms;  // in statNames order
+  std::vector<at::Tensor> otherBuffers;     // buffers that are no batch norm's statistics
+  std::vector<std::string> otherNames;      // "name (ModuleType)"
 };
 
 Network::~Network() = default;
@@ -26,47 +42,80 @@ const std::string suffixOf(const std::string& name) {
   return dot == std::string::npos ? name : name.substr(dot + 1);
 }
 
+// The class name of a module, without its namespaces (and TorchScript's mangling).
+std::string typeOf(const torch::jit::Module& m) {
+  auto type = m.type()->name();
+  return type ? suffixOf(type->qualifiedName()) : std::string("?");
+}
+
+bool isBatchNorm(const std::string& type) {
+  return type == "BatchNorm1d" || type == "BatchNorm2d" || type == "BatchNorm3d" ||
+         type == "SyncBatchNorm";
+}
+
+// A batch norm's momentum: a class constant in PyTorch's BatchNorm (None: cumulative).
+ScriptBatchNorm batchNormOf(const torch::jit::Module& m) {
+  ScriptBatchNorm bn{m};
+  auto value = m.type()->findConstant("momentum");
+  if (!value && m.hasattr("momentum")) value = m.attr("momentum");
+  if (value && value->isNone()) bn.cumulative = true;
+  if (value && value->isDouble()) bn.momentum = value->toDouble();
+  return bn;
+}
+
 }  // namespace
 
 std::unique_ptr<Network> Network::fromTorchScript(const std::string& file, at::ScalarType dtype) {
   auto net = std::make_unique<Network>(dtype);
   net->script = std::make_shared<Script>();
-  auto& module = net->script->module;
+  auto& s = *net->script;
+  auto& module = s.module;
   const auto device = engineDevice();
   module = torch::jit::load(file, device);
-  module.to(dtype);
-  for (const auto& m : module.named_modules()) {
-    auto type = m.value.type()->name();
-    if (type && type->qualifiedName().find("Dropout") != std::string::npos)
-      net->script->dropouts.push_back(m.value);
+  // floating-point tensors only, as PyTorch's Module.to(dtype) does (libtorch's converts
+  // every tensor, num_batches_tracked too)
+  {
+    at::NoGradGuard noGrad;
+    for (auto p : module.parameters(/*recurse=*/true))
+      if (p.is_floating_point()) p.set_data(p.to(dtype));
+    for (auto b : module.buffers(/*recurse=*/true))
+      if (b.is_floating_point()) b.set_data(b.to(dtype));
   }
   std::vector<std::pair<std::string, at::Tensor>> parameters;
   for (const auto& p : module.named_parameters(/*recurse=*/true))
     parameters.emplace_back(p.name, p.value);
   int64_t total = 0;
   for (auto& [name, p] : parameters) total += p.numel();
-  // batch norms: the prefixes holding running_mean, running_var and num_batches_tracked
-  std::vector<std::pair<std::string, at::Tensor>> buffers;
-  for (const auto& b : module.named_buffers(/*recurse=*/true))
-    buffers.emplace_back(b.name, b.value);
+  // batch norms by module type, those that track running statistics
   std::vector<std::string> prefixes;
-  std::map<std::string, std::map<std::string, at::Tensor>> byPrefix;
-  for (auto& [name, b] : buffers) {
-    const auto field = suffixOf(name);
-    const auto prefix = name.substr(0, name.size() - field.size() - (name.size() > field.size()));
-    if (field != "running_mean" && field != "running_var" && field != "num_batches_tracked")
-      throw std::invalid_argument("buffer '" + name +
-                                  "' is not a batch-norm statistic; gradscope cannot hold it");
-    if (!byPrefix.count(prefix)) prefixes.push_back(prefix);
-    byPrefix[prefix][field] = b;
+  std::vector<std::map<std::string, at::Tensor>> fields;
+  std::set<const c10::TensorImpl*> statistics;
+  for (const auto& m : module.named_modules()) {
+    if (!isBatchNorm(typeOf(m.value))) continue;
+    std::map<std::string, at::Tensor> f;
+    for (const char* field : {"running_mean", "running_var", "num_batches_tracked"})
+      if (m.value.hasattr(field) && m.value.attr(field).isTensor())
+        f[field] = m.value.attr(field).toTensor();
+    if (f.empty()) continue;  // track_running_stats=False: batch statistics in every mode
+    if (f.size() != 3)
+      throw std::invalid_argument("batch norm '" + m.name + "' lacks a running statistic");
+    for (auto& [field, t] : f) statistics.insert(t.unsafeGetTensorImpl());
+    prefixes.push_back(m.name);
+    fields.push_back(f);
+    s.batchNorms.push_back(batchNormOf(m.value));
+  }
+  // any other buffer: state gradscope neither holds nor checkpoints
+  std::map<std::string, std::string> typeByPrefix;
+  for (const auto& m : module.named_modules()) typeByPrefix[m.name] = typeOf(m.value);
+  for (const auto& b : module.named_buffers(/*recurse=*/true)) {
+    if (statistics.count(b.value.unsafeGetTensorImpl())) continue;
+    const auto field = suffixOf(b.name);
+    const auto prefix = b.name.substr(0, b.name.size() - field.size() - (b.name != field));
+    s.otherBuffers.push_back(b.value);
+    s.otherNames.push_back(b.name + " (" + typeByPrefix[prefix] + ")");
   }
   int64_t statCount = 0;
-  for (auto& prefix : prefixes) {
-    auto& f = byPrefix[prefix];
-    if (!f.count("running_mean") || !f.count("running_var") || !f.count("num_batches_tracked"))
-      throw std::invalid_argument("batch norm '" + prefix + "' lacks a running statistic");
-    statCount += 2 * f["running_mean"].numel();
-  }
+  for (auto& f : fields) statCount += 2 * f["running_mean"].numel();
   const auto on = at::TensorOptions().device(device);
   net->flat = at::zeros({total}, on.dtype(dtype));
   net->flatGrad = at::zeros({total}, on.dtype(dtype));
@@ -86,7 +135,7 @@ std::unique_ptr<Network> Network::fromTorchScript(const std::string& file, at::S
   }
   int64_t statOffset = 0;
   for (size_t k = 0; k < prefixes.size(); ++k) {
-    auto& f = byPrefix[prefixes[k]];
+    auto& f = fields[k];
     const auto features = f["running_mean"].numel();
     auto mean = net->flatStats.narrow(0, statOffset, features);
     auto var = net->flatStats.narrow(0, statOffset + features, features);
@@ -96,7 +145,9 @@ std::unique_ptr<Network> Network::fromTorchScript(const std::string& file, at::S
     count.copy_(f["num_batches_tracked"].reshape({1}));
     f["running_mean"].set_data(mean);
     f["running_var"].set_data(var);
-    f["num_batches_tracked"].set_data(count.view({}));
+    // select, not view({}): `{}` picks Tensor::view(ScalarType) with ScalarType{} == kByte,
+    // which reinterprets the int64 count as 8 bytes and makes add_(1) add 1 to each of them
+    f["num_batches_tracked"].set_data(net->flatCounts.select(0, static_cast<int64_t>(k)));
     net->runningMean.push_back(mean);
     net->runningVar.push_back(var);
     net->batchCount.push_back(count);
@@ -106,23 +157,81 @@ std::unique_ptr<Network> Network::fromTorchScript(const std::string& file, at::S
   return net;
 }
 
+std::vector<std::string> Network::otherState() const {
+  return script ? script->otherNames : std::vector<std::string>{};
+}
+
+namespace {
+
+// The module's mutable state outside the parameters, to put back after a pass that must
+// not change it.
+struct SavedState {
+  at::Tensor stats, counts;
+  std::vector<at::Tensor> others;
+};
+
+SavedState saveState(const Network& net) {
+  SavedState saved{net.flatStats.clone(), net.flatCounts.clone(), {}};
+  for (auto& b : net.script->otherBuffers) saved.others.push_back(b.clone());
+  return saved;
+}
+
+void restoreState(Network& net, const SavedState& saved) {
+  at::NoGradGuard noGrad;
+  net.flatStats.copy_(saved.stats);
+  net.flatCounts.copy_(saved.counts);
+  for (size_t i = 0; i < saved.others.size(); ++i)
+    net.script->otherBuffers[i].copy_(saved.others[i]);
+}
+
+}  // namespace
+
 at::Tensor Network::scriptForward(const at::Tensor& x, Mode mode) {
   auto& s = *script;
-  s.module.train(mode != Mode::Population);
-  if (mode == Mode::Batch)
-    for (auto& d : s.dropouts) d.train(false);
-  at::Tensor saved, savedCounts;
-  if (mode == Mode::Batch) {
-    saved = flatStats.clone();
-    savedCounts = flatCounts.clone();
-  }
+  s.module.train(mode == Mode::Train);
+  if (mode != Mode::Batch) return s.module.forward({x}).toTensor();
+  for (auto& bn : s.batchNorms) bn.module.train(true);
+  const auto saved = saveState(*this);
   auto out = s.module.forward({x}).toTensor();
-  if (mode == Mode::Batch) {
-    at::NoGradGuard noGrad;
-    flatStats.copy_(saved);
-    flatCounts.copy_(savedCounts);
-  }
+  restoreState(*this, saved);
   return out;
+}
+
+// Each batch norm in turn (registration order, the forward order of the modules gradscope
+// exports and of most models), the module in eval mode with that one batch norm in train
+// mode and its statistics zeroed, over all the examples in one pass: its running mean and
+// variance become momentum times the exact per-channel mean and unbiased variance of its
+// input (times 1 when cumulative: num_batches_tracked zeroed first), divided back. The
+// built-in networks' numbers, without chunking (combining chunks needs the per-channel
+// element count, which the module does not give); num_batches_tracked and other buffers
+// are left as they were.
+std::optional<Evaluation> Network::scriptRecalibrate(Dataset& data, const at::Tensor& indices) {
+  auto& s = *script;
+  at::NoGradGuard noGrad;
+  const auto saved = saveState(*this);
+  auto [x, y] = data.gather(indices, dtype);
+  s.module.train(false);
+  for (size_t k = 0; k < s.batchNorms.size(); ++k) {
+    auto& bn = s.batchNorms[k];
+    if (!bn.cumulative && !(bn.momentum > 0))
+      throw std::invalid_argument("batch norm '" + statNames[k] +
+                                  "': its momentum is not a positive number, so its running "
+                                  "statistics cannot be recalibrated");
+    runningMean[k].zero_();
+    runningVar[k].zero_();
+    batchCount[k].zero_();
+    bn.module.train(true);
+    s.module.forward({x});
+    bn.module.train(false);
+    if (!bn.cumulative) {
+      runningMean[k].div_(bn.momentum);
+      runningVar[k].div_(bn.momentum);
+    }
+    runningVar[k].clamp_min_(0);
+  }
+  flatCounts.copy_(saved.counts);
+  for (size_t i = 0; i < saved.others.size(); ++i) s.otherBuffers[i].copy_(saved.others[i]);
+  return std::nullopt;
 }
 
 }  // namespace gradscope

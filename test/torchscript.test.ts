@@ -3,7 +3,8 @@
  * dropout, saved by torch.jit.script(model).save, loaded with --network model.ts.pt: its
  * parameters live in the flat vector w (writes to w change the module), its state_dict names
  * are PyTorch's, and loss and gradient equal PyTorch's in float64 in both batch-norm modes
- * (batch mode leaves the running statistics as they were); `analyze gradients` runs on it.
+ * (batch mode leaves the running statistics as they were); `analyze gradients` runs on it, and
+ * `analyze line --bn recalibrate` gives PyTorch's loss with the recalibrated batch norm.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
@@ -70,6 +71,13 @@ for mode in ("population", "batch"):
     loss = F.cross_entropy(model(xs), ys)
     loss.backward()
     result[mode] = {"loss": loss.item(), "gradient": torch.cat([p.grad.flatten() for p in model.parameters()]).tolist()}
+# batch norm recalibrated on the 10 examples: its input's per-channel mean and unbiased variance
+with torch.no_grad():
+    h = model.block.conv(xs)
+    model.block.bn.running_mean.copy_(h.mean((0, 2, 3)))
+    model.block.bn.running_var.copy_(h.var((0, 2, 3), unbiased=True))
+    model.eval()
+    result["recalibrated"] = F.cross_entropy(model(xs), ys).item()
 print(json.dumps(result))
 `;
 
@@ -84,6 +92,7 @@ test('a TorchScript module is a network: flat parameters, PyTorch names, loss an
     names: string[];
     population: { loss: number; gradient: number[] };
     batch: { loss: number; gradient: number[] };
+    recalibrated: number;
   };
   const file = path.join(dir, 'model.ts.pt');
   const net = new Network(torchScriptSpec(file), { dtype: 'float64' });
@@ -128,16 +137,22 @@ test('a TorchScript module is a network: flat parameters, PyTorch names, loss an
   const points = (JSON.parse(line.stdout) as { points: { train: { loss: number } }[] }).points;
   for (const p of points)
     assert.ok(Math.abs(p.train.loss - theirs.population.loss) < 1e-5 * theirs.population.loss);
-  // recalibration needs a layer list: one clear line
-  const recalibrate = gradscope(
+  // recalibrated at every point on the 10 training examples: PyTorch's loss after setting the
+  // running statistics to the batch norm input's mean and unbiased variance
+  const recalibrated = gradscope(
     ...['analyze', 'line', '--from', file, '--to', file, '--network', file],
-    ...['--data', path.join(dir, 'data.npz'), '--alpha', '0:1:2', '--sample-size', '4', '--quiet'],
+    ...['--data', path.join(dir, 'data.npz'), '--alpha', '0:1:2', '--bn', 'recalibrate'],
+    ...['--sample-size', '10', '--json', '--quiet'],
   );
-  assert.equal(recalibrate.status, 2);
-  assert.match(
-    recalibrate.stderr,
-    /^gradscope: batch-norm recalibration is not available for TorchScript modules/,
-  );
+  assert.equal(recalibrated.status, 0, recalibrated.stderr);
+  const expected = theirs.recalibrated;
+  assert.ok(Math.abs(expected - theirs.population.loss) > 1e-3, 'recalibration changes the loss');
+  for (const p of (JSON.parse(recalibrated.stdout) as { points: { train: { loss: number } }[] })
+    .points)
+    assert.ok(
+      Math.abs(p.train.loss - expected) < 1e-5 * expected,
+      `recalibrated ${p.train.loss} vs ${expected}`,
+    );
 });
 
 test('a .pt file that is not a TorchScript module is refused in one line naming it; nothing written', () => {

@@ -52,6 +52,8 @@ export interface NativeNetwork {
   ): void;
   parameterTable(): { name: string; shape: number[]; offset: number }[];
   statisticsNames(): { name: string; features: number }[];
+  /** A TorchScript module's buffers that are no batch norm's statistics, "name (ModuleType)". */
+  otherState(): string[];
   gradient(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): NativeEvaluation;
   evaluate(data: NativeDataset, indices: Int32Array, mode: Mode, chunk: number): NativeEvaluation;
   hessianVector(
@@ -99,7 +101,7 @@ export interface NativeAddon {
     height: number,
     width: number,
   ) => NativeDataset;
-  /** A layer list, or the file of a TorchScript module (its own weights; seed unused). */
+  /** A layer list, or the file of a TorchScript module (its own weights; the seed only seeds torch's generator). */
   Network: new (
     layers: NativeLayer[] | string,
     dtype: 'float32' | 'float64',

@@ -20,6 +20,7 @@ import { resolveNetwork, type NetworkSpec, type ResolvedNetwork } from './layers
 import { addon, type FloatArray, type Mode, type NativeNetwork } from './native';
 import { settleDevice, zeroCopyViews } from './device';
 import { threadsForFirstNetwork } from './threads';
+import { warnOfOtherState } from './torchscript';
 
 export type { Mode, FloatArray };
 export type DType = 'float32' | 'float64';
@@ -101,6 +102,11 @@ export class Network {
     this.dtype = dtype;
     this.native = new (addon().Network)(script ?? this.resolved.layers, dtype, seed);
     if (script) {
+      // torch's generator seeded as for a layer list (whose native constructor seeds it before
+      // drawing the weights): otherwise libtorch seeds it at random, and a module's dropout
+      // masks, and the generator state a checkpoint keeps, would differ from run to run
+      addon().manualSeed(seed);
+      warnOfOtherState(script, this.native.otherState());
       // the module says what it holds: parameters, and batch norms by their names
       this.resolved.parameterCount = this.native.parameters().length;
       this.resolved.statistics = this.native
@@ -296,7 +302,8 @@ export class Network {
    * Recomputes the batch-norm running statistics from the examples at `indices`,
    * weights fixed: layer by layer, the exact per-channel mean and unbiased variance
    * of each batch-norm layer's input over those examples, the layers before it
-   * already recalibrated. Evaluated `chunk` examples at a time (no effect on the result).
+   * already recalibrated. Evaluated `chunk` examples at a time (no effect on the result;
+   * a TorchScript module: all at once, one pass for each batch norm).
    *
    * Returns those examples' population-mode loss and accuracy after recalibration
    * when the activations were held between layers (then they cost only the layers
@@ -307,17 +314,15 @@ export class Network {
     indices: Int32Array,
     options: { chunk?: number; holdActivations?: boolean } = {},
   ): Measurement | null {
-    if (this.resolved.spec.torchscript)
-      throw new GradscopeInputError(
-        'batch-norm recalibration is not available for TorchScript modules (use --bn interpolate or batch)',
-      );
     const { chunk } = this.check(data, indices, { mode: 'population', chunk: options.chunk });
     // one pass with every chunk's activations held, when they fit in 1 GiB; otherwise
     // each layer's inputs are recomputed from the data (same result, more compute)
     const widest = Math.max(...this.resolved.layers.map((l) => l.shape.reduce((a, b) => a * b, 1)));
+    // (a TorchScript module: one pass over all the examples for each batch norm, nothing held)
     const keep =
-      options.holdActivations ??
-      indices.length * widest * (this.dtype === 'float32' ? 4 : 8) <= 2 ** 30;
+      !this.resolved.spec.torchscript &&
+      (options.holdActivations ??
+        indices.length * widest * (this.dtype === 'float32' ? 4 : 8) <= 2 ** 30);
     const sample = this.native.recalibrate(data.native, indices, 'population', chunk, keep);
     return sample ? measured(sample, indices.length) : null;
   }

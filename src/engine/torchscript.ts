@@ -1,7 +1,8 @@
 /**
  * TorchScript modules (torch.jit.script(model).save(FILE)) as networks: the spec that names
  * one, and telling such an archive from a torch.save pickle without unpickling anything (a
- * TorchScript archive holds its code as `ARCHIVE/code/*.py`; torch.save's holds only data).
+ * TorchScript archive holds its code as `ARCHIVE/code/*.py`; torch.save's holds only data),
+ * and the one warning about state gradscope does not hold.
  */
 import * as path from 'path';
 import type { NetworkSpec } from './layers';
@@ -31,4 +32,21 @@ export function torchScriptSpec(file: string): NetworkSpec {
     layers: [],
     torchscript: path.resolve(file),
   };
+}
+
+const warned = new Set<string>();
+
+/**
+ * One line on stderr, once per module file and process, naming a TorchScript module's
+ * buffers that are no batch norm's running statistics: gradscope leaves them in the module,
+ * restores them after batch-mode passes and recalibration, but neither checkpoints them nor
+ * resets them for line points, so an analysis that depends on them may not be what PyTorch
+ * would compute.
+ */
+export function warnOfOtherState(file: string, names: string[]): void {
+  if (names.length === 0 || warned.has(file)) return;
+  warned.add(file);
+  process.stderr.write(
+    `gradscope: warning: ${path.basename(file)} holds state besides batch-norm statistics, not checkpointed (modes: README): ${names.join(', ')}\n`,
+  );
 }
