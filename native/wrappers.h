@@ -20,6 +20,9 @@ Napi::Function defineOptimizer(Napi::Env env);
 // setDevice, deviceInfo, setDeterministic (device.cc).
 void defineDevice(Napi::Env env, Napi::Object exports);
 
+// DeviceVector, measureGradient, measureVector (vector-ops.cc).
+void defineVectorOps(Napi::Env env, Napi::Object exports);
+
 // setThreads, threads, setMemory, setChannelsLast, manualSeed, rngState, setRngState,
 // uniform, torchVersion.
 void defineSettings(Napi::Env env, Napi::Object exports);
