@@ -41,6 +41,7 @@ class DeviceVectorWrap : public Napi::ObjectWrap<DeviceVectorWrap> {
   // (network, scale)
   Napi::Value SetGradient(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), "setGradient", [&] {
+      at::NoGradGuard noGrad;
       value.copy_(gradientOf(info[0]));
       value.mul_(info[1].As<Napi::Number>().DoubleValue());
       return info.Env().Undefined();
@@ -49,6 +50,7 @@ class DeviceVectorWrap : public Napi::ObjectWrap<DeviceVectorWrap> {
   // (network, scale)
   Napi::Value AddGradient(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), "addGradient", [&] {
+      at::NoGradGuard noGrad;
       value.add_(gradientOf(info[0]).to(at::kDouble), info[1].As<Napi::Number>().DoubleValue());
       return info.Env().Undefined();
     });
@@ -56,6 +58,7 @@ class DeviceVectorWrap : public Napi::ObjectWrap<DeviceVectorWrap> {
   // (a, alpha, b, beta)
   Napi::Value SetCombination(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), "setCombination", [&] {
+      at::NoGradGuard noGrad;
       const auto& a = vectorOf(info[0]);
       const auto& b = vectorOf(info[2]);
       value.copy_(a * info[1].As<Napi::Number>().DoubleValue() +
@@ -117,6 +120,7 @@ std::vector<Range> rangesOf(const Napi::Value& groups, int64_t length, int64_t& 
 // The measures of x = source / divisor against reference and total (module comment).
 at::Tensor measures(const at::Tensor& source, double divisor, const at::Tensor& reference,
                     const at::Tensor& total, const std::vector<Range>& ranges, int64_t groups) {
+  at::NoGradGuard noGrad;
   const int64_t n = reference.numel();
   if (source.numel() != n || total.numel() != n)
     throw std::invalid_argument("the vectors have different lengths");
