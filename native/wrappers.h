@@ -17,7 +17,7 @@ Network& networkOf(const Napi::Value& value);
 
 Napi::Function defineOptimizer(Napi::Env env);
 
-// setDevice, deviceInfo, setDeterministic (device.cc).
+// setDevice, deviceInfo, setDeterministic, synchronize (device.cc).
 void defineDevice(Napi::Env env, Napi::Object exports);
 
 // DeviceVector, measureGradient, measureVector (vector-ops.cc).

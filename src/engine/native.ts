@@ -133,6 +133,8 @@ export interface NativeAddon {
   setDevice(device: string): string;
   deviceInfo(): NativeDeviceInfo;
   setDeterministic(on: boolean): void;
+  /** Waits for every kernel queued on the engine's device (a GPU); nothing on the CPU. */
+  synchronize(): void;
   DeviceVector: new (network: NativeNetwork) => NativeDeviceVector;
   /** [|g - r|^2, |g - t|^2, |g|^2, g . t, then |g_k - r_k|^2 per group], g the gradient. */
   measureGradient(
