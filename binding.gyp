@@ -13,7 +13,8 @@
         "native/optimizer.cc",
         "native/optimizer_wrap.cc",
         "native/script.cc",
-        "native/settings.cc"
+        "native/settings.cc",
+        "native/vector-ops.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

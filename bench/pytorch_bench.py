@@ -4,10 +4,12 @@ this process, one JSON line per workload on stdout.
 argv[1]: a JSON file {"networks": {name: {"layers": [...], "input": [c,h,w], "classes": k}},
 "workloads": [{"network", "kind": "step"|"population-gradient"|"hessian-vector"|"experiment-b", "batch",
 "chunk", "repeats", "draws"}],
-"settings": {"threads": int|null, "channels_last": bool}}.
+"settings": {"threads": int|null, "channels_last": bool, "device": "cpu"|"cuda:N"}}.
 Settings are applied as PyTorch users would: torch.set_num_threads and the
 model/input memory format. Allocator and BLAS settings come from the environment
-the caller gives this process.
+the caller gives this process. On a GPU every timing starts and ends with
+torch.cuda.synchronize(), and convolutions and matrix products run in IEEE float32
+(TF32 off), as gradscope's engine runs them.
 """
 import json
 import sys
@@ -27,16 +29,25 @@ def main():
     if settings.get("threads"):
         torch.set_num_threads(settings["threads"])
     channels_last = settings.get("channels_last", False)
+    device = torch.device(settings.get("device", "cpu"))
+    if device.type == "cuda":
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+
+    def synchronize():
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+
     torch.manual_seed(0)
     for w in config["workloads"]:
         net = config["networks"][w["network"]]
-        model = build(net["layers"])
+        model = build(net["layers"]).to(device)
         c, h, wd = net["input"]
         n = w["batch"]
         # an Experiment B point draws its batches from a pool of twice the batch size
         pool = 2 * n if w["kind"] == "experiment-b" else n
-        x = torch.rand(pool, c, h, wd)
-        y = torch.randint(0, net["classes"], (pool,))
+        x = torch.rand(pool, c, h, wd).to(device)
+        y = torch.randint(0, net["classes"], (pool,)).to(device)
         if channels_last and len(x.shape) == 4 and c > 1:
             model = model.to(memory_format=torch.channels_last)
             x = x.contiguous(memory_format=torch.channels_last)
@@ -55,7 +66,7 @@ def main():
             chunk = w.get("chunk", n)
             params = [p for p in model.parameters() if p.requires_grad]
             flat = sum(p.numel() for p in params)
-            v_flat = torch.sin(torch.arange(1, flat + 1, dtype=torch.float64)).float()
+            v_flat = torch.sin(torch.arange(1, flat + 1, dtype=torch.float64)).float().to(device)
             vs = list(torch.split(v_flat, [p.numel() for p in params]))
             vs = [t.view_as(p) for t, p in zip(vs, params)]
 
@@ -69,11 +80,15 @@ def main():
                         acc.add_(h)
                 return hv
         elif w["kind"] == "experiment-b":
-            # K population-mode gradients of n distinct examples each, each copied out
+            # K population-mode gradients of n distinct examples each, each measured against
+            # two fixed vectors in float64 (|g - r|^2, |g - t|^2, |g|^2, g . t), on the device
             model.eval()
             chunk = w.get("chunk", n)
             generator = torch.Generator().manual_seed(12345)
-            draws = [torch.randperm(pool, generator=generator)[:n] for _ in range(w.get("draws", 1))]
+            draws = [torch.randperm(pool, generator=generator)[:n].to(device) for _ in range(w.get("draws", 1))]
+            flat = sum(p.numel() for p in model.parameters())
+            reference = torch.sin(torch.arange(flat, dtype=torch.float64, device=device))
+            total = 0.5 * reference
 
             def once():
                 for d in draws:
@@ -83,7 +98,9 @@ def main():
                     model.zero_grad()
                     for s in range(0, n, chunk):
                         (F.cross_entropy(model(xd[s:s + chunk]), yd[s:s + chunk], reduction="sum") / n).backward()
-                    torch.cat([p.grad.flatten() for p in model.parameters()])
+                    g = torch.cat([p.grad.flatten() for p in model.parameters()]).double()
+                    torch.stack([((g - reference) ** 2).sum(), ((g - total) ** 2).sum(), (g * g).sum(),
+                                 (g * total).sum()]).cpu()
         else:
             model.eval()
             chunk = w.get("chunk", n)
@@ -93,10 +110,12 @@ def main():
                 for s in range(0, n, chunk):
                     (F.cross_entropy(model(x[s:s + chunk]), y[s:s + chunk], reduction="sum") / n).backward()
         once()  # warm-up
+        synchronize()
         times = []
         for _ in range(w["repeats"]):
             t = time.perf_counter()
             once()
+            synchronize()
             times.append(time.perf_counter() - t)
         times.sort()
         print(json.dumps({"id": w["id"], "ms": 1000 * times[len(times) // 2], "all_ms": [1000 * t for t in times]}),

@@ -15,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Optimizer", defineOptimizer(env));
   defineSettings(env, exports);
   defineDevice(env, exports);
+  defineVectorOps(env, exports);
   return exports;
 }
 

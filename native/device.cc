@@ -4,6 +4,7 @@
 // "none" when libtorch_cuda is not linked), and deterministic algorithms.
 #include <ATen/Context.h>
 #include <ATen/detail/CUDAHooksInterface.h>
+#include <c10/core/impl/VirtualGuardImpl.h>
 
 #include "wrappers.h"
 
@@ -39,6 +40,10 @@ Napi::Value SetDevice(const Napi::CallbackInfo& info) {
         throw std::invalid_argument("no GPU " + std::to_string(index) + " (" +
                                     std::to_string(gpuCount()) + " seen)");
       device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index));
+      // float32 means IEEE float32 on a GPU too: libtorch lets cuDNN round convolution inputs
+      // to TF32 by default (1e-3 relative), which every comparison with the CPU would see
+      at::globalContext().setAllowTF32CuDNN(false);
+      at::globalContext().setAllowTF32CuBLAS(false);
     } else if (!device.is_cpu()) {
       throw std::invalid_argument("gradscope runs on cpu or cuda only");
     }
@@ -82,6 +87,16 @@ Napi::Value SetDeterministic(const Napi::CallbackInfo& info) {
   });
 }
 
+// (): waits until every kernel queued on the engine device's current stream has run (on a GPU,
+// where calls return before their kernels finish; nothing to wait for on the CPU). Timings use it.
+Napi::Value Synchronize(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), "synchronize", [&] {
+    if (chosen.is_cuda())
+      c10::impl::VirtualGuardImpl(chosen.type()).getStream(chosen).synchronize();
+    return info.Env().Undefined();
+  });
+}
+
 }  // namespace
 
 c10::Device engineDevice() { return chosen; }
@@ -90,6 +105,7 @@ void defineDevice(Napi::Env env, Napi::Object exports) {
   exports.Set("setDevice", Napi::Function::New(env, SetDevice));
   exports.Set("deviceInfo", Napi::Function::New(env, DeviceInfo));
   exports.Set("setDeterministic", Napi::Function::New(env, SetDeterministic));
+  exports.Set("synchronize", Napi::Function::New(env, Synchronize));
 }
 
 }  // namespace gradscope

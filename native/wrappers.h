@@ -17,8 +17,11 @@ Network& networkOf(const Napi::Value& value);
 
 Napi::Function defineOptimizer(Napi::Env env);
 
-// setDevice, deviceInfo, setDeterministic (device.cc).
+// setDevice, deviceInfo, setDeterministic, synchronize (device.cc).
 void defineDevice(Napi::Env env, Napi::Object exports);
+
+// DeviceVector, measureGradient, measureVector (vector-ops.cc).
+void defineVectorOps(Napi::Env env, Napi::Object exports);
 
 // setThreads, threads, setMemory, setChannelsLast, manualSeed, rngState, setRngState,
 // uniform, torchVersion.

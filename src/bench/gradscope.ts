@@ -1,8 +1,12 @@
 /**
  * gradscope's side of the bench: the same workloads as bench/pytorch_bench.py,
- * timed in this process (median of `repeats` after one warm-up).
+ * timed in this process (median of `repeats` after one warm-up) on the engine's device,
+ * each timing ended by a synchronisation of that device (a GPU runs its kernels
+ * asynchronously; on the CPU it waits for nothing).
  */
 import { Dataset } from '../engine/dataset';
+import { synchronize } from '../engine/device';
+import { DeviceVector, measureGradient } from '../engine/device-vector';
 import { Network } from '../engine/network';
 import { Optimizer } from '../engine/optimizer';
 import type { BenchWorkload } from './pytorch';
@@ -61,21 +65,27 @@ export function timeGradscope(w: BenchWorkload): number {
     const out = v.slice().fill(0);
     once = () => net.hessianVector(data, indices, v, out, { mode: 'population', chunk: w.chunk });
   } else if (w.kind === 'experiment-b') {
+    // each draw's four float64 sums against two fixed vectors, on the device (Experiment B)
     const draws = benchDraws(examples, w.batch, w.draws ?? 1);
+    net.gradient(data, indices, { mode: 'population', chunk: w.chunk });
+    const reference = new DeviceVector(net).setGradient(net);
+    const total = new DeviceVector(net).setGradient(net, 0.5);
     once = () => {
       for (const d of draws) {
         net.gradient(data, d, { mode: 'population', chunk: w.chunk });
-        net.gradients.slice();
+        measureGradient(net, reference, total);
       }
     };
   } else {
     once = () => net.gradient(data, indices, { mode: 'population', chunk: w.chunk });
   }
-  once();
+  once(); // warm-up, not timed
+  synchronize();
   const times: number[] = [];
   for (let r = 0; r < w.repeats; r++) {
     const start = process.hrtime.bigint();
     once();
+    synchronize();
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
   times.sort((a, b) => a - b);

@@ -1,7 +1,8 @@
 /**
  * PyTorch's side of the bench: runs bench/pytorch_bench.py with Debian's PyTorch
- * (or $GRADSCOPE_PYTHON) on the same workloads, under given settings. The bench
- * installs nothing: when PyTorch is absent it says so and the table has no ratios.
+ * (or $GRADSCOPE_PYTHON) on the same workloads and device, under given settings. The bench
+ * installs nothing: when PyTorch is absent (or cannot use the device) it says so and the
+ * table has no ratios.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -24,8 +25,9 @@ export interface BenchWorkload {
   /**
    * A training step; a population-mode gradient of `batch` examples; a population-mode
    * Hessian-vector product; an Experiment B point: `draws` population-mode gradients of
-   * `batch` distinct examples each, drawn from a pool of 2 x `batch`, each gradient copied
-   * out (src/analysis/gradient-distribution.ts, without the whole-set gradients).
+   * `batch` distinct examples each, drawn from a pool of 2 x `batch`, each measured against
+   * two fixed vectors in float64 on the device (src/analysis/gradient-distribution.ts,
+   * without the whole-set gradients).
    */
   kind: 'step' | 'population-gradient' | 'hessian-vector' | 'experiment-b';
   batch: number;
@@ -35,7 +37,10 @@ export interface BenchWorkload {
   draws?: number;
 }
 
-export function pythonWithTorch(): { python: string; version: string } | { missing: string } {
+/** The python whose PyTorch the bench runs on `device` ("cpu", "cuda:N"), or why there is none. */
+export function pythonWithTorch(
+  device = 'cpu',
+): { python: string; version: string } | { missing: string } {
   const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
   const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], {
     encoding: 'utf8',
@@ -44,6 +49,17 @@ export function pythonWithTorch(): { python: string; version: string } | { missi
     return {
       missing: `PyTorch is not importable from ${python} (install Debian's python3-torch, or set GRADSCOPE_PYTHON)`,
     };
+  if (device !== 'cpu') {
+    const onDevice = spawnSync(
+      python,
+      ['-c', `import torch; torch.zeros(1, device=${JSON.stringify(device)})`],
+      { encoding: 'utf8' },
+    );
+    if (onDevice.status !== 0)
+      return {
+        missing: `PyTorch ${probe.stdout.trim()} from ${python} cannot use ${device} (${onDevice.stderr.trim().split('\n').pop()}; set GRADSCOPE_PYTHON to a python whose PyTorch has CUDA)`,
+      };
+  }
   return { python, version: probe.stdout.trim() };
 }
 
@@ -52,6 +68,7 @@ export function timePyTorch(
   python: string,
   workloads: BenchWorkload[],
   settings: PyTorchSettings,
+  device = 'cpu',
 ): Map<string, number> {
   const networks: Record<string, unknown> = {};
   for (const w of workloads) {
@@ -68,7 +85,7 @@ export function timePyTorch(
     config,
     JSON.stringify({
       networks,
-      settings: { threads: settings.threads, channels_last: settings.channelsLast },
+      settings: { threads: settings.threads, channels_last: settings.channelsLast, device },
       workloads: workloads.map((w) => ({
         id: w.id,
         network: w.network.name,

@@ -4,19 +4,20 @@
  * Hessian-vector product of F1 on 5000 examples (double backward), an Experiment B
  * point of C1 (K = 3 population-mode gradients of B = 5000 drawn examples) and C1's
  * population gradient over CIFAR's whole training-set size (50000, chunks of 5000),
- * timed for gradscope and for PyTorch in the same invocation; a table of ratios on
- * stdout and bench/results.json. gradscope runs with the settings the engine would
- * choose (threadsFor: the tuning file's, else the built-in rules).
+ * timed for gradscope and for PyTorch in the same invocation, on the same device (the CPU, or
+ * a GPU with --device cuda: CUDA-synchronised timings on both sides); a table of ratios on
+ * stdout and bench/results.json. On the CPU gradscope runs with the settings the engine
+ * would choose (threadsFor: the tuning file's, else the built-in rules).
  *
  * PyTorch runs twice or more: with its defaults, and with the best settings we
- * found (intra-op threads 1 or 2, channels-last for convolutions, glibc told to
- * keep freed memory); "best" is the faster of those per workload.
+ * found (on the CPU intra-op threads 1 or 2, channels-last for convolutions, glibc told to
+ * keep freed memory; on a GPU channels-last); "best" is the faster of those per workload.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomic } from '../engine/atomic-write';
-import { expected } from '../engine/errors';
+import { expected, GradscopeInputError } from '../engine/errors';
 import type { NetworkSpec } from '../engine/layers';
 import {
   returnFreeMemory,
@@ -38,6 +39,8 @@ const KEEP_MEMORY = {
 };
 
 export interface BenchOptions {
+  /** Where both sides run: "cpu" or "cuda:N" (the engine's device, already chosen). */
+  device: string;
   /** Only workloads whose name contains this text. */
   only?: string;
   quick: boolean;
@@ -48,7 +51,8 @@ export interface BenchOptions {
 export interface BenchRow {
   id: string;
   gradscopeMs: number;
-  gradscopeThreads: ThreadSettings;
+  /** The CPU thread settings gradscope ran with (null on a GPU). */
+  gradscopeThreads: ThreadSettings | null;
   pytorchDefaultMs: number | null;
   pytorchBestMs: number | null;
   pytorchBestSetting: string | null;
@@ -100,11 +104,18 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
   const list = workloads(options.quick).filter((w) => !options.only || w.id.includes(options.only));
   if (list.length === 0) throw expected('text found in a workload name', '--only', options.only);
   const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const gpu = options.device !== 'cpu';
+  if (gpu && options.explore)
+    throw new GradscopeInputError(
+      `--explore times CPU thread settings: not with --device ${options.device}`,
+    );
   const rows: BenchRow[] = [];
   for (const w of list) {
-    const chosen = setThreads(threadsFor(w.network, w.batch));
+    const chosen = gpu ? null : setThreads(threadsFor(w.network, w.batch));
     log.info(
-      `bench: gradscope ${w.id} (torch ${chosen.torch}, BLAS ${chosen.blas} threads, memory ${chosen.memory}, ${chosen.convolutionFormat}; ${chosen.source === 'tuned' ? 'tuned' : 'built-in rules'})`,
+      chosen
+        ? `bench: gradscope ${w.id} (torch ${chosen.torch}, BLAS ${chosen.blas} threads, memory ${chosen.memory}, ${chosen.convolutionFormat}; ${chosen.source === 'tuned' ? 'tuned' : 'built-in rules'})`
+        : `bench: gradscope ${w.id} on ${options.device}`,
     );
     const row: BenchRow = {
       id: w.id,
@@ -129,25 +140,32 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
   // the kept heap of the largest workload would sit beside PyTorch's own
   returnFreeMemory();
 
-  const torch = pythonWithTorch();
+  const torch = pythonWithTorch(options.device);
   let note: string;
   if ('missing' in torch) {
     note = `no PyTorch comparison: ${torch.missing}`;
     log.info(`bench: ${note}`);
   } else {
-    note = `PyTorch ${torch.version} from ${torch.python}`;
-    const settings: PyTorchSettings[] = [
-      { label: 'defaults', threads: null, channelsLast: false, env: {} },
-      ...[1, cores].map((t) => ({
-        label: `${t} thread${t > 1 ? 's' : ''}, channels-last, memory kept`,
-        threads: t,
-        channelsLast: true,
-        env: KEEP_MEMORY,
-      })),
-    ];
+    note = gpu
+      ? `PyTorch ${torch.version} from ${torch.python} on ${options.device}; both sides CUDA-synchronised, IEEE float32 (TF32 off)`
+      : `PyTorch ${torch.version} from ${torch.python}`;
+    const settings: PyTorchSettings[] = gpu
+      ? [
+          { label: 'defaults', threads: null, channelsLast: false, env: {} },
+          { label: 'channels-last', threads: null, channelsLast: true, env: {} },
+        ]
+      : [
+          { label: 'defaults', threads: null, channelsLast: false, env: {} },
+          ...[1, cores].map((t) => ({
+            label: `${t} thread${t > 1 ? 's' : ''}, channels-last, memory kept`,
+            threads: t,
+            channelsLast: true,
+            env: KEEP_MEMORY,
+          })),
+        ];
     for (const s of settings) {
       log.info(`bench: PyTorch with ${s.label}`);
-      const times = timePyTorch(torch.python, list, s);
+      const times = timePyTorch(torch.python, list, s, options.device);
       for (const row of rows) {
         const ms = times.get(row.id) ?? null;
         if (ms === null) continue;
@@ -172,6 +190,7 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
   const table = lines.join('\n');
   const result = {
     date: new Date().toISOString(),
+    device: options.device,
     machine: { cores, cpu: os.cpus()[0]?.model ?? 'unknown', blas },
     environment: {
       OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null,

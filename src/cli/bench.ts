@@ -9,7 +9,8 @@ const OUT = 'bench/results.json';
 
 export const benchCommand: Command = {
   summary:
-    'time training steps and gradients against PyTorch on this machine; --tune instead measures ' +
+    'time training steps and gradients against PyTorch on this machine (on a GPU with --device ' +
+    'cuda); --tune instead measures ' +
     'the thread split, memory and convolution memory format here and stores the fastest',
   example: 'gradscope bench --quick --only F1',
   globals: ['json', 'quiet', 'device', 'deterministic'],
@@ -24,13 +25,18 @@ export const benchCommand: Command = {
     ),
   },
   run(values, _positionals, log) {
-    // the table compares with PyTorch on the CPU: the CPU unless a GPU is asked for, which the
-    // bench does not time yet
-    if (useDevice(values.device ?? 'cpu') !== 'cpu')
-      throw new GradscopeInputError('--device: gradscope bench times the CPU only for now');
-    if (values.tune) return runTune({ quick: Boolean(values.quick) }, log);
+    // both sides on one device: the CPU unless one is asked for (a GPU: --device cuda)
+    const device = useDevice(values.device ?? 'cpu');
+    if (values.tune) {
+      if (device !== 'cpu')
+        throw new GradscopeInputError(
+          `--device ${String(values.device)}: gradscope bench --tune measures CPU settings only`,
+        );
+      return runTune({ quick: Boolean(values.quick) }, log);
+    }
     return runBench(
       {
+        device,
         ...(values.only !== undefined ? { only: String(values.only) } : {}),
         quick: Boolean(values.quick),
         explore: Boolean(values.explore),

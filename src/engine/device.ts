@@ -65,6 +65,12 @@ export function deviceInfo(): NativeDeviceInfo {
   return addon().deviceInfo();
 }
 
+/** Waits until the engine's device has finished every queued operation (a GPU runs them
+ * asynchronously: a timing must wait for them; on the CPU they are done when a call returns). */
+export function synchronize(): void {
+  addon().synchronize();
+}
+
 /** Whether CPU networks expose zero-copy views (GRADSCOPE_ZERO_COPY=0: they do not). */
 export function zeroCopyViews(): boolean {
   return process.env.GRADSCOPE_ZERO_COPY !== '0';

@@ -93,6 +93,17 @@ export interface NativeOptimizer {
   setState(step: number, tensors: Record<string, FloatArray>): void;
 }
 
+/** A float64 vector of a network's length on its device (native/vector-ops.cc). */
+export interface NativeDeviceVector {
+  setGradient(network: NativeNetwork, scale: number): void;
+  addGradient(network: NativeNetwork, scale: number): void;
+  setCombination(a: NativeDeviceVector, alpha: number, b: NativeDeviceVector, beta: number): void;
+  read(out: Float64Array): void;
+}
+
+/** A group of the per-layer view: its [offset, size] ranges. */
+export type NativeGroup = [number, number][];
+
 export interface NativeAddon {
   Dataset: new (
     pixels: Uint8Array | Float32Array,
@@ -124,6 +135,24 @@ export interface NativeAddon {
   setDevice(device: string): string;
   deviceInfo(): NativeDeviceInfo;
   setDeterministic(on: boolean): void;
+  /** Waits for every kernel queued on the engine's device (a GPU); nothing on the CPU. */
+  synchronize(): void;
+  DeviceVector: new (network: NativeNetwork) => NativeDeviceVector;
+  /** [|g - r|^2, |g - t|^2, |g|^2, g . t, then |g_k - r_k|^2 per group], g the gradient. */
+  measureGradient(
+    network: NativeNetwork,
+    reference: NativeDeviceVector,
+    total: NativeDeviceVector,
+    groups?: NativeGroup[],
+  ): Float64Array;
+  /** The same measures of x = vector / divisor. */
+  measureVector(
+    vector: NativeDeviceVector,
+    divisor: number,
+    reference: NativeDeviceVector,
+    total: NativeDeviceVector,
+    groups?: NativeGroup[],
+  ): Float64Array;
 }
 
 export interface NativeDeviceInfo {

@@ -1,0 +1,185 @@
+// JS class DeviceVector and the draw measures of Experiment B: float64 vectors of a network's
+// length that live on the network's device, and the few sums a draw needs, computed there by
+// ATen so that a gradient never leaves the device; a draw returns 4 + G float64 scalars.
+//
+//   new DeviceVector(network)                 zeros
+//   v.setGradient(network, scale)             v <- scale g          (g: the network's gradient)
+//   v.addGradient(network, scale)             v <- v + scale g
+//   v.setCombination(a, alpha, b, beta)       v <- alpha a + beta b
+//   v.read(out: Float64Array)                 out <- v (a copy to the host)
+//   measureGradient(network, r, t, groups)    the measures of x = g
+//   measureVector(v, divisor, r, t, groups)   the measures of x = v / divisor
+//
+// The measures of x against r and t, all in float64: [|x - r|^2, |x - t|^2, |x|^2, x . t,
+// then per group |x_g - r_g|^2], a group being a list of [offset, size] ranges. The sums run
+// over blocks of at most `block` entries (on the CPU small enough for the block's temporaries
+// to stay in cache; on a GPU whole ranges), accumulated on the device; one copy at the end.
+#include "wrappers.h"
+
+namespace gradscope {
+
+namespace {
+
+class DeviceVectorWrap : public Napi::ObjectWrap<DeviceVectorWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "DeviceVector",
+                       {InstanceMethod<&DeviceVectorWrap::SetGradient>("setGradient"),
+                        InstanceMethod<&DeviceVectorWrap::AddGradient>("addGradient"),
+                        InstanceMethod<&DeviceVectorWrap::SetCombination>("setCombination"),
+                        InstanceMethod<&DeviceVectorWrap::Read>("read")});
+  }
+  // (network): zeros, one per parameter, float64, on the network's device
+  explicit DeviceVectorWrap(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<DeviceVectorWrap>(info) {
+    guarded(info.Env(), "DeviceVector", [&] {
+      Network& net = networkOf(info[0]);
+      value = at::zeros({net.flat.numel()}, net.flat.options().dtype(at::kDouble));
+      return 0;
+    });
+  }
+  // (network, scale)
+  Napi::Value SetGradient(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "setGradient", [&] {
+      at::NoGradGuard noGrad;
+      value.copy_(gradientOf(info[0]));
+      value.mul_(info[1].As<Napi::Number>().DoubleValue());
+      return info.Env().Undefined();
+    });
+  }
+  // (network, scale)
+  Napi::Value AddGradient(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "addGradient", [&] {
+      at::NoGradGuard noGrad;
+      value.add_(gradientOf(info[0]).to(at::kDouble), info[1].As<Napi::Number>().DoubleValue());
+      return info.Env().Undefined();
+    });
+  }
+  // (a, alpha, b, beta)
+  Napi::Value SetCombination(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "setCombination", [&] {
+      at::NoGradGuard noGrad;
+      const auto& a = vectorOf(info[0]);
+      const auto& b = vectorOf(info[2]);
+      value.copy_(a * info[1].As<Napi::Number>().DoubleValue() +
+                  b * info[3].As<Napi::Number>().DoubleValue());
+      return info.Env().Undefined();
+    });
+  }
+  // (out: Float64Array)
+  Napi::Value Read(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), "read", [&] {
+      auto out = tensorOver(info[0].As<Napi::TypedArray>(), at::kDouble, "out");
+      if (out.numel() != value.numel()) throw std::invalid_argument("out has the wrong length");
+      out.copy_(value);
+      return info.Env().Undefined();
+    });
+  }
+
+  static const at::Tensor& gradientOf(const Napi::Value& network) {
+    return networkOf(network).flatGrad;
+  }
+  static const at::Tensor& vectorOf(const Napi::Value& v) {
+    if (!v.IsObject()) throw std::invalid_argument("expected a DeviceVector");
+    auto* wrap = Napi::ObjectWrap<DeviceVectorWrap>::Unwrap(v.As<Napi::Object>());
+    if (!wrap) throw std::invalid_argument("expected a DeviceVector");
+    return wrap->value;
+  }
+
+  at::Tensor value;
+};
+
+struct Range {
+  int64_t offset, size, group;
+};
+
+// groups: [[offset, size], ...][]; none (undefined): the whole vector as one range, no groups.
+std::vector<Range> rangesOf(const Napi::Value& groups, int64_t length, int64_t& count) {
+  std::vector<Range> ranges;
+  count = 0;
+  if (!groups.IsArray()) {
+    ranges.push_back({0, length, -1});
+    return ranges;
+  }
+  auto list = groups.As<Napi::Array>();
+  count = list.Length();
+  for (uint32_t g = 0; g < list.Length(); ++g) {
+    auto group = list.Get(g).As<Napi::Array>();
+    for (uint32_t r = 0; r < group.Length(); ++r) {
+      auto pair = group.Get(r).As<Napi::Array>();
+      Range range{pair.Get(0u).As<Napi::Number>().Int64Value(),
+                  pair.Get(1u).As<Napi::Number>().Int64Value(), static_cast<int64_t>(g)};
+      if (range.offset < 0 || range.size < 0 || range.offset + range.size > length)
+        throw std::out_of_range("a group's range lies outside the vector");
+      ranges.push_back(range);
+    }
+  }
+  return ranges;
+}
+
+// The measures of x = source / divisor against reference and total (module comment).
+at::Tensor measures(const at::Tensor& source, double divisor, const at::Tensor& reference,
+                    const at::Tensor& total, const std::vector<Range>& ranges, int64_t groups) {
+  at::NoGradGuard noGrad;
+  const int64_t n = reference.numel();
+  if (source.numel() != n || total.numel() != n)
+    throw std::invalid_argument("the vectors have different lengths");
+  if (reference.device() != source.device() || total.device() != source.device())
+    throw std::invalid_argument("the vectors live on different devices");
+  const int64_t block = source.is_cpu() ? int64_t{1} << 15 : n;
+  auto sums = at::zeros({4 + groups}, reference.options());
+  auto first = sums.narrow(0, 0, 4);
+  for (const auto& range : ranges)
+    for (int64_t start = range.offset; start < range.offset + range.size; start += block) {
+      const int64_t size = std::min(block, range.offset + range.size - start);
+      auto x = source.narrow(0, start, size).to(at::kDouble);
+      if (divisor != 1) x = x / divisor;
+      auto t = total.narrow(0, start, size);
+      auto toReference = x - reference.narrow(0, start, size);
+      auto toTotal = x - t;
+      auto square = at::dot(toReference, toReference);
+      first.add_(at::stack({square, at::dot(toTotal, toTotal), at::dot(x, x), at::dot(x, t)}));
+      if (range.group >= 0) sums.select(0, 4 + range.group).add_(square);
+    }
+  return sums.cpu();
+}
+
+Napi::Value resultOf(Napi::Env env, const at::Tensor& sums) {
+  auto out = Napi::Float64Array::New(env, sums.numel());
+  std::copy_n(sums.data_ptr<double>(), sums.numel(), out.Data());
+  return out;
+}
+
+// (network, reference, total, groups?)
+Napi::Value MeasureGradient(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), "measureGradient", [&] {
+    const auto& g = DeviceVectorWrap::gradientOf(info[0]);
+    const auto& r = DeviceVectorWrap::vectorOf(info[1]);
+    int64_t count = 0;
+    auto ranges = rangesOf(info[3], r.numel(), count);
+    return resultOf(info.Env(),
+                    measures(g, 1, r, DeviceVectorWrap::vectorOf(info[2]), ranges, count));
+  });
+}
+
+// (vector, divisor, reference, total, groups?)
+Napi::Value MeasureVector(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), "measureVector", [&] {
+    const auto& x = DeviceVectorWrap::vectorOf(info[0]);
+    const auto& r = DeviceVectorWrap::vectorOf(info[2]);
+    int64_t count = 0;
+    auto ranges = rangesOf(info[4], r.numel(), count);
+    return resultOf(info.Env(), measures(x, info[1].As<Napi::Number>().DoubleValue(), r,
+                                         DeviceVectorWrap::vectorOf(info[3]), ranges, count));
+  });
+}
+
+}  // namespace
+
+void defineVectorOps(Napi::Env env, Napi::Object exports) {
+  exports.Set("DeviceVector", DeviceVectorWrap::Define(env));
+  exports.Set("measureGradient", Napi::Function::New(env, MeasureGradient));
+  exports.Set("measureVector", Napi::Function::New(env, MeasureVector));
+}
+
+}  // namespace gradscope
