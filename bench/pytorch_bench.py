@@ -1,7 +1,8 @@
 """PyTorch's side of `gradscope bench`: the same workloads as gradscope's, timed in
 this process, one JSON line per workload on stdout.
 
-argv[1]: a JSON file {"networks": {name: {"layers": [...], "input": [c,h,w], "classes": k}},
+argv[1]: a JSON file {"networks": {name: {"layers": [...], "input": [c,h,w], "classes": k,
+"module": the source `gradscope export NET --pytorch` prints, for lists nn.Sequential cannot hold}},
 "workloads": [{"network", "kind": "step"|"population-gradient"|"hessian-vector"|"experiment-b", "batch",
 "chunk", "repeats", "draws"}],
 "settings": {"threads": int|null, "channels_last": bool, "device": "cpu"|"cuda:N"}}.
@@ -23,6 +24,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
 from torch_sequential import build  # noqa: E402
 
 
+def exported(source):
+    """The network() of a module printed by `gradscope export NET --pytorch`."""
+    namespace = {}
+    exec(compile(source, "<gradscope export>", "exec"), namespace)
+    return namespace["network"]()
+
+
 def main():
     config = json.load(open(sys.argv[1]))
     settings = config["settings"]
@@ -41,7 +49,7 @@ def main():
     torch.manual_seed(0)
     for w in config["workloads"]:
         net = config["networks"][w["network"]]
-        model = build(net["layers"]).to(device)
+        model = (exported(net["module"]) if "module" in net else build(net["layers"])).to(device)
         c, h, wd = net["input"]
         n = w["batch"]
         # an Experiment B point draws its batches from a pool of twice the batch size

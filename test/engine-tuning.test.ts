@@ -127,7 +127,7 @@ test('bench --tune --quick stores the choices; info shows them; corrupt and fore
     assert.equal(none.status, 0, none.stderr);
     assert.equal(JSON.parse(none.stdout).tuning.status, 'absent');
 
-    const tune = gradscopeWith(cache, 'bench', '--tune', '--quick', '--quiet');
+    const tune = gradscopeWith(cache, 'bench', '--tune', '--quick');
     assert.equal(tune.status, 0, tune.stderr);
     assert.match(tune.stdout, /written: .*tuning\.json/);
     const stored = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -135,6 +135,32 @@ test('bench --tune --quick stores the choices; info shows them; corrupt and fore
       stored.choices.map((c: { family: string; batch: number }) => `${c.family} ${c.batch}`),
       ['fully-connected 16', 'fully-connected 64', 'convolutional 16', 'convolutional 64'],
     );
+    // each choice won the last stage (memory kept or returned, both timed in 3 interleaved
+    // rounds): its stored ms is its median over those rounds, at most the other's median
+    const logged = tune.stderr
+      .split('\n')
+      .map((l) => /^tune: (\S+) B=(\d+) (.+), round (\d): ([\d.]+) ms$/.exec(l))
+      .filter((m) => m !== null);
+    for (const [c, network] of stored.choices.map((c: Record<string, unknown>, i: number) => [
+      c,
+      i < 2 ? 'F1' : 'C1',
+    ])) {
+      const mine = logged.filter((m) => m[1] === network && Number(m[2]) === c.batch);
+      const last = mine.slice(-6);
+      assert.deepEqual(
+        last.map((m) => m[4]),
+        ['1', '1', '2', '2', '3', '3'],
+        `${network} B=${c.batch}: two candidates, three rounds`,
+      );
+      const chosen = `torch ${c.torch} / BLAS ${c.blas}, memory ${c.memory}, ${c.convolutionFormat}`;
+      const median = (label: string): number =>
+        last
+          .filter((m) => (label === chosen) === (m[3] === chosen))
+          .map((m) => Number(m[5]))
+          .sort((a, b) => a - b)[1]!;
+      assert.ok(Math.abs(median(chosen) - c.ms) <= 0.05, `${network} B=${c.batch}: ${c.ms}`);
+      assert.ok(median('other') >= c.ms - 0.05, `${network} B=${c.batch}: the faster one kept`);
+    }
     const info = gradscopeWith(cache, 'info', '--json');
     assert.equal(info.status, 0, info.stderr);
     assert.equal(info.stderr, '');

@@ -2,13 +2,15 @@
  * gradscope's side of the bench: the same workloads as bench/pytorch_bench.py,
  * timed in this process (median of `repeats` after one warm-up) on the engine's device,
  * each timing ended by a synchronisation of that device (a GPU runs its kernels
- * asynchronously; on the CPU it waits for nothing).
+ * asynchronously; on the CPU it waits for nothing). The network is the workload's
+ * built-in one, or a TorchScript module of the same architecture.
  */
 import { Dataset } from '../engine/dataset';
 import { synchronize } from '../engine/device';
 import { DeviceVector, measureGradient } from '../engine/device-vector';
 import { Network } from '../engine/network';
 import { Optimizer } from '../engine/optimizer';
+import { torchScriptSpec } from '../engine/torchscript';
 import type { BenchWorkload } from './pytorch';
 
 function randomBytes(n: number, seed: number): Uint8Array {
@@ -41,7 +43,17 @@ export function benchDraws(pool: number, batch: number, draws: number): Int32Arr
   return out;
 }
 
-export function timeGradscope(w: BenchWorkload): number {
+/** Median milliseconds of `w` after one warm-up; `scripted`: a TorchScript file to run
+ * instead of w.network. */
+export function timeGradscope(w: BenchWorkload, scripted?: string): number {
+  const once = prepareGradscope(w, scripted);
+  once(); // warm-up, not timed
+  synchronize();
+  return medianMs(once, w.repeats);
+}
+
+/** The network and data of `w`, built once; the returned function runs the workload once. */
+export function prepareGradscope(w: BenchWorkload, scripted?: string): () => void {
   const [c, h, wd] = w.network.input;
   const examples = w.kind === 'experiment-b' ? 2 * w.batch : w.batch;
   const labels = new Int32Array(examples).map((_, i) => i % w.network.classes);
@@ -50,7 +62,7 @@ export function timeGradscope(w: BenchWorkload): number {
     labels,
     shape: [c, h, wd],
   });
-  const net = new Network(w.network, { seed: 0 });
+  const net = new Network(scripted ? torchScriptSpec(scripted) : w.network, { seed: 0 });
   const indices = data.all();
   let once: () => void;
   if (w.kind === 'step') {
@@ -79,10 +91,13 @@ export function timeGradscope(w: BenchWorkload): number {
   } else {
     once = () => net.gradient(data, indices, { mode: 'population', chunk: w.chunk });
   }
-  once(); // warm-up, not timed
-  synchronize();
+  return once;
+}
+
+/** The median of `repeats` timed runs of `once`, in milliseconds. */
+export function medianMs(once: () => void, repeats: number): number {
   const times: number[] = [];
-  for (let r = 0; r < w.repeats; r++) {
+  for (let r = 0; r < repeats; r++) {
     const start = process.hrtime.bigint();
     once();
     synchronize();

@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { NetworkSpec } from '../engine/layers';
 import { resolveNetwork } from '../engine/layers';
+import { pytorchModule } from '../models/pytorch-module';
 
 export interface PyTorchSettings {
   label: string;
@@ -73,10 +74,14 @@ export function timePyTorch(
   const networks: Record<string, unknown> = {};
   for (const w of workloads) {
     const r = resolveNetwork(w.network);
+    // what scripts/torch_sequential.py cannot build (residual blocks, global average
+    // pooling) is built from the module `gradscope export NET --pytorch` prints
+    const sequential = !r.nested && r.layers.every((l) => l.type !== 'globalavgpool');
     networks[w.network.name] = {
       layers: r.layers,
       input: w.network.input,
       classes: w.network.classes,
+      ...(sequential ? {} : { module: pytorchModule(w.network) }),
     };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-bench-'));

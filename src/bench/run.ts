@@ -4,10 +4,14 @@
  * Hessian-vector product of F1 on 5000 examples (double backward), an Experiment B
  * point of C1 (K = 3 population-mode gradients of B = 5000 drawn examples) and C1's
  * population gradient over CIFAR's whole training-set size (50000, chunks of 5000),
+ * a ResNet20 training step at B = 128 (He et al.'s batch) and its population gradient,
  * timed for gradscope and for PyTorch in the same invocation, on the same device (the CPU, or
  * a GPU with --device cuda: CUDA-synchronised timings on both sides); a table of ratios on
- * stdout and bench/results.json. On the CPU gradscope runs with the settings the engine
- * would choose (threadsFor: the tuning file's, else the built-in rules).
+ * stdout and bench/results.json. A second table gives the cost of the TorchScript path
+ * (src/bench/torchscript.ts): some workloads again on the module `gradscope export NET
+ * --pytorch` prints, scripted by PyTorch, right after the built-in network. On the CPU
+ * gradscope runs with the settings the engine would choose (threadsFor: the tuning file's,
+ * else the built-in rules).
  *
  * PyTorch runs twice or more: with its defaults, and with the best settings we
  * found (on the CPU intra-op threads 1 or 2, channels-last for convolutions, glibc told to
@@ -28,9 +32,11 @@ import {
 } from '../engine/threads';
 import { c1 } from '../models/c1';
 import { f1 } from '../models/f1';
+import { resnet20 } from '../models/resnet';
 import type { Log } from '../cli/log';
 import { timeGradscope } from './gradscope';
 import { pythonWithTorch, timePyTorch, type BenchWorkload, type PyTorchSettings } from './pytorch';
+import { SCRIPTED, scriptedNetwork, torchScriptTable, type TorchScriptRow } from './torchscript';
 
 const KEEP_MEMORY = {
   MALLOC_MMAP_MAX_: '0',
@@ -76,6 +82,8 @@ function workloads(quick: boolean): BenchWorkload[] {
       w('F1 population gradient N=128', f1(), 'population-gradient', 128, 64, 2),
       w('F1 Hessian-vector product N=128', f1(), 'hessian-vector', 128, 128, 2),
       w('C1 Experiment B point K=2 B=16', c1(), 'experiment-b', 16, 16, 1, 2),
+      w('ResNet20 step B=8', resnet20(), 'step', 8, 8, 2),
+      w('ResNet20 population gradient N=16', resnet20(), 'population-gradient', 16, 8, 1),
     ];
   return [
     w('F1 step B=256', f1(), 'step', 256, 256, 40),
@@ -94,6 +102,8 @@ function workloads(quick: boolean): BenchWorkload[] {
       5000,
       1,
     ),
+    w('ResNet20 step B=128', resnet20(), 'step', 128, 128, 9),
+    w('ResNet20 population gradient N=2000', resnet20(), 'population-gradient', 2000, 500, 3),
   ];
 }
 
@@ -110,6 +120,9 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
       `--explore times CPU thread settings: not with --device ${options.device}`,
     );
   const rows: BenchRow[] = [];
+  const scripting = list.some((w) => SCRIPTED.includes(w.id)) ? pythonWithTorch() : null;
+  let scripts: string | undefined;
+  const scriptedRows: TorchScriptRow[] = [];
   for (const w of list) {
     const chosen = gpu ? null : setThreads(threadsFor(w.network, w.batch));
     log.info(
@@ -135,7 +148,20 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
       }
     }
     rows.push(row);
+    if (scripting && 'python' in scripting && SCRIPTED.includes(w.id)) {
+      // the TorchScript module right after the built-in network, with the same settings
+      scripts ??= fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-bench-scripts-'));
+      const file = scriptedNetwork(scripting.python, w.network, scripts);
+      setThreads(threadsFor(w.network, w.batch));
+      log.info(`bench: gradscope ${w.id}, TorchScript module of ${w.network.name}`);
+      scriptedRows.push({
+        id: w.id,
+        torchscriptMs: timeGradscope(w, file),
+        builtInMs: row.gradscopeMs,
+      });
+    }
   }
+  if (scripts) fs.rmSync(scripts, { recursive: true, force: true });
   setThreads();
   // the kept heap of the largest workload would sit beside PyTorch's own
   returnFreeMemory();
@@ -200,11 +226,13 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
     note,
     rows,
     table,
+    torchscript: scriptedRows,
   };
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileAtomic(options.out, JSON.stringify(result, null, 2) + '\n');
   if (!log.json) {
     process.stdout.write(`${table}\n\n${note}; BLAS: ${blas}\nwritten: ${options.out}\n`);
+    if (scriptedRows.length > 0) process.stdout.write(`\n${torchScriptTable(scriptedRows)}\n`);
     if (options.explore)
       for (const r of rows) process.stdout.write(`${r.id}: ${JSON.stringify(r.explored)}\n`);
   }

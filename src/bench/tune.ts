@@ -2,11 +2,16 @@
  * `gradscope bench --tune`: measures the engine's settings on this machine and stores the
  * fastest per network family and batch size in the tuning file (src/engine/tuning.ts),
  * which the engine then uses. For F1 (fully connected) and C1 (convolutional) at batch
- * 256 and 5000 (16 and 64 with --quick), one training step per candidate after a warm-up,
- * searched one coordinate at a time from the built-in rules:
+ * 256 and 5000 (16 and 64 with --quick), searched one coordinate at a time from the
+ * built-in rules:
  * 1. the thread split: torch 1 or every core x BLAS 1 or every core;
  * 2. the convolutions' memory format (convolutional networks): channels-last or contiguous;
  * 3. memory: freed memory kept in the process, or returned to the system.
+ * Each stage times its candidates in ROUNDS interleaved rounds (candidate A, B, ..., then A,
+ * B, ... again) on one network and data set, each time a warm-up step and then the median of
+ * a few steps, and keeps the candidate with the lowest median over the rounds: the machine's
+ * speed, which drifts by minutes, then weighs on every candidate alike. The incumbent is
+ * timed again in each stage, beside its challengers.
  * The settings change speed only: results agree to float rounding.
  */
 import * as os from 'os';
@@ -16,17 +21,52 @@ import { returnFreeMemory, setThreads, type ThreadSettings } from '../engine/thr
 import { networkFamily, writeTuning, type TunedChoice } from '../engine/tuning';
 import { c1 } from '../models/c1';
 import { f1 } from '../models/f1';
-import { timeGradscope } from './gradscope';
+import { medianMs, prepareGradscope } from './gradscope';
 
 type Candidate = Required<Omit<ThreadSettings, 'source'>>;
 
 const label = (c: Candidate): string =>
   `torch ${c.torch} / BLAS ${c.blas}, memory ${c.memory}, ${c.convolutionFormat}`;
 
-function measure(network: NetworkSpec, batch: number, c: Candidate, log: Log): number {
-  setThreads(c);
-  const repeats = batch >= 5000 && networkFamily(network) === 'convolutional' ? 1 : 3;
-  const ms = timeGradscope({
+/** Interleaved rounds of each stage: a candidate's time is its median over these. */
+export const ROUNDS = 3;
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The fastest of `candidates` (ties: the earlier) and its median ms over ROUNDS rounds. */
+function fastest(
+  candidates: Candidate[],
+  once: () => void,
+  repeats: number,
+  what: string,
+  log: Log,
+): { best: Candidate; ms: number } {
+  const times: number[][] = candidates.map(() => []);
+  for (let round = 0; round < ROUNDS; round++)
+    candidates.forEach((c, i) => {
+      setThreads(c);
+      once(); // warm-up: the heap regrown after "returned", primitives made for this split
+      const ms = medianMs(once, repeats);
+      times[i]!.push(ms);
+      log.info(`tune: ${what} ${label(c)}, round ${round + 1}: ${ms.toFixed(1)} ms`);
+    });
+  const medians = times.map(median);
+  const i = medians.indexOf(Math.min(...medians));
+  return { best: candidates[i]!, ms: medians[i]! };
+}
+
+function tuneOne(network: NetworkSpec, batch: number, log: Log): TunedChoice {
+  const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const start: Candidate = {
+    torch: 1,
+    blas: cores,
+    memory: 'kept',
+    convolutionFormat: 'channels-last',
+  };
+  const counts = [...new Set([1, cores])];
+  const convolutional = networkFamily(network) === 'convolutional';
+  const repeats = batch >= 5000 && convolutional ? 1 : 3;
+  const once = prepareGradscope({
     id: 'tune',
     network,
     kind: 'step',
@@ -34,32 +74,19 @@ function measure(network: NetworkSpec, batch: number, c: Candidate, log: Log): n
     chunk: batch,
     repeats,
   });
-  log.info(`tune: ${network.name} B=${batch} ${label(c)}: ${ms.toFixed(1)} ms`);
-  return ms;
-}
-
-function tuneOne(network: NetworkSpec, batch: number, log: Log): TunedChoice {
-  const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
-  let best: Candidate = {
-    torch: 1,
-    blas: cores,
-    memory: 'kept',
-    convolutionFormat: 'channels-last',
-  };
-  const counts = [...new Set([1, cores])];
-  let bestMs = Infinity;
-  const consider = (c: Candidate): void => {
-    const ms = measure(network, batch, c, log);
-    if (ms < bestMs) {
-      bestMs = ms;
-      best = c;
-    }
-  };
-  for (const torch of counts) for (const blas of counts) consider({ ...best, torch, blas });
-  if (networkFamily(network) === 'convolutional')
-    consider({ ...best, convolutionFormat: 'contiguous' });
-  consider({ ...best, memory: 'returned' });
-  return { family: networkFamily(network), batch, ...best, ms: bestMs };
+  const what = `${network.name} B=${batch}`;
+  const splits = counts.flatMap((torch) => counts.map((blas) => ({ ...start, torch, blas })));
+  let { best, ms } = fastest(splits, once, repeats, what, log);
+  if (convolutional)
+    ({ best, ms } = fastest(
+      [best, { ...best, convolutionFormat: 'contiguous' }],
+      once,
+      repeats,
+      what,
+      log,
+    ));
+  ({ best, ms } = fastest([best, { ...best, memory: 'returned' }], once, repeats, what, log));
+  return { family: networkFamily(network), batch, ...best, ms };
 }
 
 export function runTune(

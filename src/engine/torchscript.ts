@@ -22,6 +22,24 @@ export function isTorchScriptFile(file: string): boolean {
   }
 }
 
+/**
+ * Whether a TorchScript archive holds convolution modules (torch.nn's Conv1d/2d/3d, scripted
+ * or traced: their code lives under `code/__torch__/torch/nn/modules/conv`), so the engine
+ * runs it with the convolutional networks' settings (threads.ts). False for a file that
+ * cannot be read: it is refused with its own message where it is loaded.
+ */
+export function torchScriptHasConvolutions(file: string): boolean {
+  try {
+    return withRegularFile(file, (opened) => {
+      for (const name of zipEntries(opened).keys())
+        if (/(^|\/)code\/__torch__\/torch\/nn\/modules\/conv(\.py$|\/)/.test(name)) return true;
+      return false;
+    });
+  } catch {
+    return false;
+  }
+}
+
 /** The spec of a TorchScript network: no layer list; input and classes are the module's own
  * business (0: not known before it runs). */
 export function torchScriptSpec(file: string): NetworkSpec {

@@ -14,6 +14,7 @@ import * as path from 'path';
 import { writeFileAtomic } from './atomic-write';
 import type { NetworkSpec } from './layers';
 import { addon } from './native';
+import { torchScriptHasConvolutions } from './torchscript';
 
 /** What the engine's settings are chosen for: networks with convolutions, or without. */
 export type NetworkFamily = 'convolutional' | 'fully-connected';
@@ -46,7 +47,11 @@ export type TuningState =
 const FORMAT = 'gradscope tuning 1';
 
 export function networkFamily(spec: NetworkSpec): NetworkFamily {
-  return spec.layers.some((l) => l.type === 'conv2d') ? 'convolutional' : 'fully-connected';
+  // a TorchScript module has no layer list: its archive says whether it convolves
+  const convolves = spec.torchscript
+    ? torchScriptHasConvolutions(spec.torchscript)
+    : spec.layers.some((l) => l.type === 'conv2d');
+  return convolves ? 'convolutional' : 'fully-connected';
 }
 
 export function tuningFile(): string {
