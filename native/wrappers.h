@@ -20,7 +20,7 @@ Napi::Function defineOptimizer(Napi::Env env);
 // setDevice, deviceInfo, setDeterministic (device.cc).
 void defineDevice(Napi::Env env, Napi::Object exports);
 
-// setThreads, threads, setMemory, setChannelsLast, manualSeed, rngState, setRngState,
+// setThreads, threads, setMemory, setChannelsLast, setOneDnnLinear, manualSeed, rngState, setRngState,
 // uniform, torchVersion.
 void defineSettings(Napi::Env env, Napi::Object exports);
 

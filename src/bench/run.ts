@@ -104,7 +104,7 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
   for (const w of list) {
     const chosen = setThreads(threadsFor(w.network, w.batch));
     log.info(
-      `bench: gradscope ${w.id} (torch ${chosen.torch}, BLAS ${chosen.blas} threads, memory ${chosen.memory}, ${chosen.convolutionFormat}; ${chosen.source === 'tuned' ? 'tuned' : 'built-in rules'})`,
+      `bench: gradscope ${w.id} (torch ${chosen.torch}, BLAS ${chosen.blas} threads, linear ${chosen.linear}, memory ${chosen.memory}, ${chosen.convolutionFormat}; ${chosen.source === 'tuned' ? 'tuned' : 'built-in rules'})`,
     );
     const row: BenchRow = {
       id: w.id,

@@ -4,7 +4,8 @@
  * which the engine then uses. For F1 (fully connected) and C1 (convolutional) at batch
  * 256 and 5000 (16 and 64 with --quick), one training step per candidate after a warm-up,
  * searched one coordinate at a time from the built-in rules:
- * 1. the thread split: torch 1 or every core x BLAS 1 or every core;
+ * 1. the thread split, torch 1 or every core x BLAS 1 or every core, with float32 Linear
+ *    layers multiplied by oneDNN and by the linked BLAS;
  * 2. the convolutions' memory format (convolutional networks): channels-last or contiguous;
  * 3. memory: freed memory kept in the process, or returned to the system.
  * The settings change speed only: results agree to float rounding.
@@ -21,7 +22,7 @@ import { timeGradscope } from './gradscope';
 type Candidate = Required<Omit<ThreadSettings, 'source'>>;
 
 const label = (c: Candidate): string =>
-  `torch ${c.torch} / BLAS ${c.blas}, memory ${c.memory}, ${c.convolutionFormat}`;
+  `torch ${c.torch} / BLAS ${c.blas}, linear ${c.linear}, memory ${c.memory}, ${c.convolutionFormat}`;
 
 function measure(network: NetworkSpec, batch: number, c: Candidate, log: Log): number {
   setThreads(c);
@@ -45,6 +46,7 @@ function tuneOne(network: NetworkSpec, batch: number, log: Log): TunedChoice {
     blas: cores,
     memory: 'kept',
     convolutionFormat: 'channels-last',
+    linear: 'onednn',
   };
   const counts = [...new Set([1, cores])];
   let bestMs = Infinity;
@@ -55,7 +57,9 @@ function tuneOne(network: NetworkSpec, batch: number, log: Log): TunedChoice {
       best = c;
     }
   };
-  for (const torch of counts) for (const blas of counts) consider({ ...best, torch, blas });
+  for (const linear of ['onednn', 'blas'] as const)
+    for (const torch of counts)
+      for (const blas of counts) consider({ ...best, linear, torch, blas });
   if (networkFamily(network) === 'convolutional')
     consider({ ...best, convolutionFormat: 'contiguous' });
   consider({ ...best, memory: 'returned' });
@@ -75,11 +79,11 @@ export function runTune(
   const file = writeTuning(choices);
   if (!log.json) {
     const lines = [
-      '| family | batch | torch threads | BLAS threads | memory | convolution format | ms / step |',
-      '| --- | ---: | ---: | ---: | --- | --- | ---: |',
+      '| family | batch | torch threads | BLAS threads | linear | memory | convolution format | ms / step |',
+      '| --- | ---: | ---: | ---: | --- | --- | --- | ---: |',
       ...choices.map(
         (c) =>
-          `| ${c.family} | ${c.batch} | ${c.torch} | ${c.blas} | ${c.memory} | ${c.convolutionFormat} | ${c.ms.toFixed(1)} |`,
+          `| ${c.family} | ${c.batch} | ${c.torch} | ${c.blas} | ${c.linear} | ${c.memory} | ${c.convolutionFormat} | ${c.ms.toFixed(1)} |`,
       ),
     ];
     process.stdout.write(`${lines.join('\n')}\n\nwritten: ${file}\n`);
