@@ -8,6 +8,7 @@
         "native/dataset.cc",
         "native/device.cc",
         "native/dataset_wrap.cc",
+        "native/linear.cc",
         "native/network.cc",
         "native/network_wrap.cc",
         "native/optimizer.cc",

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "linear.h"
+
 namespace gradscope {
 
 bool channelsLastConvolutions = true;
@@ -223,13 +225,14 @@ at::Tensor Network::run(std::vector<Layer>& list, at::Tensor h, Mode mode, int64
     if (folded) {
       auto [weight, bias] = foldedIntoBatchNorm(l, list[++i]);
       h = l.kind == Layer::Kind::Linear
-              ? at::linear(h, weight, bias)
+              ? linearLayer(h, weight, bias, secondOrder)
               : at::conv2d(h, weight, bias, {l.stride, l.stride}, {l.padding, l.padding});
       continue;
     }
     switch (l.kind) {
       case Layer::Kind::Linear:
-        h = at::linear(h, params[l.weightIndex], l.bias ? params[l.biasIndex] : at::Tensor());
+        h = linearLayer(h, params[l.weightIndex], l.bias ? params[l.biasIndex] : at::Tensor(),
+                        secondOrder);
         break;
       case Layer::Kind::Conv2d:
         h = at::conv2d(h, params[l.weightIndex], l.bias ? params[l.biasIndex] : at::Tensor(),
@@ -458,6 +461,11 @@ Evaluation Network::hessianVector(Dataset& data, const at::Tensor& indices, Mode
     offset += p.numel();
   }
   const double n = static_cast<double>(indices.size(0));
+  struct SecondOrder {  // the forward passes below are differentiated twice
+    bool& flag;
+    explicit SecondOrder(bool& f) : flag(f) { flag = true; }
+    ~SecondOrder() { flag = false; }
+  } secondOrderPasses(secondOrder);
   forEachBatch(data, indices, chunk, dtype, [&](const at::Tensor& x, const at::Tensor& y) {
     auto logitsOut = forward(x, mode);
     auto loss = lossSum(logitsOut, y);

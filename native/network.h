@@ -119,7 +119,8 @@ class Network {
   at::Tensor run(std::vector<Layer>& list, at::Tensor h, Mode mode, int64_t begin, int64_t stop);
   std::optional<Evaluation> recalibrateNested(Dataset& data, const at::Tensor& indices,
                                               int64_t chunk);
-  int captureStats = -1;  // recalibration: the batch norm whose input forward captures
+  bool secondOrder = false;  // a Hessian-vector product: layers must be twice differentiable
+  int captureStats = -1;     // recalibration: the batch norm whose input forward captures
   at::Tensor captured;
 };
 

@@ -9,6 +9,7 @@
 
 #include <mutex>
 
+#include "linear.h"
 #include "wrappers.h"
 
 namespace gradscope {
@@ -47,6 +48,11 @@ Napi::Value SetMemory(const Napi::CallbackInfo& info) {
 
 Napi::Value SetChannelsLast(const Napi::CallbackInfo& info) {
   channelsLastConvolutions = info[0].As<Napi::Boolean>().Value();
+  return info.Env().Undefined();
+}
+
+Napi::Value SetOneDnnLinear(const Napi::CallbackInfo& info) {
+  oneDnnLinear = info[0].As<Napi::Boolean>().Value();
   return info.Env().Undefined();
 }
 
@@ -111,6 +117,7 @@ void defineSettings(Napi::Env env, Napi::Object exports) {
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("setMemory", Napi::Function::New(env, SetMemory));
   exports.Set("setChannelsLast", Napi::Function::New(env, SetChannelsLast));
+  exports.Set("setOneDnnLinear", Napi::Function::New(env, SetOneDnnLinear));
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed));
   exports.Set("rngState", Napi::Function::New(env, RngState));
   exports.Set("setRngState", Napi::Function::New(env, SetRngState));

@@ -23,7 +23,8 @@ void defineDevice(Napi::Env env, Napi::Object exports);
 // DeviceVector, measureGradient, measureVector (vector-ops.cc).
 void defineVectorOps(Napi::Env env, Napi::Object exports);
 
-// setThreads, threads, setMemory, setChannelsLast, manualSeed, rngState, setRngState,
+// setThreads, threads, setMemory, setChannelsLast, setOneDnnLinear, manualSeed, rngState,
+// setRngState,
 // uniform, torchVersion.
 void defineSettings(Napi::Env env, Napi::Object exports);
 

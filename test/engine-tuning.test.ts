@@ -45,12 +45,14 @@ const untuned: ThreadSettings = {
   blas: 1,
   memory: 'kept',
   convolutionFormat: 'channels-last',
+  linear: 'blas',
 };
 const tuned: ThreadSettings = {
   torch: cores,
   blas: cores,
   memory: 'returned',
   convolutionFormat: 'contiguous',
+  linear: 'onednn',
 };
 
 // float64: the same gradients to 1e-6 relative (in fact to float64 rounding, ~1e-15).
@@ -85,7 +87,12 @@ test('threadsFor uses the stored choice for the family at the nearest tuned batc
   const before = process.env.XDG_CACHE_HOME;
   process.env.XDG_CACHE_HOME = cache;
   try {
-    const choice = { memory: 'kept', convolutionFormat: 'contiguous', ms: 1 } as const;
+    const choice = {
+      memory: 'kept',
+      convolutionFormat: 'contiguous',
+      linear: 'blas',
+      ms: 1,
+    } as const;
     writeTuning([
       { family: 'convolutional', batch: 256, torch: 1, blas: 1, ...choice },
       { family: 'convolutional', batch: 5000, torch: 2, blas: 1, ...choice },
@@ -97,13 +104,16 @@ test('threadsFor uses the stored choice for the family at the nearest tuned batc
       blas: 1,
       memory: 'kept',
       convolutionFormat: 'contiguous',
+      linear: 'blas',
       source: 'tuned',
     });
     assert.equal(threadsFor(c, 4000).torch, 2);
     assert.equal(threadsFor(c).torch, 2, 'without a batch size: the largest tuned one');
-    // no choice for fully connected networks: the built-in rule (1 torch thread)
+    // no choice for fully connected networks: the built-in rules (float32 in oneDNN on torch's
+    // threads; float64 in BLAS, 1 torch thread)
     const f = { ...c, layers: [{ type: 'flatten' as const }, { type: 'linear' as const, out: 4 }] };
-    assert.deepEqual(threadsFor(f, 256), { torch: 1, blas: cores, source: 'rules' });
+    assert.deepEqual(threadsFor(f, 256), { torch: cores, blas: cores, source: 'rules' });
+    assert.deepEqual(threadsFor(f, 256, 'float64'), { torch: 1, blas: cores, source: 'rules' });
   } finally {
     if (before === undefined) delete process.env.XDG_CACHE_HOME;
     else process.env.XDG_CACHE_HOME = before;

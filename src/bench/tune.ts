@@ -4,7 +4,8 @@
  * which the engine then uses. For F1 (fully connected) and C1 (convolutional) at batch
  * 256 and 5000 (16 and 64 with --quick), searched one coordinate at a time from the
  * built-in rules:
- * 1. the thread split: torch 1 or every core x BLAS 1 or every core;
+ * 1. the thread split: torch 1 or every core x BLAS 1 or every core (float32 Linear layers
+ *    in oneDNN); then the linked BLAS for Linear layers instead, with 1 or every torch thread;
  * 2. the convolutions' memory format (convolutional networks): channels-last or contiguous;
  * 3. memory: freed memory kept in the process, or returned to the system.
  * Each stage times its candidates in ROUNDS interleaved rounds (candidate A, B, ..., then A,
@@ -26,7 +27,7 @@ import { medianMs, prepareGradscope } from './gradscope';
 type Candidate = Required<Omit<ThreadSettings, 'source'>>;
 
 const label = (c: Candidate): string =>
-  `torch ${c.torch} / BLAS ${c.blas}, memory ${c.memory}, ${c.convolutionFormat}`;
+  `torch ${c.torch} / BLAS ${c.blas}, linear ${c.linear}, memory ${c.memory}, ${c.convolutionFormat}`;
 
 /** Interleaved rounds of each stage: a candidate's time is its median over these. */
 export const ROUNDS = 3;
@@ -62,6 +63,7 @@ function tuneOne(network: NetworkSpec, batch: number, log: Log): TunedChoice {
     blas: cores,
     memory: 'kept',
     convolutionFormat: 'channels-last',
+    linear: 'onednn',
   };
   const counts = [...new Set([1, cores])];
   const convolutional = networkFamily(network) === 'convolutional';
@@ -77,6 +79,13 @@ function tuneOne(network: NetworkSpec, batch: number, log: Log): TunedChoice {
   const what = `${network.name} B=${batch}`;
   const splits = counts.flatMap((torch) => counts.map((blas) => ({ ...start, torch, blas })));
   let { best, ms } = fastest(splits, once, repeats, what, log);
+  const blasLinear = counts.map((torch): Candidate => ({
+    ...best,
+    linear: 'blas',
+    torch,
+    blas: cores,
+  }));
+  ({ best, ms } = fastest([best, ...blasLinear], once, repeats, what, log));
   if (convolutional)
     ({ best, ms } = fastest(
       [best, { ...best, convolutionFormat: 'contiguous' }],
@@ -102,11 +111,11 @@ export function runTune(
   const file = writeTuning(choices);
   if (!log.json) {
     const lines = [
-      '| family | batch | torch threads | BLAS threads | memory | convolution format | ms / step |',
-      '| --- | ---: | ---: | ---: | --- | --- | ---: |',
+      '| family | batch | torch threads | BLAS threads | linear | memory | convolution format | ms / step |',
+      '| --- | ---: | ---: | ---: | --- | --- | --- | ---: |',
       ...choices.map(
         (c) =>
-          `| ${c.family} | ${c.batch} | ${c.torch} | ${c.blas} | ${c.memory} | ${c.convolutionFormat} | ${c.ms.toFixed(1)} |`,
+          `| ${c.family} | ${c.batch} | ${c.torch} | ${c.blas} | ${c.linear} | ${c.memory} | ${c.convolutionFormat} | ${c.ms.toFixed(1)} |`,
       ),
     ];
     process.stdout.write(`${lines.join('\n')}\n\nwritten: ${file}\n`);

@@ -125,6 +125,8 @@ export interface NativeAddon {
   setMemory(keep: boolean): void;
   /** true: convolutions take channels-last input; false: contiguous NCHW. */
   setChannelsLast(channelsLast: boolean): void;
+  /** true: float32 Linear layers on the CPU through oneDNN; false: the linked BLAS. */
+  setOneDnnLinear(oneDnn: boolean): void;
   manualSeed(seed: number): void;
   rngState(): Uint8Array;
   setRngState(state: Uint8Array): void;

@@ -97,7 +97,7 @@ export class Network {
     this.resolved = script
       ? { spec, layers: [], parameterCount: 0, statistics: [], nested: true }
       : resolveNetwork(spec);
-    threadsForFirstNetwork(spec);
+    threadsForFirstNetwork(spec, dtype);
     settleDevice();
     this.dtype = dtype;
     this.native = new (addon().Network)(script ?? this.resolved.layers, dtype, seed);

@@ -1,8 +1,7 @@
 /**
  * Thread and memory settings of the engine. Two pools compete for the cores: torch's
- * intra-op (OpenMP) threads and OpenBLAS's own. Measured on the 2-core development machine
- * (docs/design.md), 1 torch thread + all cores to BLAS is best for the fully connected
- * networks; `gradscope bench` measures the alternatives for the convolutional ones.
+ * intra-op (OpenMP) threads, which oneDNN's kernels use, and OpenBLAS's own (threadsFor
+ * below says which wins where).
  * Besides the pools: whether freed memory stays in the process, and the convolutions'
  * memory format. `gradscope bench --tune` stores this machine's fastest choice of all
  * four (tuning.ts); without that file the rules below hold.
@@ -20,6 +19,11 @@ export interface ThreadSettings {
   memory?: 'kept' | 'returned';
   /** The memory format convolutions take their input in; default channels-last. */
   convolutionFormat?: 'channels-last' | 'contiguous';
+  /**
+   * What multiplies float32 Linear layers on the CPU: oneDNN's JIT kernels (default), or the
+   * linked BLAS. oneDNN runs on torch's threads. Float64 and second derivatives always use BLAS.
+   */
+  linear?: 'onednn' | 'blas';
   /** Where these settings come from: the tuning file, or the built-in rules. */
   source?: 'tuned' | 'rules';
 }
@@ -35,8 +39,11 @@ let current: ThreadSettings | undefined;
 
 /** The first network of a process that never called setThreads sets the pools for its
  * own kind (threadsFor): a library user gets the command line's speed without asking. */
-export function threadsForFirstNetwork(network: NetworkSpec): void {
-  if (!chosen) setThreads(threadsFor(network));
+export function threadsForFirstNetwork(
+  network: NetworkSpec,
+  dtype: 'float32' | 'float64' = 'float32',
+): void {
+  if (!chosen) setThreads(threadsFor(network, undefined, dtype));
 }
 
 /** `--threads N` sets both pools to N; the default is defaultThreads(), memory kept and
@@ -46,6 +53,7 @@ export function setThreads(settings: Partial<ThreadSettings> = {}): ThreadSettin
     ...defaultThreads(),
     memory: 'kept',
     convolutionFormat: 'channels-last',
+    linear: 'onednn',
     ...settings,
   };
   if (!isPositiveInteger(pools.torch))
@@ -60,9 +68,12 @@ export function setThreads(settings: Partial<ThreadSettings> = {}): ThreadSettin
       'convolution format',
       pools.convolutionFormat,
     );
+  if (pools.linear !== 'onednn' && pools.linear !== 'blas')
+    throw expected('"onednn" or "blas"', 'linear', pools.linear);
   addon().setThreads(pools.torch, pools.blas);
   addon().setMemory(pools.memory === 'kept');
   addon().setChannelsLast(pools.convolutionFormat === 'channels-last');
+  addon().setOneDnnLinear(pools.linear === 'onednn');
   chosen = true;
   current = pools;
   return pools;
@@ -82,12 +93,19 @@ export function threads(): { torch: number; blas: number; blasConfig: string } {
 /**
  * The settings a workload runs fastest with here: the tuning file's choice for the
  * network's family at the tuned batch size nearest `batch` (the largest without it),
- * when `gradscope bench --tune` stored one for this machine; otherwise the rules:
- * fully connected networks spend their time in BLAS matrix products (1 torch thread,
- * BLAS on every core); convolutional ones in oneDNN convolutions, which use torch's
- * threads. `gradscope bench --explore` measures the thread alternatives.
+ * when `gradscope bench --tune` stored one for this machine; otherwise the rules. Float32
+ * networks spend their time in oneDNN (Linear layers, native/linear.cc, and convolutions),
+ * which runs on torch's threads: every core to torch and to BLAS. Float64 fully connected
+ * networks spend it in BLAS matrix products, where a second busy pool only competes:
+ * 1 torch thread, BLAS on every core. Measured on the 2-core development machine (F1 step,
+ * ms, torch/BLAS threads): B = 256 oneDNN 37.9 (1/2), 21.8 (2/2); BLAS 72.5 (1/2), 197.6
+ * (2/2). `gradscope bench --explore` measures the thread alternatives.
  */
-export function threadsFor(network: NetworkSpec, batch?: number): ThreadSettings {
+export function threadsFor(
+  network: NetworkSpec,
+  batch?: number,
+  dtype: 'float32' | 'float64' = 'float32',
+): ThreadSettings {
   const family = networkFamily(network);
   const tuned = tunedFor(family, batch);
   if (tuned)
@@ -96,10 +114,11 @@ export function threadsFor(network: NetworkSpec, batch?: number): ThreadSettings
       blas: tuned.blas,
       memory: tuned.memory,
       convolutionFormat: tuned.convolutionFormat,
+      linear: tuned.linear,
       source: 'tuned',
     };
   const { blas } = defaultThreads();
-  return family === 'convolutional'
-    ? { torch: blas, blas, source: 'rules' }
-    : { torch: 1, blas, source: 'rules' };
+  return family === 'fully-connected' && dtype === 'float64'
+    ? { torch: 1, blas, source: 'rules' }
+    : { torch: blas, blas, source: 'rules' };
 }

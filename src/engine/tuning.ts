@@ -34,6 +34,8 @@ export interface TunedChoice {
   blas: number;
   memory: 'kept' | 'returned';
   convolutionFormat: 'channels-last' | 'contiguous';
+  /** What multiplies float32 Linear layers: oneDNN or the linked BLAS. */
+  linear: 'onednn' | 'blas';
   /** Milliseconds per training step with these settings. */
   ms: number;
 }
@@ -44,7 +46,7 @@ export type TuningState =
   | { file: string; status: 'absent' }
   | { file: string; status: 'ignored'; reason: string };
 
-const FORMAT = 'gradscope tuning 1';
+const FORMAT = 'gradscope tuning 2';
 
 export function networkFamily(spec: NetworkSpec): NetworkFamily {
   // a TorchScript module has no layer list: its archive says whether it convolves
@@ -93,6 +95,7 @@ function isChoice(c: unknown): c is TunedChoice {
     isCount(o.blas) &&
     (o.memory === 'kept' || o.memory === 'returned') &&
     (o.convolutionFormat === 'channels-last' || o.convolutionFormat === 'contiguous') &&
+    (o.linear === 'onednn' || o.linear === 'blas') &&
     typeof o.ms === 'number' &&
     Number.isFinite(o.ms)
   );

@@ -28,52 +28,90 @@ function clock(seconds: number): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
 }
 
-export function makeProgress(options: { quiet: boolean; interval?: number }): Progress {
+/** Where the progress goes and what clock it reads: stderr and Date.now, replaced in tests. */
+export interface ProgressSink {
+  now(): number;
+  write(text: string): void;
+  tty: boolean;
+}
+
+const stderrSink: ProgressSink = {
+  now: () => Date.now(),
+  write: (text) => process.stderr.write(text),
+  get tty() {
+    return Boolean(process.stderr.isTTY);
+  },
+};
+
+/**
+ * The rate and time left of one piece of work, measured from the first report of it: a report
+ * that starts a new piece (another label or epoch, or fewer units done than before) resets the
+ * baseline, so work that begins with a large first chunk is not timed against an earlier piece's
+ * start. Until a second report the time left is unknown ('?').
+ */
+class Pace {
+  private key = '';
+  private startTime = 0;
+  private startDone = 0;
+  private lastDone = 0;
+
+  observe(key: string, done: number, now: number): number {
+    if (key !== this.key || done < this.lastDone) {
+      this.key = key;
+      this.startTime = now;
+      this.startDone = done;
+    }
+    this.lastDone = done;
+    const seconds = (now - this.startTime) / 1000;
+    return seconds > 0 && done > this.startDone ? (done - this.startDone) / seconds : NaN;
+  }
+}
+
+export function makeProgress(options: {
+  quiet: boolean;
+  interval?: number;
+  sink?: ProgressSink;
+}): Progress {
   if (options.quiet) return { step() {}, work() {}, line() {} };
-  const tty = Boolean(process.stderr.isTTY);
+  const sink = options.sink ?? stderrSink;
+  const tty = sink.tty;
   const interval = (options.interval ?? 30) * 1000;
-  let epochStart = Date.now();
-  let lastEpochSeen = -1;
+  const stepPace = new Pace();
+  const workPace = new Pace();
   let lastPrint = 0;
   let pending = false;
-  let workStart = 0;
+  const show = (text: string, last: boolean) => {
+    if (tty) {
+      sink.write(`\r\x1b[K${text}`);
+      pending = true;
+    } else if (!last) {
+      sink.write(`${text}\n`);
+    }
+  };
   return {
     step(phase, epoch, lastEpoch, done, total, loss) {
-      const now = Date.now();
-      if (epoch !== lastEpochSeen) {
-        lastEpochSeen = epoch;
-        epochStart = now;
-      }
+      const now = sink.now();
+      const rate = stepPace.observe(`${phase} ${epoch}`, done, now);
       if (now - lastPrint < (tty ? 200 : interval) && done !== total) return;
       lastPrint = now;
-      const rate = done / Math.max(1e-3, (now - epochStart) / 1000);
       const left = (total - done) / rate + (lastEpoch - epoch) * (total / rate);
-      const text = `${phase} epoch ${epoch}/${lastEpoch} step ${done}/${total} loss ${loss.toFixed(4)} ${rate.toFixed(1)} steps/s, ${clock(left)} left`;
-      if (tty) {
-        process.stderr.write(`\r\x1b[K${text}`);
-        pending = true;
-      } else if (done !== total) {
-        process.stderr.write(`${text}\n`);
-      }
+      const speed = Number.isFinite(rate) ? `${rate.toFixed(1)} steps/s` : '? steps/s';
+      show(
+        `${phase} epoch ${epoch}/${lastEpoch} step ${done}/${total} loss ${loss.toFixed(4)} ${speed}, ${clock(left)} left`,
+        done === total,
+      );
     },
     work(label, done, total) {
-      const now = Date.now();
-      if (done <= 1 || workStart === 0) workStart = now;
+      const now = sink.now();
+      const rate = workPace.observe(label, done, now);
       if (now - lastPrint < (tty ? 200 : interval) && done !== total) return;
       lastPrint = now;
-      const rate = done / Math.max(1e-3, (now - workStart) / 1000);
-      const text = `${label} ${done}/${total}, ${clock((total - done) / rate)} left`;
-      if (tty) {
-        process.stderr.write(`\r\x1b[K${text}`);
-        pending = true;
-      } else if (done !== total) {
-        process.stderr.write(`${text}\n`);
-      }
+      show(`${label} ${done}/${total}, ${clock((total - done) / rate)} left`, done === total);
     },
     line(message) {
-      if (pending) process.stderr.write('\r\x1b[K');
+      if (pending) sink.write('\r\x1b[K');
       pending = false;
-      process.stderr.write(`${message}\n`);
+      sink.write(`${message}\n`);
     },
   };
 }

@@ -1,0 +1,21 @@
+// A Linear layer's affine map y = x W^T + b. In float32 on the CPU it can run through
+// oneDNN's matrix multiply (ATen's mkldnn_linear) instead of the linked BLAS: where that
+// BLAS runs generic kernels (OpenBLAS falls back to its Prescott/SSE3 kernels on CPUs it
+// does not recognise, as on some virtual machines) oneDNN's own JIT kernels for the CPU
+// it finds are several times faster; elsewhere the two are close and `gradscope bench
+// --tune` picks. Same results up to float rounding. oneDNN's backward is not twice
+// differentiable, so a pass that needs second derivatives (Hessian-vector products)
+// always takes the BLAS path.
+#pragma once
+
+#include "common.h"
+
+namespace gradscope {
+
+// Process-wide: float32 Linear layers on the CPU through oneDNN when true. Default true.
+extern bool oneDnnLinear;
+
+at::Tensor linearLayer(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                       bool secondOrder);
+
+}  // namespace gradscope
