@@ -14,7 +14,7 @@ export { Optimizer, type OptimizerSettings } from './engine/optimizer';
 export { setThreads } from './engine/threads';
 export { useDevice, deviceInfo, setDeterministic } from './engine/device';
 /** Every rejected input is one of these two, with a one-line message. */
-export { GradscopeFileError, GradscopeInputError } from './engine/errors';
+export { GradscopeFileError, GradscopeInputError } from './core/errors';
 /** The built-in networks (F1, C1, C2, C3, C4) by name, or a layer-list file. */
 export { networkSpec, NETWORKS } from './models';
 export type { NetworkSpec } from './engine/layers';

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { test } from 'node:test';
-import { GradscopeFileError } from '../src/engine/errors';
+import { GradscopeFileError } from '../src/core/errors';
 import { Network } from '../src/engine/network';
 import { Optimizer } from '../src/engine/optimizer';
 import { writeSafetensors } from '../src/engine/safetensors';

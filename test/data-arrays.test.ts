@@ -11,7 +11,7 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { loadData } from '../src/data/load';
 import { locateData } from '../src/data/locate';
-import { GradscopeFileError } from '../src/engine/errors';
+import { GradscopeFileError } from '../src/core/errors';
 import { writeSafetensors } from '../src/engine/safetensors';
 import { readTorchSaveFile } from '../src/engine/torch-pickle';
 import { Network } from '../src/engine/network';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { GradscopeFileError } from '../src/engine/errors';
+import { GradscopeFileError } from '../src/core/errors';
 import { appendMetrics } from '../src/train/metrics';
 import { gradscope, idxDataAndNetwork, trainOneEpoch } from './cli-fixtures';
 import { tempDir } from './data-fixtures';

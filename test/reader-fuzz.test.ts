@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import * as zlib from 'zlib';
 import { readCifarFiles } from '../src/data/cifar';
 import { readIdx } from '../src/data/idx';
-import { GradscopeFileError, GradscopeInputError } from '../src/engine/errors';
+import { GradscopeFileError, GradscopeInputError } from '../src/core/errors';
 import type { NetworkSpec } from '../src/engine/layers';
 import { Network } from '../src/engine/network';
 import { encodeSafetensors, readSafetensors } from '../src/engine/safetensors';

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { test } from 'node:test';
-import { acquireLock, readHolder } from '../src/engine/lock';
+import { acquireLock, readHolder } from '../src/core/lock';
 import { readMetrics, type EpochRecord } from '../src/train/metrics';
 import { cli, gradscope, idxDataAndNetwork } from './cli-fixtures';
 import { tempDir } from './data-fixtures';

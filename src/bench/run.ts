@@ -15,8 +15,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { expected } from '../engine/errors';
+import { writeFileAtomic } from '../core/atomic-write';
+import { expected } from '../core/errors';
 import type { NetworkSpec } from '../engine/layers';
 import {
   returnFreeMemory,

@@ -20,8 +20,8 @@ import {
   type TrajectoryInput,
   type TrajectoryResult,
 } from '../analysis/trajectory';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { expected } from '../engine/errors';
+import { writeFileAtomic } from '../core/atomic-write';
+import { expected } from '../core/errors';
 import { trajectoryFigure } from '../report/trajectory-figure';
 import { checkpointLabels } from '../report/checkpoint-labels';
 import { writeFigure } from '../report/write-figure';

@@ -9,8 +9,8 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadData } from '../data/load';
-import { GradscopeInputError } from '../engine/errors';
-import { lockRunDirectory, withLock } from '../engine/lock';
+import { GradscopeInputError } from '../core/errors';
+import { lockRunDirectory, withLock } from '../core/lock';
 import type { StudyConfig } from '../experiments/config';
 import { prepareStudyDirectory, runPieces } from '../experiments/piece-work';
 import {

@@ -7,8 +7,8 @@
  */
 import * as path from 'path';
 import { useDevice } from '../engine/device';
-import { expected, GradscopeInputError } from '../engine/errors';
-import { lockRunDirectory } from '../engine/lock';
+import { expected, GradscopeInputError } from '../core/errors';
+import { lockRunDirectory } from '../core/lock';
 import { threadsFor } from '../engine/threads';
 import {
   CONFIG_DIR,

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { GradscopeInputError } from '../engine/errors';
+import { GradscopeInputError } from '../core/errors';
 import { serveStudy } from '../report/live-server';
 import { value, type Command } from './command';
 import { integerOption } from './options';

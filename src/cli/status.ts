@@ -8,8 +8,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { GradscopeInputError } from '../engine/errors';
-import { readHolder } from '../engine/lock';
+import { GradscopeInputError } from '../core/errors';
+import { readHolder } from '../core/lock';
 import type { StudyConfig } from '../experiments/config';
 import { donePieces, pieceLockFile, studyPieces } from '../experiments/pieces';
 import type { Command } from './command';

@@ -21,10 +21,10 @@
  */
 import * as os from 'os';
 import { TextDecoder } from 'util';
-import { writeFileAtomic } from './atomic-write';
-import { parseBoundedJson } from './bounded-json';
-import { describeValue, expected, GradscopeFileError, isNonNegativeInteger } from './errors';
-import { readAt, withRegularFile, type RegularFile } from './regular-file';
+import { writeFileAtomic } from '../core/atomic-write';
+import { parseBoundedJson } from '../core/bounded-json';
+import { describeValue, expected, GradscopeFileError, isNonNegativeInteger } from '../core/errors';
+import { readAt, withRegularFile, type RegularFile } from '../core/regular-file';
 import { checkTensorChecksums, tensorChecksums } from './tensor-checksums';
 
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;

@@ -15,8 +15,8 @@ import {
   type GradientAnalysis,
 } from '../analysis/gradient-distribution';
 import { groupsOf } from '../analysis/layer-blocks';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { expected, isPositiveInteger } from '../engine/errors';
+import { writeFileAtomic } from '../core/atomic-write';
+import { expected, isPositiveInteger } from '../core/errors';
 import { checkCount, checkListLength, LIMITS } from '../engine/limits';
 import type { Network } from '../engine/network';
 import { appendMetrics } from '../train/metrics';

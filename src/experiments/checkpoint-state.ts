@@ -3,7 +3,7 @@
  * and the data set it was trained on (or another one), checked to fit each other.
  */
 import { loadData, type StudyData } from '../data/load';
-import { expected } from '../engine/errors';
+import { expected } from '../core/errors';
 import type { NetworkSpec } from '../engine/layers';
 import { checkNetworkFitsData, type Network } from '../engine/network';
 import { setThreads, threadsFor, type ThreadSettings } from '../engine/threads';

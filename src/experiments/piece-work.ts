@@ -15,9 +15,9 @@ import {
   type LineResult,
 } from '../analysis/loss-line';
 import { loadData, type StudyData } from '../data/load';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { GradscopeInputError } from '../engine/errors';
-import { acquireLock, withLock } from '../engine/lock';
+import { writeFileAtomic } from '../core/atomic-write';
+import { GradscopeInputError } from '../core/errors';
+import { acquireLock, withLock } from '../core/lock';
 import { Network } from '../engine/network';
 import { networkSpec } from '../models';
 import { loadNetwork } from '../train/checkpoint';

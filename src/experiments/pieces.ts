@@ -16,7 +16,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { GradscopeInputError } from '../engine/errors';
+import { GradscopeInputError } from '../core/errors';
 import { readMetrics, type MetricsRecord } from '../train/metrics';
 import type { StudyConfig } from './config';
 

@@ -17,9 +17,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadData, type StudyData } from '../data/load';
-import { removeStaleTemporaries } from '../engine/stale-temporaries';
-import { acquireLock, lockRunDirectory } from '../engine/lock';
-import { GradscopeInputError } from '../engine/errors';
+import { removeStaleTemporaries } from '../core/stale-temporaries';
+import { acquireLock, lockRunDirectory } from '../core/lock';
+import { GradscopeInputError } from '../core/errors';
 import { networkSpec } from '../models';
 import type { TrainConfig } from '../train/config';
 import type { Progress } from '../train/progress';

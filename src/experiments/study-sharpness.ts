@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { measureSharpness, type SharpnessResult } from '../analysis/sharpness';
 import type { StudyData } from '../data/load';
-import { GradscopeFileError } from '../engine/errors';
+import { GradscopeFileError } from '../core/errors';
 import type { Network } from '../engine/network';
 import type { StudyConfig } from './config';
 

@@ -16,7 +16,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
-import { GradscopeFileError } from '../engine/errors';
+import { GradscopeFileError } from '../core/errors';
 import { studyModel } from './study-model';
 import { studyReportHtml } from './study-report';
 import { specsOnly } from './vega-lite';

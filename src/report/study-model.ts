@@ -10,7 +10,7 @@ import * as path from 'path';
 import type { GradientAnalysis } from '../analysis/gradient-distribution';
 import type { LineResult } from '../analysis/loss-line';
 import type { TrajectoryResult } from '../analysis/trajectory';
-import { GradscopeFileError } from '../engine/errors';
+import { GradscopeFileError } from '../core/errors';
 import type { StudyConfig } from '../experiments/config';
 import { readStudySharpness, type StudySharpness } from '../experiments/study-sharpness';
 import {

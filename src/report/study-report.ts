@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../engine/atomic-write';
+import { writeFileAtomic } from '../core/atomic-write';
 import { gradientPhaseFigure, gradientPointFigure } from './gradient-figures';
 import {
   gradientHistogramCsv,

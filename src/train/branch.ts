@@ -6,8 +6,8 @@
  * one; a resume that finds the branch missing or not verifying makes it again.
  */
 import * as fs from 'fs';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { GradscopeFileError } from '../engine/errors';
+import { writeFileAtomic } from '../core/atomic-write';
+import { GradscopeFileError } from '../core/errors';
 import { decodeSafetensors } from '../engine/safetensors';
 import { trainingStateFile, verifyCheckpoint } from './checkpoint';
 import { warnOnStderr, type Warn } from './latest-checkpoint';

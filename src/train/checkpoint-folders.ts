@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { GradscopeInputError } from '../engine/errors';
+import { GradscopeInputError } from '../core/errors';
 
 /**
  * A run's folder of phase folders (seeds/S/checkpoints) stands for its phases: process1 first,

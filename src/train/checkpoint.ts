@@ -18,12 +18,12 @@
  * sizes must agree before a Network is built from them, so a file of a few hundred bytes
  * cannot make us allocate gigabytes.
  */
-import { parseBoundedJson } from '../engine/bounded-json';
-import { GradscopeFileError, GradscopeInputError } from '../engine/errors';
+import { parseBoundedJson } from '../core/bounded-json';
+import { GradscopeFileError, GradscopeInputError } from '../core/errors';
 import { resolveNetwork, type NetworkSpec } from '../engine/layers';
 import { addon } from '../engine/native';
 import { Network } from '../engine/network';
-import { readAt, withRegularFile } from '../engine/regular-file';
+import { readAt, withRegularFile } from '../core/regular-file';
 import { readTorchSaveFile } from '../engine/torch-pickle';
 import { isTorchScriptFile, torchScriptSpec } from '../engine/torchscript';
 import type { Optimizer, OptimizerSettings } from '../engine/optimizer';

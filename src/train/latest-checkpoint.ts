@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { GradscopeFileError } from '../engine/errors';
+import { GradscopeFileError } from '../core/errors';
 import { trainingStateFile, verifyCheckpoint } from './checkpoint';
 
 export type Warn = (message: string) => void;

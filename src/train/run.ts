@@ -14,13 +14,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadData, type StudyData } from '../data/load';
-import { GradscopeInputError } from '../engine/errors';
+import { GradscopeInputError } from '../core/errors';
 import { checkNetworkFitsData, Network } from '../engine/network';
 import { Optimizer } from '../engine/optimizer';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { lockRunDirectory } from '../engine/lock';
+import { writeFileAtomic } from '../core/atomic-write';
+import { lockRunDirectory } from '../core/lock';
 import { networkSpec } from '../models';
-import { removeStaleTemporaries } from '../engine/stale-temporaries';
+import { removeStaleTemporaries } from '../core/stale-temporaries';
 import { ensureBranch } from './branch';
 import { loadNetwork, loadTrainingState } from './checkpoint';
 import { latestVerifiedCheckpoint } from './latest-checkpoint';
@@ -136,7 +136,7 @@ function prepareRunDir(
 }
 
 /**
- * Trains under the run directory's lock (src/engine/lock.ts), taken before config.json
+ * Trains under the run directory's lock (src/core/lock.ts), taken before config.json
  * is checked or written: a second writer, or a second fresh start in the same moment,
  * is refused instead of appending to the same files.
  */
