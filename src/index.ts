@@ -24,13 +24,9 @@ export { loadData, type StudyData } from './data/load';
 // ---- checkpoints (safetensors, PyTorch state_dict names)
 
 /** Save, load and inspect checkpoints; `networkFromCheckpoint` builds the network too. */
-export {
-  checkpointInfo,
-  loadNetwork,
-  networkFromCheckpoint,
-  saveNetwork,
-  stateDict,
-} from './train/checkpoint';
+export { loadNetwork, networkFromCheckpoint, saveNetwork } from './engine/checkpoint';
+export { checkpointInfo, type CheckpointInfo } from './engine/checkpoint-file';
+export { stateDict } from './engine/state-dict';
 /** A checkpoint's network with its weights and the data it was trained on, checked to fit. */
 export { checkpointState, type CheckpointState } from './experiments/checkpoint-state';
 

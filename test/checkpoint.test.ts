@@ -12,14 +12,10 @@ import { Network } from '../src/engine/network';
 import { Optimizer } from '../src/engine/optimizer';
 import { writeSafetensors } from '../src/engine/safetensors';
 import { f1 } from '../src/models/f1';
-import {
-  checkpointInfo,
-  loadNetwork,
-  loadTrainingState,
-  saveNetwork,
-  saveTrainingState,
-  stateDict,
-} from '../src/train/checkpoint';
+import { checkpointInfo } from '../src/engine/checkpoint-file';
+import { loadNetwork, saveNetwork } from '../src/engine/checkpoint';
+import { loadTrainingState, saveTrainingState } from '../src/train/training-state';
+import { stateDict } from '../src/engine/state-dict';
 import { everyLayer, randomDataset, range } from './helpers';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-checkpoint-'));

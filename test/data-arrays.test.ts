@@ -16,7 +16,7 @@ import { writeSafetensors } from '../src/engine/safetensors';
 import { readTorchSaveFile } from '../src/engine/torch-pickle';
 import { Network } from '../src/engine/network';
 import { f1 } from '../src/models/f1';
-import { stateDict } from '../src/train/checkpoint';
+import { stateDict } from '../src/engine/state-dict';
 import { gradscope } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 

@@ -13,7 +13,7 @@ import { analyzeGradients, DEFAULT_GRADIENT_ANALYSIS } from '../src/analysis/gra
 import { deviceInfo, useDevice } from '../src/engine/device';
 import { Network } from '../src/engine/network';
 import { Optimizer } from '../src/engine/optimizer';
-import { loadNetwork, saveNetwork } from '../src/train/checkpoint';
+import { loadNetwork, saveNetwork } from '../src/engine/checkpoint';
 import { gradscope, writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
 import { everyLayer, randomStudyData } from './helpers';

@@ -48,7 +48,7 @@ test('a stale lock of a dead process is taken over and released', () => {
 });
 
 test('of several processes taking over one stale lock, exactly one wins', async () => {
-  const lockModule = path.join(__dirname, '..', 'src', 'engine', 'lock.js');
+  const lockModule = path.join(__dirname, '..', 'src', 'core', 'lock.js');
   const file = path.join(dir, 'race.lock');
   fs.writeFileSync(
     file,

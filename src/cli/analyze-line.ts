@@ -26,7 +26,7 @@ import { expected } from '../core/errors';
 import { lineCsv, lineFigure, surfaceFigure } from '../report/line-figures';
 import { checkpointLabels } from '../report/checkpoint-labels';
 import { writeFigure } from '../report/write-figure';
-import { loadNetwork } from '../train/checkpoint';
+import { loadNetwork } from '../engine/checkpoint';
 import { makeProgress } from '../train/progress';
 import {
   CHECKPOINT,

@@ -115,8 +115,20 @@ export function writeSafetensors(
 
 /** Reads `file` prefix first, header next, data last (see the header comment). */
 export function readSafetensors(file: string): SafetensorsFile {
+  return readSafetensorsChecked(file, () => {});
+}
+
+/**
+ * Reads `file` once, as {@link readSafetensors} does, and hands its header to `check` before
+ * any data is read: a header the caller refuses (it throws) costs no data read.
+ */
+export function readSafetensorsChecked(
+  file: string,
+  check: (layout: SafetensorsLayout) => void,
+): SafetensorsFile {
   return withRegularFile(file, (opened) => {
     const { layout, dataStart, fail } = readLayout(opened);
+    check(layout);
     const data = readAt(opened, dataStart, opened.size - dataStart);
     return extractTensors(layout, data, fail);
   });

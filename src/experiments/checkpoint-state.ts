@@ -7,7 +7,8 @@ import { expected } from '../core/errors';
 import type { NetworkSpec } from '../engine/layers';
 import { checkNetworkFitsData, type Network } from '../engine/network';
 import { setThreads, threadsFor, type ThreadSettings } from '../engine/threads';
-import { networkFromCheckpoint, type CheckpointInfo } from '../train/checkpoint';
+import { networkFromCheckpoint } from '../engine/checkpoint';
+import { type CheckpointInfo } from '../engine/checkpoint-file';
 
 /** A checkpoint's network with its weights, what the file says of it, and the data. */
 export interface CheckpointState {

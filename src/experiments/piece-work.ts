@@ -20,7 +20,7 @@ import { GradscopeInputError } from '../core/errors';
 import { acquireLock, withLock } from '../core/lock';
 import { Network } from '../engine/network';
 import { networkSpec } from '../models';
-import { loadNetwork } from '../train/checkpoint';
+import { loadNetwork } from '../engine/checkpoint';
 import type { Progress } from '../train/progress';
 import { RunStopped, stopRequested, yieldToSignals } from '../train/stop';
 import { runTraining } from '../train/run';

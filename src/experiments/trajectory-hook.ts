@@ -20,21 +20,10 @@ import {
 import type { StudyData } from '../data/load';
 import type { NetworkSpec } from '../engine/layers';
 import { Network } from '../engine/network';
-import { checkpointInfo, loadNetwork } from '../train/checkpoint';
-import { checkpointName } from '../train/phase';
+import { checkpointInfo } from '../engine/checkpoint-file';
+import { loadNetwork } from '../engine/checkpoint';
+import { checkpointName, epochFiles, epochOf } from '../store/checkpoint-files';
 import type { StudyConfig, StudyTrajectory } from './config';
-
-/** The epoch checkpoints of a phase folder, in epoch order ([] when there is none). */
-function epochFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((n) => /^epoch-\d+\.safetensors$/.test(n))
-    .sort()
-    .map((n) => path.join(dir, n));
-}
-
-const epochOf = (file: string): number => Number(/epoch-(\d+)/.exec(path.basename(file))![1]);
 
 /**
  * Process 1 and each arm of one seed in one plane, or undefined when the seed has no branch

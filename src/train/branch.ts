@@ -9,8 +9,9 @@ import * as fs from 'fs';
 import { writeFileAtomic } from '../core/atomic-write';
 import { GradscopeFileError } from '../core/errors';
 import { decodeSafetensors } from '../engine/safetensors';
-import { trainingStateFile, verifyCheckpoint } from './checkpoint';
-import { warnOnStderr, type Warn } from './latest-checkpoint';
+import { trainingStateFile } from '../store/checkpoint-files';
+import { verifyCheckpoint } from '../store/latest-checkpoint';
+import { warnOnStderr, type Warn } from '../store/latest-checkpoint';
 
 /** Makes sure `branch` holds a verified copy of `source`; true if it (re)wrote it. */
 export function ensureBranch(branch: string, source: string, warn: Warn = warnOnStderr): boolean {

@@ -22,8 +22,10 @@ import { lockRunDirectory } from '../core/lock';
 import { networkSpec } from '../models';
 import { removeStaleTemporaries } from '../core/stale-temporaries';
 import { ensureBranch } from './branch';
-import { loadNetwork, loadTrainingState } from './checkpoint';
-import { latestVerifiedCheckpoint } from './latest-checkpoint';
+import { loadNetwork } from '../engine/checkpoint';
+import { loadTrainingState } from './training-state';
+import { checkpointName } from '../store/checkpoint-files';
+import { latestVerifiedCheckpoint } from '../store/latest-checkpoint';
 import { checkTrainConfig, type TrainConfig } from './config';
 import {
   appendMetrics,
@@ -32,13 +34,7 @@ import {
   type MetricsRecord,
   type StatusRecord,
 } from './metrics';
-import {
-  checkpointName,
-  trainPhase,
-  type PhaseOptions,
-  type PhaseResult,
-  type PhaseState,
-} from './phase';
+import { trainPhase, type PhaseOptions, type PhaseResult, type PhaseState } from './phase';
 import type { Progress } from './progress';
 import { TensorBoardSink } from './tensorboard';
 
