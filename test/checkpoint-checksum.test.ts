@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import type { NetworkSpec } from '../src/engine/layers';
 import { Network } from '../src/engine/network';
 import { encodeSafetensors, readSafetensors } from '../src/engine/safetensors';
-import { readMetrics, type EpochRecord } from '../src/train/metrics';
+import { readMetrics, type EpochRecord } from '../src/store/metrics';
 import { networkFromCheckpoint, saveNetwork } from '../src/engine/checkpoint';
 import { stateDict } from '../src/engine/state-dict';
 import { gradscope, writeNetworkFile } from './cli-fixtures';

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { GradscopeFileError } from '../src/core/errors';
-import { appendMetrics } from '../src/train/metrics';
+import { appendMetrics } from '../src/store/metrics';
 import { gradscope, idxDataAndNetwork, trainOneEpoch } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { test } from 'node:test';
 import { acquireLock, readHolder } from '../src/core/lock';
-import { readMetrics, type EpochRecord } from '../src/train/metrics';
+import { readMetrics, type EpochRecord } from '../src/store/metrics';
 import { cli, gradscope, idxDataAndNetwork } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 

@@ -16,13 +16,8 @@ import { writeFileAtomic } from '../core/atomic-write';
 import { expected, GradscopeInputError } from '../core/errors';
 import { withLock } from '../core/lock';
 import type { SlurmSettings, StudyConfig } from '../experiments/config';
-import {
-  donePieces,
-  selectPieces,
-  studyLockFile,
-  studyPieces,
-  type Piece,
-} from '../experiments/pieces';
+import { donePieces, selectPieces, studyPieces, type Piece } from '../experiments/pieces';
+import { studyLockFile } from '../store/study-paths';
 import type { Log } from './log';
 import {
   GRADSCOPE_JS,

@@ -9,6 +9,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic-write';
+import { writeReportJson } from '../store/report-file';
+import { reportHtmlFile } from '../store/study-paths';
 import { gradientPhaseFigure, gradientPointFigure } from './gradient-figures';
 import {
   gradientHistogramCsv,
@@ -128,26 +130,19 @@ function noiseScaleFigure(m: StudyModel, seed: number): string | undefined {
 export function writeStudyReport(runDir: string): { file: string; model: StudyModel } {
   const m = studyModel(runDir);
   const html = studyReportHtml(m, { figures: true, tables: true });
-  const file = path.join(runDir, 'report.html');
-  writeFileAtomic(
-    path.join(runDir, 'report.json'),
-    JSON.stringify(
-      {
-        ...m,
-        epochs: undefined,
-        analysis: m.analysis.map((a) => ({
-          seed: a.seed,
-          phase: a.phase,
-          epoch: a.epoch,
-          d: a.result.d,
-          traceF: a.result.traceF,
-          bSimple: a.result.bSimple,
-        })),
-      },
-      null,
-      1,
-    ) + '\n',
-  );
+  const file = reportHtmlFile(runDir);
+  writeReportJson(runDir, {
+    ...m,
+    epochs: undefined,
+    analysis: m.analysis.map((a) => ({
+      seed: a.seed,
+      phase: a.phase,
+      epoch: a.epoch,
+      d: a.result.d,
+      traceF: a.result.traceF,
+      bSimple: a.result.bSimple,
+    })),
+  });
   writeFileAtomic(file, html);
   return { file, model: m };
 }

@@ -62,3 +62,8 @@ export function epochCheckpoints(dir: string): string[] {
     throw new GradscopeInputError(`${dir}: no epoch-NNNN.safetensors checkpoints in this folder`);
   return files;
 }
+
+/** Whether a phase folder holds any epoch checkpoint (the phase has left a state). */
+export function holdsEpochCheckpoint(dir: string): boolean {
+  return epochFiles(dir).length > 0;
+}

@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import { GradscopeFileError } from '../core/errors';
 import { readCheckpointFile } from '../engine/checkpoint-file';
 import { epochFiles, trainingStateFile } from './checkpoint-files';
+import { seedCheckpointDir } from './study-paths';
 
 export type Warn = (message: string) => void;
 
@@ -42,4 +43,18 @@ export function latestVerifiedCheckpoint(
     }
   }
   return undefined;
+}
+
+/**
+ * The final state of a phase of a study's seed, where its line, sharpness and trajectory
+ * start: the phase's latest complete checkpoint, or undefined when it has none (an arm that
+ * diverged before its first epoch).
+ */
+export function finalCheckpoint(
+  studyDir: string,
+  seed: number,
+  phase: string,
+  warn: Warn = warnOnStderr,
+): string | undefined {
+  return latestVerifiedCheckpoint(seedCheckpointDir(studyDir, seed, phase), warn, 'the study');
 }

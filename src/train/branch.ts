@@ -10,8 +10,7 @@ import { writeFileAtomic } from '../core/atomic-write';
 import { GradscopeFileError } from '../core/errors';
 import { decodeSafetensors } from '../engine/safetensors';
 import { trainingStateFile } from '../store/checkpoint-files';
-import { verifyCheckpoint } from '../store/latest-checkpoint';
-import { warnOnStderr, type Warn } from '../store/latest-checkpoint';
+import { verifyCheckpoint, warnOnStderr, type Warn } from '../store/latest-checkpoint';
 
 /** Makes sure `branch` holds a verified copy of `source`; true if it (re)wrote it. */
 export function ensureBranch(branch: string, source: string, warn: Warn = warnOnStderr): boolean {

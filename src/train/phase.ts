@@ -18,7 +18,7 @@ import { checkpointName } from '../store/checkpoint-files';
 import { saveNetwork } from '../engine/checkpoint';
 import { saveTrainingState } from './training-state';
 import { divergenceBound, divergenceReason } from './divergence';
-import { appendMetrics, type EpochRecord } from './metrics';
+import { appendMetrics, type EpochRecord } from '../store/metrics';
 import type { Progress } from './progress';
 import { RunStopped, stopRequested, yieldToSignals } from './stop';
 import type { TensorBoardSink } from './tensorboard';
