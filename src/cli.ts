@@ -7,8 +7,8 @@
  * of any other option come from that declaration.
  * Every rejected input is one line on stderr and exit status 2.
  */
-import { GradscopeFileError, GradscopeInputError } from './engine/errors';
-import { fileErrorMessage, isFileSystemError } from './engine/file-errors';
+import { GradscopeFileError, GradscopeInputError } from './core/errors';
+import { fileErrorMessage, isFileSystemError } from './core/file-errors';
 import {
   commandHelp,
   flag,

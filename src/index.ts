@@ -14,7 +14,7 @@ export { Optimizer, type OptimizerSettings } from './engine/optimizer';
 export { setThreads } from './engine/threads';
 export { useDevice, deviceInfo, setDeterministic } from './engine/device';
 /** Every rejected input is one of these two, with a one-line message. */
-export { GradscopeFileError, GradscopeInputError } from './engine/errors';
+export { GradscopeFileError, GradscopeInputError } from './core/errors';
 /** The built-in networks (F1, C1, C2, C3, C4) by name, or a layer-list file. */
 export { networkSpec, NETWORKS } from './models';
 export type { NetworkSpec } from './engine/layers';
@@ -24,13 +24,9 @@ export { loadData, type StudyData } from './data/load';
 // ---- checkpoints (safetensors, PyTorch state_dict names)
 
 /** Save, load and inspect checkpoints; `networkFromCheckpoint` builds the network too. */
-export {
-  checkpointInfo,
-  loadNetwork,
-  networkFromCheckpoint,
-  saveNetwork,
-  stateDict,
-} from './train/checkpoint';
+export { loadNetwork, networkFromCheckpoint, saveNetwork } from './engine/checkpoint';
+export { checkpointInfo, type CheckpointInfo } from './engine/checkpoint-file';
+export { stateDict } from './engine/state-dict';
 /** A checkpoint's network with its weights and the data it was trained on, checked to fit. */
 export { checkpointState, type CheckpointState } from './experiments/checkpoint-state';
 
@@ -78,7 +74,7 @@ export { readStudyConfig, thesisConfig, type StudyConfig } from './experiments/c
  * state when the config has a `sharpness` section (no other argument needed). */
 export { runStudy } from './experiments/runner';
 /** A run directory's sharpness files (sharpness/seed-<s>-<phase>.json), typed. */
-export { readStudySharpness, type StudySharpness } from './experiments/study-sharpness';
+export { readStudySharpness, type StudySharpness } from './store/sharpness';
 /** Progress lines on stderr (quiet: none), for runTraining and runStudy. */
 export { makeProgress } from './train/progress';
 /** report.html, report.json, tables and figures of a run directory. */

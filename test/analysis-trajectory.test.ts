@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { coveringGrid, trajectoryPlane } from '../src/analysis/trajectory';
-import { phaseFolders } from '../src/train/checkpoint-folders';
+import { phaseFolders } from '../src/store/checkpoint-files';
 import { gradscope, idxDataAndNetwork } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 import { random } from './helpers';

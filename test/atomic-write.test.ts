@@ -6,8 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { writeFileAtomic } from '../src/engine/atomic-write';
-import { GradscopeFileError } from '../src/engine/errors';
+import { writeFileAtomic } from '../src/core/atomic-write';
+import { GradscopeFileError } from '../src/core/errors';
 
 const made: string[] = [];
 after(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));

@@ -12,7 +12,7 @@ import * as path from 'path';
 import { test } from 'node:test';
 import * as zlib from 'zlib';
 import { encodeSafetensors } from '../src/engine/safetensors';
-import { CHECKPOINT_FORMAT } from '../src/train/checkpoint';
+import { CHECKPOINT_FORMAT } from '../src/engine/checkpoint-file';
 import { idxBytes, tempDir, writeIdxFolder } from './data-fixtures';
 import { measuredGradscope } from './measured-child';
 

@@ -10,7 +10,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { readMetrics, type StatusRecord } from '../src/train/metrics';
+import { readMetrics, type StatusRecord } from '../src/store/metrics';
 import { cli, gradscope } from './cli-fixtures';
 import { assertSameRun, filesUnder, piggybackRun } from './run-files';
 

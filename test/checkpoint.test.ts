@@ -7,19 +7,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { test } from 'node:test';
-import { GradscopeFileError } from '../src/engine/errors';
+import { GradscopeFileError } from '../src/core/errors';
 import { Network } from '../src/engine/network';
 import { Optimizer } from '../src/engine/optimizer';
 import { writeSafetensors } from '../src/engine/safetensors';
 import { f1 } from '../src/models/f1';
-import {
-  checkpointInfo,
-  loadNetwork,
-  loadTrainingState,
-  saveNetwork,
-  saveTrainingState,
-  stateDict,
-} from '../src/train/checkpoint';
+import { checkpointInfo } from '../src/engine/checkpoint-file';
+import { loadNetwork, saveNetwork } from '../src/engine/checkpoint';
+import { loadTrainingState, saveTrainingState } from '../src/train/training-state';
+import { stateDict } from '../src/engine/state-dict';
 import { everyLayer, randomDataset, range } from './helpers';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-checkpoint-'));

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { readStudyConfig } from '../src/experiments/config';
-import { GradscopeFileError, GradscopeInputError } from '../src/engine/errors';
+import { GradscopeFileError, GradscopeInputError } from '../src/core/errors';
 import { LIMITS } from '../src/engine/limits';
 import { parseGrid } from '../src/analysis/loss-line';
 import { gradscope, idxDataAndNetwork } from './cli-fixtures';

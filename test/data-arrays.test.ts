@@ -11,12 +11,12 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { loadData } from '../src/data/load';
 import { locateData } from '../src/data/locate';
-import { GradscopeFileError } from '../src/engine/errors';
+import { GradscopeFileError } from '../src/core/errors';
 import { writeSafetensors } from '../src/engine/safetensors';
 import { readTorchSaveFile } from '../src/engine/torch-pickle';
 import { Network } from '../src/engine/network';
 import { f1 } from '../src/models/f1';
-import { stateDict } from '../src/train/checkpoint';
+import { stateDict } from '../src/engine/state-dict';
 import { gradscope } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 

@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { GradscopeInputError } from '../src/engine/errors';
+import { GradscopeInputError } from '../src/core/errors';
 import { FASHION_MNIST_DEBIAN_DIR, locateData } from '../src/data/locate';
 import {
   assertFileError,

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { GradscopeInputError } from '../src/engine/errors';
+import { GradscopeInputError } from '../src/core/errors';
 import { rngFor, Xoshiro128 } from '../src/data/random';
 import { EpochBatches, epochPermutation, uniformBatch } from '../src/data/sampler';
 import { uniformityChiSquares } from './helpers';

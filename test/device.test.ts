@@ -16,7 +16,7 @@ import { deviceInfo, useDevice } from '../src/engine/device';
 import { resolveNetwork, type NetworkSpec } from '../src/engine/layers';
 import { Network } from '../src/engine/network';
 import { Optimizer, type OptimizerSettings } from '../src/engine/optimizer';
-import { loadNetwork, saveNetwork } from '../src/train/checkpoint';
+import { loadNetwork, saveNetwork } from '../src/engine/checkpoint';
 import { gradscope, writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
 import { everyLayer, randomSource, randomStudyData } from './helpers';

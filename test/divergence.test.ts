@@ -12,7 +12,7 @@ import { setThreads } from '../src/engine/threads';
 import { readStudyConfig } from '../src/experiments/config';
 import { defaultTrainConfig } from '../src/train/config';
 import { divergenceBound } from '../src/train/divergence';
-import { readMetrics, type StatusRecord } from '../src/train/metrics';
+import { readMetrics, type StatusRecord } from '../src/store/metrics';
 import { makeProgress } from '../src/train/progress';
 import { runTraining } from '../src/train/run';
 import { gradscope, writeNetworkFile } from './cli-fixtures';

@@ -14,13 +14,9 @@ import { analyzeGradients, DEFAULT_GRADIENT_ANALYSIS } from '../src/analysis/gra
 import { DEFAULT_LINE, lossAlongLine, solutionOf } from '../src/analysis/loss-line';
 import { Network } from '../src/engine/network';
 import { Optimizer } from '../src/engine/optimizer';
-import {
-  loadNetwork,
-  loadTrainingState,
-  saveNetwork,
-  saveTrainingState,
-  trainingStateFile,
-} from '../src/train/checkpoint';
+import { loadNetwork, saveNetwork } from '../src/engine/checkpoint';
+import { loadTrainingState, saveTrainingState } from '../src/train/training-state';
+import { trainingStateFile } from '../src/store/checkpoint-files';
 import { everyLayer, randomStudyData } from './helpers';
 
 const data = randomStudyData(48, 16, [2, 6, 6], 3, 5);

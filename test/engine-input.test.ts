@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Dataset } from '../src/engine/dataset';
-import { GradscopeInputError } from '../src/engine/errors';
+import { GradscopeInputError } from '../src/core/errors';
 import type { NetworkSpec } from '../src/engine/layers';
 import { Network } from '../src/engine/network';
 import { Optimizer } from '../src/engine/optimizer';

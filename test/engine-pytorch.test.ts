@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { resolveNetwork } from '../src/engine/layers';
 import { Network } from '../src/engine/network';
 import { Optimizer } from '../src/engine/optimizer';
-import { saveNetwork } from '../src/train/checkpoint';
+import { saveNetwork } from '../src/engine/checkpoint';
 import { everyLayer, randomSource, range } from './helpers';
 import { Dataset } from '../src/engine/dataset';
 

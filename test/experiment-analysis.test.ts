@@ -11,7 +11,7 @@ import { analysisHook, type AnalysisSchedule } from '../src/experiments/analysis
 import { readSafetensors } from '../src/engine/safetensors';
 import { setThreads } from '../src/engine/threads';
 import { defaultTrainConfig, type TrainConfig } from '../src/train/config';
-import { readMetrics } from '../src/train/metrics';
+import { readMetrics } from '../src/store/metrics';
 import { makeProgress } from '../src/train/progress';
 import { runTraining } from '../src/train/run';
 import { writeNetworkFile } from './cli-fixtures';

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { CONFIG_DIR, readStudyConfig, thesisConfig } from '../src/experiments/config';
-import { GradscopeFileError } from '../src/engine/errors';
+import { GradscopeFileError } from '../src/core/errors';
 import { tempDir } from './data-fixtures';
 
 const dir = tempDir('gradscope-config-');

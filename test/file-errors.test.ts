@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { GradscopeFileError } from '../src/engine/errors';
-import { appendMetrics } from '../src/train/metrics';
+import { GradscopeFileError } from '../src/core/errors';
+import { appendMetrics } from '../src/store/metrics';
 import { gradscope, idxDataAndNetwork, trainOneEpoch } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 

@@ -12,11 +12,11 @@ import { test } from 'node:test';
 import * as zlib from 'zlib';
 import { readCifarFiles } from '../src/data/cifar';
 import { readIdx } from '../src/data/idx';
-import { GradscopeFileError, GradscopeInputError } from '../src/engine/errors';
+import { GradscopeFileError, GradscopeInputError } from '../src/core/errors';
 import type { NetworkSpec } from '../src/engine/layers';
 import { Network } from '../src/engine/network';
 import { encodeSafetensors, readSafetensors } from '../src/engine/safetensors';
-import { networkFromCheckpoint, saveNetwork } from '../src/train/checkpoint';
+import { networkFromCheckpoint, saveNetwork } from '../src/engine/checkpoint';
 import { cifarBytes, cifarRecords, idxBytes, idxSplit, tempDir } from './data-fixtures';
 import { random } from './helpers';
 

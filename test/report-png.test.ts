@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { inflateSync } from 'node:zlib';
-import { GradscopeInputError } from '../src/engine/errors';
+import { GradscopeInputError } from '../src/core/errors';
 import { boxChart } from '../src/report/box-chart';
 import { contourChart } from '../src/report/contour-chart';
 import { histogramChart } from '../src/report/histogram-chart';

@@ -15,7 +15,7 @@ import type { NetworkSpec } from '../src/engine/layers';
 import { Network } from '../src/engine/network';
 import { networkSpec } from '../src/models';
 import { pytorchModule } from '../src/models/pytorch-module';
-import { saveNetwork } from '../src/train/checkpoint';
+import { saveNetwork } from '../src/engine/checkpoint';
 import { randomSource, range, relativeError, scrambleStatistics } from './helpers';
 
 const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';

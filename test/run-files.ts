@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { NetworkSpec } from '../src/engine/layers';
 import { readSafetensors } from '../src/engine/safetensors';
-import { readMetrics, type EpochRecord } from '../src/train/metrics';
+import { readMetrics, type EpochRecord } from '../src/store/metrics';
 import { writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
 import { mnistNetwork } from './networks';

@@ -10,8 +10,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { test } from 'node:test';
-import { acquireLock, readHolder } from '../src/engine/lock';
-import { readMetrics, type EpochRecord } from '../src/train/metrics';
+import { acquireLock, readHolder } from '../src/core/lock';
+import { readMetrics, type EpochRecord } from '../src/store/metrics';
 import { cli, gradscope, idxDataAndNetwork } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 
@@ -48,7 +48,7 @@ test('a stale lock of a dead process is taken over and released', () => {
 });
 
 test('of several processes taking over one stale lock, exactly one wins', async () => {
-  const lockModule = path.join(__dirname, '..', 'src', 'engine', 'lock.js');
+  const lockModule = path.join(__dirname, '..', 'src', 'core', 'lock.js');
   const file = path.join(dir, 'race.lock');
   fs.writeFileSync(
     file,

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { GradscopeFileError, GradscopeInputError } from '../src/engine/errors';
+import { GradscopeFileError, GradscopeInputError } from '../src/core/errors';
 import {
   decodeSafetensors,
   encodeSafetensors,

@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { readSafetensors } from '../src/engine/safetensors';
-import { readMetrics, type EpochRecord, type StatusRecord } from '../src/train/metrics';
+import { readMetrics, type EpochRecord, type StatusRecord } from '../src/store/metrics';
 import { cli, gradscope, idxDataAndNetwork } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 import { smallStudy } from './study-fixture';

@@ -10,7 +10,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { acquireLock } from '../src/engine/lock';
+import { acquireLock } from '../src/core/lock';
 import { assertSameStudy, gradscope } from './study-compare';
 import { smallStudy } from './study-fixture';
 

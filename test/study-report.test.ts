@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import type { TrajectoryResult } from '../src/analysis/trajectory';
-import { readMetrics, type EpochRecord } from '../src/train/metrics';
+import { readMetrics, type EpochRecord } from '../src/store/metrics';
 import { noChromium, openBrowser, watchedPage } from './browser';
 import { smallStudy } from './study-fixture';
 

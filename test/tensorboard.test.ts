@@ -11,7 +11,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
-import { readMetrics, type EpochRecord } from '../src/train/metrics';
+import { readMetrics, type EpochRecord } from '../src/store/metrics';
 import { histogramProto, TensorBoardSink } from '../src/train/tensorboard';
 import { cli } from './cli-fixtures';
 import { tempDir } from './data-fixtures';

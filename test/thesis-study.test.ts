@@ -14,7 +14,7 @@ import { thesisConfig, type StudyConfig } from '../src/experiments/config';
 import { runStudy } from '../src/experiments/runner';
 import { writeStudyReport } from '../src/report/study-report';
 import { makeProgress } from '../src/train/progress';
-import { readMetrics } from '../src/train/metrics';
+import { readMetrics } from '../src/store/metrics';
 import { writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
 import { mnistNetwork } from './networks';

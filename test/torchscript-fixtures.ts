@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Network } from '../src/engine/network';
 import { writeSafetensors } from '../src/engine/safetensors';
-import { stateDict } from '../src/train/checkpoint';
+import { stateDict } from '../src/engine/state-dict';
 import { gradscope } from './cli-fixtures';
 
 export const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';

@@ -15,7 +15,7 @@ import { test } from 'node:test';
 import { Network } from '../src/engine/network';
 import { readSafetensors, type TensorData } from '../src/engine/safetensors';
 import { networkSpec } from '../src/models';
-import { readMetrics, type EpochRecord } from '../src/train/metrics';
+import { readMetrics, type EpochRecord } from '../src/store/metrics';
 import { cli, gradscope } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
 import { relativeError } from './helpers';

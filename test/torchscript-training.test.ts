@@ -16,7 +16,7 @@ import { Network } from '../src/engine/network';
 import { Optimizer, type OptimizerSettings } from '../src/engine/optimizer';
 import { torchScriptSpec } from '../src/engine/torchscript';
 import { networkSpec } from '../src/models';
-import { stateDict } from '../src/train/checkpoint';
+import { stateDict } from '../src/engine/state-dict';
 import { gradscope } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 import { random, randomDataset, range, relativeError } from './helpers';

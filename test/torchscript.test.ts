@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { loadData } from '../src/data/load';
 import { Network } from '../src/engine/network';
 import { torchScriptSpec } from '../src/engine/torchscript';
-import { stateDict } from '../src/train/checkpoint';
+import { stateDict } from '../src/engine/state-dict';
 import { gradscope } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
 import { range, relativeError } from './helpers';

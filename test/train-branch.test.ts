@@ -10,7 +10,7 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { setThreads } from '../src/engine/threads';
 import { defaultTrainConfig } from '../src/train/config';
-import { readMetrics, type EpochRecord, type StatusRecord } from '../src/train/metrics';
+import { readMetrics, type EpochRecord, type StatusRecord } from '../src/store/metrics';
 import { makeProgress } from '../src/train/progress';
 import { runTraining } from '../src/train/run';
 import { writeNetworkFile } from './cli-fixtures';

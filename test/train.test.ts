@@ -18,7 +18,7 @@ import { Optimizer } from '../src/engine/optimizer';
 import { readSafetensors } from '../src/engine/safetensors';
 import { setThreads } from '../src/engine/threads';
 import { defaultTrainConfig, type TrainConfig } from '../src/train/config';
-import { readMetrics, type EpochRecord, type StatusRecord } from '../src/train/metrics';
+import { readMetrics, type EpochRecord, type StatusRecord } from '../src/store/metrics';
 import { makeProgress } from '../src/train/progress';
 import { runTraining } from '../src/train/run';
 import { epochSettings } from '../src/train/schedule';

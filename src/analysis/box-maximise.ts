@@ -25,7 +25,7 @@
  * scipy's L-BFGS-B (Byrd, Lu, Nocedal and Zhu 1995) with maxiter 10; this method is of
  * the same family (projected quasi-Newton on a box) without its Cauchy-point search.
  */
-import { expected, isPositiveInteger } from '../engine/errors';
+import { expected, isPositiveInteger } from '../core/errors';
 import { dot } from '../engine/vector';
 
 export type Objective = (x: Float64Array) => number;

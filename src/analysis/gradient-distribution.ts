@@ -29,7 +29,7 @@
  */
 import { uniformBatch } from '../data/sampler';
 import type { StudyData } from '../data/load';
-import { expected, GradscopeInputError, isPositiveInteger } from '../engine/errors';
+import { expected, GradscopeInputError, isPositiveInteger } from '../core/errors';
 import type { Network } from '../engine/network';
 import {
   DeviceVector,

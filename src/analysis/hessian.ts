@@ -21,7 +21,7 @@
  */
 import { rngFor } from '../data/random';
 import type { Dataset } from '../engine/dataset';
-import { expected, isNonNegativeInteger, isPositiveInteger } from '../engine/errors';
+import { expected, isNonNegativeInteger, isPositiveInteger } from '../core/errors';
 import type { Network, PassOptions } from '../engine/network';
 import { dot, norm } from '../engine/vector';
 import { NormalStreams } from './normal-streams';

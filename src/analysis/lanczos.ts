@@ -21,7 +21,7 @@
  * positive semi-definite and these are also the largest in magnitude, which power
  * iteration (hessian.ts) finds. Memory: m vectors of n float64s.
  */
-import { expected, isNonNegativeInteger, isPositiveInteger } from '../engine/errors';
+import { expected, isNonNegativeInteger, isPositiveInteger } from '../core/errors';
 import { dot, norm } from '../engine/vector';
 import type { HessianOperator } from './hessian';
 import { NormalStreams } from './normal-streams';

@@ -14,7 +14,7 @@
  */
 import { LIMITS } from '../engine/limits';
 import type { StudyData } from '../data/load';
-import { expected, GradscopeInputError, isPositiveInteger } from '../engine/errors';
+import { expected, GradscopeInputError, isPositiveInteger } from '../core/errors';
 import type { Network } from '../engine/network';
 import { lerp } from '../engine/vector';
 import { recalibrateAndMeasureTrain, recalibrationSample } from './recalibration-sample';

@@ -8,7 +8,7 @@
  * around one solution only), or batch statistics.
  */
 import type { StudyData } from '../data/load';
-import { expected } from '../engine/errors';
+import { expected } from '../core/errors';
 import type { Measurement, Network } from '../engine/network';
 import { filterNormalisedDirection, planeThrough } from './directions';
 import { uniformBatch } from '../data/sampler';

@@ -29,7 +29,7 @@ import {
   GradscopeInputError,
   isNonNegativeInteger,
   isPositiveInteger,
-} from '../engine/errors';
+} from '../core/errors';
 import type { Network } from '../engine/network';
 import {
   BOX_METHOD,

@@ -22,7 +22,7 @@
  * with the standard errors of the probes' spread (s / sqrt(N)).
  */
 import { rngFor } from '../data/random';
-import { expected, isPositiveInteger } from '../engine/errors';
+import { expected, isPositiveInteger } from '../core/errors';
 import type { HessianOperator } from './hessian';
 import { lanczosTridiagonal } from './lanczos';
 import { tridiagonalEigen } from './tridiagonal-eigen';

@@ -11,7 +11,7 @@
  *   A^T A = D^-1 R^T R D^-1,  D = diag(|r_j|),
  * and A^+ w = (A^T A)^-1 A^T w is solved from its Cholesky factor in float64.
  */
-import { expected, GradscopeInputError, isPositiveInteger } from '../engine/errors';
+import { expected, GradscopeInputError, isPositiveInteger } from '../core/errors';
 import type { Vector } from '../engine/vector';
 import { NormalStreams } from './normal-streams';
 

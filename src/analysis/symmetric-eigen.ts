@@ -8,7 +8,7 @@
  * For the m x m Gram matrix of trajectory.ts (m checkpoints) and the dense Hessians of
  * the tests: n is at most a few hundred.
  */
-import { expected } from '../engine/errors';
+import { expected } from '../core/errors';
 
 export interface SymmetricEigen {
   /** Descending. */

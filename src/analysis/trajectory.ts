@@ -17,7 +17,7 @@
  * All algebra in float64; the checkpoints are held in memory (their own dtype).
  */
 import type { StudyData } from '../data/load';
-import { expected, GradscopeInputError } from '../engine/errors';
+import { expected, GradscopeInputError } from '../core/errors';
 import type { FloatArray, Network } from '../engine/network';
 import type { Solution } from './loss-line';
 import { surfaceOver, type SurfaceOptions } from './loss-surface';

@@ -10,7 +10,7 @@
  * This is the small eigenproblem of Lanczos (lanczos.ts) and of stochastic Lanczos
  * quadrature (spectral-density.ts): m is tens, so O(m^2) per sweep costs nothing.
  */
-import { expected } from '../engine/errors';
+import { expected } from '../core/errors';
 
 export interface TridiagonalEigen {
   /** Ascending. */

@@ -20,8 +20,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { expected, GradscopeInputError } from '../engine/errors';
+import { writeFileAtomic } from '../core/atomic-write';
+import { expected, GradscopeInputError } from '../core/errors';
 import type { NetworkSpec } from '../engine/layers';
 import {
   returnFreeMemory,

@@ -2,7 +2,7 @@
  * The options the `analyze` subcommands share, declared once: the checkpoint, its network
  * and data, the evaluation sample and batch, the output folder; and their parsing.
  */
-import { expected } from '../engine/errors';
+import { expected } from '../core/errors';
 import { LIMITS } from '../engine/limits';
 import { checkpointState, type CheckpointState } from '../experiments/checkpoint-state';
 import { networkSpec } from '../models';

@@ -16,8 +16,8 @@ import {
   type GradientAnalysis,
 } from '../analysis/gradient-distribution';
 import { groupsOf } from '../analysis/layer-blocks';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { expected } from '../engine/errors';
+import { writeFileAtomic } from '../core/atomic-write';
+import { expected } from '../core/errors';
 import { LIMITS } from '../engine/limits';
 import { writeGradientOutputs } from '../report/gradient-outputs';
 import { gradientTablesMarkdown, type AnalysisPoint } from '../report/gradient-tables';

@@ -21,12 +21,12 @@ import {
   type SurfaceBatchNorm,
   type SurfaceResult,
 } from '../analysis/loss-surface';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { expected } from '../engine/errors';
+import { writeFileAtomic } from '../core/atomic-write';
+import { expected } from '../core/errors';
 import { lineCsv, lineFigure, surfaceFigure } from '../report/line-figures';
 import { checkpointLabels } from '../report/checkpoint-labels';
 import { writeFigure } from '../report/write-figure';
-import { loadNetwork } from '../train/checkpoint';
+import { loadNetwork } from '../engine/checkpoint';
 import { makeProgress } from '../train/progress';
 import {
   CHECKPOINT,

@@ -17,8 +17,8 @@ import {
   type SharpnessOptions,
   type SharpnessResult,
 } from '../analysis/sharpness';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { expected } from '../engine/errors';
+import { writeFileAtomic } from '../core/atomic-write';
+import { expected } from '../core/errors';
 import { DEFAULT_DENSITY } from '../analysis/spectral-density';
 import { densityFigure } from '../report/density-figure';
 import { layerCurvatureFigure } from '../report/layer-figures';

@@ -20,13 +20,14 @@ import {
   type TrajectoryInput,
   type TrajectoryResult,
 } from '../analysis/trajectory';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { expected } from '../engine/errors';
+import { writeFileAtomic } from '../core/atomic-write';
+import { expected } from '../core/errors';
 import { trajectoryFigure } from '../report/trajectory-figure';
 import { checkpointLabels } from '../report/checkpoint-labels';
 import { writeFigure } from '../report/write-figure';
-import { checkpointInfo, loadNetwork } from '../train/checkpoint';
-import { epochCheckpoints, phaseFolders } from '../train/checkpoint-folders';
+import { checkpointInfo } from '../engine/checkpoint-file';
+import { loadNetwork } from '../engine/checkpoint';
+import { epochCheckpoints, phaseFolders } from '../store/checkpoint-files';
 import { makeProgress } from '../train/progress';
 import {
   evaluationDeclarations,

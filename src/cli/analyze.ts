@@ -2,7 +2,7 @@
  * `gradscope analyze gradients|line|surface|sharpness|trajectory ...`: the experiments on
  * saved states, each a subcommand with its own options.
  */
-import { GradscopeInputError } from '../engine/errors';
+import { GradscopeInputError } from '../core/errors';
 import { gradientsCommand } from './analyze-gradients';
 import { lineCommand, surfaceCommand } from './analyze-line';
 import { sharpnessCommand } from './analyze-sharpness';

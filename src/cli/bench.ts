@@ -1,7 +1,7 @@
 /** `gradscope bench [--quick] [--explore] [--out FILE]`, `gradscope bench --tune [--quick]`. */
 import { runBench } from '../bench/run';
 import { runTune } from '../bench/tune';
-import { GradscopeInputError } from '../engine/errors';
+import { GradscopeInputError } from '../core/errors';
 import { useDevice } from '../engine/device';
 import { flag, value, type Command } from './command';
 

@@ -8,7 +8,7 @@
  * `port: value('N', '8080', 'the port to listen on')`, and read it in `run` as `values.tune`.
  */
 import { parseArgs, type ParseArgsConfig } from 'util';
-import { GradscopeInputError } from '../engine/errors';
+import { GradscopeInputError } from '../core/errors';
 import type { Log } from './log';
 
 /** One option of a command. */

@@ -2,7 +2,7 @@
  * `gradscope export NETWORK --pytorch`: prints the Python module defining the equivalent
  * nn.Module (same state_dict names), so a PyTorch user can train it and analyse it here.
  */
-import { GradscopeInputError } from '../engine/errors';
+import { GradscopeInputError } from '../core/errors';
 import { networkSpec } from '../models';
 import { pytorchModule } from '../models/pytorch-module';
 import { flag, type Command } from './command';

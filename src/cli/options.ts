@@ -2,7 +2,7 @@
  * Parsing of option values shared by the commands: each says, in one line naming the option,
  * what it expected and what it received.
  */
-import { expected } from '../engine/errors';
+import { expected } from '../core/errors';
 import { LIMITS } from '../engine/limits';
 import { setThreads, type ThreadSettings } from '../engine/threads';
 

@@ -5,9 +5,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { GradscopeInputError } from '../engine/errors';
-import { makeFolder } from '../engine/make-folder';
-import { fileErrorMessage, isFileSystemError } from '../engine/file-errors';
+import { GradscopeInputError } from '../core/errors';
+import { makeFolder } from '../core/make-folder';
+import { fileErrorMessage, isFileSystemError } from '../core/file-errors';
 
 /**
  * DIR is a folder that can be written: a probe file created and removed in it (the

@@ -9,18 +9,19 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadData } from '../data/load';
-import { GradscopeInputError } from '../engine/errors';
-import { lockRunDirectory, withLock } from '../engine/lock';
+import { GradscopeInputError } from '../core/errors';
+import { lockRunDirectory, withLock } from '../core/lock';
 import type { StudyConfig } from '../experiments/config';
 import { prepareStudyDirectory, runPieces } from '../experiments/piece-work';
 import {
   checkReady,
   donePieces,
   selectPieces,
-  studyLockFile,
   studyPieces,
   type Piece,
 } from '../experiments/pieces';
+import { holdsRun } from '../store/config-file';
+import { logsDir, pieceLogFile, sourceFile, studyLockFile } from '../store/study-paths';
 import { writeStudyReport } from '../report/study-report';
 import { checkRunDirectory } from '../train/run';
 import type { Progress } from '../train/progress';
@@ -64,15 +65,13 @@ export function pieceCommand(source: StudySource, out: string, piece: string): s
 
 /** Where the executors keep what `gradscope status` needs: the study's source and logs. */
 export function recordSource(out: string, source: StudySource): void {
-  fs.mkdirSync(path.join(out, 'logs'), { recursive: true });
-  fs.writeFileSync(path.join(out, 'logs', 'source.json'), JSON.stringify(source) + '\n');
+  fs.mkdirSync(logsDir(out), { recursive: true });
+  fs.writeFileSync(sourceFile(out), JSON.stringify(source) + '\n');
 }
 
 export function readSource(out: string): StudySource | undefined {
   try {
-    return JSON.parse(
-      fs.readFileSync(path.join(out, 'logs', 'source.json'), 'utf8'),
-    ) as StudySource;
+    return JSON.parse(fs.readFileSync(sourceFile(out), 'utf8')) as StudySource;
   } catch {
     return undefined;
   }
@@ -95,7 +94,7 @@ export async function runOnly(
   );
   const report = chosen.find((p) => p.kind === 'report');
   if (!report) return;
-  if (!fs.existsSync(path.join(out, 'config.json')))
+  if (!holdsRun(out))
     throw new GradscopeInputError(`--only report: ${out} holds no study (no config.json)`);
   checkReady(report, donePieces(out, all));
   withLock(studyLockFile(out), `the study files of ${out}`, () => writeStudyReport(out));
@@ -147,7 +146,7 @@ export async function runJobs(
       `gradscope: ${pending.length} of ${all.length} pieces to run, ${jobs} at once, ${threads} thread${threads === 1 ? '' : 's'} each`,
     );
     const start = (piece: Piece) => {
-      const logFile = path.join(out, 'logs', `${piece.name}.log`);
+      const logFile = pieceLogFile(out, piece.name);
       const logStream = fs.createWriteStream(logFile, { flags: 'a' });
       const child = spawn(
         process.execPath,
@@ -190,7 +189,7 @@ export async function runJobs(
     }
     if (failed.length > 0)
       throw new GradscopeInputError(
-        `piece ${failed.join(', ')} failed (its log: ${path.join(out, 'logs', `${failed[0]}.log`)}); retry with: ${pieceCommand(options.source, out, failed[0]!)}, or the same command with --resume`,
+        `piece ${failed.join(', ')} failed (its log: ${pieceLogFile(out, failed[0]!)}); retry with: ${pieceCommand(options.source, out, failed[0]!)}, or the same command with --resume`,
       );
   } finally {
     process.off('SIGTERM', onTerm);

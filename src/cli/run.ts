@@ -7,8 +7,8 @@
  */
 import * as path from 'path';
 import { useDevice } from '../engine/device';
-import { expected, GradscopeInputError } from '../engine/errors';
-import { lockRunDirectory } from '../engine/lock';
+import { expected, GradscopeInputError } from '../core/errors';
+import { lockRunDirectory } from '../core/lock';
 import { threadsFor } from '../engine/threads';
 import {
   CONFIG_DIR,
@@ -27,6 +27,7 @@ import type { Log } from './log';
 import { applyThreads, integerOption } from './options';
 import { runJobs, runOnly, type StudySource } from './run-pieces';
 import { planText, studyPieces } from '../experiments/pieces';
+import { reportHtmlFile } from '../store/study-paths';
 
 /** --seeds 0,1,2: distinct non-negative integers, replacing the config's seeds. */
 function seedList(value: unknown): number[] {
@@ -108,7 +109,7 @@ async function runConfig(
       if (error instanceof RunStopped) error.resume = resumeCommand(out);
       throw error;
     }
-    const file = path.join(out, 'report.html');
+    const file = reportHtmlFile(out);
     log.info(`gradscope: done in ${((Date.now() - started) / 1000).toFixed(0)} s; report: ${file}`);
     if (!log.json) process.stdout.write(`${out}\n`);
     return { runDir: out, report: file };

@@ -3,9 +3,10 @@
  * runs (or after); loopback only unless --host says otherwise. Ctrl-C stops it.
  */
 import * as fs from 'fs';
-import * as path from 'path';
-import { GradscopeInputError } from '../engine/errors';
+import { GradscopeInputError } from '../core/errors';
 import { serveStudy } from '../report/live-server';
+import { holdsRun, readConfigFile } from '../store/config-file';
+import { tensorboardDir } from '../store/run-paths';
 import { value, type Command } from './command';
 import { integerOption } from './options';
 
@@ -23,10 +24,9 @@ export const serveCommand: Command = {
     if (!dir) throw new GradscopeInputError('gradscope serve needs a run directory');
     if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
       throw new GradscopeInputError(`gradscope serve: ${dir} is not a directory`);
-    const configFile = path.join(dir, 'config.json');
-    if (fs.existsSync(configFile) && !('study' in JSON.parse(fs.readFileSync(configFile, 'utf8'))))
+    if (holdsRun(dir) && !('study' in readConfigFile(dir)))
       throw new GradscopeInputError(
-        `gradscope serve: ${dir} holds a training run, not a study; watch it with TensorBoard (tensorboard --logdir ${path.join(dir, 'tensorboard')})`,
+        `gradscope serve: ${dir} holds a training run, not a study; watch it with TensorBoard (tensorboard --logdir ${tensorboardDir(dir)})`,
       );
     const port = integerOption(values.port, '--port', 8080, 0);
     if (port > 65535)

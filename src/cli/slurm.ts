@@ -12,17 +12,12 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { expected, GradscopeInputError } from '../engine/errors';
-import { withLock } from '../engine/lock';
+import { writeFileAtomic } from '../core/atomic-write';
+import { expected, GradscopeInputError } from '../core/errors';
+import { withLock } from '../core/lock';
 import type { SlurmSettings, StudyConfig } from '../experiments/config';
-import {
-  donePieces,
-  selectPieces,
-  studyLockFile,
-  studyPieces,
-  type Piece,
-} from '../experiments/pieces';
+import { donePieces, selectPieces, studyPieces, type Piece } from '../experiments/pieces';
+import { studyLockFile } from '../store/study-paths';
 import type { Log } from './log';
 import {
   GRADSCOPE_JS,

@@ -8,10 +8,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { GradscopeInputError } from '../engine/errors';
-import { readHolder } from '../engine/lock';
-import type { StudyConfig } from '../experiments/config';
-import { donePieces, pieceLockFile, studyPieces } from '../experiments/pieces';
+import { GradscopeInputError } from '../core/errors';
+import { readHolder } from '../core/lock';
+import { donePieces, studyPieces } from '../experiments/pieces';
+import { holdsRun, readStudyConfigFile } from '../store/config-file';
+import { configFile } from '../store/run-paths';
+import { pieceLockFile, pieceLogFile } from '../store/study-paths';
 import type { Command } from './command';
 import { pieceCommand, readSource } from './run-pieces';
 import { ACTIVE, readJobs, slurmDir, slurmStates } from './slurm';
@@ -56,11 +58,9 @@ function lockHeld(file: string): boolean {
 }
 
 export function studyStatus(out: string): PieceStatus[] {
-  const configFile = path.join(out, 'config.json');
-  if (!fs.existsSync(configFile))
-    throw new GradscopeInputError(`${out} holds no study (no config.json)`);
-  const study = (JSON.parse(fs.readFileSync(configFile, 'utf8')) as { study?: StudyConfig }).study;
-  if (!study) throw new GradscopeInputError(`${configFile} is not a study's config.json`);
+  if (!holdsRun(out)) throw new GradscopeInputError(`${out} holds no study (no config.json)`);
+  const study = readStudyConfigFile(out).study;
+  if (!study) throw new GradscopeInputError(`${configFile(out)} is not a study's config.json`);
   const pieces = studyPieces(study);
   const done = donePieces(out, pieces);
   const jobs = readJobs(out);
@@ -81,7 +81,7 @@ export function studyStatus(out: string): PieceStatus[] {
     const log =
       job !== undefined
         ? path.join(slurmDir(out), `${p.name}-${job}.log`)
-        : path.join(out, 'logs', `${p.name}.log`);
+        : pieceLogFile(out, p.name);
     const localFailed =
       job === undefined &&
       fs.existsSync(log) &&

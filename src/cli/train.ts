@@ -12,7 +12,7 @@
  *    --arm-analysis-batch-sizes L --analysis-samples K --analysis-bn population|batch]`
  */
 import * as path from 'path';
-import { expected } from '../engine/errors';
+import { expected } from '../core/errors';
 import { DEFAULT_WINDOW } from '../train/convergence';
 import { LIMITS } from '../engine/limits';
 import { checkOptimizerSettings } from '../engine/optimizer';

@@ -9,8 +9,8 @@
 import { constants as bufferConstants } from 'buffer';
 import * as fs from 'fs';
 import * as path from 'path';
-import { GradscopeFileError } from '../engine/errors';
-import { readAt, withRegularFile } from '../engine/regular-file';
+import { GradscopeFileError } from '../core/errors';
+import { readAt, withRegularFile } from '../core/regular-file';
 import { parseNpy, type NpyArray } from './npy';
 import { checkLabels, type DataSource, type ExampleSet } from './source';
 import { zipEntries, zipEntryBytes } from '../engine/zip';

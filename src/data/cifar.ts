@@ -4,7 +4,7 @@
  * fine label byte + 3072 pixel bytes. The pixels are already channel-planar (1024 R, then G,
  * then B, each 32x32 row-major), so they are copied as they stand.
  */
-import { GradscopeFileError } from '../engine/errors';
+import { GradscopeFileError } from '../core/errors';
 import { readDataFile } from './data-file';
 import { checkLabels, ExampleSet } from './source';
 

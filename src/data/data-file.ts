@@ -12,8 +12,8 @@ import * as fs from 'fs';
 import { constants as bufferConstants } from 'buffer';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { GradscopeFileError } from '../engine/errors';
-import { readAt, withRegularFile } from '../engine/regular-file';
+import { GradscopeFileError } from '../core/errors';
+import { readAt, withRegularFile } from '../core/regular-file';
 
 export interface ContentBound {
   /** How many leading content bytes `limit` needs to see. */

@@ -6,7 +6,7 @@
  * accepted: that is what both datasets ship, and the engine takes raw bytes.
  * The header bounds the read: no more than it declares is read or inflated.
  */
-import { GradscopeFileError } from '../engine/errors';
+import { GradscopeFileError } from '../core/errors';
 import { readDataFile } from './data-file';
 import { checkCounts, checkLabels, ExampleSet } from './source';
 

@@ -11,7 +11,7 @@ import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { GradscopeFileError, GradscopeInputError } from '../engine/errors';
+import { GradscopeFileError, GradscopeInputError } from '../core/errors';
 import { readSafetensors, writeSafetensors } from '../engine/safetensors';
 import { checkLabels, type DataSource, type ExampleSet } from './source';
 

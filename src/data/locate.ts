@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { expected, GradscopeFileError } from '../engine/errors';
+import { expected, GradscopeFileError } from '../core/errors';
 import {
   Cifar100Labels,
   CIFAR100_TEST_FILES,

@@ -4,7 +4,7 @@
  * The declared shape and type must account for the data exactly before it is touched.
  * Little-endian numbers only (what numpy writes on every common machine).
  */
-import { GradscopeFileError } from '../engine/errors';
+import { GradscopeFileError } from '../core/errors';
 
 export type NpyData = Uint8Array | Float32Array | Int32Array;
 

@@ -9,7 +9,7 @@
  * the key's words: not cryptographic, but it mixes fully, and two keys share a state with
  * probability about 2^-128. Changing any constant here changes every sample ever drawn.
  */
-import { expected, isNonNegativeInteger } from '../engine/errors';
+import { expected, isNonNegativeInteger } from '../core/errors';
 
 const LANE_SEEDS = [0x9e3779b9, 0x7f4a7c15, 0x85ebca6b, 0xc2b2ae35];
 const TWO_32 = 4294967296;

@@ -9,7 +9,7 @@
  * - EpochBatches: successive minibatches through the epoch permutations, with a state of
  *   three integers to store in a checkpoint.
  */
-import { expected, isNonNegativeInteger, isPositiveInteger } from '../engine/errors';
+import { expected, isNonNegativeInteger, isPositiveInteger } from '../core/errors';
 import { rngFor } from './random';
 
 const MAX_INDEX_COUNT = 2 ** 31 - 1;

@@ -3,7 +3,7 @@
  * Pixels stay raw bytes in record order, channel-planar (N x C x H x W), so the engine
  * normalises them once, natively; labels are class indices in [0, classes).
  */
-import { GradscopeFileError } from '../engine/errors';
+import { GradscopeFileError } from '../core/errors';
 
 export type DataName =
   'mnist' | 'fashion-mnist' | 'idx' | 'cifar10' | 'cifar100' | 'arrays' | 'imagefolder';

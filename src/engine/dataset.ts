@@ -3,7 +3,7 @@
  * gathered by index for every pass. Built from raw bytes as the readers in
  * src/data/ produce them: N x C x H x W pixels in record order, one label each.
  */
-import { expected, GradscopeInputError, isPositiveInteger } from './errors';
+import { expected, GradscopeInputError, isPositiveInteger } from '../core/errors';
 import { addon, type NativeDataset } from './native';
 import { settleDevice } from './device';
 

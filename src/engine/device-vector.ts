@@ -4,7 +4,7 @@
  * the host, a draw returns a few float64 scalars. Every sum is accumulated in float64 from the
  * gradient's own values (float32 gradients are widened exactly first).
  */
-import { GradscopeInputError } from './errors';
+import { GradscopeInputError } from '../core/errors';
 import { addon, type NativeDeviceVector, type NativeGroup } from './native';
 import type { Network } from './network';
 

@@ -8,7 +8,7 @@
  * GRADSCOPE_ZERO_COPY=0 turns the CPU's zero-copy views of the flat vectors off, so that the
  * explicit reads and writes every other device needs run on the CPU too (and are tested there).
  */
-import { expected, GradscopeInputError } from './errors';
+import { expected, GradscopeInputError } from '../core/errors';
 import { addon, type NativeDeviceInfo } from './native';
 
 /** What --device accepts. */

@@ -11,7 +11,12 @@
  * `i.shortcut.j.weight`, ...; its output is activation(branch(x) + shortcut(x)). This is
  * the module `gradscope export NET --pytorch` prints.
  */
-import { expected, GradscopeInputError, isNonNegativeInteger, isPositiveInteger } from './errors';
+import {
+  expected,
+  GradscopeInputError,
+  isNonNegativeInteger,
+  isPositiveInteger,
+} from '../core/errors';
 import type { NativeLayer } from './native';
 
 export type LayerSpec =

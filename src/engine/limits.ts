@@ -6,7 +6,7 @@
  * 1-5 seeds, 4 arms, 51 line points, 100 draws, at most a few hundred epochs).
  * README.md "Limits" lists them.
  */
-import { expected } from './errors';
+import { expected } from '../core/errors';
 
 export const LIMITS = {
   /** Bytes of a config file (the thesis config is about 2 kB). */

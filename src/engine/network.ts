@@ -15,7 +15,7 @@
  * In `population` mode chunking changes nothing but memory.
  */
 import type { Dataset } from './dataset';
-import { expected, GradscopeInputError, isPositiveInteger } from './errors';
+import { expected, GradscopeInputError, isPositiveInteger } from '../core/errors';
 import { resolveNetwork, type NetworkSpec, type ResolvedNetwork } from './layers';
 import { addon, type FloatArray, type Mode, type NativeNetwork } from './native';
 import { settleDevice, zeroCopyViews } from './device';

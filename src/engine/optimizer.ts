@@ -9,7 +9,7 @@
  * SGD: b <- mu b + (1 - dampening) g (b = g on the first step);
  *   w <- w - lr (g + mu b if nesterov else b).
  */
-import { expected } from './errors';
+import { expected } from '../core/errors';
 import { addon, type FloatArray, type NativeOptimizer } from './native';
 import type { Network } from './network';
 

@@ -21,10 +21,10 @@
  */
 import * as os from 'os';
 import { TextDecoder } from 'util';
-import { writeFileAtomic } from './atomic-write';
-import { parseBoundedJson } from './bounded-json';
-import { describeValue, expected, GradscopeFileError, isNonNegativeInteger } from './errors';
-import { readAt, withRegularFile, type RegularFile } from './regular-file';
+import { writeFileAtomic } from '../core/atomic-write';
+import { parseBoundedJson } from '../core/bounded-json';
+import { describeValue, expected, GradscopeFileError, isNonNegativeInteger } from '../core/errors';
+import { readAt, withRegularFile, type RegularFile } from '../core/regular-file';
 import { checkTensorChecksums, tensorChecksums } from './tensor-checksums';
 
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
@@ -115,8 +115,20 @@ export function writeSafetensors(
 
 /** Reads `file` prefix first, header next, data last (see the header comment). */
 export function readSafetensors(file: string): SafetensorsFile {
+  return readSafetensorsChecked(file, () => {});
+}
+
+/**
+ * Reads `file` once, as {@link readSafetensors} does, and hands its header to `check` before
+ * any data is read: a header the caller refuses (it throws) costs no data read.
+ */
+export function readSafetensorsChecked(
+  file: string,
+  check: (layout: SafetensorsLayout) => void,
+): SafetensorsFile {
   return withRegularFile(file, (opened) => {
     const { layout, dataStart, fail } = readLayout(opened);
+    check(layout);
     const data = readAt(opened, dataStart, opened.size - dataStart);
     return extractTensors(layout, data, fail);
   });

@@ -4,7 +4,7 @@
  * a false "diverged"); per tensor, so the error names which tensor is damaged.
  */
 import * as crypto from 'crypto';
-import type { GradscopeFileError } from './errors';
+import type { GradscopeFileError } from '../core/errors';
 
 type Raw = readonly (readonly [name: string, bytes: Uint8Array])[];
 

@@ -7,7 +7,7 @@
  * four (tuning.ts); without that file the rules below hold.
  */
 import * as os from 'os';
-import { expected, isPositiveInteger } from './errors';
+import { expected, isPositiveInteger } from '../core/errors';
 import { addon } from './native';
 import type { NetworkSpec } from './layers';
 import { networkFamily, tunedFor } from './tuning';

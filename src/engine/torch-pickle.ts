@@ -6,8 +6,8 @@
  * and tensors (torch._utils._rebuild_tensor_v2 over a storage). Any other class a pickle names
  * (a whole pickled model, say) is refused with its name, never imported.
  */
-import { GradscopeFileError } from './errors';
-import { withRegularFile } from './regular-file';
+import { GradscopeFileError } from '../core/errors';
+import { withRegularFile } from '../core/regular-file';
 import type { NamedTensor, TensorData } from './safetensors';
 import { zipEntries, zipEntryBytes } from './zip';
 

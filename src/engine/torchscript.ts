@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import type { NetworkSpec } from './layers';
-import { withRegularFile } from './regular-file';
+import { withRegularFile } from '../core/regular-file';
 import { zipEntries } from './zip';
 
 /** Whether `file` is a zip archive holding TorchScript code. */

@@ -11,7 +11,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '../core/atomic-write';
 import type { NetworkSpec } from './layers';
 import { addon } from './native';
 import { torchScriptHasConvolutions } from './torchscript';

@@ -3,7 +3,7 @@
  * that norms and distances of million-entry float32 vectors stay exact enough
  * for Experiment B's ratios.
  */
-import { GradscopeInputError } from './errors';
+import { GradscopeInputError } from '../core/errors';
 
 export type Vector = Float32Array | Float64Array;
 

@@ -6,8 +6,8 @@
  * zip64 sizes (numpy writes its entries with force_zip64) are understood.
  */
 import * as zlib from 'zlib';
-import { GradscopeFileError } from './errors';
-import { readAt, type RegularFile } from './regular-file';
+import { GradscopeFileError } from '../core/errors';
+import { readAt, type RegularFile } from '../core/regular-file';
 
 export interface ZipEntry {
   name: string;

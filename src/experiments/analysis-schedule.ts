@@ -5,7 +5,6 @@
  * each, in the given bn mode. Each point writes analysis/<phase>-epoch-<n>.json,
  * a line in metrics.jsonl and its scalars and histograms to TensorBoard.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import {
   analyzeGradients,
@@ -15,11 +14,11 @@ import {
   type GradientAnalysis,
 } from '../analysis/gradient-distribution';
 import { groupsOf } from '../analysis/layer-blocks';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { expected, isPositiveInteger } from '../engine/errors';
+import { expected, isPositiveInteger } from '../core/errors';
 import { checkCount, checkListLength, LIMITS } from '../engine/limits';
 import type { Network } from '../engine/network';
-import { appendMetrics } from '../train/metrics';
+import { writeAnalysisPoint } from '../store/analysis-points';
+import { appendMetrics } from '../store/metrics';
 import type { Progress } from '../train/progress';
 import { histogramProto, type HistogramProto } from '../train/tensorboard';
 import type { PhaseContext } from '../train/run';
@@ -70,10 +69,6 @@ export function checkAnalysisSchedule(a: AnalysisSchedule, option = 'analysis'):
     throw expected('true or false', `${option}.layers`, a.layers);
 }
 
-export function analysisFile(runDir: string, phase: string, epoch: number): string {
-  return path.join(runDir, 'analysis', `${phase}-epoch-${epoch}.json`);
-}
-
 /** |g_B - g_total|/d over the K draws of one B, in the report's 0.5 d bins. */
 export function toTotalHistogram(b: BatchSizeResult): HistogramProto {
   // the regular bins' labels are "[low, high)"; the last bin is the overflow ">= cap"
@@ -100,7 +95,6 @@ export function analysisHook(
     );
     return (record, network) => {
       if (record.epoch % every !== 0 || batchSizes.length === 0) return;
-      const file = analysisFile(runDir, record.phase, record.epoch);
       const draws = schedule.draws ?? 'independent';
       const total = drawExamples({ ...schedule, batchSizes, draws });
       let done = 0;
@@ -121,11 +115,11 @@ export function analysisHook(
             total,
           ),
       });
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      writeFileAtomic(
-        file,
-        JSON.stringify({ phase: record.phase, epoch: record.epoch, ...result }) + '\n',
-      );
+      const file = writeAnalysisPoint(runDir, {
+        phase: record.phase,
+        epoch: record.epoch,
+        ...result,
+      });
       appendMetrics(metricsFile, {
         kind: 'analysis',
         analysis: 'gradients',

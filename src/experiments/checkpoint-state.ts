@@ -3,11 +3,12 @@
  * and the data set it was trained on (or another one), checked to fit each other.
  */
 import { loadData, type StudyData } from '../data/load';
-import { expected } from '../engine/errors';
+import { expected } from '../core/errors';
 import type { NetworkSpec } from '../engine/layers';
 import { checkNetworkFitsData, type Network } from '../engine/network';
 import { setThreads, threadsFor, type ThreadSettings } from '../engine/threads';
-import { networkFromCheckpoint, type CheckpointInfo } from '../train/checkpoint';
+import { networkFromCheckpoint } from '../engine/checkpoint';
+import { type CheckpointInfo } from '../engine/checkpoint-file';
 
 /** A checkpoint's network with its weights, what the file says of it, and the data. */
 export interface CheckpointState {

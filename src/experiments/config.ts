@@ -15,8 +15,8 @@ import {
   GradscopeInputError,
   isNonNegativeInteger,
   isPositiveInteger,
-} from '../engine/errors';
-import { fileErrorCause, isFileSystemError } from '../engine/file-errors';
+} from '../core/errors';
+import { fileErrorCause, isFileSystemError } from '../core/file-errors';
 import { checkCount, checkListLength, LIMITS } from '../engine/limits';
 import { checkOptimizerSettings, type OptimizerSettings } from '../engine/optimizer';
 import type { Convergence } from '../train/convergence';

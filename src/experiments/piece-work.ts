@@ -6,7 +6,6 @@
  * and threads).
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import {
   DEFAULT_LINE,
   lossAlongLine,
@@ -15,36 +14,40 @@ import {
   type LineResult,
 } from '../analysis/loss-line';
 import { loadData, type StudyData } from '../data/load';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { GradscopeInputError } from '../engine/errors';
-import { acquireLock, withLock } from '../engine/lock';
+import { GradscopeInputError } from '../core/errors';
+import { acquireLock, withLock } from '../core/lock';
 import { Network } from '../engine/network';
 import { networkSpec } from '../models';
-import { loadNetwork } from '../train/checkpoint';
+import { loadNetwork } from '../engine/checkpoint';
 import type { Progress } from '../train/progress';
 import { RunStopped, stopRequested, yieldToSignals } from '../train/stop';
 import { runTraining } from '../train/run';
 import { TensorBoardSink } from '../train/tensorboard';
 import { analysisHook } from './analysis-schedule';
 import type { StudyConfig } from './config';
+import { checkReady, donePieces, studyPieces, type Piece } from './pieces';
+import { holdsRun, readStudyConfigFile, writeStudyConfigFile } from '../store/config-file';
+import { finalCheckpoint } from '../store/latest-checkpoint';
+import { writeStudyLine } from '../store/lines';
+import { writeStudySharpness, type StudySharpness } from '../store/sharpness';
 import {
-  checkReady,
-  donePieces,
   lineFile,
+  locksDir,
   pieceLockFile,
+  seedDir,
+  seedTensorboardDir,
   sharpnessFile,
   studyLockFile,
   trajectoryFile,
-  studyPieces,
-  type Piece,
-} from './pieces';
+} from '../store/study-paths';
+import { writeStudyTrajectory } from '../store/trajectories';
 import { trainConfigOf } from './runner';
-import { measureSharpnessForStudy, type StudySharpness } from './study-sharpness';
+import { measureSharpnessForStudy } from './study-sharpness';
 import { studyTrajectory } from './trajectory-hook';
 
 /** A seed's TensorBoard events: tensorboard/<seed>/<phase>/, and lines/ for Experiment A. */
 export function seedEvents(runDir: string, seed: number): TensorBoardSink {
-  return new TensorBoardSink(path.join(runDir, 'tensorboard', String(seed)));
+  return new TensorBoardSink(seedTensorboardDir(runDir, seed));
 }
 
 /**
@@ -73,17 +76,6 @@ export async function stopBefore(piece: string): Promise<void> {
   if (signal) throw new RunStopped(signal, `stopped by ${signal} before ${piece}`);
 }
 
-export function finalCheckpoint(runDir: string, seed: number, phase: string): string | undefined {
-  const dir = path.join(runDir, 'seeds', String(seed), 'checkpoints', phase);
-  if (!fs.existsSync(dir)) return undefined;
-  const last = fs
-    .readdirSync(dir)
-    .filter((n) => /^epoch-\d+\.safetensors$/.test(n))
-    .sort()
-    .pop();
-  return last ? path.join(dir, last) : undefined;
-}
-
 /** Experiment A between the final states of two arms of a seed; skipped when written. */
 export async function runLine(
   study: StudyConfig,
@@ -93,8 +85,7 @@ export async function runLine(
   [from, to]: [string, string],
   progress: Progress,
 ): Promise<void> {
-  const file = lineFile(runDir, seed, from, to);
-  if (fs.existsSync(file)) return;
+  if (fs.existsSync(lineFile(runDir, seed, from, to))) return;
   await stopBefore(`the line ${from} -> ${to} of seed ${seed}`);
   const a = finalCheckpoint(runDir, seed, from);
   const b = finalCheckpoint(runDir, seed, to);
@@ -118,10 +109,9 @@ export async function runLine(
     },
     (done, total) => progress.work(`seed ${seed} line ${from} -> ${to}`, done, total),
   );
-  fs.mkdirSync(path.dirname(file), { recursive: true });
   // events first: a kill between the two redoes the line, and the sink skips what it holds
   lineEvents(seedEvents(runDir, seed), line);
-  writeFileAtomic(file, JSON.stringify({ seed, ...line }) + '\n');
+  writeStudyLine(runDir, seed, line);
   progress.line(
     `seed ${seed}: line ${from} -> ${to} done (${line.points.length} points, ${line.seconds.toFixed(1)} s)`,
   );
@@ -137,9 +127,9 @@ export async function runSharpness(
   progress: Progress,
 ): Promise<void> {
   if (!study.sharpness) return;
-  const file = sharpnessFile(runDir, seed, phase);
+  if (fs.existsSync(sharpnessFile(runDir, seed, phase))) return;
   const checkpoint = finalCheckpoint(runDir, seed, phase);
-  if (fs.existsSync(file) || !checkpoint) return;
+  if (!checkpoint) return;
   await stopBefore(`the sharpness of ${phase} of seed ${seed}`);
   const network = new Network(networkSpec(study.network), { seed });
   loadNetwork(checkpoint, network);
@@ -148,8 +138,7 @@ export async function runSharpness(
     phase,
     ...measureSharpnessForStudy(network, data, study.sharpness, seed),
   };
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeFileAtomic(file, JSON.stringify(record) + '\n');
+  writeStudySharpness(runDir, record);
   progress.line(`seed ${seed}: sharpness of ${phase} done`);
 }
 
@@ -162,8 +151,7 @@ export async function runTrajectory(
   progress: Progress,
 ): Promise<void> {
   if (!study.trajectory) return;
-  const file = trajectoryFile(runDir, seed);
-  if (fs.existsSync(file)) return;
+  if (fs.existsSync(trajectoryFile(runDir, seed))) return;
   await stopBefore(`the trajectory of seed ${seed}`);
   const trajectory = studyTrajectory(
     runDir,
@@ -175,8 +163,7 @@ export async function runTrajectory(
     (done, total) => progress.work(`seed ${seed} trajectory`, done, total),
   );
   if (!trajectory) return;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeFileAtomic(file, JSON.stringify({ seed, ...trajectory }) + '\n');
+  writeStudyTrajectory(runDir, seed, trajectory);
   progress.line(
     `seed ${seed}: trajectory done (${study.trajectory.points ** 2} points, ${trajectory.seconds.toFixed(1)} s)`,
   );
@@ -187,31 +174,18 @@ export async function runTrajectory(
  * study's, under the study lock (pieces started at once in parallel all come here).
  */
 export function prepareStudyDirectory(study: StudyConfig, runDir: string, data: StudyData): void {
-  fs.mkdirSync(path.join(runDir, 'locks'), { recursive: true });
+  fs.mkdirSync(locksDir(runDir), { recursive: true });
   withLock(studyLockFile(runDir), `the study files of ${runDir}`, () => {
-    const configFile = path.join(runDir, 'config.json');
-    if (fs.existsSync(configFile)) {
-      const stored = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { study: StudyConfig };
+    if (holdsRun(runDir)) {
+      const stored = readStudyConfigFile(runDir);
       if (JSON.stringify(stored.study) !== JSON.stringify(study))
         throw new GradscopeInputError(
           `the config differs from the config.json of ${runDir}; run its pieces with the same config`,
         );
       return;
     }
-    writeStudyConfigFile(configFile, study, data);
+    writeStudyConfigFile(runDir, study, data);
   });
-}
-
-/** A study's config.json: the gradscope version, the study config and the data found. */
-export function writeStudyConfigFile(file: string, study: StudyConfig, data: StudyData): void {
-  writeFileAtomic(
-    file,
-    JSON.stringify(
-      { gradscope: require('../../../package.json').version, study, data: data.description },
-      null,
-      2,
-    ) + '\n',
-  );
 }
 
 /** The work of one training, line or sharpness piece (the report is the command's). */
@@ -224,11 +198,11 @@ export async function runPieceWork(
 ): Promise<void> {
   const seed = piece.seed!;
   if (piece.kind === 'process1' || piece.kind === 'arm') {
-    const seedDir = path.join(runDir, 'seeds', String(seed));
+    const seedRun = seedDir(runDir, seed);
     await stopBefore(piece.name);
-    progress.line(`${piece.name}: training in ${seedDir}`);
-    await runTraining(trainConfigOf(study, seed), seedDir, {
-      resume: fs.existsSync(path.join(seedDir, 'config.json')),
+    progress.line(`${piece.name}: training in ${seedRun}`);
+    await runTraining(trainConfigOf(study, seed), seedRun, {
+      resume: holdsRun(seedRun),
       progress,
       data,
       afterEpoch: analysisHook(study.analysis, seed, progress),

@@ -15,9 +15,18 @@
  * same state.
  */
 import * as fs from 'fs';
-import * as path from 'path';
-import { GradscopeInputError } from '../engine/errors';
-import { readMetrics, type MetricsRecord } from '../train/metrics';
+import { GradscopeInputError } from '../core/errors';
+import { holdsEpochCheckpoint } from '../store/checkpoint-files';
+import { readMetrics, type MetricsRecord } from '../store/metrics';
+import { holdsReport } from '../store/report-file';
+import { metricsFile } from '../store/run-paths';
+import {
+  lineFile,
+  seedCheckpointDir,
+  seedDir,
+  sharpnessFile,
+  trajectoryFile,
+} from '../store/study-paths';
 import type { StudyConfig } from './config';
 
 export type PieceKind = 'process1' | 'arm' | 'line' | 'sharpness' | 'trajectory' | 'report';
@@ -105,28 +114,6 @@ export function selectPieces(pieces: Piece[], names: string): Piece[] {
   return pieces.filter((p) => wanted.includes(p.name));
 }
 
-export function lineFile(runDir: string, seed: number, from: string, to: string): string {
-  return path.join(runDir, 'lines', `seed-${seed}-${from}-${to}.json`);
-}
-
-export function sharpnessFile(runDir: string, seed: number, phase: string): string {
-  return path.join(runDir, 'sharpness', `seed-${seed}-${phase}.json`);
-}
-
-export function trajectoryFile(runDir: string, seed: number): string {
-  return path.join(runDir, 'trajectories', `seed-${seed}.json`);
-}
-
-/** The lock a process holds while it works on a piece. */
-export function pieceLockFile(runDir: string, piece: string): string {
-  return path.join(runDir, 'locks', `${piece}.lock`);
-}
-
-/** The lock of the study-level files: config.json, and the report. */
-export function studyLockFile(runDir: string): string {
-  return path.join(runDir, 'locks', 'study.lock');
-}
-
 function terminalStatus(records: MetricsRecord[], phase: string): string | undefined {
   const r = records.find(
     (r) =>
@@ -137,10 +124,9 @@ function terminalStatus(records: MetricsRecord[], phase: string): string | undef
   return r ? String((r as { status?: unknown }).status) : undefined;
 }
 
-/** The last epoch checkpoint of a phase, if any. */
+/** Whether a phase of a seed has left any epoch checkpoint. */
 function hasCheckpoint(runDir: string, seed: number, phase: string): boolean {
-  const dir = path.join(runDir, 'seeds', String(seed), 'checkpoints', phase);
-  return fs.existsSync(dir) && fs.readdirSync(dir).some((n) => /^epoch-\d+\.safetensors$/.test(n));
+  return holdsEpochCheckpoint(seedCheckpointDir(runDir, seed, phase));
 }
 
 /**
@@ -152,8 +138,7 @@ export function donePieces(runDir: string, pieces: Piece[]): Set<string> {
   const done = new Set<string>();
   const metrics = new Map<number, MetricsRecord[]>();
   const recordsOf = (seed: number) => {
-    if (!metrics.has(seed))
-      metrics.set(seed, readMetrics(path.join(runDir, 'seeds', String(seed), 'metrics.jsonl')));
+    if (!metrics.has(seed)) metrics.set(seed, readMetrics(metricsFile(seedDir(runDir, seed))));
     return metrics.get(seed)!;
   };
   for (const p of pieces) {
@@ -193,7 +178,7 @@ export function donePieces(runDir: string, pieces: Piece[]): Set<string> {
         fs.existsSync(trajectoryFile(runDir, seed)) ||
         (afterDone && !hasCheckpoint(runDir, seed, 'process1'));
     } else {
-      isDone = afterDone && fs.existsSync(path.join(runDir, 'report.json'));
+      isDone = afterDone && holdsReport(runDir);
     }
     if (isDone) done.add(p.name);
   }

@@ -12,29 +12,24 @@
  *   tensorboard/<s>/lines/        each line's loss by alpha index
  *   report.html, report.json, tables/, figures/
  *
- * Each piece of work is written atomically and skipped when its file exists.
+ * Each piece of work is written atomically and skipped when its file exists. The paths and
+ * files are src/store/'s.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { loadData, type StudyData } from '../data/load';
-import { removeStaleTemporaries } from '../engine/stale-temporaries';
-import { acquireLock, lockRunDirectory } from '../engine/lock';
-import { GradscopeInputError } from '../engine/errors';
+import { removeStaleTemporaries } from '../core/stale-temporaries';
+import { acquireLock, lockRunDirectory } from '../core/lock';
+import { GradscopeInputError } from '../core/errors';
 import { networkSpec } from '../models';
 import type { TrainConfig } from '../train/config';
 import type { Progress } from '../train/progress';
 import { checkRunDirectory, runTraining, type PhaseSummary } from '../train/run';
 import { analysisHook } from './analysis-schedule';
 import type { StudyConfig } from './config';
-import {
-  finalCheckpoint,
-  runLine,
-  runSharpness,
-  runTrajectory,
-  seedEvents,
-  writeStudyConfigFile,
-} from './piece-work';
-import { pieceLockFile, pieceName } from './pieces';
+import { runLine, runSharpness, runTrajectory, seedEvents } from './piece-work';
+import { holdsRun, readStudyConfigFile, writeStudyConfigFile } from '../store/config-file';
+import { locksDir, pieceLockFile, seedDir } from '../store/study-paths';
+import { pieceName } from './pieces';
 
 /** The pieces' locks (pieces.ts), held while a sequential run does their work, so that a
  * process running one of them alone (--only) never writes it at the same time. */
@@ -43,7 +38,7 @@ async function underPieceLock<T>(
   pieces: string | string[],
   work: () => Promise<T>,
 ): Promise<T> {
-  fs.mkdirSync(path.join(runDir, 'locks'), { recursive: true });
+  fs.mkdirSync(locksDir(runDir), { recursive: true });
   const releases: (() => void)[] = [];
   try {
     for (const piece of [pieces].flat())
@@ -74,8 +69,6 @@ export function trainConfigOf(study: StudyConfig, seed: number): TrainConfig {
   };
 }
 
-export { finalCheckpoint };
-
 /**
  * Runs the study under the run directory's lock (see runTraining): every seed's training,
  * its lines, the sharpness of each arm's final state when `study.sharpness` is set, and its
@@ -102,10 +95,9 @@ async function studyLocked(
   data: StudyData,
   options: { resume: boolean; progress: Progress },
 ): Promise<StudyResult> {
-  const configFile = path.join(runDir, 'config.json');
   checkRunDirectory(runDir, options.resume);
   if (options.resume) {
-    const stored = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { study: StudyConfig };
+    const stored = readStudyConfigFile(runDir);
     if (JSON.stringify(stored.study) !== JSON.stringify(study))
       throw new GradscopeInputError(
         `--resume: the config differs from the run's config.json; resume with the same config`,
@@ -115,21 +107,21 @@ async function studyLocked(
   networkSpec(study.network); // a network that cannot be built is refused before config.json
   if (!options.resume) {
     fs.mkdirSync(runDir, { recursive: true });
-    writeStudyConfigFile(configFile, study, data);
+    writeStudyConfigFile(runDir, study, data);
   }
   const { progress } = options;
   const result: StudyResult = { runDir, seeds: [] };
 
   for (const seed of study.seeds) {
-    const seedDir = path.join(runDir, 'seeds', String(seed));
-    const resumeSeed = fs.existsSync(path.join(seedDir, 'config.json'));
-    progress.line(`seed ${seed}: ${resumeSeed ? 'continuing' : 'starting'} training in ${seedDir}`);
+    const seedRun = seedDir(runDir, seed);
+    const resumeSeed = holdsRun(seedRun);
+    progress.line(`seed ${seed}: ${resumeSeed ? 'continuing' : 'starting'} training in ${seedRun}`);
     const training = [
       pieceName(seed, 'process1'),
       ...study.process2.arms.map((b2) => pieceName(seed, `arm-${b2}`)),
     ];
     const train = await underPieceLock(runDir, training, () =>
-      runTraining(trainConfigOf(study, seed), seedDir, {
+      runTraining(trainConfigOf(study, seed), seedRun, {
         resume: resumeSeed,
         progress,
         data,

@@ -20,21 +20,12 @@ import {
 import type { StudyData } from '../data/load';
 import type { NetworkSpec } from '../engine/layers';
 import { Network } from '../engine/network';
-import { checkpointInfo, loadNetwork } from '../train/checkpoint';
-import { checkpointName } from '../train/phase';
+import { checkpointInfo } from '../engine/checkpoint-file';
+import { loadNetwork } from '../engine/checkpoint';
+import { checkpointName, epochFiles, epochOf } from '../store/checkpoint-files';
+import { branchFile, phaseCheckpointDir } from '../store/run-paths';
+import { seedDir } from '../store/study-paths';
 import type { StudyConfig, StudyTrajectory } from './config';
-
-/** The epoch checkpoints of a phase folder, in epoch order ([] when there is none). */
-function epochFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((n) => /^epoch-\d+\.safetensors$/.test(n))
-    .sort()
-    .map((n) => path.join(dir, n));
-}
-
-const epochOf = (file: string): number => Number(/epoch-(\d+)/.exec(path.basename(file))![1]);
 
 /**
  * Process 1 and each arm of one seed in one plane, or undefined when the seed has no branch
@@ -49,18 +40,18 @@ export function studyTrajectory(
   config: StudyTrajectory,
   onPoint?: (done: number, total: number) => void,
 ): TrajectoryResult | undefined {
-  const checkpoints = path.join(runDir, 'seeds', String(seed), 'checkpoints');
-  const branchFile = path.join(checkpoints, 'branch.safetensors');
-  if (!fs.existsSync(branchFile)) return undefined;
-  const branchEpoch = checkpointInfo(branchFile).epoch;
-  const process1Dir = path.join(checkpoints, 'process1');
+  const seedRun = seedDir(runDir, seed);
+  const branch = branchFile(seedRun);
+  if (!fs.existsSync(branch)) return undefined;
+  const branchEpoch = checkpointInfo(branch).epoch;
+  const process1Dir = phaseCheckpointDir(seedRun, 'process1');
   const branchPoint = checkpointName(process1Dir, branchEpoch);
   const process1 = epochFiles(process1Dir).filter(
     (f, k, all) => epochOf(f) % config.every === 0 || f === branchPoint || k === all.length - 1,
   );
   const arms = [...study.process2.arms]
     .sort((a, b) => a - b)
-    .map((b) => ({ label: `arm-${b}`, files: epochFiles(path.join(checkpoints, `arm-${b}`)) }))
+    .map((b) => ({ label: `arm-${b}`, files: epochFiles(phaseCheckpointDir(seedRun, `arm-${b}`)) }))
     .filter((a) => a.files.length > 0);
   if (arms.length === 0 || !fs.existsSync(branchPoint)) return undefined;
 

@@ -2,10 +2,10 @@
  * The networks of the study by name, and user networks from a JSON layer list
  * (the format of src/engine/layers.ts: {name, input, classes, layers}).
  */
-import { parseBoundedJson } from '../engine/bounded-json';
-import { GradscopeFileError, GradscopeInputError } from '../engine/errors';
+import { parseBoundedJson } from '../core/bounded-json';
+import { GradscopeFileError, GradscopeInputError } from '../core/errors';
 import { resolveNetwork, type NetworkSpec } from '../engine/layers';
-import { readTextFile } from '../engine/regular-file';
+import { readTextFile } from '../core/regular-file';
 import { isTorchScriptFile, torchScriptSpec } from '../engine/torchscript';
 import { c1, c3 } from './c1';
 import { c2, c4 } from './c2';

@@ -11,7 +11,7 @@
  * dragging pans and the wheel zooms. (It replaces the hand-drawn filled contours: the
  * grammar has no isolines over a grid; the colour bar's bands carry the levels instead.)
  */
-import { expected } from '../engine/errors';
+import { expected } from '../core/errors';
 import { checkFinite, checkList, checkSize, checkText } from './validate';
 import { vegaLiteHeader, vegaLiteSvg, type VegaLiteSpec } from './vega-lite';
 import { ZOOM } from './line-chart';

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../engine/atomic-write';
+import { writeFileAtomic } from '../core/atomic-write';
 import { gradientPointFigure } from './gradient-figures';
 import {
   gradientHistogramCsv,

@@ -8,7 +8,7 @@
  * count; the legend toggles a series.
  */
 import { paletteColor } from './svg';
-import { expected } from '../engine/errors';
+import { expected } from '../core/errors';
 import { checkList, checkSize, checkText } from './validate';
 import { vegaLiteHeader, vegaLiteSvg, type VegaLiteSpec } from './vega-lite';
 import { SERIES_TOGGLE } from './line-chart';

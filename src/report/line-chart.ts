@@ -11,7 +11,7 @@
  * the same way.
  */
 import { DASHED, paletteColor } from './svg';
-import { expected } from '../engine/errors';
+import { expected } from '../core/errors';
 import { checkFinite, checkList, checkSize, checkText } from './validate';
 import { vegaLiteHeader, vegaLiteSvg, type VegaLiteSpec } from './vega-lite';
 

@@ -16,7 +16,9 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
-import { GradscopeFileError } from '../engine/errors';
+import { GradscopeFileError } from '../core/errors';
+import { analysisDir, configFile, metricsFile } from '../store/run-paths';
+import { linesDir, seedsDir, sharpnessDir } from '../store/study-paths';
 import { studyModel } from './study-model';
 import { studyReportHtml } from './study-report';
 import { specsOnly } from './vega-lite';
@@ -42,14 +44,13 @@ function filesOf(dir: string): string[] {
 
 /** A hash of the names, sizes and modification times of what the report reads. */
 export function runFingerprint(runDir: string): string {
-  const seedsDir = path.join(runDir, 'seeds');
   const files = [
-    path.join(runDir, 'config.json'),
-    ...filesOf(path.join(runDir, 'lines')),
-    ...filesOf(path.join(runDir, 'sharpness')),
-    ...filesOf(seedsDir).flatMap((seed) => [
-      path.join(seed, 'metrics.jsonl'),
-      ...filesOf(path.join(seed, 'analysis')),
+    configFile(runDir),
+    ...filesOf(linesDir(runDir)),
+    ...filesOf(sharpnessDir(runDir)),
+    ...filesOf(seedsDir(runDir)).flatMap((seed) => [
+      metricsFile(seed),
+      ...filesOf(analysisDir(seed)),
     ]),
   ];
   const hash = crypto.createHash('sha256');

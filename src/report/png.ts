@@ -6,7 +6,7 @@
  * XML, so a malformed chart fails here, loudly, rather than rendering half a picture.
  */
 import { Resvg } from '@resvg/resvg-js';
-import { GradscopeInputError } from '../engine/errors';
+import { GradscopeInputError } from '../core/errors';
 
 export interface PngOptions {
   /** Pixels per SVG unit; 2 (the default) gives a sharp image for print and retina screens. */

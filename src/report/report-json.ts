@@ -5,23 +5,18 @@
  */
 import type { StudyModel } from './study-model';
 
-export function reportJson(m: StudyModel): string {
-  return (
-    JSON.stringify(
-      {
-        ...m,
-        epochs: undefined,
-        analysis: m.analysis.map((a) => ({
-          seed: a.seed,
-          phase: a.phase,
-          epoch: a.epoch,
-          d: a.result.d,
-          traceF: a.result.traceF,
-          bSimple: a.result.bSimple,
-        })),
-      },
-      null,
-      1,
-    ) + '\n'
-  );
+/** What report.json holds; src/store/report-file.ts writes it. */
+export function reportJson(m: StudyModel): unknown {
+  return {
+    ...m,
+    epochs: undefined,
+    analysis: m.analysis.map((a) => ({
+      seed: a.seed,
+      phase: a.phase,
+      epoch: a.epoch,
+      d: a.result.d,
+      traceF: a.result.traceF,
+      bSimple: a.result.bSimple,
+    })),
+  };
 }

@@ -5,20 +5,24 @@
  * Experiment A's lines, sharpness, training trajectories, timings. Written beside the report as
  * report.json, the numbers the HTML tables print.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import type { GradientAnalysis } from '../analysis/gradient-distribution';
 import type { LineResult } from '../analysis/loss-line';
 import type { TrajectoryResult } from '../analysis/trajectory';
-import { GradscopeFileError } from '../engine/errors';
+import { GradscopeFileError } from '../core/errors';
 import type { StudyConfig } from '../experiments/config';
-import { readStudySharpness, type StudySharpness } from '../experiments/study-sharpness';
+import { readAnalysisPoints } from '../store/analysis-points';
+import { holdsRun, readStudyConfigFile } from '../store/config-file';
+import { readStudyLines } from '../store/lines';
+import { configFile, metricsFile } from '../store/run-paths';
+import { readStudySharpness, type StudySharpness } from '../store/sharpness';
+import { seedDir } from '../store/study-paths';
+import { readStudyTrajectories } from '../store/trajectories';
 import {
   readMetrics,
   type EpochRecord,
   type MetricsRecord,
   type StatusRecord,
-} from '../train/metrics';
+} from '../store/metrics';
 
 export interface Spread {
   mean: number;
@@ -72,26 +76,13 @@ export function phaseLabel(phase: string, arms: number[]): string {
   return b === arms[0] ? `B2 = ${b} (small-batch control)` : `B2 = ${b} (piggybacked)`;
 }
 
-function readJsonFiles<T>(dir: string): T[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((n) => n.endsWith('.json'))
-    .sort()
-    .map((n) => JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as T);
-}
-
 export function studyModel(runDir: string): StudyModel {
-  const configFile = path.join(runDir, 'config.json');
-  if (!fs.existsSync(configFile))
+  if (!holdsRun(runDir))
     throw new GradscopeFileError(runDir, 'not a gradscope study run (no config.json)');
-  const stored = JSON.parse(fs.readFileSync(configFile, 'utf8')) as {
-    gradscope: string;
-    study: StudyConfig;
-    data: string;
-  };
+  const stored = readStudyConfigFile(runDir);
   const config = stored.study;
-  if (!config) throw new GradscopeFileError(configFile, 'not a study config (no "study" field)');
+  if (!config)
+    throw new GradscopeFileError(configFile(runDir), 'not a study config (no "study" field)');
   const arms = config.process2.arms;
   const phases = ['process1', ...arms.map((b) => `arm-${b}`)];
   const epochs: StudyModel['epochs'] = [];
@@ -99,22 +90,18 @@ export function studyModel(runDir: string): StudyModel {
   const analysis: StudyModel['analysis'] = [];
   const timings: StudyModel['timings'] = [];
   for (const seed of config.seeds) {
-    const seedDir = path.join(runDir, 'seeds', String(seed));
+    const seedRun = seedDir(runDir, seed);
     // phase by phase: arms run in parallel (pieces of a study) interleave their lines
     const rank = (r: MetricsRecord) => {
       const i = phases.indexOf(String((r as { phase?: unknown }).phase));
       return i < 0 ? phases.length : i;
     };
-    const records = readMetrics(path.join(seedDir, 'metrics.jsonl')).sort(
-      (a, b) => rank(a) - rank(b),
-    );
+    const records = readMetrics(metricsFile(seedRun)).sort((a, b) => rank(a) - rank(b));
     for (const r of records) {
       if (r.kind === 'epoch') epochs.push({ ...(r as EpochRecord), seed });
       if (r.kind === 'status') statuses.push({ ...(r as StatusRecord), seed });
     }
-    for (const a of readJsonFiles<GradientAnalysis & { phase: string; epoch: number }>(
-      path.join(seedDir, 'analysis'),
-    ))
+    for (const a of readAnalysisPoints(seedRun))
       analysis.push({ seed, phase: a.phase, epoch: a.epoch, result: a });
     for (const phase of phases) {
       const trainingSeconds = epochs
@@ -155,8 +142,8 @@ export function studyModel(runDir: string): StudyModel {
     runDir,
     name: config.name,
     scale: config.scale,
-    gradscope: stored.gradscope,
-    data: stored.data,
+    gradscope: stored.gradscope!,
+    data: stored.data!,
     config,
     seeds: config.seeds,
     phases,
@@ -164,11 +151,9 @@ export function studyModel(runDir: string): StudyModel {
     epochs,
     statuses,
     analysis,
-    lines: readJsonFiles<LineResult & { seed: number }>(path.join(runDir, 'lines')),
+    lines: readStudyLines(runDir),
     sharpness: readStudySharpness(runDir),
-    trajectories: readJsonFiles<TrajectoryResult & { seed: number }>(
-      path.join(runDir, 'trajectories'),
-    ).sort((a, b) => a.seed - b.seed),
+    trajectories: readStudyTrajectories(runDir),
     timings,
   };
 }

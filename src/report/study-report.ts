@@ -9,7 +9,9 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../engine/atomic-write';
+import { writeFileAtomic } from '../core/atomic-write';
+import { writeReportJson } from '../store/report-file';
+import { reportHtmlFile } from '../store/study-paths';
 import { reportJson } from './report-json';
 import { reportHtml } from './report-html';
 import { figuresOf, isSection, type ReportPart } from './section';
@@ -31,8 +33,8 @@ import { writeFigure } from './write-figure';
 export function writeStudyReport(runDir: string): { file: string; model: StudyModel } {
   const m = studyModel(runDir);
   const html = studyReportHtml(m, { figures: true, tables: true });
-  const file = path.join(runDir, 'report.html');
-  writeFileAtomic(path.join(runDir, 'report.json'), reportJson(m));
+  const file = reportHtmlFile(runDir);
+  writeReportJson(runDir, reportJson(m));
   writeFileAtomic(file, html);
   return { file, model: m };
 }

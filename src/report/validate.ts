@@ -3,7 +3,7 @@
  * for <option> but received <value>"), so a bad figure spec fails by name before any
  * SVG is built instead of producing a silently wrong picture.
  */
-import { expected } from '../engine/errors';
+import { expected } from '../core/errors';
 
 export function checkText(value: unknown, option: string): asserts value is string {
   if (typeof value !== 'string') throw expected('a string', option, value);

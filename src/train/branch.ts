@@ -6,11 +6,11 @@
  * one; a resume that finds the branch missing or not verifying makes it again.
  */
 import * as fs from 'fs';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { GradscopeFileError } from '../engine/errors';
+import { writeFileAtomic } from '../core/atomic-write';
+import { GradscopeFileError } from '../core/errors';
 import { decodeSafetensors } from '../engine/safetensors';
-import { trainingStateFile, verifyCheckpoint } from './checkpoint';
-import { warnOnStderr, type Warn } from './latest-checkpoint';
+import { trainingStateFile } from '../store/checkpoint-files';
+import { verifyCheckpoint, warnOnStderr, type Warn } from '../store/latest-checkpoint';
 
 /** Makes sure `branch` holds a verified copy of `source`; true if it (re)wrote it. */
 export function ensureBranch(branch: string, source: string, warn: Warn = warnOnStderr): boolean {

@@ -7,7 +7,7 @@
  * then one arm per B2 in `piggyback.arms`, each continuing the branch state
  * (weights, batch-norm buffers, optimiser state, RNG) for `piggyback.epochs`.
  */
-import { expected, isPositiveInteger } from '../engine/errors';
+import { expected, isPositiveInteger } from '../core/errors';
 import { checkCount, checkListLength, LIMITS } from '../engine/limits';
 import { checkOptimizerSettings, type OptimizerSettings } from '../engine/optimizer';
 import type { Convergence } from './convergence';

@@ -10,14 +10,15 @@
  * between steps (stop.ts), keeping the last complete epoch's checkpoint.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { epochPermutation } from '../data/sampler';
 import type { StudyData } from '../data/load';
 import type { Network } from '../engine/network';
 import type { Optimizer } from '../engine/optimizer';
-import { saveNetwork, saveTrainingState } from './checkpoint';
+import { checkpointName } from '../store/checkpoint-files';
+import { saveNetwork } from '../engine/checkpoint';
+import { saveTrainingState } from './training-state';
 import { divergenceBound, divergenceReason } from './divergence';
-import { appendMetrics, type EpochRecord } from './metrics';
+import { appendMetrics, type EpochRecord } from '../store/metrics';
 import type { Progress } from './progress';
 import { RunStopped, stopRequested, yieldToSignals } from './stop';
 import type { TensorBoardSink } from './tensorboard';
@@ -79,10 +80,6 @@ export interface PhaseResult {
   /** On convergence: the epoch process 2 branches from (its checkpoint is `branchCheckpoint`). */
   branchEpoch?: number;
   branchCheckpoint?: string;
-}
-
-export function checkpointName(dir: string, epoch: number): string {
-  return path.join(dir, `epoch-${String(epoch).padStart(4, '0')}.safetensors`);
 }
 
 export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {

@@ -9,21 +9,28 @@
  *
  * Resuming continues each unfinished phase from its last complete checkpoint and
  * drops the metrics written after it, so a resumed run ends bit-identical to an
- * uninterrupted one (same seed and threads).
+ * uninterrupted one (same seed and threads). The paths and files are src/store/'s.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { loadData, type StudyData } from '../data/load';
-import { GradscopeInputError } from '../engine/errors';
+import { GradscopeInputError } from '../core/errors';
 import { checkNetworkFitsData, Network } from '../engine/network';
 import { Optimizer } from '../engine/optimizer';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { lockRunDirectory } from '../engine/lock';
+import { lockRunDirectory } from '../core/lock';
 import { networkSpec } from '../models';
-import { removeStaleTemporaries } from '../engine/stale-temporaries';
+import { removeStaleTemporaries } from '../core/stale-temporaries';
 import { ensureBranch } from './branch';
-import { loadNetwork, loadTrainingState } from './checkpoint';
-import { latestVerifiedCheckpoint } from './latest-checkpoint';
+import { loadNetwork } from '../engine/checkpoint';
+import { loadTrainingState } from './training-state';
+import { checkpointName } from '../store/checkpoint-files';
+import { readConfigFile, holdsRun, writeConfigFile } from '../store/config-file';
+import { latestVerifiedCheckpoint } from '../store/latest-checkpoint';
+import {
+  branchFile,
+  metricsFile as metricsFileOf,
+  phaseCheckpointDir,
+  tensorboardDir,
+} from '../store/run-paths';
 import { checkTrainConfig, type TrainConfig } from './config';
 import {
   appendMetrics,
@@ -31,14 +38,8 @@ import {
   truncateMetrics,
   type MetricsRecord,
   type StatusRecord,
-} from './metrics';
-import {
-  checkpointName,
-  trainPhase,
-  type PhaseOptions,
-  type PhaseResult,
-  type PhaseState,
-} from './phase';
+} from '../store/metrics';
+import { trainPhase, type PhaseOptions, type PhaseResult, type PhaseState } from './phase';
 import type { Progress } from './progress';
 import { TensorBoardSink } from './tensorboard';
 
@@ -100,10 +101,9 @@ function terminal(records: MetricsRecord[], phase: string): StatusRecord | undef
 
 /** A fresh run needs a directory without a run in it; a resumed one needs a run there. */
 export function checkRunDirectory(runDir: string, resume: boolean): void {
-  const configFile = path.join(runDir, 'config.json');
-  if (resume && !fs.existsSync(configFile))
+  if (resume && !holdsRun(runDir))
     throw new GradscopeInputError(`--resume: ${runDir} holds no run to resume (no config.json)`);
-  if (!resume && fs.existsSync(configFile))
+  if (!resume && holdsRun(runDir))
     throw new GradscopeInputError(
       `${runDir} already holds a run; use --resume to continue it or choose another --out`,
     );
@@ -115,15 +115,9 @@ function prepareRunDir(
   resume: boolean,
   description: string,
 ): void {
-  const configFile = path.join(runDir, 'config.json');
-  const resolved = {
-    gradscope: require('../../../package.json').version,
-    ...recorded,
-    data: description,
-  };
   checkRunDirectory(runDir, resume);
   if (resume) {
-    const stored = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+    const stored = readConfigFile(runDir);
     for (const [key, value] of Object.entries(recorded))
       if (JSON.stringify(stored[key]) !== JSON.stringify(value))
         throw new GradscopeInputError(
@@ -132,11 +126,11 @@ function prepareRunDir(
     return;
   }
   fs.mkdirSync(runDir, { recursive: true });
-  writeFileAtomic(configFile, JSON.stringify(resolved, null, 2) + '\n');
+  writeConfigFile(runDir, recorded, description);
 }
 
 /**
- * Trains under the run directory's lock (src/engine/lock.ts), taken before config.json
+ * Trains under the run directory's lock (src/core/lock.ts), taken before config.json
  * is checked or written: a second writer, or a second fresh start in the same moment,
  * is refused instead of appending to the same files.
  */
@@ -170,11 +164,10 @@ async function trainLocked(
   // another piece may be writing elsewhere in the directory from another machine, whose pids
   // cannot be checked from here
   removeStaleTemporaries(
-    options.only === undefined ? runDir : path.join(runDir, 'checkpoints', options.only),
+    options.only === undefined ? runDir : phaseCheckpointDir(runDir, options.only),
   );
-  const metricsFile = path.join(runDir, 'metrics.jsonl');
-  const events = options.events ?? new TensorBoardSink(path.join(runDir, 'tensorboard'));
-  const checkpoints = path.join(runDir, 'checkpoints');
+  const metricsFile = metricsFileOf(runDir);
+  const events = options.events ?? new TensorBoardSink(tensorboardDir(runDir));
   const extra = {
     network: spec.name,
     data: config.data,
@@ -196,7 +189,7 @@ async function trainLocked(
   ): Promise<PhaseResult | undefined> => {
     const records = readMetrics(metricsFile);
     const done = terminal(records, name);
-    const dir = path.join(checkpoints, name);
+    const dir = phaseCheckpointDir(runDir, name);
     if (done) {
       phases.push({
         phase: name,
@@ -287,13 +280,13 @@ async function trainLocked(
   });
   if (!config.piggyback) return { runDir, phases };
 
-  const branch = path.join(checkpoints, 'branch.safetensors');
+  const branch = branchFile(runDir);
   const process1 = phases[0]!;
   if (process1.status === 'diverged' || !process1.checkpoint) return { runDir, phases };
   // process 1's checkpoint at the branch epoch (the last one, unless the convergence rule
   // chose an earlier one), verified; written (again) if a kill or damage took it
   const branchEpoch = process1.branchEpoch ?? process1.epoch;
-  ensureBranch(branch, checkpointName(path.join(checkpoints, first), branchEpoch));
+  ensureBranch(branch, checkpointName(phaseCheckpointDir(runDir, first), branchEpoch));
   const branched = readMetrics(metricsFile).some(
     (r) => r.kind === 'status' && r.phase === 'process1' && r.status === 'branched',
   );

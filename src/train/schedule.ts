@@ -7,7 +7,7 @@
  * - lr-decay: its twin for comparison: from each epoch in `at`, lr is divided by
  *   `factor`; B stays. The two follow the same noise-scale schedule lr/B.
  */
-import { expected, isPositiveInteger } from '../engine/errors';
+import { expected, isPositiveInteger } from '../core/errors';
 
 export type ScheduleSpec =
   | { kind: 'constant' }

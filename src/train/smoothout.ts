@@ -10,7 +10,7 @@
  * epochs. At amplitude 0 nothing is drawn, so training is bit-identical to plain
  * training (torch's random stream, which dropout also uses, is left untouched).
  */
-import { expected } from '../engine/errors';
+import { expected } from '../core/errors';
 import { addon, type FloatArray } from '../engine/native';
 import type { Network } from '../engine/network';
 

@@ -4,9 +4,9 @@
  * so the file always tells the history of the state on disk.
  */
 import * as fs from 'fs';
-import { writeFileAtomic } from '../engine/atomic-write';
-import { withFile } from '../engine/file-errors';
-import { withLock } from '../engine/lock';
+import { writeFileAtomic } from '../core/atomic-write';
+import { withFile } from '../core/file-errors';
+import { withLock } from '../core/lock';
 
 /** The arms of a seed may run in parallel (pieces of a study): writers of one metrics
  * file take turns under `<file>.lock`, so a rewrite never drops another's line. */

@@ -1,0 +1,100 @@
+/**
+ * The gradscope checkpoint format on disk: a safetensors file whose metadata says
+ * `format: gradscope-checkpoint-1`, with JSON facts beside the tensors (the network's layer
+ * list, epoch, step, anything else). Both halves of a checkpoint, the network
+ * (src/engine/checkpoint.ts) and the training state (src/train/training-state.ts), are such
+ * files; this reads them, checks the format and parses their metadata.
+ */
+import { parseBoundedJson } from '../core/bounded-json';
+import { GradscopeFileError } from '../core/errors';
+import type { NetworkSpec } from './layers';
+import {
+  readSafetensorsChecked,
+  readSafetensorsHeader,
+  type SafetensorsFile,
+  type SafetensorsLayout,
+} from './safetensors';
+
+export const CHECKPOINT_FORMAT = 'gradscope-checkpoint-1';
+
+/** What a network checkpoint says of itself. */
+export interface CheckpointInfo {
+  network: NetworkSpec;
+  epoch: number;
+  step: number;
+  /** Free-form facts stored as JSON (data set, seed, config hash, ...). */
+  extra: Record<string, unknown>;
+}
+
+/** Metadata JSON nests a few levels (a layer list); anything deeper is not ours. */
+const MAX_METADATA_DEPTH = 16;
+
+/** One JSON value of a checkpoint's metadata (`fallback` when absent), bounded in nesting. */
+export function metadataJson(
+  file: string,
+  text: string | undefined,
+  fallback: string,
+  what = 'checkpoint metadata',
+): unknown {
+  const parsed = parseBoundedJson(text ?? fallback, MAX_METADATA_DEPTH);
+  if ('problem' in parsed) throw new GradscopeFileError(file, `${what} ${parsed.problem}`);
+  return parsed.value;
+}
+
+/** The facts of a network checkpoint, from its metadata. */
+export function infoFromMetadata(file: string, metadata: Record<string, string>): CheckpointInfo {
+  return {
+    network: metadataJson(file, metadata.network, '') as NetworkSpec,
+    epoch: Number(metadata.epoch),
+    step: Number(metadata.step),
+    extra: metadataJson(file, metadata.extra, '{}') as Record<string, unknown>,
+  };
+}
+
+/** A missing file is "no such checkpoint"; any other problem passes unchanged. */
+function asCheckpointError(error: unknown, file: string): unknown {
+  if (error instanceof GradscopeFileError && error.message === `${file}: file not found`)
+    return new GradscopeFileError(file, 'no such checkpoint');
+  return error;
+}
+
+/** Refuses a file whose metadata names another format (none at all only when `plain`). */
+function checkFormat(file: string, metadata: Record<string, string>, plain: boolean): void {
+  if (plain && metadata.format === undefined) return;
+  if (metadata.format !== CHECKPOINT_FORMAT)
+    throw new GradscopeFileError(
+      file,
+      `not a gradscope checkpoint (metadata format is ${JSON.stringify(metadata.format ?? null)}, expected "${CHECKPOINT_FORMAT}")`,
+    );
+}
+
+/**
+ * Reads a checkpoint file whole, once, its checksums verified. `plain`: a safetensors file
+ * without gradscope metadata (a PyTorch state_dict) is accepted too. `check` sees the header
+ * (format already checked) before any data is read.
+ */
+export function readCheckpointFile(
+  file: string,
+  options: { plain?: boolean; check?: (layout: SafetensorsLayout) => void } = {},
+): SafetensorsFile {
+  try {
+    return readSafetensorsChecked(file, (layout) => {
+      checkFormat(file, layout.metadata, options.plain ?? false);
+      options.check?.(layout);
+    });
+  } catch (error) {
+    throw asCheckpointError(error, file);
+  }
+}
+
+/** What a checkpoint says about itself, from its header alone (no tensor data read). */
+export function checkpointInfo(file: string): CheckpointInfo {
+  let layout: SafetensorsLayout;
+  try {
+    layout = readSafetensorsHeader(file);
+  } catch (error) {
+    throw asCheckpointError(error, file);
+  }
+  checkFormat(file, layout.metadata, false);
+  return infoFromMetadata(file, layout.metadata);
+}
