@@ -100,7 +100,9 @@ test(
       ['ResNet20 step B=8'],
     );
     const [scripted] = results.torchscript;
-    assert.ok(scripted!.torchscriptMs > 0 && scripted!.builtInMs === results.rows[0]!.gradscopeMs);
+    // the built-in network is timed again beside the module, with the module's kernels (BLAS
+    // Linear layers): its own row keeps the engine's default (oneDNN) timing
+    assert.ok(scripted!.torchscriptMs > 0 && scripted!.builtInMs > 0);
     assert.match(r.stdout, /\| ResNet20 step B=8 \| [\d.]+ \| [\d.]+ \| [\d.]+ \|\n/);
   },
 );
