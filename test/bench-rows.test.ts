@@ -62,9 +62,10 @@ test(
         const spec = torchScriptSpec(saved(dir, name, how));
         assert.equal(networkFamily(spec), family, `${how}d ${name}`);
         assert.equal(networkFamily(networkSpec(name)), family, `built-in ${name}`);
-        // the same rule as the built-in network of that architecture
+        // the same rule as the built-in network of that architecture run with the module's
+        // own Linear kernels (aten::linear: BLAS)
         const { torch, blas } = threadsFor(spec);
-        const builtIn = threadsFor(networkSpec(name));
+        const builtIn = threadsFor(networkSpec(name), undefined, 'float32', 'blas');
         assert.deepEqual({ torch, blas }, { torch: builtIn.torch, blas: builtIn.blas }, name);
       }
     }

@@ -162,7 +162,7 @@ test('bench --tune --quick stores the choices; info shows them; corrupt and fore
         ['1', '1', '2', '2', '3', '3'],
         `${network} B=${c.batch}: two candidates, three rounds`,
       );
-      const chosen = `torch ${c.torch} / BLAS ${c.blas}, memory ${c.memory}, ${c.convolutionFormat}`;
+      const chosen = `torch ${c.torch} / BLAS ${c.blas}, linear ${c.linear}, memory ${c.memory}, ${c.convolutionFormat}`;
       const median = (label: string): number =>
         last
           .filter((m) => (label === chosen) === (m[3] === chosen))

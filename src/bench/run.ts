@@ -154,7 +154,7 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
       const file = scriptedNetwork(scripting.python, w.network, scripts);
       // a module's Linear layers run in libtorch's own kernels (BLAS): the built-in network is
       // timed again with the same kernels, so the ratio is the cost of the TorchScript path
-      setThreads({ ...threadsFor(w.network, w.batch), linear: 'blas' });
+      setThreads({ ...threadsFor(w.network, w.batch, 'float32', 'blas'), linear: 'blas' });
       log.info(`bench: gradscope ${w.id}, built-in and TorchScript module of ${w.network.name}`);
       const builtInMs = timeGradscope(w);
       scriptedRows.push({ id: w.id, torchscriptMs: timeGradscope(w, file), builtInMs });

@@ -20,8 +20,8 @@ export const benchCommand: Command = {
     explore: flag('also time gradscope under each thread setting'),
     out: value('FILE', OUT, 'where the results are written'),
     tune: flag(
-      'measure thread split, memory and convolution format per network family and batch size ' +
-        '(about 3 minutes) and store the winners in $XDG_CACHE_HOME or ~/.cache/gradscope/tuning.json',
+      'measure thread split, Linear kernels, memory and convolution format per network family and batch size ' +
+        '(about 10 minutes) and store the winners in $XDG_CACHE_HOME or ~/.cache/gradscope/tuning.json',
     ),
   },
   run(values, _positionals, log) {

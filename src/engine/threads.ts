@@ -28,6 +28,18 @@ export interface ThreadSettings {
   source?: 'tuned' | 'rules';
 }
 
+/**
+ * The Linear kernels when nothing else says: oneDNN, or the linked BLAS when the environment
+ * variable GRADSCOPE_LINEAR=blas asks (to run PyTorch's own kernels, for instance to compare
+ * with a PyTorch run step for step).
+ */
+export function defaultLinear(): 'onednn' | 'blas' {
+  const v = process.env.GRADSCOPE_LINEAR;
+  if (v === undefined || v === '' || v === 'onednn') return 'onednn';
+  if (v === 'blas') return 'blas';
+  throw expected('"onednn" or "blas"', 'the environment variable GRADSCOPE_LINEAR', v);
+}
+
 export function defaultThreads(): ThreadSettings {
   const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   return { torch: 1, blas: cores };
@@ -53,7 +65,7 @@ export function setThreads(settings: Partial<ThreadSettings> = {}): ThreadSettin
     ...defaultThreads(),
     memory: 'kept',
     convolutionFormat: 'channels-last',
-    linear: 'onednn',
+    linear: defaultLinear(),
     ...settings,
   };
   if (!isPositiveInteger(pools.torch))
@@ -105,6 +117,7 @@ export function threadsFor(
   network: NetworkSpec,
   batch?: number,
   dtype: 'float32' | 'float64' = 'float32',
+  linear: 'onednn' | 'blas' = defaultLinear(),
 ): ThreadSettings {
   const family = networkFamily(network);
   const tuned = tunedFor(family, batch);
@@ -118,7 +131,9 @@ export function threadsFor(
       source: 'tuned',
     };
   const { blas } = defaultThreads();
-  return family === 'fully-connected' && dtype === 'float64'
+  // a TorchScript module's Linear layers are its own aten::linear calls: BLAS
+  const inBlas = dtype === 'float64' || linear === 'blas' || network.torchscript !== undefined;
+  return family === 'fully-connected' && inBlas
     ? { torch: 1, blas, source: 'rules' }
     : { torch: blas, blas, source: 'rules' };
 }
