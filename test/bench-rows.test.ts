@@ -65,7 +65,7 @@ test(
         // the same rule as the built-in network of that architecture run with the module's
         // own Linear kernels (aten::linear: BLAS)
         const { torch, blas } = threadsFor(spec);
-        const builtIn = threadsFor(networkSpec(name), undefined, 'float32', 'blas');
+        const builtIn = threadsFor(networkSpec(name), { linear: 'blas' });
         assert.deepEqual({ torch, blas }, { torch: builtIn.torch, blas: builtIn.blas }, name);
       }
     }

@@ -99,7 +99,7 @@ test('threadsFor uses the stored choice for the family at the nearest tuned batc
     ]);
     assert.ok(fs.existsSync(path.join(cache, 'gradscope', 'tuning.json')));
     const c = smallConvolutional;
-    assert.deepEqual(threadsFor(c, 300), {
+    assert.deepEqual(threadsFor(c, { batch: 300 }), {
       torch: 1,
       blas: 1,
       memory: 'kept',
@@ -107,13 +107,17 @@ test('threadsFor uses the stored choice for the family at the nearest tuned batc
       linear: 'blas',
       source: 'tuned',
     });
-    assert.equal(threadsFor(c, 4000).torch, 2);
+    assert.equal(threadsFor(c, { batch: 4000 }).torch, 2);
     assert.equal(threadsFor(c).torch, 2, 'without a batch size: the largest tuned one');
     // no choice for fully connected networks: the built-in rules (float32 in oneDNN on torch's
     // threads; float64 in BLAS, 1 torch thread)
     const f = { ...c, layers: [{ type: 'flatten' as const }, { type: 'linear' as const, out: 4 }] };
-    assert.deepEqual(threadsFor(f, 256), { torch: cores, blas: cores, source: 'rules' });
-    assert.deepEqual(threadsFor(f, 256, 'float64'), { torch: 1, blas: cores, source: 'rules' });
+    assert.deepEqual(threadsFor(f, { batch: 256 }), { torch: cores, blas: cores, source: 'rules' });
+    assert.deepEqual(threadsFor(f, { batch: 256, dtype: 'float64' }), {
+      torch: 1,
+      blas: cores,
+      source: 'rules',
+    });
   } finally {
     if (before === undefined) delete process.env.XDG_CACHE_HOME;
     else process.env.XDG_CACHE_HOME = before;
@@ -203,6 +207,76 @@ test('bench --tune --quick stores the choices; info shows them; corrupt and fore
       assert.match(lines[0]!, reason);
       assert.equal(JSON.parse(r.stdout).tuning.status, 'ignored');
     }
+  } finally {
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+});
+
+test('a tuning file of format 1 (before the Linear kernels were a setting) is ignored with one line', () => {
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-tuning-'));
+  try {
+    const before = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = cache;
+    try {
+      writeTuning([
+        {
+          family: 'convolutional',
+          batch: 256,
+          torch: 1,
+          blas: 1,
+          memory: 'kept',
+          convolutionFormat: 'contiguous',
+          linear: 'blas',
+          ms: 1,
+        },
+      ]);
+    } finally {
+      if (before === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = before;
+    }
+    const file = path.join(cache, 'gradscope', 'tuning.json');
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8'));
+    // a format-1 file as `bench --tune` wrote it: no `linear` in its choices, a valid checksum
+    const body = {
+      format: 'gradscope tuning 1',
+      key: stored.key,
+      date: stored.date,
+      choices: stored.choices.map(({ linear: _, ...rest }: Record<string, unknown>) => rest),
+    };
+    const checksum = crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    fs.writeFileSync(file, JSON.stringify({ ...body, checksum }));
+    const r = gradscopeWith(cache, 'info', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0]!, /tuning\.json.*not a "gradscope tuning 2" file/);
+    assert.equal(JSON.parse(r.stdout).tuning.status, 'ignored');
+  } finally {
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+});
+
+test('GRADSCOPE_LINEAR chooses the Linear kernels; another value is refused in one line', () => {
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-tuning-'));
+  const info = (linear: string | undefined) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: cache };
+    if (linear === undefined) delete env.GRADSCOPE_LINEAR;
+    else env.GRADSCOPE_LINEAR = linear;
+    const r = spawnSync(process.execPath, [cli, 'info', '--json'], { encoding: 'utf8', env });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  try {
+    assert.equal(JSON.parse(info(undefined).stdout).linear, 'onednn');
+    assert.equal(JSON.parse(info('blas').stdout).linear, 'blas');
+    assert.equal(JSON.parse(info('onednn').stdout).linear, 'onednn');
+    const bad = info('mkl');
+    assert.equal(bad.status, 2, 'an input error');
+    assert.equal(bad.stdout, '');
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    assert.match(
+      bad.stderr,
+      /"onednn" or "blas" for the environment variable GRADSCOPE_LINEAR but received .*mkl/,
+    );
   } finally {
     fs.rmSync(cache, { recursive: true, force: true });
   }

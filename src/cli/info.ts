@@ -2,7 +2,7 @@
  * GPUs) and the device this command line would compute on, as this process sees them. */
 import { addon } from '../engine/native';
 import { deviceInfo, settleDevice } from '../engine/device';
-import { threads } from '../engine/threads';
+import { defaultLinear, threads } from '../engine/threads';
 import { tuning } from '../engine/tuning';
 import type { Command } from './command';
 
@@ -30,6 +30,8 @@ export const infoCommand: Command = {
     const result = {
       libtorch: addon().torchVersion,
       threads: threads(),
+      // float32 Linear layers' kernels where no tuning choice says otherwise (GRADSCOPE_LINEAR)
+      linear: defaultLinear(),
       cuda: d.cuda,
       cudaVersion: cudaVersion(d.cudaVersion),
       cudnnVersion: cudnnVersion(d.cudnnVersion),

@@ -55,7 +55,7 @@ export function threadsForFirstNetwork(
   network: NetworkSpec,
   dtype: 'float32' | 'float64' = 'float32',
 ): void {
-  if (!chosen) setThreads(threadsFor(network, undefined, dtype));
+  if (!chosen) setThreads(threadsFor(network, { dtype }));
 }
 
 /** `--threads N` sets both pools to N; the default is defaultThreads(), memory kept and
@@ -102,6 +102,16 @@ export function threads(): { torch: number; blas: number; blasConfig: string } {
   return addon().threads();
 }
 
+/** What threadsFor needs to know of a workload besides its network. */
+export interface Workload {
+  /** the batch size; without it, the largest tuned one */
+  batch?: number;
+  /** the network's floating-point type (default float32) */
+  dtype?: 'float32' | 'float64';
+  /** the Linear layers' kernels (default: defaultLinear()) */
+  linear?: 'onednn' | 'blas';
+}
+
 /**
  * The settings a workload runs fastest with here: the tuning file's choice for the
  * network's family at the tuned batch size nearest `batch` (the largest without it),
@@ -113,12 +123,8 @@ export function threads(): { torch: number; blas: number; blasConfig: string } {
  * ms, torch/BLAS threads): B = 256 oneDNN 37.9 (1/2), 21.8 (2/2); BLAS 72.5 (1/2), 197.6
  * (2/2). `gradscope bench --explore` measures the thread alternatives.
  */
-export function threadsFor(
-  network: NetworkSpec,
-  batch?: number,
-  dtype: 'float32' | 'float64' = 'float32',
-  linear: 'onednn' | 'blas' = defaultLinear(),
-): ThreadSettings {
+export function threadsFor(network: NetworkSpec, workload: Workload = {}): ThreadSettings {
+  const { batch, dtype = 'float32', linear = defaultLinear() } = workload;
   const family = networkFamily(network);
   const tuned = tunedFor(family, batch);
   if (tuned)
