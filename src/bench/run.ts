@@ -13,7 +13,9 @@
  * gradscope runs with the settings the engine would choose (threadsFor: the tuning file's,
  * else the built-in rules).
  *
- * PyTorch runs twice or more: with its defaults, and with the best settings we
+ * Each workload's PyTorch runs come right after its gradscope timing (the machine's speed
+ * drifts over a long bench; a ratio is taken from timings minutes apart at most). PyTorch
+ * runs twice or more: with its defaults, and with the best settings we
  * found (on the CPU intra-op threads 1 or 2, channels-last for convolutions, glibc told to
  * keep freed memory; on a GPU channels-last); "best" is the faster of those per workload.
  */
@@ -107,6 +109,24 @@ function workloads(quick: boolean): BenchWorkload[] {
   ];
 }
 
+/** PyTorch's settings timed for each workload; the best of them is the row's reference. */
+function pytorchSettings(gpu: boolean, cores: number): PyTorchSettings[] {
+  if (gpu)
+    return [
+      { label: 'defaults', threads: null, channelsLast: false, env: {} },
+      { label: 'channels-last', threads: null, channelsLast: true, env: {} },
+    ];
+  return [
+    { label: 'defaults', threads: null, channelsLast: false, env: {} },
+    ...[1, cores].map((t) => ({
+      label: `${t} thread${t > 1 ? 's' : ''}, channels-last, memory kept`,
+      threads: t,
+      channelsLast: true,
+      env: KEEP_MEMORY,
+    })),
+  ];
+}
+
 const fmt = (ms: number | null): string => (ms === null ? '-' : ms.toFixed(1));
 const ratio = (a: number, b: number | null): string => (b === null ? '-' : (a / b).toFixed(2));
 
@@ -119,12 +139,20 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
     throw new GradscopeInputError(
       `--explore times CPU thread settings: not with --device ${options.device}`,
     );
+  const torch = pythonWithTorch(options.device);
+  const note =
+    'missing' in torch
+      ? `no PyTorch comparison: ${torch.missing}`
+      : gpu
+        ? `PyTorch ${torch.version} from ${torch.python} on ${options.device}; both sides CUDA-synchronised, IEEE float32 (TF32 off)`
+        : `PyTorch ${torch.version} from ${torch.python}; each workload's PyTorch settings timed right after its gradscope row`;
+  if ('missing' in torch) log.info(`bench: ${note}`);
   const rows: BenchRow[] = [];
   const scripting = list.some((w) => SCRIPTED.includes(w.id)) ? pythonWithTorch() : null;
   let scripts: string | undefined;
   const scriptedRows: TorchScriptRow[] = [];
   for (const w of list) {
-    const chosen = gpu ? null : setThreads(threadsFor(w.network, w.batch));
+    const chosen = gpu ? null : setThreads(threadsFor(w.network, { batch: w.batch }));
     log.info(
       chosen
         ? `bench: gradscope ${w.id} (torch ${chosen.torch}, BLAS ${chosen.blas} threads, linear ${chosen.linear}, memory ${chosen.memory}, ${chosen.convolutionFormat}; ${chosen.source === 'tuned' ? 'tuned' : 'built-in rules'})`
@@ -154,45 +182,19 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
       const file = scriptedNetwork(scripting.python, w.network, scripts);
       // a module's Linear layers run in libtorch's own kernels (BLAS): the built-in network is
       // timed again with the same kernels, so the ratio is the cost of the TorchScript path
-      setThreads({ ...threadsFor(w.network, w.batch, 'float32', 'blas'), linear: 'blas' });
+      setThreads({ ...threadsFor(w.network, { batch: w.batch, linear: 'blas' }), linear: 'blas' });
       log.info(`bench: gradscope ${w.id}, built-in and TorchScript module of ${w.network.name}`);
       const builtInMs = timeGradscope(w);
       scriptedRows.push({ id: w.id, torchscriptMs: timeGradscope(w, file), builtInMs });
     }
-  }
-  if (scripts) fs.rmSync(scripts, { recursive: true, force: true });
-  setThreads();
-  // the kept heap of the largest workload would sit beside PyTorch's own
-  returnFreeMemory();
-
-  const torch = pythonWithTorch(options.device);
-  let note: string;
-  if ('missing' in torch) {
-    note = `no PyTorch comparison: ${torch.missing}`;
-    log.info(`bench: ${note}`);
-  } else {
-    note = gpu
-      ? `PyTorch ${torch.version} from ${torch.python} on ${options.device}; both sides CUDA-synchronised, IEEE float32 (TF32 off)`
-      : `PyTorch ${torch.version} from ${torch.python}`;
-    const settings: PyTorchSettings[] = gpu
-      ? [
-          { label: 'defaults', threads: null, channelsLast: false, env: {} },
-          { label: 'channels-last', threads: null, channelsLast: true, env: {} },
-        ]
-      : [
-          { label: 'defaults', threads: null, channelsLast: false, env: {} },
-          ...[1, cores].map((t) => ({
-            label: `${t} thread${t > 1 ? 's' : ''}, channels-last, memory kept`,
-            threads: t,
-            channelsLast: true,
-            env: KEEP_MEMORY,
-          })),
-        ];
-    for (const s of settings) {
-      log.info(`bench: PyTorch with ${s.label}`);
-      const times = timePyTorch(torch.python, list, s, options.device);
-      for (const row of rows) {
-        const ms = times.get(row.id) ?? null;
+    if ('python' in torch) {
+      // PyTorch right after gradscope on the same workload: this machine's speed drifts by
+      // 20-30% over tens of minutes, so a ratio is only worth its two timings taken together.
+      // The kept heap of this workload would sit beside PyTorch's own: returned first.
+      returnFreeMemory();
+      for (const s of pytorchSettings(gpu, cores)) {
+        log.info(`bench: PyTorch ${w.id} with ${s.label}`);
+        const ms = timePyTorch(torch.python, [w], s, options.device).get(w.id) ?? null;
         if (ms === null) continue;
         if (s.label === 'defaults') row.pytorchDefaultMs = ms;
         // the best setting found includes PyTorch's own defaults
@@ -203,6 +205,8 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
       }
     }
   }
+  if (scripts) fs.rmSync(scripts, { recursive: true, force: true });
+  setThreads();
 
   const blas = threads().blasConfig;
   const header =
