@@ -8,48 +8,26 @@
  * and PyTorch's modules run by libtorch's TorchScript interpreter.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as path from 'path';
 import { test } from 'node:test';
 import { Network } from '../src/engine/network';
 import { Optimizer, type OptimizerSettings } from '../src/engine/optimizer';
+import { scriptedNetwork } from '../src/bench/torchscript';
 import { torchScriptSpec } from '../src/engine/torchscript';
 import { networkSpec } from '../src/models';
 import { stateDict } from '../src/engine/state-dict';
-import { gradscope } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
+import { python, torchMissing } from './torchscript-fixtures';
 import { random, randomDataset, range, relativeError } from './helpers';
 
-const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
-const torchMissing =
-  spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0
-    ? `PyTorch is not importable from ${python}`
-    : undefined;
 const dir = tempDir('gradscope-torchscript-training-');
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 
 const TOLERANCE = 1e-6;
 
-/** Scripts `gradscope export NAME --pytorch`'s module with torch.jit.script; its file. */
+/** The module `gradscope export NAME --pytorch` prints, scripted by torch.jit.script; its file. */
 function scriptedExport(name: string): string {
-  const exported = gradscope('export', name, '--pytorch');
-  assert.equal(exported.status, 0, exported.stderr);
-  const module = path.join(dir, `${name.toLowerCase()}_module.py`);
-  fs.writeFileSync(module, exported.stdout);
-  const file = path.join(dir, `${name}.ts.pt`);
-  const script = [
-    'import importlib.util, sys, torch',
-    'spec = importlib.util.spec_from_file_location("exported", sys.argv[1])',
-    'exported = importlib.util.module_from_spec(spec)',
-    'spec.loader.exec_module(exported)',
-    'torch.jit.script(exported.network()).save(sys.argv[2])',
-  ].join('\n');
-  const maker = path.join(dir, `script_${name.toLowerCase()}.py`);
-  fs.writeFileSync(maker, script);
-  const run = spawnSync(python, [maker, module, file], { encoding: 'utf8' });
-  assert.equal(run.status, 0, run.stderr);
-  return file;
+  return scriptedNetwork(python, networkSpec(name), dir);
 }
 
 /**
