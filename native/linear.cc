@@ -1,16 +1,45 @@
 #include "linear.h"
 
+#include <torch/csrc/autograd/custom_function.h>
+
 namespace gradscope {
 
 bool oneDnnLinear = true;
 
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// a b^T through oneDNN (a: [N, k], b: [m, k]), twice differentiable: its backward is two more
+// of itself, d a = g b and d b = g^T a, so a pass that builds the graph of its gradient
+// (create_graph, a Hessian-vector product) differentiates those again.
+struct OneDnnProduct : public torch::autograd::Function<OneDnnProduct> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& a, const at::Tensor& b) {
+    ctx->save_for_backward({a, b});
+    return at::mkldnn_linear(a.contiguous().to_mkldnn(), b.contiguous(), {}).to_dense();
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const auto& a = saved[0];
+    const auto& b = saved[1];
+    const auto& g = grads[0];
+    return {OneDnnProduct::apply(g, b.t()), OneDnnProduct::apply(g.t(), a.t())};
+  }
+};
+
+}  // namespace
+
 at::Tensor linearLayer(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                        bool secondOrder) {
-  const bool oneDnn = oneDnnLinear && !secondOrder && at::hasMKLDNN() && x.dim() == 2 &&
-                      x.device().is_cpu() && x.scalar_type() == at::kFloat &&
-                      weight.scalar_type() == at::kFloat;
+  const bool oneDnn = oneDnnLinear && at::hasMKLDNN() && x.dim() == 2 && x.device().is_cpu() &&
+                      x.scalar_type() == at::kFloat && weight.scalar_type() == at::kFloat;
   if (!oneDnn) return at::linear(x, weight, bias);
-  // to_mkldnn / to_dense are differentiable, so autograd runs oneDNN's backward too
+  if (secondOrder) {
+    auto y = OneDnnProduct::apply(x, weight);
+    return bias.defined() ? y + bias : y;
+  }
+  // to_mkldnn / to_dense are differentiable, so autograd runs oneDNN's own backward (once)
   return at::mkldnn_linear(x.contiguous().to_mkldnn(), weight.contiguous(), bias).to_dense();
 }
 

@@ -3,9 +3,9 @@
 // BLAS runs generic kernels (OpenBLAS falls back to its Prescott/SSE3 kernels on CPUs it
 // does not recognise, as on some virtual machines) oneDNN's own JIT kernels for the CPU
 // it finds are several times faster; elsewhere the two are close and `gradscope bench
-// --tune` picks. Same results up to float rounding. oneDNN's backward is not twice
-// differentiable, so a pass that needs second derivatives (Hessian-vector products)
-// always takes the BLAS path.
+// --tune` picks. Same results up to float rounding. oneDNN's own backward is not twice
+// differentiable: a pass that needs second derivatives (Hessian-vector products) runs the
+// layer as a product whose backward is two more oneDNN products (linear.cc).
 #pragma once
 
 #include "common.h"

@@ -1,6 +1,7 @@
 /**
  * Float32 Linear layers through oneDNN (native/linear.cc, the `linear` setting): the same
- * gradients and Hessian-vector products as the linked BLAS, to float32 rounding, and both
+ * gradients and Hessian-vector products (second derivatives through oneDNN's products) as the
+ * linked BLAS, to float32 rounding, and both
  * within float32 rounding of the float64 computation (which always uses BLAS).
  */
 import assert from 'node:assert/strict';
@@ -52,7 +53,7 @@ for (const mode of ['train', 'population'] as Mode[])
     );
   });
 
-test('a Hessian-vector product in float32 with oneDNN on (second derivatives take the BLAS path) equals float64', () => {
+test('a Hessian-vector product in float32 through oneDNN (its twice-differentiable product) equals float64 and BLAS', () => {
   const hv = (linear: 'onednn' | 'blas', dtype: 'float32' | 'float64') => {
     setThreads({ linear });
     const net = network(dtype);
@@ -64,9 +65,15 @@ test('a Hessian-vector product in float32 with oneDNN on (second derivatives tak
   };
   const reference = hv('blas', 'float64');
   const oneDnn = hv('onednn', 'float32');
+  const blas = hv('blas', 'float32');
   setThreads();
   assert.ok(
     relativeError(oneDnn, reference) < 1e-4,
     `relative error ${relativeError(oneDnn, reference)}`,
+  );
+  assert.ok(relativeError(blas, reference) < 1e-4, `BLAS: ${relativeError(blas, reference)}`);
+  assert.ok(
+    oneDnn.some((x, i) => x !== blas[i]),
+    'oneDNN and BLAS gave bit-identical products: the oneDNN path was not taken',
   );
 });

@@ -21,7 +21,7 @@ export interface ThreadSettings {
   convolutionFormat?: 'channels-last' | 'contiguous';
   /**
    * What multiplies float32 Linear layers on the CPU: oneDNN's JIT kernels (default), or the
-   * linked BLAS. oneDNN runs on torch's threads. Float64 and second derivatives always use BLAS.
+   * linked BLAS. oneDNN runs on torch's threads. Float64 always uses BLAS.
    */
   linear?: 'onednn' | 'blas';
   /** Where these settings come from: the tuning file, or the built-in rules. */
