@@ -96,6 +96,11 @@ export function prepareGradscope(w: BenchWorkload, scripted?: string): () => voi
 
 /** The median of `repeats` timed runs of `once`, in milliseconds. */
 export function medianMs(once: () => void, repeats: number): number {
+  return median(timedRuns(once, repeats));
+}
+
+/** The milliseconds of `repeats` runs of `once`, each ended by a device synchronisation. */
+export function timedRuns(once: () => void, repeats: number): number[] {
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const start = process.hrtime.bigint();
@@ -103,6 +108,11 @@ export function medianMs(once: () => void, repeats: number): number {
     synchronize();
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return times;
+}
+
+/** The median of `values` (the upper one of an even count, as the bench always took it). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }

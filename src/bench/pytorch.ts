@@ -1,13 +1,15 @@
 /**
  * PyTorch's side of the bench: runs bench/pytorch_bench.py with Debian's PyTorch
- * (or $GRADSCOPE_PYTHON) on the same workloads and device, under given settings. The bench
+ * (or $GRADSCOPE_PYTHON) on the same workloads and device, under given settings, one process
+ * per workload and setting, timed in batches that alternate with gradscope's. The bench
  * installs nothing: when PyTorch is absent (or cannot use the device) it says so and the
  * table has no ratios.
  */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { createInterface } from 'readline';
 import type { NetworkSpec } from '../engine/layers';
 import { resolveNetwork } from '../engine/layers';
 import { pytorchModule } from '../models/pytorch-module';
@@ -64,59 +66,92 @@ export function pythonWithTorch(
   return { python, version: probe.stdout.trim() };
 }
 
-/** Median milliseconds per workload id. */
-export function timePyTorch(
-  python: string,
-  workloads: BenchWorkload[],
-  settings: PyTorchSettings,
-  device = 'cpu',
-): Map<string, number> {
-  const networks: Record<string, unknown> = {};
-  for (const w of workloads) {
-    const r = resolveNetwork(w.network);
-    // what scripts/torch_sequential.py cannot build (residual blocks, global average
-    // pooling) is built from the module `gradscope export NET --pytorch` prints
-    const sequential = !r.nested && r.layers.every((l) => l.type !== 'globalavgpool');
-    networks[w.network.name] = {
-      layers: r.layers,
-      input: w.network.input,
-      classes: w.network.classes,
-      ...(sequential ? {} : { module: pytorchModule(w.network) }),
+/**
+ * A PyTorch process (bench/pytorch_bench.py) holding one workload built under `settings`,
+ * timed in batches on request: the bench alternates its batches with gradscope's own.
+ */
+export class PyTorchSession {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly lines: AsyncIterator<string>,
+    private readonly failure: () => Promise<Error>,
+    private readonly dir: string,
+  ) {}
+
+  /** Starts PyTorch on `w` and waits until its model and data are built. */
+  static async start(
+    python: string,
+    w: BenchWorkload,
+    settings: PyTorchSettings,
+    device = 'cpu',
+  ): Promise<PyTorchSession> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-bench-'));
+    const config = path.join(dir, 'config.json');
+    fs.writeFileSync(config, JSON.stringify(sessionConfig(w, settings, device)));
+    const script = path.join(__dirname, '..', '..', '..', 'bench', 'pytorch_bench.py');
+    const child = spawn(python, [script, config], {
+      env: { ...process.env, ...settings.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    // a process that died answers through failure(), not as an unhandled pipe error
+    child.stdin.on('error', () => undefined);
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => (stderr += text));
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    const failure = async (): Promise<Error> => {
+      await exited;
+      const last = stderr.trim().split('\n').pop() || 'it stopped without saying why';
+      return new Error(`PyTorch bench failed (${settings.label}): ${last}`);
     };
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const session = new PyTorchSession(child, lines, failure, dir);
+    await session.next();
+    return session;
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-bench-'));
-  const config = path.join(dir, 'config.json');
-  fs.writeFileSync(
-    config,
-    JSON.stringify({
-      networks,
-      settings: { threads: settings.threads, channels_last: settings.channelsLast, device },
-      workloads: workloads.map((w) => ({
-        id: w.id,
-        network: w.network.name,
-        kind: w.kind,
-        batch: w.batch,
-        chunk: w.chunk,
-        repeats: w.repeats,
-        draws: w.draws ?? 1,
-      })),
-    }),
-  );
-  const script = path.join(__dirname, '..', '..', '..', 'bench', 'pytorch_bench.py');
-  const run = spawnSync(python, [script, config], {
-    encoding: 'utf8',
-    env: { ...process.env, ...settings.env },
-    maxBuffer: 1 << 24,
-  });
-  fs.rmSync(dir, { recursive: true, force: true });
-  if (run.status !== 0)
-    throw new Error(
-      `PyTorch bench failed (${settings.label}): ${run.stderr.trim().split('\n').pop()}`,
-    );
-  const out = new Map<string, number>();
-  for (const line of run.stdout.trim().split('\n')) {
-    const r = JSON.parse(line) as { id: string; ms: number };
-    out.set(r.id, r.ms);
+
+  /** One untimed run, then `repeats` timed ones: their milliseconds. */
+  async time(repeats: number): Promise<number[]> {
+    this.child.stdin!.write(`${repeats}\n`);
+    return (await this.next()).ms as number[];
   }
-  return out;
+
+  /** Ends the process and removes its files. */
+  close(): void {
+    this.child.stdin!.end();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async next(): Promise<Record<string, unknown>> {
+    const line = await this.lines.next();
+    if (line.done) throw await this.failure();
+    return JSON.parse(line.value) as Record<string, unknown>;
+  }
+}
+
+/** bench/pytorch_bench.py's configuration for one workload. */
+function sessionConfig(w: BenchWorkload, settings: PyTorchSettings, device: string): unknown {
+  const r = resolveNetwork(w.network);
+  // what scripts/torch_sequential.py cannot build (residual blocks, global average
+  // pooling) is built from the module `gradscope export NET --pytorch` prints
+  const sequential = !r.nested && r.layers.every((l) => l.type !== 'globalavgpool');
+  return {
+    networks: {
+      [w.network.name]: {
+        layers: r.layers,
+        input: w.network.input,
+        classes: w.network.classes,
+        ...(sequential ? {} : { module: pytorchModule(w.network) }),
+      },
+    },
+    settings: { threads: settings.threads, channels_last: settings.channelsLast, device },
+    workload: {
+      id: w.id,
+      network: w.network.name,
+      kind: w.kind,
+      batch: w.batch,
+      chunk: w.chunk,
+      draws: w.draws ?? 1,
+    },
+  };
 }

@@ -6,16 +6,19 @@
  * population gradient over CIFAR's whole training-set size (50000, chunks of 5000),
  * a ResNet20 training step at B = 128 (He et al.'s batch) and its population gradient,
  * timed for gradscope and for PyTorch in the same invocation, on the same device (the CPU, or
- * a GPU with --device cuda: CUDA-synchronised timings on both sides); a table of ratios on
+ * a GPU with --device cuda: CUDA-synchronised timings on both sides), in up to 3 rounds that
+ * alternate gradscope's batch of timings with each PyTorch setting's (a PyTorch process per
+ * workload and setting, waiting between its batches), each side's time the median of all its
+ * timings: on a machine whose speed drifts, timings minutes apart differ by 30% (ResNet20 step
+ * B=128 on the 2-core development machine: gradscope 266 ms, then PyTorch 215 ms, 1.24;
+ * alternated 261 and 286 ms, 0.91); a table of ratios on
  * stdout and bench/results.json. A second table gives the cost of the TorchScript path
  * (src/bench/torchscript.ts): some workloads again on the module `gradscope export NET
- * --pytorch` prints, scripted by PyTorch, right after the built-in network. On the CPU
+ * --pytorch` prints, scripted by PyTorch, in rounds alternated with the built-in network. On the CPU
  * gradscope runs with the settings the engine would choose (threadsFor: the tuning file's,
  * else the built-in rules).
  *
- * Each workload's PyTorch runs come right after its gradscope timing (the machine's speed
- * drifts over a long bench; a ratio is taken from timings minutes apart at most). PyTorch
- * runs twice or more: with its defaults, and with the best settings we
+ * PyTorch runs twice or more: with its defaults, and with the best settings we
  * found (on the CPU intra-op threads 1 or 2, channels-last for convolutions, glibc told to
  * keep freed memory; on a GPU channels-last); "best" is the faster of those per workload.
  */
@@ -36,8 +39,14 @@ import { c1 } from '../models/c1';
 import { f1 } from '../models/f1';
 import { resnet20 } from '../models/resnet';
 import type { Log } from '../cli/log';
-import { timeGradscope } from './gradscope';
-import { pythonWithTorch, timePyTorch, type BenchWorkload, type PyTorchSettings } from './pytorch';
+import { synchronize } from '../engine/device';
+import { median, prepareGradscope, timedRuns, timeGradscope } from './gradscope';
+import {
+  PyTorchSession,
+  pythonWithTorch,
+  type BenchWorkload,
+  type PyTorchSettings,
+} from './pytorch';
 import { SCRIPTED, scriptedNetwork, torchScriptTable, type TorchScriptRow } from './torchscript';
 
 const KEEP_MEMORY = {
@@ -109,28 +118,51 @@ function workloads(quick: boolean): BenchWorkload[] {
   ];
 }
 
-/** PyTorch's settings timed for each workload; the best of them is the row's reference. */
-function pytorchSettings(gpu: boolean, cores: number): PyTorchSettings[] {
-  if (gpu)
-    return [
-      { label: 'defaults', threads: null, channelsLast: false, env: {} },
-      { label: 'channels-last', threads: null, channelsLast: true, env: {} },
-    ];
-  return [
-    { label: 'defaults', threads: null, channelsLast: false, env: {} },
-    ...[1, cores].map((t) => ({
-      label: `${t} thread${t > 1 ? 's' : ''}, channels-last, memory kept`,
-      threads: t,
-      channelsLast: true,
-      env: KEEP_MEMORY,
-    })),
-  ];
-}
-
 const fmt = (ms: number | null): string => (ms === null ? '-' : ms.toFixed(1));
 const ratio = (a: number, b: number | null): string => (b === null ? '-' : (a / b).toFixed(2));
 
-export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; note: string } {
+/** At most 3 rounds, `repeats` split evenly between them: 9 -> 3, 3, 3; 7 -> 3, 2, 2. */
+export function roundRepeats(repeats: number): number[] {
+  const rounds = Math.min(3, repeats);
+  return Array.from({ length: rounds }, (_, r) => Math.floor((repeats + rounds - 1 - r) / rounds));
+}
+
+/**
+ * One batch of gradscope's timings: an untimed run (the heap given back after the last
+ * batch grows again), `repeats` timed ones, then the freed memory back to the system, so
+ * that PyTorch's batch next does not run beside gradscope's largest heap.
+ */
+function batch(once: () => void, repeats: number): number[] {
+  once();
+  synchronize();
+  const times = timedRuns(once, repeats);
+  returnFreeMemory();
+  return times;
+}
+
+/** PyTorch on `w` under each of `settings`, started side by side; all or none. */
+async function startSessions(
+  python: string,
+  w: BenchWorkload,
+  settings: PyTorchSettings[],
+  device: string,
+): Promise<PyTorchSession[]> {
+  const started = await Promise.allSettled(
+    settings.map((s) => PyTorchSession.start(python, w, s, device)),
+  );
+  const sessions = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    for (const session of sessions) session.close();
+    throw failed.reason;
+  }
+  return sessions;
+}
+
+export async function runBench(
+  options: BenchOptions,
+  log: Log,
+): Promise<{ rows: BenchRow[]; note: string }> {
   const list = workloads(options.quick).filter((w) => !options.only || w.id.includes(options.only));
   if (list.length === 0) throw expected('text found in a workload name', '--only', options.only);
   const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
@@ -139,14 +171,33 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
     throw new GradscopeInputError(
       `--explore times CPU thread settings: not with --device ${options.device}`,
     );
+
   const torch = pythonWithTorch(options.device);
-  const note =
-    'missing' in torch
-      ? `no PyTorch comparison: ${torch.missing}`
-      : gpu
-        ? `PyTorch ${torch.version} from ${torch.python} on ${options.device}; both sides CUDA-synchronised, IEEE float32 (TF32 off)`
-        : `PyTorch ${torch.version} from ${torch.python}; each workload's PyTorch settings timed right after its gradscope row`;
-  if ('missing' in torch) log.info(`bench: ${note}`);
+  let note: string;
+  let settings: PyTorchSettings[] = [];
+  if ('missing' in torch) {
+    note = `no PyTorch comparison: ${torch.missing}`;
+    log.info(`bench: ${note}`);
+  } else {
+    note = gpu
+      ? `PyTorch ${torch.version} from ${torch.python} on ${options.device}; both sides CUDA-synchronised, IEEE float32 (TF32 off)`
+      : `PyTorch ${torch.version} from ${torch.python}`;
+    settings = gpu
+      ? [
+          { label: 'defaults', threads: null, channelsLast: false, env: {} },
+          { label: 'channels-last', threads: null, channelsLast: true, env: {} },
+        ]
+      : [
+          { label: 'defaults', threads: null, channelsLast: false, env: {} },
+          ...[1, cores].map((t) => ({
+            label: `${t} thread${t > 1 ? 's' : ''}, channels-last, memory kept`,
+            threads: t,
+            channelsLast: true,
+            env: KEEP_MEMORY,
+          })),
+        ];
+  }
+
   const rows: BenchRow[] = [];
   const scripting = list.some((w) => SCRIPTED.includes(w.id)) ? pythonWithTorch() : null;
   let scripts: string | undefined;
@@ -158,14 +209,41 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
         ? `bench: gradscope ${w.id} (torch ${chosen.torch}, BLAS ${chosen.blas} threads, linear ${chosen.linear}, memory ${chosen.memory}, ${chosen.convolutionFormat}; ${chosen.source === 'tuned' ? 'tuned' : 'built-in rules'})`
         : `bench: gradscope ${w.id} on ${options.device}`,
     );
+    // gradscope's batches alternate with each PyTorch setting's, round by round: the
+    // machine's speed drifts, and each side's median then spans the same minutes
+    const once = prepareGradscope(w);
+    const ours: number[] = [];
+    const theirs: number[][] = settings.map(() => []);
+    if ('python' in torch)
+      log.info(`bench: PyTorch ${w.id} with ${settings.map((s) => s.label).join('; ')}`);
+    const sessions =
+      'python' in torch ? await startSessions(torch.python, w, settings, options.device) : [];
+    try {
+      for (const repeats of roundRepeats(w.repeats)) {
+        ours.push(...batch(once, repeats));
+        for (const [i, session] of sessions.entries())
+          theirs[i]!.push(...(await session.time(repeats)));
+      }
+    } finally {
+      for (const session of sessions) session.close();
+    }
     const row: BenchRow = {
       id: w.id,
-      gradscopeMs: timeGradscope(w),
+      gradscopeMs: median(ours),
       gradscopeThreads: chosen,
       pytorchDefaultMs: null,
       pytorchBestMs: null,
       pytorchBestSetting: null,
     };
+    for (const [i, s] of settings.entries()) {
+      const ms = median(theirs[i]!);
+      if (s.label === 'defaults') row.pytorchDefaultMs = ms;
+      // the best setting found includes PyTorch's own defaults
+      if (row.pytorchBestMs === null || ms < row.pytorchBestMs) {
+        row.pytorchBestMs = ms;
+        row.pytorchBestSetting = s.label;
+      }
+    }
     if (options.explore) {
       row.explored = {};
       for (const t of [1, cores]) {
@@ -177,32 +255,21 @@ export function runBench(options: BenchOptions, log: Log): { rows: BenchRow[]; n
     }
     rows.push(row);
     if (scripting && 'python' in scripting && SCRIPTED.includes(w.id)) {
-      // the TorchScript module right after the built-in network, with the same settings
+      // the TorchScript module and the built-in network, their batches alternated
       scripts ??= fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-bench-scripts-'));
       const file = scriptedNetwork(scripting.python, w.network, scripts);
       // a module's Linear layers run in libtorch's own kernels (BLAS): the built-in network is
       // timed again with the same kernels, so the ratio is the cost of the TorchScript path
       setThreads({ ...threadsFor(w.network, { batch: w.batch, linear: 'blas' }), linear: 'blas' });
       log.info(`bench: gradscope ${w.id}, built-in and TorchScript module of ${w.network.name}`);
-      const builtInMs = timeGradscope(w);
-      scriptedRows.push({ id: w.id, torchscriptMs: timeGradscope(w, file), builtInMs });
-    }
-    if ('python' in torch) {
-      // PyTorch right after gradscope on the same workload: this machine's speed drifts by
-      // 20-30% over tens of minutes, so a ratio is only worth its two timings taken together.
-      // The kept heap of this workload would sit beside PyTorch's own: returned first.
-      returnFreeMemory();
-      for (const s of pytorchSettings(gpu, cores)) {
-        log.info(`bench: PyTorch ${w.id} with ${s.label}`);
-        const ms = timePyTorch(torch.python, [w], s, options.device).get(w.id) ?? null;
-        if (ms === null) continue;
-        if (s.label === 'defaults') row.pytorchDefaultMs = ms;
-        // the best setting found includes PyTorch's own defaults
-        if (row.pytorchBestMs === null || ms < row.pytorchBestMs) {
-          row.pytorchBestMs = ms;
-          row.pytorchBestSetting = s.label;
-        }
+      const builtIn = prepareGradscope(w);
+      const module = prepareGradscope(w, file);
+      const [a, b]: number[][] = [[], []];
+      for (const repeats of roundRepeats(w.repeats)) {
+        a.push(...batch(builtIn, repeats));
+        b.push(...batch(module, repeats));
       }
+      scriptedRows.push({ id: w.id, torchscriptMs: median(b), builtInMs: median(a) });
     }
   }
   if (scripts) fs.rmSync(scripts, { recursive: true, force: true });
