@@ -172,28 +172,26 @@ at::Tensor measures(const at::Tensor& source, double divisor, const at::Tensor& 
     throw std::invalid_argument("the vectors have different lengths");
   if (reference.device() != source.device() || total.device() != source.device())
     throw std::invalid_argument("the vectors live on different devices");
-  const bool flatOnCpu = source.is_cpu() && source.is_contiguous() && reference.is_contiguous() &&
-                         total.is_contiguous() && reference.scalar_type() == at::kDouble &&
-                         total.scalar_type() == at::kDouble;
-  if (flatOnCpu && source.scalar_type() == at::kFloat)
-    return measuresOnCpu<float>(source, divisor, reference, total, ranges, groups);
-  if (flatOnCpu && source.scalar_type() == at::kDouble)
-    return measuresOnCpu<double>(source, divisor, reference, total, ranges, groups);
-  const int64_t block = source.is_cpu() ? int64_t{1} << 15 : n;
+  if (source.is_cpu()) {
+    auto r = reference.to(at::kDouble).contiguous();
+    auto t = total.to(at::kDouble).contiguous();
+    if (source.scalar_type() == at::kFloat)
+      return measuresOnCpu<float>(source.contiguous(), divisor, r, t, ranges, groups);
+    return measuresOnCpu<double>(source.to(at::kDouble).contiguous(), divisor, r, t, ranges,
+                                 groups);
+  }
   auto sums = at::zeros({4 + groups}, reference.options());
   auto first = sums.narrow(0, 0, 4);
-  for (const auto& range : ranges)
-    for (int64_t start = range.offset; start < range.offset + range.size; start += block) {
-      const int64_t size = std::min(block, range.offset + range.size - start);
-      auto x = source.narrow(0, start, size).to(at::kDouble);
-      if (divisor != 1) x = x / divisor;
-      auto t = total.narrow(0, start, size);
-      auto toReference = x - reference.narrow(0, start, size);
-      auto toTotal = x - t;
-      auto square = at::dot(toReference, toReference);
-      first.add_(at::stack({square, at::dot(toTotal, toTotal), at::dot(x, x), at::dot(x, t)}));
-      if (range.group >= 0) sums.select(0, 4 + range.group).add_(square);
-    }
+  for (const auto& range : ranges) {
+    auto x = source.narrow(0, range.offset, range.size).to(at::kDouble);
+    if (divisor != 1) x = x / divisor;
+    auto t = total.narrow(0, range.offset, range.size);
+    auto toReference = x - reference.narrow(0, range.offset, range.size);
+    auto toTotal = x - t;
+    auto square = at::dot(toReference, toReference);
+    first.add_(at::stack({square, at::dot(toTotal, toTotal), at::dot(x, x), at::dot(x, t)}));
+    if (range.group >= 0) sums.select(0, 4 + range.group).add_(square);
+  }
   return sums.cpu();
 }
 
