@@ -1,10 +1,12 @@
 #include "linear.h"
 
 #include <torch/csrc/autograd/custom_function.h>
+#include <torch/library.h>
 
 namespace gradscope {
 
 bool oneDnnLinear = true;
+thread_local bool moduleSecondOrder = false;
 
 namespace {
 
@@ -43,4 +45,29 @@ at::Tensor linearLayer(const at::Tensor& x, const at::Tensor& weight, const at::
   return at::mkldnn_linear(x.contiguous().to_mkldnn(), weight.contiguous(), bias).to_dense();
 }
 
+namespace {
+
+// gradscope::linear, what a TorchScript module's aten::linear calls become (script.cc):
+// linearLayer for inputs of any rank (leading dimensions flattened, as nn.Linear allows).
+// CompositeImplicitAutograd: autograd differentiates the operators it calls.
+at::Tensor moduleLinear(const at::Tensor& x, const at::Tensor& weight,
+                        const c10::optional<at::Tensor>& bias) {
+  const auto b = bias.has_value() ? *bias : at::Tensor();
+  if (x.dim() == 2) return linearLayer(x, weight, b, moduleSecondOrder);
+  if (x.dim() < 2) return at::linear(x, weight, b);
+  auto sizes = x.sizes().vec();
+  sizes.back() = weight.size(0);
+  return linearLayer(x.reshape({-1, x.size(-1)}), weight, b, moduleSecondOrder).reshape(sizes);
+}
+
+}  // namespace
+
 }  // namespace gradscope
+
+TORCH_LIBRARY(gradscope, m) {
+  m.def("linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor");
+}
+
+TORCH_LIBRARY_IMPL(gradscope, CompositeImplicitAutograd, m) {
+  m.impl("linear", gradscope::moduleLinear);
+}

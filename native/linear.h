@@ -15,6 +15,11 @@ namespace gradscope {
 // Process-wide: float32 Linear layers on the CPU through oneDNN when true. Default true.
 extern bool oneDnnLinear;
 
+// The operator gradscope::linear(input, weight, bias?) that a TorchScript module's aten::linear
+// calls are rewritten to (script.cc): linearLayer with secondOrder from this flag, which the
+// pass running the module sets on its thread.
+extern thread_local bool moduleSecondOrder;
+
 at::Tensor linearLayer(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                        bool secondOrder);
 

@@ -258,9 +258,9 @@ export async function runBench(
       // the TorchScript module and the built-in network, their batches alternated
       scripts ??= fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-bench-scripts-'));
       const file = scriptedNetwork(scripting.python, w.network, scripts);
-      // a module's Linear layers run in libtorch's own kernels (BLAS): the built-in network is
-      // timed again with the same kernels, so the ratio is the cost of the TorchScript path
-      setThreads({ ...threadsFor(w.network, { batch: w.batch, linear: 'blas' }), linear: 'blas' });
+      // a module's Linear layers take the built-in network's kernels (native/script.cc), so the
+      // ratio is the cost of the TorchScript path
+      setThreads(threadsFor(w.network, { batch: w.batch }));
       log.info(`bench: gradscope ${w.id}, built-in and TorchScript module of ${w.network.name}`);
       const builtIn = prepareGradscope(w);
       const module = prepareGradscope(w, file);

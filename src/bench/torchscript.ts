@@ -53,7 +53,7 @@ export const SCRIPTED = [
 /** The markdown table of the TorchScript path's cost (target: at most 1.10x). */
 export function torchScriptTable(rows: TorchScriptRow[]): string {
   const lines = [
-    '| workload | TorchScript module ms | built-in network ms (BLAS Linear, as the module) | TorchScript / built-in |',
+    '| workload | TorchScript module ms | built-in network ms | TorchScript / built-in |',
     '| --- | ---: | ---: | ---: |',
   ];
   for (const r of rows)

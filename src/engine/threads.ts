@@ -137,8 +137,8 @@ export function threadsFor(network: NetworkSpec, workload: Workload = {}): Threa
       source: 'tuned',
     };
   const { blas } = defaultThreads();
-  // a TorchScript module's Linear layers are its own aten::linear calls: BLAS
-  const inBlas = dtype === 'float64' || linear === 'blas' || network.torchscript !== undefined;
+  // a TorchScript module's Linear layers take the same kernels (its aten::linear is rewritten)
+  const inBlas = dtype === 'float64' || linear === 'blas';
   return family === 'fully-connected' && inBlas
     ? { torch: 1, blas, source: 'rules' }
     : { torch: blas, blas, source: 'rules' };
