@@ -21,7 +21,7 @@ export const benchCommand: Command = {
     out: value('FILE', OUT, 'where the results are written'),
     tune: flag(
       'measure thread split, Linear kernels, memory and convolution format per network family and batch size ' +
-        '(about 10 minutes) and store the winners in $XDG_CACHE_HOME or ~/.cache/gradscope/tuning.json',
+        '(about 12 minutes) and store the winners in $XDG_CACHE_HOME or ~/.cache/gradscope/tuning.json',
     ),
   },
   run(values, _positionals, log) {
