@@ -53,7 +53,6 @@ namespace {
 at::Tensor moduleLinear(const at::Tensor& x, const at::Tensor& weight,
                         const c10::optional<at::Tensor>& bias) {
   const auto b = bias.has_value() ? *bias : at::Tensor();
-  if (x.dim() == 2) return linearLayer(x, weight, b, moduleSecondOrder);
   if (x.dim() < 2) return at::linear(x, weight, b);
   auto sizes = x.sizes().vec();
   sizes.back() = weight.size(0);

@@ -70,9 +70,10 @@ ScriptBatchNorm batchNormOf(const torch::jit::Module& m) {
 }
 
 // Every aten::linear in the module's code (its methods, its submodules' and the functions they
-// call: one compilation unit) becomes gradscope::linear, so a module's Linear layers take the
-// built-in networks' kernels (oneDNN in float32 on the CPU, linear.cc). On the 2-core machine
-// whose OpenBLAS runs generic kernels a scripted F1 step ran 3-4x slower in aten::linear.
+// call: torch::jit::load puts them all in one compilation unit) becomes gradscope::linear, so a
+// module's Linear layers take the built-in networks' kernels (oneDNN in float32 on the CPU,
+// linear.cc). On the 2-core machine whose OpenBLAS runs generic kernels a scripted F1 step ran 3-4x
+// slower in aten::linear.
 void linearAsBuiltIn(torch::jit::Module& module) {
   torch::jit::SubgraphRewriter rewriter;
   rewriter.RegisterRewritePattern(R"IR(
@@ -83,14 +84,11 @@ graph(%x, %w, %b):
 graph(%x, %w, %b):
   %y = gradscope::linear(%x, %w, %b)
   return (%y))IR");
-  auto rewrite = [&](torch::jit::Function& function) {
-    if (!function.isGraphFunction()) return;
-    auto graph = torch::jit::toGraphFunction(function).graph();
+  for (auto* function : module._ivalue()->compilation_unit()->get_functions()) {
+    if (!function->isGraphFunction()) continue;
+    auto graph = torch::jit::toGraphFunction(*function).graph();
     rewriter.runOnGraph(graph);
-  };
-  for (auto* function : module._ivalue()->compilation_unit()->get_functions()) rewrite(*function);
-  for (const auto& m : module.modules())
-    for (const auto& method : m.get_methods()) rewrite(method.function());
+  }
 }
 
 }  // namespace

@@ -21,6 +21,29 @@ export const torchMissing =
     ? `PyTorch is not importable from ${python}`
     : undefined;
 
+/** Why tests whose Python also needs numpy are skipped here, or undefined. */
+export const numpyOrTorchMissing =
+  spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status !== 0
+    ? `PyTorch and numpy are not importable from ${python}`
+    : undefined;
+
+/**
+ * Runs the Python program `source` as DIR/NAME (torch.jit.script reads a module's source: a
+ * file, not python -c) with `args`; its stdout, after asserting that it exited with 0.
+ */
+export function runPythonFile(
+  dir: string,
+  name: string,
+  source: string,
+  ...args: string[]
+): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, source);
+  const run = spawnSync(python, [file, ...args], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  return run.stdout;
+}
+
 /** argv: module.py weights.safetensors out.ts.pt; reads safetensors by hand (no package). */
 const SCRIPT = `
 import importlib.util, json, struct, sys, torch

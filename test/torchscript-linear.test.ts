@@ -9,7 +9,6 @@
  * gives the built-in F1's gradient with the same weights bit for bit.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
@@ -20,7 +19,12 @@ import { torchScriptSpec } from '../src/engine/torchscript';
 import { networkSpec } from '../src/models';
 import { tempDir } from './data-fixtures';
 import { copyOf, randomDataset, range, relativeError } from './helpers';
-import { python, scriptedWithWeights, torchMissing } from './torchscript-fixtures';
+import {
+  numpyOrTorchMissing,
+  runPythonFile,
+  scriptedWithWeights,
+  torchMissing,
+} from './torchscript-fixtures';
 
 const dir = tempDir('gradscope-torchscript-linear-');
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -63,13 +67,11 @@ print(json.dumps({"gradient": flat.tolist(), "hv": torch.cat([h.flatten() for h 
 `;
 
 test("a TorchScript module's Linear layers through oneDNN: PyTorch's float64 gradient and Hessian-vector product", (t) => {
-  if (torchMissing) return t.skip(torchMissing);
-  // torch.jit.script reads the module's source: a file, not python -c
-  const script = path.join(dir, 'make_model.py');
-  fs.writeFileSync(script, PYTHON);
-  const run = spawnSync(python, [script, dir], { encoding: 'utf8' });
-  assert.equal(run.status, 0, run.stderr);
-  const theirs = JSON.parse(run.stdout) as { gradient: number[]; hv: number[] };
+  if (numpyOrTorchMissing) return t.skip(numpyOrTorchMissing);
+  const theirs = JSON.parse(runPythonFile(dir, 'make_model.py', PYTHON, dir)) as {
+    gradient: number[];
+    hv: number[];
+  };
   const file = path.join(dir, 'model.ts.pt');
   const data = loadData(path.join(dir, 'data.npz')).train;
   const ours = (linear: 'onednn' | 'blas') => {

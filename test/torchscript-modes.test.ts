@@ -8,8 +8,6 @@
  * input (float64, 1e-7: the images are float32 / 255 in both).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { loadData } from '../src/data/load';
@@ -19,12 +17,7 @@ import { stateDict } from '../src/engine/state-dict';
 import { gradscope } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 import { range, relativeError } from './helpers';
-import { python } from './torchscript-fixtures';
-
-const numpyOrTorchMissing =
-  spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status !== 0
-    ? `PyTorch and numpy are not importable from ${python}`
-    : undefined;
+import { numpyOrTorchMissing, runPythonFile } from './torchscript-fixtures';
 const dir = tempDir('gradscope-torchscript-modes-');
 
 const PYTHON = `
@@ -57,11 +50,10 @@ print(json.dumps({"mean": h.mean(0).tolist(), "var": h.var(0, unbiased=True).tol
 
 test('a TorchScript module with an extra buffer: one warning naming it; modes and recalibration as for batch norms alone', (t) => {
   if (numpyOrTorchMissing) return t.skip(numpyOrTorchMissing);
-  const maker = path.join(dir, 'make_counter.py');
-  fs.writeFileSync(maker, PYTHON);
-  const made = spawnSync(python, [maker, dir], { encoding: 'utf8' });
-  assert.equal(made.status, 0, made.stderr);
-  const theirs = JSON.parse(made.stdout) as { mean: number[]; var: number[] };
+  const theirs = JSON.parse(runPythonFile(dir, 'make_counter.py', PYTHON, dir)) as {
+    mean: number[];
+    var: number[];
+  };
   const file = path.join(dir, 'counter.ts.pt');
   const data = path.join(dir, 'data.npz');
 

@@ -18,12 +18,8 @@ import { stateDict } from '../src/engine/state-dict';
 import { gradscope } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
 import { range, relativeError } from './helpers';
+import { numpyOrTorchMissing, runPythonFile } from './torchscript-fixtures';
 
-const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
-const torchMissing =
-  spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status !== 0
-    ? `PyTorch and numpy are not importable from ${python}`
-    : undefined;
 const dir = tempDir('gradscope-torchscript-');
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -82,13 +78,8 @@ print(json.dumps(result))
 `;
 
 test('a TorchScript module is a network: flat parameters, PyTorch names, loss and gradient', (t) => {
-  if (torchMissing) return t.skip(torchMissing);
-  // torch.jit.script reads the module's source: a file, not python -c
-  const script = path.join(dir, 'make_model.py');
-  fs.writeFileSync(script, PYTHON);
-  const run = spawnSync(python, [script, dir], { encoding: 'utf8' });
-  assert.equal(run.status, 0, run.stderr);
-  const theirs = JSON.parse(run.stdout) as {
+  if (numpyOrTorchMissing) return t.skip(numpyOrTorchMissing);
+  const theirs = JSON.parse(runPythonFile(dir, 'make_model.py', PYTHON, dir)) as {
     names: string[];
     population: { loss: number; gradient: number[] };
     batch: { loss: number; gradient: number[] };

@@ -252,15 +252,15 @@ export async function runBench(
           row.explored[`torch ${t} / BLAS ${b}`] = timeGradscope(w);
         }
       }
+      if (chosen) setThreads(chosen); // back to the engine's choice for what follows
     }
     rows.push(row);
     if (scripting && 'python' in scripting && SCRIPTED.includes(w.id)) {
       // the TorchScript module and the built-in network, their batches alternated
       scripts ??= fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-bench-scripts-'));
       const file = scriptedNetwork(scripting.python, w.network, scripts);
-      // a module's Linear layers take the built-in network's kernels (native/script.cc), so the
-      // ratio is the cost of the TorchScript path
-      setThreads(threadsFor(w.network, { batch: w.batch }));
+      // with the engine's choice of settings; a module's Linear layers take the built-in
+      // network's kernels (native/script.cc), so the ratio is the cost of the TorchScript path
       log.info(`bench: gradscope ${w.id}, built-in and TorchScript module of ${w.network.name}`);
       const builtIn = prepareGradscope(w);
       const module = prepareGradscope(w, file);
