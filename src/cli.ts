@@ -40,7 +40,7 @@ export const GLOBAL: OptionDeclarations = {
     'auto: the first GPU libtorch sees, else the CPU',
     'where to compute: cpu, cuda, cuda:N or auto',
   ),
-  deterministic: flag('deterministic algorithms (what that makes bit-identical: README)'),
+  deterministic: flag('deterministic algorithms (what that makes bit-identical: docs/gpu.md)'),
   help: { ...flag("this command's options, their defaults and an example"), short: 'h' },
 };
 

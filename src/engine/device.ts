@@ -79,7 +79,7 @@ export function zeroCopyViews(): boolean {
 /**
  * --deterministic: libtorch's deterministic algorithms (an operation without one fails) and
  * cuDNN's deterministic, non-benchmarking convolutions. On the CPU gradscope's results are
- * already bit-identical from run to run; see the README for what this gives on a GPU.
+ * already bit-identical from run to run; see docs/gpu.md for what this gives on a GPU.
  */
 export function setDeterministic(on: boolean): void {
   // cuBLAS is deterministic only with a fixed workspace, which it reads when its first handle

@@ -4,7 +4,7 @@
  * 10^8 points, 10^12 gradient draws) would exhaust memory or run for years instead
  * of being refused; each maximum is far above any study in SPEC.md (the thesis uses
  * 1-5 seeds, 4 arms, 51 line points, 100 draws, at most a few hundred epochs).
- * README.md "Limits" lists them.
+ * docs/study.md "Limits" lists them.
  */
 import { expected } from '../core/errors';
 

@@ -65,6 +65,6 @@ export function warnOfOtherState(file: string, names: string[]): void {
   if (names.length === 0 || warned.has(file)) return;
   warned.add(file);
   process.stderr.write(
-    `gradscope: warning: ${path.basename(file)} holds state besides batch-norm statistics, not checkpointed (modes: README): ${names.join(', ')}\n`,
+    `gradscope: warning: ${path.basename(file)} holds state besides batch-norm statistics, not checkpointed (modes: docs/models.md): ${names.join(', ')}\n`,
   );
 }

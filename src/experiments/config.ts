@@ -318,7 +318,7 @@ export function readStudyConfig(file: string): StudyConfig {
     if (size > LIMITS.configBytes)
       throw new GradscopeFileError(
         file,
-        `${size} bytes; a config is at most ${LIMITS.configBytes} bytes (README.md "Limits")`,
+        `${size} bytes; a config is at most ${LIMITS.configBytes} bytes (docs/study.md "Limits")`,
       );
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
@@ -363,7 +363,7 @@ export function thesisConfig(network: string, data?: string): StudyConfig {
   const chosen = data ?? defaults[name];
   if (!chosen)
     throw new GradscopeInputError(
-      `--data: ${name} trains on ${name === 'C1' ? 'CIFAR-10' : 'CIFAR-100'}; give the folder of its binary files (see the README)`,
+      `--data: ${name} trains on ${name === 'C1' ? 'CIFAR-10' : 'CIFAR-100'}; give the folder of its binary files (see docs/files.md)`,
     );
   return checkStudyConfig({ ...base, network: name, data: chosen, name: `thesis ${name}` });
 }
