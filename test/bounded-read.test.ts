@@ -14,26 +14,9 @@ import * as zlib from 'zlib';
 import { encodeSafetensors } from '../src/engine/safetensors';
 import { CHECKPOINT_FORMAT } from '../src/engine/checkpoint-file';
 import { idxBytes, tempDir, writeIdxFolder } from './data-fixtures';
-import { measuredGradscope } from './measured-child';
+import { assertFailsFastAndSmall } from './measured-child';
 
 const dir = tempDir('gradscope-hostile-');
-
-/** Asserts the run failed as a rejected input should: exit 2, one line naming `file`. */
-function assertFailsFastAndSmall(args: string[], file: string, problem: RegExp): void {
-  const run = measuredGradscope(args);
-  const lines = run.stderr.trim().split('\n');
-  assert.equal(run.status, 2, `exit ${run.status} (signal ${run.signal}): ${run.stderr}`);
-  assert.equal(lines.length, 1, `one line, got: ${run.stderr}`);
-  assert.ok(lines[0]!.includes(file), `"${lines[0]}" should name ${file}`);
-  assert.match(lines[0]!, problem);
-  // quiet: 0.12-0.16 s for the crafted checkpoints, 0.69 s for the gzip bombs (through
-  // `gradscope train`, whose start with libtorch is most of it); 1.12 s seen under a load of 6
-  assert.ok(run.cpuSeconds < 1.5, `took ${run.cpuSeconds.toFixed(2)} s of CPU time`);
-  assert.ok(run.seconds < 5, `took ${run.seconds.toFixed(2)} s`);
-  assert.ok(run.maxRssMb < 300, `peak resident memory ${run.maxRssMb.toFixed(0)} MB`);
-  const took = `${run.seconds.toFixed(2)} s (${run.cpuSeconds.toFixed(2)} s CPU)`;
-  console.log(`${path.basename(file)}: ${took}, ${run.maxRssMb.toFixed(0)} MB`);
-}
 
 const analyze = (checkpoint: string) => [
   'analyze',
@@ -75,6 +58,14 @@ test('/dev/zero and a FIFO as --checkpoint fail at once: regular files only', ()
   execFileSync('mkfifo', [network]);
   const args = ['train', '--network', network, '--data', 'mnist', '--out', path.join(dir, 'r')];
   assertFailsFastAndSmall(args, network, /not a regular file/);
+});
+
+test('/dev/zero and a FIFO as a study config fail at once: opened once, as a regular file', () => {
+  // issue 27, item 5: `run /dev/zero --plan` grew to 1.6 GB in 40 s, `run FIFO --plan` hung
+  assertFailsFastAndSmall(['run', '/dev/zero', '--plan'], '/dev/zero', /not a regular file/, {}, 8);
+  const fifo = path.join(dir, 'study.yaml');
+  execFileSync('mkfifo', [fifo]);
+  assertFailsFastAndSmall(['run', fifo, '--plan'], fifo, /not a regular file \(a FIFO\)/, {}, 8);
 });
 
 test('a 1.5 GB checkpoint is judged by its prefix and header before its data are read', () => {

@@ -5,6 +5,7 @@
  * into a result. CPU time, unlike wall time, does not grow when other work shares the
  * machine's cores.
  */
+import assert from 'node:assert/strict';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -33,10 +34,16 @@ fs.writeFileSync(
   ].join('\n'),
 );
 
-export function measuredGradscope(args: string[], timeoutSeconds = 20): MeasuredRun {
+/** `env` adds to (or overrides) this process's environment for the child. */
+export function measuredGradscope(
+  args: string[],
+  timeoutSeconds = 20,
+  env: Record<string, string> = {},
+): MeasuredRun {
   const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--require', preload, cli, ...args], {
     encoding: 'utf8',
+    env: { ...process.env, ...env },
     timeout: timeoutSeconds * 1000,
     killSignal: 'SIGKILL',
   });
@@ -50,4 +57,30 @@ export function measuredGradscope(args: string[], timeoutSeconds = 20): Measured
     cpuSeconds: usage ? Number(usage[2]) / 1e6 : NaN,
     maxRssMb: usage ? Number(usage[1]) / 1024 : NaN,
   };
+}
+
+/**
+ * Asserts the run failed as a rejected input should: exit 2, one line naming `file` and
+ * matching `problem`, fast and small (the bounds below); `env` adds to the child's environment.
+ */
+export function assertFailsFastAndSmall(
+  args: string[],
+  file: string,
+  problem: RegExp,
+  env: Record<string, string> = {},
+  timeoutSeconds = 20,
+): void {
+  const run = measuredGradscope(args, timeoutSeconds, env);
+  const lines = run.stderr.trim().split('\n');
+  assert.equal(run.status, 2, `exit ${run.status} (signal ${run.signal}): ${run.stderr}`);
+  assert.equal(lines.length, 1, `one line, got: ${run.stderr}`);
+  assert.ok(lines[0]!.includes(file), `"${lines[0]}" should name ${file}`);
+  assert.match(lines[0]!, problem);
+  // quiet: 0.12-0.16 s for the crafted checkpoints, 0.69 s for the gzip bombs (through
+  // `gradscope train`, whose start with libtorch is most of it); 1.12 s seen under a load of 6
+  assert.ok(run.cpuSeconds < 1.5, `took ${run.cpuSeconds.toFixed(2)} s of CPU time`);
+  assert.ok(run.seconds < 5, `took ${run.seconds.toFixed(2)} s`);
+  assert.ok(run.maxRssMb < 300, `peak resident memory ${run.maxRssMb.toFixed(0)} MB`);
+  const took = `${run.seconds.toFixed(2)} s (${run.cpuSeconds.toFixed(2)} s CPU)`;
+  console.log(`${path.basename(file)}: ${took}, ${run.maxRssMb.toFixed(0)} MB`);
 }

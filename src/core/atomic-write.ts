@@ -20,12 +20,21 @@ import { GradscopeFileError } from './errors';
 /** The writer's temporary names: `.NAME.tmp-PID-` and 12 hex digits. Group 1 is the PID. */
 export const TEMPORARY_NAME = /^\..+\.tmp-(\d+)-[0-9a-f]{12}$/;
 
+/**
+ * A fresh temporary name beside `file`, of the pattern above, carrying `pid` (this process's
+ * by default): every temporary gradscope writes takes its name from here, so that
+ * removeStaleTemporaries knows it once its process is dead.
+ */
+export function temporaryPath(file: string, pid = process.pid): string {
+  return path.join(
+    path.dirname(path.resolve(file)),
+    `.${path.basename(file)}.tmp-${pid}-${crypto.randomBytes(6).toString('hex')}`,
+  );
+}
+
 export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   const dir = path.dirname(path.resolve(file));
-  const temp = path.join(
-    dir,
-    `.${path.basename(file)}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`,
-  );
+  const temp = temporaryPath(file);
   try {
     const fd = fs.openSync(temp, 'wx');
     try {

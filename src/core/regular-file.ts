@@ -1,8 +1,10 @@
 /**
  * Reading a file in bounded pieces: the readers first read a prefix and a header, check
  * what they declare against the file's size, and only then read the rest. Only regular
- * files are accepted, checked before the file is opened: /dev/zero would grow a read
- * without bound and opening a FIFO blocks until someone writes to it.
+ * files are accepted: /dev/zero would grow a read without bound and opening a FIFO blocks
+ * until someone writes to it. The name is checked before it is opened (a device is never
+ * opened), the file is opened once without blocking, and what was opened is checked again
+ * (a name swapped for a FIFO in between is refused, never read).
  */
 import * as fs from 'fs';
 import { GradscopeFileError } from './errors';
@@ -16,28 +18,39 @@ export interface RegularFile {
 /** What the caller calls a directory given where a file was expected. */
 export interface OpenWording {
   directory: string;
+  /** What a missing file is called ("file not found" unless said). */
+  missing?: string;
 }
 
 export function openRegularFile(
   file: string,
   wording: OpenWording = { directory: 'is a directory, not a file' },
 ): RegularFile {
-  let stat: fs.Stats;
+  const check = (stat: fs.Stats) => {
+    if (stat.isDirectory()) return new GradscopeFileError(file, wording.directory);
+    if (!stat.isFile()) return new GradscopeFileError(file, `not a regular file (${kindOf(stat)})`);
+    return undefined;
+  };
+  let refused: GradscopeFileError | undefined;
   try {
-    stat = fs.statSync(file);
+    refused = check(fs.statSync(file));
   } catch (error) {
-    throw failure(file, error);
+    throw failure(file, error, wording);
   }
-  if (stat.isDirectory()) throw new GradscopeFileError(file, wording.directory);
-  if (!stat.isFile()) throw new GradscopeFileError(file, `not a regular file (${kindOf(stat)})`);
+  if (refused) throw refused;
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (error) {
-    throw failure(file, error);
+    throw failure(file, error, wording);
   }
-  const size = fs.fstatSync(fd).size; // the file opened, not whatever the name meant before
-  return { file, fd, size };
+  const stat = fs.fstatSync(fd); // the file opened, not whatever the name meant before
+  refused = check(stat);
+  if (refused) {
+    fs.closeSync(fd);
+    throw refused;
+  }
+  return { file, fd, size: stat.size };
 }
 
 /** Exactly `length` bytes from `position`; a file that shrank meanwhile is named. */
@@ -78,9 +91,9 @@ function kindOf(stat: fs.Stats): string {
   return 'not a plain file';
 }
 
-function failure(file: string, error: unknown): GradscopeFileError {
+function failure(file: string, error: unknown, wording: OpenWording): GradscopeFileError {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new GradscopeFileError(file, 'file not found');
+  if (code === 'ENOENT') return new GradscopeFileError(file, wording.missing ?? 'file not found');
   if (code === 'EACCES' || code === 'EPERM')
     return new GradscopeFileError(file, 'permission denied');
   return new GradscopeFileError(file, `cannot be read (${code ?? (error as Error).message})`);

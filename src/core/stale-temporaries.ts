@@ -8,13 +8,17 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TEMPORARY_NAME } from './atomic-write';
 
-/** Removes stale temporaries in `dir` and every folder below it; returns those removed. */
-export function removeStaleTemporaries(dir: string): string[] {
+/**
+ * Removes stale temporaries in `dir` and every folder below it (only in `dir` itself where
+ * `below` is false: a data folder's thousands of image folders); returns those removed.
+ */
+export function removeStaleTemporaries(dir: string, below = true): string[] {
   if (!fs.existsSync(dir)) return [];
   const removed: string[] = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) {
+      if (!below) continue;
       removed.push(...removeStaleTemporaries(file));
       continue;
     }

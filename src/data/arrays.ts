@@ -6,19 +6,17 @@
  * channels lies (NCHW where both could be) and said once in the description. Labels are
  * integers in [0, classes), classes = the largest label + 1.
  */
-import { constants as bufferConstants } from 'buffer';
 import * as fs from 'fs';
 import * as path from 'path';
 import { GradscopeFileError } from '../core/errors';
 import { readAt, withRegularFile } from '../core/regular-file';
+import { checkUnpackedSize } from '../core/size-caps';
 import { parseNpy, type NpyArray } from './npy';
 import { checkLabels, type DataSource, type ExampleSet } from './source';
-import { zipEntries, zipEntryBytes } from '../engine/zip';
+import { checkEntriesFit, zipEntries, zipEntryBytes, type ZipEntry } from '../engine/zip';
 
 export const ARRAY_NAMES = ['x_train', 'y_train', 'x_test', 'y_test'] as const;
 type ArrayName = (typeof ARRAY_NAMES)[number];
-
-const MAX_ARRAY_BYTES = Math.min(bufferConstants.MAX_LENGTH, 2 ** 33);
 
 export function hasNpyArrays(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'x_train.npy'));
@@ -28,7 +26,7 @@ export function hasNpyArrays(dir: string): boolean {
 export function readNpz(file: string): { source: DataSource; description: string } {
   const arrays = withRegularFile(file, (opened) => {
     const entries = zipEntries(opened);
-    const out = {} as Record<ArrayName, NpyArray>;
+    const wanted = {} as Record<ArrayName, ZipEntry>;
     for (const name of ARRAY_NAMES) {
       const entry = entries.get(`${name}.npy`);
       if (!entry)
@@ -36,8 +34,13 @@ export function readNpz(file: string): { source: DataSource; description: string
           file,
           `has no array ${name} (expected ${ARRAY_NAMES.join(', ')}; it holds ${[...entries.keys()].map((n) => n.replace(/\.npy$/, '')).join(', ') || 'nothing'})`,
         );
-      out[name] = parseNpy(zipEntryBytes(opened, entry, MAX_ARRAY_BYTES), file, name);
+      wanted[name] = entry;
     }
+    // all four checked together before the first is inflated
+    checkEntriesFit(opened, Object.values(wanted), 'the arrays');
+    const out = {} as Record<ArrayName, NpyArray>;
+    for (const name of ARRAY_NAMES)
+      out[name] = parseNpy(zipEntryBytes(opened, wanted[name]), file, name);
     return out;
   });
   return sourceOf(arrays, file, (name) => `${file}:${name}`, `NumPy arrays in ${file}`);
@@ -54,11 +57,7 @@ export function readNpyFolder(dir: string): { source: DataSource; description: s
         `file not found (a folder of .npy arrays holds ${ARRAY_NAMES.map((n) => `${n}.npy`).join(', ')})`,
       );
     arrays[name] = withRegularFile(file, (opened) => {
-      if (opened.size > MAX_ARRAY_BYTES)
-        throw new GradscopeFileError(
-          file,
-          `${opened.size} bytes, more than the ${MAX_ARRAY_BYTES} allowed`,
-        );
+      checkUnpackedSize(file, 'the array', opened.size);
       return parseNpy(readAt(opened, 0, opened.size), file, name);
     });
   }

@@ -3,17 +3,19 @@
  * (1f 8b), whatever its name. Every failure becomes one GradscopeFileError line naming the
  * file, so a bad --data never surfaces as a bare ENOENT or zlib stack.
  *
- * Bounded: the caller says, from the first bytes of the content (for IDX, its header), how
- * many bytes the whole content may hold. A plain file larger than that is refused before it
- * is read; a gzip file is inflated only that far (an 8 MB gzip can inflate to gigabytes),
- * its first bytes found by inflating a growing compressed prefix. Regular files only.
+ * Bounded, before anything is inflated: the caller says, from the first bytes of the content
+ * (for IDX, its header), how many bytes the whole content may hold, and the global cap
+ * (GRADSCOPE_MAX_INFLATE_BYTES, src/core/size-caps.ts) bounds that in turn. A plain file is
+ * judged by its size before it is read; a gzip file is inflated no further than the bound
+ * (an 8 MB gzip can inflate to gigabytes, and a header can lie), its first bytes found by
+ * inflating growing compressed prefixes, each itself bounded. Regular files only.
  */
 import * as fs from 'fs';
-import { constants as bufferConstants } from 'buffer';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { GradscopeFileError } from '../core/errors';
 import { readAt, withRegularFile } from '../core/regular-file';
+import { checkUnpackedSize, inflateCap, overCap } from '../core/size-caps';
 
 export interface ContentBound {
   /** How many leading content bytes `limit` needs to see. */
@@ -22,36 +24,53 @@ export interface ContentBound {
   limit: (prefix: Uint8Array) => number;
   /** The problem when the content exceeds the limit; `found` says by how much. */
   tooLong: (found: string) => string;
+  /** For a plain file, before it is read: throws where its size cannot be right. */
+  checkSize?: (prefix: Uint8Array, size: number) => void;
 }
 
 const UNBOUNDED: ContentBound = {
   prefixBytes: 0,
-  limit: () => bufferConstants.MAX_LENGTH,
+  limit: () => Number.MAX_SAFE_INTEGER,
   tooLong: (found) => `too large to read (${found})`,
 };
 
 export function readDataFile(file: string, bound: ContentBound = UNBOUNDED): Uint8Array {
+  const cap = inflateCap();
   const bytes = withRegularFile(
     file,
     (opened) => {
       const magic = readAt(opened, 0, Math.min(2, opened.size));
       if (magic.length < 2 || magic[0] !== 0x1f || magic[1] !== 0x8b) {
-        const limit = bound.limit(readAt(opened, 0, Math.min(bound.prefixBytes, opened.size)));
+        const prefix = readAt(opened, 0, Math.min(bound.prefixBytes, opened.size));
+        const limit = bound.limit(prefix);
+        bound.checkSize?.(prefix, opened.size);
         if (opened.size > limit)
           throw new GradscopeFileError(file, bound.tooLong(`the file holds ${opened.size}`));
+        checkUnpackedSize(file, 'its content', opened.size, cap);
         return readAt(opened, 0, opened.size);
       }
-      const raw = readAt(opened, 0, opened.size);
-      const limit = Math.min(
-        bound.limit(inflatePrefix(raw, bound.prefixBytes, file)),
-        bufferConstants.MAX_LENGTH,
+      // the header first (a claim past the cap is refused from it), read from a prefix
+      const prefix = inflatePrefix(
+        (take) => readAt(opened, 0, Math.min(take, opened.size)),
+        opened.size,
+        bound.prefixBytes,
+        file,
+        cap.most,
       );
+      const limit = bound.limit(prefix);
+      // deflate saves at most ~1032-fold; a compressed file past the cap cannot fit it
+      if (opened.size > cap.most)
+        throw overCap(file, `a compressed file of ${opened.size} bytes`, cap);
+      const raw = readAt(opened, 0, opened.size);
+      const most = Math.min(limit, cap.most);
       try {
-        return zlib.gunzipSync(raw, { maxOutputLength: Math.max(1, limit) });
+        return zlib.gunzipSync(raw, { maxOutputLength: Math.max(1, most) });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        if ((error as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE')
+          throw notGzip(file, error);
+        if (limit <= cap.most)
           throw new GradscopeFileError(file, bound.tooLong(`it inflates to more than ${limit}`));
-        throw notGzip(file, error);
+        throw overCap(file, `it inflates to more than ${cap.most} bytes`, cap);
       }
     },
     { directory: 'is a folder, expected a file' },
@@ -60,19 +79,52 @@ export function readDataFile(file: string, bound: ContentBound = UNBOUNDED): Uin
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
-/** At least `wanted` leading bytes of the inflated content (fewer if it is shorter),
- * inflating ever longer compressed prefixes: deflate expands at most ~1032-fold, so each
- * try costs about a thousand times the compressed bytes it reads, never the whole stream. */
-function inflatePrefix(raw: Buffer, wanted: number, file: string): Uint8Array {
+/**
+ * At least `wanted` leading bytes of the inflated content (fewer if it is shorter), inflating
+ * ever longer compressed prefixes (doubling, from 64 bytes). Each try's output is bounded by
+ * `most`: where a prefix inflates past it (a bomb right behind a slow start), the prefix
+ * length is bisected between the last try that gave too little and that one, so no try ever
+ * holds more than `most` bytes.
+ */
+function inflatePrefix(
+  read: (take: number) => Buffer,
+  size: number,
+  wanted: number,
+  file: string,
+  most: number,
+): Uint8Array {
   if (wanted === 0) return new Uint8Array(0);
-  for (let take = 64; ; take *= 2) {
-    let out: Buffer;
+  const bound = Math.max(wanted, Math.min(most, 16 * 2 ** 20));
+  const inflate = (take: number): Buffer | 'too long' => {
     try {
-      out = zlib.gunzipSync(raw.subarray(0, take), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      return zlib.gunzipSync(read(take), {
+        finishFlush: zlib.constants.Z_SYNC_FLUSH,
+        maxOutputLength: bound,
+      });
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return 'too long';
       throw notGzip(file, error);
     }
-    if (out.length >= wanted || take >= raw.length) return out.subarray(0, wanted);
+  };
+  let short = 0; // a prefix length known to give fewer than `wanted` bytes
+  for (let take = 64; ; take *= 2) {
+    take = Math.min(take, size);
+    const out = inflate(take);
+    if (out !== 'too long') {
+      if (out.length >= wanted || take >= size) return out.subarray(0, wanted);
+      short = take;
+      continue;
+    }
+    let long = take; // gives more than `bound` bytes
+    while (long - short > 1) {
+      const mid = Math.floor((short + long) / 2);
+      const got = inflate(mid);
+      if (got === 'too long') long = mid;
+      else if (got.length < wanted) short = mid;
+      else return got.subarray(0, wanted);
+    }
+    // one compressed byte more takes the output from short of `wanted` past `bound`
+    throw new GradscopeFileError(file, 'is not a valid gzip file (its first bytes never come)');
   }
 }
 

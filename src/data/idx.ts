@@ -4,9 +4,12 @@
  * dimensions, then each dimension as a big-endian uint32; the data follow, row-major.
  * Images are 0x00000803 (n, rows, cols), labels 0x00000801 (n). Only unsigned bytes are
  * accepted: that is what both datasets ship, and the engine takes raw bytes.
- * The header bounds the read: no more than it declares is read or inflated.
+ * The header bounds the read: what it declares is checked against the inflation cap
+ * (src/core/size-caps.ts) and, for a plain file, against the file's size, before the data are
+ * read; no more than it declares is ever read or inflated.
  */
 import { GradscopeFileError } from '../core/errors';
+import { checkUnpackedSize } from '../core/size-caps';
 import { readDataFile } from './data-file';
 import { checkCounts, checkLabels, ExampleSet } from './source';
 
@@ -30,21 +33,37 @@ export function readIdx(file: string, expectedDims: number): IdxArray {
   const bytes = readDataFile(file, {
     prefixBytes: 4 + 4 * expectedDims,
     limit: (prefix) => {
-      const { headerBytes, dataBytes } = idxHeader(prefix, file, expectedDims);
+      const { dims, headerBytes, dataBytes } = idxHeader(prefix, file, expectedDims);
+      checkUnpackedSize(
+        file,
+        `its header (${dims.join(' x ')} bytes of data)`,
+        headerBytes + dataBytes,
+      );
       return headerBytes + dataBytes + 1;
     },
     tooLong: (found) => `longer than its header says: ${found} bytes`,
+    checkSize: (prefix, size) => {
+      const header = idxHeader(prefix, file, expectedDims);
+      checkDataBytes(file, header, size - header.headerBytes);
+    },
   });
-  const { dims, headerBytes, dataBytes } = idxHeader(bytes, file, expectedDims);
-  const found = bytes.length - headerBytes;
-  if (found !== dataBytes) {
-    const problem = found < dataBytes ? 'truncated' : 'longer than its header says';
-    throw new GradscopeFileError(
-      file,
-      `${problem}: header gives ${dims.join('x')} = ${dataBytes} data bytes but the file holds ${found}`,
-    );
-  }
-  return { dims, data: bytes.subarray(headerBytes) };
+  const header = idxHeader(bytes, file, expectedDims);
+  checkDataBytes(file, header, bytes.length - header.headerBytes);
+  return { dims: header.dims, data: bytes.subarray(header.headerBytes) };
+}
+
+/** Throws unless the file holds exactly the data bytes its header declares. */
+function checkDataBytes(
+  file: string,
+  { dims, dataBytes }: { dims: number[]; dataBytes: number },
+  found: number,
+): void {
+  if (found === dataBytes) return;
+  const problem = found < dataBytes ? 'truncated' : 'longer than its header says';
+  throw new GradscopeFileError(
+    file,
+    `${problem}: header gives ${dims.join('x')} = ${dataBytes} data bytes but the file holds ${Math.max(found, 0)}`,
+  );
 }
 
 /** The header at the start of `bytes` (all of them, or a prefix), checked. */

@@ -6,12 +6,23 @@
  * file that later runs read directly while the folder's listing (names, sizes, times) is
  * unchanged. `--image-size S` resizes every image to S x S; without it every image must
  * have the first one's size. Colour images give 3 channels, grey ones 1.
+ *
+ * Bounded: an image whose header declares more pixels than GRADSCOPE_MAX_IMAGE_PIXELS
+ * (src/core/size-caps.ts) is refused before it is decoded (four PNGs of 12000 x 12000 pixels,
+ * 420 kB each, once took 11.7 GB). The decoder exits when its parent is gone (a SIGKILLed
+ * gradscope cannot take it along), and its pixels go to a temporary file named as every
+ * temporary is (atomic-write.ts), which the next decoding of the folder removes if its
+ * process is dead.
  */
 import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { temporaryPath } from '../core/atomic-write';
 import { GradscopeFileError, GradscopeInputError } from '../core/errors';
+import { readAt, withRegularFile } from '../core/regular-file';
+import { imagePixelCap } from '../core/size-caps';
+import { removeStaleTemporaries } from '../core/stale-temporaries';
 import { readSafetensors, writeSafetensors } from '../engine/safetensors';
 import { checkLabels, type DataSource, type ExampleSet } from './source';
 
@@ -80,28 +91,41 @@ function listImages(dir: string): Listing {
   return { classes, train, test, signature: hash.digest('hex') };
 }
 
-/** The decoding child: reads the job (JSON on stdin), writes raw pixels to the given file. */
+/**
+ * The decoding child: reads the job (JSON on stdin), writes raw pixels to the given file.
+ * It polls its parent's pid: a parent killed with SIGKILL cannot signal it, but the kernel
+ * gives an orphan a new parent at once, so within 100 ms of gradscope's death the decoder
+ * exits too (simpler than a pipe whose end-of-file it would watch, and as sure; a process
+ * group would need the killer to signal the group). The pixel cap is checked on each image's
+ * header, before sharp decodes it (and sharp's own limitInputPixels enforces it again).
+ */
 const DECODER = `
 const fs = require('fs');
 const sharp = require('sharp');
 const job = JSON.parse(fs.readFileSync(0, 'utf8'));
+const orphaned = () => process.ppid !== job.parent;
+if (orphaned()) process.exit(4);
+setInterval(() => { if (orphaned()) process.exit(4); }, 100).unref();
 (async () => {
   let size = job.size, channels = 0;
-  const out = fs.openSync(job.out, 'w');
+  const out = fs.openSync(job.out, 'wx');
   for (const file of job.files) {
-    let image = sharp(file, { failOn: 'error' });
-    const meta = await image.metadata();
+    // the header alone (sharp's own limit would refuse it here without saying the size)
+    const meta = await sharp(file, { failOn: 'error', limitInputPixels: false }).metadata();
+    const pixels = (meta.width || 0) * (meta.height || 0);
+    if (pixels > job.maxPixels)
+      throw new Error(file + ': ' + meta.width + ' x ' + meta.height + ' = ' + pixels + ' pixels (' + (pixels * (meta.channels || 3) / 1e6).toFixed(1) + ' MB' + ' decoded), more than the cap of ' + job.maxPixels + ' pixels (' + job.setting + '; raise it to read this image)');
     if (!channels) channels = (meta.channels === 1 || meta.channels === 2) ? 1 : 3;
     if (!size) size = [meta.width, meta.height];
     else if (!job.size && (meta.width !== size[0] || meta.height !== size[1]))
       throw new Error(file + ': ' + meta.width + 'x' + meta.height + ', but the first image is ' + size[0] + 'x' + size[1] + '; give --image-size to resize them all');
-    image = image.removeAlpha();
+    let image = sharp(file, { failOn: 'error', limitInputPixels: job.maxPixels }).removeAlpha();
     image = channels === 1 ? image.toColourspace('b-w') : image.toColourspace('srgb');
     if (job.size) image = image.resize(size[0], size[1], { fit: 'fill' });
     const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== channels) throw new Error(file + ': decoded to ' + info.channels + ' channels, expected ' + channels);
     // HWC -> CHW
-    const planar = Buffer.alloc(data.length);
+    const planar = Buffer.allocUnsafe(data.length);
     const hw = info.width * info.height;
     for (let p = 0; p < hw; p++) for (let c = 0; c < channels; c++) planar[c * hw + p] = data[p * channels + c];
     fs.writeSync(out, planar);
@@ -187,14 +211,28 @@ function decode(
       'is an image folder, and decoding images needs the npm package sharp (npm install sharp)',
     );
   const files = [...listing.train, ...listing.test].map((e) => e.file);
-  const raw = `${cache}.${process.pid}.raw`;
+  try {
+    removeStaleTemporaries(dir, false); // pixels of a decoder killed with its gradscope
+  } catch {
+    // a read-only data folder: its temporaries are not ours to remove
+  }
+  const raw = temporaryPath(`${cache}.raw`);
+  const pixelCap = imagePixelCap();
   // the child finds sharp where this process does: the node_modules folder holding it
   const sharpMain = require.resolve('sharp');
   const marker = `${path.sep}node_modules${path.sep}`;
   const sharpDir = sharpMain.slice(0, sharpMain.lastIndexOf(marker) + marker.length - 1);
   try {
+    const job = {
+      files,
+      size: imageSize ? [imageSize, imageSize] : null,
+      out: raw,
+      parent: process.pid,
+      maxPixels: pixelCap.most,
+      setting: pixelCap.setting,
+    };
     const run = spawnSync(process.execPath, ['-e', DECODER], {
-      input: JSON.stringify({ files, size: imageSize ? [imageSize, imageSize] : null, out: raw }),
+      input: JSON.stringify(job),
       encoding: 'utf8',
       env: {
         ...process.env,
@@ -208,15 +246,19 @@ function decode(
         `images could not be decoded: ${(run.stderr || run.error?.message || '').trim()}`,
       );
     const { channels, width, height } = JSON.parse(run.stdout) as Record<string, number>;
-    const pixels = new Uint8Array(fs.readFileSync(raw));
     const per = channels! * width! * height!;
-    if (pixels.length !== per * files.length)
-      throw new GradscopeFileError(
-        dir,
-        'the decoder wrote a different number of pixels than asked',
-      );
+    // read once into the one array both splits view: no further copy of the pixels
+    const pixels = withRegularFile(raw, (opened) => {
+      if (opened.size !== per * files.length)
+        throw new GradscopeFileError(
+          dir,
+          'the decoder wrote a different number of pixels than asked',
+        );
+      const bytes = readAt(opened, 0, opened.size);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    });
     const split = (from: number, entries: { label: number }[]): ExampleSet => ({
-      pixels: pixels.slice(from * per, (from + entries.length) * per),
+      pixels: pixels.subarray(from * per, (from + entries.length) * per),
       labels: Int32Array.from(entries, (e) => e.label),
       count: entries.length,
       shape: [channels!, height!, width!],

@@ -2,9 +2,12 @@
  * NumPy's .npy format, bounded: the magic "\x93NUMPY", a version, a header length, a Python
  * dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (N, ...)} and the raw array.
  * The declared shape and type must account for the data exactly before it is touched.
- * Little-endian numbers only (what numpy writes on every common machine).
+ * Little-endian numbers only (what numpy writes on every common machine). What the array is
+ * converted to (float32 or int32 four bytes an element: an int8 label array grows four-fold)
+ * is checked against the cap (src/core/size-caps.ts) before it is allocated.
  */
 import { GradscopeFileError } from '../core/errors';
+import { checkUnpackedSize } from '../core/size-caps';
 
 export type NpyData = Uint8Array | Float32Array | Int32Array;
 
@@ -62,7 +65,14 @@ export function parseNpy(bytes: Buffer, file: string, name: string): NpyArray {
     throw fail(
       `holds ${raw.length} data bytes but shape (${shape.join(', ')}) of ${descr} needs ${count * itemSize}`,
     );
-  if (descr === '|u1') return { shape, dtype: 'uint8', data: Uint8Array.from(raw) };
+  // a view of the bytes read or inflated for this array alone: no second copy
+  if (descr === '|u1')
+    return { shape, dtype: 'uint8', data: new Uint8Array(raw.buffer, raw.byteOffset, count) };
+  checkUnpackedSize(
+    file,
+    `${name}: shape (${shape.join(', ')}) of ${descr} read as 4-byte numbers`,
+    count * 4,
+  );
   if (descr === '<f4' || descr === '<f8') {
     const out = new Float32Array(count);
     for (let i = 0; i < count; i++) {

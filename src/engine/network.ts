@@ -20,7 +20,7 @@ import { resolveNetwork, type NetworkSpec, type ResolvedNetwork } from './layers
 import { addon, type FloatArray, type Mode, type NativeNetwork } from './native';
 import { settleDevice, zeroCopyViews } from './device';
 import { threadsForFirstNetwork } from './threads';
-import { warnOfOtherState } from './torchscript';
+import { checkTorchScriptFits, warnOfOtherState } from './torchscript';
 
 export type { Mode, FloatArray };
 export type DType = 'float32' | 'float64';
@@ -94,6 +94,7 @@ export class Network {
     const script = spec.torchscript;
     if (script !== undefined && typeof script !== 'string')
       throw expected('a file name', 'network.torchscript', script);
+    if (script) checkTorchScriptFits(script);
     this.resolved = script
       ? { spec, layers: [], parameterCount: 0, statistics: [], nested: true }
       : resolveNetwork(spec);

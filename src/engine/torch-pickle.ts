@@ -8,8 +8,9 @@
  */
 import { GradscopeFileError } from '../core/errors';
 import { withRegularFile } from '../core/regular-file';
+import { pickleCap } from '../core/size-caps';
 import type { NamedTensor, TensorData } from './safetensors';
-import { zipEntries, zipEntryBytes } from './zip';
+import { checkEntriesFit, zipEntries, zipEntryBytes } from './zip';
 
 const STORAGES: Record<string, { size: number; make: (b: ArrayBuffer) => TensorData }> = {
   FloatStorage: { size: 4, make: (b) => new Float32Array(b) },
@@ -18,7 +19,6 @@ const STORAGES: Record<string, { size: number; make: (b: ArrayBuffer) => TensorD
   IntStorage: { size: 4, make: (b) => new Int32Array(b) },
   ByteStorage: { size: 1, make: (b) => new Uint8Array(b) },
 };
-const MAX_BYTES = 4 * 2 ** 30 - 1;
 
 class Global {
   constructor(readonly name: string) {}
@@ -43,18 +43,23 @@ export function readTorchSaveFile(file: string): Map<string, NamedTensor> {
     const pkl = [...entries.keys()].find((n) => /^[^/]+\/data\.pkl$/.test(n));
     if (!pkl) throw fail('not a torch.save archive (no ARCHIVE/data.pkl)');
     const archive = pkl.slice(0, -'data.pkl'.length);
+    // every storage the pickle may name, checked together before the first is inflated
+    const storageEntries = [...entries.values()].filter((e) =>
+      e.name.startsWith(`${archive}data/`),
+    );
+    checkEntriesFit(opened, storageEntries, "the tensors' storages");
     const storages = new Map<string, Buffer>();
     const storageBytes = (key: string): Buffer => {
       let bytes = storages.get(key);
       if (!bytes) {
         const entry = entries.get(`${archive}data/${key}`);
         if (!entry) throw fail(`storage ${key} is missing from the archive`);
-        bytes = zipEntryBytes(opened, entry, MAX_BYTES);
+        bytes = zipEntryBytes(opened, entry);
         storages.set(key, bytes);
       }
       return bytes;
     };
-    const root = unpickle(zipEntryBytes(opened, entries.get(pkl)!, 2 ** 30), fail, (args) => {
+    const root = unpickle(zipEntryBytes(opened, entries.get(pkl)!, pickleCap()), fail, (args) => {
       // _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, hooks)
       const [storage, offset, size, stride] = args as [Storage, number, number[], number[]];
       if (!(storage instanceof Storage)) throw fail('a tensor without a storage');

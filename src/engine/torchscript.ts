@@ -7,7 +7,7 @@
 import * as path from 'path';
 import type { NetworkSpec } from './layers';
 import { withRegularFile } from '../core/regular-file';
-import { zipEntries } from './zip';
+import { checkEntriesFit, zipEntries } from './zip';
 
 /** Whether `file` is a zip archive holding TorchScript code. */
 export function isTorchScriptFile(file: string): boolean {
@@ -50,6 +50,17 @@ export function torchScriptSpec(file: string): NetworkSpec {
     layers: [],
     torchscript: path.resolve(file),
   };
+}
+
+/**
+ * Refuses a module whose entries would inflate past the cap (src/core/size-caps.ts), before
+ * libtorch's own reader (torch::jit::load) inflates them: that reader allocates what each
+ * entry declares.
+ */
+export function checkTorchScriptFits(file: string): void {
+  withRegularFile(file, (opened) =>
+    checkEntriesFit(opened, [...zipEntries(opened).values()], "the module's entries"),
+  );
 }
 
 const warned = new Set<string>();

@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic-write';
+import { readTextFile } from '../core/regular-file';
 import type { NetworkSpec } from './layers';
 import { addon } from './native';
 import { torchScriptHasConvolutions } from './torchscript';
@@ -104,11 +105,12 @@ function isChoice(c: unknown): c is TunedChoice {
 /** Reads and verifies the tuning file (no caching, nothing printed). */
 export function readTuning(): TuningState {
   const file = tuningFile();
+  if (!fs.existsSync(file)) return { file, status: 'absent' };
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    // a regular file of a size a tuning file has: a FIFO or /dev/zero put there is ignored
+    text = readTextFile(file, 1_000_000);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { file, status: 'absent' };
     return { file, status: 'ignored', reason: `cannot be read (${(e as Error).message})` };
   }
   let p: Record<string, unknown>;

@@ -3,11 +3,14 @@
  * record, then the central directory, then each wanted entry's bytes, stored or deflated
  * (node's zlib inflates, no further than the size the directory declares). Every size and
  * offset is checked against the file's own size before anything is read or allocated, and
- * zip64 sizes (numpy writes its entries with force_zip64) are understood.
+ * zip64 sizes (numpy writes its entries with force_zip64) are understood. What the entries
+ * would take inflated is checked against a cap (src/core/size-caps.ts) before inflation
+ * starts, and an entry that inflates to any other size than it declares is refused.
  */
 import * as zlib from 'zlib';
 import { GradscopeFileError } from '../core/errors';
 import { readAt, type RegularFile } from '../core/regular-file';
+import { checkUnpackedSize, inflateCap, type SizeCap } from '../core/size-caps';
 
 export interface ZipEntry {
   name: string;
@@ -102,30 +105,58 @@ export function zipEntries(opened: RegularFile): Map<string, ZipEntry> {
   return entries;
 }
 
-/** One entry's bytes, inflated no further than its declared size (at most `maxBytes`). */
-export function zipEntryBytes(opened: RegularFile, entry: ZipEntry, maxBytes: number): Buffer {
+/**
+ * Refuses, before any of them is inflated, `entries` whose declared sizes add up to more than
+ * `limit`: a reader checks all it will inflate at once, so that many entries each below the
+ * cap cannot add up to a bomb.
+ */
+export function checkEntriesFit(
+  opened: RegularFile,
+  entries: readonly ZipEntry[],
+  what: string,
+  limit: SizeCap = inflateCap(),
+): void {
+  const total = entries.reduce((sum, e) => sum + e.size, 0);
+  if (total <= limit.most) return;
+  const largest = entries.reduce((a, b) => (b.size > a.size ? b : a));
+  checkUnpackedSize(
+    opened.file,
+    `${what} (${entries.length} entries, the largest ${largest.name} of ${largest.size} bytes)`,
+    total,
+    limit,
+  );
+}
+
+/** One entry's bytes, inflated no further than its declared size, itself at most `limit`. */
+export function zipEntryBytes(
+  opened: RegularFile,
+  entry: ZipEntry,
+  limit: SizeCap = inflateCap(),
+): Buffer {
   const fail = (problem: string) =>
     new GradscopeFileError(opened.file, `entry ${entry.name}: ${problem}`);
-  if (entry.size > maxBytes)
-    throw fail(`declares ${entry.size} bytes, more than the ${maxBytes} allowed`);
+  checkUnpackedSize(opened.file, `entry ${entry.name}`, entry.size, limit);
   if (entry.localHeader + 30 > opened.size) throw fail('lies outside the file');
   const local = readAt(opened, entry.localHeader, 30);
   if (local.readUInt32LE(0) !== LOCAL) throw fail('damaged local header');
   const start = entry.localHeader + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
   if (start + entry.compressedSize > opened.size) throw fail('is truncated');
-  const raw = readAt(opened, start, entry.compressedSize);
-  if (entry.method === 0) {
-    if (entry.compressedSize !== entry.size) throw fail('stored sizes disagree');
-    return raw;
-  }
-  if (entry.method !== 8)
+  if (entry.method !== 0 && entry.method !== 8)
     throw fail(`compression method ${entry.method} (expected stored or deflate)`);
+  if (entry.method === 0 && entry.compressedSize !== entry.size)
+    throw fail(`stored sizes disagree (${entry.compressedSize} stored, ${entry.size} declared)`);
+  const raw = readAt(opened, start, entry.compressedSize);
+  if (entry.method === 0) return raw;
   let out: Buffer;
   try {
-    out = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(entry.size, 1) });
+    // one byte past the declared size, so that a longer stream is seen, not cut silently
+    out = zlib.inflateRawSync(raw, { maxOutputLength: entry.size + 1 });
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw fail(`inflates to more than the ${entry.size} bytes it declares`);
     throw fail(`does not inflate (${(error as Error).message})`);
   }
-  if (out.length !== entry.size) throw fail(`inflates to ${out.length} bytes, not ${entry.size}`);
+  if (out.length !== entry.size)
+    throw fail(`inflates to ${out.length} bytes, not the ${entry.size} it declares`);
   return out;
 }

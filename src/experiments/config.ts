@@ -6,7 +6,6 @@
  * must not silently fall back to a default).
  */
 import { parseDevice } from '../engine/device';
-import * as fs from 'fs';
 import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -16,7 +15,7 @@ import {
   isNonNegativeInteger,
   isPositiveInteger,
 } from '../core/errors';
-import { fileErrorCause, isFileSystemError } from '../core/file-errors';
+import { readAt, withRegularFile } from '../core/regular-file';
 import { checkCount, checkListLength, LIMITS } from '../engine/limits';
 import { checkOptimizerSettings, type OptimizerSettings } from '../engine/optimizer';
 import type { Convergence } from '../train/convergence';
@@ -311,23 +310,20 @@ export function completeStudyConfig(raw: Record<string, unknown>): StudyConfig {
 
 /** A config file, YAML or JSON by its extension. */
 export function readStudyConfig(file: string): StudyConfig {
-  let text: string;
-  try {
-    // the size first: a huge file must be refused before it is read into memory
-    const size = fs.statSync(file).size;
-    if (size > LIMITS.configBytes)
-      throw new GradscopeFileError(
-        file,
-        `${size} bytes; a config is at most ${LIMITS.configBytes} bytes (docs/study.md "Limits")`,
-      );
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if (error instanceof GradscopeFileError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new GradscopeFileError(file, 'no such config file');
-    if (isFileSystemError(error)) throw new GradscopeFileError(file, fileErrorCause(error));
-    throw error;
-  }
+  // opened once, as a regular file (/dev/zero or a FIFO is refused, never read), and
+  // judged by its size before it is read into memory
+  const text = withRegularFile(
+    file,
+    (opened) => {
+      if (opened.size > LIMITS.configBytes)
+        throw new GradscopeFileError(
+          file,
+          `${opened.size} bytes; a config is at most ${LIMITS.configBytes} bytes (docs/study.md "Limits")`,
+        );
+      return readAt(opened, 0, opened.size).toString('utf8');
+    },
+    { directory: 'is a folder, not a config file', missing: 'no such config file' },
+  );
   let raw: unknown;
   try {
     raw = path.extname(file) === '.json' ? JSON.parse(text) : parseYaml(text);
