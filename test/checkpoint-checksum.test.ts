@@ -47,7 +47,8 @@ test('a checkpoint written without checksums (before them) still loads', () => {
   saveNetwork(file, network, { epoch: 1, step: 1, extra: {} });
   const metadata = { ...readSafetensors(file).metadata };
   assert.equal(metadata.tensor_sha256, undefined, "the checksums are the reader's, not metadata");
-  fs.writeFileSync(file, encodeSafetensors(stateDict(network), metadata));
+  const v1 = { ...metadata, format: 'gradscope-checkpoint-1' }; // the format before issue 27's
+  fs.writeFileSync(file, encodeSafetensors(stateDict(network), v1));
   assert.doesNotMatch(fs.readFileSync(file).toString('latin1'), /tensor_sha256/);
   const loaded = networkFromCheckpoint(file).network;
   assert.deepEqual(loaded.parameters, network.parameters);

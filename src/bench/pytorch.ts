@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createInterface } from 'readline';
+import { pythonString } from '../core/quote';
 import type { NetworkSpec } from '../engine/layers';
 import { resolveNetwork } from '../engine/layers';
 import { pytorchModule } from '../models/pytorch-module';
@@ -55,7 +56,7 @@ export function pythonWithTorch(
   if (device !== 'cpu') {
     const onDevice = spawnSync(
       python,
-      ['-c', `import torch; torch.zeros(1, device=${JSON.stringify(device)})`],
+      ['-c', `import torch; torch.zeros(1, device=${pythonString(device)})`],
       { encoding: 'utf8' },
     );
     if (onDevice.status !== 0)

@@ -11,6 +11,7 @@ import * as path from 'path';
 import { loadData } from '../data/load';
 import { GradscopeInputError } from '../core/errors';
 import { lockRunDirectory, withLock } from '../core/lock';
+import { shellQuote } from '../core/quote';
 import type { StudyConfig } from '../experiments/config';
 import { prepareStudyDirectory, runPieces } from '../experiments/piece-work';
 import {
@@ -59,8 +60,7 @@ export function pieceArgs(
 
 /** `gradscope run <what> ... --only PIECE --resume`, quoted for a shell. */
 export function pieceCommand(source: StudySource, out: string, piece: string): string {
-  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-  return ['gradscope', ...pieceArgs(source, out, piece, undefined).map(quote)].join(' ');
+  return ['gradscope', ...pieceArgs(source, out, piece, undefined).map(shellQuote)].join(' ');
 }
 
 /** Where the executors keep what `gradscope status` needs: the study's source and logs. */

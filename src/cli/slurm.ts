@@ -8,6 +8,10 @@
  * (the same submissions as a shell script) are written first; --dry-run stops there.
  * DIR/slurm/jobs.json records every job id of every piece. A piece whose last job is still
  * queued or running is not submitted again, and a new job depends on it.
+ *
+ * Every value in those scripts goes through src/core/quote.ts: shellQuote for the shell
+ * lines, slurmDirective for each `#SBATCH` line (slurmFilePattern for the log path); a value
+ * a directive cannot hold (a newline in --out) is refused before anything is written.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -15,6 +19,7 @@ import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic-write';
 import { expected, GradscopeInputError } from '../core/errors';
 import { withLock } from '../core/lock';
+import { shellQuote, slurmDirective, slurmFilePattern } from '../core/quote';
 import type { SlurmSettings, StudyConfig } from '../experiments/config';
 import { donePieces, selectPieces, studyPieces, type Piece } from '../experiments/pieces';
 import { studyLockFile } from '../store/study-paths';
@@ -126,11 +131,42 @@ function settingsOf(values: Record<string, unknown>, fromConfig: SlurmSettings |
   };
 }
 
-const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-
 /** A shell variable name for a piece in submit.sh. */
 export function jobVariable(piece: string): string {
   return `job_${piece.replace(/[^\w]/g, '_')}`;
+}
+
+/** What follows `#SBATCH ` on each line of a piece's job script; throws (one line) on a
+ * value no directive can hold. */
+function jobDirectives(
+  piece: Piece,
+  out: string,
+  threads: number | undefined,
+  settings: ReturnType<typeof settingsOf>,
+): string[] {
+  const log = `${slurmFilePattern(path.join(slurmDir(out), piece.name), '--out')}-%j.log`;
+  const optional = (option: string, value: string | undefined, source: string) =>
+    value ? [slurmDirective(option, value, source)] : [];
+  return [
+    slurmDirective('--job-name', `gradscope-${piece.name}`),
+    slurmDirective('--output', log, '--out'),
+    '--open-mode=append',
+    '--requeue',
+    '--ntasks=1',
+    ...optional(
+      '--cpus-per-task',
+      threads === undefined ? undefined : String(threads),
+      '--threads',
+    ),
+    ...optional('--partition', settings.partition, '--slurm-partition'),
+    ...optional('--time', settings.time, '--slurm-time'),
+    ...optional('--gpus', settings.gpus, '--slurm-gpus'),
+    ...optional('--account', settings.account, '--slurm-account'),
+    ...settings.options.map((o) => {
+      const at = o.indexOf('=');
+      return at < 0 ? o : slurmDirective(o.slice(0, at), o.slice(at + 1), '--slurm-option');
+    }),
+  ];
 }
 
 function jobScript(
@@ -140,27 +176,14 @@ function jobScript(
   threads: number | undefined,
   settings: ReturnType<typeof settingsOf>,
 ): string {
-  const directives = [
-    `--job-name=gradscope-${piece.name}`,
-    `--output=${path.join(slurmDir(out), `${piece.name}-%j.log`)}`,
-    '--open-mode=append',
-    '--requeue',
-    '--ntasks=1',
-    ...(threads !== undefined ? [`--cpus-per-task=${threads}`] : []),
-    ...(settings.partition ? [`--partition=${settings.partition}`] : []),
-    ...(settings.time ? [`--time=${settings.time}`] : []),
-    ...(settings.gpus ? [`--gpus=${settings.gpus}`] : []),
-    ...(settings.account ? [`--account=${settings.account}`] : []),
-    ...settings.options,
-  ];
   const command = [process.execPath, GRADSCOPE_JS, ...pieceArgs(source, out, piece.name, threads)];
   return [
     '#!/bin/bash',
-    ...directives.map((d) => `#SBATCH ${d}`),
+    ...jobDirectives(piece, out, threads, settings).map((d) => `#SBATCH ${d}`),
     `# gradscope piece ${piece.name}; after: ${piece.after.join(' ') || '(none)'}`,
     '# requeued or resubmitted, it resumes from the run directory (--resume)',
-    `cd ${quote(process.cwd())}`,
-    `exec ${command.map(quote).join(' ')}`,
+    `cd ${shellQuote(process.cwd())}`,
+    `exec ${command.map(shellQuote).join(' ')}`,
     '',
   ].join('\n');
 }
@@ -187,6 +210,7 @@ export function runSlurm(
     throw expected('a positive integer', '--threads', values.threads);
   const all = studyPieces(study);
   const chosen = values.only !== undefined ? selectPieces(all, String(values.only)) : all;
+  for (const piece of chosen) jobDirectives(piece, out, threads, settings); // refused before any write
   if (!dryRun)
     prepareStudy(study, out, values.only !== undefined ? 'either' : Boolean(values.resume));
   fs.mkdirSync(slurmDir(out), { recursive: true });
@@ -224,13 +248,13 @@ export function runSlurm(
     const deps = piece.after.filter((a) => !done.has(a));
     const depRefs = deps.map((a) => (submitting.has(a) ? `$${jobVariable(a)}` : active(a)!));
     submit.push(
-      `${jobVariable(piece.name)}=$(sbatch --parsable${deps.length ? ` --dependency=afterok:${depRefs.join(':')} --kill-on-invalid-dep=yes` : ''} ${quote(script)})`,
+      `${jobVariable(piece.name)}=$(sbatch --parsable${deps.length ? ` --dependency=afterok:${depRefs.join(':')} --kill-on-invalid-dep=yes` : ''} ${shellQuote(script)})`,
     );
   }
   writeFileAtomic(path.join(slurmDir(out), 'submit.sh'), submit.join('\n') + '\n');
   if (dryRun) {
     log.info(
-      `gradscope: ${toSubmit.length} job scripts in ${slurmDir(out)}; submit them with: bash ${path.join(slurmDir(out), 'submit.sh')}`,
+      `gradscope: ${toSubmit.length} job scripts in ${slurmDir(out)}; submit them with: bash ${shellQuote(path.join(slurmDir(out), 'submit.sh'))}`,
     );
     if (!log.json) process.stdout.write(`${slurmDir(out)}\n`);
     return { runDir: out, scripts: toSubmit.map((p) => p.name) };

@@ -1,9 +1,16 @@
 /**
  * The gradscope checkpoint format on disk: a safetensors file whose metadata says
- * `format: gradscope-checkpoint-1`, with JSON facts beside the tensors (the network's layer
+ * `format: gradscope-checkpoint-2`, with JSON facts beside the tensors (the network's layer
  * list, epoch, step, anything else). Both halves of a checkpoint, the network
  * (src/engine/checkpoint.ts) and the training state (src/train/training-state.ts), are such
  * files; this reads them, checks the format and parses their metadata.
+ *
+ * Version 2 must carry the checksum of its header (src/engine/header-checksum.ts) besides
+ * its tensors' (so the epoch, the step, the optimiser's step count, the first loss and every
+ * other fact are verified as the tensors are); a version 2 file without it is refused as
+ * damaged. Version 1 (its metadata unchecked, tensors checked when it recorded them) is still
+ * read, so a run begun before version 2 resumes. Whatever its format, a header that carries
+ * its checksum is verified on every read, the header-only read included.
  */
 import { parseBoundedJson } from '../core/bounded-json';
 import { GradscopeFileError } from '../core/errors';
@@ -15,7 +22,9 @@ import {
   type SafetensorsLayout,
 } from './safetensors';
 
-export const CHECKPOINT_FORMAT = 'gradscope-checkpoint-1';
+export const CHECKPOINT_FORMAT = 'gradscope-checkpoint-2';
+/** Written before the header checksum; read still. */
+const CHECKPOINT_FORMAT_1 = 'gradscope-checkpoint-1';
 
 /** What a network checkpoint says of itself. */
 export interface CheckpointInfo {
@@ -58,13 +67,21 @@ function asCheckpointError(error: unknown, file: string): unknown {
   return error;
 }
 
-/** Refuses a file whose metadata names another format (none at all only when `plain`). */
-function checkFormat(file: string, metadata: Record<string, string>, plain: boolean): void {
-  if (plain && metadata.format === undefined) return;
-  if (metadata.format !== CHECKPOINT_FORMAT)
+/** Refuses a file whose metadata names another format (none at all only when `plain`), and
+ * a version 2 file without its checksums. */
+function checkFormat(file: string, layout: SafetensorsLayout, plain: boolean): void {
+  const { format } = layout.metadata;
+  if (plain && format === undefined) return;
+  if (format === CHECKPOINT_FORMAT_1) return;
+  if (format !== CHECKPOINT_FORMAT)
     throw new GradscopeFileError(
       file,
-      `not a gradscope checkpoint (metadata format is ${JSON.stringify(metadata.format ?? null)}, expected "${CHECKPOINT_FORMAT}")`,
+      `not a gradscope checkpoint (metadata format is ${JSON.stringify(format ?? null)}, expected "${CHECKPOINT_FORMAT}" or "${CHECKPOINT_FORMAT_1}")`,
+    );
+  if (!layout.sealed || layout.checksums === undefined)
+    throw new GradscopeFileError(
+      file,
+      `damaged: a ${CHECKPOINT_FORMAT} file without its header_sha256 and tensor_sha256 checksums`,
     );
 }
 
@@ -79,7 +96,7 @@ export function readCheckpointFile(
 ): SafetensorsFile {
   try {
     return readSafetensorsChecked(file, (layout) => {
-      checkFormat(file, layout.metadata, options.plain ?? false);
+      checkFormat(file, layout, options.plain ?? false);
       options.check?.(layout);
     });
   } catch (error) {
@@ -87,7 +104,8 @@ export function readCheckpointFile(
   }
 }
 
-/** What a checkpoint says about itself, from its header alone (no tensor data read). */
+/** What a checkpoint says about itself, from its header alone (no tensor data read; the
+ * header's own checksum verified). */
 export function checkpointInfo(file: string): CheckpointInfo {
   let layout: SafetensorsLayout;
   try {
@@ -95,6 +113,6 @@ export function checkpointInfo(file: string): CheckpointInfo {
   } catch (error) {
     throw asCheckpointError(error, file);
   }
-  checkFormat(file, layout.metadata, false);
+  checkFormat(file, layout, false);
   return infoFromMetadata(file, layout.metadata);
 }

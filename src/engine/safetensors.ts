@@ -15,9 +15,13 @@
  * hostile file costs no more memory than its own honest size.
  *
  * A writer may ask for checksums: the SHA-256 of each tensor's bytes, kept in the string
- * metadata (so safetensors.torch.load_file still reads the file) under "tensor_sha256"; the reader
- * verifies them when present and names the file and tensor that does not match. Files
- * without them (written before, or by others) load as before.
+ * metadata (so safetensors.torch.load_file still reads the file) under "tensor_sha256", and
+ * one SHA-256 over the length prefix and the whole header, those per-tensor checksums
+ * included, under "header_sha256" (src/engine/header-checksum.ts): together every byte of the
+ * file. The reader verifies them when present and names the file (and the tensor) that does
+ * not match; `sealed` in the layout says the header's checksum was there and matched. Files
+ * without them (written before, or by others) load as before; a format that requires them
+ * (a gradscope checkpoint) checks `sealed`.
  */
 import * as os from 'os';
 import { TextDecoder } from 'util';
@@ -25,6 +29,12 @@ import { writeFileAtomic } from '../core/atomic-write';
 import { parseBoundedJson } from '../core/bounded-json';
 import { describeValue, expected, GradscopeFileError, isNonNegativeInteger } from '../core/errors';
 import { readAt, withRegularFile, type RegularFile } from '../core/regular-file';
+import {
+  checkHeaderChecksum,
+  HEADER_CHECKSUM,
+  metadataWithSlot,
+  sealHeader,
+} from './header-checksum';
 import { checkTensorChecksums, tensorChecksums } from './tensor-checksums';
 
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
@@ -64,6 +74,8 @@ export interface EncodeOptions {
   /** Record the SHA-256 of each tensor's bytes in the metadata (checked on every read). */
   checksums?: boolean;
 }
+/** Metadata keys the reader keeps for itself (and removes from what it returns). */
+const READER_KEYS = [CHECKSUMS, HEADER_CHECKSUM];
 const HOST_IS_BIG_ENDIAN = os.endianness() === 'BE';
 
 export function encodeSafetensors(
@@ -73,8 +85,9 @@ export function encodeSafetensors(
 ): Buffer {
   const entries: string[] = [];
   if (metadata !== undefined) checkMetadata(metadata);
-  if (metadata !== undefined && Object.hasOwn(metadata, CHECKSUMS))
-    throw expected(`no key "${CHECKSUMS}" (the reader's own)`, 'metadata', metadata);
+  for (const key of READER_KEYS)
+    if (metadata !== undefined && Object.hasOwn(metadata, key))
+      throw expected(`no key "${key}" (the reader's own)`, 'metadata', metadata);
   const names = new Set<string>();
   const chunks: Buffer[] = [];
   let offset = 0;
@@ -90,17 +103,20 @@ export function encodeSafetensors(
     chunks.push(bytes);
     offset += bytes.length;
   });
-  const stored = options.checksums
-    ? { ...metadata, [CHECKSUMS]: tensorChecksums(tensors.map((t, i) => [t.name, chunks[i]!])) }
-    : metadata;
-  if (stored !== undefined && Object.keys(stored).length > 0) {
-    entries.unshift(`${JSON.stringify(METADATA)}:${JSON.stringify(stored)}`);
+  if (options.checksums) {
+    const sums = tensorChecksums(tensors.map((t, i) => [t.name, chunks[i]!]));
+    entries.unshift(
+      `${JSON.stringify(METADATA)}:${metadataWithSlot({ ...metadata, [CHECKSUMS]: sums })}`,
+    );
+  } else if (metadata !== undefined && Object.keys(metadata).length > 0) {
+    entries.unshift(`${JSON.stringify(METADATA)}:${JSON.stringify(metadata)}`);
   }
   const json = Buffer.from(`{${entries.join(',')}}`, 'utf8');
   const header = Buffer.alloc(Math.ceil(json.length / 8) * 8, ' ');
   json.copy(header);
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(header.length));
+  if (options.checksums) sealHeader(length, header);
   return Buffer.concat([length, header, ...chunks]);
 }
 
@@ -145,9 +161,11 @@ function readLayout(opened: RegularFile): {
   fail: Fail;
 } {
   const fail = (problem: string) => new GradscopeFileError(opened.file, problem);
-  const headerLength = checkPrefix(readAt(opened, 0, Math.min(8, opened.size)), opened.size, fail);
+  const prefix = readAt(opened, 0, Math.min(8, opened.size));
+  const headerLength = checkPrefix(prefix, opened.size, fail);
   const dataStart = 8 + headerLength;
-  const layout = parseLayout(readAt(opened, 8, headerLength), opened.size - dataStart, fail);
+  const header = readAt(opened, 8, headerLength);
+  const layout = parseLayout(prefix, header, opened.size - dataStart, fail);
   return { layout, dataStart, fail };
 }
 
@@ -155,7 +173,8 @@ export function decodeSafetensors(bytes: Buffer, file: string): SafetensorsFile 
   const fail = (problem: string) => new GradscopeFileError(file, problem);
   const headerLength = checkPrefix(bytes.subarray(0, 8), bytes.length, fail);
   const dataStart = 8 + headerLength;
-  const layout = parseLayout(bytes.subarray(8, dataStart), bytes.length - dataStart, fail);
+  const prefix = bytes.subarray(0, 8);
+  const layout = parseLayout(prefix, bytes.subarray(8, dataStart), bytes.length - dataStart, fail);
   return extractTensors(layout, bytes.subarray(dataStart), fail);
 }
 
@@ -181,12 +200,27 @@ export interface SafetensorsLayout {
   metadata: Record<string, string>;
   /** Tensor name -> SHA-256 hex, when the writer recorded them. */
   checksums: Record<string, string> | undefined;
+  /** The header carried its own checksum (`header_sha256`) and it matched. */
+  sealed: boolean;
 }
 
-/** Parses and checks a header against the length of the data section that follows it. */
-function parseLayout(raw: Buffer, dataLength: number, fail: Fail): SafetensorsLayout {
+/** Parses and checks a header (its own checksum first, when it has one) against the length
+ * of the data section that follows it. */
+function parseLayout(
+  prefix: Buffer,
+  raw: Buffer,
+  dataLength: number,
+  fail: Fail,
+): SafetensorsLayout {
+  const sealed = checkHeaderChecksum(prefix, raw, fail);
   const header = parseHeader(raw, fail);
-  const { [CHECKSUMS]: checksumText, ...metadata } = parseMetadata(header[METADATA], fail);
+  const {
+    [CHECKSUMS]: checksumText,
+    [HEADER_CHECKSUM]: seal,
+    ...metadata
+  } = parseMetadata(header[METADATA], fail);
+  if (seal !== undefined && !sealed)
+    throw fail(`damaged: its ${HEADER_CHECKSUM} is not at the start of the header`);
   const entries = Object.entries(header)
     .filter(([name]) => name !== METADATA)
     .map(([name, value]) => parseEntry(name, value, dataLength, fail))
@@ -205,7 +239,7 @@ function parseLayout(raw: Buffer, dataLength: number, fail: Fail): SafetensorsLa
     throw fail(`data section holds ${dataLength} bytes but its tensors cover only ${covered}`);
   }
   const checksums = checksumText === undefined ? undefined : parseChecksums(checksumText, fail);
-  return { entries, metadata, checksums };
+  return { entries, metadata, checksums, sealed };
 }
 
 function parseChecksums(text: string, fail: Fail): Record<string, string> {

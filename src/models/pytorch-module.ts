@@ -5,7 +5,10 @@
  *
  * Layer i of the list is module i of an nn.Sequential; a residual block is a `Residual`
  * module holding the Sequentials `branch` and `shortcut` (None: no skip; empty: identity).
+ * The network's name is the one string from the user's file: it reaches the source only
+ * through pythonString (src/core/quote.ts); every other value pasted is a validated number.
  */
+import { pythonString, shellQuote } from '../core/quote';
 import { resolveNetwork, type NetworkSpec, type ResolvedLayer } from '../engine/layers';
 
 const HEADER = `import torch
@@ -75,14 +78,16 @@ function sequential(layers: ResolvedLayer[], indent: string): string {
 export function pytorchModule(spec: NetworkSpec): string {
   const resolved = resolveNetwork(spec);
   const [c, h, w] = spec.input;
-  return `"""${spec.name} as gradscope defines it (gradscope export ${spec.name} --pytorch).
+  const name = String(spec.name);
+  const docstring = `${name} as gradscope defines it (gradscope export ${shellQuote(name)} --pytorch).
 
 Input: N x ${c} x ${h} x ${w}, scaled to [0, 1]; output: ${spec.classes} class scores.
 network().state_dict() has gradscope's checkpoint names: load a checkpoint with
-    network().load_state_dict(safetensors.torch.load_file("CHECKPOINT.safetensors"))
+    network().load_state_dict(safetensors.torch.load_file('CHECKPOINT.safetensors'))
 and save one for gradscope with
-    safetensors.torch.save_file(model.state_dict(), "model.safetensors")
-"""
+    safetensors.torch.save_file(model.state_dict(), 'model.safetensors')
+`;
+  return `${pythonString(docstring, { docstring: true })}
 ${HEADER}
 
 def network():

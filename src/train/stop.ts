@@ -9,6 +9,7 @@
  * stopped and the command that resumes it.
  */
 import { constants } from 'os';
+import { shellQuote } from '../core/quote';
 
 let requested: NodeJS.Signals | undefined;
 let watching = false;
@@ -62,6 +63,5 @@ export function resumeCommand(runDir: string, argv: string[] = process.argv.slic
   const args = [...argv];
   if (!args.some((a) => a === '--out' || a.startsWith('--out='))) args.push('--out', runDir);
   if (!args.includes('--resume')) args.push('--resume');
-  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-  return ['gradscope', ...args.map(quote)].join(' ');
+  return ['gradscope', ...args.map(shellQuote)].join(' ');
 }
