@@ -24,7 +24,7 @@ import { gradientTablesMarkdown, type AnalysisPoint } from '../report/gradient-t
 import { makeProgress } from '../train/progress';
 import { CHECKPOINT, NETWORK_AND_DATA, OUT, stateFrom } from './analysis-options';
 import { flag, value, type Command } from './command';
-import type { Log } from './log';
+import type { Log } from '../core/log';
 import { integerList, integerOption, numberOption } from './options';
 
 function drawsOption(value: unknown): 'independent' | 'nested' {

@@ -18,7 +18,7 @@ import { withLock } from '../core/lock';
 import type { SlurmSettings, StudyConfig } from '../experiments/config';
 import { donePieces, selectPieces, studyPieces, type Piece } from '../experiments/pieces';
 import { studyLockFile } from '../store/study-paths';
-import type { Log } from './log';
+import type { Log } from '../core/log';
 import {
   GRADSCOPE_JS,
   pieceArgs,

@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { GradscopeInputError } from '../core/errors';
 import { readHolder } from '../core/lock';
+import type { StudyConfig } from '../experiments/config';
 import { donePieces, studyPieces } from '../experiments/pieces';
 import { holdsRun, readStudyConfigFile } from '../store/config-file';
 import { configFile } from '../store/run-paths';
@@ -59,7 +60,7 @@ function lockHeld(file: string): boolean {
 
 export function studyStatus(out: string): PieceStatus[] {
   if (!holdsRun(out)) throw new GradscopeInputError(`${out} holds no study (no config.json)`);
-  const study = readStudyConfigFile(out).study;
+  const study = readStudyConfigFile<StudyConfig>(out).study;
   if (!study) throw new GradscopeInputError(`${configFile(out)} is not a study's config.json`);
   const pieces = studyPieces(study);
   const done = donePieces(out, pieces);
