@@ -17,7 +17,14 @@ import { expected, GradscopeInputError } from '../core/errors';
 import { withLock } from '../core/lock';
 import type { SlurmSettings, StudyConfig } from '../experiments/config';
 import { donePieces, selectPieces, studyPieces, type Piece } from '../experiments/pieces';
-import { studyLockFile } from '../store/study-paths';
+import {
+  jobLogFile,
+  jobScriptFile,
+  jobsFile,
+  slurmDir,
+  studyLockFile,
+  submitScriptFile,
+} from '../store/study-paths';
 import type { Log } from '../core/log';
 import {
   GRADSCOPE_JS,
@@ -39,14 +46,6 @@ export function onPath(program: string): string | undefined {
     }
   }
   return undefined;
-}
-
-export function slurmDir(out: string): string {
-  return path.join(out, 'slurm');
-}
-
-export function jobsFile(out: string): string {
-  return path.join(slurmDir(out), 'jobs.json');
 }
 
 /** DIR/slurm/jobs.json: piece -> every job id submitted for it, the latest last. */
@@ -142,7 +141,7 @@ function jobScript(
 ): string {
   const directives = [
     `--job-name=gradscope-${piece.name}`,
-    `--output=${path.join(slurmDir(out), `${piece.name}-%j.log`)}`,
+    `--output=${jobLogFile(out, piece.name, '%j')}`,
     '--open-mode=append',
     '--requeue',
     '--ntasks=1',
@@ -218,7 +217,7 @@ export function runSlurm(
     'set -euo pipefail',
   ];
   for (const piece of toSubmit) {
-    const script = path.join(slurmDir(out), `${piece.name}.sbatch`);
+    const script = jobScriptFile(out, piece.name);
     writeFileAtomic(script, jobScript(piece, out, source, threads, settings));
     fs.chmodSync(script, 0o755);
     const deps = piece.after.filter((a) => !done.has(a));
@@ -227,10 +226,10 @@ export function runSlurm(
       `${jobVariable(piece.name)}=$(sbatch --parsable${deps.length ? ` --dependency=afterok:${depRefs.join(':')} --kill-on-invalid-dep=yes` : ''} ${quote(script)})`,
     );
   }
-  writeFileAtomic(path.join(slurmDir(out), 'submit.sh'), submit.join('\n') + '\n');
+  writeFileAtomic(submitScriptFile(out), submit.join('\n') + '\n');
   if (dryRun) {
     log.info(
-      `gradscope: ${toSubmit.length} job scripts in ${slurmDir(out)}; submit them with: bash ${path.join(slurmDir(out), 'submit.sh')}`,
+      `gradscope: ${toSubmit.length} job scripts in ${slurmDir(out)}; submit them with: bash ${submitScriptFile(out)}`,
     );
     if (!log.json) process.stdout.write(`${slurmDir(out)}\n`);
     return { runDir: out, scripts: toSubmit.map((p) => p.name) };
@@ -243,7 +242,7 @@ export function runSlurm(
       ...(deps.length
         ? [`--dependency=afterok:${deps.join(':')}`, '--kill-on-invalid-dep=yes']
         : []),
-      path.join(slurmDir(out), `${piece.name}.sbatch`),
+      jobScriptFile(out, piece.name),
     ];
     const result = spawnSync('sbatch', args, { encoding: 'utf8', timeout: 60_000 });
     const id = /^(\d+)/.exec(result.stdout ?? '')?.[1];
