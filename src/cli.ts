@@ -21,7 +21,7 @@ import {
   type CommandGroup,
   type OptionDeclarations,
 } from './cli/command';
-import { makeLog } from './cli/log';
+import { makeLog } from './core/log';
 import { RunStopped } from './train/stop';
 
 /** The options every command takes. */

@@ -74,7 +74,7 @@ export { readStudyConfig, thesisConfig, type StudyConfig } from './experiments/c
  * state when the config has a `sharpness` section (no other argument needed). */
 export { runStudy } from './experiments/runner';
 /** A run directory's sharpness files (sharpness/seed-<s>-<phase>.json), typed. */
-export { readStudySharpness, type StudySharpness } from './store/sharpness';
+export { readStudySharpness, type StudySharpness } from './experiments/records';
 /** Progress lines on stderr (quiet: none), for runTraining and runStudy. */
 export { makeProgress } from './train/progress';
 /** report.html, report.json, tables and figures of a run directory. */

@@ -38,7 +38,7 @@ import {
 import { c1 } from '../models/c1';
 import { f1 } from '../models/f1';
 import { resnet20 } from '../models/resnet';
-import type { Log } from '../cli/log';
+import type { Log } from '../core/log';
 import { synchronize } from '../engine/device';
 import { median, prepareGradscope, timedRuns, timeGradscope } from './gradscope';
 import {

@@ -16,7 +16,7 @@
  * The settings change speed only: results agree to float rounding.
  */
 import * as os from 'os';
-import type { Log } from '../cli/log';
+import type { Log } from '../core/log';
 import type { NetworkSpec } from '../engine/layers';
 import { returnFreeMemory, setThreads, type ThreadSettings } from '../engine/threads';
 import { networkFamily, writeTuning, type TunedChoice } from '../engine/tuning';

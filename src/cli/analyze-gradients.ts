@@ -16,15 +16,15 @@ import {
   type GradientAnalysis,
 } from '../analysis/gradient-distribution';
 import { groupsOf } from '../analysis/layer-blocks';
-import { writeFileAtomic } from '../core/atomic-write';
 import { expected } from '../core/errors';
 import { LIMITS } from '../engine/limits';
 import { writeGradientOutputs } from '../report/gradient-outputs';
+import { writeGradientsFile } from '../store/analysis-output';
 import { gradientTablesMarkdown, type AnalysisPoint } from '../report/gradient-tables';
 import { makeProgress } from '../train/progress';
 import { CHECKPOINT, NETWORK_AND_DATA, OUT, stateFrom } from './analysis-options';
 import { flag, value, type Command } from './command';
-import type { Log } from './log';
+import type { Log } from '../core/log';
 import { integerList, integerOption, numberOption } from './options';
 
 function drawsOption(value: unknown): 'independent' | 'nested' {
@@ -85,7 +85,7 @@ function analyzeGradientsCommand(values: Record<string, unknown>, log: Log): Gra
   if (values.out) {
     const dir = String(values.out);
     fs.mkdirSync(dir, { recursive: true });
-    writeFileAtomic(path.join(dir, 'gradients.json'), JSON.stringify(result) + '\n');
+    writeGradientsFile(dir, result);
     writeGradientOutputs(dir, [point]);
     log.info(`written: ${dir}/gradients.json, gradients.md, gradients-*.csv, gradients.svg/png`);
   }

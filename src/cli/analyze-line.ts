@@ -37,7 +37,7 @@ import {
   stateFrom,
 } from './analysis-options';
 import { value, type Command } from './command';
-import type { Log } from './log';
+import type { Log } from '../core/log';
 
 function option<T extends string>(value: unknown, allowed: T[], name: string, fallback: T): T {
   const v = (value as string | undefined) ?? fallback;

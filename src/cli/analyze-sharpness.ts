@@ -27,7 +27,7 @@ import { writeFigure } from '../report/write-figure';
 import { makeProgress } from '../train/progress';
 import { CHECKPOINT, NETWORK_AND_DATA, OUT, stateFrom } from './analysis-options';
 import { flag, value, type Command } from './command';
-import type { Log } from './log';
+import type { Log } from '../core/log';
 import { LIMITS } from '../engine/limits';
 import { integerOption } from './options';
 

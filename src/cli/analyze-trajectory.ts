@@ -37,7 +37,7 @@ import {
   stateFrom,
 } from './analysis-options';
 import { value, type Command } from './command';
-import type { Log } from './log';
+import type { Log } from '../core/log';
 import { integerOption } from './options';
 
 /** Grid points along each axis of the plane. */

@@ -9,7 +9,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'util';
 import { GradscopeInputError } from '../core/errors';
-import type { Log } from './log';
+import type { Log } from '../core/log';
 
 /** One option of a command. */
 export interface OptionDeclaration {

@@ -27,7 +27,7 @@ import { writeStudyReport } from '../report/study-report';
 import { checkRunDirectory } from '../train/run';
 import type { Progress } from '../train/progress';
 import { RunStopped } from '../train/stop';
-import type { Log } from './log';
+import type { Log } from '../core/log';
 
 export const GRADSCOPE_JS = path.join(__dirname, '..', '..', '..', 'bin', 'gradscope.js');
 

@@ -23,7 +23,7 @@ import { writeStudyReport } from '../report/study-report';
 import { makeProgress } from '../train/progress';
 import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
 import { flag, value, type Command } from './command';
-import type { Log } from './log';
+import type { Log } from '../core/log';
 import { applyThreads, integerOption } from './options';
 import { runJobs, runOnly, type StudySource } from './run-pieces';
 import { planText, studyPieces } from '../experiments/pieces';

@@ -22,8 +22,15 @@ import { withLock } from '../core/lock';
 import { shellQuote, slurmDirective, slurmFilePattern } from '../core/quote';
 import type { SlurmSettings, StudyConfig } from '../experiments/config';
 import { donePieces, selectPieces, studyPieces, type Piece } from '../experiments/pieces';
-import { studyLockFile } from '../store/study-paths';
-import type { Log } from './log';
+import {
+  jobLogFile,
+  jobScriptFile,
+  jobsFile,
+  slurmDir,
+  studyLockFile,
+  submitScriptFile,
+} from '../store/study-paths';
+import type { Log } from '../core/log';
 import {
   GRADSCOPE_JS,
   pieceArgs,
@@ -44,14 +51,6 @@ export function onPath(program: string): string | undefined {
     }
   }
   return undefined;
-}
-
-export function slurmDir(out: string): string {
-  return path.join(out, 'slurm');
-}
-
-export function jobsFile(out: string): string {
-  return path.join(slurmDir(out), 'jobs.json');
 }
 
 /** DIR/slurm/jobs.json: piece -> every job id submitted for it, the latest last. */
@@ -144,7 +143,10 @@ function jobDirectives(
   threads: number | undefined,
   settings: ReturnType<typeof settingsOf>,
 ): string[] {
-  const log = `${slurmFilePattern(path.join(slurmDir(out), piece.name), '--out')}-%j.log`;
+  // the job's own log, %j (sbatch's pattern for the job id) kept, every other % escaped
+  const file = jobLogFile(out, piece.name, '%j');
+  const at = file.lastIndexOf('%j');
+  const log = slurmFilePattern(file.slice(0, at), '--out') + file.slice(at);
   const optional = (option: string, value: string | undefined, source: string) =>
     value ? [slurmDirective(option, value, source)] : [];
   return [
@@ -242,7 +244,7 @@ export function runSlurm(
     'set -euo pipefail',
   ];
   for (const piece of toSubmit) {
-    const script = path.join(slurmDir(out), `${piece.name}.sbatch`);
+    const script = jobScriptFile(out, piece.name);
     writeFileAtomic(script, jobScript(piece, out, source, threads, settings));
     fs.chmodSync(script, 0o755);
     const deps = piece.after.filter((a) => !done.has(a));
@@ -251,10 +253,10 @@ export function runSlurm(
       `${jobVariable(piece.name)}=$(sbatch --parsable${deps.length ? ` --dependency=afterok:${depRefs.join(':')} --kill-on-invalid-dep=yes` : ''} ${shellQuote(script)})`,
     );
   }
-  writeFileAtomic(path.join(slurmDir(out), 'submit.sh'), submit.join('\n') + '\n');
+  writeFileAtomic(submitScriptFile(out), submit.join('\n') + '\n');
   if (dryRun) {
     log.info(
-      `gradscope: ${toSubmit.length} job scripts in ${slurmDir(out)}; submit them with: bash ${shellQuote(path.join(slurmDir(out), 'submit.sh'))}`,
+      `gradscope: ${toSubmit.length} job scripts in ${slurmDir(out)}; submit them with: bash ${shellQuote(submitScriptFile(out))}`,
     );
     if (!log.json) process.stdout.write(`${slurmDir(out)}\n`);
     return { runDir: out, scripts: toSubmit.map((p) => p.name) };
@@ -267,7 +269,7 @@ export function runSlurm(
       ...(deps.length
         ? [`--dependency=afterok:${deps.join(':')}`, '--kill-on-invalid-dep=yes']
         : []),
-      path.join(slurmDir(out), `${piece.name}.sbatch`),
+      jobScriptFile(out, piece.name),
     ];
     const result = spawnSync('sbatch', args, { encoding: 'utf8', timeout: 60_000 });
     const id = /^(\d+)/.exec(result.stdout ?? '')?.[1];

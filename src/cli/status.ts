@@ -7,16 +7,16 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
-import * as path from 'path';
 import { GradscopeInputError } from '../core/errors';
 import { readHolder } from '../core/lock';
+import type { StudyConfig } from '../experiments/config';
 import { donePieces, studyPieces } from '../experiments/pieces';
 import { holdsRun, readStudyConfigFile } from '../store/config-file';
 import { configFile } from '../store/run-paths';
-import { pieceLockFile, pieceLogFile } from '../store/study-paths';
+import { jobLogFile, pieceLockFile, pieceLogFile } from '../store/study-paths';
 import type { Command } from './command';
 import { pieceCommand, readSource } from './run-pieces';
-import { ACTIVE, readJobs, slurmDir, slurmStates } from './slurm';
+import { ACTIVE, readJobs, slurmStates } from './slurm';
 
 export type PieceState = 'done' | 'running' | 'queued' | 'failed' | 'waiting';
 
@@ -59,7 +59,7 @@ function lockHeld(file: string): boolean {
 
 export function studyStatus(out: string): PieceStatus[] {
   if (!holdsRun(out)) throw new GradscopeInputError(`${out} holds no study (no config.json)`);
-  const study = readStudyConfigFile(out).study;
+  const study = readStudyConfigFile<StudyConfig>(out).study;
   if (!study) throw new GradscopeInputError(`${configFile(out)} is not a study's config.json`);
   const pieces = studyPieces(study);
   const done = donePieces(out, pieces);
@@ -78,10 +78,7 @@ export function studyStatus(out: string): PieceStatus[] {
     if (lockHeld(pieceLockFile(out, p.name)) || slurmState === 'RUNNING')
       return { ...base, state: 'running' };
     if (slurmState !== undefined && ACTIVE.has(slurmState)) return { ...base, state: 'queued' };
-    const log =
-      job !== undefined
-        ? path.join(slurmDir(out), `${p.name}-${job}.log`)
-        : pieceLogFile(out, p.name);
+    const log = job !== undefined ? jobLogFile(out, p.name, job) : pieceLogFile(out, p.name);
     const localFailed =
       job === undefined &&
       fs.existsSync(log) &&

@@ -21,7 +21,7 @@ import { writeAnalysisPoint } from '../store/analysis-points';
 import { appendMetrics } from '../store/metrics';
 import type { Progress } from '../train/progress';
 import { histogramProto, type HistogramProto } from '../train/tensorboard';
-import type { PhaseContext } from '../train/run';
+import type { PhaseContext } from '../train/phase';
 
 export interface AnalysisSchedule {
   every: number;

@@ -29,7 +29,8 @@ import { checkReady, donePieces, studyPieces, type Piece } from './pieces';
 import { holdsRun, readStudyConfigFile, writeStudyConfigFile } from '../store/config-file';
 import { finalCheckpoint } from '../store/latest-checkpoint';
 import { writeStudyLine } from '../store/lines';
-import { writeStudySharpness, type StudySharpness } from '../store/sharpness';
+import { writeStudySharpness } from '../store/sharpness';
+import type { StudySharpness } from './records';
 import {
   lineFile,
   locksDir,
@@ -41,7 +42,7 @@ import {
   trajectoryFile,
 } from '../store/study-paths';
 import { writeStudyTrajectory } from '../store/trajectories';
-import { trainConfigOf } from './runner';
+import { trainConfigOf } from './train-config';
 import { measureSharpnessForStudy } from './study-sharpness';
 import { studyTrajectory } from './trajectory-hook';
 

@@ -21,7 +21,6 @@ import { removeStaleTemporaries } from '../core/stale-temporaries';
 import { acquireLock, lockRunDirectory } from '../core/lock';
 import { GradscopeInputError } from '../core/errors';
 import { networkSpec } from '../models';
-import type { TrainConfig } from '../train/config';
 import type { Progress } from '../train/progress';
 import { checkRunDirectory, runTraining, type PhaseSummary } from '../train/run';
 import { analysisHook } from './analysis-schedule';
@@ -30,6 +29,7 @@ import { runLine, runSharpness, runTrajectory, seedEvents } from './piece-work';
 import { holdsRun, readStudyConfigFile, writeStudyConfigFile } from '../store/config-file';
 import { locksDir, pieceLockFile, seedDir } from '../store/study-paths';
 import { pieceName } from './pieces';
+import { trainConfigOf } from './train-config';
 
 /** The pieces' locks (pieces.ts), held while a sequential run does their work, so that a
  * process running one of them alone (--only) never writes it at the same time. */
@@ -52,21 +52,6 @@ async function underPieceLock<T>(
 export interface StudyResult {
   runDir: string;
   seeds: { seed: number; phases: PhaseSummary[] }[];
-}
-
-export function trainConfigOf(study: StudyConfig, seed: number): TrainConfig {
-  return {
-    network: study.network,
-    data: study.data,
-    seed,
-    optimizer: study.optimizer,
-    batchSize: study.process1.batchSize,
-    epochs: study.process1.epochs,
-    ...(study.process1.convergence ? { convergence: study.process1.convergence } : {}),
-    schedule: { kind: 'constant' },
-    piggyback: { arms: study.process2.arms, epochs: study.process2.epochs },
-    standardise: study.standardise,
-  };
 }
 
 /**

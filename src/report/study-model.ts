@@ -10,11 +10,17 @@ import type { LineResult } from '../analysis/loss-line';
 import type { TrajectoryResult } from '../analysis/trajectory';
 import { GradscopeFileError } from '../core/errors';
 import type { StudyConfig } from '../experiments/config';
+import {
+  readStudySharpness,
+  type AnalysisPoint,
+  type StudyLine,
+  type StudySharpness,
+  type StudyTrajectoryRecord,
+} from '../experiments/records';
 import { readAnalysisPoints } from '../store/analysis-points';
 import { holdsRun, readStudyConfigFile } from '../store/config-file';
 import { readStudyLines } from '../store/lines';
 import { configFile, metricsFile } from '../store/run-paths';
-import { readStudySharpness, type StudySharpness } from '../store/sharpness';
 import { seedDir } from '../store/study-paths';
 import { readStudyTrajectories } from '../store/trajectories';
 import {
@@ -79,7 +85,7 @@ export function phaseLabel(phase: string, arms: number[]): string {
 export function studyModel(runDir: string): StudyModel {
   if (!holdsRun(runDir))
     throw new GradscopeFileError(runDir, 'not a gradscope study run (no config.json)');
-  const stored = readStudyConfigFile(runDir);
+  const stored = readStudyConfigFile<StudyConfig>(runDir);
   const config = stored.study;
   if (!config)
     throw new GradscopeFileError(configFile(runDir), 'not a study config (no "study" field)');
@@ -101,7 +107,7 @@ export function studyModel(runDir: string): StudyModel {
       if (r.kind === 'epoch') epochs.push({ ...(r as EpochRecord), seed });
       if (r.kind === 'status') statuses.push({ ...(r as StatusRecord), seed });
     }
-    for (const a of readAnalysisPoints(seedRun))
+    for (const a of readAnalysisPoints<AnalysisPoint>(seedRun))
       analysis.push({ seed, phase: a.phase, epoch: a.epoch, result: a });
     for (const phase of phases) {
       const trainingSeconds = epochs
@@ -151,9 +157,9 @@ export function studyModel(runDir: string): StudyModel {
     epochs,
     statuses,
     analysis,
-    lines: readStudyLines(runDir),
+    lines: readStudyLines<StudyLine>(runDir),
     sharpness: readStudySharpness(runDir),
-    trajectories: readStudyTrajectories(runDir),
+    trajectories: readStudyTrajectories<StudyTrajectoryRecord>(runDir),
     timings,
   };
 }

@@ -8,10 +8,9 @@
  * the tables as CSV/Markdown and every figure as SVG and PNG.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic-write';
 import { writeReportJson } from '../store/report-file';
-import { reportHtmlFile } from '../store/study-paths';
+import { figuresDir, reportHtmlFile, tableFile, tablesDir } from '../store/study-paths';
 import { reportJson } from './report-json';
 import { reportHtml } from './report-html';
 import { figuresOf, isSection, type ReportPart } from './section';
@@ -68,13 +67,12 @@ export function studyReportHtml(
   const parts = studyReportParts(m);
   const sections = parts.filter(isSection);
   if (write.tables) {
-    const tables = path.join(m.runDir, 'tables');
-    fs.mkdirSync(tables, { recursive: true });
+    fs.mkdirSync(tablesDir(m.runDir), { recursive: true });
     for (const s of sections)
-      for (const f of s.files ?? []) writeFileAtomic(path.join(tables, f.name), f.content);
+      for (const f of s.files ?? []) writeFileAtomic(tableFile(m.runDir, f.name), f.content);
   }
   if (write.figures) {
-    const figures = path.join(m.runDir, 'figures');
+    const figures = figuresDir(m.runDir);
     for (const s of sections)
       for (const f of figuresOf(s.blocks)) writeFigure(figures, f.file, f.svg);
   }

@@ -6,13 +6,12 @@
 import * as fs from 'fs';
 import { writeFileAtomic } from '../core/atomic-write';
 import type { StudyData } from '../data/load';
-import type { StudyConfig } from '../experiments/config';
 import { configFile } from './run-paths';
 
-/** What a study's config.json holds. */
-export interface StoredStudy {
+/** What a study's config.json holds: the study config (its type is src/experiments/'s). */
+export interface StoredStudy<S> {
   gradscope: string;
-  study: StudyConfig;
+  study: S;
   data: string;
 }
 
@@ -32,8 +31,8 @@ export function readConfigFile(runDir: string): Record<string, unknown> {
 }
 
 /** A study run directory's config.json, parsed; a training run's has no `study`. */
-export function readStudyConfigFile(runDir: string): Partial<StoredStudy> {
-  return readConfigFile(runDir) as Partial<StoredStudy>;
+export function readStudyConfigFile<S>(runDir: string): Partial<StoredStudy<S>> {
+  return readConfigFile(runDir) as Partial<StoredStudy<S>>;
 }
 
 /** Writes config.json: the gradscope version, `recorded`, and the data found. */
@@ -47,6 +46,6 @@ export function writeConfigFile(
 }
 
 /** A study's config.json: the gradscope version, the study config and the data found. */
-export function writeStudyConfigFile(runDir: string, study: StudyConfig, data: StudyData): void {
+export function writeStudyConfigFile(runDir: string, study: object, data: StudyData): void {
   writeConfigFile(runDir, { study }, data.description);
 }

@@ -1,35 +1,40 @@
 /**
- * The sharpness of a study's arms: sharpness/seed-<s>-<phase>.json, one
- * {@link StudySharpness} each, written by the runner (src/experiments/piece-work.ts) and
- * read back, checked, by {@link readStudySharpness} alone.
+ * The sharpness of a study's arms: sharpness/seed-<s>-<phase>.json, one record each
+ * (StudySharpness, src/experiments/records.ts), written by the runner
+ * (src/experiments/piece-work.ts) and read back, checked, by {@link readSharpnessRecords}
+ * alone. The store files a record by its seed and phase and checks the fields every record
+ * has; the record's type is the layers' above.
  */
 import * as fs from 'fs';
-import type { SharpnessResult } from '../analysis/sharpness';
 import { GradscopeFileError } from '../core/errors';
 import { jsonFiles, writeJsonRecord } from './json-files';
 import { sharpnessDir, sharpnessFile } from './study-paths';
 
-/** One stored sharpness measurement: the result, with the seed and phase it belongs to. */
-export type StudySharpness = SharpnessResult & { seed: number; phase: string };
+/** What every sharpness record has, checked when it is read. */
+export interface SharpnessPlace {
+  kind: 'sharpness';
+  seed: number;
+  phase: string;
+}
 
 /** Writes the sharpness of an arm's final state. */
-export function writeStudySharpness(studyDir: string, record: StudySharpness): void {
+export function writeStudySharpness(studyDir: string, record: SharpnessPlace): void {
   writeJsonRecord(sharpnessFile(studyDir, record.seed, record.phase), record);
 }
 
 /** Every sharpness file of a run directory, by file name; none when there is no sharpness/. */
-export function readStudySharpness(runDir: string): StudySharpness[] {
-  return jsonFiles(sharpnessDir(runDir)).map(sharpnessRecord);
+export function readSharpnessRecords<S extends SharpnessPlace>(runDir: string): S[] {
+  return jsonFiles(sharpnessDir(runDir)).map((file) => sharpnessRecord(file) as S);
 }
 
-function sharpnessRecord(file: string): StudySharpness {
+function sharpnessRecord(file: string): SharpnessPlace {
   let record: unknown;
   try {
     record = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch {
     throw new GradscopeFileError(file, 'not a sharpness record (not JSON)');
   }
-  const r = record as Partial<StudySharpness> | null;
+  const r = record as (Partial<SharpnessPlace> & { keskar?: unknown; hessian?: unknown }) | null;
   if (
     typeof r !== 'object' ||
     r === null ||
@@ -44,5 +49,5 @@ function sharpnessRecord(file: string): StudySharpness {
       file,
       'not a sharpness record (needs kind "sharpness", seed, phase, keskar and hessian)',
     );
-  return r as StudySharpness;
+  return r as SharpnessPlace;
 }

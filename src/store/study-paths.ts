@@ -9,7 +9,10 @@
  *   tensorboard/<s>/              TensorBoard event files of a seed (its phases, its lines)
  *   locks/<piece>.lock, locks/study.lock   who works on what (src/experiments/pieces.ts)
  *   logs/<piece>.log, logs/source.json     the local executor's logs and the study's source
- *   report.json, report.html, tables/, figures/
+ *   report.json, report.html
+ *   tables/, figures/             the report's tables (Markdown, CSV) and figures (SVG, PNG)
+ *   slurm/<piece>.sbatch, slurm/submit.sh, slurm/jobs.json, slurm/<piece>-<job>.log
+ *                                 `--executor slurm`: job scripts, submissions, job ids, logs
  *
  * Nothing outside src/store/ joins these names.
  */
@@ -107,4 +110,44 @@ export function reportJsonFile(studyDir: string): string {
 /** DIR/report.html. */
 export function reportHtmlFile(studyDir: string): string {
   return path.join(studyDir, 'report.html');
+}
+
+/** DIR/tables, the report's tables as Markdown and CSV. */
+export function tablesDir(studyDir: string): string {
+  return path.join(studyDir, 'tables');
+}
+
+/** DIR/tables/<name>, one of the report's tables (its name says which, e.g. table-3.2.csv). */
+export function tableFile(studyDir: string, name: string): string {
+  return path.join(tablesDir(studyDir), name);
+}
+
+/** DIR/figures, the report's figures as SVG and PNG. */
+export function figuresDir(studyDir: string): string {
+  return path.join(studyDir, 'figures');
+}
+
+/** DIR/slurm, what `--executor slurm` writes. */
+export function slurmDir(studyDir: string): string {
+  return path.join(studyDir, 'slurm');
+}
+
+/** DIR/slurm/jobs.json: piece -> every job id submitted for it, the latest last. */
+export function jobsFile(studyDir: string): string {
+  return path.join(slurmDir(studyDir), 'jobs.json');
+}
+
+/** DIR/slurm/submit.sh, the submissions as a shell script. */
+export function submitScriptFile(studyDir: string): string {
+  return path.join(slurmDir(studyDir), 'submit.sh');
+}
+
+/** DIR/slurm/<piece>.sbatch, a piece's job script. */
+export function jobScriptFile(studyDir: string, piece: string): string {
+  return path.join(slurmDir(studyDir), `${piece}.sbatch`);
+}
+
+/** DIR/slurm/<piece>-<job>.log, a piece's job log; job "%j" is sbatch's pattern for its id. */
+export function jobLogFile(studyDir: string, piece: string, job: string): string {
+  return path.join(slurmDir(studyDir), `${piece}-${job}.log`);
 }

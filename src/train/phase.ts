@@ -69,6 +69,17 @@ export interface PhaseOptions {
   extra: Record<string, unknown>;
 }
 
+/** Where a phase runs, for the work the layers above do after each of its epochs (RunOptions'
+ * `afterEpoch` in run.ts, e.g. Experiment B). */
+export interface PhaseContext {
+  phase: string;
+  inArm: boolean;
+  runDir: string;
+  metricsFile: string;
+  data: StudyData;
+  events: TensorBoardSink;
+}
+
 export type PhaseStatus = 'finished' | 'converged' | 'diverged';
 
 export interface PhaseResult {

@@ -1,5 +1,27 @@
 /**
- * A training run as a directory that can be stopped at any moment and resumed:
+ * A training run: the whole training loop, from a TrainConfig to a run directory.
+ *
+ *   runTraining(config, runDir, options)
+ *     check the config; load the data (or take options.data); take the directory's lock
+ *     config.json: written on a fresh start; on --resume it must match (else refused)
+ *     phase "train" (a plain run) or "process1" (the piggybacked method), trainPhase
+ *     (phase.ts), epoch by epoch:
+ *       one seeded permutation of the training set, visited in steps of B (the schedule
+ *       may grow B or decay the learning rate; Smoothout perturbs w around each gradient)
+ *       test loss and accuracy; a line in metrics.jsonl; TensorBoard scalars
+ *       afterEpoch (from the layers above: Experiment B), before the checkpoint, so a
+ *       kill redoes it
+ *       checkpoint: network and training state (optimiser, RNG, phase state)
+ *       stop at the last epoch, on convergence (convergence.ts), on divergence
+ *       (divergence.ts: the bad state is not saved), or on SIGTERM/SIGINT (stop.ts)
+ *     with piggyback: the branch (checkpoints/branch.safetensors = process 1 at its
+ *     branch epoch: the last, or the convergence rule's), then one arm per B2, each
+ *     starting from the branch with the same optimiser state, at constant B2
+ *
+ * A phase whose metrics end with a terminal status is skipped; an unfinished one continues
+ * from its last complete checkpoint and drops the metrics written after it, so a resumed
+ * run ends bit-identical to an uninterrupted one (same seed and threads). `only` runs one
+ * phase alone (a piece of a study). Files of the run directory:
  *
  *   config.json                 the resolved config (a resume must match it)
  *   metrics.jsonl               one line per epoch and per status
@@ -7,9 +29,7 @@
  *   checkpoints/branch.safetensors             process 1's final state (piggyback)
  *   tensorboard/<phase>/events.out.tfevents.*  TensorBoard's view of the same, as it goes
  *
- * Resuming continues each unfinished phase from its last complete checkpoint and
- * drops the metrics written after it, so a resumed run ends bit-identical to an
- * uninterrupted one (same seed and threads). The paths and files are src/store/'s.
+ * Their paths and files are src/store/'s.
  */
 import * as fs from 'fs';
 import { loadData, type StudyData } from '../data/load';
@@ -39,7 +59,13 @@ import {
   type MetricsRecord,
   type StatusRecord,
 } from '../store/metrics';
-import { trainPhase, type PhaseOptions, type PhaseResult, type PhaseState } from './phase';
+import {
+  trainPhase,
+  type PhaseContext,
+  type PhaseOptions,
+  type PhaseResult,
+  type PhaseState,
+} from './phase';
 import type { Progress } from './progress';
 import { TensorBoardSink } from './tensorboard';
 
@@ -76,15 +102,6 @@ export interface RunOptions {
    * seed may run in parallel).
    */
   only?: string;
-}
-
-export interface PhaseContext {
-  phase: string;
-  inArm: boolean;
-  runDir: string;
-  metricsFile: string;
-  data: StudyData;
-  events: TensorBoardSink;
 }
 
 const FRESH_RULE = { bestTestAccuracy: -1, epochsSinceBest: 0 };
