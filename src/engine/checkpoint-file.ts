@@ -17,7 +17,18 @@ import {
 
 export const CHECKPOINT_FORMAT = 'gradscope-checkpoint-1';
 
-/** What a network checkpoint says of itself. */
+/**
+ * What a network checkpoint says of itself.
+ *
+ * @example
+ * ```ts
+ * import { checkpointInfo, type CheckpointInfo } from 'gradscope';
+ * const info: CheckpointInfo = checkpointInfo(
+ *   'runs/thesis-f1/seeds/0/checkpoints/arm-5000/epoch-0030.safetensors',
+ * );
+ * console.log(info.network.name, info.epoch, info.extra);
+ * ```
+ */
 export interface CheckpointInfo {
   network: NetworkSpec;
   epoch: number;
@@ -87,7 +98,18 @@ export function readCheckpointFile(
   }
 }
 
-/** What a checkpoint says about itself, from its header alone (no tensor data read). */
+/**
+ * What a checkpoint says about itself, from its header alone (no tensor data read).
+ *
+ * @example
+ * ```ts
+ * import { checkpointInfo } from 'gradscope';
+ * const { network, epoch } = checkpointInfo(
+ *   'runs/thesis-f1/seeds/0/checkpoints/branch.safetensors',
+ * );
+ * console.log(`process 1 branched at epoch ${epoch} (${network.name})`);
+ * ```
+ */
 export function checkpointInfo(file: string): CheckpointInfo {
   let layout: SafetensorsLayout;
   try {

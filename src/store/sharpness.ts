@@ -9,7 +9,18 @@ import { GradscopeFileError } from '../core/errors';
 import { jsonFiles, writeJsonRecord } from './json-files';
 import { sharpnessDir, sharpnessFile } from './study-paths';
 
-/** One stored sharpness measurement: the result, with the seed and phase it belongs to. */
+/**
+ * One stored sharpness measurement: the result, with the seed and phase it belongs to.
+ *
+ * @example
+ * ```ts
+ * import { readStudySharpness, type StudySharpness } from 'gradscope';
+ * const largest: StudySharpness | undefined = readStudySharpness('runs/thesis-f1').find(
+ *   (s) => s.phase === 'arm-5000',
+ * );
+ * console.log(largest?.seed, largest?.hessian.eigenvalues[0]?.value);
+ * ```
+ */
 export type StudySharpness = SharpnessResult & { seed: number; phase: string };
 
 /** Writes the sharpness of an arm's final state. */
@@ -17,7 +28,16 @@ export function writeStudySharpness(studyDir: string, record: StudySharpness): v
   writeJsonRecord(sharpnessFile(studyDir, record.seed, record.phase), record);
 }
 
-/** Every sharpness file of a run directory, by file name; none when there is no sharpness/. */
+/**
+ * Every sharpness file of a run directory, by file name; none when there is no sharpness/.
+ *
+ * @example
+ * ```ts
+ * import { readStudySharpness } from 'gradscope';
+ * for (const s of readStudySharpness('runs/thesis-f1'))
+ *   console.log(`seed ${s.seed} ${s.phase}: Keskar ${s.keskar[0]?.sharpness}`);
+ * ```
+ */
 export function readStudySharpness(runDir: string): StudySharpness[] {
   return jsonFiles(sharpnessDir(runDir)).map(sharpnessRecord);
 }
