@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Which libtorch the addon builds against, for binding.gyp and scripts/setup.sh:
-//   node scripts/libtorch.js include|lib|defines|libraries|explain|json
+//   node scripts/libtorch.js include|lib|defines|libraries|explain|check|json
+// (`check`, the package's install step before node-gyp: silent when a libtorch is found, else
+// the one line saying what to install, exit code 1)
 // In this order:
 //   1. LIBTORCH=/path/to/libtorch (PyTorch's own archive layout: include/, lib/) when set;
 //   2. the libtorch inside an installed PyTorch (`python3 -c "import torch"`: its include/ and
@@ -146,7 +148,7 @@ function choose({ libtorch, pythons, debian: debianPlaces }) {
     };
   }
   return new Error(
-    "libtorch not found: install Debian's libtorch-dev (bash scripts/setup.sh), PyTorch (pip install torch), or set LIBTORCH to an unpacked libtorch",
+    "libtorch not found: install Debian's libtorch-dev (apt-get install libtorch-dev, or bash scripts/setup.sh in a clone), PyTorch (pip install torch), or set LIBTORCH to an unpacked libtorch; gradscope's README.md, \"Install\", says more",
   );
 }
 
@@ -174,6 +176,7 @@ function main() {
   else if (what === 'defines') console.log(`_GLIBCXX_USE_CXX11_ABI=${choice.abi}`);
   else if (what === 'libraries') console.log(libraries(choice).join(' '));
   else if (what === 'explain') console.log(line);
+  else if (what === 'check') return;
   else console.log(JSON.stringify(choice));
 }
 

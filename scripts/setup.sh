@@ -63,7 +63,9 @@ if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split("."
 fi
 
 say "npm packages"
-npm ci --no-audit --no-fund --loglevel=error
+# --ignore-scripts: the package's own install step (package.json "install", which builds the native
+# engine for `npm install -g gradscope-*.tgz`) would build it a second time; the next line does
+npm ci --no-audit --no-fund --loglevel=error --ignore-scripts
 say "building the native engine (about 30 s) and the TypeScript"
 npm run --silent build >/dev/null
 say "ready: $(node bin/gradscope.js --version)"

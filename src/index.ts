@@ -2,6 +2,10 @@
  * gradscope as a library: `require('gradscope')` (or `import ... from 'gradscope'`).
  * The command line is built from exactly these pieces; the README's "Use it as a
  * library" shows them at work, and docs/mathematics.md defines every number.
+ * Each export's JSDoc, with an example, is where it is declared; docs/api/ is generated from
+ * them (`npm run docs:api`).
+ *
+ * @packageDocumentation
  */
 
 // ---- the engine: networks, data, optimisers (libtorch underneath)

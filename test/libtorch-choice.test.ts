@@ -200,4 +200,6 @@ test('a PyTorch without headers or libraries is passed over; nothing at all is o
   const none = chooser.choose({ libtorch: '', pythons: [python(broken)], debian: nowhere });
   assert.ok(none instanceof Error);
   assert.match(none.message, /^libtorch not found: install Debian's libtorch-dev/);
+  // one line (the package's install step prints it) that points a user to the README
+  assert.match(none.message, /^[^\n]*README\.md[^\n]*$/);
 });

@@ -46,6 +46,23 @@ import {
   type Summary,
 } from './gradient-statistics';
 
+/**
+ * What Experiment B draws: the batch sizes B, the draws per B (`samples`), batch norm's mode,
+ * independent or nested batches, and the seed and `purpose` that name the draws' random stream.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_GRADIENT_ANALYSIS, type GradientAnalysisOptions } from 'gradscope';
+ * const options: GradientAnalysisOptions = {
+ *   ...DEFAULT_GRADIENT_ANALYSIS,
+ *   batchSizes: [256, 1000, 2000, 5000],
+ *   samples: 20,
+ *   draws: 'nested', // one batch of 5000 per draw, its prefixes the smaller batches
+ *   purpose: 'process1-epoch-10',
+ * };
+ * console.log(options);
+ * ```
+ */
 export interface GradientAnalysisOptions {
   batchSizes: number[];
   samples: number;
@@ -67,6 +84,16 @@ export interface GradientAnalysisOptions {
   onDraw?: (batchSize: number, draw: number, examples: number) => void;
 }
 
+/**
+ * Experiment B's defaults (the thesis' batch sizes, population-mode batch norm); a call adds
+ * its `purpose`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_GRADIENT_ANALYSIS } from 'gradscope';
+ * console.log(DEFAULT_GRADIENT_ANALYSIS.batchSizes, DEFAULT_GRADIENT_ANALYSIS.samples);
+ * ```
+ */
 export const DEFAULT_GRADIENT_ANALYSIS: Omit<GradientAnalysisOptions, 'purpose'> = {
   batchSizes: [256, 1000, 2000, 5000],
   samples: 100,
@@ -115,6 +142,28 @@ export interface BatchSizeResult {
   smithTrace: number;
 }
 
+/**
+ * Experiment B's result: |g_train|, |g_test|, |g_total| and, per batch size, the distances
+ * |g_B - g_train| and |g_B - g_total| of every draw, in units of d, with the noise scale B_simple.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   analyzeGradients,
+ *   DEFAULT_GRADIENT_ANALYSIS,
+ *   loadData,
+ *   Network,
+ *   networkSpec,
+ *   type GradientAnalysis,
+ * } from 'gradscope';
+ * const network = new Network(networkSpec('F1'), { seed: 0 });
+ * const b: GradientAnalysis = analyzeGradients(network, loadData('mnist'), {
+ *   ...DEFAULT_GRADIENT_ANALYSIS,
+ *   purpose: 'init',
+ * });
+ * for (const r of b.batchSizes) console.log(r.batchSize, r.toTrain.mean, r.toTotal.mean);
+ * ```
+ */
 export interface GradientAnalysis {
   kind: 'gradient-distribution';
   mode: 'population' | 'batch';
@@ -178,6 +227,30 @@ export function checkGradientOptions(o: GradientAnalysisOptions, trainSize: numb
     throw expected('a positive multiple of 0.5', 'cap', o.cap);
 }
 
+/**
+ * Experiment B at the network's current w: g_train, g_test and g_total over whole sets, then
+ * `samples` mini-batch gradients g_B for each batch size, measured against them (in units of
+ * d, the parameter count) without any gradient crossing to JS per draw.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   analyzeGradients,
+ *   DEFAULT_GRADIENT_ANALYSIS,
+ *   loadData,
+ *   Network,
+ *   networkSpec,
+ * } from 'gradscope';
+ * const network = new Network(networkSpec('F1'), { seed: 0 });
+ * const b = analyzeGradients(network, loadData('mnist'), {
+ *   ...DEFAULT_GRADIENT_ANALYSIS,
+ *   batchSizes: [256, 5000],
+ *   samples: 10,
+ *   purpose: 'a first look', // names the draws' random stream
+ * });
+ * console.log(`|g_train|/d = ${b.gTrainNorm.toFixed(3)}, B_simple = ${b.bSimple.toFixed(0)}`);
+ * ```
+ */
 export function analyzeGradients(
   network: Network,
   data: StudyData,

@@ -80,7 +80,22 @@ export function checkProbes(probes: number, option = 'Hutchinson probes', allowZ
     );
 }
 
-/** H v through the network, on the examples `indices` of `set`. */
+/**
+ * H v through the network, on the examples `indices` of `set`.
+ *
+ * @example
+ * ```ts
+ * import { hessianOperator, loadData, Network, networkSpec } from 'gradscope';
+ * const data = loadData('mnist');
+ * const network = new Network(networkSpec('F1'), { seed: 0 });
+ * const apply = hessianOperator(network, data.train, data.train.all().subarray(0, 5000), {
+ *   mode: 'population',
+ * });
+ * const v = new Float64Array(network.parameterCount).fill(1);
+ * const hv = new Float64Array(network.parameterCount);
+ * apply(v, hv); // hv = H v
+ * ```
+ */
 export function hessianOperator(
   network: Network,
   set: Dataset,
@@ -111,7 +126,26 @@ function scaleToUnit(v: Float64Array): boolean {
   return true;
 }
 
-/** The k eigenvalues of largest magnitude, in the order found; eigenvectors kept for deflation. */
+/**
+ * The k eigenvalues of largest magnitude, in the order found; eigenvectors kept for deflation.
+ *
+ * @example
+ * ```ts
+ * import { hessianOperator, loadData, Network, networkSpec, topEigenvalues } from 'gradscope';
+ * const data = loadData('mnist');
+ * const network = new Network(networkSpec('F1'), { seed: 0 });
+ * const apply = hessianOperator(network, data.train, data.train.all().subarray(0, 5000), {
+ *   mode: 'population',
+ * });
+ * const [top] = topEigenvalues(apply, network.parameterCount, {
+ *   topK: 1,
+ *   maxIterations: 100,
+ *   tolerance: 1e-4,
+ *   seed: 0,
+ * });
+ * console.log(`lambda_max = ${top.value} after ${top.iterations} products`);
+ * ```
+ */
 export function topEigenvalues(
   apply: HessianOperator,
   n: number,
@@ -155,7 +189,21 @@ export function topEigenvalues(
   return result;
 }
 
-/** Hutchinson's estimate of tr(H) from `probes` Rademacher vectors. */
+/**
+ * Hutchinson's estimate of tr(H) from `probes` Rademacher vectors.
+ *
+ * @example
+ * ```ts
+ * import { hessianOperator, hutchinsonTrace, loadData, Network, networkSpec } from 'gradscope';
+ * const data = loadData('mnist');
+ * const network = new Network(networkSpec('F1'), { seed: 0 });
+ * const apply = hessianOperator(network, data.train, data.train.all().subarray(0, 5000), {
+ *   mode: 'population',
+ * });
+ * const t = hutchinsonTrace(apply, network.parameterCount, 20, 0);
+ * console.log(`tr(H) = ${t.trace} +- ${t.standardError}`);
+ * ```
+ */
 export function hutchinsonTrace(
   apply: HessianOperator,
   n: number,

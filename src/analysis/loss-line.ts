@@ -21,16 +21,57 @@ import { recalibrateAndMeasureTrain, recalibrationSample } from './recalibration
 
 export type LineBatchNorm = 'recalibrate' | 'interpolate' | 'batch';
 
+/**
+ * A solution w of the loss-line experiment: its label, parameters and batch-norm statistics
+ * (copies taken by `solutionOf`).
+ *
+ * @example
+ * ```ts
+ * import { networkFromCheckpoint, solutionOf, type Solution } from 'gradscope';
+ * const { network } = networkFromCheckpoint(
+ *   'runs/thesis-f1/seeds/0/checkpoints/arm-256/epoch-0030.safetensors',
+ * );
+ * const small: Solution = solutionOf(network, 'B = 256');
+ * console.log(small.label, small.parameters.length);
+ * ```
+ */
 export interface Solution {
   label: string;
   parameters: Float32Array | Float64Array;
   statistics: Float32Array | Float64Array;
 }
 
+/**
+ * The network's current w and batch-norm statistics as a `Solution` named `label` (copies: the
+ * network may move on).
+ *
+ * @example
+ * ```ts
+ * import { Network, networkSpec, solutionOf } from 'gradscope';
+ * const network = new Network(networkSpec('F1'), { seed: 0 });
+ * const start = solutionOf(network, 'initialisation');
+ * console.log(start.parameters.length === network.parameterCount); // true
+ * ```
+ */
 export function solutionOf(network: Network, label: string): Solution {
   return { label, parameters: network.readParameters(), statistics: network.readStatistics() };
 }
 
+/**
+ * Where the line is measured (`alphas`: 0 is the first solution, 1 the second) and how batch
+ * norm is treated between them (`recalibrate` on a fixed training sample, `interpolate`, `batch`).
+ *
+ * @example
+ * ```ts
+ * import { alphaGrid, DEFAULT_LINE, type LineOptions } from 'gradscope';
+ * const options: LineOptions = {
+ *   ...DEFAULT_LINE,
+ *   alphas: alphaGrid(-1, 2, 61),
+ *   bn: 'recalibrate',
+ * };
+ * console.log(options.alphas.length);
+ * ```
+ */
 export interface LineOptions {
   alphas: number[];
   bn: LineBatchNorm;
@@ -41,6 +82,16 @@ export interface LineOptions {
   seed: number;
 }
 
+/**
+ * Experiment A's defaults: 51 values of alpha from -2 to 3, batch norm recalibrated at every
+ * point on a fixed sample of 10 000 training examples.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_LINE } from 'gradscope';
+ * console.log(DEFAULT_LINE.alphas[0], DEFAULT_LINE.bn, DEFAULT_LINE.sampleSize);
+ * ```
+ */
 export const DEFAULT_LINE: LineOptions = {
   alphas: alphaGrid(-2, 3, 51),
   bn: 'recalibrate',
@@ -62,6 +113,32 @@ export interface LinePoint {
   undefinedReason?: string;
 }
 
+/**
+ * The loss and accuracy on the training and test sets at every alpha of the line, and the alpha
+ * of the lowest test loss.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   DEFAULT_LINE,
+ *   loadData,
+ *   lossAlongLine,
+ *   networkFromCheckpoint,
+ *   solutionOf,
+ *   type LineResult,
+ * } from 'gradscope';
+ * const a = networkFromCheckpoint('small-batch.safetensors');
+ * const b = networkFromCheckpoint('large-batch.safetensors');
+ * const line: LineResult = lossAlongLine(
+ *   a.network,
+ *   solutionOf(a.network, 'B = 256'),
+ *   solutionOf(b.network, 'B = 5000'),
+ *   loadData('mnist'),
+ *   DEFAULT_LINE,
+ * );
+ * for (const p of line.points) console.log(p.alpha, p.train?.loss, p.test?.loss);
+ * ```
+ */
 export interface LineResult {
   kind: 'loss-line';
   from: string;
@@ -75,7 +152,15 @@ export interface LineResult {
   secondsPerPoint: number;
 }
 
-/** `count` evenly spaced values from `start` to `end` inclusive. */
+/**
+ * `count` evenly spaced values from `start` to `end` inclusive.
+ *
+ * @example
+ * ```ts
+ * import { alphaGrid } from 'gradscope';
+ * console.log(alphaGrid(-1, 2, 7)); // [-1, -0.5, 0, 0.5, 1, 1.5, 2]
+ * ```
+ */
 export function alphaGrid(start: number, end: number, count: number): number[] {
   if (count === 1) return [start];
   // weighted this way, integer ends give the nearest doubles (2.9, not 2.9000000000000004)
@@ -140,6 +225,35 @@ export function placeOnLine(
   return undefined;
 }
 
+/**
+ * Experiment A: the loss and accuracy along w(alpha) = (1 - alpha) a + alpha b between two
+ * solutions, on the training and test sets; `network` is left at the last point.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   alphaGrid,
+ *   DEFAULT_LINE,
+ *   loadData,
+ *   lossAlongLine,
+ *   networkFromCheckpoint,
+ *   solutionOf,
+ * } from 'gradscope';
+ * const small = networkFromCheckpoint(
+ *   'runs/thesis-f1/seeds/0/checkpoints/arm-256/epoch-0030.safetensors',
+ * );
+ * const large = networkFromCheckpoint(
+ *   'runs/thesis-f1/seeds/0/checkpoints/arm-5000/epoch-0030.safetensors',
+ * );
+ * const a = solutionOf(small.network, 'B = 256');
+ * const b = solutionOf(large.network, 'B = 5000');
+ * const line = lossAlongLine(small.network, a, b, loadData('mnist'), {
+ *   ...DEFAULT_LINE,
+ *   alphas: alphaGrid(-1, 2, 31),
+ * });
+ * console.log(line.best); // the alpha of the lowest test loss
+ * ```
+ */
 export function lossAlongLine(
   network: Network,
   a: Solution,

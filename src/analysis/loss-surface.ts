@@ -31,6 +31,17 @@ export interface SurfaceOptions {
   evalSize?: number;
 }
 
+/**
+ * The loss surfaces' defaults: a grid from -1 to 1 on both axes, batch norm recalibrated at each
+ * point, measured on the test set.
+ *
+ * @example
+ * ```ts
+ * import { alphaGrid, DEFAULT_SURFACE } from 'gradscope';
+ * const finer = { ...DEFAULT_SURFACE, xs: alphaGrid(-1, 1, 41), ys: alphaGrid(-1, 1, 41) };
+ * console.log(finer.xs.length * finer.ys.length, 'points');
+ * ```
+ */
 export const DEFAULT_SURFACE: SurfaceOptions = {
   xs: alphaGrid(-1, 1, 21),
   ys: alphaGrid(-1, 1, 21),
@@ -106,6 +117,31 @@ export function surfaceOver(
   return { loss, accuracy, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
+/**
+ * The loss over w + x d1 + y d2 around one solution, d1 and d2 filter-normalised random
+ * directions (Li et al. 2018), at every (x, y) of the grid.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   DEFAULT_SURFACE,
+ *   loadData,
+ *   networkFromCheckpoint,
+ *   randomDirectionSurface,
+ *   solutionOf,
+ * } from 'gradscope';
+ * const { network } = networkFromCheckpoint(
+ *   'runs/thesis-f1/seeds/0/checkpoints/arm-5000/epoch-0030.safetensors',
+ * );
+ * const surface = randomDirectionSurface(
+ *   network,
+ *   solutionOf(network, 'B = 5000'),
+ *   loadData('mnist'),
+ *   DEFAULT_SURFACE,
+ * );
+ * console.log(surface.loss[10][10]); // at the solution itself: x = y = 0 on the default grid
+ * ```
+ */
 export function randomDirectionSurface(
   network: Network,
   solution: Solution,
@@ -127,6 +163,27 @@ export function randomDirectionSurface(
   };
 }
 
+/**
+ * The loss over the plane through three solutions a, b, c (w0 = a, d1 = b - a, d2 the part of
+ * c - a orthogonal to d1); `solutions` gives each one's (x, y).
+ *
+ * @example
+ * ```ts
+ * import {
+ *   DEFAULT_SURFACE,
+ *   loadData,
+ *   networkFromCheckpoint,
+ *   planeSurface,
+ *   solutionOf,
+ * } from 'gradscope';
+ * const arm = (b: number) =>
+ *   networkFromCheckpoint(`runs/thesis-f1/seeds/0/checkpoints/arm-${b}/epoch-0030.safetensors`)
+ *     .network;
+ * const [a, b, c] = [256, 1000, 5000].map((batch) => solutionOf(arm(batch), `B = ${batch}`));
+ * const surface = planeSurface(arm(256), a, b, c, loadData('mnist'), DEFAULT_SURFACE);
+ * console.log(surface.solutions); // where each arm lies in the plane
+ * ```
+ */
 export function planeSurface(
   network: Network,
   a: Solution,

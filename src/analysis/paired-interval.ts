@@ -94,7 +94,20 @@ export function studentQuantile(p: number, df: number): number {
   return (low + high) / 2;
 }
 
-/** The 95% interval of the mean paired difference arm - control over seeds. */
+/**
+ * The 95% interval of the mean paired difference arm - control over seeds.
+ *
+ * @example
+ * ```ts
+ * import { pairedInterval } from 'gradscope';
+ * // test accuracy of the B = 5000 arm and of the B = 256 control, seeds 0..4
+ * const interval = pairedInterval(
+ *   [0.981, 0.979, 0.983, 0.98, 0.982],
+ *   [0.978, 0.977, 0.98, 0.979, 0.98],
+ * );
+ * console.log(interval.mean, interval.low, interval.high);
+ * ```
+ */
 export function pairedInterval(arm: number[], control: number[]): PairedInterval {
   const d = arm.map((x, i) => x - control[i]!).filter((x) => Number.isFinite(x));
   const n = d.length;
@@ -105,7 +118,18 @@ export function pairedInterval(arm: number[], control: number[]): PairedInterval
   return { n, mean, halfWidth, low: mean - halfWidth, high: mean + halfWidth };
 }
 
-/** "better" when the whole interval lies on the good side of zero, "worse" on the other. */
+/**
+ * "better" when the whole interval lies on the good side of zero, "worse" on the other.
+ *
+ * @example
+ * ```ts
+ * import { pairedInterval, verdict } from 'gradscope';
+ * const accuracy = pairedInterval([0.981, 0.979, 0.983], [0.978, 0.977, 0.98]);
+ * console.log(verdict(accuracy, true)); // larger accuracy is better
+ * const loss = pairedInterval([0.07, 0.08, 0.075], [0.06, 0.065, 0.07]);
+ * console.log(verdict(loss, false)); // smaller loss is better
+ * ```
+ */
 export function verdict(interval: PairedInterval, largerIsBetter: boolean): Verdict {
   const { low, high } = interval;
   if (low === undefined || high === undefined) return 'not distinguishable at this number of seeds';

@@ -57,6 +57,22 @@ import {
 } from './spectral-density';
 import { RandomSubspace } from './subspace';
 
+/**
+ * What `measureSharpness` measures: Keskar's box sizes `eps` (full space and a random
+ * subspace), the Hessian's `topK` eigenvalues, Hutchinson's `probes`, and on which examples.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SHARPNESS, type SharpnessOptions } from 'gradscope';
+ * const options: SharpnessOptions = {
+ *   ...DEFAULT_SHARPNESS,
+ *   eps: [1e-3, 5e-4],
+ *   topK: 5,
+ *   probes: 20,
+ * };
+ * console.log(options.hessianSampleSize);
+ * ```
+ */
 export interface SharpnessOptions {
   eps: number[];
   /** p, the random subspace's dimension; 0 skips the subspace measurement. */
@@ -95,6 +111,16 @@ export interface SharpnessOptions {
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
+/**
+ * The sharpness defaults: Keskar's eps 1e-3 and 5e-4 in the full space and a random subspace,
+ * the Hessian's top eigenvalues by Lanczos and its trace, over a sample of 5000 examples.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SHARPNESS } from 'gradscope';
+ * console.log(DEFAULT_SHARPNESS.eps, DEFAULT_SHARPNESS.topK, DEFAULT_SHARPNESS.probes);
+ * ```
+ */
 export const DEFAULT_SHARPNESS: SharpnessOptions = {
   eps: [1e-3, 5e-4],
   subspace: 100,
@@ -134,6 +160,24 @@ export interface KeskarMeasurement {
   seconds: number;
 }
 
+/**
+ * Sharpness at one solution: Keskar's metric for every eps and space, the Hessian's top
+ * eigenvalues (with residuals), Hutchinson's trace and, when asked for, its spectral density.
+ *
+ * @example
+ * ```ts
+ * import { checkpointState, measureSharpness, type SharpnessResult } from 'gradscope';
+ * const { network, data } = checkpointState(
+ *   'runs/thesis-f1/seeds/0/checkpoints/arm-5000/epoch-0030.safetensors',
+ * );
+ * const s: SharpnessResult = measureSharpness(network, data);
+ * for (const k of s.keskar) console.log(k.space, k.eps, k.sharpness);
+ * console.log(
+ *   s.hessian.eigenvalues.map((e) => e.value),
+ *   s.hessian.trace?.trace,
+ * );
+ * ```
+ */
 export interface SharpnessResult {
   kind: 'sharpness';
   set: 'train' | 'test';
@@ -289,6 +333,22 @@ function hessianSample(indices: Int32Array, o: SharpnessOptions): Int32Array {
     .map((position) => indices[position]!);
 }
 
+/**
+ * Keskar's sharpness, the Hessian's top eigenvalues and Hutchinson's trace at the network's
+ * current w (left exactly as it was), with DEFAULT_SHARPNESS for what `options` leaves out.
+ *
+ * @example
+ * ```ts
+ * import { checkpointState, measureSharpness } from 'gradscope';
+ * const { network, data } = checkpointState(
+ *   'runs/thesis-f1/seeds/0/checkpoints/arm-5000/epoch-0030.safetensors',
+ * );
+ * const s = measureSharpness(network, data, { eps: [1e-3], subspace: 0, topK: 1, probes: 0 });
+ * console.log(
+ *   `sharpness ${s.keskar[0].sharpness.toFixed(2)}, lambda_max ${s.hessian.eigenvalues[0].value}`,
+ * );
+ * ```
+ */
 export function measureSharpness(
   network: Network,
   data: StudyData,

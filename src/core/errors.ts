@@ -1,7 +1,18 @@
 /**
  * One form for every rejected input, as sharp does:
- * "Expected <what> for <option> but received <value>".
+ * `Expected <what> for <option> but received <value>`.
  * Thrown before anything native runs, so bad input never reaches C++.
+ *
+ * @example
+ * ```ts
+ * import { GradscopeInputError, networkSpec } from 'gradscope';
+ * try {
+ *   networkSpec('F7');
+ * } catch (error) {
+ *   if (!(error instanceof GradscopeInputError)) throw error;
+ *   console.error(error.message); // Expected one of F1, C1, ... for --network but received "F7"
+ * }
+ * ```
  */
 export class GradscopeInputError extends Error {
   constructor(message: string) {
@@ -35,7 +46,21 @@ export function expected(what: string, option: string, value: unknown): Gradscop
   );
 }
 
-/** A file-level problem: names the file and what is wrong with it, in one line. */
+/**
+ * A file-level problem: names the file and what is wrong with it, in one line.
+ *
+ * @example
+ * ```ts
+ * import { checkpointInfo, GradscopeFileError } from 'gradscope';
+ * try {
+ *   checkpointInfo('runs/missing/branch.safetensors');
+ * } catch (error) {
+ *   if (!(error instanceof GradscopeFileError)) throw error;
+ *   console.error(error.message); // runs/missing/branch.safetensors: no such checkpoint
+ *   console.error(error.file); // the file alone
+ * }
+ * ```
+ */
 export class GradscopeFileError extends Error {
   constructor(
     readonly file: string,

@@ -26,7 +26,18 @@ export const CHECKPOINT_FORMAT = 'gradscope-checkpoint-2';
 /** Written before the header checksum; read still. */
 const CHECKPOINT_FORMAT_1 = 'gradscope-checkpoint-1';
 
-/** What a network checkpoint says of itself. */
+/**
+ * What a network checkpoint says of itself.
+ *
+ * @example
+ * ```ts
+ * import { checkpointInfo, type CheckpointInfo } from 'gradscope';
+ * const info: CheckpointInfo = checkpointInfo(
+ *   'runs/thesis-f1/seeds/0/checkpoints/arm-5000/epoch-0030.safetensors',
+ * );
+ * console.log(info.network.name, info.epoch, info.extra);
+ * ```
+ */
 export interface CheckpointInfo {
   network: NetworkSpec;
   epoch: number;
@@ -104,8 +115,19 @@ export function readCheckpointFile(
   }
 }
 
-/** What a checkpoint says about itself, from its header alone (no tensor data read; the
- * header's own checksum verified). */
+/**
+ * What a checkpoint says about itself, from its header alone (no tensor data read; the
+ * header's own checksum verified).
+ *
+ * @example
+ * ```ts
+ * import { checkpointInfo } from 'gradscope';
+ * const { network, epoch } = checkpointInfo(
+ *   'runs/thesis-f1/seeds/0/checkpoints/branch.safetensors',
+ * );
+ * console.log(`process 1 branched at epoch ${epoch} (${network.name})`);
+ * ```
+ */
 export function checkpointInfo(file: string): CheckpointInfo {
   let layout: SafetensorsLayout;
   try {

@@ -25,7 +25,17 @@ import { placeStateDict, stateDict, stateDictMismatch } from './state-dict';
 import { isPickle, readTorchSave } from './torch-save';
 import { isTorchScriptFile, torchScriptSpec } from './torchscript';
 
-/** Writes the network's state_dict and `info` (the network's own spec added) to `file`. */
+/**
+ * Writes the network's state_dict and `info` (the network's own spec added) to `file`.
+ *
+ * @example
+ * ```ts
+ * import { Network, networkSpec, saveNetwork } from 'gradscope';
+ * const network = new Network(networkSpec('F1'), { seed: 0 });
+ * saveNetwork('f1-init.safetensors', network, { epoch: 0, step: 0, extra: { seed: 0 } });
+ * // in Python: safetensors.torch.load_file('f1-init.safetensors') has '1.weight', ...
+ * ```
+ */
 export function saveNetwork(
   file: string,
   network: Network,
@@ -86,6 +96,14 @@ function plainInfo(network: NetworkSpec): CheckpointInfo {
  * A plain safetensors state_dict (written by PyTorch, no gradscope metadata) or a torch.save
  * state_dict (.pt, .pth) is accepted too: its names and shapes are checked against the network the same way, float32 and
  * float64 both accepted; its info is the network's own, at epoch and step 0.
+ *
+ * @example
+ * ```ts
+ * import { loadNetwork, Network, networkSpec } from 'gradscope';
+ * const network = new Network(networkSpec('F1'), { seed: 0 });
+ * const info = loadNetwork('f1-trained-in-pytorch.safetensors', network); // a plain state_dict too
+ * console.log(info.epoch);
+ * ```
  */
 export function loadNetwork(file: string, network: Network): CheckpointInfo {
   if (isTorchScriptFile(file)) return loadTorchScriptWeights(file, network);
@@ -113,10 +131,21 @@ function plainNeedsNetwork(file: string): GradscopeFileError {
   );
 }
 
-/** A network built from the layer list a checkpoint carries, with its weights loaded; the
+/**
+ * A network built from the layer list a checkpoint carries, with its weights loaded; the
  * file is read once. `expected` (a --network argument) must name the same network. A plain
  * safetensors state_dict (from PyTorch, no gradscope metadata) needs `expected`: it is built
- * from that. */
+ * from that.
+ *
+ * @example
+ * ```ts
+ * import { networkFromCheckpoint } from 'gradscope';
+ * const { network, info } = networkFromCheckpoint(
+ *   'runs/thesis-f1/seeds/0/checkpoints/arm-5000/epoch-0030.safetensors',
+ * );
+ * console.log(network.name, info.epoch, info.step);
+ * ```
+ */
 export function networkFromCheckpoint(
   file: string,
   expected?: NetworkSpec,

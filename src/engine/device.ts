@@ -41,7 +41,17 @@ export function resolveDevice(value: unknown, option: string): string {
   return `cuda:${index}`;
 }
 
-/** Chooses the engine's device for every Dataset and Network made from now on; returns it. */
+/**
+ * Chooses the engine's device for every Dataset and Network made from now on; returns it.
+ *
+ * @example
+ * ```ts
+ * import { deviceInfo, Network, networkSpec, useDevice } from 'gradscope';
+ * useDevice('auto'); // the first GPU libtorch sees, else the CPU; before any network or data
+ * const network = new Network(networkSpec('C1'), { seed: 0 });
+ * console.log(network.device, deviceInfo().gpus);
+ * ```
+ */
 export function useDevice(value: unknown, option = '--device'): string {
   pending = undefined;
   return addon().setDevice(resolveDevice(value, option));
@@ -60,7 +70,19 @@ export function settleDevice(): void {
   if (pending) useDevice(pending.value, pending.option);
 }
 
-/** What the linked libtorch reaches and where new datasets and networks go. */
+/**
+ * What the linked libtorch reaches and where new datasets and networks go.
+ *
+ * @example
+ * ```ts
+ * import { deviceInfo } from 'gradscope';
+ * const info = deviceInfo();
+ * console.log(
+ *   info.cuda ? `CUDA ${info.cudaVersion}, ${info.gpus} GPU(s)` : 'CPU only',
+ *   info.device,
+ * );
+ * ```
+ */
 export function deviceInfo(): NativeDeviceInfo {
   return addon().deviceInfo();
 }
@@ -80,6 +102,13 @@ export function zeroCopyViews(): boolean {
  * --deterministic: libtorch's deterministic algorithms (an operation without one fails) and
  * cuDNN's deterministic, non-benchmarking convolutions. On the CPU gradscope's results are
  * already bit-identical from run to run; see docs/gpu.md for what this gives on a GPU.
+ *
+ * @example
+ * ```ts
+ * import { setDeterministic, useDevice } from 'gradscope';
+ * useDevice('cuda');
+ * setDeterministic(true); // the same g_B bits from run to run on this GPU
+ * ```
  */
 export function setDeterministic(on: boolean): void {
   // cuBLAS is deterministic only with a fixed workspace, which it reads when its first handle

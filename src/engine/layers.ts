@@ -46,6 +46,23 @@ export type LayerSpec =
       activation?: 'relu' | 'none';
     };
 
+/**
+ * A network as a layer list (the JSON a `--network FILE.json` holds) or a TorchScript module;
+ * the list maps one to one onto PyTorch's nn.Sequential, so state_dict names agree.
+ *
+ * @example
+ * ```ts
+ * import { Network, type NetworkSpec } from 'gradscope';
+ * const logistic: NetworkSpec = {
+ *   name: 'logistic regression',
+ *   input: [1, 28, 28],
+ *   classes: 10,
+ *   layers: [{ type: 'flatten' }, { type: 'linear', out: 10 }],
+ * };
+ * const network = new Network(logistic, { seed: 0 });
+ * console.log(network.parameterCount); // 7850
+ * ```
+ */
 export interface NetworkSpec {
   /** A name for reports, e.g. "F1". */
   name: string;

@@ -25,6 +25,18 @@ import { checkTorchScriptFits, warnOfOtherState } from './torchscript';
 export type { Mode, FloatArray };
 export type DType = 'float32' | 'float64';
 
+/**
+ * What a pass over some examples measured: the mean loss, the loss sum and the accuracy.
+ *
+ * @example
+ * ```ts
+ * import { loadData, Network, networkSpec, type Measurement } from 'gradscope';
+ * const data = loadData('mnist');
+ * const network = new Network(networkSpec('F1'), { seed: 0 });
+ * const test: Measurement = network.evaluate(data.test, data.test.all());
+ * console.log(`test loss ${test.loss.toFixed(4)}, accuracy ${(100 * test.accuracy).toFixed(2)}%`);
+ * ```
+ */
 export interface Measurement {
   /** Mean cross-entropy over the examples. */
   loss: number;
@@ -35,6 +47,20 @@ export interface Measurement {
   accuracy: number;
 }
 
+/**
+ * How a pass treats batch norm and dropout (`mode`: `train`, `batch` or `population`) and how
+ * many examples it runs at once (`chunk`).
+ *
+ * @example
+ * ```ts
+ * import { loadData, Network, networkSpec, type PassOptions } from 'gradscope';
+ * const data = loadData('mnist');
+ * const network = new Network(networkSpec('C1'), { seed: 0 });
+ * // g_B as in training, batch norm on ghost batches of 128, running statistics untouched
+ * const asInTraining: PassOptions = { mode: 'batch', chunk: 128 };
+ * network.gradient(data.train, data.train.all().subarray(0, 1024), asInTraining);
+ * ```
+ */
 export interface PassOptions {
   mode?: Mode;
   /** Examples per forward pass (ghost-batch size in `batch` mode). Default: all at once in
@@ -60,11 +86,39 @@ export interface StatisticsEntry {
 }
 
 const MODES: Mode[] = ['train', 'batch', 'population'];
+/**
+ * Examples per forward pass outside `train` mode unless a pass says otherwise (memory only:
+ * in `population` mode the result does not depend on it).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_CHUNK, loadData, Network, networkSpec } from 'gradscope';
+ * const data = loadData('mnist');
+ * const network = new Network(networkSpec('F1'), { seed: 0 });
+ * // g_train in population mode, half the default chunk to halve the activations' memory
+ * network.gradient(data.train, data.train.all(), { mode: 'population', chunk: DEFAULT_CHUNK / 2 });
+ * ```
+ */
 export const DEFAULT_CHUNK = 5000;
 
 /** The flat vectors of a network, by their native names. */
 type BufferName = 'parameters' | 'gradients' | 'statistics' | 'batchCounts';
 
+/**
+ * A network as the study sees it: the flat parameter vector w (`parameters`, or
+ * `readParameters` on any device), its gradient, and f(w), g(w) over index sets of a data set.
+ *
+ * @example
+ * ```ts
+ * import { loadData, Network, networkSpec } from 'gradscope';
+ * const data = loadData('mnist');
+ * const network = new Network(networkSpec('F1'), { seed: 0 });
+ * const batch = data.train.all().subarray(0, 256);
+ * const { loss } = network.gradient(data.train, batch, { mode: 'population' });
+ * const g = network.readGradients(); // g_B, laid out as w
+ * console.log(`d = ${network.parameterCount}, f = ${loss.toFixed(4)}, g[0] = ${g[0]}`);
+ * ```
+ */
 export class Network {
   readonly resolved: ResolvedNetwork;
   readonly dtype: DType;

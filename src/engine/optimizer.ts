@@ -31,6 +31,18 @@ export interface SgdSettings {
   weightDecay?: number;
 }
 
+/**
+ * Adam (`kind: 'adam'`, PyTorch's defaults for what is left out) or SGD with momentum
+ * (`kind: 'sgd'`); the learning rate `lr` is required.
+ *
+ * @example
+ * ```ts
+ * import type { OptimizerSettings } from 'gradscope';
+ * const adam: OptimizerSettings = { kind: 'adam', lr: 1e-3 };
+ * const sgd: OptimizerSettings = { kind: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4 };
+ * console.log(adam, sgd);
+ * ```
+ */
 export type OptimizerSettings = AdamSettings | SgdSettings;
 
 export interface OptimizerState {
@@ -79,6 +91,21 @@ export function checkOptimizerSettings(
   }
 }
 
+/**
+ * libtorch's Adam or SGD stepping a network's flat parameter vector with the gradient the
+ * network's last `gradient` call left.
+ *
+ * @example
+ * ```ts
+ * import { loadData, Network, networkSpec, Optimizer } from 'gradscope';
+ * const data = loadData('mnist');
+ * const network = new Network(networkSpec('F1'), { seed: 0 });
+ * const optimizer = new Optimizer(network, { kind: 'adam', lr: 1e-3 });
+ * const batch = data.train.all().subarray(0, 256);
+ * network.gradient(data.train, batch, { mode: 'train' });
+ * optimizer.step(); // w <- Adam(w, g_B)
+ * ```
+ */
 export class Optimizer {
   private readonly native: NativeOptimizer;
 

@@ -6,8 +6,17 @@
 import type { Network } from './network';
 import type { NamedTensor } from './safetensors';
 
-/** The network's tensors in state_dict order: each layer's parameters, then its buffers
- * (a batch norm's running_mean, running_var, num_batches_tracked follow its bias). */
+/**
+ * The network's tensors in state_dict order: each layer's parameters, then its buffers
+ * (a batch norm's running_mean, running_var, num_batches_tracked follow its bias).
+ *
+ * @example
+ * ```ts
+ * import { Network, networkSpec, stateDict } from 'gradscope';
+ * const network = new Network(networkSpec('C1'), { seed: 0 });
+ * for (const tensor of stateDict(network)) console.log(tensor.name, tensor.shape.join('x'));
+ * ```
+ */
 export function stateDict(network: Network): NamedTensor[] {
   const out: NamedTensor[] = [];
   const stats = new Map(network.statisticsTable.map((s, i) => [s.name, { ...s, index: i }]));

@@ -58,8 +58,18 @@ export function threadsForFirstNetwork(
   if (!chosen) setThreads(threadsFor(network, { dtype }));
 }
 
-/** `--threads N` sets both pools to N; the default is defaultThreads(), memory kept and
- * convolutions channels-last. */
+/**
+ * `--threads N` sets both pools to N; the default is defaultThreads(), memory kept and
+ * convolutions channels-last.
+ *
+ * @example
+ * ```ts
+ * import { setThreads } from 'gradscope';
+ * // F1 in float64 spends its time in BLAS: one torch thread, BLAS on two cores
+ * const chosen = setThreads({ torch: 1, blas: 2 });
+ * console.log(`torch ${chosen.torch}, BLAS ${chosen.blas}`);
+ * ```
+ */
 export function setThreads(settings: Partial<ThreadSettings> = {}): ThreadSettings {
   const pools: ThreadSettings = {
     ...defaultThreads(),

@@ -10,7 +10,18 @@ import { setThreads, threadsFor, type ThreadSettings } from '../engine/threads';
 import { networkFromCheckpoint } from '../engine/checkpoint';
 import { type CheckpointInfo } from '../engine/checkpoint-file';
 
-/** A checkpoint's network with its weights, what the file says of it, and the data. */
+/**
+ * A checkpoint's network with its weights, what the file says of it, and the data.
+ *
+ * @example
+ * ```ts
+ * import { checkpointState, type CheckpointState } from 'gradscope';
+ * const state: CheckpointState = checkpointState(
+ *   'runs/thesis-f1/seeds/0/checkpoints/arm-5000/epoch-0030.safetensors',
+ * );
+ * console.log(state.network.name, state.data.name, state.info.epoch);
+ * ```
+ */
 export interface CheckpointState {
   file: string;
   network: Network;
@@ -23,6 +34,19 @@ export interface CheckpointState {
  * module when `network` names the network) and the data set: `data` if given, otherwise the
  * one the checkpoint names (standardised as it was in training). The thread pools are set
  * to `threads`, or to the network's per-workload default.
+ *
+ * @example
+ * ```ts
+ * import { analyzeGradients, checkpointState, DEFAULT_GRADIENT_ANALYSIS } from 'gradscope';
+ * const { network, data } = checkpointState(
+ *   'runs/thesis-f1/seeds/0/checkpoints/arm-5000/epoch-0030.safetensors',
+ * );
+ * const b = analyzeGradients(network, data, {
+ *   ...DEFAULT_GRADIENT_ANALYSIS,
+ *   purpose: 'arm 5000, last epoch',
+ * });
+ * console.log(b.bSimple);
+ * ```
  */
 export function checkpointState(
   file: string,

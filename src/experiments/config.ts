@@ -22,6 +22,22 @@ import type { Convergence } from '../train/convergence';
 import { parseGrid, type LineBatchNorm } from '../analysis/loss-line';
 import { checkAnalysisSchedule, thesisAnalysis, type AnalysisSchedule } from './analysis-schedule';
 
+/**
+ * A study: network and data, seeds, process 1 (small-batch training to the branch point), process
+ * 2's piggybacked arms, Experiment B's schedule, Experiment A's lines, and optionally sharpness
+ * and trajectories; what `gradscope run CONFIG` reads from YAML or JSON.
+ *
+ * @example
+ * ```ts
+ * import { thesisConfig, type StudyConfig } from 'gradscope';
+ * const fiveSeeds: StudyConfig = {
+ *   ...thesisConfig('F1'),
+ *   name: 'F1, five seeds',
+ *   seeds: [0, 1, 2, 3, 4],
+ * };
+ * console.log(fiveSeeds.process2.arms); // [256, 1000, 2000, 5000]
+ * ```
+ */
 export interface StudyConfig {
   name: string;
   /** "thesis" or "demo": printed on the report so a demo is never mistaken for the study. */
@@ -308,7 +324,16 @@ export function completeStudyConfig(raw: Record<string, unknown>): StudyConfig {
   return checkStudyConfig(config);
 }
 
-/** A config file, YAML or JSON by its extension. */
+/**
+ * A config file, YAML or JSON by its extension.
+ *
+ * @example
+ * ```ts
+ * import { makeProgress, readStudyConfig, runStudy } from 'gradscope';
+ * const study = readStudyConfig('my-study.yaml'); // checked, defaults filled in
+ * await runStudy(study, 'runs/mine', { resume: false, progress: makeProgress({ quiet: false }) });
+ * ```
+ */
 export function readStudyConfig(file: string): StudyConfig {
   // opened once, as a regular file (/dev/zero or a FIFO is refused, never read), and
   // judged by its size before it is read into memory
@@ -345,7 +370,18 @@ export function readStudyConfig(file: string): StudyConfig {
 
 export const CONFIG_DIR = path.join(__dirname, '..', '..', '..', 'configs');
 
-/** The shipped thesis config, for one of its networks (F1 on MNIST, C1 on CIFAR-10, C3 on CIFAR-100). */
+/**
+ * The shipped thesis config, for one of its networks (F1 on MNIST, C1 on CIFAR-10, C3 on
+ * CIFAR-100).
+ *
+ * @example
+ * ```ts
+ * import { thesisConfig } from 'gradscope';
+ * const f1 = thesisConfig('F1'); // MNIST, built in
+ * const c1 = thesisConfig('C1', '/data/cifar-10-batches-bin');
+ * console.log(f1.seeds, c1.process1.batchSize);
+ * ```
+ */
 export function thesisConfig(network: string, data?: string): StudyConfig {
   const base = readStudyConfig(path.join(CONFIG_DIR, 'thesis.yaml'));
   const name = network.toUpperCase();

@@ -58,6 +58,16 @@ export interface StudyResult {
  * Runs the study under the run directory's lock (see runTraining): every seed's training,
  * its lines, the sharpness of each arm's final state when `study.sharpness` is set, and its
  * trajectories when `study.trajectory` is set.
+ *
+ * @example
+ * ```ts
+ * import { makeProgress, runStudy, thesisConfig, writeStudyReport } from 'gradscope';
+ * const study = await runStudy(thesisConfig('F1'), 'runs/thesis-f1', {
+ *   resume: true,
+ *   progress: makeProgress({ quiet: false }),
+ * });
+ * console.log(study.seeds.length, writeStudyReport(study.runDir).file); // .../report.html
+ * ```
  */
 export async function runStudy(
   study: StudyConfig,

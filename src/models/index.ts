@@ -12,6 +12,17 @@ import { c2, c4 } from './c2';
 import { f1 } from './f1';
 import { resnet20, resnet56, resnet56NoShort, wrn16x4 } from './resnet';
 
+/**
+ * The built-in networks by their upper-case names: the thesis' F1, C1, C2, C3, C4, and ResNets
+ * (RESNET20, RESNET56, RESNET56-NOSHORT, WRN16-4); each call builds a fresh layer list.
+ *
+ * @example
+ * ```ts
+ * import { NETWORKS } from 'gradscope';
+ * for (const [name, spec] of Object.entries(NETWORKS))
+ *   console.log(name, spec().layers.length, 'layers');
+ * ```
+ */
 export const NETWORKS: Record<string, () => NetworkSpec> = {
   F1: f1,
   C1: c1,
@@ -37,7 +48,19 @@ export const NETWORK_NAMES = [
   'WRN16-4',
 ];
 
-/** A built-in name (F1, C1, C2, C3, C4, ResNet20, ResNet56, ResNet56-noshort, WRN16-4; any case) or the path of a JSON layer list. */
+/**
+ * A built-in name (F1, C1, C2, C3, C4, ResNet20, ResNet56, ResNet56-noshort, WRN16-4; any
+ * case) or the path of a JSON layer list.
+ *
+ * @example
+ * ```ts
+ * import { Network, networkSpec } from 'gradscope';
+ * const f1 = new Network(networkSpec('F1'), { seed: 0 }); // built in
+ * const mine = new Network(networkSpec('my-network.json'), { seed: 0 }); // a layer list
+ * const scripted = new Network(networkSpec('model.ts.pt'), { seed: 0 }); // a TorchScript module
+ * console.log(f1.parameterCount, mine.parameterCount, scripted.parameterCount);
+ * ```
+ */
 export function networkSpec(nameOrFile: string): NetworkSpec {
   const builtIn = NETWORKS[nameOrFile.toUpperCase()];
   if (builtIn) return builtIn();

@@ -28,7 +28,16 @@ import { studyModel, type StudyModel } from './study-model';
 import { pendingHtml, studyPending } from './study-progress';
 import { writeFigure } from './write-figure';
 
-/** report.html, report.json, tables/ and figures/ of a run directory, from its files. */
+/**
+ * report.html, report.json, tables/ and figures/ of a run directory, from its files.
+ *
+ * @example
+ * ```ts
+ * import { writeStudyReport } from 'gradscope';
+ * const { file } = writeStudyReport('runs/thesis-f1'); // also report.json, tables/ and figures/
+ * console.log(`open ${file}`);
+ * ```
+ */
 export function writeStudyReport(runDir: string): { file: string; model: StudyModel } {
   const m = studyModel(runDir);
   const html = studyReportHtml(m, { figures: true, tables: true });

@@ -14,6 +14,22 @@ import type { Convergence } from './convergence';
 import { checkSchedule, type ScheduleSpec } from './schedule';
 import { checkSmoothout, type SmoothoutSpec } from './smoothout';
 
+/**
+ * One training run: network, data, seed, optimiser, batch size and epochs, with a batch-size
+ * schedule, Smoothout, and the piggybacked arms (`piggyback`) as options.
+ *
+ * @example
+ * ```ts
+ * import { defaultTrainConfig, type TrainConfig } from 'gradscope';
+ * const increasing: TrainConfig = {
+ *   ...defaultTrainConfig(),
+ *   network: 'C1',
+ *   data: '/data/cifar-10-batches-bin',
+ *   schedule: { kind: 'increasing', at: [10, 20], factor: 4 }, // B = 256, then 1024, then 4096
+ * };
+ * console.log(increasing);
+ * ```
+ */
 export interface TrainConfig {
   network: string;
   data: string;
@@ -29,6 +45,16 @@ export interface TrainConfig {
   standardise?: boolean;
 }
 
+/**
+ * `gradscope train`'s defaults: F1 on MNIST, seed 0, Adam at 1e-3, batch 256, 30 epochs.
+ *
+ * @example
+ * ```ts
+ * import { defaultTrainConfig } from 'gradscope';
+ * const config = { ...defaultTrainConfig(), batchSize: 5000, epochs: 60 };
+ * console.log(config.optimizer); // { kind: 'adam', lr: 0.001 }
+ * ```
+ */
 export function defaultTrainConfig(): TrainConfig {
   return {
     network: 'F1',

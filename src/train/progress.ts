@@ -67,6 +67,17 @@ class Pace {
   }
 }
 
+/**
+ * Progress on stderr for `runTraining` and `runStudy`: on a terminal one line rewritten in
+ * place, otherwise a plain line every `interval` seconds (default 30); `quiet`: none.
+ *
+ * @example
+ * ```ts
+ * import { makeProgress, runStudy, thesisConfig } from 'gradscope';
+ * const progress = makeProgress({ quiet: !process.stderr.isTTY });
+ * await runStudy(thesisConfig('F1'), 'runs/thesis-f1', { resume: false, progress });
+ * ```
+ */
 export function makeProgress(options: {
   quiet: boolean;
   interval?: number;

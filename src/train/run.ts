@@ -150,6 +150,23 @@ function prepareRunDir(
  * Trains under the run directory's lock (src/core/lock.ts), taken before config.json
  * is checked or written: a second writer, or a second fresh start in the same moment,
  * is refused instead of appending to the same files.
+ *
+ * @example
+ * ```ts
+ * import { defaultTrainConfig, makeProgress, runTraining } from 'gradscope';
+ * const config = {
+ *   ...defaultTrainConfig(),
+ *   network: 'F1',
+ *   batchSize: 256,
+ *   epochs: 10,
+ *   piggyback: { arms: [1000, 5000], epochs: 5 },
+ * };
+ * const result = await runTraining(config, 'runs/f1-piggyback', {
+ *   resume: false,
+ *   progress: makeProgress({ quiet: false }),
+ * });
+ * for (const phase of result.phases) console.log(phase.phase, phase.status, phase.checkpoint);
+ * ```
  */
 export async function runTraining(
   config: TrainConfig,
