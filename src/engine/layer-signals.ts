@@ -11,6 +11,7 @@
  * draw after either changed is refused natively. A TorchScript module has none (its draws keep
  * the recomputing path).
  */
+import * as os from 'os';
 import type { Dataset } from './dataset';
 import { expected, GradscopeInputError, isPositiveInteger } from '../core/errors';
 import { addon, type NativeLayerSignals } from './native';
@@ -31,6 +32,12 @@ export function signalBytes(network: Network, data: Dataset, count: number): num
     throw expected('a non-negative integer', 'count', count);
   const { perExample, fixed } = addon().signalSizes(network.native, data.native);
   return (perExample * count + fixed) * (network.dtype === 'float32' ? 4 : 8);
+}
+
+/** The default memory the signals may take: half the machine's free memory now. (On a GPU the
+ * signals live in the GPU's memory, which this does not see: set the budget there.) */
+export function defaultSignalMemory(): number {
+  return Math.floor(os.freemem() / 2);
 }
 
 export class LayerSignals {

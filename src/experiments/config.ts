@@ -207,6 +207,7 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
       'ghostBatch',
       'draws',
       'layers',
+      'signalMemory',
     ],
     'analysis',
   );
