@@ -15,6 +15,8 @@
         "native/optimizer_wrap.cc",
         "native/script.cc",
         "native/settings.cc",
+        "native/signals.cc",
+        "native/signals_wrap.cc",
         "native/vector-ops.cc"
       ],
       "include_dirs": [

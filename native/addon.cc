@@ -2,6 +2,7 @@
 // few process-wide settings, one file each (wrappers.h). Arguments are validated in
 // TypeScript (src/engine/); the checks here only stop a bad call from crashing the
 // process.
+#include "signals.h"
 #include "wrappers.h"
 
 namespace gradscope {
@@ -16,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   defineSettings(env, exports);
   defineDevice(env, exports);
   defineVectorOps(env, exports);
+  defineSignals(env, exports);
   return exports;
 }
 

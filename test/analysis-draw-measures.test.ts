@@ -69,6 +69,9 @@ function check(
     seed: 5,
     purpose: `host-${dtype}-${mode}-${draws}`,
     groups,
+    // the draws' gradients recomputed, as below: what is checked here is the arithmetic on
+    // them (the layer-signal path's gradients: analysis-signals.test.ts)
+    signalMemory: 0,
   };
   const result = analyzeGradients(net, data, options);
 

@@ -26,6 +26,13 @@
  * per-example gradients, evaluated in chunks) or `batch` (batch statistics: g_B in
  * one pass of its B examples; whole-set gradients as the size-weighted mean over
  * ghost batches of `ghostBatch` examples).
+ *
+ * In population mode, when they fit in `signalMemory`, the pass that computes g_train also keeps
+ * every training example's layer signals (src/engine/layer-signals.ts), and each draw's g_B (or
+ * nested segment's) is built from its examples' rows instead of a forward and backward pass:
+ * the same numbers up to float rounding (docs/mathematics.md, "Experiment B from layer
+ * signals"). Otherwise, and in batch mode (whose batch statistics couple a batch's examples),
+ * every draw recomputes its examples.
  */
 import { uniformBatch } from '../data/sampler';
 import type { StudyData } from '../data/load';
@@ -37,6 +44,9 @@ import {
   measureVector,
   type DrawMeasures,
 } from '../engine/device-vector';
+import { formatByteSize } from '../core/byte-size';
+import type { Dataset } from '../engine/dataset';
+import { defaultSignalMemory, LayerSignals, signalBytes } from '../engine/layer-signals';
 import type { ParameterGroup } from './layer-blocks';
 import {
   histogram,
@@ -80,6 +90,11 @@ export interface GradientAnalysisOptions {
   draws: 'independent' | 'nested';
   /** Parameter groups for the per-layer view (layer-blocks.ts); none: no per-layer view. */
   groups?: ParameterGroup[];
+  /** Population mode: the bytes the training examples' layer signals may take (0: never keep
+   * them; every draw recomputes its examples); default: half the machine's free memory. */
+  signalMemory?: number;
+  /** One line when population-mode draws cannot use layer signals, saying why (a log line). */
+  onNote?: (line: string) => void;
   /** Called after each draw of each B (progress), with the examples that draw cost. */
   onDraw?: (batchSize: number, draw: number, examples: number) => void;
 }
@@ -187,6 +202,9 @@ export interface GradientAnalysis {
   bSimple: number;
   /** Per parameter group (layer-blocks.ts), when asked for. */
   layers?: LayerNoise[];
+  /** Bytes of the layer signals the draws were built from; null: each draw recomputed its
+   * examples (batch mode, a TorchScript module, or signals over the memory allowed). */
+  signalBytes?: number | null;
   seconds: number;
   examplesPerSecond: number;
 }
@@ -225,6 +243,36 @@ export function checkGradientOptions(o: GradientAnalysisOptions, trainSize: numb
     throw expected('"independent" or "nested"', 'draws', o.draws);
   if (typeof o.cap !== 'number' || !(o.cap > 0) || (o.cap * 2) % 1 !== 0)
     throw expected('a positive multiple of 0.5', 'cap', o.cap);
+  if (
+    o.signalMemory !== undefined &&
+    (!Number.isSafeInteger(o.signalMemory) || (o.signalMemory as number) < 0)
+  )
+    throw expected('a non-negative number of bytes', 'signal memory', o.signalMemory);
+}
+
+/** The training examples' layer signals for population-mode draws, when they fit in the
+ * budget; null otherwise (with one line through onNote saying why, unless the budget is 0). */
+function drawSignals(
+  network: Network,
+  train: Dataset,
+  o: GradientAnalysisOptions,
+): LayerSignals | null {
+  if (o.mode !== 'population' || o.signalMemory === 0) return null;
+  const bytes = signalBytes(network, train, train.size);
+  if (bytes === null) {
+    o.onNote?.(
+      `Experiment B: ${network.name} is a TorchScript module, which has no layer signals: each draw recomputes its examples`,
+    );
+    return null;
+  }
+  const budget = o.signalMemory ?? defaultSignalMemory();
+  if (bytes > budget) {
+    o.onNote?.(
+      `Experiment B: the layer signals of ${train.size} examples would need ${formatByteSize(bytes)}, more than the ${formatByteSize(budget)} allowed (signal memory): each draw recomputes its examples`,
+    );
+    return null;
+  }
+  return new LayerSignals(network, train, train.all(), { chunk: o.chunk });
 }
 
 /**
@@ -257,14 +305,32 @@ export function analyzeGradients(
   options: GradientAnalysisOptions,
 ): GradientAnalysis {
   const o = options;
-  const m = data.train.size;
-  const mTest = data.test.size;
-  checkGradientOptions(o, m);
+  checkGradientOptions(o, data.train.size);
   const started = process.hrtime.bigint();
   const wholeChunk = o.mode === 'batch' ? o.ghostBatch : o.chunk;
+  // g_train, g_test and g_total stay on the network's device; a draw returns a few scalars.
+  // With layer signals, the pass that keeps them leaves g_train in the gradient buffer.
+  const signals = drawSignals(network, data.train, o);
+  try {
+    return analyzeWith(network, data, o, signals, started, wholeChunk);
+  } finally {
+    signals?.release();
+  }
+}
 
-  // g_train, g_test and g_total stay on the network's device; a draw returns a few scalars
-  const train = network.gradient(data.train, data.train.all(), { mode: o.mode, chunk: wholeChunk });
+function analyzeWith(
+  network: Network,
+  data: StudyData,
+  o: GradientAnalysisOptions,
+  signals: LayerSignals | null,
+  started: bigint,
+  wholeChunk: number,
+): GradientAnalysis {
+  const m = data.train.size;
+  const mTest = data.test.size;
+  const train =
+    signals?.measurement ??
+    network.gradient(data.train, data.train.all(), { mode: o.mode, chunk: wholeChunk });
   const gTrain = new DeviceVector(network).setGradient(network);
   const test = network.gradient(data.test, data.test.all(), { mode: o.mode, chunk: wholeChunk });
   const gTest = new DeviceVector(network).setGradient(network);
@@ -307,16 +373,21 @@ export function analyzeGradients(
       firstIndices: Array.from(indices.subarray(0, 4)),
     });
   };
-  // g_B in one pass in batch mode; in chunks (same result) in population mode
-  const pass = (batchSize: number) => ({
-    mode: o.mode,
-    chunk: o.mode === 'batch' ? batchSize : o.chunk,
-  });
+  // the gradient buffer <- g over these training examples: in batch mode one pass of the
+  // batch; in population mode from the layer signals, or in chunks (the same up to rounding)
+  const gradientOf = (indices: Int32Array, batchSize: number): void => {
+    if (signals) signals.gradient(indices);
+    else
+      network.gradient(data.train, indices, {
+        mode: o.mode,
+        chunk: o.mode === 'batch' ? batchSize : o.chunk,
+      });
+  };
   if (o.draws === 'independent')
     for (const batchSize of sizes)
       for (let k = 0; k < o.samples; k++) {
         const indices = uniformBatch(o.seed, o.purpose, batchSize, k, m);
-        network.gradient(data.train, indices, pass(batchSize));
+        gradientOf(indices, batchSize);
         record(batchSize, k, measureGradient(network, gTrain, gTotal, ranges), indices);
         examples += batchSize;
         o.onDraw?.(batchSize, k, batchSize);
@@ -334,13 +405,13 @@ export function analyzeGradients(
         if (o.mode === 'population') {
           // B_j g_{B_j} = B_{j-1} g_{B_{j-1}} + (B_j - B_{j-1}) g_segment
           const segment = batch.subarray(previous, batchSize);
-          network.gradient(data.train, segment, pass(batchSize));
+          gradientOf(segment, batchSize);
           if (previous === 0) sum.setGradient(network, segment.length);
           else sum.addGradient(network, segment.length);
           record(batchSize, k, measureVector(sum, batchSize, gTrain, gTotal, ranges), prefix);
           cost = segment.length;
         } else {
-          network.gradient(data.train, prefix, pass(batchSize));
+          gradientOf(prefix, batchSize);
           record(batchSize, k, measureGradient(network, gTrain, gTotal, ranges), prefix);
         }
         previous = batchSize;
@@ -415,6 +486,7 @@ export function analyzeGradients(
     traceF,
     bSimple: traceF / (gTrainNorm * gTrainNorm),
     ...(groups.length ? { layers } : {}),
+    signalBytes: signals?.bytes ?? null,
     seconds,
     examplesPerSecond: examples / seconds,
   };

@@ -1,7 +1,8 @@
 /**
  * `gradscope analyze gradients --checkpoint FILE [--network NET] [--data D]
  *   [--batch-sizes 256,1000,2000,5000] [--samples 100] [--bn population|batch]
- *   [--ghost-batch 5000] [--cap 10] [--draws independent|nested] [--layers] [--out DIR]`
+ *   [--ghost-batch 5000] [--cap 10] [--draws independent|nested] [--layers]
+ *   [--signal-memory 2G|0] [--out DIR]`
  *
  * Prints the thesis-layout tables (or, with --json, the whole result); with --out
  * also writes gradients.json, the tables as Markdown and CSV, and the figure.
@@ -16,6 +17,7 @@ import {
   type GradientAnalysis,
 } from '../analysis/gradient-distribution';
 import { groupsOf } from '../analysis/layer-blocks';
+import { formatByteSize, parseByteSize } from '../core/byte-size';
 import { expected } from '../core/errors';
 import { LIMITS } from '../engine/limits';
 import { writeGradientOutputs } from '../report/gradient-outputs';
@@ -61,6 +63,9 @@ function analyzeGradientsCommand(values: Record<string, unknown>, log: Log): Gra
     cap: numberOption(values.cap, '--cap', DEFAULT_GRADIENT_ANALYSIS.cap),
     draws: drawsOption(values.draws),
     ...(values.layers ? { groups: groupsOf(network) } : {}),
+    ...(values['signal-memory'] === undefined
+      ? {}
+      : { signalMemory: parseByteSize(values['signal-memory'], '--signal-memory') }),
     seed: integerOption(values.seed, '--seed', 0, 0),
     purpose: `analyze-${path.basename(file)}`,
   };
@@ -73,6 +78,7 @@ function analyzeGradientsCommand(values: Record<string, unknown>, log: Log): Gra
   );
   const result = analyzeGradients(network, data, {
     ...options,
+    onNote: (line) => log.info(line),
     onDraw: (_b, _k, examples) =>
       progress.work('gradient draws (examples)', (done += examples), total),
   });
@@ -90,7 +96,10 @@ function analyzeGradientsCommand(values: Record<string, unknown>, log: Log): Gra
     log.info(`written: ${dir}/gradients.json, gradients.md, gradients-*.csv, gradients.svg/png`);
   }
   progress.line(
-    `${result.seconds.toFixed(1)} s, ${Math.round(result.examplesPerSecond)} examples/s`,
+    `${result.seconds.toFixed(1)} s, ${Math.round(result.examplesPerSecond)} examples/s` +
+      (result.signalBytes
+        ? `; draws built from layer signals (${formatByteSize(result.signalBytes)})`
+        : ''),
   );
   if (!log.json) process.stdout.write(gradientTablesMarkdown([point]));
   return result;
@@ -117,6 +126,11 @@ export const gradientsCommand: Command = {
       'nested: one draw of the largest B per k, its prefixes for the smaller B',
     ),
     layers: flag('also per parameter group: noise, tr(F_g), B_simple'),
+    'signal-memory': value(
+      'SIZE',
+      'half the free memory',
+      "population mode: memory for every training example's layer signals, each draw built from them (e.g. 2G; 0: off, each draw recomputes its examples)",
+    ),
     ...OUT,
   },
   run: (values, _positionals, log) => analyzeGradientsCommand(values, log),

@@ -101,6 +101,17 @@ export interface NativeDeviceVector {
   read(out: Float64Array): void;
 }
 
+/** Experiment B's per-example layer signals of one network (native/signals.h). */
+export interface NativeLayerSignals {
+  /** The loss sum and correct count of the pass that computed them. */
+  evaluation(): NativeEvaluation;
+  /** The network's gradient buffer <- the mean gradient of the examples at these rows. */
+  gradient(rows: Int32Array): void;
+  release(): void;
+  readonly rows: number;
+  readonly bytes: number;
+}
+
 /** A group of the per-layer view: its [offset, size] ranges. */
 export type NativeGroup = [number, number][];
 
@@ -140,6 +151,16 @@ export interface NativeAddon {
   /** Waits for every kernel queued on the engine's device (a GPU); nothing on the CPU. */
   synchronize(): void;
   DeviceVector: new (network: NativeNetwork) => NativeDeviceVector;
+  /** One population-mode pass over indices that keeps each example's layer signals (row r:
+   * indices[r]) and leaves their mean gradient in the network's gradient buffer. */
+  LayerSignals: new (
+    network: NativeNetwork,
+    data: NativeDataset,
+    indices: Int32Array,
+    chunk: number,
+  ) => NativeLayerSignals;
+  /** Elements of one example's signals, and the fixed elements beside them. */
+  signalSizes(network: NativeNetwork, data: NativeDataset): { perExample: number; fixed: number };
   /** [|g - r|^2, |g - t|^2, |g|^2, g . t, then |g_k - r_k|^2 per group], g the gradient. */
   measureGradient(
     network: NativeNetwork,

@@ -420,7 +420,8 @@ export function checkNetworkFitsData(spec: NetworkSpec, data: Dataset): void {
     );
 }
 
-function measured(e: { lossSum: number; correct: number }, count: number): Measurement {
+/** The loss sum and correct count of a pass over `count` examples, as a Measurement. */
+export function measured(e: { lossSum: number; correct: number }, count: number): Measurement {
   return {
     loss: e.lossSum / count,
     lossSum: e.lossSum,

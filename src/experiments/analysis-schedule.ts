@@ -14,6 +14,7 @@ import {
   type GradientAnalysis,
 } from '../analysis/gradient-distribution';
 import { groupsOf } from '../analysis/layer-blocks';
+import { parseByteSize } from '../core/byte-size';
 import { expected, isPositiveInteger } from '../core/errors';
 import { checkCount, checkListLength, LIMITS } from '../engine/limits';
 import type { Network } from '../engine/network';
@@ -35,6 +36,9 @@ export interface AnalysisSchedule {
   draws?: 'independent' | 'nested';
   /** Also the per-layer view of each point (layer-blocks.ts). */
   layers?: boolean;
+  /** Population mode: memory for the training examples' layer signals ("2G", or bytes; 0:
+   * off); default half the machine's free memory (src/engine/layer-signals.ts). */
+  signalMemory?: number | string;
 }
 
 /** The thesis' analysis points. */
@@ -67,6 +71,7 @@ export function checkAnalysisSchedule(a: AnalysisSchedule, option = 'analysis'):
     throw expected('"independent" or "nested"', `${option}.draws`, a.draws);
   if (a.layers !== undefined && typeof a.layers !== 'boolean')
     throw expected('true or false', `${option}.layers`, a.layers);
+  if (a.signalMemory !== undefined) parseByteSize(a.signalMemory, `${option}.signalMemory`);
 }
 
 /** |g_B - g_total|/d over the K draws of one B, in the report's 0.5 d bins. */
@@ -106,8 +111,12 @@ export function analysisHook(
         ghostBatch: schedule.ghostBatch,
         draws,
         ...(schedule.layers ? { groups: groupsOf(network) } : {}),
+        ...(schedule.signalMemory === undefined
+          ? {}
+          : { signalMemory: parseByteSize(schedule.signalMemory, 'analysis.signalMemory') }),
         seed,
         purpose: `${record.phase}-epoch-${record.epoch}`,
+        onNote: (line) => progress.line(line),
         onDraw: (_b, _k, examples) =>
           progress.work(
             `${record.phase} epoch ${record.epoch} Experiment B`,

@@ -222,6 +222,7 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
       'ghostBatch',
       'draws',
       'layers',
+      'signalMemory',
     ],
     'analysis',
   );

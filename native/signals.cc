@@ -1,0 +1,283 @@
+#include "signals.h"
+
+#include <stdexcept>
+
+#include "linear.h"
+
+namespace gradscope {
+
+namespace {
+
+using Entry = LayerSignals::Entry;
+
+// A parametrised layer as one population-mode pass saw it: its input and its output.
+struct Tap {
+  at::Tensor input, output;
+};
+
+// The entries of every Linear, Conv2d and BatchNorm layer, in registration order (a block's
+// branch, then its shortcut), each product layer paired with a batch norm right after it.
+void plan(const std::vector<Layer>& list, std::vector<Entry>& entries) {
+  for (size_t i = 0; i < list.size(); ++i) {
+    const auto& l = list[i];
+    const bool product = l.kind == Layer::Kind::Linear || l.kind == Layer::Kind::Conv2d;
+    if (product || l.kind == Layer::Kind::BatchNorm) {
+      Entry e;
+      e.layer = &l;
+      if (product && i + 1 < list.size() && list[i + 1].kind == Layer::Kind::BatchNorm)
+        e.batchNorm = &list[i + 1];
+      if (!product && i > 0)
+        e.betaFromLayerBefore =
+            list[i - 1].kind == Layer::Kind::Linear || list[i - 1].kind == Layer::Kind::Conv2d;
+      entries.push_back(e);
+    } else if (l.kind == Layer::Kind::Residual) {
+      plan(l.branch, entries);
+      plan(l.shortcut, entries);
+    }
+  }
+}
+
+// Network::run in population mode with autograd on (no folding), the same operators, each
+// parametrised layer's input and output recorded in registration order.
+at::Tensor walk(Network& net, const std::vector<Layer>& list, at::Tensor h,
+                std::vector<Tap>& taps) {
+  const auto format =
+      channelsLastConvolutions ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  for (const auto& l : list) {
+    switch (l.kind) {
+      case Layer::Kind::Linear: {
+        auto out = linearLayer(h, net.params[l.weightIndex],
+                               l.bias ? net.params[l.biasIndex] : at::Tensor(), false);
+        taps.push_back({h, out});
+        h = out;
+        break;
+      }
+      case Layer::Kind::Conv2d: {
+        h = h.contiguous(format);
+        auto out = at::conv2d(h, net.params[l.weightIndex],
+                              l.bias ? net.params[l.biasIndex] : at::Tensor(), {l.stride, l.stride},
+                              {l.padding, l.padding});
+        taps.push_back({h, out});
+        h = out;
+        break;
+      }
+      case Layer::Kind::BatchNorm: {
+        auto out = at::batch_norm(h, net.params[l.weightIndex], net.params[l.biasIndex],
+                                  net.runningMean[l.stats], net.runningVar[l.stats], false,
+                                  l.momentum, l.eps, false);
+        taps.push_back({h, out});
+        h = out;
+        break;
+      }
+      case Layer::Kind::ReLU: h = at::relu(h); break;
+      case Layer::Kind::MaxPool2d:
+        h = at::max_pool2d(h, {l.kernel, l.kernel}, {l.stride, l.stride}, {l.padding, l.padding});
+        break;
+      case Layer::Kind::Dropout: break;  // off in population mode
+      case Layer::Kind::Flatten: h = h.flatten(1); break;
+      case Layer::Kind::GlobalAvgPool: h = h.mean({2, 3}); break;
+      case Layer::Kind::Residual: {
+        auto y = walk(net, l.branch, h, taps);
+        if (l.skip) y = l.shortcut.empty() ? y + h : y + walk(net, l.shortcut, h, taps);
+        h = l.activation ? at::relu(y) : y;
+        break;
+      }
+    }
+  }
+  return h;
+}
+
+std::vector<int64_t> positionDims(int64_t dim) {
+  std::vector<int64_t> dims;
+  for (int64_t d = 2; d < dim; ++d) dims.push_back(d);
+  return dims;
+}
+
+// v [C] shaped to broadcast over channel dimension 1 of a tensor of `dim` dimensions.
+at::Tensor perChannel(const at::Tensor& v, int64_t dim) {
+  std::vector<int64_t> shape(dim, 1);
+  shape[1] = v.numel();
+  return v.view(shape);
+}
+
+// Rows x the shape of one example's `like`, channels-last where convolutions take it.
+at::Tensor rowsLike(const at::Tensor& like, int64_t rows) {
+  auto sizes = like.sizes().vec();
+  sizes[0] = rows;
+  auto options = like.options().requires_grad(false);
+  if (like.dim() == 4 && channelsLastConvolutions)
+    options = options.memory_format(at::MemoryFormat::ChannelsLast);
+  return at::empty(sizes, options);
+}
+
+int64_t perExample(const at::Tensor& t) { return t.numel() / t.size(0); }
+
+// gamma / sqrt(var + eps) of a batch norm: what its input gradient is its output gradient times.
+at::Tensor batchNormScale(Network& net, const Layer& bn) {
+  return net.params[bn.weightIndex] / (net.runningVar[bn.stats] + bn.eps).sqrt();
+}
+
+std::vector<Tap> oneExample(Network& net, Dataset& data) {
+  at::NoGradGuard noGrad;
+  auto index = at::zeros({1}, at::TensorOptions().dtype(at::kLong).device(data.images.device()));
+  auto x = data.gather(index, net.dtype).first;
+  std::vector<Tap> taps;
+  walk(net, net.layers, x, taps);
+  return taps;
+}
+
+void refuseScript(const Network& net) {
+  if (net.script)
+    throw std::invalid_argument(
+        "a TorchScript module has no layer signals (its draws take the recomputing path)");
+}
+
+}  // namespace
+
+std::pair<int64_t, int64_t> LayerSignals::sizes(Network& net, Dataset& data) {
+  refuseScript(net);
+  std::vector<Entry> entries;
+  plan(net.layers, entries);
+  auto taps = oneExample(net, data);
+  int64_t elements = 0;
+  for (size_t j = 0; j < entries.size(); ++j) {
+    const auto& e = entries[j];
+    if (e.layer->kind == Layer::Kind::BatchNorm)
+      elements += (e.betaFromLayerBefore ? 1 : 2) * e.layer->out;
+    else
+      elements += perExample(taps[j].input) + perExample(taps[j].output);
+  }
+  return {elements, net.flat.numel() + net.flatStats.numel()};
+}
+
+LayerSignals::LayerSignals(Network& network, Dataset& data, const at::Tensor& indices,
+                           int64_t chunk, Evaluation& result)
+    : net(network) {
+  refuseScript(net);
+  plan(net.layers, entries);
+  count = indices.size(0);
+  {
+    auto taps = oneExample(net, data);
+    if (taps.size() != entries.size()) throw std::logic_error("layer signals: taps and layers");
+    for (size_t j = 0; j < entries.size(); ++j) {
+      auto& e = entries[j];
+      if (e.layer->kind == Layer::Kind::BatchNorm) {
+        e.gamma = at::empty({count, e.layer->out}, net.flat.options());
+        if (!e.betaFromLayerBefore) e.beta = at::empty_like(e.gamma);
+      } else {
+        e.input = rowsLike(taps[j].input, count);
+        e.output = rowsLike(taps[j].output, count);
+      }
+    }
+  }
+  net.flatGrad.zero_();
+  const double n = static_cast<double>(count);
+  for (int64_t start = 0; start < count; start += chunk) {
+    const int64_t size = std::min(chunk, count - start);
+    auto [x, y] = data.gather(indices.narrow(0, start, size), net.dtype);
+    std::vector<Tap> taps;
+    auto out = walk(net, net.layers, x, taps);
+    auto loss = at::cross_entropy_loss(out, y, {}, at::Reduction::Sum);
+    std::vector<at::Tensor> wrt;
+    for (auto& t : taps) wrt.push_back(t.output);
+    for (auto& p : net.params) wrt.push_back(p);
+    // the gradients of the summed loss: each row is its own example's (population mode)
+    auto grads = torch::autograd::grad({loss}, wrt, {}, /*retain_graph=*/false,
+                                       /*create_graph=*/false, /*allow_unused=*/true);
+    at::NoGradGuard noGrad;
+    for (size_t k = 0; k < net.params.size(); ++k) {
+      const auto& g = grads[taps.size() + k];
+      if (g.defined()) net.params[k].grad().add_(g, 1.0 / n);
+    }
+    for (size_t j = 0; j < entries.size(); ++j) {
+      auto& e = entries[j];
+      const Layer& l = *e.layer;
+      if (l.kind != Layer::Kind::BatchNorm) {
+        e.input.narrow(0, start, size).copy_(taps[j].input.detach());
+        e.output.narrow(0, start, size).copy_(e.batchNorm ? grads[j + 1] : grads[j]);
+        continue;
+      }
+      const auto& z = taps[j].input;
+      const auto& d = grads[j];
+      auto normalised = (z.detach() - perChannel(net.runningMean[l.stats], z.dim())) /
+                        perChannel((net.runningVar[l.stats] + l.eps).sqrt(), z.dim());
+      const auto positions = positionDims(z.dim());
+      auto products = d * normalised;
+      e.gamma.narrow(0, start, size).copy_(positions.empty() ? products : products.sum(positions));
+      if (!e.betaFromLayerBefore)
+        e.beta.narrow(0, start, size).copy_(positions.empty() ? d : d.sum(positions));
+    }
+    result.lossSum += loss.item<double>();
+    result.correct += out.detach().argmax(1).eq(y).sum().item<int64_t>();
+  }
+  parametersAt = net.flat.clone();
+  statisticsAt = net.flatStats.clone();
+}
+
+int64_t LayerSignals::bytes() const {
+  int64_t total = parametersAt.nbytes() + statisticsAt.nbytes();
+  for (const auto& e : entries)
+    for (const auto* t : {&e.input, &e.output, &e.gamma, &e.beta})
+      if (t->defined()) total += t->nbytes();
+  return total;
+}
+
+void LayerSignals::gradient(const at::Tensor& rowList) {
+  at::NoGradGuard noGrad;
+  if (!at::equal(net.flat, parametersAt) || !at::equal(net.flatStats, statisticsAt))
+    throw std::runtime_error(
+        "the layer signals were computed at other parameters or batch-norm statistics than the "
+        "network has now: compute them again");
+  auto rows = rowList.to(net.flat.device());
+  const double scale = 1.0 / static_cast<double>(rows.size(0));
+  at::Tensor before;  // the gathered batch-norm output gradient of the layer just before
+  for (auto& e : entries) {
+    const Layer& l = *e.layer;
+    if (l.kind == Layer::Kind::BatchNorm) {
+      at::Tensor gammaGrad = net.params[l.weightIndex].grad();
+      at::Tensor betaGrad = net.params[l.biasIndex].grad();
+      at::sum_out(gammaGrad, e.gamma.index_select(0, rows), {0});
+      gammaGrad.mul_(scale);
+      if (e.betaFromLayerBefore) {
+        std::vector<int64_t> dims{0};
+        for (auto d : positionDims(before.dim())) dims.push_back(d);
+        at::sum_out(betaGrad, before, dims);
+      } else {
+        at::sum_out(betaGrad, e.beta.index_select(0, rows), {0});
+      }
+      betaGrad.mul_(scale);
+      continue;
+    }
+    auto a = e.input.index_select(0, rows);
+    auto d = e.output.index_select(0, rows);
+    at::Tensor weightGrad = net.params[l.weightIndex].grad();
+    at::Tensor biasGrad = l.bias ? net.params[l.biasIndex].grad() : at::Tensor();
+    if (l.kind == Layer::Kind::Linear) {
+      at::mm_out(weightGrad, d.t(), a);
+      if (l.bias) at::sum_out(biasGrad, d, {0});
+    } else {
+      std::vector<int64_t> biasSizes{l.out};
+      auto grads = at::convolution_backward(
+          d, a, net.params[l.weightIndex],
+          l.bias ? at::OptionalIntArrayRef(biasSizes) : at::OptionalIntArrayRef(),
+          {l.stride, l.stride}, {l.padding, l.padding}, {1, 1}, false, {0, 0}, 1,
+          {false, true, l.bias});
+      weightGrad.copy_(std::get<1>(grads));
+      if (l.bias) biasGrad.copy_(std::get<2>(grads));
+    }
+    if (e.batchNorm) {
+      // the layer's output gradient is d times gamma / sigma, per output channel
+      auto factor = batchNormScale(net, *e.batchNorm) * scale;
+      std::vector<int64_t> shape(weightGrad.dim(), 1);
+      shape[0] = l.out;
+      weightGrad.mul_(factor.view(shape));
+      if (l.bias) biasGrad.mul_(factor);
+      before = d;
+    } else {
+      weightGrad.mul_(scale);
+      if (l.bias) biasGrad.mul_(scale);
+    }
+  }
+}
+
+}  // namespace gradscope

@@ -1,0 +1,60 @@
+// Experiment B's per-example layer signals (docs/mathematics.md, "Experiment B from layer
+// signals"). In population mode (batch norm on running statistics, dropout off) an example's
+// gradient is, layer by layer, a product of what the layer saw and the loss gradient at its
+// output, both fixed at an analysis point:
+//   Linear     W: delta_i a_i^T, b: delta_i       (a_i the input, delta_i the output gradient)
+//   Conv2d     W, b: the correlation of a_i with delta_i (ATen's convolution backward)
+//   BatchNorm  gamma: sum over positions of d_i x^_i, beta: sum of d_i
+//              (d_i the gradient at its output, x^_i its input normalised by the running
+//              statistics)
+// A Linear or Conv2d layer followed by a batch norm keeps d_i only: its own output gradient is
+// d_i gamma / sqrt(var + eps), per channel. One pass over an index set stores every example's
+// signals (its rows); a draw's mean gradient is then a gather of its rows and one product per
+// layer, written into the network's gradient buffer: no forward pass, no backward pass.
+// The signals are tied to the parameters and batch-norm statistics they were computed at: a
+// copy of both is kept, and a draw after either changed is refused.
+#pragma once
+
+#include "network.h"
+
+namespace gradscope {
+
+class LayerSignals {
+ public:
+  // Elements one example's signals take, and the fixed elements beside them (the copies of the
+  // parameters and statistics they are tied to): from one example's forward pass, nothing held.
+  static std::pair<int64_t, int64_t> sizes(Network& net, Dataset& data);
+  // One pass over indices in population mode, `chunk` examples at a time: stores the signals
+  // of indices[r] as row r, and fills the gradient buffer with the mean gradient over indices
+  // (as Network::gradient does); result: the loss sum and correct count of that pass.
+  LayerSignals(Network& net, Dataset& data, const at::Tensor& indices, int64_t chunk,
+               Evaluation& result);
+  // The gradient buffer <- the mean gradient of the examples at rows. Throws when the network's
+  // parameters or batch-norm statistics differ from those the signals were computed at.
+  void gradient(const at::Tensor& rows);
+  int64_t rows() const { return count; }
+  int64_t bytes() const;
+
+  // A parametrised layer's signals, in registration order.
+  struct Entry {
+    const Layer* layer = nullptr;
+    // Linear / Conv2d: the batch norm right after it in its list, whose output gradient
+    // `output` then holds (the layer's own output gradient is it times gamma / sigma)
+    const Layer* batchNorm = nullptr;
+    // BatchNorm: its beta signal is the `output` of the layer before it (no `beta` held)
+    bool betaFromLayerBefore = false;
+    at::Tensor input, output;  // Linear / Conv2d: rows x input, rows x output gradient
+    at::Tensor gamma, beta;    // BatchNorm: rows x features
+  };
+
+ private:
+  Network& net;
+  std::vector<Entry> entries;
+  at::Tensor parametersAt, statisticsAt;
+  int64_t count = 0;
+};
+
+// LayerSignals, signalSizes (signals_wrap.cc), registered by addon.cc.
+void defineSignals(Napi::Env env, Napi::Object exports);
+
+}  // namespace gradscope

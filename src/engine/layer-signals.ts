@@ -1,0 +1,122 @@
+/**
+ * Experiment B's per-example layer signals (native/signals.h; docs/mathematics.md, "Experiment
+ * B from layer signals"). In population mode an example's gradient is, layer by layer, a
+ * product of the layer's input and the loss gradient at its output; one pass over a set of
+ * examples keeps both for every example, and each draw's mean gradient is then built from its
+ * examples' rows (a gather and one product per layer, in the network's gradient buffer) instead
+ * of a forward and backward pass. The pass also leaves the set's own mean gradient in the
+ * buffer, as `network.gradient(data, indices)` does.
+ *
+ * The signals belong to the parameters and batch-norm statistics they were computed at: a
+ * draw after either changed is refused natively. A TorchScript module has none (its draws keep
+ * the recomputing path).
+ */
+import * as os from 'os';
+import type { Dataset } from './dataset';
+import { expected, GradscopeInputError, isPositiveInteger } from '../core/errors';
+import { addon, type NativeLayerSignals } from './native';
+import {
+  checkNetworkFitsData,
+  DEFAULT_CHUNK,
+  measured,
+  type Measurement,
+  type Network,
+} from './network';
+
+/** Bytes the signals of `count` examples of `data` would take for `network` (held on its
+ * device); null for a TorchScript module, which has none. Runs one example, holds nothing. */
+export function signalBytes(network: Network, data: Dataset, count: number): number | null {
+  if (network.resolved.spec.torchscript) return null;
+  checkNetworkFitsData(network.resolved.spec, data);
+  if (!Number.isSafeInteger(count) || count < 0)
+    throw expected('a non-negative integer', 'count', count);
+  const { perExample, fixed } = addon().signalSizes(network.native, data.native);
+  return (perExample * count + fixed) * (network.dtype === 'float32' ? 4 : 8);
+}
+
+/** The default memory the signals may take: half the machine's free memory now. (On a GPU the
+ * signals live in the GPU's memory, which this does not see: set the budget there.) */
+export function defaultSignalMemory(): number {
+  return Math.floor(os.freemem() / 2);
+}
+
+export class LayerSignals {
+  readonly network: Network;
+  /** The pass that computed them: loss and accuracy over their examples. */
+  readonly measurement: Measurement;
+  private native: NativeLayerSignals | null;
+  /** Row of each example index (-1: not held); null when the examples are 0..n-1 in order. */
+  private readonly rowOf: Int32Array | null;
+
+  /** One population-mode pass over `indices` of `data`, `chunk` examples at a time (memory
+   * only); leaves their mean gradient in `network`'s gradient buffer. */
+  constructor(
+    network: Network,
+    data: Dataset,
+    indices: Int32Array,
+    options: { chunk?: number } = {},
+  ) {
+    if (network.resolved.spec.torchscript)
+      throw new GradscopeInputError(
+        `network ${network.name} is a TorchScript module, which has no layer signals`,
+      );
+    if (!(indices instanceof Int32Array) || indices.length === 0)
+      throw expected('a non-empty Int32Array', 'indices', indices);
+    const chunk = options.chunk ?? DEFAULT_CHUNK;
+    if (!isPositiveInteger(chunk)) throw expected('a positive integer', 'chunk', chunk);
+    data.checkIndices(indices);
+    checkNetworkFitsData(network.resolved.spec, data);
+    let identity = true;
+    for (let i = 0; i < indices.length && identity; i++) identity = indices[i] === i;
+    if (identity) this.rowOf = null;
+    else {
+      this.rowOf = new Int32Array(data.size).fill(-1);
+      indices.forEach((index, row) => {
+        if (this.rowOf![index] !== -1)
+          throw new GradscopeInputError(`index ${index} appears twice among the signals' examples`);
+        this.rowOf![index] = row;
+      });
+    }
+    this.network = network;
+    this.native = new (addon().LayerSignals)(network.native, data.native, indices, chunk);
+    this.measurement = measured(this.native.evaluation(), indices.length);
+  }
+
+  /** Bytes held (0 once released). */
+  get bytes(): number {
+    return this.native?.bytes ?? 0;
+  }
+
+  /** The network's gradient buffer <- the mean gradient of the examples at `indices` (example
+   * indices of the dataset, each among those the signals were computed for). */
+  gradient(indices: Int32Array): void {
+    if (!this.native) throw new GradscopeInputError('the layer signals were released');
+    if (!(indices instanceof Int32Array) || indices.length === 0)
+      throw expected('a non-empty Int32Array', 'indices', indices);
+    let rows = indices;
+    if (this.rowOf) {
+      rows = new Int32Array(indices.length);
+      for (let i = 0; i < indices.length; i++) {
+        const row =
+          indices[i]! >= 0 && indices[i]! < this.rowOf.length ? this.rowOf[indices[i]!]! : -1;
+        if (row < 0)
+          throw new GradscopeInputError(
+            `index ${indices[i]} at position ${i} is not among the signals' examples`,
+          );
+        rows[i] = row;
+      }
+    } else
+      for (let i = 0; i < indices.length; i++)
+        if (!(indices[i]! >= 0 && indices[i]! < this.native.rows))
+          throw new GradscopeInputError(
+            `index ${indices[i]} at position ${i} is not among the signals' ${this.native.rows} examples`,
+          );
+    this.native.gradient(rows);
+  }
+
+  /** Frees the signals now (otherwise when the object is collected). */
+  release(): void {
+    this.native?.release();
+    this.native = null;
+  }
+}
