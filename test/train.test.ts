@@ -1,5 +1,6 @@
 /**
- * Training: resume after SIGKILL is bit-exact (a real child process, a real kill);
+ * Training: resume after SIGKILL is bit-exact (a real child process, a real kill), the live
+ * noise scale's records too;
  * Smoothout at amplitude 0 is plain training, and its perturbation lies in [-a, a]
  * and is gone before the update; the increasing-batch schedule changes B at exactly
  * the configured epochs with every example visited once per epoch; divergence stops
@@ -18,7 +19,12 @@ import { Optimizer } from '../src/engine/optimizer';
 import { readSafetensors } from '../src/engine/safetensors';
 import { setThreads } from '../src/engine/threads';
 import { defaultTrainConfig, type TrainConfig } from '../src/train/config';
-import { readMetrics, type EpochRecord, type StatusRecord } from '../src/store/metrics';
+import {
+  noiseScaleRecords,
+  readMetrics,
+  type EpochRecord,
+  type StatusRecord,
+} from '../src/store/metrics';
 import { makeProgress } from '../src/train/progress';
 import { runTraining } from '../src/train/run';
 import { epochSettings } from '../src/train/schedule';
@@ -132,6 +138,17 @@ test('a run killed with SIGKILL mid-epoch and resumed ends bit-identical to an u
       .filter((r): r is EpochRecord => r.kind === 'epoch')
       .map((r) => [r.epoch, r.testLoss]);
   assert.deepEqual(epochs(killed), epochs(whole));
+  // the live noise scale (every 50 steps of 375 per epoch) and its moving averages, resumed
+  const noise = (dir: string) =>
+    noiseScaleRecords(readMetrics(path.join(dir, 'metrics.jsonl'))).map((r) => [
+      r.epoch,
+      r.step,
+      r.gradientSquared,
+      r.trace,
+      r.simpleNoiseScale,
+    ]);
+  assert.equal(noise(whole).length, 45);
+  assert.deepEqual(noise(killed), noise(whole));
 });
 
 test('Smoothout at amplitude 0 trains bit-identically to plain training', async () => {

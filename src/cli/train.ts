@@ -7,7 +7,7 @@
  *   [--piggyback 256,1000,2000,5000 --arm-epochs E]
  *   [--increase-batch-at 10,20 | --decay-lr-at 10,20] [--factor F]
  *   [--smoothout A [--adaptive] [--anneal constant|linear]]
- *   [--standardise] [--out DIR] [--resume]
+ *   [--standardise] [--noise-scale-every N] [--out DIR] [--resume]
  *   [--analysis] [--analysis-every N --analysis-batch-sizes L --arm-analysis-every N
  *    --arm-analysis-batch-sizes L --analysis-samples K --analysis-bn population|batch]`
  */
@@ -27,6 +27,7 @@ import {
   type AnalysisSchedule,
 } from '../experiments/analysis-schedule';
 import { checkTrainConfig, defaultTrainConfig, type TrainConfig } from '../train/config';
+import { DEFAULT_NOISE_SCALE_EVERY } from '../train/noise-scale';
 import { makeProgress } from '../train/progress';
 import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
 import { checkRunDirectory, runTraining } from '../train/run';
@@ -114,6 +115,14 @@ export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
       epochs: integerOption(values['arm-epochs'], '--arm-epochs', 10, 1, LIMITS.epochs),
     };
   if (values.standardise) config.standardise = true;
+  if (values['noise-scale-every'] !== undefined)
+    config.noiseScaleEvery = integerOption(
+      values['noise-scale-every'],
+      '--noise-scale-every',
+      DEFAULT_NOISE_SCALE_EVERY,
+      0,
+      LIMITS.iterations,
+    );
   checkOptimizerSettings(config.optimizer, (field) =>
     field === 'kind' ? '--optimizer' : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
   );
@@ -199,6 +208,11 @@ export const trainCommand: Command = {
     adaptive: flag("AdaSmoothout: each filter's noise scaled by its norm"),
     anneal: value('constant|linear', 'constant', "Smoothout's amplitude over the epochs"),
     standardise: flag("standardise the inputs with the training set's statistics"),
+    'noise-scale-every': value(
+      'N',
+      String(DEFAULT_NOISE_SCALE_EVERY),
+      'the live gradient noise scale every N optimizer steps (0: off)',
+    ),
     analysis: flag("Experiment B during training, at the thesis' points"),
     'analysis-every': value('N', String(t.every), 'process 1 is analysed every N epochs'),
     'analysis-batch-sizes': value('LIST', t.batchSizes.join(','), 'the B of those analyses'),

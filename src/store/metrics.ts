@@ -40,8 +40,45 @@ export interface StatusRecord {
   branchEpoch?: number;
 }
 
+/**
+ * One live measurement of the gradient noise scale (docs/mathematics.md, "The gradient noise
+ * scale during training"), taken before optimizer step `step + 1`, during `epoch`.
+ */
+export interface NoiseScaleRecord {
+  kind: 'noise-scale';
+  phase: string;
+  /** The epoch in progress (1-based): a resume from epoch e's checkpoint drops those after e. */
+  epoch: number;
+  /** Optimizer steps taken before the measurement. */
+  step: number;
+  /** The step's batch size B, its chunks k and their size b (k b of the B examples measured). */
+  batchSize: number;
+  chunks: number;
+  chunkSize: number;
+  /** This measurement's unbiased estimates of |G|^2 and tr(Sigma). */
+  gradientSquared: number;
+  trace: number;
+  /** Their moving averages (length `emaSteps` optimizer steps, bias-corrected). */
+  emaSteps: number;
+  gradientSquaredAverage: number;
+  traceAverage: number;
+  /** B_simple = EMA(tr Sigma) / EMA(|G|^2), and the norm test's (1/B - 1/n) B_simple. */
+  simpleNoiseScale: number;
+  normTest: number;
+  /** Seconds the measurement took. */
+  seconds: number;
+}
+
 export type MetricsRecord =
-  EpochRecord | StatusRecord | ({ kind: string } & Record<string, unknown>);
+  EpochRecord | StatusRecord | NoiseScaleRecord | ({ kind: string } & Record<string, unknown>);
+
+/** The noise-scale measurements among `records` (of one phase, when given), in order. */
+export function noiseScaleRecords(records: MetricsRecord[], phase?: string): NoiseScaleRecord[] {
+  return records.filter(
+    (r): r is NoiseScaleRecord =>
+      r.kind === 'noise-scale' && (phase === undefined || r.phase === phase),
+  );
+}
 
 export function appendMetrics(file: string, record: MetricsRecord): void {
   underLock(file, () =>

@@ -13,6 +13,7 @@ import { checkOptimizerSettings, type OptimizerSettings } from '../engine/optimi
 import type { Convergence } from './convergence';
 import { checkSchedule, type ScheduleSpec } from './schedule';
 import { checkSmoothout, type SmoothoutSpec } from './smoothout';
+import { DEFAULT_NOISE_SCALE_EVERY } from './noise-scale';
 
 /**
  * One training run: network, data, seed, optimiser, batch size and epochs, with a batch-size
@@ -43,6 +44,13 @@ export interface TrainConfig {
   smoothout?: SmoothoutSpec;
   piggyback?: { arms: number[]; epochs: number };
   standardise?: boolean;
+  /** The live gradient noise scale every N optimizer steps (0: off; absent: the default). */
+  noiseScaleEvery?: number;
+}
+
+/** N of the live noise scale that a config asks for (train/noise-scale.ts's default when absent). */
+export function noiseScaleEveryOf(c: TrainConfig): number {
+  return c.noiseScaleEvery ?? DEFAULT_NOISE_SCALE_EVERY;
 }
 
 /**
@@ -92,6 +100,8 @@ export function checkTrainConfig(c: TrainConfig): void {
     if (branch !== undefined && branch !== 'end' && branch !== 'best')
       throw expected('"end" or "best"', 'convergence branch', branch);
   }
+  if (c.noiseScaleEvery !== undefined)
+    checkCount(c.noiseScaleEvery, LIMITS.iterations, 'noise scale interval (steps)', 0);
   checkSchedule(c.schedule);
   if (c.smoothout) checkSmoothout(c.smoothout);
   if (c.piggyback) {

@@ -8,6 +8,13 @@
  * divergence (a non-finite or exploding loss, see divergence.ts: the state is not
  * checkpointed, so the last good checkpoint stays). SIGTERM and SIGINT stop it
  * between steps (stop.ts), keeping the last complete epoch's checkpoint.
+ *
+ * Every `noiseScaleEvery` optimizer steps (counted over the whole run, so an arm and a resumed
+ * phase measure at the same steps), before that step's gradient, the live noise scale
+ * (live-noise-scale.ts) is measured on the step's batch in `population` mode and written to
+ * metrics.jsonl and TensorBoard (at the optimizer step); its moving averages are part of the
+ * phase state, so a resumed run writes the same records. Training is bit-identical with it on
+ * or off.
  */
 import * as fs from 'fs';
 import { epochPermutation } from '../data/sampler';
@@ -18,7 +25,18 @@ import { checkpointName } from '../store/checkpoint-files';
 import { saveNetwork } from '../engine/checkpoint';
 import { saveTrainingState } from './training-state';
 import { divergenceBound, divergenceReason } from './divergence';
-import { appendMetrics, type EpochRecord } from '../store/metrics';
+import { appendMetrics, type EpochRecord, type NoiseScaleRecord } from '../store/metrics';
+import { LiveNoiseScale } from './live-noise-scale';
+import {
+  EMA_STEPS,
+  noiseEstimate,
+  normTestRatio,
+  NOISE_SCALE_CHUNKS,
+  NO_AVERAGES,
+  simpleNoiseScale,
+  updateAverages,
+  type NoiseAverages,
+} from './noise-scale';
 import type { Progress } from './progress';
 import { RunStopped, stopRequested, yieldToSignals } from './stop';
 import type { TensorBoardSink } from './tensorboard';
@@ -39,6 +57,8 @@ export interface PhaseState extends ConvergenceState {
   step: number;
   /** The loss of the first step (process 1's, for an arm): sets the divergence bound. */
   initialLoss?: number;
+  /** The live noise scale's moving averages (process 1's carry on into an arm). */
+  noiseScale?: NoiseAverages;
 }
 
 export interface PhaseOptions {
@@ -56,6 +76,8 @@ export interface PhaseOptions {
   /** Epoch at which the phase began (for annealing and progress); default 0. */
   firstEpoch?: number;
   convergence?: Convergence;
+  /** The live noise scale every this many optimizer steps; 0 or absent: not measured. */
+  noiseScaleEvery?: number;
   checkpointDir: string;
   metricsFile: string;
   /** TensorBoard: each epoch's scalars under the phase's name. */
@@ -102,6 +124,8 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
   fs.mkdirSync(o.checkpointDir, { recursive: true });
   const state = { ...o.start };
   let checkpoint: string | undefined;
+  const every = o.noiseScaleEvery ?? 0;
+  const live = every > 0 ? new LiveNoiseScale(network, NOISE_SCALE_CHUNKS) : undefined;
 
   while (state.epoch < o.lastEpoch) {
     const epoch = state.epoch + 1;
@@ -121,6 +145,7 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
       const signal = stopRequested();
       if (signal) stopped(o, state, epoch, s, steps, signal);
       const batch = order.subarray(s * batchSize, Math.min(train.size, (s + 1) * batchSize));
+      if (live && state.step % every === 0) measureNoiseScale(o, live, every, state, epoch, batch);
       smoothout?.perturb(amplitude);
       const m = network.gradient(train, batch, { mode: 'train' });
       smoothout?.restore(amplitude);
@@ -193,6 +218,58 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
     }
   }
   return finish(o, state, checkpoint, 'finished', `${o.phase} finished at epoch ${state.epoch}`);
+}
+
+/**
+ * One live measurement before the step's own gradient: its record in metrics.jsonl, its
+ * scalars in TensorBoard at the optimizer step, its averages into the phase state.
+ */
+function measureNoiseScale(
+  o: PhaseOptions,
+  live: LiveNoiseScale,
+  every: number,
+  state: PhaseState,
+  epoch: number,
+  batch: Int32Array,
+): void {
+  const started = process.hrtime.bigint();
+  const norms = live.measure(o.data.train, batch);
+  if (!norms) return;
+  const n = o.data.train.size;
+  const estimate = noiseEstimate(norms, n);
+  const averages = updateAverages(state.noiseScale ?? NO_AVERAGES, estimate, every);
+  state.noiseScale = averages;
+  const record: NoiseScaleRecord = {
+    kind: 'noise-scale',
+    phase: o.phase,
+    epoch,
+    step: state.step,
+    batchSize: batch.length,
+    chunks: norms.chunks,
+    chunkSize: norms.chunkSize,
+    gradientSquared: estimate.gradientSquared,
+    trace: estimate.trace,
+    emaSteps: EMA_STEPS,
+    gradientSquaredAverage: averages.gradientSquared / averages.weight,
+    traceAverage: averages.trace / averages.weight,
+    simpleNoiseScale: simpleNoiseScale(averages),
+    normTest: normTestRatio(averages, batch.length, n),
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+  };
+  appendMetrics(o.metricsFile, record);
+  o.events?.scalars(o.phase, state.step, noiseScaleScalars(record));
+}
+
+/** What TensorBoard shows of a noise-scale measurement (at its optimizer step). */
+export function noiseScaleScalars(r: NoiseScaleRecord): Record<string, number> {
+  return {
+    'noise_scale/b_simple': r.simpleNoiseScale,
+    'noise_scale/norm_test': r.normTest,
+    'noise_scale/gradient_squared': r.gradientSquaredAverage,
+    'noise_scale/trace': r.traceAverage,
+    'noise_scale/gradient_squared_single': r.gradientSquared,
+    'noise_scale/trace_single': r.trace,
+  };
 }
 
 /** What TensorBoard shows of an epoch. */

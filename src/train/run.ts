@@ -51,7 +51,7 @@ import {
   phaseCheckpointDir,
   tensorboardDir,
 } from '../store/run-paths';
-import { checkTrainConfig, type TrainConfig } from './config';
+import { checkTrainConfig, noiseScaleEveryOf, type TrainConfig } from './config';
 import {
   appendMetrics,
   readMetrics,
@@ -252,9 +252,16 @@ async function trainLocked(
       loadNetwork(from, network);
       const branch = loadTrainingState(from, optimizer).extra as { state: PhaseState };
       firstEpoch = branch.state.epoch;
-      // the arm keeps process 1's step count and divergence bound; its convergence rule starts fresh
-      const { epoch, step, initialLoss } = branch.state;
-      start = { epoch, step, ...(initialLoss !== undefined ? { initialLoss } : {}), ...FRESH_RULE };
+      // the arm keeps process 1's step count, divergence bound and noise-scale averages; its
+      // convergence rule starts fresh
+      const { epoch, step, initialLoss, noiseScale } = branch.state;
+      start = {
+        epoch,
+        step,
+        ...(initialLoss !== undefined ? { initialLoss } : {}),
+        ...(noiseScale !== undefined ? { noiseScale } : {}),
+        ...FRESH_RULE,
+      };
     }
     if (resumeFrom && resumeFrom !== from) {
       loadNetwork(resumeFrom, network);
@@ -274,6 +281,7 @@ async function trainLocked(
       start,
       firstEpoch,
       lastEpoch,
+      noiseScaleEvery: noiseScaleEveryOf(config),
       checkpointDir: dir,
       metricsFile,
       events,
