@@ -67,8 +67,8 @@ export interface GradientAnalysisOptions {
   onDraw?: (batchSize: number, draw: number, examples: number) => void;
 }
 
-export const DEFAULT_GRADIENT_ANALYSIS: Omit<GradientAnalysisOptions, 'purpose'> = {
-  batchSizes: [256, 1000, 2000, 5000],
+/** The defaults of every option but the batch sizes (the thesis': its arms, configs/thesis.yaml). */
+export const DEFAULT_GRADIENT_ANALYSIS: Omit<GradientAnalysisOptions, 'purpose' | 'batchSizes'> = {
   samples: 100,
   mode: 'population',
   ghostBatch: 5000,
