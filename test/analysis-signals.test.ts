@@ -22,7 +22,8 @@ import type { StudyData } from '../src/data/load';
 import type { NetworkSpec } from '../src/engine/layers';
 import { LayerSignals, signalBytes } from '../src/engine/layer-signals';
 import { Network, type DType } from '../src/engine/network';
-import { checkAnalysisSchedule, thesisAnalysis } from '../src/experiments/analysis-schedule';
+import { checkAnalysisSchedule } from '../src/experiments/analysis-schedule';
+import { thesisStudy } from '../src/experiments/config';
 import { networkSpec } from '../src/models';
 import { randomStudyData, relativeError, scrambleStatistics } from './helpers';
 import { mnistNetwork } from './networks';
@@ -223,7 +224,7 @@ test('the signal memory option: sizes as a user writes them, one line for a bad 
       /^GradscopeInputError: Expected a size in bytes such as 2G, 512M or 0 for --signal-memory/,
     );
   assert.throws(
-    () => checkAnalysisSchedule({ ...thesisAnalysis(), signalMemory: 'much' }),
+    () => checkAnalysisSchedule({ ...thesisStudy().analysis, signalMemory: 'much' }),
     /for analysis\.signalMemory but received "much"/,
   );
   const data = mnist(20);

@@ -25,7 +25,7 @@ export function gradscope(
 /** Fields that time the work (seconds, rates) or name the directory: not results. */
 const NOT_RESULTS = /seconds|persecond|^runDir$/i;
 
-function withoutTimes(value: unknown): unknown {
+export function withoutTimes(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutTimes);
   if (value !== null && typeof value === 'object')
     return Object.fromEntries(

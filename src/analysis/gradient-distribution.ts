@@ -100,17 +100,16 @@ export interface GradientAnalysisOptions {
 }
 
 /**
- * Experiment B's defaults (the thesis' batch sizes, population-mode batch norm); a call adds
- * its `purpose`.
+ * Experiment B's defaults of every option but the batch sizes (the thesis': its arms,
+ * configs/thesis.yaml) and the purpose, which a call adds.
  *
  * @example
  * ```ts
  * import { DEFAULT_GRADIENT_ANALYSIS } from 'gradscope';
- * console.log(DEFAULT_GRADIENT_ANALYSIS.batchSizes, DEFAULT_GRADIENT_ANALYSIS.samples);
+ * console.log(DEFAULT_GRADIENT_ANALYSIS.samples, DEFAULT_GRADIENT_ANALYSIS.mode);
  * ```
  */
-export const DEFAULT_GRADIENT_ANALYSIS: Omit<GradientAnalysisOptions, 'purpose'> = {
-  batchSizes: [256, 1000, 2000, 5000],
+export const DEFAULT_GRADIENT_ANALYSIS: Omit<GradientAnalysisOptions, 'purpose' | 'batchSizes'> = {
   samples: 100,
   mode: 'population',
   ghostBatch: 5000,

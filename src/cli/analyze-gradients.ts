@@ -20,6 +20,7 @@ import { groupsOf } from '../analysis/layer-blocks';
 import { formatByteSize, parseByteSize } from '../core/byte-size';
 import { expected } from '../core/errors';
 import { LIMITS } from '../engine/limits';
+import { thesisStudy } from '../experiments/config';
 import { writeGradientOutputs } from '../report/gradient-outputs';
 import { writeGradientsFile } from '../store/analysis-output';
 import { gradientTablesMarkdown, type AnalysisPoint } from '../report/gradient-tables';
@@ -41,7 +42,7 @@ function analyzeGradientsCommand(values: Record<string, unknown>, log: Log): Gra
   if (bn !== 'population' && bn !== 'batch') throw expected('population or batch', '--bn', bn);
   const batchSizes =
     values['batch-sizes'] === undefined
-      ? DEFAULT_GRADIENT_ANALYSIS.batchSizes
+      ? thesisStudy().process2.arms
       : integerList(values['batch-sizes'], '--batch-sizes');
   const samples = integerOption(
     values.samples,
@@ -115,7 +116,7 @@ export const gradientsCommand: Command = {
   options: {
     ...CHECKPOINT,
     ...NETWORK_AND_DATA,
-    'batch-sizes': value('LIST', d.batchSizes.join(','), 'the batch sizes B'),
+    'batch-sizes': value('LIST', "the thesis' arms (configs/thesis.yaml)", 'the batch sizes B'),
     samples: value('K', String(d.samples), 'mini-batch gradients drawn per B'),
     bn: value('population|batch', d.mode, 'batch norm: running statistics, or per batch'),
     'ghost-batch': value('N', String(d.ghostBatch), 'the ghost batch size of batch mode'),

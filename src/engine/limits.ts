@@ -2,8 +2,9 @@
  * The largest values a config or option may ask for. Every count here sizes an
  * allocation or a loop, so an absurd value (a 10-million-entry seeds list, a line of
  * 10^8 points, 10^12 gradient draws) would exhaust memory or run for years instead
- * of being refused; each maximum is far above any study in SPEC.md (the thesis uses
- * 1-5 seeds, 4 arms, 51 line points, 100 draws, at most a few hundred epochs).
+ * of being refused; each maximum is far above any study of docs/mathematics.md (the thesis,
+ * configs/thesis.yaml, uses 1-5 seeds, 4 arms, 51 line points, 100 draws, at most a few
+ * hundred epochs).
  * docs/study.md "Limits" lists them.
  */
 import { expected } from '../core/errors';

@@ -3,7 +3,8 @@
  * `every` epochs of process 1 (or of a plain run) with its batch sizes, and every
  * `armEvery` epochs of each arm of process 2 with the arms' batch sizes; K draws
  * each, in the given bn mode. Each point writes analysis/<phase>-epoch-<n>.json,
- * a line in metrics.jsonl and its scalars and histograms to TensorBoard.
+ * a line in metrics.jsonl and its scalars and histograms to TensorBoard. The thesis'
+ * schedule is the analysis section of configs/thesis.yaml (thesisStudy in config.ts).
  */
 import * as path from 'path';
 import {
@@ -39,19 +40,6 @@ export interface AnalysisSchedule {
   /** Population mode: memory for the training examples' layer signals ("2G", or bytes; 0:
    * off); default half the machine's free memory (src/engine/layer-signals.ts). */
   signalMemory?: number | string;
-}
-
-/** The thesis' analysis points. */
-export function thesisAnalysis(): AnalysisSchedule {
-  return {
-    every: 10,
-    batchSizes: [256, 5000],
-    armEvery: 1,
-    armBatchSizes: [256, 1000, 2000, 5000],
-    samples: 100,
-    mode: 'population',
-    ghostBatch: 5000,
-  };
 }
 
 export function checkAnalysisSchedule(a: AnalysisSchedule, option = 'analysis'): void {

@@ -20,7 +20,7 @@ import { checkCount, checkListLength, LIMITS } from '../engine/limits';
 import { checkOptimizerSettings, type OptimizerSettings } from '../engine/optimizer';
 import type { Convergence } from '../train/convergence';
 import { parseGrid, type LineBatchNorm } from '../analysis/loss-line';
-import { checkAnalysisSchedule, thesisAnalysis, type AnalysisSchedule } from './analysis-schedule';
+import { checkAnalysisSchedule, type AnalysisSchedule } from './analysis-schedule';
 
 /**
  * A study: network and data, seeds, process 1 (small-batch training to the branch point), process
@@ -296,11 +296,10 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
   return c;
 }
 
-/** Fills the defaults a config may leave out, then checks it. */
+/** Fills the defaults a config may leave out (Experiment B's points: the thesis'), then
+ * checks it. */
 export function completeStudyConfig(raw: Record<string, unknown>): StudyConfig {
-  const arms = ((raw.process2 as { arms?: number[] } | undefined)?.arms ?? [
-    256, 1000, 2000, 5000,
-  ]) as number[];
+  const arms = (raw.process2 as { arms?: unknown } | undefined)?.arms;
   const lines = (raw.lines ?? {}) as Record<string, unknown>;
   const trajectory = raw.trajectory;
   const config = {
@@ -310,7 +309,9 @@ export function completeStudyConfig(raw: Record<string, unknown>): StudyConfig {
     seeds: [0],
     optimizer: { kind: 'adam', lr: 1e-3 },
     ...raw,
-    analysis: raw.analysis ? { ghostBatch: 5000, ...(raw.analysis as object) } : thesisAnalysis(),
+    analysis: raw.analysis
+      ? { ghostBatch: 5000, ...(raw.analysis as object) }
+      : thesisStudy().analysis,
     lines: {
       pairs: Array.isArray(arms) ? defaultPairs(arms) : [],
       alpha: '-2:3:51',
@@ -325,17 +326,8 @@ export function completeStudyConfig(raw: Record<string, unknown>): StudyConfig {
   return checkStudyConfig(config);
 }
 
-/**
- * A config file, YAML or JSON by its extension.
- *
- * @example
- * ```ts
- * import { makeProgress, readStudyConfig, runStudy } from 'gradscope';
- * const study = readStudyConfig('my-study.yaml'); // checked, defaults filled in
- * await runStudy(study, 'runs/mine', { resume: false, progress: makeProgress({ quiet: false }) });
- * ```
- */
-export function readStudyConfig(file: string): StudyConfig {
+/** A config file, YAML or JSON by its extension, as written (a mapping). */
+function readRawConfig(file: string): Record<string, unknown> {
   // opened once, as a regular file (/dev/zero or a FIFO is refused, never read), and
   // judged by its size before it is read into memory
   const text = withRegularFile(
@@ -361,8 +353,26 @@ export function readStudyConfig(file: string): StudyConfig {
   }
   if (typeof raw !== 'object' || raw === null)
     throw new GradscopeFileError(file, 'the config must be a mapping');
+  return raw as Record<string, unknown>;
+}
+
+/**
+ * A config file, YAML or JSON by its extension, its defaults filled in.
+ *
+ * @example
+ * ```ts
+ * import { makeProgress, readStudyConfig, runStudy } from 'gradscope';
+ * const study = readStudyConfig('my-study.yaml'); // checked, defaults filled in
+ * await runStudy(study, 'runs/mine', { resume: false, progress: makeProgress({ quiet: false }) });
+ * ```
+ */
+export function readStudyConfig(file: string): StudyConfig {
+  return completedFrom(file, readRawConfig(file));
+}
+
+function completedFrom(file: string, raw: Record<string, unknown>): StudyConfig {
   try {
-    return completeStudyConfig(raw as Record<string, unknown>);
+    return completeStudyConfig(raw);
   } catch (error) {
     if (error instanceof GradscopeInputError) throw new GradscopeFileError(file, error.message);
     throw error;
@@ -370,6 +380,19 @@ export function readStudyConfig(file: string): StudyConfig {
 }
 
 export const CONFIG_DIR = path.join(__dirname, '..', '..', '..', 'configs');
+
+/**
+ * The thesis study as configs/thesis.yaml says it (F1 on MNIST): the one source of the
+ * study's defaults. `run thesis` runs it, `train` starts from it, and a config without an
+ * analysis section takes its Experiment B points.
+ */
+export function thesisStudy(): StudyConfig {
+  const file = path.join(CONFIG_DIR, 'thesis.yaml');
+  const raw = readRawConfig(file);
+  // the defaults of every other config come from here, so it must not lean on them itself
+  if (!raw.analysis) throw new GradscopeFileError(file, 'the thesis config needs its analysis');
+  return completedFrom(file, raw);
+}
 
 /**
  * The shipped thesis config, for one of its networks (F1 on MNIST, C1 on CIFAR-10, C3 on
@@ -384,7 +407,7 @@ export const CONFIG_DIR = path.join(__dirname, '..', '..', '..', 'configs');
  * ```
  */
 export function thesisConfig(network: string, data?: string): StudyConfig {
-  const base = readStudyConfig(path.join(CONFIG_DIR, 'thesis.yaml'));
+  const base = thesisStudy();
   const name = network.toUpperCase();
   const defaults: Record<string, string | undefined> = {
     F1: 'mnist',
