@@ -22,9 +22,12 @@ import { npyBytes, zipArchive } from './zip-fixtures';
 const dir = tempDir('gradscope-bombs-');
 const MB_CAP = { GRADSCOPE_MAX_INFLATE_BYTES: '1000000' };
 
+/** A few MNIST-shaped examples: the checkpoint tests do not wait for the built-in MNIST. */
+const tiny = tempDir('gradscope-bombs-data-');
+writeIdxFolder(tiny, false, [20, 10]);
 const analyze = (checkpoint: string) => [
   ...['analyze', 'gradients', '--checkpoint', checkpoint, '--network', 'F1'],
-  ...['--data', 'mnist', '--batch-sizes', '10', '--samples', '1'],
+  ...['--data', tiny, '--batch-sizes', '10', '--samples', '1'],
 ];
 const train = (data: string, out: string) => [
   ...['train', '--network', 'F1', '--data', data, '--epochs', '1', '--batch-size', '500'],
@@ -46,7 +49,7 @@ test('a .pt whose data.pkl would inflate past the pickle cap is refused before i
   assertFailsFastAndSmall(
     analyze(file),
     file,
-    /entry archive\/data\.pkl would take 300000 bytes \(300\.0 kB\), more than the cap of 100000 \(GRADSCOPE_MAX_PICKLE_BYTES/,
+    /pickle-bomb\.pt: entry archive\/data\.pkl would take 300000 bytes \(300\.0 kB\), more than the cap of 100000 \(GRADSCOPE_MAX_PICKLE_BYTES/,
     { GRADSCOPE_MAX_PICKLE_BYTES: '100000' },
   );
 });
@@ -64,7 +67,7 @@ test('a .pt whose storages add up past the cap is refused before the first is in
   assertFailsFastAndSmall(
     analyze(file),
     file,
-    /the tensors' storages \(3 entries, the largest archive\/data\/0 of 400000 bytes\) would take 1200000 bytes \(1\.2 MB\), more than the cap of 1000000 \(GRADSCOPE_MAX_INFLATE_BYTES/,
+    /storage-bomb\.pt: the tensors' storages \(3 entries, the largest archive\/data\/0 of 400000 bytes\) would take 1200000 bytes \(1\.2 MB\), more than the cap of 1000000 \(GRADSCOPE_MAX_INFLATE_BYTES/,
     MB_CAP,
   );
 });
@@ -177,7 +180,7 @@ test('a valid gzipped IDX past the cap is refused (main inflated and trained on 
 
 test('an image past the pixel cap is refused from its header, before it is decoded', async (t) => {
   let sharp: (input?: unknown) => {
-    png(): { toFile(f: string): Promise<unknown> };
+    toColourspace(c: string): { png(): { toFile(f: string): Promise<unknown> } };
   };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -194,7 +197,9 @@ test('an image past the pixel cap is refused from its header, before it is decod
     ['test', 'a', 30, 30],
   ] as const) {
     fs.mkdirSync(path.join(root, split, cls), { recursive: true });
+    // one channel, as F1 takes: main decoded it whole and trained
     await grey(w, h)
+      .toColourspace('b-w')
       .png()
       .toFile(path.join(root, split, cls, '0.png'));
   }
@@ -203,7 +208,7 @@ test('an image past the pixel cap is refused from its header, before it is decod
   assertFailsFastAndSmall(
     [...args, '--out', path.join(dir, 'image-run')],
     big,
-    /2000 x 1000 = 2000000 pixels \(6\.0 MB decoded\), more than the cap of 1000000 pixels \(GRADSCOPE_MAX_IMAGE_PIXELS/,
+    /2000 x 1000 = 2000000 pixels \(2\.0 MB decoded\), more than the cap of 1000000 pixels \(GRADSCOPE_MAX_IMAGE_PIXELS/,
     { GRADSCOPE_MAX_IMAGE_PIXELS: '1000000' },
   );
   // nothing half-written into the data folder: no cache, no temporary

@@ -62,12 +62,20 @@ export function inWords(bytes: number): string {
   return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
+/** A file refused for what it would take: a reader passes it on as it is, unreworded. */
+export class OverCapError extends GradscopeFileError {
+  constructor(file: string, claim: string, limit: SizeCap) {
+    super(
+      file,
+      `${claim}, more than the cap of ${limit.most} (${limit.setting}; raise it to read this file)`,
+    );
+    this.name = 'OverCapError';
+  }
+}
+
 /** The one-line refusal: "FILE: CLAIM, more than the cap of M (SETTING; ...)". */
-export function overCap(file: string, claim: string, limit: SizeCap): GradscopeFileError {
-  return new GradscopeFileError(
-    file,
-    `${claim}, more than the cap of ${limit.most} (${limit.setting}; raise it to read this file)`,
-  );
+export function overCap(file: string, claim: string, limit: SizeCap): OverCapError {
+  return new OverCapError(file, claim, limit);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { GradscopeFileError } from '../core/errors';
 import { readAt, withRegularFile } from '../core/regular-file';
+import { OverCapError } from '../core/size-caps';
 import type { SafetensorsFile, NamedTensor } from './safetensors';
 import { readTorchSaveFile } from './torch-pickle';
 
@@ -34,7 +35,8 @@ export function readTorchSave(file: string): SafetensorsFile {
   try {
     tensors = readTorchSaveFile(file);
   } catch (error) {
-    if (!(error instanceof GradscopeFileError)) throw error;
+    // a file too large to read is not one to convert: the cap is the whole message
+    if (!(error instanceof GradscopeFileError) || error instanceof OverCapError) throw error;
     const why = error.message.startsWith(`${file}: `)
       ? error.message.slice(file.length + 2)
       : error.message;
