@@ -51,7 +51,7 @@ export function integerList(
 /** --threads N as both pools' size, or undefined when not given. */
 export function threadsOption(value: unknown): ThreadSettings | undefined {
   if (value === undefined) return undefined;
-  const n = integerOption(value, '--threads', 1);
+  const n = integerOption(value, '--threads', 1, 1, LIMITS.threads);
   return { torch: n, blas: n };
 }
 

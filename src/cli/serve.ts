@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import { GradscopeInputError } from '../core/errors';
 import { serveStudy } from '../report/live-server';
-import { holdsRun, readConfigFile } from '../store/config-file';
+import { holdsRun, readStudyConfigFile } from '../store/config-file';
 import { tensorboardDir } from '../store/run-paths';
 import { value, type Command } from './command';
 import { integerOption } from './options';
@@ -24,7 +24,7 @@ export const serveCommand: Command = {
     if (!dir) throw new GradscopeInputError('gradscope serve needs a run directory');
     if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
       throw new GradscopeInputError(`gradscope serve: ${dir} is not a directory`);
-    if (holdsRun(dir) && !('study' in readConfigFile(dir)))
+    if (holdsRun(dir) && !('study' in readStudyConfigFile(dir)))
       throw new GradscopeInputError(
         `gradscope serve: ${dir} holds a training run, not a study; watch it with TensorBoard (tensorboard --logdir ${tensorboardDir(dir)})`,
       );

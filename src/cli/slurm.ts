@@ -31,6 +31,7 @@ import {
   submitScriptFile,
 } from '../store/study-paths';
 import type { Log } from '../core/log';
+import { threadsOption } from './options';
 import {
   GRADSCOPE_JS,
   pieceArgs,
@@ -206,10 +207,7 @@ export function runSlurm(
   if (values.jobs !== undefined)
     throw new GradscopeInputError('--jobs is for the local executor; Slurm runs the pieces');
   const settings = settingsOf(values, fromConfig);
-  const threads =
-    values.threads === undefined ? undefined : Math.max(1, Math.floor(Number(values.threads)));
-  if (threads !== undefined && !Number.isSafeInteger(Number(values.threads)))
-    throw expected('a positive integer', '--threads', values.threads);
+  const threads = threadsOption(values.threads)?.torch;
   const all = studyPieces(study);
   const chosen = values.only !== undefined ? selectPieces(all, String(values.only)) : all;
   for (const piece of chosen) jobDirectives(piece, out, threads, settings); // refused before any write

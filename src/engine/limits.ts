@@ -28,6 +28,11 @@ export const LIMITS = {
   gridPoints: 100_000,
   /** Iterations and directions of a sharpness or Hessian estimate. */
   iterations: 1_000_000,
+  /** Threads of each pool (--threads): above the hardware threads of any one machine today
+   * (two 192-core sockets: 768), fixed rather than this machine's count so that a Slurm job
+   * script written on a small login node may ask for a large compute node; 10^9 made libgomp
+   * try to allocate 224 GB (issue 27). */
+  threads: 1024,
 } as const;
 
 /** A positive integer no larger than `max`, else "Expected ... for <field> ...". */

@@ -8,6 +8,7 @@
  */
 import * as os from 'os';
 import { expected, isPositiveInteger } from '../core/errors';
+import { LIMITS } from './limits';
 import { addon } from './native';
 import type { NetworkSpec } from './layers';
 import { networkFamily, tunedFor } from './tuning';
@@ -78,10 +79,10 @@ export function setThreads(settings: Partial<ThreadSettings> = {}): ThreadSettin
     linear: defaultLinear(),
     ...settings,
   };
-  if (!isPositiveInteger(pools.torch))
-    throw expected('a positive integer', 'torch threads', pools.torch);
-  if (!isPositiveInteger(pools.blas))
-    throw expected('a positive integer', 'BLAS threads', pools.blas);
+  if (!isPositiveInteger(pools.torch) || pools.torch > LIMITS.threads)
+    throw expected(`an integer from 1 to ${LIMITS.threads}`, 'torch threads', pools.torch);
+  if (!isPositiveInteger(pools.blas) || pools.blas > LIMITS.threads)
+    throw expected(`an integer from 1 to ${LIMITS.threads}`, 'BLAS threads', pools.blas);
   if (pools.memory !== 'kept' && pools.memory !== 'returned')
     throw expected('"kept" or "returned"', 'memory', pools.memory);
   if (pools.convolutionFormat !== 'channels-last' && pools.convolutionFormat !== 'contiguous')

@@ -5,12 +5,21 @@
  * state_dict holds: dicts (collections.OrderedDict included), tuples, lists, numbers, strings
  * and tensors (torch._utils._rebuild_tensor_v2 over a storage). Any other class a pickle names
  * (a whole pickled model, say) is refused with its name, never imported.
+ *
+ * Every value the pickle supplies is checked for what it must be before it is used (a storage
+ * type is one of STORAGES' own keys, never `constructor` or `__proto__`; a shape is a list of
+ * integers >= 0; a key a string), and the machine is a loop over opcodes that nothing reads
+ * back recursively, so a crafted pickle, however deeply it nests lists, fails in one line
+ * naming the file.
  */
-import { GradscopeFileError } from '../core/errors';
+import { GradscopeFileError, isNonNegativeInteger } from '../core/errors';
 import { withRegularFile } from '../core/regular-file';
 import { pickleCap } from '../core/size-caps';
 import type { NamedTensor, TensorData } from './safetensors';
 import { checkEntriesFit, zipEntries, zipEntryBytes } from './zip';
+
+/** No tensor of a state_dict is 4 GB or more: a larger size or offset is a crafted file. */
+const MAX_BYTES = 4 * 2 ** 30 - 1;
 
 const STORAGES: Record<string, { size: number; make: (b: ArrayBuffer) => TensorData }> = {
   FloatStorage: { size: 4, make: (b) => new Float32Array(b) },
@@ -61,11 +70,22 @@ export function readTorchSaveFile(file: string): Map<string, NamedTensor> {
     };
     const root = unpickle(zipEntryBytes(opened, entries.get(pkl)!, pickleCap()), fail, (args) => {
       // _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, hooks)
-      const [storage, offset, size, stride] = args as [Storage, number, number[], number[]];
+      const [storage, offset, size, stride] = args;
       if (!(storage instanceof Storage)) throw fail('a tensor without a storage');
+      if (!Object.hasOwn(STORAGES, storage.type))
+        throw fail(`a storage of type ${JSON.stringify(storage.type)}, not one a state_dict holds`);
       const kind = STORAGES[storage.type]!;
+      if (!isNonNegativeInteger(offset) || !isIntegerList(size, 0) || !isIntegerList(stride))
+        throw fail(
+          'a tensor whose offset, size or stride is not integers (size: a list, each >= 0)',
+        );
+      if (stride.length !== size.length)
+        throw fail('a tensor whose stride and size differ in length');
+      let count = 1;
+      for (const n of size) count *= n;
+      if (count * kind.size > MAX_BYTES || offset * kind.size > MAX_BYTES)
+        throw fail(`a tensor of ${count} values at offset ${offset}, over the 4 GB limit`);
       const bytes = storageBytes(storage.key);
-      const count = size.reduce((a, b) => a * b, 1);
       // contiguous row-major only (what a state_dict holds)
       let expected = 1;
       for (let d = size.length - 1; d >= 0; d--) {
@@ -83,8 +103,8 @@ export function readTorchSaveFile(file: string): Map<string, NamedTensor> {
     if (!(root instanceof Map)) throw fail('holds no dict of tensors (a state_dict)');
     const out = new Map<string, NamedTensor>();
     for (const [name, value] of root) {
-      if (typeof name !== 'string' || !(value instanceof Tensor))
-        throw fail(`entry ${String(name)} is not a tensor`);
+      if (typeof name !== 'string') throw fail('an entry whose name is not a string');
+      if (!(value instanceof Tensor)) throw fail(`entry ${JSON.stringify(name)} is not a tensor`);
       out.set(name, { name, ...value.tensor });
     }
     return out;
@@ -120,6 +140,11 @@ function unpickle(
     p = end + 1;
     return s;
   };
+  const listOnTop = (): Value[] => {
+    const target = stack[stack.length - 1];
+    if (!Array.isArray(target)) throw fail('damaged pickle (items for a non-list)');
+    return target;
+  };
   const setItems = (target: Value, items: Value[]) => {
     if (!(target instanceof Map)) throw fail('damaged pickle (items for a non-dict)');
     for (let i = 0; i + 1 < items.length; i += 2) target.set(items[i], items[i + 1]);
@@ -141,7 +166,8 @@ function unpickle(
         const full = `${module}.${name}`;
         if (full === 'collections.OrderedDict' || full === 'torch._utils._rebuild_tensor_v2')
           stack.push(new Global(full));
-        else if (module === 'torch' && STORAGES[name]) stack.push(new Global(`storage:${name}`));
+        else if (module === 'torch' && Object.hasOwn(STORAGES, name))
+          stack.push(new Global(`storage:${name}`));
         else throw fail(`names ${full}, which a state_dict does not hold (a whole pickled model?)`);
         break;
       }
@@ -178,14 +204,15 @@ function unpickle(
       }
       case 0x61: {
         const v = pop();
-        (stack[stack.length - 1] as Value[]).push(v);
+        listOnTop().push(v);
         break;
       } // APPEND
       case 0x65: {
         const items = popMark();
-        (stack[stack.length - 1] as Value[]).push(...items);
+        const list = listOnTop();
+        for (const item of items) list.push(item); // no spread: a million items are arguments
         break;
-      }
+      } // APPENDS
       case 0x73: {
         const v = pop();
         const k = pop();
@@ -276,11 +303,18 @@ function unpickle(
         break;
       case 0x51: {
         // BINPERSID: ('storage', storage type, key, location, numel)
-        const id = pop() as Value[];
-        const type = id[1];
-        if (!Array.isArray(id) || id[0] !== 'storage' || !(type instanceof Global))
+        const id = pop();
+        const type: Value = Array.isArray(id) ? id[1] : undefined;
+        const key: Value = Array.isArray(id) ? id[2] : undefined;
+        if (
+          !Array.isArray(id) ||
+          id[0] !== 'storage' ||
+          !(type instanceof Global) ||
+          !type.name.startsWith('storage:') ||
+          typeof key !== 'string'
+        )
           throw fail('damaged pickle (unknown persistent id)');
-        stack.push(new Storage(type.name.slice('storage:'.length), String(id[2])));
+        stack.push(new Storage(type.name.slice('storage:'.length), key));
         break;
       }
       case 0x52: {
@@ -300,6 +334,14 @@ function unpickle(
         throw fail(`pickle opcode 0x${op.toString(16)} is not one a torch.save state_dict uses`);
     }
   }
+}
+
+/** A list of integers (each >= `least` when given): a tensor's size or stride. */
+function isIntegerList(value: Value, least?: number): value is number[] {
+  return (
+    Array.isArray(value) &&
+    value.every((n) => Number.isSafeInteger(n) && (least === undefined || (n as number) >= least))
+  );
 }
 
 function memoGet(memo: Map<number, Value>, key: number, fail: (p: string) => Error): Value {

@@ -5,6 +5,9 @@
  */
 import * as fs from 'fs';
 import { writeFileAtomic } from '../core/atomic-write';
+import { parseBoundedJson } from '../core/bounded-json';
+import { GradscopeFileError } from '../core/errors';
+import { readTextFile } from '../core/regular-file';
 import type { StudyData } from '../data/load';
 import { configFile } from './run-paths';
 
@@ -25,14 +28,35 @@ export function holdsRun(runDir: string): boolean {
   return fs.existsSync(configFile(runDir));
 }
 
-/** A run directory's config.json, parsed. */
+/** Far above a study's config.json (a few KB), far below a memory problem. */
+const MAX_CONFIG_BYTES = 16 * 2 ** 20;
+/** A study config nests a few levels (study, process2, arms); anything deeper is not ours. */
+const MAX_CONFIG_DEPTH = 32;
+
+/** A run directory's config.json, parsed: a regular file, bounded in size and nesting, holding
+ * a JSON object; any other is one line naming the file. */
 export function readConfigFile(runDir: string): Record<string, unknown> {
-  return JSON.parse(fs.readFileSync(configFile(runDir), 'utf8')) as Record<string, unknown>;
+  const file = configFile(runDir);
+  const parsed = parseBoundedJson(readTextFile(file, MAX_CONFIG_BYTES), MAX_CONFIG_DEPTH);
+  const damaged = (problem: string) =>
+    new GradscopeFileError(file, `a run's config.json that ${problem}: damaged or not gradscope's`);
+  if ('problem' in parsed) throw damaged(parsed.problem);
+  const value = parsed.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw damaged('is not a JSON object');
+  return value as Record<string, unknown>;
 }
 
 /** A study run directory's config.json, parsed; a training run's has no `study`. */
 export function readStudyConfigFile<S>(runDir: string): Partial<StoredStudy<S>> {
-  return readConfigFile(runDir) as Partial<StoredStudy<S>>;
+  const stored = readConfigFile(runDir);
+  const study = stored.study;
+  if (study !== undefined && (typeof study !== 'object' || study === null || Array.isArray(study)))
+    throw new GradscopeFileError(
+      configFile(runDir),
+      `a run's config.json whose "study" is not an object: damaged or not gradscope's`,
+    );
+  return stored as Partial<StoredStudy<S>>;
 }
 
 /** Writes config.json: the gradscope version, `recorded`, and the data found. */
