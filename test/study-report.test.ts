@@ -1,8 +1,8 @@
 /**
- * The study end to end on a small config: the report opens in headless Chromium
- * with no console errors, every figure is there, and the summary table's numbers
- * are those of the run's files; a run killed at a random moment and resumed gives
- * the same report numbers as an uninterrupted one.
+ * The study end to end on a small config: the report opens in headless Chromium with no
+ * console errors, every figure is there (the live noise scale's too), and the summary table's
+ * numbers are those of the run's files; a run killed at a random moment and resumed gives the
+ * same report numbers as an uninterrupted one.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'child_process';
@@ -82,6 +82,16 @@ test('the study writes every part of its run directory', async () => {
   assert.match(html, /<section id="trajectories"><h2>Training trajectories<\/h2>/);
   assert.match(html, /data-figure="trajectory-seed-1"/);
   assert.ok(fs.existsSync(path.join(whole, 'figures', 'trajectory-seed-0.png')));
+  // the live noise scale: B_simple along training, a guide where the arms branch
+  assert.match(
+    html,
+    /<section id="live-noise-scale"><h2>The gradient noise scale during training<\/h2>/,
+  );
+  assert.match(html, /data-figure="live-noise-scale-1"/);
+  assert.match(
+    fs.readFileSync(path.join(whole, 'figures', 'live-noise-scale-seed-0.svg'), 'utf8'),
+    />arms branch \(epoch 3\)</, // the guide's label, drawn
+  );
 });
 
 test('the study trajectory: process 1 and every arm in one plane, the arms leaving from the branch point', () =>

@@ -1,7 +1,7 @@
 /**
  * Everything the report shows, gathered from the files of a run directory (and
  * nothing else, so `gradscope report <run-dir>` rebuilds it at any time): the
- * config, per-epoch metrics of every seed and phase, Experiment B's points,
+ * config, per-epoch metrics of every seed and phase, the live noise scale, Experiment B's points,
  * Experiment A's lines, sharpness, training trajectories, timings. Written beside the report as
  * report.json, the numbers the HTML tables print.
  */
@@ -27,6 +27,7 @@ import {
   readMetrics,
   type EpochRecord,
   type MetricsRecord,
+  type NoiseScaleRecord,
   type StatusRecord,
 } from '../store/metrics';
 
@@ -59,6 +60,8 @@ export interface StudyModel {
   summary: SummaryRow[];
   epochs: (EpochRecord & { seed: number })[];
   statuses: (StatusRecord & { seed: number })[];
+  /** The live gradient noise scale's measurements, phase by phase. */
+  noiseScale: (NoiseScaleRecord & { seed: number })[];
   analysis: { seed: number; phase: string; epoch: number; result: GradientAnalysis }[];
   lines: (LineResult & { seed: number })[];
   sharpness: StudySharpness[];
@@ -93,6 +96,7 @@ export function studyModel(runDir: string): StudyModel {
   const phases = ['process1', ...arms.map((b) => `arm-${b}`)];
   const epochs: StudyModel['epochs'] = [];
   const statuses: StudyModel['statuses'] = [];
+  const noiseScale: StudyModel['noiseScale'] = [];
   const analysis: StudyModel['analysis'] = [];
   const timings: StudyModel['timings'] = [];
   for (const seed of config.seeds) {
@@ -106,6 +110,7 @@ export function studyModel(runDir: string): StudyModel {
     for (const r of records) {
       if (r.kind === 'epoch') epochs.push({ ...(r as EpochRecord), seed });
       if (r.kind === 'status') statuses.push({ ...(r as StatusRecord), seed });
+      if (r.kind === 'noise-scale') noiseScale.push({ ...(r as NoiseScaleRecord), seed });
     }
     for (const a of readAnalysisPoints<AnalysisPoint>(seedRun))
       analysis.push({ seed, phase: a.phase, epoch: a.epoch, result: a });
@@ -156,6 +161,7 @@ export function studyModel(runDir: string): StudyModel {
     summary,
     epochs,
     statuses,
+    noiseScale,
     analysis,
     lines: readStudyLines<StudyLine>(runDir),
     sharpness: readStudySharpness(runDir),

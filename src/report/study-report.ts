@@ -1,9 +1,9 @@
 /**
  * report.html: one self-contained page (inline CSS, figures and the scripts that make them
  * live: vega, vega-lite, vega-embed from node_modules; no network) with the config, the
- * summary per arm (mean and spread over seeds), training curves, Experiment A, Experiment B's
- * tables and figures (per parameter group too, when measured), Smith's check and B_simple,
- * sharpness, training trajectories, and timings. Built section by section (sections/*.ts)
+ * summary per arm (mean and spread over seeds), training curves, the live gradient noise
+ * scale, Experiment A, Experiment B's tables and figures (per parameter group too, when
+ * measured), Smith's check and B_simple, sharpness, training trajectories, and timings. Built section by section (sections/*.ts)
  * from the study model and rendered by report-html.ts. Also writes report.json (the model),
  * the tables as CSV/Markdown and every figure as SVG and PNG.
  */
@@ -19,6 +19,7 @@ import { configSection } from './sections/config';
 import { experimentASection } from './sections/experiment-a';
 import { experimentBSection, studyAnalysisPoints } from './sections/experiment-b';
 import { headerSection } from './sections/header';
+import { liveNoiseScaleSection } from './sections/live-noise-scale';
 import { sharpnessSection } from './sections/sharpness';
 import { summarySection } from './sections/summary';
 import { timingsSection } from './sections/timings';
@@ -50,11 +51,13 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
 /** The report's sections in page order; a run still going gets its pieces to come marked. */
 export function studyReportParts(m: StudyModel): ReportPart[] {
   const pending = studyPending(m);
+  const noiseScale = liveNoiseScaleSection(m);
   return [
     headerSection(m),
     { kind: 'html', html: pendingHtml(pending, 'progress') },
     summarySection(m),
     trainingSection(m, pending),
+    ...(noiseScale ? [noiseScale] : []),
     experimentASection(m, pending),
     experimentBSection(m, pending),
     beyondSection(m, studyAnalysisPoints(m)),

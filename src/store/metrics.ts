@@ -49,6 +49,8 @@ export interface NoiseScaleRecord {
   phase: string;
   /** The epoch in progress (1-based): a resume from epoch e's checkpoint drops those after e. */
   epoch: number;
+  /** Epochs of training done at the measurement: epoch - 1 + s / S, s of the epoch's S steps. */
+  atEpoch: number;
   /** Optimizer steps taken before the measurement. */
   step: number;
   /** The step's batch size B, its chunks k and their size b (k b of the B examples measured). */

@@ -145,7 +145,8 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
       const signal = stopRequested();
       if (signal) stopped(o, state, epoch, s, steps, signal);
       const batch = order.subarray(s * batchSize, Math.min(train.size, (s + 1) * batchSize));
-      if (live && state.step % every === 0) measureNoiseScale(o, live, every, state, epoch, batch);
+      if (live && state.step % every === 0)
+        measureNoiseScale(o, live, every, state, epoch, s / steps, batch);
       smoothout?.perturb(amplitude);
       const m = network.gradient(train, batch, { mode: 'train' });
       smoothout?.restore(amplitude);
@@ -230,6 +231,8 @@ function measureNoiseScale(
   every: number,
   state: PhaseState,
   epoch: number,
+  /** The share of the epoch's steps already taken. */
+  done: number,
   batch: Int32Array,
 ): void {
   const started = process.hrtime.bigint();
@@ -243,6 +246,7 @@ function measureNoiseScale(
     kind: 'noise-scale',
     phase: o.phase,
     epoch,
+    atEpoch: epoch - 1 + done,
     step: state.step,
     batchSize: batch.length,
     chunks: norms.chunks,

@@ -1,0 +1,75 @@
+/**
+ * The gradient noise scale during training (docs/mathematics.md): per seed, B_simple (the ratio
+ * of the moving averages of the live estimates of tr(Sigma) and |G|^2) along process 1 and every
+ * arm against epochs of training, the arms from the branch point, a guide where they branch.
+ */
+import { lineChart, type LineSeries } from '../line-chart';
+import type { Block, Section } from '../section';
+import type { StudyModel } from '../study-model';
+import { PALETTE } from '../svg';
+
+/** The seed's figure; undefined when it has no measurement (the live noise scale off). */
+export function liveNoiseScaleFigure(m: StudyModel, seed: number): string | undefined {
+  const own = m.noiseScale.filter((r) => r.seed === seed);
+  if (own.length === 0) return undefined;
+  const series: LineSeries[] = m.phases
+    .map((phase, i) => ({
+      name: phase,
+      axis: 'left' as const,
+      points: own
+        .filter((r) => r.phase === phase)
+        .map((r): [number, number] => [r.atEpoch, r.simpleNoiseScale]),
+      color: PALETTE[i % PALETTE.length]!,
+    }))
+    .filter((s) => s.points.length > 0);
+  const branched = m.statuses.find(
+    (s) => s.seed === seed && s.phase === 'process1' && s.status === 'branched',
+  );
+  const markers =
+    branched?.branchEpoch !== undefined
+      ? [{ x: branched.branchEpoch, label: `arms branch (epoch ${branched.branchEpoch})` }]
+      : [];
+  return lineChart({
+    title: `Gradient noise scale B_simple along training (seed ${seed})`,
+    xLabel: 'epochs of training',
+    leftLabel: 'B_simple = EMA tr(Σ) / EMA |G|² (log scale)',
+    logLeft: true,
+    series,
+    markers,
+  });
+}
+
+export function liveNoiseScaleSection(m: StudyModel): Section | undefined {
+  if (m.noiseScale.length === 0) return undefined;
+  const first = m.noiseScale[0]!;
+  const blocks: Block[] = [
+    {
+      kind: 'paragraph',
+      text: `Measured live every ${measuredEvery(m)} optimizer steps, before the step, on the step's batch in ${first.chunks} chunks in population mode (McCandlish et al.'s two-batch-size estimator with the finite-population term); moving averages of ${first.emaSteps} steps. B_simple at or below 0 (a negative estimate of |G|² early on) is left out of the log scale.`,
+    },
+  ];
+  for (const seed of m.seeds) {
+    const svg = liveNoiseScaleFigure(m, seed);
+    if (svg)
+      blocks.push({
+        kind: 'figure',
+        id: `live-noise-scale-${seed}`,
+        file: `live-noise-scale-seed-${seed}`,
+        svg,
+        caption:
+          "B_simple along process 1 and each arm (the arms continue process 1's moving averages from the branch); Experiment B's own B_simple at its analysis points is under 'Beyond the thesis'.",
+      });
+  }
+  return {
+    kind: 'section',
+    id: 'live-noise-scale',
+    title: 'The gradient noise scale during training',
+    blocks,
+  };
+}
+
+/** The interval N, from the steps of consecutive measurements of one phase. */
+function measuredEvery(m: StudyModel): string {
+  const [a, b] = m.noiseScale;
+  return a && b && a.seed === b.seed && a.phase === b.phase ? String(b.step - a.step) : 'N';
+}
