@@ -31,28 +31,33 @@ import { makeProgress } from '../train/progress';
 import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
 import { checkRunDirectory, runTraining } from '../train/run';
 import type { ScheduleSpec } from '../train/schedule';
-import { flag, value, type Command } from './command';
-import { applyThreads, integerList, integerOption, numberOption } from './options';
+import {
+  absent,
+  choice,
+  command,
+  flag,
+  folder,
+  integer,
+  list,
+  number,
+  value,
+  type CommandValues,
+} from './command';
+import { applyThreads } from './options';
 
-/** --branch-at end|best. */
-function branchAt(given: unknown): 'end' | 'best' {
-  if (given === undefined || given === 'end') return 'end';
-  if (given === 'best') return 'best';
-  throw expected('end or best', '--branch-at', given);
-}
+type TrainValues = CommandValues<typeof trainOptions>;
 
 /** The training config that train's options ask for, checked. */
-export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
+export function trainConfigFrom(values: TrainValues): TrainConfig {
   const d = defaultTrainConfig();
-  const kind = (values.optimizer as string | undefined) ?? 'adam';
-  if (kind !== 'adam' && kind !== 'sgd') throw expected('adam or sgd', '--optimizer', kind);
-  const lr = numberOption(values.lr, '--lr', kind === 'adam' ? 1e-3 : 0.1);
-  const weightDecay = numberOption(values['weight-decay'], '--weight-decay', 0);
+  const kind = values.optimizer;
+  const lr = values.lr ?? (kind === 'adam' ? 1e-3 : 0.1);
+  const weightDecay = values['weight-decay'];
   const config: TrainConfig = {
     ...d,
-    network: (values.network as string | undefined) ?? d.network,
-    data: (values.data as string | undefined) ?? d.data,
-    seed: integerOption(values.seed, '--seed', 0, 0),
+    network: values.network ?? d.network,
+    data: values.data ?? d.data,
+    seed: values.seed ?? 0,
     optimizer:
       kind === 'adam'
         ? { kind, lr, weightDecay }
@@ -60,59 +65,40 @@ export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
             kind,
             lr,
             weightDecay,
-            momentum: numberOption(values.momentum, '--momentum', 0.9),
-            nesterov: Boolean(values.nesterov),
+            momentum: values.momentum,
+            nesterov: values.nesterov,
           },
-    batchSize: integerOption(
-      values['batch-size'],
-      '--batch-size',
-      d.batchSize,
-      1,
-      LIMITS.batchSize,
-    ),
-    epochs: integerOption(values.epochs, '--epochs', d.epochs, 1, LIMITS.epochs),
+    batchSize: values['batch-size'],
+    epochs: values.epochs,
   };
   if (values.patience !== undefined)
     config.convergence = {
-      patience: integerOption(values.patience, '--patience', 1, 1, LIMITS.epochs),
-      threshold: numberOption(values.threshold, '--threshold', 0),
-      window: integerOption(values.window, '--window', DEFAULT_WINDOW, 1),
-      branch: branchAt(values['branch-at']),
+      patience: values.patience,
+      threshold: values.threshold,
+      window: values.window,
+      branch: values['branch-at'],
     };
-  const factor = numberOption(values.factor, '--factor', 5);
+  const factor = values.factor;
   let schedule: ScheduleSpec = { kind: 'constant' };
   if (values['increase-batch-at'] !== undefined && values['decay-lr-at'] !== undefined)
     throw expected(
       'one of --increase-batch-at and --decay-lr-at',
       '--decay-lr-at',
-      values['decay-lr-at'],
+      values['decay-lr-at'].join(','),
     );
   if (values['increase-batch-at'] !== undefined)
-    schedule = {
-      kind: 'increasing',
-      at: integerList(values['increase-batch-at'], '--increase-batch-at', LIMITS.epochs),
-      factor,
-    };
+    schedule = { kind: 'increasing', at: values['increase-batch-at'], factor };
   if (values['decay-lr-at'] !== undefined)
-    schedule = {
-      kind: 'lr-decay',
-      at: integerList(values['decay-lr-at'], '--decay-lr-at', LIMITS.epochs),
-      factor,
-    };
+    schedule = { kind: 'lr-decay', at: values['decay-lr-at'], factor };
   config.schedule = schedule;
-  if (values.smoothout !== undefined) {
-    const anneal = (values.anneal as string | undefined) ?? 'constant';
+  if (values.smoothout !== undefined)
     config.smoothout = {
-      amplitude: numberOption(values.smoothout, '--smoothout', 0),
-      adaptive: Boolean(values.adaptive),
-      anneal: anneal as 'constant' | 'linear',
+      amplitude: values.smoothout,
+      adaptive: values.adaptive,
+      anneal: values.anneal,
     };
-  }
   if (values.piggyback !== undefined)
-    config.piggyback = {
-      arms: integerList(values.piggyback, '--piggyback'),
-      epochs: integerOption(values['arm-epochs'], '--arm-epochs', 10, 1, LIMITS.epochs),
-    };
+    config.piggyback = { arms: values.piggyback, epochs: values['arm-epochs'] };
   if (values.standardise) config.standardise = true;
   checkOptimizerSettings(config.optimizer, (field) =>
     field === 'kind' ? '--optimizer' : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
@@ -122,39 +108,25 @@ export function trainConfigFrom(values: Record<string, unknown>): TrainConfig {
 }
 
 /** Experiment B during training: --analysis for the thesis' points, or any --*analysis-* option. */
-export function analysisScheduleFrom(
-  values: Record<string, unknown>,
-): AnalysisSchedule | undefined {
-  const keys = Object.keys(values).filter(
-    (k) => k.includes('analysis') && values[k] !== undefined && values[k] !== false,
-  );
-  if (keys.length === 0) return undefined;
+export function analysisScheduleFrom(values: TrainValues): AnalysisSchedule | undefined {
+  const asked = [
+    values['analysis-every'],
+    values['analysis-batch-sizes'],
+    values['arm-analysis-every'],
+    values['arm-analysis-batch-sizes'],
+    values['analysis-samples'],
+    values['analysis-bn'],
+  ];
+  if (!values.analysis && asked.every((v) => v === undefined)) return undefined;
   const d = thesisAnalysis();
-  const list = (key: string, fallback: number[]) =>
-    values[key] === undefined ? fallback : integerList(values[key], `--${key}`);
-  const mode = (values['analysis-bn'] as string | undefined) ?? d.mode;
-  if (mode !== 'population' && mode !== 'batch')
-    throw expected('population or batch', '--analysis-bn', mode);
   const schedule: AnalysisSchedule = {
     ...d,
-    every: integerOption(values['analysis-every'], '--analysis-every', d.every, 1, LIMITS.epochs),
-    batchSizes: list('analysis-batch-sizes', d.batchSizes),
-    armEvery: integerOption(
-      values['arm-analysis-every'],
-      '--arm-analysis-every',
-      d.armEvery,
-      1,
-      LIMITS.epochs,
-    ),
-    armBatchSizes: list('arm-analysis-batch-sizes', d.armBatchSizes),
-    samples: integerOption(
-      values['analysis-samples'],
-      '--analysis-samples',
-      d.samples,
-      1,
-      LIMITS.samples,
-    ),
-    mode,
+    every: values['analysis-every'] ?? d.every,
+    batchSizes: values['analysis-batch-sizes'] ?? d.batchSizes,
+    armEvery: values['arm-analysis-every'] ?? d.armEvery,
+    armBatchSizes: values['arm-analysis-batch-sizes'] ?? d.armBatchSizes,
+    samples: values['analysis-samples'] ?? d.samples,
+    mode: values['analysis-bn'] ?? d.mode,
   };
   checkAnalysisSchedule(schedule);
   return schedule;
@@ -163,65 +135,89 @@ export function analysisScheduleFrom(
 const d = defaultTrainConfig();
 const t = thesisAnalysis();
 
-export const trainCommand: Command = {
+const trainOptions = {
+  network: value(
+    'NET',
+    d.network,
+    'F1, C1, C2, C3, C4, ResNet20, ..., a .json layer list or a TorchScript .pt',
+  ),
+  data: value('D', d.data, 'mnist, fashion-mnist, or a folder or file of data'),
+  'batch-size': integer('B', d.batchSize, 'the batch size of process 1', {
+    max: LIMITS.batchSize,
+  }),
+  epochs: integer('N', d.epochs, 'epochs of process 1', { max: LIMITS.epochs }),
+  optimizer: choice(['adam', 'sgd'], 'adam', 'the optimizer'),
+  lr: number('X', absent('1e-3 with adam, 0.1 with sgd'), 'the learning rate'),
+  momentum: number('M', 0.9, "SGD's momentum"),
+  nesterov: flag("SGD with Nesterov's momentum"),
+  'weight-decay': number('W', 0, 'L2 weight decay'),
+  patience: integer(
+    'P',
+    absent('none: train all --epochs'),
+    'stop process 1 when the moving test accuracy has not improved by --threshold for P epochs',
+    { max: LIMITS.epochs },
+  ),
+  threshold: number('T', 0, 'the improvement that counts, with --patience'),
+  window: integer('W', DEFAULT_WINDOW, 'epochs in the moving average, with --patience'),
+  'branch-at': choice(['end', 'best'], 'end', 'the arms start from the last or the best epoch'),
+  piggyback: list('LIST', absent('none'), 'batch sizes of the arms branched from process 1'),
+  'arm-epochs': integer('E', 10, 'epochs of each arm', { max: LIMITS.epochs }),
+  'increase-batch-at': list(
+    'LIST',
+    absent('none'),
+    'epochs at which the batch size grows by --factor',
+    LIMITS.epochs,
+  ),
+  'decay-lr-at': list(
+    'LIST',
+    absent('none'),
+    'epochs at which the learning rate falls by --factor',
+    LIMITS.epochs,
+  ),
+  factor: number('F', 5, 'the factor of --increase-batch-at and --decay-lr-at'),
+  smoothout: number('A', absent('none'), 'Smoothout: uniform noise of amplitude A on the weights'),
+  adaptive: flag("AdaSmoothout: each filter's noise scaled by its norm"),
+  anneal: choice(['constant', 'linear'], 'constant', "Smoothout's amplitude over the epochs"),
+  standardise: flag("standardise the inputs with the training set's statistics"),
+  analysis: flag("Experiment B during training, at the thesis' points"),
+  // the thesis' points where not given; any of them given asks for the analysis
+  'analysis-every': integer('N', absent(String(t.every)), 'process 1 is analysed every N epochs', {
+    max: LIMITS.epochs,
+  }),
+  'analysis-batch-sizes': list('LIST', absent(t.batchSizes.join(',')), 'the B of those analyses'),
+  'arm-analysis-every': integer(
+    'N',
+    absent(String(t.armEvery)),
+    'each arm is analysed every N epochs',
+    { max: LIMITS.epochs },
+  ),
+  'arm-analysis-batch-sizes': list(
+    'LIST',
+    absent(t.armBatchSizes.join(',')),
+    "the B of the arms' analyses",
+  ),
+  'analysis-samples': integer('K', absent(String(t.samples)), 'gradients drawn per B', {
+    max: LIMITS.samples,
+  }),
+  'analysis-bn': choice(['population', 'batch'], absent(t.mode), 'batch norm in the analyses'),
+  out: folder('DIR', 'runs/train-NET-TIME', 'the run directory'),
+  resume: flag('continue the run in --out from its last checkpoint'),
+};
+
+export const trainCommand = command({
   summary: 'train a network (small-batch, piggybacked, increasing-batch, Smoothout); resumable',
   example:
     'gradscope train --network F1 --data mnist --batch-size 256 --epochs 30 --piggyback 1000,5000 --out runs/f1',
   globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
-  options: {
-    network: value(
-      'NET',
-      d.network,
-      'F1, C1, C2, C3, C4, ResNet20, ..., a .json layer list or a TorchScript .pt',
-    ),
-    data: value('D', d.data, 'mnist, fashion-mnist, or a folder or file of data'),
-    'batch-size': value('B', String(d.batchSize), 'the batch size of process 1'),
-    epochs: value('N', String(d.epochs), 'epochs of process 1'),
-    optimizer: value('adam|sgd', 'adam', 'the optimizer'),
-    lr: value('X', '1e-3 with adam, 0.1 with sgd', 'the learning rate'),
-    momentum: value('M', '0.9', "SGD's momentum"),
-    nesterov: flag("SGD with Nesterov's momentum"),
-    'weight-decay': value('W', '0', 'L2 weight decay'),
-    patience: value(
-      'P',
-      'none: train all --epochs',
-      'stop process 1 when the moving test accuracy has not improved by --threshold for P epochs',
-    ),
-    threshold: value('T', '0', 'the improvement that counts, with --patience'),
-    window: value('W', String(DEFAULT_WINDOW), 'epochs in the moving average, with --patience'),
-    'branch-at': value('end|best', 'end', 'the arms start from the last or the best epoch'),
-    piggyback: value('LIST', 'none', 'batch sizes of the arms branched from process 1'),
-    'arm-epochs': value('E', '10', 'epochs of each arm'),
-    'increase-batch-at': value('LIST', 'none', 'epochs at which the batch size grows by --factor'),
-    'decay-lr-at': value('LIST', 'none', 'epochs at which the learning rate falls by --factor'),
-    factor: value('F', '5', 'the factor of --increase-batch-at and --decay-lr-at'),
-    smoothout: value('A', 'none', 'Smoothout: uniform noise of amplitude A on the weights'),
-    adaptive: flag("AdaSmoothout: each filter's noise scaled by its norm"),
-    anneal: value('constant|linear', 'constant', "Smoothout's amplitude over the epochs"),
-    standardise: flag("standardise the inputs with the training set's statistics"),
-    analysis: flag("Experiment B during training, at the thesis' points"),
-    'analysis-every': value('N', String(t.every), 'process 1 is analysed every N epochs'),
-    'analysis-batch-sizes': value('LIST', t.batchSizes.join(','), 'the B of those analyses'),
-    'arm-analysis-every': value('N', String(t.armEvery), 'each arm is analysed every N epochs'),
-    'arm-analysis-batch-sizes': value(
-      'LIST',
-      t.armBatchSizes.join(','),
-      "the B of the arms' analyses",
-    ),
-    'analysis-samples': value('K', String(t.samples), 'gradients drawn per B'),
-    'analysis-bn': value('population|batch', t.mode, 'batch norm in the analyses'),
-    out: value('DIR', 'runs/train-NET-TIME', 'the run directory'),
-    resume: flag('continue the run in --out from its last checkpoint'),
-  },
+  options: trainOptions,
   async run(values, _positionals, log) {
     const config = trainConfigFrom(values);
     const spec = networkSpec(config.network);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-    const out =
-      (values.out as string | undefined) ?? path.join('runs', `train-${spec.name}-${stamp}`);
+    const out = values.out ?? path.join('runs', `train-${spec.name}-${stamp}`);
     if (values.resume && values.out === undefined)
       throw expected('the run directory', '--out (with --resume)', undefined);
-    checkRunDirectory(out, Boolean(values.resume));
+    checkRunDirectory(out, values.resume);
     applyThreads(values.threads, threadsFor(spec));
     const data = loadData(config.data, { standardise: Boolean(config.standardise) });
     checkNetworkFitsData(spec, data.train);
@@ -230,7 +226,7 @@ export const trainCommand: Command = {
     const analysis = analysisScheduleFrom(values);
     watchStopSignals();
     const result = await runTraining(config, out, {
-      resume: Boolean(values.resume),
+      resume: values.resume,
       progress,
       data,
       ...(analysis
@@ -243,4 +239,4 @@ export const trainCommand: Command = {
     if (!log.json) process.stdout.write(`${result.runDir}\n`);
     return result;
   },
-};
+});
