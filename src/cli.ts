@@ -2,47 +2,31 @@
  * The command line (docs/design.md: a contract). Global options (GLOBAL): --threads N,
  * --seed S, --json (one JSON result on stdout, logs on stderr), --quiet, --image-size S,
  * --device cpu|cuda|cuda:N|auto, --deterministic; each command names those it uses (its
- * `globals`) and refuses the others.
- * Each command declares its own options (src/cli/command.ts); its --help and the refusal
- * of any other option come from that declaration.
+ * `globals`) and refuses the others; they are declared in src/cli/command.ts (GLOBAL).
+ * Each command declares its own options (src/cli/command.ts); its --help, the refusal
+ * of any other option, the check of each value and the values' types come from that
+ * declaration.
  * Every rejected input is one line on stderr and exit status 2.
  */
 import { GradscopeFileError, GradscopeInputError } from './core/errors';
 import { fileErrorMessage, isFileSystemError } from './core/file-errors';
 import {
   commandHelp,
-  flag,
+  GLOBAL,
   groupHelp,
   optionLines,
+  optionValues,
   parseOptions,
   refuseUnusedGlobals,
-  value,
   type Command,
   type CommandGroup,
-  type OptionDeclarations,
+  type GivenValue,
+  type GlobalValues,
 } from './cli/command';
 import { makeLog } from './core/log';
 import { RunStopped } from './train/stop';
 
-/** The options every command takes. */
-export const GLOBAL: OptionDeclarations = {
-  threads: value('N', 'chosen per network', "torch's and BLAS's thread pools, N each"),
-  seed: value('S', '0', 'the random seed'),
-  json: flag('print one JSON result on stdout, logs on stderr'),
-  quiet: flag('no logs or progress on stderr'),
-  'image-size': value(
-    'S',
-    "the images' own size",
-    'image folders given to --data: resized to S x S',
-  ),
-  device: value(
-    'D',
-    'auto: the first GPU libtorch sees, else the CPU',
-    'where to compute: cpu, cuda, cuda:N or auto',
-  ),
-  deterministic: flag('deterministic algorithms (what that makes bit-identical: docs/gpu.md)'),
-  help: { ...flag("this command's options, their defaults and an example"), short: 'h' },
-};
+export { GLOBAL };
 
 /** Every command the CLI dispatches, loaded when named. */
 export const COMMANDS: Record<string, () => Command | CommandGroup> = {
@@ -75,7 +59,7 @@ function parseCommandLine(
   name: string,
   group: Command | CommandGroup,
   args: string[],
-): { command: Command; values: Record<string, unknown>; positionals: string[] } | undefined {
+): { command: Command; values: Record<string, GivenValue>; positionals: string[] } | undefined {
   if (!('subcommands' in group)) {
     const { values, positionals } = parseOptions(args, { ...GLOBAL, ...group.options });
     if (values.help) {
@@ -107,7 +91,7 @@ function parseCommandLine(
 
 /** --device: checked now when given (one clear line when it cannot be had), else auto for the
  * first dataset or network; --deterministic set now. */
-function applyDevice(values: Record<string, unknown>): void {
+function applyDevice(values: GlobalValues): void {
   const device = require('./engine/device') as typeof import('./engine/device');
   if (values.device !== undefined) device.useDevice(values.device, '--device');
   else device.requestDevice('auto');
@@ -132,19 +116,18 @@ export async function main(argv: string[]): Promise<void> {
       );
     const parsed = parseCommandLine(name, load(), rest);
     if (!parsed) return;
-    const { command, values, positionals } = parsed;
-    if (values['image-size'] !== undefined) {
-      const size = Number(values['image-size']);
-      if (!Number.isSafeInteger(size) || size < 1 || size > 4096)
-        throw new GradscopeInputError(
-          `Expected an integer in [1, 4096] for --image-size but received ${JSON.stringify(values['image-size'])}`,
-        );
+    const { command, positionals } = parsed;
+    // every value checked here, once, before the command runs
+    const values = {
+      ...optionValues(GLOBAL, parsed.values),
+      ...optionValues(command.options, parsed.values),
+    };
+    if (values['image-size'] !== undefined)
       (require('./data/image-folder') as typeof import('./data/image-folder')).setDefaultImageSize(
-        size,
+        values['image-size'],
       );
-    }
     applyDevice(values);
-    const log = makeLog({ json: Boolean(values.json), quiet: Boolean(values.quiet) });
+    const log = makeLog({ json: values.json, quiet: values.quiet });
     const result = await command.run(values, positionals, log);
     if (log.json && result !== undefined)
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -111,11 +111,10 @@ const GLOBAL_VALUES: Record<string, string> = {
 for (const { words, command } of dispatched)
   test(`gradscope ${words.join(' ')}: a global option it does not use is refused, naming it`, () => {
     const used = globalsOf(command, GLOBAL);
-    const unused = Object.keys(GLOBAL).filter(
-      (name) => !(name in used) && !(command.refusedGlobals ?? []).includes(name as never),
+    const unused = Object.entries(GLOBAL).filter(
+      ([name]) => !(name in used) && !(command.refusedGlobals ?? []).includes(name as never),
     );
-    for (const name of unused) {
-      const option = GLOBAL[name]!;
+    for (const [name, option] of unused) {
       const args = [
         ...words,
         `--${name}`,

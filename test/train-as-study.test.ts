@@ -9,7 +9,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { analysisScheduleFrom, trainConfigFrom } from '../src/cli/train';
+import { GLOBAL, optionValues, type GivenValue } from '../src/cli/command';
+import { analysisScheduleFrom, trainCommand, trainConfigFrom } from '../src/cli/train';
+
+/** train's values for these command-line values, parsed as the command line parses them. */
+const given = (raw: Record<string, GivenValue>) => ({
+  ...optionValues(GLOBAL, raw),
+  ...optionValues(trainCommand.options, raw),
+});
 import { CONFIG_DIR, readStudyConfig, thesisConfig } from '../src/experiments/config';
 import { writeNetworkFile } from './cli-fixtures';
 import { tempDir, writeIdxFolder } from './data-fixtures';
@@ -18,9 +25,9 @@ import { gradscope, withoutTimes } from './study-compare';
 
 test("train's defaults are the thesis config's: process 1, its optimiser, Experiment B", () => {
   const thesis = thesisConfig('F1');
-  assert.deepEqual(analysisScheduleFrom({ analysis: true }), thesis.analysis);
+  assert.deepEqual(analysisScheduleFrom(given({ analysis: true })), thesis.analysis);
   assert.equal(thesis.analysis.draws, 'nested', 'configs/thesis.yaml draws nested batches');
-  const train = trainConfigFrom({});
+  const train = trainConfigFrom(given({}));
   assert.equal(train.network, thesis.network);
   assert.equal(train.data, thesis.data);
   assert.equal(train.batchSize, thesis.process1.batchSize);
@@ -28,21 +35,24 @@ test("train's defaults are the thesis config's: process 1, its optimiser, Experi
   assert.deepEqual(train.optimizer, thesis.optimizer);
   assert.equal(train.seed, thesis.seeds[0]);
   assert.equal(train.piggyback, undefined, 'the arms only with --piggyback');
-  const arms = trainConfigFrom({ piggyback: '256,5000' }).piggyback;
+  const arms = trainConfigFrom(given({ piggyback: '256,5000' })).piggyback;
   assert.deepEqual(arms, { arms: [256, 5000], epochs: thesis.process2.epochs });
   // a flag overrides the one value it names
-  const flagged = analysisScheduleFrom({ 'analysis-samples': '7' });
+  const flagged = analysisScheduleFrom(given({ 'analysis-samples': '7' }));
   assert.deepEqual(flagged, { ...thesis.analysis, samples: 7 });
-  assert.deepEqual(trainConfigFrom({ lr: '0.01' }).optimizer, { ...thesis.optimizer, lr: 0.01 });
+  assert.deepEqual(trainConfigFrom(given({ lr: '0.01' })).optimizer, {
+    ...thesis.optimizer,
+    lr: 0.01,
+  });
 });
 
 test('--config: another study config gives the defaults', () => {
   const file = path.join(CONFIG_DIR, 'demo.yaml');
   const demo = readStudyConfig(file);
-  assert.equal(trainConfigFrom({ config: file }).epochs, demo.process1.epochs);
-  assert.deepEqual(analysisScheduleFrom({ config: file, analysis: true }), demo.analysis);
+  assert.equal(trainConfigFrom(given({ config: file })).epochs, demo.process1.epochs);
+  assert.deepEqual(analysisScheduleFrom(given({ config: file, analysis: true })), demo.analysis);
   assert.equal(
-    trainConfigFrom({ config: file, piggyback: '256' }).piggyback?.epochs,
+    trainConfigFrom(given({ config: file, piggyback: '256' })).piggyback?.epochs,
     demo.process2.epochs,
   );
 });

@@ -4,14 +4,14 @@
  */
 import { expected } from '../core/errors';
 import { LIMITS } from '../engine/limits';
+import type { ThreadSettings } from '../engine/threads';
 import { checkpointState, type CheckpointState } from '../experiments/checkpoint-state';
 import { networkSpec } from '../models';
-import { value, type OptionDeclarations } from './command';
-import { integerOption, threadsOption } from './options';
+import { absent, file, folder, integer, value } from './command';
 
 /** --checkpoint FILE. */
-export const CHECKPOINT: OptionDeclarations = {
-  checkpoint: value(
+export const CHECKPOINT = {
+  checkpoint: file(
     'FILE',
     'none: required, unless --network is a TorchScript .pt',
     'the checkpoint: gradscope safetensors, a plain state_dict or a TorchScript .pt',
@@ -19,7 +19,7 @@ export const CHECKPOINT: OptionDeclarations = {
 };
 
 /** --network NET and --data D, which a checkpoint names itself unless told otherwise. */
-export const NETWORK_AND_DATA: OptionDeclarations = {
+export const NETWORK_AND_DATA = {
   network: value(
     'NET',
     'the one the checkpoint names',
@@ -33,64 +33,59 @@ export const NETWORK_AND_DATA: OptionDeclarations = {
 };
 
 /** --out DIR. */
-export const OUT: OptionDeclarations = {
-  out: value('DIR', 'none: print only', 'also write the result, its tables and figures in DIR'),
+export const OUT = {
+  out: folder('DIR', 'none: print only', 'also write the result, its tables and figures in DIR'),
 };
 
 /** --sample-size N and --eval-batch N of the line, the surface and the trajectory. */
-export function evaluationDeclarations(defaults: {
-  sampleSize: number;
-  evalBatch: number;
-}): OptionDeclarations {
+export function evaluationDeclarations(defaults: { sampleSize: number; evalBatch: number }) {
   return {
-    'sample-size': value(
+    'sample-size': integer(
       'N',
-      `${defaults.sampleSize} (or the whole training set, if smaller)`,
+      absent(`${defaults.sampleSize} (or the whole training set, if smaller)`),
       'training examples for the train loss and batch-norm recalibration',
     ),
-    'eval-batch': value('N', String(defaults.evalBatch), 'examples per evaluation pass'),
+    'eval-batch': integer('N', defaults.evalBatch, 'examples per evaluation pass', {
+      max: LIMITS.batchSize,
+    }),
   };
 }
 
 /** The checkpoint, its network and data, from --checkpoint (or `option`), --network, --data
  * and --threads. */
 export function stateFrom(
-  values: Record<string, unknown>,
+  values: {
+    checkpoint?: string | undefined;
+    network?: string | undefined;
+    data?: string | undefined;
+    threads?: ThreadSettings | undefined;
+  },
   option = '--checkpoint',
 ): CheckpointState {
   // a TorchScript --network carries its weights: it is the checkpoint unless one is given
-  const file = (values.checkpoint ??
-    (/\.(pt|pth)$/i.test(String(values.network ?? '')) ? values.network : undefined)) as
-    string | undefined;
+  const file =
+    values.checkpoint ??
+    (values.network !== undefined && /\.(pt|pth)$/i.test(values.network)
+      ? values.network
+      : undefined);
   if (!file) throw expected('a checkpoint file', option, file);
-  const network = values.network ? networkSpec(String(values.network)) : undefined;
-  const threads = threadsOption(values.threads);
+  const network = values.network ? networkSpec(values.network) : undefined;
   return checkpointState(file, {
     ...(network ? { network } : {}),
-    ...(values.data !== undefined ? { data: values.data as string } : {}),
-    ...(threads ? { threads } : {}),
+    ...(values.data !== undefined ? { data: values.data } : {}),
+    ...(values.threads ? { threads: values.threads } : {}),
   });
 }
 
 /** --sample-size, --eval-batch and --seed, shared by the line, the surface and the trajectory. */
 export function evaluationOptions(
-  values: Record<string, unknown>,
-  defaults: { sampleSize: number; evalBatch: number },
+  values: { 'sample-size': number | undefined; 'eval-batch': number; seed: number | undefined },
+  defaults: { sampleSize: number },
   trainSize: number,
 ): { sampleSize: number; evalBatch: number; seed: number } {
   return {
-    sampleSize: integerOption(
-      values['sample-size'],
-      '--sample-size',
-      Math.min(defaults.sampleSize, trainSize),
-    ),
-    evalBatch: integerOption(
-      values['eval-batch'],
-      '--eval-batch',
-      defaults.evalBatch,
-      1,
-      LIMITS.batchSize,
-    ),
-    seed: integerOption(values.seed, '--seed', 0, 0),
+    sampleSize: values['sample-size'] ?? Math.min(defaults.sampleSize, trainSize),
+    evalBatch: values['eval-batch'],
+    seed: values.seed ?? 0,
   };
 }

@@ -18,7 +18,6 @@ import {
 } from '../analysis/gradient-distribution';
 import { groupsOf } from '../analysis/layer-blocks';
 import { formatByteSize, parseByteSize } from '../core/byte-size';
-import { expected } from '../core/errors';
 import { LIMITS } from '../engine/limits';
 import { thesisStudy } from '../experiments/config';
 import { writeGradientOutputs } from '../report/gradient-outputs';
@@ -26,48 +25,35 @@ import { writeGradientsFile } from '../store/analysis-output';
 import { gradientTablesMarkdown, type AnalysisPoint } from '../report/gradient-tables';
 import { makeProgress } from '../train/progress';
 import { CHECKPOINT, NETWORK_AND_DATA, OUT, stateFrom } from './analysis-options';
-import { flag, value, type Command } from './command';
+import {
+  absent,
+  choice,
+  command,
+  flag,
+  integer,
+  list,
+  number,
+  parsed,
+  type CommandValues,
+} from './command';
 import type { Log } from '../core/log';
-import { integerList, integerOption, numberOption } from './options';
 
-function drawsOption(value: unknown): 'independent' | 'nested' {
-  const v = (value as string | undefined) ?? DEFAULT_GRADIENT_ANALYSIS.draws;
-  if (v !== 'independent' && v !== 'nested') throw expected('independent or nested', '--draws', v);
-  return v;
-}
-
-function analyzeGradientsCommand(values: Record<string, unknown>, log: Log): GradientAnalysis {
+function analyzeGradientsCommand(
+  values: CommandValues<typeof gradientsOptions>,
+  log: Log,
+): GradientAnalysis {
   const { file, network, info, data } = stateFrom(values);
-  const bn = (values.bn as string | undefined) ?? 'population';
-  if (bn !== 'population' && bn !== 'batch') throw expected('population or batch', '--bn', bn);
-  const batchSizes =
-    values['batch-sizes'] === undefined
-      ? thesisStudy().process2.arms
-      : integerList(values['batch-sizes'], '--batch-sizes');
-  const samples = integerOption(
-    values.samples,
-    '--samples',
-    DEFAULT_GRADIENT_ANALYSIS.samples,
-    1,
-    LIMITS.samples,
-  );
   const options = {
     ...DEFAULT_GRADIENT_ANALYSIS,
-    batchSizes,
-    samples,
-    mode: bn as 'population' | 'batch',
-    ghostBatch: integerOption(
-      values['ghost-batch'],
-      '--ghost-batch',
-      DEFAULT_GRADIENT_ANALYSIS.ghostBatch,
-    ),
-    cap: numberOption(values.cap, '--cap', DEFAULT_GRADIENT_ANALYSIS.cap),
-    draws: drawsOption(values.draws),
+    batchSizes: values['batch-sizes'] ?? thesisStudy().process2.arms,
+    samples: values.samples,
+    mode: values.bn,
+    ghostBatch: values['ghost-batch'],
+    cap: values.cap,
+    draws: values.draws,
     ...(values.layers ? { groups: groupsOf(network) } : {}),
-    ...(values['signal-memory'] === undefined
-      ? {}
-      : { signalMemory: parseByteSize(values['signal-memory'], '--signal-memory') }),
-    seed: integerOption(values.seed, '--seed', 0, 0),
+    ...(values['signal-memory'] === undefined ? {} : { signalMemory: values['signal-memory'] }),
+    seed: values.seed ?? 0,
     purpose: `analyze-${path.basename(file)}`,
   };
   checkGradientOptions(options, data.train.size);
@@ -90,7 +76,7 @@ function analyzeGradientsCommand(values: Record<string, unknown>, log: Log): Gra
     analysis: result,
   };
   if (values.out) {
-    const dir = String(values.out);
+    const dir = values.out;
     fs.mkdirSync(dir, { recursive: true });
     writeGradientsFile(dir, result);
     writeGradientOutputs(dir, [point]);
@@ -108,31 +94,38 @@ function analyzeGradientsCommand(values: Record<string, unknown>, log: Log): Gra
 
 const d = DEFAULT_GRADIENT_ANALYSIS;
 
-export const gradientsCommand: Command = {
+const gradientsOptions = {
+  ...CHECKPOINT,
+  ...NETWORK_AND_DATA,
+  'batch-sizes': list(
+    'LIST',
+    absent("the thesis' arms (configs/thesis.yaml)"),
+    'the batch sizes B',
+  ),
+  samples: integer('K', d.samples, 'mini-batch gradients drawn per B', { max: LIMITS.samples }),
+  bn: choice(['population', 'batch'], d.mode, 'batch norm: running statistics, or per batch'),
+  'ghost-batch': integer('N', d.ghostBatch, 'the ghost batch size of batch mode'),
+  cap: number('X', d.cap, "the histograms' range, in units of d"),
+  draws: choice(
+    ['independent', 'nested'],
+    d.draws,
+    'nested: one draw of the largest B per k, its prefixes for the smaller B',
+  ),
+  layers: flag('also per parameter group: noise, tr(F_g), B_simple'),
+  'signal-memory': parsed(
+    'SIZE',
+    'half the free memory',
+    "population mode: memory for every training example's layer signals, each draw built from them (e.g. 2G; 0: off, each draw recomputes its examples)",
+    parseByteSize,
+  ),
+  ...OUT,
+};
+
+export const gradientsCommand = command({
   summary: 'Experiment B: mini-batch gradients around g_train and g_total at one checkpoint',
   example:
     'gradscope analyze gradients --checkpoint run/checkpoints/train/epoch-0030.safetensors --batch-sizes 256,5000 --samples 100 --out analysis',
   globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
-  options: {
-    ...CHECKPOINT,
-    ...NETWORK_AND_DATA,
-    'batch-sizes': value('LIST', "the thesis' arms (configs/thesis.yaml)", 'the batch sizes B'),
-    samples: value('K', String(d.samples), 'mini-batch gradients drawn per B'),
-    bn: value('population|batch', d.mode, 'batch norm: running statistics, or per batch'),
-    'ghost-batch': value('N', String(d.ghostBatch), 'the ghost batch size of batch mode'),
-    cap: value('X', String(d.cap), "the histograms' range, in units of d"),
-    draws: value(
-      'independent|nested',
-      d.draws,
-      'nested: one draw of the largest B per k, its prefixes for the smaller B',
-    ),
-    layers: flag('also per parameter group: noise, tr(F_g), B_simple'),
-    'signal-memory': value(
-      'SIZE',
-      'half the free memory',
-      "population mode: memory for every training example's layer signals, each draw built from them (e.g. 2G; 0: off, each draw recomputes its examples)",
-    ),
-    ...OUT,
-  },
+  options: gradientsOptions,
   run: (values, _positionals, log) => analyzeGradientsCommand(values, log),
-};
+});

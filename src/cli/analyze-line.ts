@@ -11,14 +11,12 @@ import {
   lossAlongLine,
   parseGrid,
   solutionOf,
-  type LineBatchNorm,
   type LineResult,
 } from '../analysis/loss-line';
 import {
   DEFAULT_SURFACE,
   planeSurface,
   randomDirectionSurface,
-  type SurfaceBatchNorm,
   type SurfaceResult,
 } from '../analysis/loss-surface';
 import { writeFileAtomic } from '../core/atomic-write';
@@ -36,29 +34,16 @@ import {
   OUT,
   stateFrom,
 } from './analysis-options';
-import { value, type Command } from './command';
+import { choice, command, file, parsed, type CommandValues } from './command';
 import type { Log } from '../core/log';
 
-function option<T extends string>(value: unknown, allowed: T[], name: string, fallback: T): T {
-  const v = (value as string | undefined) ?? fallback;
-  if (!allowed.includes(v as T)) throw expected(allowed.join(', ') + ' (one of)', name, v);
-  return v as T;
-}
-
-function analyzeLineCommand(values: Record<string, unknown>, log: Log): LineResult {
-  if (!values.from) throw expected('a checkpoint file', '--from', values.from);
-  if (!values.to) throw expected('a checkpoint file', '--to', values.to);
-  const bn = option<LineBatchNorm>(
-    values.bn,
-    ['recalibrate', 'interpolate', 'batch'],
-    '--bn',
-    'recalibrate',
-  );
-  const alphas =
-    values.alpha === undefined ? DEFAULT_LINE.alphas : parseGrid(String(values.alpha), '--alpha');
-  const { network, data } = stateFrom({ ...values, checkpoint: values.from }, '--from');
-  const to = String(values.to);
-  const [fromLabel, toLabel] = checkpointLabels([String(values.from), to]);
+function analyzeLineCommand(values: CommandValues<typeof lineOptions>, log: Log): LineResult {
+  const { from, to, bn } = values;
+  if (!from) throw expected('a checkpoint file', '--from', from);
+  if (!to) throw expected('a checkpoint file', '--to', to);
+  const alphas = values.alpha ?? DEFAULT_LINE.alphas;
+  const { network, data } = stateFrom({ ...values, checkpoint: from }, '--from');
+  const [fromLabel, toLabel] = checkpointLabels([from, to]);
   const a = solutionOf(network, fromLabel!);
   // the other end must be the same network: loading it checks tensor for tensor
   loadNetwork(to, network);
@@ -84,7 +69,7 @@ function analyzeLineCommand(values: Record<string, unknown>, log: Log): LineResu
     `${result.points.length} points in ${result.seconds.toFixed(1)} s (${result.secondsPerPoint.toFixed(2)} s per point)`,
   );
   if (values.out) {
-    const dir = String(values.out);
+    const dir = values.out;
     fs.mkdirSync(dir, { recursive: true });
     writeFileAtomic(path.join(dir, 'line.json'), JSON.stringify(result, null, 1) + '\n');
     writeFileAtomic(path.join(dir, 'line.csv'), lineCsv(result));
@@ -101,18 +86,14 @@ function analyzeLineCommand(values: Record<string, unknown>, log: Log): LineResu
   return result;
 }
 
-function analyzeSurfaceCommand(values: Record<string, unknown>, log: Log): SurfaceResult {
-  const bn = option<SurfaceBatchNorm>(
-    values.bn,
-    ['recalibrate', 'keep', 'batch'],
-    '--bn',
-    'recalibrate',
-  );
-  const set = option<'train' | 'test'>(values.set, ['train', 'test'], '--set', 'test');
-  const grid =
-    values.grid === undefined ? DEFAULT_SURFACE.xs : parseGrid(String(values.grid), '--grid');
+function analyzeSurfaceCommand(
+  values: CommandValues<typeof surfaceOptions>,
+  log: Log,
+): SurfaceResult {
+  const { bn, set } = values;
+  const grid = values.grid ?? DEFAULT_SURFACE.xs;
   const { file, network, data } = stateFrom(values);
-  const through = values.through === undefined ? [] : String(values.through).split(',');
+  const through = values.through ?? [];
   const labels = checkpointLabels([file, ...through]);
   const a = solutionOf(network, labels[0]!);
   const options = {
@@ -127,9 +108,7 @@ function analyzeSurfaceCommand(values: Record<string, unknown>, log: Log): Surfa
   const onPoint = (done: number, total: number) => progress.work('surface points', done, total);
   let result: SurfaceResult;
   if (values.through !== undefined) {
-    const [bFile, cFile, ...rest] = through;
-    if (!bFile || !cFile || rest.length)
-      throw expected('two checkpoint files B,C', '--through', values.through);
+    const [bFile, cFile] = values.through;
     loadNetwork(bFile, network);
     const b = solutionOf(network, labels[1]!);
     loadNetwork(cFile, network);
@@ -140,7 +119,7 @@ function analyzeSurfaceCommand(values: Record<string, unknown>, log: Log): Surfa
   }
   progress.line(`${grid.length ** 2} points in ${result.seconds.toFixed(1)} s`);
   if (values.out) {
-    const dir = String(values.out);
+    const dir = values.out;
     fs.mkdirSync(dir, { recursive: true });
     writeFileAtomic(path.join(dir, 'surface.json'), JSON.stringify(result) + '\n');
     writeFigure(dir, 'surface', surfaceFigure(result));
@@ -156,49 +135,61 @@ function analyzeSurfaceCommand(values: Record<string, unknown>, log: Log): Surfa
 /** A grid a:b:n as --help shows it. */
 const gridText = (g: number[]): string => `${g[0]}:${g[g.length - 1]}:${g.length}`;
 
-export const lineCommand: Command = {
+/** --through B,C: two more checkpoint files. */
+function twoCheckpoints(text: string, option: string): [string, string] {
+  const [b, c, ...rest] = text.split(',');
+  if (!b || !c || rest.length) throw expected('two checkpoint files B,C', option, text);
+  return [b, c];
+}
+
+const lineOptions = {
+  from: file('A', 'none: required', 'the checkpoint at alpha = 0'),
+  to: file('B', 'none: required', 'the checkpoint at alpha = 1 (the same network)'),
+  ...NETWORK_AND_DATA,
+  alpha: parsed('A:B:N', gridText(DEFAULT_LINE.alphas), 'N values of alpha from A to B', parseGrid),
+  bn: choice(
+    ['recalibrate', 'interpolate', 'batch'],
+    DEFAULT_LINE.bn,
+    'batch norm at each point: recomputed, interpolated, or per batch',
+  ),
+  ...evaluationDeclarations(DEFAULT_LINE),
+  ...OUT,
+};
+
+export const lineCommand = command({
   summary: 'Experiment A: the loss along the line between two solutions',
   example:
     'gradscope analyze line --from small/epoch-0030.safetensors --to large/epoch-0030.safetensors --alpha -2:3:51 --out line',
   globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
-  options: {
-    from: value('A', 'none: required', 'the checkpoint at alpha = 0'),
-    to: value('B', 'none: required', 'the checkpoint at alpha = 1 (the same network)'),
-    ...NETWORK_AND_DATA,
-    alpha: value('A:B:N', gridText(DEFAULT_LINE.alphas), 'N values of alpha from A to B'),
-    bn: value(
-      'recalibrate|interpolate|batch',
-      DEFAULT_LINE.bn,
-      'batch norm at each point: recomputed, interpolated, or per batch',
-    ),
-    ...evaluationDeclarations(DEFAULT_LINE),
-    ...OUT,
-  },
+  options: lineOptions,
   run: (values, _positionals, log) => analyzeLineCommand(values, log),
+});
+
+const surfaceOptions = {
+  ...CHECKPOINT,
+  ...NETWORK_AND_DATA,
+  through: parsed(
+    'B,C',
+    'none: filter-normalised random directions',
+    'two more checkpoints: the plane through the three',
+    twoCheckpoints,
+  ),
+  grid: parsed('A:B:N', gridText(DEFAULT_SURFACE.xs), 'the grid of each axis', parseGrid),
+  bn: choice(
+    ['recalibrate', 'keep', 'batch'],
+    DEFAULT_SURFACE.bn,
+    'batch norm at each point: recomputed, kept, or per batch',
+  ),
+  set: choice(['train', 'test'], DEFAULT_SURFACE.set, 'the set whose loss is drawn'),
+  ...evaluationDeclarations(DEFAULT_SURFACE),
+  ...OUT,
 };
 
-export const surfaceCommand: Command = {
+export const surfaceCommand = command({
   summary: 'a 2-D loss surface around a checkpoint, or on the plane of three',
   example:
     'gradscope analyze surface --checkpoint a.safetensors --through b.safetensors,c.safetensors --grid -1:1:21 --out surface',
   globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
-  options: {
-    ...CHECKPOINT,
-    ...NETWORK_AND_DATA,
-    through: value(
-      'B,C',
-      'none: filter-normalised random directions',
-      'two more checkpoints: the plane through the three',
-    ),
-    grid: value('A:B:N', gridText(DEFAULT_SURFACE.xs), 'the grid of each axis'),
-    bn: value(
-      'recalibrate|keep|batch',
-      DEFAULT_SURFACE.bn,
-      'batch norm at each point: recomputed, kept, or per batch',
-    ),
-    set: value('train|test', DEFAULT_SURFACE.set, 'the set whose loss is drawn'),
-    ...evaluationDeclarations(DEFAULT_SURFACE),
-    ...OUT,
-  },
+  options: surfaceOptions,
   run: (values, _positionals, log) => analyzeSurfaceCommand(values, log),
-};
+});

@@ -26,86 +26,53 @@ import { sharpnessText } from '../report/sharpness-text';
 import { writeFigure } from '../report/write-figure';
 import { makeProgress } from '../train/progress';
 import { CHECKPOINT, NETWORK_AND_DATA, OUT, stateFrom } from './analysis-options';
-import { flag, value, type Command } from './command';
+import { absent, choice, command, flag, integer, parsed, type CommandValues } from './command';
 import type { Log } from '../core/log';
 import { LIMITS } from '../engine/limits';
 import { integerOption } from './options';
 
-function positiveNumbers(value: unknown, option: string): number[] {
-  const list = String(value).split(',').map(Number);
-  if (typeof value !== 'string' || !list.every((x) => x > 0 && x < Infinity))
-    throw expected('a comma-separated list of positive numbers', option, value);
+function positiveNumbers(text: string, option: string): number[] {
+  const list = text.split(',').map(Number);
+  if (!list.every((x) => x > 0 && x < Infinity))
+    throw expected('a comma-separated list of positive numbers', option, text);
   return list;
 }
 
-function oneOf<T extends string>(value: unknown, allowed: T[], option: string, fallback: T): T {
-  const v = (value as string | undefined) ?? fallback;
-  if (!allowed.includes(v as T)) throw expected(allowed.join(' or '), option, v);
-  return v as T;
+/** --hutchinson N: 0 (no trace) or at least 2 probes. */
+function hutchinsonProbes(text: string, option: string): number {
+  const n = integerOption(text, option, 0, 0, LIMITS.iterations);
+  if (n === 1) throw expected('0 (no trace) or an integer of at least 2', option, text);
+  return n;
 }
 
-function analyzeSharpnessCommand(values: Record<string, unknown>, log: Log): SharpnessResult {
+function analyzeSharpnessCommand(
+  values: CommandValues<typeof sharpnessOptions>,
+  log: Log,
+): SharpnessResult {
   const d = DEFAULT_SHARPNESS;
-  const set = oneOf<'train' | 'test'>(values.set, ['train', 'test'], '--set', d.set);
-  const options: SharpnessOptions = {
-    ...d,
-    eps: values.eps === undefined ? d.eps : positiveNumbers(values.eps, '--eps'),
-    subspace: integerOption(values.subspace, '--subspace', d.subspace, 0, LIMITS.iterations),
-    iterations: integerOption(
-      values.iterations,
-      '--iterations',
-      d.iterations,
-      1,
-      LIMITS.iterations,
-    ),
-    topK: integerOption(values['top-k'], '--top-k', d.topK, 0, LIMITS.iterations),
-    eigen: oneOf(values.eigen, ['lanczos', 'power'], '--eigen', d.eigen),
-    powerIterations: integerOption(
-      values['eigen-steps'],
-      '--eigen-steps',
-      d.powerIterations,
-      1,
-      LIMITS.iterations,
-    ),
-    layers: Boolean(values.layers),
-    density: values.density
-      ? {
-          probes: integerOption(
-            values['density-probes'],
-            '--density-probes',
-            DEFAULT_DENSITY.probes,
-            1,
-            LIMITS.iterations,
-          ),
-          steps: integerOption(
-            values['density-steps'],
-            '--density-steps',
-            DEFAULT_DENSITY.steps,
-            2,
-            LIMITS.iterations,
-          ),
-        }
-      : null,
-    probes: integerOption(values.hutchinson, '--hutchinson', d.probes, 0, LIMITS.iterations),
-    hessianSampleSize:
-      values['hessian-sample'] === undefined
-        ? d.hessianSampleSize
-        : integerOption(values['hessian-sample'], '--hessian-sample', 1),
-    set,
-    mode: oneOf(values.bn, ['population', 'batch'], '--bn', d.mode),
-    seed: integerOption(values.seed, '--seed', d.seed, 0),
-  };
-  if (options.probes === 1)
-    throw expected('0 (no trace) or an integer of at least 2', '--hutchinson', values.hutchinson);
-  const sampleSize = values['sample-size'];
+  const set = values.set;
   const { file, network, info, data } = stateFrom(values);
   const setSize = (set === 'train' ? data.train : data.test).size;
-  // the defaults fit any network; asked-for values are checked as given
-  if (values.subspace === undefined)
-    options.subspace = Math.min(options.subspace, network.parameterCount);
-  if (values['top-k'] === undefined) options.topK = Math.min(options.topK, network.parameterCount);
-  options.sampleSize =
-    sampleSize === undefined ? null : integerOption(sampleSize, '--sample-size', setSize);
+  const options: SharpnessOptions = {
+    ...d,
+    eps: values.eps ?? d.eps,
+    // the defaults fit any network; asked-for values are checked as given
+    subspace: values.subspace ?? Math.min(d.subspace, network.parameterCount),
+    iterations: values.iterations,
+    topK: values['top-k'] ?? Math.min(d.topK, network.parameterCount),
+    eigen: values.eigen,
+    powerIterations: values['eigen-steps'],
+    layers: values.layers,
+    density: values.density
+      ? { probes: values['density-probes'], steps: values['density-steps'] }
+      : null,
+    probes: values.hutchinson ?? d.probes,
+    hessianSampleSize: values['hessian-sample'] ?? d.hessianSampleSize,
+    set,
+    mode: values.bn,
+    seed: values.seed ?? d.seed,
+    sampleSize: values['sample-size'] ?? null,
+  };
   checkSharpnessOptions(options, network.parameterCount, setSize);
   const progress = makeProgress({ quiet: log.quiet });
   log.info(
@@ -117,7 +84,7 @@ function analyzeSharpnessCommand(values: Record<string, unknown>, log: Log): Sha
   });
   progress.line(`${result.seconds.toFixed(1)} s`);
   if (values.out) {
-    const dir = String(values.out);
+    const dir = values.out;
     fs.mkdirSync(dir, { recursive: true });
     writeFileAtomic(path.join(dir, 'sharpness.json'), JSON.stringify(result, null, 1) + '\n');
     log.info(`written: ${dir}/sharpness.json`);
@@ -149,46 +116,65 @@ function analyzeSharpnessCommand(values: Record<string, unknown>, log: Log): Sha
 
 const d = DEFAULT_SHARPNESS;
 
-export const sharpnessCommand: Command = {
+const sharpnessOptions = {
+  ...CHECKPOINT,
+  ...NETWORK_AND_DATA,
+  eps: parsed(
+    'LIST',
+    d.eps.join(','),
+    "the box sizes epsilon of Keskar's sharpness",
+    positiveNumbers,
+  ),
+  subspace: integer(
+    'P',
+    absent(`${d.subspace} (at most the parameter count)`),
+    'dimension of the random subspace; 0: none',
+    { min: 0, max: LIMITS.iterations },
+  ),
+  iterations: integer('N', d.iterations, 'L-BFGS iterations of the maximisation', {
+    max: LIMITS.iterations,
+  }),
+  'top-k': integer(
+    'K',
+    absent(`${d.topK} (at most the parameter count)`),
+    'top Hessian eigenvalues; 0: none',
+    { min: 0, max: LIMITS.iterations },
+  ),
+  hutchinson: parsed(
+    'N',
+    String(d.probes),
+    "Hutchinson's probes for the trace; 0: none",
+    hutchinsonProbes,
+  ),
+  set: choice(['train', 'test'], d.set, 'the set the loss is measured on'),
+  'sample-size': integer('N', absent('the whole set'), 'examples of the set that the loss is over'),
+  'hessian-sample': integer(
+    'N',
+    absent(`${d.hessianSampleSize} (or the whole set, if smaller)`),
+    'examples the Hessian is over',
+  ),
+  bn: choice(['population', 'batch'], d.mode, 'batch norm: running statistics, or per batch'),
+  eigen: choice(['lanczos', 'power'], d.eigen, 'the eigenvalue method'),
+  'eigen-steps': integer('N', d.powerIterations, 'at most this many Hessian-vector products', {
+    max: LIMITS.iterations,
+  }),
+  density: flag('also the spectral density (stochastic Lanczos quadrature)'),
+  'density-probes': integer('N', DEFAULT_DENSITY.probes, 'probes of the density', {
+    max: LIMITS.iterations,
+  }),
+  'density-steps': integer('N', DEFAULT_DENSITY.steps, 'Lanczos steps per probe', {
+    min: 2,
+    max: LIMITS.iterations,
+  }),
+  layers: flag('also per parameter group: the top eigenvalue and trace of its block'),
+  ...OUT,
+};
+
+export const sharpnessCommand = command({
   summary: "Keskar's sharpness, the Hessian's top eigenvalues, trace and spectral density",
   example:
     'gradscope analyze sharpness --checkpoint run/checkpoints/train/epoch-0030.safetensors --eps 1e-3 --top-k 3 --out sharpness',
   globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
-  options: {
-    ...CHECKPOINT,
-    ...NETWORK_AND_DATA,
-    eps: value('LIST', d.eps.join(','), "the box sizes epsilon of Keskar's sharpness"),
-    subspace: value(
-      'P',
-      `${d.subspace} (at most the parameter count)`,
-      'dimension of the random subspace; 0: none',
-    ),
-    iterations: value('N', String(d.iterations), 'L-BFGS iterations of the maximisation'),
-    'top-k': value(
-      'K',
-      `${d.topK} (at most the parameter count)`,
-      'top Hessian eigenvalues; 0: none',
-    ),
-    hutchinson: value('N', String(d.probes), "Hutchinson's probes for the trace; 0: none"),
-    set: value('train|test', d.set, 'the set the loss is measured on'),
-    'sample-size': value('N', 'the whole set', 'examples of the set that the loss is over'),
-    'hessian-sample': value(
-      'N',
-      `${d.hessianSampleSize} (or the whole set, if smaller)`,
-      'examples the Hessian is over',
-    ),
-    bn: value('population|batch', d.mode, 'batch norm: running statistics, or per batch'),
-    eigen: value('lanczos|power', d.eigen, 'the eigenvalue method'),
-    'eigen-steps': value(
-      'N',
-      String(d.powerIterations),
-      'at most this many Hessian-vector products',
-    ),
-    density: flag('also the spectral density (stochastic Lanczos quadrature)'),
-    'density-probes': value('N', String(DEFAULT_DENSITY.probes), 'probes of the density'),
-    'density-steps': value('N', String(DEFAULT_DENSITY.steps), 'Lanczos steps per probe'),
-    layers: flag('also per parameter group: the top eigenvalue and trace of its block'),
-    ...OUT,
-  },
+  options: sharpnessOptions,
   run: (values, _positionals, log) => analyzeSharpnessCommand(values, log),
-};
+});

@@ -14,7 +14,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { solutionOf } from '../analysis/loss-line';
-import { DEFAULT_SURFACE, type SurfaceBatchNorm } from '../analysis/loss-surface';
+import { DEFAULT_SURFACE } from '../analysis/loss-surface';
 import {
   trajectorySurface,
   type TrajectoryInput,
@@ -36,33 +36,30 @@ import {
   OUT,
   stateFrom,
 } from './analysis-options';
-import { value, type Command } from './command';
+import { choice, command, file, integer, repeated, type CommandValues } from './command';
 import type { Log } from '../core/log';
-import { integerOption } from './options';
 
 /** Grid points along each axis of the plane. */
 const POINTS = 15;
 
 function analyzeTrajectoryCommand(
-  values: Record<string, unknown>,
+  values: CommandValues<typeof trajectoryOptions>,
   log: Log,
   positionals: string[],
 ): TrajectoryResult {
-  const given = values.checkpoints as string[] | string | undefined;
-  const dirs = [
-    ...(Array.isArray(given) ? given : given ? [given] : []).flatMap((d) => d.split(',')),
-    ...positionals,
-  ]
+  const given = values.checkpoints;
+  const dirs = [...given.flatMap((d) => d.split(',')), ...positionals]
     .filter((d) => d !== '')
     .flatMap(phaseFolders);
-  if (dirs.length === 0) throw expected('one or more checkpoint folders', '--checkpoints', given);
+  if (dirs.length === 0)
+    throw expected(
+      'one or more checkpoint folders',
+      '--checkpoints',
+      given.length ? given : undefined,
+    );
   const files = dirs.map(epochCheckpoints);
-  const finalFile = (values.final as string | undefined) ?? files[files.length - 1]!.at(-1)!;
-  const bn = (values.bn as string | undefined) ?? DEFAULT_SURFACE.bn;
-  if (bn !== 'recalibrate' && bn !== 'batch') throw expected('recalibrate or batch', '--bn', bn);
-  const set = (values.set as string | undefined) ?? DEFAULT_SURFACE.set;
-  if (set !== 'train' && set !== 'test') throw expected('train or test', '--set', set);
-  const points = integerOption(values.points, '--points', POINTS, 2);
+  const finalFile = values.final ?? files[files.length - 1]!.at(-1)!;
+  const { bn, set, points } = values;
   const { network, info, data } = stateFrom({ ...values, checkpoint: finalFile });
   const finalLabel = `${path.basename(path.dirname(path.resolve(finalFile)))}/${path.basename(finalFile, '.safetensors')}`;
   const final = { ...solutionOf(network, finalLabel), file: finalFile };
@@ -87,7 +84,7 @@ function analyzeTrajectoryCommand(
     data,
     {
       ...DEFAULT_SURFACE,
-      bn: bn as SurfaceBatchNorm,
+      bn,
       set,
       points,
       ...evaluationOptions(values, DEFAULT_SURFACE, data.train.size),
@@ -96,7 +93,7 @@ function analyzeTrajectoryCommand(
   );
   progress.line(`${points ** 2} points in ${result.seconds.toFixed(1)} s`);
   if (values.out) {
-    const dir = String(values.out);
+    const dir = values.out;
     fs.mkdirSync(dir, { recursive: true });
     writeFileAtomic(path.join(dir, 'trajectory.json'), JSON.stringify(result) + '\n');
     writeFigure(dir, 'trajectory', trajectoryFigure(result));
@@ -119,32 +116,31 @@ function analyzeTrajectoryCommand(
   return result;
 }
 
-export const trajectoryCommand: Command = {
+const trajectoryOptions = {
+  checkpoints: repeated(
+    'DIR[,DIR]',
+    'none: required (or DIR operands)',
+    "folders of one path's epoch checkpoints, or a run's folder of phase folders",
+  ),
+  final: file('FILE', 'the last checkpoint of the last folder', 'the origin w_final'),
+  ...NETWORK_AND_DATA,
+  points: integer('N', POINTS, 'grid points along each axis', { min: 2 }),
+  bn: choice(
+    ['recalibrate', 'batch'],
+    'recalibrate',
+    'batch norm at each point: recomputed, or per batch',
+  ),
+  set: choice(['train', 'test'], DEFAULT_SURFACE.set, 'the set whose loss is drawn'),
+  ...evaluationDeclarations(DEFAULT_SURFACE),
+  ...OUT,
+};
+
+export const trajectoryCommand = command({
   summary: 'training trajectories in one PCA plane on the loss surface',
   operands: '[DIR...]',
   example:
     'gradscope analyze trajectory --checkpoints run/seeds/0/checkpoints --points 15 --out trajectory',
   globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
-  options: {
-    checkpoints: {
-      ...value(
-        'DIR[,DIR]',
-        'none: required (or DIR operands)',
-        "folders of one path's epoch checkpoints, or a run's folder of phase folders",
-      ),
-      multiple: true,
-    },
-    final: value('FILE', 'the last checkpoint of the last folder', 'the origin w_final'),
-    ...NETWORK_AND_DATA,
-    points: value('N', String(POINTS), 'grid points along each axis'),
-    bn: value(
-      'recalibrate|batch',
-      DEFAULT_SURFACE.bn,
-      'batch norm at each point: recomputed, or per batch',
-    ),
-    set: value('train|test', DEFAULT_SURFACE.set, 'the set whose loss is drawn'),
-    ...evaluationDeclarations(DEFAULT_SURFACE),
-    ...OUT,
-  },
+  options: trajectoryOptions,
   run: (values, positionals, log) => analyzeTrajectoryCommand(values, log, positionals),
-};
+});

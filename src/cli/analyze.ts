@@ -15,7 +15,7 @@ function outChecked(command: Command): Command {
   return {
     ...command,
     run(values, positionals, log) {
-      if (values.out !== undefined) checkOutputFolder(String(values.out));
+      if (typeof values.out === 'string') checkOutputFolder(values.out);
       return command.run(values, positionals, log);
     },
   };

@@ -3,11 +3,11 @@ import { runBench } from '../bench/run';
 import { runTune } from '../bench/tune';
 import { GradscopeInputError } from '../core/errors';
 import { useDevice } from '../engine/device';
-import { flag, value, type Command } from './command';
+import { command, file, flag, value } from './command';
 
 const OUT = 'bench/results.json';
 
-export const benchCommand: Command = {
+export const benchCommand = command({
   summary:
     'time training steps and gradients against PyTorch on this machine (on a GPU with --device ' +
     'cuda); --tune instead measures ' +
@@ -18,7 +18,7 @@ export const benchCommand: Command = {
     quick: flag('fewer steps per workload (with --tune: seconds, one size of each family)'),
     only: value('TEXT', 'none: every workload', 'the workloads whose name contains TEXT'),
     explore: flag('also time gradscope under each thread setting'),
-    out: value('FILE', OUT, 'where the results are written'),
+    out: file('FILE', OUT, 'where the results are written'),
     tune: flag(
       'measure thread split, Linear kernels, memory and convolution format per network family and batch size ' +
         '(about 12 minutes) and store the winners in $XDG_CACHE_HOME or ~/.cache/gradscope/tuning.json',
@@ -32,17 +32,17 @@ export const benchCommand: Command = {
         throw new GradscopeInputError(
           `--device ${String(values.device)}: gradscope bench --tune measures CPU settings only`,
         );
-      return runTune({ quick: Boolean(values.quick) }, log);
+      return runTune({ quick: values.quick }, log);
     }
     return runBench(
       {
         device,
-        ...(values.only !== undefined ? { only: String(values.only) } : {}),
-        quick: Boolean(values.quick),
-        explore: Boolean(values.explore),
-        out: String(values.out ?? OUT),
+        ...(values.only !== undefined ? { only: values.only } : {}),
+        quick: values.quick,
+        explore: values.explore,
+        out: values.out ?? OUT,
       },
       log,
     );
   },
-};
+});

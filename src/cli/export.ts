@@ -5,9 +5,9 @@
 import { GradscopeInputError } from '../core/errors';
 import { networkSpec } from '../models';
 import { pytorchModule } from '../models/pytorch-module';
-import { flag, type Command } from './command';
+import { command, flag } from './command';
 
-export const exportCommand: Command = {
+export const exportCommand = command({
   summary: 'print a network as PyTorch code: export NETWORK --pytorch',
   operands: 'NETWORK',
   example: 'gradscope export C1 --pytorch > c1.py',
@@ -30,4 +30,4 @@ export const exportCommand: Command = {
     if (!log.json) process.stdout.write(source);
     return { pytorch: source };
   },
-};
+});

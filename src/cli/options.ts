@@ -1,6 +1,6 @@
 /**
- * Parsing of option values shared by the commands: each says, in one line naming the option,
- * what it expected and what it received.
+ * Parsing of option values shared by the commands' declarations (src/cli/command.ts): each
+ * says, in one line naming the option, what it expected and what it received.
  */
 import { expected } from '../core/errors';
 import { LIMITS } from '../engine/limits';
@@ -56,6 +56,9 @@ export function threadsOption(value: unknown): ThreadSettings | undefined {
 }
 
 /** --threads N: both torch's and BLAS's pools; otherwise the per-workload default. */
-export function applyThreads(value: unknown, fallback: ThreadSettings): ThreadSettings {
-  return setThreads(threadsOption(value) ?? fallback);
+export function applyThreads(
+  asked: ThreadSettings | undefined,
+  fallback: ThreadSettings,
+): ThreadSettings {
+  return setThreads(asked ?? fallback);
 }

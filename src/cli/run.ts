@@ -22,18 +22,28 @@ import { networkSpec } from '../models';
 import { writeStudyReport } from '../report/study-report';
 import { makeProgress } from '../train/progress';
 import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
-import { flag, value, type Command } from './command';
+import {
+  absent,
+  choice,
+  command,
+  flag,
+  folder,
+  integer,
+  parsed,
+  repeated,
+  optionValues,
+  value,
+  type CommandValues,
+} from './command';
 import type { Log } from '../core/log';
-import { applyThreads, integerOption } from './options';
+import { applyThreads } from './options';
 import { runJobs, runOnly, type StudySource } from './run-pieces';
 import { planText, studyPieces } from '../experiments/pieces';
 import { reportHtmlFile } from '../store/study-paths';
 
 /** --seeds 0,1,2: distinct non-negative integers, replacing the config's seeds. */
-function seedList(value: unknown): number[] {
-  const list = String(value)
-    .split(',')
-    .map((x) => (x.trim() === '' ? NaN : Number(x)));
+function seedList(value: string): number[] {
+  const list = value.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
   if (!list.every((n) => Number.isSafeInteger(n) && n >= 0) || new Set(list).size !== list.length)
     throw expected('a comma-separated list of distinct non-negative integers', '--seeds', value);
   return list;
@@ -43,9 +53,19 @@ function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 }
 
+/** The options only the Slurm executor reads. */
+const SLURM_ONLY = [
+  'slurm-partition',
+  'slurm-time',
+  'slurm-gpus',
+  'slurm-account',
+  'slurm-option',
+  'dry-run',
+] as const;
+
 async function runConfig(
   config: StudyConfig,
-  values: Record<string, unknown>,
+  values: RunValues,
   log: Log,
   defaultOut: string,
   source: StudySource,
@@ -56,19 +76,19 @@ async function runConfig(
     if (!log.json) process.stdout.write(`${planText(pieces)}\n`);
     return { pieces: pieces.map(({ name, after }) => ({ name, after })) };
   }
-  const executor = String(values.executor ?? 'local');
-  if (executor !== 'local' && executor !== 'slurm')
-    throw expected('"local" or "slurm"', '--executor', values.executor);
+  const executor = values.executor;
   if (executor !== 'slurm') {
-    const slurmOnly = Object.keys(values).find((k) => k.startsWith('slurm-') || k === 'dry-run');
-    if (slurmOnly && values[slurmOnly] !== false && values[slurmOnly] !== undefined)
-      throw new GradscopeInputError(`--${slurmOnly} needs --executor slurm`);
+    const slurmOnly = SLURM_ONLY.find((o) => {
+      const v = values[o];
+      return v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0);
+    });
+    if (slurmOnly) throw new GradscopeInputError(`--${slurmOnly} needs --executor slurm`);
   }
   if (values.only !== undefined && values.jobs !== undefined)
     throw new GradscopeInputError(
       '--only runs pieces in this process, --jobs the whole study in child processes: give one',
     );
-  const out = (values.out as string | undefined) ?? defaultOut;
+  const out = values.out ?? defaultOut;
   if ((values.resume || values.only !== undefined) && values.out === undefined)
     throw new GradscopeInputError(
       `${values.only !== undefined ? '--only' : '--resume'} needs --out, the run directory`,
@@ -77,21 +97,20 @@ async function runConfig(
     const { runSlurm } = require('./slurm') as typeof import('./slurm');
     return runSlurm(config, out, values, log, source, slurm);
   }
-  const jobs =
-    values.jobs === undefined ? undefined : integerOption(values.jobs, '--jobs', 1, 1, 256);
+  const jobs = values.jobs;
   const pools = applyThreads(values.threads, threadsFor(networkSpec(config.network)));
   const progress = makeProgress({ quiet: log.quiet });
   const started = Date.now();
   if (values.only !== undefined) {
     watchStopSignals();
     try {
-      await runOnly(config, out, String(values.only), progress);
+      await runOnly(config, out, values.only, progress);
     } catch (error) {
       if (error instanceof RunStopped) error.resume = resumeCommand(out);
       throw error;
     }
     log.info(`gradscope: ${values.only} done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-    return { runDir: out, pieces: String(values.only).split(',') };
+    return { runDir: out, pieces: values.only.split(',') };
   }
   if (jobs !== undefined) {
     log.info(
@@ -101,7 +120,7 @@ async function runConfig(
       await runJobs(config, out, {
         jobs,
         threads: Math.max(pools.torch, pools.blas),
-        resume: Boolean(values.resume),
+        resume: values.resume,
         source,
         log,
       });
@@ -122,7 +141,7 @@ async function runConfig(
   let written: ReturnType<typeof writeStudyReport>;
   watchStopSignals();
   try {
-    await runStudy(config, out, { resume: Boolean(values.resume), progress });
+    await runStudy(config, out, { resume: values.resume, progress });
     written = writeStudyReport(out);
   } catch (error) {
     if (error instanceof RunStopped) error.resume = resumeCommand(out);
@@ -136,48 +155,51 @@ async function runConfig(
   return { runDir: out, report: file, summary: model.summary };
 }
 
-export const runCommand: Command = {
+/** The options of `run` (`demo` declares its --out and --resume alike). */
+const runOptions = {
+  network: value('NET', "the config's (thesis: F1)", 'F1, C1, C3 for the thesis, or any network'),
+  data: value('D', "the config's", 'mnist, fashion-mnist, or a folder or file of data'),
+  seeds: parsed('LIST', "the config's", "the seeds, replacing the config's", seedList),
+  out: folder('DIR', 'runs/NAME-TIME', 'the run directory'),
+  resume: flag('continue the study in --out'),
+  plan: flag('list the pieces of the study and what each waits for; run nothing'),
+  only: value('PIECE,...', 'none: the whole study', 'run these pieces in this process'),
+  jobs: integer('N', absent('none: one process'), 'run the study as child processes, N at once', {
+    max: 256,
+  }),
+  executor: choice(['local', 'slurm'], 'local', 'slurm: one sbatch job per piece'),
+  'dry-run': flag('with slurm: write the job scripts, submit nothing'),
+  'slurm-partition': value('P', "the config's slurm section, or none", 'sbatch --partition'),
+  'slurm-time': value('T', "the config's slurm section, or none", 'sbatch --time'),
+  'slurm-gpus': value('G', "the config's slurm section, or none", 'sbatch --gpus'),
+  'slurm-account': value('A', "the config's slurm section, or none", 'sbatch --account'),
+  'slurm-option': repeated('OPT', 'none', 'another sbatch option, as is'),
+};
+
+type RunValues = CommandValues<typeof runOptions>;
+
+export const runCommand = command({
   summary: 'run a study from a config file, or "thesis" (--network F1|C1|C3); resumable',
   operands: '<config.yaml|thesis>',
   example: 'gradscope run thesis --network F1 --seeds 0,1,2 --out runs/thesis-f1',
   refusedGlobals: ['seed'],
   globals: ['threads', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
-  options: {
-    network: value('NET', "the config's (thesis: F1)", 'F1, C1, C3 for the thesis, or any network'),
-    data: value('D', "the config's", 'mnist, fashion-mnist, or a folder or file of data'),
-    seeds: value('LIST', "the config's", "the seeds, replacing the config's"),
-    out: value('DIR', 'runs/NAME-TIME', 'the run directory'),
-    resume: flag('continue the study in --out'),
-    plan: flag('list the pieces of the study and what each waits for; run nothing'),
-    only: value('PIECE,...', 'none: the whole study', 'run these pieces in this process'),
-    jobs: value('N', 'none: one process', 'run the study as child processes, N at once'),
-    executor: value('local|slurm', 'local', 'slurm: one sbatch job per piece'),
-    'dry-run': flag('with slurm: write the job scripts, submit nothing'),
-    'slurm-partition': value('P', "the config's slurm section, or none", 'sbatch --partition'),
-    'slurm-time': value('T', "the config's slurm section, or none", 'sbatch --time'),
-    'slurm-gpus': value('G', "the config's slurm section, or none", 'sbatch --gpus'),
-    'slurm-account': value('A', "the config's slurm section, or none", 'sbatch --account'),
-    'slurm-option': {
-      ...value('OPT', 'none', 'another sbatch option, as is'),
-      multiple: true,
-    },
-  },
+  options: runOptions,
   run(values, positionals, log) {
     const what = positionals[0];
     if (!what) throw new GradscopeInputError('gradscope run needs a config file or "thesis"');
     let config: StudyConfig;
-    if (what === 'thesis')
-      config = thesisConfig(String(values.network ?? 'F1'), values.data as string | undefined);
+    if (what === 'thesis') config = thesisConfig(values.network ?? 'F1', values.data);
     else {
       config = readStudyConfig(what);
-      if (values.network) config = { ...config, network: String(values.network) };
-      if (values.data) config = { ...config, data: String(values.data) };
+      if (values.network) config = { ...config, network: values.network };
+      if (values.data) config = { ...config, data: values.data };
     }
     if (values.seed !== undefined)
       throw new GradscopeInputError(
         '--seed: set the seeds with --seeds 0,1,2 or in the config (seeds: [...])',
       );
-    if (values.seeds !== undefined) config = { ...config, seeds: seedList(values.seeds) };
+    if (values.seeds !== undefined) config = { ...config, seeds: values.seeds };
     const name =
       what === 'thesis'
         ? `thesis-${config.network}`
@@ -186,9 +208,15 @@ export const runCommand: Command = {
       what: what === 'thesis' ? what : path.resolve(what),
       // what a piece run elsewhere (--jobs, Slurm) needs to compute the same study the same way
       options: [
-        ...['network', 'data', 'seeds', 'image-size', 'device'].flatMap((o) =>
-          values[o] !== undefined ? [`--${o}`, String(values[o])] : [],
-        ),
+        ...(
+          [
+            ['network', values.network],
+            ['data', values.data],
+            ['seeds', values.seeds?.join(',')],
+            ['image-size', values['image-size']],
+            ['device', values.device],
+          ] as const
+        ).flatMap(([o, v]) => (v !== undefined ? [`--${o}`, String(v)] : [])),
         ...(values.deterministic ? ['--deterministic'] : []),
       ],
     };
@@ -198,27 +226,29 @@ export const runCommand: Command = {
     if (device !== undefined && values.device === undefined) useDevice(device, `${what}: device`);
     return runConfig(study, values, log, path.join('runs', `${name}-${stamp()}`), source, slurm);
   },
-};
+});
 
-export const demoCommand: Command = {
+export const demoCommand = command({
   summary: 'the piggybacked study on the built-in MNIST at demo scale (minutes); writes a report',
   example: 'gradscope demo --out runs/demo',
   globals: ['threads', 'json', 'quiet', 'device', 'deterministic'],
   options: {
-    out: value('DIR', 'runs/demo-TIME', 'the run directory'),
+    out: folder('DIR', 'runs/demo-TIME', 'the run directory'),
     resume: flag('continue the demo in --out'),
   },
   run(values, _positionals, log) {
     const file = path.join(CONFIG_DIR, 'demo.yaml');
     const config = readStudyConfig(file);
-    return runConfig(config, values, log, path.join('runs', `demo-${stamp()}`), {
+    // run's values with none of its own options given but the demo's --out and --resume
+    const asRun = { ...optionValues(runOptions, {}), ...values };
+    return runConfig(config, asRun, log, path.join('runs', `demo-${stamp()}`), {
       what: path.resolve(file),
       options: [],
     });
   },
-};
+});
 
-export const reportCommand: Command = {
+export const reportCommand = command({
   summary: 'rebuild report.html of a run directory from its files',
   operands: '<run-dir>',
   example: 'gradscope report runs/thesis-f1',
@@ -237,4 +267,4 @@ export const reportCommand: Command = {
     if (!log.json) process.stdout.write(`${file}\n`);
     return { report: file };
   },
-};
+});

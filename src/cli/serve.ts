@@ -7,16 +7,15 @@ import { GradscopeInputError } from '../core/errors';
 import { serveStudy } from '../report/live-server';
 import { holdsRun, readStudyConfigFile } from '../store/config-file';
 import { tensorboardDir } from '../store/run-paths';
-import { value, type Command } from './command';
-import { integerOption } from './options';
+import { command, integer, value } from './command';
 
-export const serveCommand: Command = {
+export const serveCommand = command({
   summary: "serve a study's report live while it runs (http://127.0.0.1:8080 by default)",
   operands: '<run-dir>',
   example: 'gradscope serve runs/thesis-f1 --port 8080',
   globals: ['quiet'],
   options: {
-    port: value('N', '8080', 'the port to listen on; 0: any free one'),
+    port: integer('N', 8080, 'the port to listen on; 0: any free one', { min: 0, max: 65535 }),
     host: value('H', '127.0.0.1', 'the address to listen on (loopback only by default)'),
   },
   async run(values, positionals, log) {
@@ -28,10 +27,8 @@ export const serveCommand: Command = {
       throw new GradscopeInputError(
         `gradscope serve: ${dir} holds a training run, not a study; watch it with TensorBoard (tensorboard --logdir ${tensorboardDir(dir)})`,
       );
-    const port = integerOption(values.port, '--port', 8080, 0);
-    if (port > 65535)
-      throw new GradscopeInputError(`Expected a port up to 65535 for --port but received ${port}`);
-    const host = values.host === undefined ? '127.0.0.1' : String(values.host);
+    const port = values.port;
+    const host = values.host ?? '127.0.0.1';
     let server;
     try {
       server = await serveStudy(dir, { port, host });
@@ -63,4 +60,4 @@ export const serveCommand: Command = {
     });
     return undefined;
   },
-};
+});

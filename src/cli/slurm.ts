@@ -31,7 +31,7 @@ import {
   submitScriptFile,
 } from '../store/study-paths';
 import type { Log } from '../core/log';
-import { threadsOption } from './options';
+import type { ThreadSettings } from '../engine/threads';
 import {
   GRADSCOPE_JS,
   pieceArgs,
@@ -108,17 +108,28 @@ export const ACTIVE = new Set([
   'SIGNALING',
 ]);
 
-function settingsOf(values: Record<string, unknown>, fromConfig: SlurmSettings | undefined) {
+/** The options of `gradscope run` that the Slurm executor reads. */
+export interface SlurmValues {
+  'slurm-partition': string | undefined;
+  'slurm-time': string | undefined;
+  'slurm-gpus': string | undefined;
+  'slurm-account': string | undefined;
+  'slurm-option': string[];
+  'dry-run': boolean;
+  jobs: number | undefined;
+  threads: ThreadSettings | undefined;
+  only: string | undefined;
+  resume: boolean;
+}
+
+function settingsOf(values: SlurmValues, fromConfig: SlurmSettings | undefined) {
   const word = (option: string, value: unknown) => {
     if (value === undefined) return undefined;
     const s = String(value);
     if (!/^[^\s'"\\]+$/.test(s)) throw expected('a word (no spaces or quotes)', option, value);
     return s;
   };
-  const options = [
-    ...(fromConfig?.options ?? []),
-    ...((values['slurm-option'] as string[] | undefined) ?? []),
-  ];
+  const options = [...(fromConfig?.options ?? []), ...values['slurm-option']];
   for (const o of options)
     if (!/^--?[\w-]+(=[^\n'"\\]*)?$/.test(o))
       throw expected('an sbatch option such as --qos=long', '--slurm-option', o);
@@ -194,12 +205,12 @@ function jobScript(
 export function runSlurm(
   study: StudyConfig,
   out: string,
-  values: Record<string, unknown>,
+  values: SlurmValues,
   log: Log,
   source: StudySource,
   fromConfig: SlurmSettings | undefined,
 ): unknown {
-  const dryRun = Boolean(values['dry-run']);
+  const dryRun = values['dry-run'];
   if (!dryRun && !onPath('sbatch'))
     throw new GradscopeInputError(
       '--executor slurm: no Slurm on this machine (sbatch is not on the PATH); --dry-run writes the job scripts without submitting',
@@ -207,12 +218,12 @@ export function runSlurm(
   if (values.jobs !== undefined)
     throw new GradscopeInputError('--jobs is for the local executor; Slurm runs the pieces');
   const settings = settingsOf(values, fromConfig);
-  const threads = threadsOption(values.threads)?.torch;
+  // --threads N: both pools N, so N cores per job
+  const threads = values.threads?.torch;
   const all = studyPieces(study);
-  const chosen = values.only !== undefined ? selectPieces(all, String(values.only)) : all;
+  const chosen = values.only !== undefined ? selectPieces(all, values.only) : all;
   for (const piece of chosen) jobDirectives(piece, out, threads, settings); // refused before any write
-  if (!dryRun)
-    prepareStudy(study, out, values.only !== undefined ? 'either' : Boolean(values.resume));
+  if (!dryRun) prepareStudy(study, out, values.only !== undefined ? 'either' : values.resume);
   fs.mkdirSync(slurmDir(out), { recursive: true });
   recordSource(out, source);
   const done = donePieces(out, all);

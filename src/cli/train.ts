@@ -40,39 +40,44 @@ import { makeProgress } from '../train/progress';
 import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
 import { checkRunDirectory, runTraining } from '../train/run';
 import type { ScheduleSpec } from '../train/schedule';
-import { flag, value, type Command } from './command';
-import { applyThreads, integerList, integerOption, numberOption } from './options';
+import {
+  absent,
+  choice,
+  command,
+  file,
+  flag,
+  folder,
+  integer,
+  list,
+  number,
+  value,
+  type CommandValues,
+} from './command';
+import { applyThreads } from './options';
 
-/** --branch-at end|best. */
-function branchAt(given: unknown): 'end' | 'best' {
-  if (given === undefined || given === 'end') return 'end';
-  if (given === 'best') return 'best';
-  throw expected('end or best', '--branch-at', given);
-}
+type TrainValues = CommandValues<typeof trainOptions>;
 
 /** The study config train starts from: --config FILE, or the thesis. */
-export function studyFrom(values: Record<string, unknown>): StudyConfig {
-  const file = values.config as string | undefined;
+export function studyFrom(values: Pick<TrainValues, 'config'>): StudyConfig {
+  const file = values.config;
   return file === undefined || file === 'thesis' ? thesisStudy() : readStudyConfig(file);
 }
 
 /** The study's optimiser when --optimizer names its kind (or none), else that optimiser's own
  * defaults (Adam at 1e-3, SGD at 0.1 with momentum 0.9); then --lr, --weight-decay and, for
  * SGD, --momentum and --nesterov over them. */
-function optimizerFrom(values: Record<string, unknown>, study: OptimizerSettings) {
-  const kind = (values.optimizer as string | undefined) ?? study.kind;
-  if (kind !== 'adam' && kind !== 'sgd') throw expected('adam or sgd', '--optimizer', kind);
+function optimizerFrom(values: TrainValues, study: OptimizerSettings): OptimizerSettings {
+  const kind = values.optimizer ?? study.kind;
   const o: OptimizerSettings =
     kind === study.kind
       ? { ...study }
       : kind === 'adam'
         ? { kind, lr: 1e-3 }
         : { kind, lr: 0.1, momentum: 0.9 };
-  o.lr = numberOption(values.lr, '--lr', o.lr);
-  if (values['weight-decay'] !== undefined)
-    o.weightDecay = numberOption(values['weight-decay'], '--weight-decay', 0);
+  if (values.lr !== undefined) o.lr = values.lr;
+  if (values['weight-decay'] !== undefined) o.weightDecay = values['weight-decay'];
   if (o.kind === 'sgd') {
-    if (values.momentum !== undefined) o.momentum = numberOption(values.momentum, '--momentum', 0);
+    if (values.momentum !== undefined) o.momentum = values.momentum;
     if (values.nesterov) o.nesterov = true;
   }
   return o;
@@ -80,7 +85,7 @@ function optimizerFrom(values: Record<string, unknown>, study: OptimizerSettings
 
 /** The training config that train's options ask for, over the study's first seed, checked. */
 export function trainConfigFrom(
-  values: Record<string, unknown>,
+  values: TrainValues,
   study: StudyConfig = studyFrom(values),
 ): TrainConfig {
   // process 1 of the study; its arms only with --piggyback
@@ -88,74 +93,46 @@ export function trainConfigFrom(
   const config: TrainConfig = {
     ...d,
     ...(standardise || values.standardise ? { standardise: true } : {}),
-    network: (values.network as string | undefined) ?? d.network,
-    data: (values.data as string | undefined) ?? d.data,
-    seed: integerOption(values.seed, '--seed', d.seed, 0),
+    network: values.network ?? d.network,
+    data: values.data ?? d.data,
+    seed: values.seed ?? d.seed,
     optimizer: optimizerFrom(values, d.optimizer),
-    batchSize: integerOption(
-      values['batch-size'],
-      '--batch-size',
-      d.batchSize,
-      1,
-      LIMITS.batchSize,
-    ),
-    epochs: integerOption(values.epochs, '--epochs', d.epochs, 1, LIMITS.epochs),
+    batchSize: values['batch-size'] ?? d.batchSize,
+    epochs: values.epochs ?? d.epochs,
   };
   if (values.patience !== undefined)
     config.convergence = {
-      patience: integerOption(values.patience, '--patience', 1, 1, LIMITS.epochs),
-      threshold: numberOption(values.threshold, '--threshold', 0),
-      window: integerOption(values.window, '--window', DEFAULT_WINDOW, 1),
-      branch: branchAt(values['branch-at']),
+      patience: values.patience,
+      threshold: values.threshold,
+      window: values.window,
+      branch: values['branch-at'],
     };
-  const factor = numberOption(values.factor, '--factor', 5);
+  const factor = values.factor;
   let schedule: ScheduleSpec = { kind: 'constant' };
   if (values['increase-batch-at'] !== undefined && values['decay-lr-at'] !== undefined)
     throw expected(
       'one of --increase-batch-at and --decay-lr-at',
       '--decay-lr-at',
-      values['decay-lr-at'],
+      values['decay-lr-at'].join(','),
     );
   if (values['increase-batch-at'] !== undefined)
-    schedule = {
-      kind: 'increasing',
-      at: integerList(values['increase-batch-at'], '--increase-batch-at', LIMITS.epochs),
-      factor,
-    };
+    schedule = { kind: 'increasing', at: values['increase-batch-at'], factor };
   if (values['decay-lr-at'] !== undefined)
-    schedule = {
-      kind: 'lr-decay',
-      at: integerList(values['decay-lr-at'], '--decay-lr-at', LIMITS.epochs),
-      factor,
-    };
+    schedule = { kind: 'lr-decay', at: values['decay-lr-at'], factor };
   config.schedule = schedule;
-  if (values.smoothout !== undefined) {
-    const anneal = (values.anneal as string | undefined) ?? 'constant';
+  if (values.smoothout !== undefined)
     config.smoothout = {
-      amplitude: numberOption(values.smoothout, '--smoothout', 0),
-      adaptive: Boolean(values.adaptive),
-      anneal: anneal as 'constant' | 'linear',
+      amplitude: values.smoothout,
+      adaptive: values.adaptive,
+      anneal: values.anneal,
     };
-  }
   if (values.piggyback !== undefined)
     config.piggyback = {
-      arms: integerList(values.piggyback, '--piggyback'),
-      epochs: integerOption(
-        values['arm-epochs'],
-        '--arm-epochs',
-        study.process2.epochs,
-        1,
-        LIMITS.epochs,
-      ),
+      arms: values.piggyback,
+      epochs: values['arm-epochs'] ?? study.process2.epochs,
     };
   if (values['noise-scale-every'] !== undefined)
-    config.noiseScaleEvery = integerOption(
-      values['noise-scale-every'],
-      '--noise-scale-every',
-      DEFAULT_NOISE_SCALE_EVERY,
-      0,
-      LIMITS.iterations,
-    );
+    config.noiseScaleEvery = values['noise-scale-every'];
   checkOptimizerSettings(config.optimizer, (field) =>
     field === 'kind' ? '--optimizer' : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
   );
@@ -166,136 +143,158 @@ export function trainConfigFrom(
 /** Experiment B during training: --analysis for the study's points, or any --*analysis-* option
  * over them. */
 export function analysisScheduleFrom(
-  values: Record<string, unknown>,
+  values: TrainValues,
   study: StudyConfig = studyFrom(values),
 ): AnalysisSchedule | undefined {
-  const keys = Object.keys(values).filter(
-    (k) => k.includes('analysis') && values[k] !== undefined && values[k] !== false,
-  );
-  if (keys.length === 0) return undefined;
+  const asked = [
+    values['analysis-every'],
+    values['analysis-batch-sizes'],
+    values['arm-analysis-every'],
+    values['arm-analysis-batch-sizes'],
+    values['analysis-samples'],
+    values['analysis-bn'],
+  ];
+  if (!values.analysis && asked.every((v) => v === undefined)) return undefined;
   const d = study.analysis;
-  const list = (key: string, fallback: number[]) =>
-    values[key] === undefined ? fallback : integerList(values[key], `--${key}`);
-  const mode = (values['analysis-bn'] as string | undefined) ?? d.mode;
-  if (mode !== 'population' && mode !== 'batch')
-    throw expected('population or batch', '--analysis-bn', mode);
   const schedule: AnalysisSchedule = {
     ...d,
-    every: integerOption(values['analysis-every'], '--analysis-every', d.every, 1, LIMITS.epochs),
-    batchSizes: list('analysis-batch-sizes', d.batchSizes),
-    armEvery: integerOption(
-      values['arm-analysis-every'],
-      '--arm-analysis-every',
-      d.armEvery,
-      1,
-      LIMITS.epochs,
-    ),
-    armBatchSizes: list('arm-analysis-batch-sizes', d.armBatchSizes),
-    samples: integerOption(
-      values['analysis-samples'],
-      '--analysis-samples',
-      d.samples,
-      1,
-      LIMITS.samples,
-    ),
-    mode,
+    every: values['analysis-every'] ?? d.every,
+    batchSizes: values['analysis-batch-sizes'] ?? d.batchSizes,
+    armEvery: values['arm-analysis-every'] ?? d.armEvery,
+    armBatchSizes: values['arm-analysis-batch-sizes'] ?? d.armBatchSizes,
+    samples: values['analysis-samples'] ?? d.samples,
+    mode: values['analysis-bn'] ?? d.mode,
   };
   checkAnalysisSchedule(schedule);
   return schedule;
 }
 
-/** Where the help's defaults come from. */
+/** Where the help's defaults come from (the study is read only when train runs). */
 const OF_STUDY = "the --config study's";
 
-export const trainCommand: Command = {
+const trainOptions = {
+  config: file(
+    'FILE|thesis',
+    'thesis',
+    "the study config whose process 1, arm epochs and Experiment B are train's defaults",
+  ),
+  network: value(
+    'NET',
+    `${OF_STUDY} network`,
+    'F1, C1, C2, C3, C4, ResNet20, ..., a .json layer list or a TorchScript .pt',
+  ),
+  data: value('D', `${OF_STUDY} data`, 'mnist, fashion-mnist, or a folder or file of data'),
+  'batch-size': integer(
+    'B',
+    absent(`${OF_STUDY} process1.batchSize`),
+    'the batch size of process 1',
+    {
+      max: LIMITS.batchSize,
+    },
+  ),
+  epochs: integer('N', absent(`${OF_STUDY} process1.epochs`), 'epochs of process 1', {
+    max: LIMITS.epochs,
+  }),
+  optimizer: choice(['adam', 'sgd'], absent(`${OF_STUDY} optimizer`), 'the optimizer'),
+  lr: number('X', absent(`${OF_STUDY}; else 1e-3 with adam, 0.1 with sgd`), 'the learning rate'),
+  momentum: number('M', absent(`${OF_STUDY}; else 0.9`), "SGD's momentum"),
+  nesterov: flag("SGD with Nesterov's momentum"),
+  'weight-decay': number('W', absent(`${OF_STUDY}; else 0`), 'L2 weight decay'),
+  patience: integer(
+    'P',
+    absent(`${OF_STUDY} process1.convergence; else none: train all --epochs`),
+    'stop process 1 when the moving test accuracy has not improved by --threshold for P epochs',
+    { max: LIMITS.epochs },
+  ),
+  threshold: number('T', 0, 'the improvement that counts, with --patience'),
+  window: integer('W', DEFAULT_WINDOW, 'epochs in the moving average, with --patience'),
+  'branch-at': choice(['end', 'best'], 'end', 'the arms start from the last or the best epoch'),
+  piggyback: list('LIST', absent('none'), 'batch sizes of the arms branched from process 1'),
+  'arm-epochs': integer('E', absent(`${OF_STUDY} process2.epochs`), 'epochs of each arm', {
+    max: LIMITS.epochs,
+  }),
+  'increase-batch-at': list(
+    'LIST',
+    absent('none'),
+    'epochs at which the batch size grows by --factor',
+    LIMITS.epochs,
+  ),
+  'decay-lr-at': list(
+    'LIST',
+    absent('none'),
+    'epochs at which the learning rate falls by --factor',
+    LIMITS.epochs,
+  ),
+  factor: number('F', 5, 'the factor of --increase-batch-at and --decay-lr-at'),
+  smoothout: number('A', absent('none'), 'Smoothout: uniform noise of amplitude A on the weights'),
+  adaptive: flag("AdaSmoothout: each filter's noise scaled by its norm"),
+  anneal: choice(['constant', 'linear'], 'constant', "Smoothout's amplitude over the epochs"),
+  standardise: flag("standardise the inputs with the training set's statistics"),
+  'noise-scale-every': integer(
+    'N',
+    absent(String(DEFAULT_NOISE_SCALE_EVERY)),
+    'the live gradient noise scale every N optimizer steps (0: off)',
+    { min: 0, max: LIMITS.iterations },
+  ),
+  analysis: flag("Experiment B during training, at the --config study's points"),
+  // the study's points where not given; any of them given asks for the analysis
+  'analysis-every': integer(
+    'N',
+    absent(`${OF_STUDY} analysis.every`),
+    'process 1 is analysed every N epochs',
+    { max: LIMITS.epochs },
+  ),
+  'analysis-batch-sizes': list(
+    'LIST',
+    absent(`${OF_STUDY} analysis.batchSizes`),
+    'the B of those analyses',
+  ),
+  'arm-analysis-every': integer(
+    'N',
+    absent(`${OF_STUDY} analysis.armEvery`),
+    'each arm is analysed every N epochs',
+    { max: LIMITS.epochs },
+  ),
+  'arm-analysis-batch-sizes': list(
+    'LIST',
+    absent(`${OF_STUDY} analysis.armBatchSizes`),
+    "the B of the arms' analyses",
+  ),
+  'analysis-samples': integer(
+    'K',
+    absent(`${OF_STUDY} analysis.samples`),
+    'gradients drawn per B',
+    {
+      max: LIMITS.samples,
+    },
+  ),
+  'analysis-bn': choice(
+    ['population', 'batch'],
+    absent(`${OF_STUDY} analysis.mode`),
+    'batch norm in the analyses',
+  ),
+  out: folder('DIR', 'runs/train-NET-TIME', 'the run directory'),
+  resume: flag('continue the run in --out from its last checkpoint'),
+};
+
+export const trainCommand = command({
   summary: 'train a network (small-batch, piggybacked, increasing-batch, Smoothout); resumable',
   example:
     'gradscope train --network F1 --data mnist --batch-size 256 --epochs 30 --piggyback 1000,5000 --out runs/f1',
   globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
-  options: {
-    config: value(
-      'FILE|thesis',
-      'thesis',
-      "the study config whose process 1, arm epochs and Experiment B are train's defaults",
-    ),
-    network: value(
-      'NET',
-      `${OF_STUDY} network`,
-      'F1, C1, C2, C3, C4, ResNet20, ..., a .json layer list or a TorchScript .pt',
-    ),
-    data: value('D', `${OF_STUDY} data`, 'mnist, fashion-mnist, or a folder or file of data'),
-    'batch-size': value('B', `${OF_STUDY} process1.batchSize`, 'the batch size of process 1'),
-    epochs: value('N', `${OF_STUDY} process1.epochs`, 'epochs of process 1'),
-    optimizer: value('adam|sgd', `${OF_STUDY} optimizer`, 'the optimizer'),
-    lr: value('X', `${OF_STUDY}; else 1e-3 with adam, 0.1 with sgd`, 'the learning rate'),
-    momentum: value('M', `${OF_STUDY}; else 0.9`, "SGD's momentum"),
-    nesterov: flag("SGD with Nesterov's momentum"),
-    'weight-decay': value('W', `${OF_STUDY}; else 0`, 'L2 weight decay'),
-    patience: value(
-      'P',
-      `${OF_STUDY} process1.convergence; else none: train all --epochs`,
-      'stop process 1 when the moving test accuracy has not improved by --threshold for P epochs',
-    ),
-    threshold: value('T', '0', 'the improvement that counts, with --patience'),
-    window: value('W', String(DEFAULT_WINDOW), 'epochs in the moving average, with --patience'),
-    'branch-at': value('end|best', 'end', 'the arms start from the last or the best epoch'),
-    piggyback: value('LIST', 'none', 'batch sizes of the arms branched from process 1'),
-    'arm-epochs': value('E', `${OF_STUDY} process2.epochs`, 'epochs of each arm'),
-    'increase-batch-at': value('LIST', 'none', 'epochs at which the batch size grows by --factor'),
-    'decay-lr-at': value('LIST', 'none', 'epochs at which the learning rate falls by --factor'),
-    factor: value('F', '5', 'the factor of --increase-batch-at and --decay-lr-at'),
-    smoothout: value('A', 'none', 'Smoothout: uniform noise of amplitude A on the weights'),
-    adaptive: flag("AdaSmoothout: each filter's noise scaled by its norm"),
-    anneal: value('constant|linear', 'constant', "Smoothout's amplitude over the epochs"),
-    standardise: flag("standardise the inputs with the training set's statistics"),
-    'noise-scale-every': value(
-      'N',
-      String(DEFAULT_NOISE_SCALE_EVERY),
-      'the live gradient noise scale every N optimizer steps (0: off)',
-    ),
-    analysis: flag("Experiment B during training, at the --config study's points"),
-    'analysis-every': value(
-      'N',
-      `${OF_STUDY} analysis.every`,
-      'process 1 is analysed every N epochs',
-    ),
-    'analysis-batch-sizes': value(
-      'LIST',
-      `${OF_STUDY} analysis.batchSizes`,
-      'the B of those analyses',
-    ),
-    'arm-analysis-every': value(
-      'N',
-      `${OF_STUDY} analysis.armEvery`,
-      'each arm is analysed every N epochs',
-    ),
-    'arm-analysis-batch-sizes': value(
-      'LIST',
-      `${OF_STUDY} analysis.armBatchSizes`,
-      "the B of the arms' analyses",
-    ),
-    'analysis-samples': value('K', `${OF_STUDY} analysis.samples`, 'gradients drawn per B'),
-    'analysis-bn': value(
-      'population|batch',
-      `${OF_STUDY} analysis.mode`,
-      'batch norm in the analyses',
-    ),
-    out: value('DIR', 'runs/train-NET-TIME', 'the run directory'),
-    resume: flag('continue the run in --out from its last checkpoint'),
-  },
+  options: trainOptions,
   async run(values, _positionals, log) {
     const study = studyFrom(values);
     const config = trainConfigFrom(values, study);
     const spec = networkSpec(config.network);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-    const out =
-      (values.out as string | undefined) ?? path.join('runs', `train-${spec.name}-${stamp}`);
+    const out = values.out ?? path.join('runs', `train-${spec.name}-${stamp}`);
     if (values.resume && values.out === undefined)
       throw expected('the run directory', '--out (with --resume)', undefined);
-    checkRunDirectory(out, Boolean(values.resume));
+    checkRunDirectory(out, values.resume);
     // the study's device, as `run` takes it; --device wins
     if (study.device !== undefined && values.device === undefined)
-      useDevice(study.device, `${String(values.config)}: device`);
+      useDevice(study.device, `${values.config ?? 'thesis'}: device`);
     applyThreads(values.threads, threadsFor(spec));
     const data = loadData(config.data, { standardise: Boolean(config.standardise) });
     checkNetworkFitsData(spec, data.train);
@@ -304,7 +303,7 @@ export const trainCommand: Command = {
     const analysis = analysisScheduleFrom(values, study);
     watchStopSignals();
     const result = await runTraining(config, out, {
-      resume: Boolean(values.resume),
+      resume: values.resume,
       progress,
       data,
       ...(analysis
@@ -317,4 +316,4 @@ export const trainCommand: Command = {
     if (!log.json) process.stdout.write(`${result.runDir}\n`);
     return result;
   },
-};
+});
