@@ -31,7 +31,8 @@ import { makeProgress } from '../train/progress';
 import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
 import { checkRunDirectory, runTraining } from '../train/run';
 import type { ScheduleSpec } from '../train/schedule';
-import { flag, value, type Command } from './command';
+import { DIVERGED_EXIT_STATUS } from '../train/divergence';
+import { flag, TRAINING_EXIT_STATUS, value, type Command } from './command';
 import { applyThreads, integerList, integerOption, numberOption } from './options';
 
 /** --branch-at end|best. */
@@ -168,6 +169,7 @@ export const trainCommand: Command = {
   example:
     'gradscope train --network F1 --data mnist --batch-size 256 --epochs 30 --piggyback 1000,5000 --out runs/f1',
   globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
+  exitStatus: TRAINING_EXIT_STATUS,
   options: {
     network: value(
       'NET',
@@ -241,6 +243,14 @@ export const trainCommand: Command = {
       throw error;
     });
     if (!log.json) process.stdout.write(`${result.runDir}\n`);
+    const diverged = result.phases.filter((p) => p.status === 'diverged').map((p) => p.phase);
+    if (diverged.length > 0) {
+      // said even with --quiet: it is why the exit status is not 0
+      process.stderr.write(
+        `gradscope: ${diverged.join(', ')} diverged (metrics.jsonl says how); exit status ${DIVERGED_EXIT_STATUS}\n`,
+      );
+      process.exitCode = DIVERGED_EXIT_STATUS;
+    }
     return result;
   },
 };
