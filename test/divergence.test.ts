@@ -2,7 +2,8 @@
  * Divergence is caught when the loss explodes, not only when it stops being finite
  * (issue 19, item 6): Adam at lr 1e6 reaches finite losses of 1e12 and must not be
  * reported "finished". A study that diverged in its first epoch, or a report asked for
- * before any epoch, still renders and says so.
+ * before any epoch, still renders and says so. A diverged `train` or whole `run` exits 3
+ * (issue 27), documented in --help; one piece of a study (--only) exits 0.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
@@ -16,7 +17,7 @@ import { readMetrics, type StatusRecord } from '../src/store/metrics';
 import { makeProgress } from '../src/train/progress';
 import { runTraining } from '../src/train/run';
 import { gradscope, writeNetworkFile } from './cli-fixtures';
-import { tempDir } from './data-fixtures';
+import { tempDir, writeIdxFolder } from './data-fixtures';
 import { randomStudyData } from './helpers';
 import { smallStudy } from './study-fixture';
 import { mnistNetwork } from './networks';
@@ -55,6 +56,33 @@ test('Adam at lr 1e6 is stopped as diverged though its loss stays finite', async
   assert.match(status.message, /exceeds 1000 x max\(initial loss, ln C\)/);
 });
 
+test('a diverged train exits 3, says so even with --quiet, and --help documents it', () => {
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(data);
+  writeIdxFolder(data, false, [200, 40]);
+  const out = path.join(dir, 'diverged-train');
+  const r = gradscope(
+    ...['train', '--network', network, '--data', data, '--batch-size', '10', '--epochs', '2'],
+    ...['--optimizer', 'adam', '--lr', '1e6', '--threads', '1', '--quiet', '--json'],
+    ...['--out', out],
+  );
+  assert.equal(r.status, 3, r.stderr);
+  const result = JSON.parse(r.stdout) as { phases: { phase: string; status: string }[] };
+  assert.deepEqual(
+    result.phases.map((p) => p.status),
+    ['diverged'],
+  );
+  assert.match(r.stderr, /^gradscope: train diverged .*exit status 3$/m);
+  for (const command of ['train', 'run', 'demo'])
+    assert.match(gradscope(command, '--help').stdout, /^ {2}3 +a phase diverged/m, command);
+  // a run that does not diverge still exits 0
+  const fine = gradscope(
+    ...['train', '--network', network, '--data', data, '--batch-size', '10', '--epochs', '1'],
+    ...['--threads', '1', '--quiet', '--out', path.join(dir, 'fine-train')],
+  );
+  assert.equal(fine.status, 0, fine.stderr);
+});
+
 test('a study diverged in its first epoch, and one with no epoch yet, still get a report', () => {
   const { dir: studyDir, configFile } = smallStudy();
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
@@ -69,7 +97,15 @@ test('a study diverged in its first epoch, and one with no epoch yet, still get 
     }),
   );
   const out = path.join(studyDir, 'diverged');
+  // one piece alone: its divergence is its result, recorded for the pieces after it
+  const piece = gradscope(
+    ...['run', diverging, '--threads', '1', '--quiet', '--out', path.join(studyDir, 'piece')],
+    ...['--only', 'seed-0.process1'],
+  );
+  assert.equal(piece.status, 0, piece.stderr);
   const r = gradscope('run', diverging, '--threads', '1', '--quiet', '--out', out);
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stderr, /seed 0 process1 diverged .*exit status 3/);
   assert.equal(
     r.stderr
       .trim()

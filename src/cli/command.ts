@@ -306,6 +306,8 @@ export interface Command<O extends OptionDeclarations = OptionDeclarations> {
   /** Global options this command refuses with a pointer elsewhere (run's --seed: use --seeds);
    * left out of its --help. */
   refusedGlobals?: readonly GlobalName[];
+  /** What its exit statuses mean, one line each, when it has more than 0 and 2; in --help. */
+  exitStatus?: readonly string[];
   /** What the command does with its values (each of its declaration's type, checked). */
   run(values: CommandValues<O>, positionals: string[], log: Log): Promise<unknown> | unknown;
 }
@@ -314,6 +316,14 @@ export interface Command<O extends OptionDeclarations = OptionDeclarations> {
 export function command<O extends OptionDeclarations>(declared: Command<O>): Command<O> {
   return declared;
 }
+
+/** The exit statuses of a command that trains (train, run, demo). */
+export const TRAINING_EXIT_STATUS = [
+  '0     done: every phase finished or converged',
+  '2     an input error: one line on stderr names the option or file',
+  '3     a phase diverged: "diverged" in metrics.jsonl and --json; the run directory is complete',
+  '130   stopped by SIGINT (143: SIGTERM) at a step; the command that resumes is printed',
+] as const;
 
 /** The global options (src/cli.ts's GLOBAL) a command may use; --help every command takes. */
 export type GlobalName =
@@ -424,14 +434,10 @@ export function commandHelp(name: string, command: Command, global: OptionDeclar
   ];
   if (Object.keys(command.options).length)
     lines.push('', 'options:', ...optionLines(command.options));
-  lines.push(
-    '',
-    'global options:',
-    ...optionLines(globalsOf(command, global)),
-    '',
-    'example:',
-    `  ${command.example}`,
-  );
+  lines.push('', 'global options:', ...optionLines(globalsOf(command, global)));
+  if (command.exitStatus)
+    lines.push('', 'exit status:', ...command.exitStatus.map((l) => `  ${l}`));
+  lines.push('', 'example:', `  ${command.example}`);
   return lines.join('\n');
 }
 

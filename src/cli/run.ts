@@ -22,6 +22,8 @@ import { networkSpec } from '../models';
 import { writeStudyReport } from '../report/study-report';
 import { makeProgress } from '../train/progress';
 import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
+import { studyModel } from '../report/study-model';
+import { DIVERGED_EXIT_STATUS } from '../train/divergence';
 import {
   absent,
   choice,
@@ -32,6 +34,7 @@ import {
   parsed,
   repeated,
   optionValues,
+  TRAINING_EXIT_STATUS,
   value,
   type CommandValues,
 } from './command';
@@ -131,6 +134,7 @@ async function runConfig(
     const file = reportHtmlFile(out);
     log.info(`gradscope: done in ${((Date.now() - started) / 1000).toFixed(0)} s; report: ${file}`);
     if (!log.json) process.stdout.write(`${out}\n`);
+    exitOnDivergence(studyModel(out).statuses);
     return { runDir: out, report: file };
   }
   log.info(
@@ -152,8 +156,31 @@ async function runConfig(
   const { file, model } = written;
   log.info(`gradscope: done in ${((Date.now() - started) / 1000).toFixed(0)} s; report: ${file}`);
   if (!log.json) process.stdout.write(`${out}\n`);
+  exitOnDivergence(model.statuses);
   return { runDir: out, report: file, summary: model.summary };
 }
+
+/**
+ * A whole study in which a phase diverged exits DIVERGED_EXIT_STATUS once its report is
+ * written. One piece (--only) exits 0: its result, divergence included, is recorded for the
+ * pieces after it (the report shows it), and a non-zero status would cancel them under Slurm.
+ */
+function exitOnDivergence(statuses: { seed: number; phase: string; status: string }[]): void {
+  const diverged = statuses
+    .filter((s) => s.status === 'diverged')
+    .map((s) => `seed ${s.seed} ${s.phase}`);
+  if (diverged.length === 0) return;
+  // said even with --quiet: it is why the exit status is not 0
+  process.stderr.write(
+    `gradscope: ${diverged.join(', ')} diverged (see the report); exit status ${DIVERGED_EXIT_STATUS}\n`,
+  );
+  process.exitCode = DIVERGED_EXIT_STATUS;
+}
+
+const RUN_EXIT_STATUS = [
+  ...TRAINING_EXIT_STATUS,
+  '      --only PIECE exits 0 on divergence (the report shows it), as do --plan and --executor slurm',
+];
 
 /** The options of `run` (`demo` declares its --out and --resume alike). */
 const runOptions = {
@@ -184,6 +211,7 @@ export const runCommand = command({
   example: 'gradscope run thesis --network F1 --seeds 0,1,2 --out runs/thesis-f1',
   refusedGlobals: ['seed'],
   globals: ['threads', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
+  exitStatus: RUN_EXIT_STATUS,
   options: runOptions,
   run(values, positionals, log) {
     const what = positionals[0];
@@ -232,6 +260,7 @@ export const demoCommand = command({
   summary: 'the piggybacked study on the built-in MNIST at demo scale (minutes); writes a report',
   example: 'gradscope demo --out runs/demo',
   globals: ['threads', 'json', 'quiet', 'device', 'deterministic'],
+  exitStatus: TRAINING_EXIT_STATUS,
   options: {
     out: folder('DIR', 'runs/demo-TIME', 'the run directory'),
     resume: flag('continue the demo in --out'),

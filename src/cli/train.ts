@@ -40,6 +40,7 @@ import { makeProgress } from '../train/progress';
 import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
 import { checkRunDirectory, runTraining } from '../train/run';
 import type { ScheduleSpec } from '../train/schedule';
+import { DIVERGED_EXIT_STATUS } from '../train/divergence';
 import {
   absent,
   choice,
@@ -50,6 +51,7 @@ import {
   integer,
   list,
   number,
+  TRAINING_EXIT_STATUS,
   value,
   type CommandValues,
 } from './command';
@@ -282,6 +284,7 @@ export const trainCommand = command({
   example:
     'gradscope train --network F1 --data mnist --batch-size 256 --epochs 30 --piggyback 1000,5000 --out runs/f1',
   globals: ['threads', 'seed', 'json', 'quiet', 'image-size', 'device', 'deterministic'],
+  exitStatus: TRAINING_EXIT_STATUS,
   options: trainOptions,
   async run(values, _positionals, log) {
     const study = studyFrom(values);
@@ -314,6 +317,14 @@ export const trainCommand = command({
       throw error;
     });
     if (!log.json) process.stdout.write(`${result.runDir}\n`);
+    const diverged = result.phases.filter((p) => p.status === 'diverged').map((p) => p.phase);
+    if (diverged.length > 0) {
+      // said even with --quiet: it is why the exit status is not 0
+      process.stderr.write(
+        `gradscope: ${diverged.join(', ')} diverged (metrics.jsonl says how); exit status ${DIVERGED_EXIT_STATUS}\n`,
+      );
+      process.exitCode = DIVERGED_EXIT_STATUS;
+    }
     return result;
   },
 });

@@ -15,6 +15,14 @@
  */
 export const DIVERGENCE_FACTOR = 1000;
 
+/**
+ * The exit status of `train` and of a whole `run` or `demo` in which a phase diverged: not 0,
+ * so a script or a batch system sees the failure; not 1 (a fault), 2 (an input error) or
+ * 128 + a signal (stopped), so it can tell this one. The run directory is complete all the
+ * same (metrics, the checkpoints before the divergence, the report).
+ */
+export const DIVERGED_EXIT_STATUS = 3;
+
 export function divergenceBound(classes: number, initialLoss: number | undefined): number {
   const initial = initialLoss !== undefined && Number.isFinite(initialLoss) ? initialLoss : 0;
   return DIVERGENCE_FACTOR * Math.max(Math.log(classes), initial);
