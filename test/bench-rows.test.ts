@@ -1,5 +1,6 @@
 /**
- * The bench rows of issue 14 and the settings of TorchScript modules: `gradscope bench` times
+ * The bench rows of issue 14 and of issue 29 (the live noise scale's cost) and the settings of
+ * TorchScript modules: `gradscope bench` times
  * ResNet20 against PyTorch's build of the module `gradscope export ResNet20 --pytorch` prints,
  * and the TorchScript path against the built-in network; a TorchScript module with
  * convolutions runs with the convolutional networks' settings, one without with the fully
@@ -15,6 +16,7 @@ import { threadsFor } from '../src/engine/threads';
 import { torchScriptSpec } from '../src/engine/torchscript';
 import { networkFamily } from '../src/engine/tuning';
 import { networkSpec } from '../src/models';
+import { DEFAULT_NOISE_SCALE_EVERY } from '../src/train/noise-scale';
 import { gradscope } from './cli-fixtures';
 import { tempDir } from './data-fixtures';
 
@@ -105,3 +107,29 @@ test(
     assert.match(r.stdout, /\| ResNet20 step B=8 \| [\d.]+ \| [\d.]+ \| [\d.]+ \|\n/);
   },
 );
+
+test('bench --quick --only "live noise": F1 epochs with the live noise scale off, at its default interval and at every step', () => {
+  const dir = tempDir('gradscope-bench-noise-');
+  const out = path.join(dir, 'results.json');
+  const r = gradscope('bench', '--quick', '--only', 'live noise', '--out', out, '--quiet');
+  assert.equal(r.status, 0, r.stderr);
+  const results = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+    rows: unknown[];
+    noiseScale: {
+      id: string;
+      every: number;
+      offMs: number;
+      defaultMs: number;
+      everyStepMs: number;
+    };
+  };
+  assert.deepEqual(results.rows, []);
+  const row = results.noiseScale;
+  assert.equal(row.id, 'F1 training epoch with the live noise scale at its default interval');
+  assert.equal(row.every, DEFAULT_NOISE_SCALE_EVERY);
+  assert.ok(row.offMs > 0 && row.defaultMs > 0 && row.everyStepMs > 0);
+  assert.match(
+    r.stdout,
+    /\| F1 training epoch with the live noise scale at its default interval \| \d+ \| \d+ \| \d+ \| [\d.]+ \| [\d.]+ \|\n/,
+  );
+});

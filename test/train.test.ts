@@ -138,7 +138,7 @@ test('a run killed with SIGKILL mid-epoch and resumed ends bit-identical to an u
       .filter((r): r is EpochRecord => r.kind === 'epoch')
       .map((r) => [r.epoch, r.testLoss]);
   assert.deepEqual(epochs(killed), epochs(whole));
-  // the live noise scale (every 50 steps of 375 per epoch) and its moving averages, resumed
+  // the live noise scale (every 64 steps of 375 per epoch) and its moving averages, resumed
   const noise = (dir: string) =>
     noiseScaleRecords(readMetrics(path.join(dir, 'metrics.jsonl'))).map((r) => [
       r.epoch,
@@ -147,7 +147,7 @@ test('a run killed with SIGKILL mid-epoch and resumed ends bit-identical to an u
       r.trace,
       r.simpleNoiseScale,
     ]);
-  assert.equal(noise(whole).length, 45);
+  assert.equal(noise(whole).length, 36);
   assert.deepEqual(noise(killed), noise(whole));
 });
 

@@ -14,7 +14,9 @@
  * alternated 261 and 286 ms, 0.91); a table of ratios on
  * stdout and bench/results.json. A second table gives the cost of the TorchScript path
  * (src/bench/torchscript.ts): some workloads again on the module `gradscope export NET
- * --pytorch` prints, scripted by PyTorch, in rounds alternated with the built-in network. On the CPU
+ * --pytorch` prints, scripted by PyTorch, in rounds alternated with the built-in network. A third
+ * gives the cost of the live gradient noise scale (src/bench/noise-scale.ts): an F1 training
+ * epoch with it off, at its default interval and at every step. On the CPU
  * gradscope runs with the settings the engine would choose (threadsFor: the tuning file's,
  * else the built-in rules).
  *
@@ -48,6 +50,12 @@ import {
   type PyTorchSettings,
 } from './pytorch';
 import { SCRIPTED, scriptedNetwork, torchScriptTable, type TorchScriptRow } from './torchscript';
+import {
+  NOISE_SCALE_ROW,
+  noiseScaleBench,
+  noiseScaleTable,
+  type NoiseScaleRow,
+} from './noise-scale';
 
 const KEEP_MEMORY = {
   MALLOC_MMAP_MAX_: '0',
@@ -164,7 +172,9 @@ export async function runBench(
   log: Log,
 ): Promise<{ rows: BenchRow[]; note: string }> {
   const list = workloads(options.quick).filter((w) => !options.only || w.id.includes(options.only));
-  if (list.length === 0) throw expected('text found in a workload name', '--only', options.only);
+  const liveNoise = !options.only || NOISE_SCALE_ROW.includes(options.only);
+  if (list.length === 0 && !liveNoise)
+    throw expected('text found in a workload name', '--only', options.only);
   const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const gpu = options.device !== 'cpu';
   if (gpu && options.explore)
@@ -273,6 +283,11 @@ export async function runBench(
     }
   }
   if (scripts) fs.rmSync(scripts, { recursive: true, force: true });
+  let noiseScale: NoiseScaleRow | undefined;
+  if (liveNoise) {
+    log.info(`bench: gradscope ${NOISE_SCALE_ROW}, against off and every step`);
+    noiseScale = await noiseScaleBench(options.quick);
+  }
   setThreads();
 
   const blas = threads().blasConfig;
@@ -297,12 +312,14 @@ export async function runBench(
     rows,
     table,
     torchscript: scriptedRows,
+    ...(noiseScale ? { noiseScale } : {}),
   };
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileAtomic(options.out, JSON.stringify(result, null, 2) + '\n');
   if (!log.json) {
     process.stdout.write(`${table}\n\n${note}; BLAS: ${blas}\nwritten: ${options.out}\n`);
     if (scriptedRows.length > 0) process.stdout.write(`\n${torchScriptTable(scriptedRows)}\n`);
+    if (noiseScale) process.stdout.write(`\n${noiseScaleTable(noiseScale)}\n`);
     if (options.explore)
       for (const r of rows) process.stdout.write(`${r.id}: ${JSON.stringify(r.explored)}\n`);
   }
