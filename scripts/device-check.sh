@@ -3,7 +3,7 @@
 # no Node.js and no network:
 #   bash scripts/device-check.sh [SUMMARY_DIR]     (default: device-check/)
 # builds the native engine against that PyTorch (scripts/libtorch.js chooses it and says so),
-# prints `gradscope info`, runs the device tests (test/device.test.ts: GPU against CPU and against
+# prints `gradscope info`, runs the device tests (test/engine/device.test.ts: GPU against CPU and against
 # PyTorch on the same GPU; they skip, saying why, where no GPU is seen) and the explicit-copy
 # tests, times `gradscope bench --device cuda` against PyTorch on the same GPU, and writes
 # SUMMARY_DIR/summary.txt with every output (the bench's table, and SUMMARY_DIR/bench.json).
@@ -71,7 +71,7 @@ step "build the native engine" 200 "$node" node_modules/node-gyp/bin/node-gyp.js
   exit 1
 }
 step "gradscope info" 30 "$node" bin/gradscope.js info
-step "device tests" 120 "$node" --test --test-concurrency=1 dist/test/device.test.js dist/test/engine-explicit-path.test.js
+step "device tests" 120 "$node" --test --test-concurrency=1 dist/test/engine/device.test.js dist/test/engine/engine-explicit-path.test.js
 status=$?
 grep -E '^# (tests|pass|fail|skipped)' "$summary" | tee /dev/stderr >/dev/null
 # the same table as on the CPU, both sides on the GPU (skipped, saying so, without one)

@@ -1,0 +1,242 @@
+/**
+ * Experiment B from layer signals (docs/mathematics.md, "Experiment B from layer signals"):
+ * both paths of analyzeGradients in population mode, every draw recomputed (signalMemory 0)
+ * and every draw built from the cached per-example layer signals, give the same d, draws,
+ * histograms, Smith estimates and B_simple: to 1e-6 relative in float64, and in float32 to
+ * 1e-5 relative (float32 rounding: the two paths sum the same float32 products in other orders,
+ * each gradient entry a sum of hundreds of them; the largest difference seen was 4.4e-7, on
+ * ResNet20). F1, one-hidden-layer networks (batch norm; bias and dropout), C1 and ResNet20,
+ * independent and nested draws. And signals computed at other weights or batch-norm
+ * statistics are refused.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  analyzeGradients,
+  DEFAULT_GRADIENT_ANALYSIS,
+  type GradientAnalysis,
+  type GradientAnalysisOptions,
+} from '../../src/analysis/gradient-distribution';
+import { parseByteSize } from '../../src/core/byte-size';
+import type { StudyData } from '../../src/data/load';
+import type { NetworkSpec } from '../../src/engine/layers';
+import { LayerSignals, signalBytes } from '../../src/engine/layer-signals';
+import { Network, type DType } from '../../src/engine/network';
+import { checkAnalysisSchedule } from '../../src/experiments/analysis-schedule';
+import { thesisStudy } from '../../src/experiments/config';
+import { networkSpec } from '../../src/models';
+import { randomStudyData, relativeError, scrambleStatistics } from '../fixtures/helpers';
+import { mnistNetwork } from '../fixtures/networks';
+
+const close = (a: number, b: number, what: string, tol: number): void =>
+  assert.ok(Math.abs(a - b) <= tol * Math.max(Math.abs(b), 1e-300), `${what}: ${a} vs ${b}`);
+
+function bothPaths(
+  spec: NetworkSpec,
+  dtype: DType,
+  data: StudyData,
+  options: Omit<GradientAnalysisOptions, 'purpose' | 'seed'>,
+): { recomputed: GradientAnalysis; fromSignals: GradientAnalysis } {
+  const net = new Network(spec, { seed: 5, dtype });
+  scrambleStatistics(net.statistics, net.statisticsTable);
+  const run = (signalMemory: number, notes: string[]) =>
+    analyzeGradients(net, data, {
+      ...options,
+      seed: 2,
+      purpose: 'signals',
+      signalMemory,
+      onNote: (line) => notes.push(line),
+    });
+  const notes: string[] = [];
+  const recomputed = run(0, notes);
+  const fromSignals = run(2 ** 40, notes);
+  assert.deepEqual(notes, []);
+  return { recomputed, fromSignals };
+}
+
+function assertSame(a: GradientAnalysis, b: GradientAnalysis, tol: number): void {
+  assert.equal(a.signalBytes, null, 'signal memory 0: every draw recomputed');
+  assert.ok(b.signalBytes! > 0, 'the draws were built from layer signals');
+  for (const key of ['d', 'gTrainNorm', 'gTestNorm', 'gTotalNorm', 'cosTrainTotal'] as const)
+    close(b[key], a[key], key, tol);
+  close(b.trainLoss, a.trainLoss, 'train loss', tol);
+  close(b.traceF, a.traceF, 'tr(F)', tol);
+  close(b.bSimple, a.bSimple, 'B_simple', tol);
+  assert.equal(b.batchSizes.length, a.batchSizes.length);
+  a.batchSizes.forEach((ra, j) => {
+    const rb = b.batchSizes[j]!;
+    const B = ra.batchSize;
+    assert.equal(rb.draws.length, ra.draws.length);
+    ra.draws.forEach((da, k) => {
+      const db = rb.draws[k]!;
+      assert.deepEqual(db.firstIndices, da.firstIndices, `B=${B} draw ${k}: the same examples`);
+      for (const key of ['toTrain', 'toTotal', 'norm', 'cosTotal'] as const)
+        close(db[key], da[key], `B=${B} draw ${k} ${key}`, tol);
+    });
+    assert.deepEqual(rb.histogramToTrain, ra.histogramToTrain, `B=${B} histogram from g_train`);
+    assert.deepEqual(rb.histogramToTotal, ra.histogramToTotal, `B=${B} histogram from g_total`);
+    close(rb.smithTrace, ra.smithTrace, `B=${B} Smith estimate`, tol);
+    close(rb.toTotal.median, ra.toTotal.median, `B=${B} median`, tol);
+  });
+}
+
+const options = (batchSizes: number[], samples: number, draws: 'independent' | 'nested') => ({
+  ...DEFAULT_GRADIENT_ANALYSIS,
+  batchSizes,
+  samples,
+  draws,
+  chunk: 64,
+  cap: 4,
+});
+
+const mnist = (train: number) => randomStudyData(train, 60, [1, 28, 28], 10, 11);
+const cifar = (train: number) => randomStudyData(train, 12, [3, 32, 32], 10, 17);
+const hidden = mnistNetwork('hidden', { out: 24, batchNorm: true, bias: false });
+const hiddenWithBias = mnistNetwork('hidden-bias', { out: 24, dropout: 0.2 });
+
+for (const draws of ['independent', 'nested'] as const) {
+  test(`F1 and a one-hidden-layer network, float64, ${draws} draws: both paths equal to 1e-6`, () => {
+    const data = mnist(300);
+    for (const spec of [networkSpec('F1'), hidden, hiddenWithBias]) {
+      const { recomputed, fromSignals } = bothPaths(
+        spec,
+        'float64',
+        data,
+        options([16, 100, 250], 12, draws),
+      );
+      assertSame(recomputed, fromSignals, 1e-6);
+    }
+  });
+
+  test(`F1 and ResNet20, float32, ${draws} draws: both paths equal within float32 rounding (1e-5)`, () => {
+    const f1 = bothPaths(
+      networkSpec('F1'),
+      'float32',
+      mnist(300),
+      options([16, 100, 250], 12, draws),
+    );
+    assertSame(f1.recomputed, f1.fromSignals, 1e-5);
+    const resnet = bothPaths(
+      networkSpec('ResNet20'),
+      'float32',
+      cifar(40),
+      options([4, 16, 36], 4, draws),
+    );
+    assertSame(resnet.recomputed, resnet.fromSignals, 1e-5);
+  });
+
+  test(`C1 and ResNet20, float64, ${draws} draws: both paths equal to 1e-6`, () => {
+    const data = cifar(40);
+    for (const spec of [networkSpec('C1'), networkSpec('ResNet20')]) {
+      const { recomputed, fromSignals } = bothPaths(
+        spec,
+        'float64',
+        data,
+        options([4, 16, 36], 4, draws),
+      );
+      assertSame(recomputed, fromSignals, 1e-6);
+    }
+  });
+}
+
+test('signals over the memory allowed: the draws recompute, and one line says what they need', () => {
+  const data = mnist(50);
+  const net = new Network(hidden, { seed: 1, dtype: 'float32' });
+  const needed = signalBytes(net, data.train, data.train.size)!;
+  // per example: the hidden layer's input (784) and d (24), its batch norm's d x^ (24), the
+  // last layer's input (24) and output gradient (10), float32; beside them w and the statistics
+  assert.equal(needed, (50 * (784 + 24 + 24 + 24 + 10) + net.parameterCount + 48) * 4);
+  const notes: string[] = [];
+  const result = analyzeGradients(net, data, {
+    ...options([8], 3, 'independent'),
+    seed: 1,
+    purpose: 'budget',
+    signalMemory: needed - 1,
+    onNote: (line) => notes.push(line),
+  });
+  assert.equal(result.signalBytes, null);
+  assert.equal(notes.length, 1);
+  const kib = (needed / 1024).toFixed(2);
+  assert.ok(
+    notes[0]!.includes(`layer signals of 50 examples would need ${kib} KiB, more than`),
+    notes[0],
+  );
+});
+
+test('signals computed at other weights or batch-norm statistics are refused', () => {
+  const data = mnist(40);
+  const net = new Network(networkSpec('F1'), { seed: 3, dtype: 'float64' });
+  scrambleStatistics(net.statistics, net.statisticsTable);
+  const indices = Int32Array.of(3, 17, 5, 30);
+  net.gradient(data.train, indices, { mode: 'population' });
+  const direct = net.readGradients();
+  const signals = new LayerSignals(net, data.train, data.train.all());
+  signals.gradient(indices);
+  assert.ok(relativeError(net.readGradients(), direct) < 1e-12);
+
+  const w = net.readParameters(0, 1);
+  net.writeParameters([w[0]! + 1e-9], 0);
+  assert.throws(() => signals.gradient(indices), /computed at other parameters/);
+  net.writeParameters(w, 0);
+  signals.gradient(indices); // the same weights again: accepted
+  const stats = net.readStatistics(0, 1);
+  net.writeStatistics([stats[0]! + 1e-9], 0);
+  assert.throws(() => signals.gradient(indices), /batch-norm statistics/);
+  net.writeStatistics(stats, 0);
+
+  // computed again at the new weights, they give the new gradient
+  net.writeParameters([w[0]! + 0.5], 0);
+  net.gradient(data.train, indices, { mode: 'population' });
+  const moved = net.readGradients();
+  const again = new LayerSignals(net, data.train, data.train.all());
+  again.gradient(indices);
+  assert.ok(relativeError(net.readGradients(), moved) < 1e-12);
+  signals.release();
+  assert.throws(() => signals.gradient(indices), /released/);
+});
+
+test('the signals of a subset: example indices map to their rows; others are refused', () => {
+  const data = mnist(40);
+  const net = new Network(hidden, { seed: 3, dtype: 'float64' });
+  scrambleStatistics(net.statistics, net.statisticsTable);
+  const held = Int32Array.of(9, 2, 33, 14, 21);
+  const signals = new LayerSignals(net, data.train, held);
+  const whole = net.readGradients();
+  net.gradient(data.train, held, { mode: 'population' });
+  assert.ok(relativeError(whole, net.readGradients()) < 1e-12, 'the pass leaves their mean');
+  const draw = Int32Array.of(21, 9);
+  net.gradient(data.train, draw, { mode: 'population' });
+  const direct = net.readGradients();
+  signals.gradient(draw);
+  assert.ok(relativeError(net.readGradients(), direct) < 1e-12);
+  assert.throws(() => signals.gradient(Int32Array.of(9, 3)), /index 3 at position 1 is not among/);
+});
+
+test('the signal memory option: sizes as a user writes them, one line for a bad one', () => {
+  assert.equal(parseByteSize('2G', '--signal-memory'), 2 * 2 ** 30);
+  assert.equal(parseByteSize('512M', '--signal-memory'), 512 * 2 ** 20);
+  assert.equal(parseByteSize('1.5GiB', '--signal-memory'), 1.5 * 2 ** 30);
+  assert.equal(parseByteSize('0', '--signal-memory'), 0);
+  assert.equal(parseByteSize(4096, 'analysis.signalMemory'), 4096);
+  for (const bad of ['lots', '-1G', '2X', '', -5, 1.5])
+    assert.throws(
+      () => parseByteSize(bad, '--signal-memory'),
+      /^GradscopeInputError: Expected a size in bytes such as 2G, 512M or 0 for --signal-memory/,
+    );
+  assert.throws(
+    () => checkAnalysisSchedule({ ...thesisStudy().analysis, signalMemory: 'much' }),
+    /for analysis\.signalMemory but received "much"/,
+  );
+  const data = mnist(20);
+  const net = new Network(hidden, { seed: 1 });
+  assert.throws(
+    () =>
+      analyzeGradients(net, data, {
+        ...options([4], 1, 'independent'),
+        seed: 0,
+        purpose: 'x',
+        signalMemory: -1,
+      }),
+    /non-negative number of bytes for signal memory/,
+  );
+});
