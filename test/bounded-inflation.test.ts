@@ -214,3 +214,41 @@ test('an image past the pixel cap is refused from its header, before it is decod
   // nothing half-written into the data folder: no cache, no temporary
   assert.deepEqual(fs.readdirSync(root).sort(), ['test', 'train']);
 });
+
+test('a gzipped IDX whose header comes late is still found with every try bounded', () => {
+  // 13 110 empty gzip members (262 200 bytes, just past a power of two, that inflate to
+  // nothing), then the header, then 1 GB of zeros: the doubling prefix search took 512 kB of
+  // compressed bytes to reach the header, and inflated the 250 MB of zeros behind it
+  const data = tempDir('gradscope-bomb-late-');
+  writeIdxFolder(data, true, [20, 10]);
+  const file = path.join(data, 'train-images-idx3-ubyte.gz');
+  const zeros = zlib.gzipSync(Buffer.alloc(1 << 20), { level: 9 });
+  fs.writeFileSync(
+    file,
+    Buffer.concat([
+      ...Array<Buffer>(13_110).fill(zlib.gzipSync(Buffer.alloc(0))),
+      zlib.gzipSync(idxBytes([20, 28, 28], new Uint8Array(0))),
+      ...Array<Buffer>(1024).fill(zeros),
+    ]),
+  );
+  // CPU: each try restarts zlib at each of the 13 110 members
+  assertFailsFastAndSmall(
+    train(data, path.join(data, 'run')),
+    file,
+    /longer than its header says: it inflates to more than 15697/,
+    {},
+    20,
+    3,
+  );
+});
+
+test('a cap set to no number is one line naming its variable', () => {
+  const data = tempDir('gradscope-cap-setting-');
+  writeIdxFolder(data, false, [20, 10]);
+  assertFailsFastAndSmall(
+    train(data, path.join(data, 'run')),
+    'GRADSCOPE_MAX_INFLATE_BYTES',
+    /Expected a positive integer for the environment variable GRADSCOPE_MAX_INFLATE_BYTES but received "1e9"/,
+    { GRADSCOPE_MAX_INFLATE_BYTES: '1e9' },
+  );
+});

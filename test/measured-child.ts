@@ -61,7 +61,8 @@ export function measuredGradscope(
 
 /**
  * Asserts the run failed as a rejected input should: exit 2, one line naming `file` and
- * matching `problem`, fast and small (the bounds below); `env` adds to the child's environment.
+ * matching `problem`, fast and small (the bounds below: `cpuSecondsAtMost` only where a test
+ * says why it needs more); `env` adds to the child's environment.
  */
 export function assertFailsFastAndSmall(
   args: string[],
@@ -69,6 +70,7 @@ export function assertFailsFastAndSmall(
   problem: RegExp,
   env: Record<string, string> = {},
   timeoutSeconds = 20,
+  cpuSecondsAtMost = 1.5,
 ): void {
   const run = measuredGradscope(args, timeoutSeconds, env);
   const lines = run.stderr.trim().split('\n');
@@ -78,7 +80,7 @@ export function assertFailsFastAndSmall(
   assert.match(lines[0]!, problem);
   // quiet: 0.12-0.16 s for the crafted checkpoints, 0.69 s for the gzip bombs (through
   // `gradscope train`, whose start with libtorch is most of it); 1.12 s seen under a load of 6
-  assert.ok(run.cpuSeconds < 1.5, `took ${run.cpuSeconds.toFixed(2)} s of CPU time`);
+  assert.ok(run.cpuSeconds < cpuSecondsAtMost, `took ${run.cpuSeconds.toFixed(2)} s of CPU time`);
   assert.ok(run.seconds < 5, `took ${run.seconds.toFixed(2)} s`);
   assert.ok(run.maxRssMb < 300, `peak resident memory ${run.maxRssMb.toFixed(0)} MB`);
   const took = `${run.seconds.toFixed(2)} s (${run.cpuSeconds.toFixed(2)} s CPU)`;
