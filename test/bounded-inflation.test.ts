@@ -34,6 +34,10 @@ const train = (data: string, out: string) => [
   ...['--quiet', '--out', out],
 ];
 
+/** A .pt is read after `--network` is built (libtorch's start: 1.0-1.5 s of CPU time here
+ * under load), so its refusal costs more than a safetensors checkpoint's. */
+const PT_CPU_SECONDS = 3;
+
 /** protocol 2: EMPTY_DICT, BINPUT 0, STOP: a pickled empty dict */
 const EMPTY_DICT_PICKLE = Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x2e]);
 
@@ -51,6 +55,8 @@ test('a .pt whose data.pkl would inflate past the pickle cap is refused before i
     file,
     /pickle-bomb\.pt: entry archive\/data\.pkl would take 300000 bytes \(300\.0 kB\), more than the cap of 100000 \(GRADSCOPE_MAX_PICKLE_BYTES/,
     { GRADSCOPE_MAX_PICKLE_BYTES: '100000' },
+    20,
+    PT_CPU_SECONDS,
   );
 });
 
@@ -69,6 +75,8 @@ test('a .pt whose storages add up past the cap is refused before the first is in
     file,
     /storage-bomb\.pt: the tensors' storages \(3 entries, the largest archive\/data\/0 of 400000 bytes\) would take 1200000 bytes \(1\.2 MB\), more than the cap of 1000000 \(GRADSCOPE_MAX_INFLATE_BYTES/,
     MB_CAP,
+    20,
+    PT_CPU_SECONDS,
   );
 });
 
