@@ -34,6 +34,10 @@ const train = (data: string, out: string) => [
   ...['--quiet', '--out', out],
 ];
 
+/** A .pt is read after `--network` is built (libtorch's start: 1.0-1.5 s of CPU time here
+ * under load), so its refusal costs more than a safetensors checkpoint's. */
+const PT_CPU_SECONDS = 3;
+
 /** protocol 2: EMPTY_DICT, BINPUT 0, STOP: a pickled empty dict */
 const EMPTY_DICT_PICKLE = Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x2e]);
 
@@ -51,6 +55,8 @@ test('a .pt whose data.pkl would inflate past the pickle cap is refused before i
     file,
     /pickle-bomb\.pt: entry archive\/data\.pkl would take 300000 bytes \(300\.0 kB\), more than the cap of 100000 \(GRADSCOPE_MAX_PICKLE_BYTES/,
     { GRADSCOPE_MAX_PICKLE_BYTES: '100000' },
+    20,
+    PT_CPU_SECONDS,
   );
 });
 
@@ -69,6 +75,8 @@ test('a .pt whose storages add up past the cap is refused before the first is in
     file,
     /storage-bomb\.pt: the tensors' storages \(3 entries, the largest archive\/data\/0 of 400000 bytes\) would take 1200000 bytes \(1\.2 MB\), more than the cap of 1000000 \(GRADSCOPE_MAX_INFLATE_BYTES/,
     MB_CAP,
+    20,
+    PT_CPU_SECONDS,
   );
 });
 
@@ -213,4 +221,42 @@ test('an image past the pixel cap is refused from its header, before it is decod
   );
   // nothing half-written into the data folder: no cache, no temporary
   assert.deepEqual(fs.readdirSync(root).sort(), ['test', 'train']);
+});
+
+test('a gzipped IDX whose header comes late is still found with every try bounded', () => {
+  // 13 110 empty gzip members (262 200 bytes, just past a power of two, that inflate to
+  // nothing), then the header, then 1 GB of zeros: the doubling prefix search took 512 kB of
+  // compressed bytes to reach the header, and inflated the 250 MB of zeros behind it
+  const data = tempDir('gradscope-bomb-late-');
+  writeIdxFolder(data, true, [20, 10]);
+  const file = path.join(data, 'train-images-idx3-ubyte.gz');
+  const zeros = zlib.gzipSync(Buffer.alloc(1 << 20), { level: 9 });
+  fs.writeFileSync(
+    file,
+    Buffer.concat([
+      ...Array<Buffer>(13_110).fill(zlib.gzipSync(Buffer.alloc(0))),
+      zlib.gzipSync(idxBytes([20, 28, 28], new Uint8Array(0))),
+      ...Array<Buffer>(1024).fill(zeros),
+    ]),
+  );
+  // CPU: each try restarts zlib at each of the 13 110 members
+  assertFailsFastAndSmall(
+    train(data, path.join(data, 'run')),
+    file,
+    /longer than its header says: it inflates to more than 15697/,
+    {},
+    20,
+    3,
+  );
+});
+
+test('a cap set to no number is one line naming its variable', () => {
+  const data = tempDir('gradscope-cap-setting-');
+  writeIdxFolder(data, false, [20, 10]);
+  assertFailsFastAndSmall(
+    train(data, path.join(data, 'run')),
+    'GRADSCOPE_MAX_INFLATE_BYTES',
+    /Expected a positive integer for the environment variable GRADSCOPE_MAX_INFLATE_BYTES but received "1e9"/,
+    { GRADSCOPE_MAX_INFLATE_BYTES: '1e9' },
+  );
 });
