@@ -137,7 +137,16 @@ test('serve shows a running study as it goes, with no console errors, on 127.0.0
     // the finished run: every arm, nothing to come
     await until((s) => s.arm50 && s.marks === 0, 30_000);
     await page.waitForSelector('figure[data-figure="line-seed-0-arm-10-arm-50"]');
-    for (const id of ['summary', 'training', 'experiment-a', 'experiment-b', 'beyond', 'config'])
+    // the live noise scale's section too
+    for (const id of [
+      'summary',
+      'training',
+      'live-noise-scale',
+      'experiment-a',
+      'experiment-b',
+      'beyond',
+      'config',
+    ])
       assert.equal(await page.locator(`section#${id}`).count(), 1, id);
     assert.deepEqual(problems, []);
     server.kill('SIGINT');
