@@ -173,6 +173,7 @@ export interface BatchSizeResult {
  * const network = new Network(networkSpec('F1'), { seed: 0 });
  * const b: GradientAnalysis = analyzeGradients(network, loadData('mnist'), {
  *   ...DEFAULT_GRADIENT_ANALYSIS,
+ *   batchSizes: [256, 5000],
  *   purpose: 'init',
  * });
  * for (const r of b.batchSizes) console.log(r.batchSize, r.toTrain.mean, r.toTotal.mean);

@@ -43,6 +43,7 @@ export interface CheckpointState {
  * );
  * const b = analyzeGradients(network, data, {
  *   ...DEFAULT_GRADIENT_ANALYSIS,
+ *   batchSizes: [256, 1000, 2000, 5000],
  *   purpose: 'arm 5000, last epoch',
  * });
  * console.log(b.bSimple);

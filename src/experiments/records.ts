@@ -15,13 +15,33 @@ export type AnalysisPoint = GradientAnalysis & { phase: string; epoch: number };
 /** One stored line: the result, with the seed it belongs to. */
 export type StudyLine = LineResult & { seed: number };
 
-/** One stored sharpness measurement: the result, with the seed and phase it belongs to. */
+/**
+ * One stored sharpness measurement: the result, with the seed and phase it belongs to.
+ *
+ * @example
+ * ```ts
+ * import { readStudySharpness, type StudySharpness } from 'gradscope';
+ * const largest: StudySharpness | undefined = readStudySharpness('runs/thesis-f1').find(
+ *   (s) => s.phase === 'arm-5000',
+ * );
+ * console.log(largest?.seed, largest?.hessian.eigenvalues[0]?.value);
+ * ```
+ */
 export type StudySharpness = SharpnessResult & { seed: number; phase: string };
 
 /** One stored trajectory: the result, with the seed it belongs to. */
 export type StudyTrajectoryRecord = TrajectoryResult & { seed: number };
 
-/** Every sharpness record of a study run directory, checked (src/store/sharpness.ts). */
+/**
+ * Every sharpness record of a study run directory, checked (src/store/sharpness.ts).
+ *
+ * @example
+ * ```ts
+ * import { readStudySharpness } from 'gradscope';
+ * for (const s of readStudySharpness('runs/thesis-f1'))
+ *   console.log(s.seed, s.phase, s.hessian.eigenvalues[0]?.value);
+ * ```
+ */
 export function readStudySharpness(runDir: string): StudySharpness[] {
   return readSharpnessRecords<StudySharpness>(runDir);
 }
