@@ -25,7 +25,8 @@ export function gradscope(
 /** Fields that time the work (seconds, rates) or name the directory: not results. */
 const NOT_RESULTS = /seconds|persecond|^runDir$/i;
 
-function withoutTimes(value: unknown): unknown {
+/** A JSON value without the fields that time the work or name the directory. */
+export function withoutTimes(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutTimes);
   if (value !== null && typeof value === 'object')
     return Object.fromEntries(

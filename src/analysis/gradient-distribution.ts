@@ -37,6 +37,7 @@ import {
   measureVector,
   type DrawMeasures,
 } from '../engine/device-vector';
+import { throwIfStopped } from '../train/stop';
 import type { ParameterGroup } from './layer-blocks';
 import {
   histogram,
@@ -178,11 +179,12 @@ export function checkGradientOptions(o: GradientAnalysisOptions, trainSize: numb
     throw expected('a positive multiple of 0.5', 'cap', o.cap);
 }
 
-export function analyzeGradients(
+/** Experiment B at one state; a stop signal stops it before any draw (stop.ts). */
+export async function analyzeGradients(
   network: Network,
   data: StudyData,
   options: GradientAnalysisOptions,
-): GradientAnalysis {
+): Promise<GradientAnalysis> {
   const o = options;
   const m = data.train.size;
   const mTest = data.test.size;
@@ -242,6 +244,7 @@ export function analyzeGradients(
   if (o.draws === 'independent')
     for (const batchSize of sizes)
       for (let k = 0; k < o.samples; k++) {
+        await throwIfStopped(() => `at draw ${k + 1} of ${o.samples} at B ${batchSize}`);
         const indices = uniformBatch(o.seed, o.purpose, batchSize, k, m);
         network.gradient(data.train, indices, pass(batchSize));
         record(batchSize, k, measureGradient(network, gTrain, gTotal, ranges), indices);
@@ -256,6 +259,7 @@ export function analyzeGradients(
       const batch = uniformBatch(o.seed, o.purpose, largest, k, m);
       let previous = 0;
       for (const batchSize of sizes) {
+        await throwIfStopped(() => `at draw ${k + 1} of ${o.samples} at B ${batchSize}`);
         const prefix = batch.subarray(0, batchSize);
         let cost = batchSize;
         if (o.mode === 'population') {

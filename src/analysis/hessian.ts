@@ -24,6 +24,7 @@ import type { Dataset } from '../engine/dataset';
 import { expected, isNonNegativeInteger, isPositiveInteger } from '../core/errors';
 import type { Network, PassOptions } from '../engine/network';
 import { dot, norm } from '../engine/vector';
+import { throwIfStopped } from '../train/stop';
 import { NormalStreams } from './normal-streams';
 
 /** out = H v (out is overwritten). */
@@ -112,11 +113,11 @@ function scaleToUnit(v: Float64Array): boolean {
 }
 
 /** The k eigenvalues of largest magnitude, in the order found; eigenvectors kept for deflation. */
-export function topEigenvalues(
+export async function topEigenvalues(
   apply: HessianOperator,
   n: number,
   options: EigenOptions,
-): Eigenvalue[] {
+): Promise<Eigenvalue[]> {
   checkEigenOptions(options, n);
   const found: Float64Array[] = [];
   const result: Eigenvalue[] = [];
@@ -136,6 +137,10 @@ export function topEigenvalues(
         converged = true;
         break;
       }
+      await throwIfStopped(
+        () =>
+          `before Hessian-vector product ${iterations + 1} of eigenvalue ${j} (power iteration)`,
+      );
       apply(v, u);
       iterations++;
       options.onProduct?.();
@@ -156,13 +161,13 @@ export function topEigenvalues(
 }
 
 /** Hutchinson's estimate of tr(H) from `probes` Rademacher vectors. */
-export function hutchinsonTrace(
+export async function hutchinsonTrace(
   apply: HessianOperator,
   n: number,
   probes: number,
   seed: number,
   onProduct?: () => void,
-): TraceEstimate {
+): Promise<TraceEstimate> {
   checkProbes(probes);
   const v = new Float64Array(n);
   const hv = new Float64Array(n);
@@ -175,6 +180,9 @@ export function hutchinsonTrace(
       v[i] = bits & 1 ? 1 : -1;
       bits >>>= 1;
     }
+    await throwIfStopped(
+      () => `before Hessian-vector product ${q + 1} of ${probes} (Hutchinson's trace)`,
+    );
     apply(v, hv);
     onProduct?.();
     samples.push(dot(v, hv));

@@ -17,6 +17,7 @@ import type { StudyData } from '../data/load';
 import { expected, GradscopeInputError, isPositiveInteger } from '../core/errors';
 import type { Network } from '../engine/network';
 import { lerp } from '../engine/vector';
+import { throwIfStopped } from '../train/stop';
 import { recalibrateAndMeasureTrain, recalibrationSample } from './recalibration-sample';
 
 export type LineBatchNorm = 'recalibrate' | 'interpolate' | 'batch';
@@ -140,14 +141,15 @@ export function placeOnLine(
   return undefined;
 }
 
-export function lossAlongLine(
+/** The line's points in order; a stop signal stops it before any point (stop.ts). */
+export async function lossAlongLine(
   network: Network,
   a: Solution,
   b: Solution,
   data: StudyData,
   options: LineOptions,
   onPoint?: (done: number, total: number) => void,
-): LineResult {
+): Promise<LineResult> {
   checkLineOptions(options, data.train.size);
   const started = process.hrtime.bigint();
   const sample =
@@ -162,7 +164,9 @@ export function lossAlongLine(
     const m = network.evaluate(set, indices, { mode, chunk });
     return { loss: m.loss, accuracy: m.accuracy };
   };
-  const points: LinePoint[] = options.alphas.map((alpha, i) => {
+  const points: LinePoint[] = [];
+  for (const [i, alpha] of options.alphas.entries()) {
+    await throwIfStopped(() => `at point ${i + 1} of ${options.alphas.length} (alpha ${alpha})`);
     const reason = placeOnLine(network, a, b, alpha, options.bn);
     let point: LinePoint;
     if (reason) point = { alpha, train: null, test: null, undefinedReason: reason };
@@ -177,8 +181,8 @@ export function lossAlongLine(
       };
     }
     onPoint?.(i + 1, options.alphas.length);
-    return point;
-  });
+    points.push(point);
+  }
   let best: LineResult['best'] = null;
   for (const p of points)
     if (p.test && (best === null || p.test.loss < best.testLoss))

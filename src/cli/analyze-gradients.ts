@@ -33,7 +33,10 @@ function drawsOption(value: unknown): 'independent' | 'nested' {
   return v;
 }
 
-function analyzeGradientsCommand(values: Record<string, unknown>, log: Log): GradientAnalysis {
+async function analyzeGradientsCommand(
+  values: Record<string, unknown>,
+  log: Log,
+): Promise<GradientAnalysis> {
   const { file, network, info, data } = stateFrom(values);
   const bn = (values.bn as string | undefined) ?? 'population';
   if (bn !== 'population' && bn !== 'batch') throw expected('population or batch', '--bn', bn);
@@ -71,7 +74,7 @@ function analyzeGradientsCommand(values: Record<string, unknown>, log: Log): Gra
   log.info(
     `gradscope analyze gradients: ${info.network.name} at epoch ${info.epoch} of ${file}; ${data.description}`,
   );
-  const result = analyzeGradients(network, data, {
+  const result = await analyzeGradients(network, data, {
     ...options,
     onDraw: (_b, _k, examples) =>
       progress.work('gradient draws (examples)', (done += examples), total),

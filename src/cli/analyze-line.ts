@@ -45,7 +45,7 @@ function option<T extends string>(value: unknown, allowed: T[], name: string, fa
   return v as T;
 }
 
-function analyzeLineCommand(values: Record<string, unknown>, log: Log): LineResult {
+async function analyzeLineCommand(values: Record<string, unknown>, log: Log): Promise<LineResult> {
   if (!values.from) throw expected('a checkpoint file', '--from', values.from);
   if (!values.to) throw expected('a checkpoint file', '--to', values.to);
   const bn = option<LineBatchNorm>(
@@ -67,7 +67,7 @@ function analyzeLineCommand(values: Record<string, unknown>, log: Log): LineResu
   log.info(
     `gradscope analyze line: ${a.label} -> ${b.label}, ${alphas.length} points, batch norm ${bn}`,
   );
-  const result = lossAlongLine(
+  const result = await lossAlongLine(
     network,
     a,
     b,
@@ -101,7 +101,10 @@ function analyzeLineCommand(values: Record<string, unknown>, log: Log): LineResu
   return result;
 }
 
-function analyzeSurfaceCommand(values: Record<string, unknown>, log: Log): SurfaceResult {
+async function analyzeSurfaceCommand(
+  values: Record<string, unknown>,
+  log: Log,
+): Promise<SurfaceResult> {
   const bn = option<SurfaceBatchNorm>(
     values.bn,
     ['recalibrate', 'keep', 'batch'],
@@ -134,9 +137,9 @@ function analyzeSurfaceCommand(values: Record<string, unknown>, log: Log): Surfa
     const b = solutionOf(network, labels[1]!);
     loadNetwork(cFile, network);
     const c = solutionOf(network, labels[2]!);
-    result = planeSurface(network, a, b, c, data, options, onPoint);
+    result = await planeSurface(network, a, b, c, data, options, onPoint);
   } else {
-    result = randomDirectionSurface(network, a, data, options, onPoint);
+    result = await randomDirectionSurface(network, a, data, options, onPoint);
   }
   progress.line(`${grid.length ** 2} points in ${result.seconds.toFixed(1)} s`);
   if (values.out) {

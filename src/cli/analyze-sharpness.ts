@@ -44,7 +44,10 @@ function oneOf<T extends string>(value: unknown, allowed: T[], option: string, f
   return v as T;
 }
 
-function analyzeSharpnessCommand(values: Record<string, unknown>, log: Log): SharpnessResult {
+async function analyzeSharpnessCommand(
+  values: Record<string, unknown>,
+  log: Log,
+): Promise<SharpnessResult> {
   const d = DEFAULT_SHARPNESS;
   const set = oneOf<'train' | 'test'>(values.set, ['train', 'test'], '--set', d.set);
   const options: SharpnessOptions = {
@@ -111,7 +114,7 @@ function analyzeSharpnessCommand(values: Record<string, unknown>, log: Log): Sha
   log.info(
     `gradscope analyze sharpness: ${info.network.name} at epoch ${info.epoch} of ${file}; ${data.description}`,
   );
-  const result = measureSharpness(network, data, {
+  const result = await measureSharpness(network, data, {
     ...options,
     onProgress: (stage, done, total) => progress.work(stage, done, total),
   });

@@ -43,11 +43,11 @@ import { integerOption } from './options';
 /** Grid points along each axis of the plane. */
 const POINTS = 15;
 
-function analyzeTrajectoryCommand(
+async function analyzeTrajectoryCommand(
   values: Record<string, unknown>,
   log: Log,
   positionals: string[],
-): TrajectoryResult {
+): Promise<TrajectoryResult> {
   const given = values.checkpoints as string[] | string | undefined;
   const dirs = [
     ...(Array.isArray(given) ? given : given ? [given] : []).flatMap((d) => d.split(',')),
@@ -80,7 +80,7 @@ function analyzeTrajectoryCommand(
   log.info(
     `gradscope analyze trajectory: ${info.network.name}, ${paths.reduce((s, p) => s + p.checkpoints.length, 0)} checkpoints in ${dirs.length} folder(s) around ${finalFile}; ${data.description}`,
   );
-  const result = trajectorySurface(
+  const result = await trajectorySurface(
     network,
     final,
     paths,
