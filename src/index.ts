@@ -35,6 +35,8 @@ export { stateDict } from './engine/state-dict';
 export { checkpointState, type CheckpointState } from './experiments/checkpoint-state';
 
 // ---- the experiments on a saved state
+// (each long analysis returns a promise: it lets a SIGTERM or SIGINT be seen at every unit of
+// its work, src/train/stop.ts)
 
 /** Experiment B: mini-batch gradients around g_train and g_total, in units of d. */
 export {

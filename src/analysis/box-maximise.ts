@@ -27,6 +27,7 @@
  */
 import { expected, isPositiveInteger } from '../core/errors';
 import { dot } from '../engine/vector';
+import { throwIfStopped } from '../train/stop';
 
 export type Objective = (x: Float64Array) => number;
 /** out = grad f(x). */
@@ -78,14 +79,15 @@ export function checkBoxOptions(o: BoxOptions): void {
     throw expected('a positive integer', 'max backtracks', o.maxBacktracks);
 }
 
-export function maximiseInBox(
+/** The maximiser; a stop signal stops it before any evaluation of f or its gradient (stop.ts). */
+export async function maximiseInBox(
   f: Objective,
   grad: ObjectiveGradient,
   x0: Float64Array,
   lower: Float64Array,
   upper: Float64Array,
   options: Partial<BoxOptions> = {},
-): BoxResult {
+): Promise<BoxResult> {
   const o = { ...DEFAULT_BOX, ...options };
   checkBoxOptions(o);
   const n = x0.length;
@@ -102,12 +104,17 @@ export function maximiseInBox(
   const pairs: { s: Float64Array; y: Float64Array; rho: number }[] = [];
   let evaluations = 1;
   let gradients = 1;
+  let iteration = 0;
+  const stopCheck = (what: string) =>
+    throwIfStopped(() => `before ${what} in iteration ${iteration + 1} of the box maximisation`);
+  await stopCheck('the first loss');
   let phi = -f(x);
   const initialValue = -phi;
   const gradientOfPhi = (at: Float64Array, out: Float64Array): void => {
     grad(at, out);
     for (let i = 0; i < n; i++) out[i] = -out[i]!;
   };
+  await stopCheck('the first gradient');
   gradientOfPhi(x, d);
 
   const free = (i: number): boolean =>
@@ -118,7 +125,6 @@ export function maximiseInBox(
   };
 
   let stop: BoxStop = 'iterations';
-  let iteration = 0;
   while (iteration < o.iterations) {
     let pg = 0;
     for (let i = 0; i < n; i++)
@@ -138,6 +144,7 @@ export function maximiseInBox(
         let predicted = 0;
         for (let i = 0; i < n; i++) predicted += d[i]! * (trial[i]! - x[i]!);
         if (!(predicted < 0)) continue;
+        await stopCheck(`loss ${evaluations + 1}`);
         next = -f(trial);
         evaluations++;
         if (next <= phi + C1 * predicted) {
@@ -160,6 +167,7 @@ export function maximiseInBox(
       y[i] = -d[i]!;
     }
     x.set(trial);
+    await stopCheck(`gradient ${gradients + 1}`);
     gradientOfPhi(x, d);
     gradients++;
     for (let i = 0; i < n; i++) y[i] = y[i]! + d[i]!;

@@ -47,6 +47,7 @@ import {
 import { formatByteSize } from '../core/byte-size';
 import type { Dataset } from '../engine/dataset';
 import { defaultSignalMemory, LayerSignals, signalBytes } from '../engine/layer-signals';
+import { throwIfStopped } from '../train/stop';
 import type { ParameterGroup } from './layer-blocks';
 import {
   histogram,
@@ -290,7 +291,7 @@ function drawSignals(
  *   networkSpec,
  * } from 'gradscope';
  * const network = new Network(networkSpec('F1'), { seed: 0 });
- * const b = analyzeGradients(network, loadData('mnist'), {
+ * const b = await analyzeGradients(network, loadData('mnist'), {
  *   ...DEFAULT_GRADIENT_ANALYSIS,
  *   batchSizes: [256, 5000],
  *   samples: 10,
@@ -299,11 +300,11 @@ function drawSignals(
  * console.log(`|g_train|/d = ${b.gTrainNorm.toFixed(3)}, B_simple = ${b.bSimple.toFixed(0)}`);
  * ```
  */
-export function analyzeGradients(
+export async function analyzeGradients(
   network: Network,
   data: StudyData,
   options: GradientAnalysisOptions,
-): GradientAnalysis {
+): Promise<GradientAnalysis> {
   const o = options;
   checkGradientOptions(o, data.train.size);
   const started = process.hrtime.bigint();
@@ -312,20 +313,21 @@ export function analyzeGradients(
   // With layer signals, the pass that keeps them leaves g_train in the gradient buffer.
   const signals = drawSignals(network, data.train, o);
   try {
-    return analyzeWith(network, data, o, signals, started, wholeChunk);
+    // awaited here, so that the signals are released only once every draw is done
+    return await analyzeWith(network, data, o, signals, started, wholeChunk);
   } finally {
     signals?.release();
   }
 }
 
-function analyzeWith(
+async function analyzeWith(
   network: Network,
   data: StudyData,
   o: GradientAnalysisOptions,
   signals: LayerSignals | null,
   started: bigint,
   wholeChunk: number,
-): GradientAnalysis {
+): Promise<GradientAnalysis> {
   const m = data.train.size;
   const mTest = data.test.size;
   const train =
@@ -386,6 +388,7 @@ function analyzeWith(
   if (o.draws === 'independent')
     for (const batchSize of sizes)
       for (let k = 0; k < o.samples; k++) {
+        await throwIfStopped(() => `at draw ${k + 1} of ${o.samples} at B ${batchSize}`);
         const indices = uniformBatch(o.seed, o.purpose, batchSize, k, m);
         gradientOf(indices, batchSize);
         record(batchSize, k, measureGradient(network, gTrain, gTotal, ranges), indices);
@@ -400,6 +403,7 @@ function analyzeWith(
       const batch = uniformBatch(o.seed, o.purpose, largest, k, m);
       let previous = 0;
       for (const batchSize of sizes) {
+        await throwIfStopped(() => `at draw ${k + 1} of ${o.samples} at B ${batchSize}`);
         const prefix = batch.subarray(0, batchSize);
         let cost = batchSize;
         if (o.mode === 'population') {

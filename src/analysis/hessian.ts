@@ -24,6 +24,7 @@ import type { Dataset } from '../engine/dataset';
 import { expected, isNonNegativeInteger, isPositiveInteger } from '../core/errors';
 import type { Network, PassOptions } from '../engine/network';
 import { dot, norm } from '../engine/vector';
+import { throwIfStopped } from '../train/stop';
 import { NormalStreams } from './normal-streams';
 
 /** out = H v (out is overwritten). */
@@ -137,7 +138,7 @@ function scaleToUnit(v: Float64Array): boolean {
  * const apply = hessianOperator(network, data.train, data.train.all().subarray(0, 5000), {
  *   mode: 'population',
  * });
- * const [top] = topEigenvalues(apply, network.parameterCount, {
+ * const [top] = await topEigenvalues(apply, network.parameterCount, {
  *   topK: 1,
  *   maxIterations: 100,
  *   tolerance: 1e-4,
@@ -146,11 +147,11 @@ function scaleToUnit(v: Float64Array): boolean {
  * console.log(`lambda_max = ${top.value} after ${top.iterations} products`);
  * ```
  */
-export function topEigenvalues(
+export async function topEigenvalues(
   apply: HessianOperator,
   n: number,
   options: EigenOptions,
-): Eigenvalue[] {
+): Promise<Eigenvalue[]> {
   checkEigenOptions(options, n);
   const found: Float64Array[] = [];
   const result: Eigenvalue[] = [];
@@ -170,6 +171,10 @@ export function topEigenvalues(
         converged = true;
         break;
       }
+      await throwIfStopped(
+        () =>
+          `before Hessian-vector product ${iterations + 1} of eigenvalue ${j} (power iteration)`,
+      );
       apply(v, u);
       iterations++;
       options.onProduct?.();
@@ -200,17 +205,17 @@ export function topEigenvalues(
  * const apply = hessianOperator(network, data.train, data.train.all().subarray(0, 5000), {
  *   mode: 'population',
  * });
- * const t = hutchinsonTrace(apply, network.parameterCount, 20, 0);
+ * const t = await hutchinsonTrace(apply, network.parameterCount, 20, 0);
  * console.log(`tr(H) = ${t.trace} +- ${t.standardError}`);
  * ```
  */
-export function hutchinsonTrace(
+export async function hutchinsonTrace(
   apply: HessianOperator,
   n: number,
   probes: number,
   seed: number,
   onProduct?: () => void,
-): TraceEstimate {
+): Promise<TraceEstimate> {
   checkProbes(probes);
   const v = new Float64Array(n);
   const hv = new Float64Array(n);
@@ -223,6 +228,9 @@ export function hutchinsonTrace(
       v[i] = bits & 1 ? 1 : -1;
       bits >>>= 1;
     }
+    await throwIfStopped(
+      () => `before Hessian-vector product ${q + 1} of ${probes} (Hutchinson's trace)`,
+    );
     apply(v, hv);
     onProduct?.();
     samples.push(dot(v, hv));

@@ -23,6 +23,7 @@
  */
 import { expected, isNonNegativeInteger, isPositiveInteger } from '../core/errors';
 import { dot, norm } from '../engine/vector';
+import { throwIfStopped } from '../train/stop';
 import type { HessianOperator } from './hessian';
 import { NormalStreams } from './normal-streams';
 import { tridiagonalEigen } from './tridiagonal-eigen';
@@ -91,13 +92,13 @@ function orthogonalise(basis: Float64Array[], u: Float64Array): void {
  * m steps of Lanczos from the unit vector q1 (full reorthogonalisation). Stops early at an
  * invariant subspace, or when `done(alpha, beta_m)` says so after a step.
  */
-export function lanczosTridiagonal(
+export async function lanczosTridiagonal(
   apply: HessianOperator,
   q1: Float64Array,
   maxSteps: number,
   done: (alpha: number[], beta: number[], nextBeta: number) => boolean = () => false,
   onProduct?: () => void,
-): { basis: Float64Array[]; alpha: number[]; beta: number[]; nextBeta: number } {
+): Promise<{ basis: Float64Array[]; alpha: number[]; beta: number[]; nextBeta: number }> {
   const n = q1.length;
   const basis: Float64Array[] = [q1];
   const alpha: number[] = [];
@@ -107,6 +108,7 @@ export function lanczosTridiagonal(
   for (let j = 0; j < steps; j++) {
     const q = basis[j]!;
     const u = new Float64Array(n);
+    await throwIfStopped(() => `before Hessian-vector product ${j + 1} (Lanczos step)`);
     apply(q, u);
     onProduct?.();
     const a = dot(q, u);
@@ -130,11 +132,11 @@ export function lanczosTridiagonal(
   return { basis, alpha, beta, nextBeta };
 }
 
-export function lanczosTopEigen(
+export async function lanczosTopEigen(
   apply: HessianOperator,
   n: number,
   options: LanczosOptions,
-): LanczosResult {
+): Promise<LanczosResult> {
   const o = options;
   checkLanczosOptions(o, n);
   if (o.topK === 0) return { pairs: [], steps: 0, products: 0, alpha: [], beta: [] };
@@ -161,7 +163,7 @@ export function lanczosTopEigen(
     products++;
     o.onProduct?.();
   };
-  const run = lanczosTridiagonal(
+  const run = await lanczosTridiagonal(
     apply,
     q1,
     o.maxSteps,
@@ -179,7 +181,8 @@ export function lanczosTopEigen(
   );
   const { top, scale } = estimates(run.alpha, run.beta, invariant ? 0 : run.nextBeta);
   const hx = new Float64Array(n);
-  const pairs = top.map(({ value, y, residual }): EigenPair => {
+  const pairs: EigenPair[] = [];
+  for (const { value, y, residual } of top) {
     const x = new Float64Array(n);
     run.basis.forEach((q, i) => {
       const c = y[i]!;
@@ -188,13 +191,16 @@ export function lanczosTopEigen(
     const length = norm(x);
     for (let r = 0; r < n; r++) x[r] = x[r]! / length;
     const converged = residual <= o.tolerance * scale;
-    if (o.residuals === 'estimate')
-      return { value, residual, residualKind: 'estimate', converged, vector: x };
+    if (o.residuals === 'estimate') {
+      pairs.push({ value, residual, residualKind: 'estimate', converged, vector: x });
+      continue;
+    }
+    await throwIfStopped(() => `before the Hessian-vector product of a residual (Lanczos)`);
     apply(x, hx);
     onProduct();
     let s = 0;
     for (let r = 0; r < n; r++) s += (hx[r]! - value * x[r]!) ** 2;
-    return { value, residual: Math.sqrt(s), residualKind: 'exact', converged, vector: x };
-  });
+    pairs.push({ value, residual: Math.sqrt(s), residualKind: 'exact', converged, vector: x });
+  }
   return { pairs, steps, products, alpha: run.alpha, beta: run.beta };
 }

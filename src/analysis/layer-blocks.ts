@@ -20,6 +20,7 @@
  *   Since |x|^2 = sum_g |x_g|^2, the tr(F_g) add up to the whole tr(F).
  */
 import type { Network, ParameterEntry } from '../engine/network';
+import { throwIfStopped } from '../train/stop';
 import type { HessianOperator } from './hessian';
 import { lanczosTopEigen } from './lanczos';
 import { rademacherProbe } from './spectral-density';
@@ -84,20 +85,23 @@ export interface BlockTrace {
 }
 
 /** Hutchinson's trace of every block from the same N probes (N products in all). */
-export function blockTraces(
+export async function blockTraces(
   apply: HessianOperator,
   n: number,
   groups: ParameterGroup[],
   probes: number,
   seed: number,
   onProduct?: () => void,
-): { blocks: BlockTrace[]; trace: number; standardError: number } {
+): Promise<{ blocks: BlockTrace[]; trace: number; standardError: number }> {
   const v = new Float64Array(n);
   const hv = new Float64Array(n);
   const samples = groups.map(() => [] as number[]);
   const full: number[] = [];
   for (let q = 0; q < probes; q++) {
     rademacherProbe(seed, 'hutchinson', q, v);
+    await throwIfStopped(
+      () => `before Hessian-vector product ${q + 1} of ${probes} (per-layer traces)`,
+    );
     apply(v, hv);
     onProduct?.();
     groups.forEach((g, j) => samples[j]!.push(groupDot(g, v, hv)));
@@ -149,15 +153,16 @@ export interface BlockCurvature extends BlockTrace {
 }
 
 /** Top eigenvalue (Lanczos) and trace (Hutchinson) of every block. */
-export function blockCurvature(
+export async function blockCurvature(
   apply: HessianOperator,
   n: number,
   groups: ParameterGroup[],
   o: { probes: number; maxSteps: number; tolerance: number; seed: number; onProduct?: () => void },
-): { blocks: BlockCurvature[]; trace: number; standardError: number } {
-  const traces = blockTraces(apply, n, groups, o.probes, o.seed, o.onProduct);
-  const blocks = groups.map((g, j) => {
-    const top = lanczosTopEigen(blockOperator(apply, n, g), g.size, {
+): Promise<{ blocks: BlockCurvature[]; trace: number; standardError: number }> {
+  const traces = await blockTraces(apply, n, groups, o.probes, o.seed, o.onProduct);
+  const blocks: BlockCurvature[] = [];
+  for (const [j, g] of groups.entries()) {
+    const top = await lanczosTopEigen(blockOperator(apply, n, g), g.size, {
       topK: 1,
       maxSteps: Math.min(o.maxSteps, g.size),
       tolerance: o.tolerance,
@@ -165,12 +170,12 @@ export function blockCurvature(
       seed: o.seed,
       onProduct: o.onProduct,
     });
-    return {
+    blocks.push({
       ...traces.blocks[j]!,
       topEigenvalue: top.pairs[0]!.value,
       residual: top.pairs[0]!.residual,
       lanczosSteps: top.steps,
-    };
-  });
+    });
+  }
   return { blocks, trace: traces.trace, standardError: traces.standardError };
 }

@@ -17,6 +17,7 @@ import type { StudyData } from '../data/load';
 import { expected, GradscopeInputError, isPositiveInteger } from '../core/errors';
 import type { Network } from '../engine/network';
 import { lerp } from '../engine/vector';
+import { throwIfStopped } from '../train/stop';
 import { recalibrateAndMeasureTrain, recalibrationSample } from './recalibration-sample';
 
 export type LineBatchNorm = 'recalibrate' | 'interpolate' | 'batch';
@@ -247,21 +248,21 @@ export function placeOnLine(
  * );
  * const a = solutionOf(small.network, 'B = 256');
  * const b = solutionOf(large.network, 'B = 5000');
- * const line = lossAlongLine(small.network, a, b, loadData('mnist'), {
+ * const line = await lossAlongLine(small.network, a, b, loadData('mnist'), {
  *   ...DEFAULT_LINE,
  *   alphas: alphaGrid(-1, 2, 31),
  * });
  * console.log(line.best); // the alpha of the lowest test loss
  * ```
  */
-export function lossAlongLine(
+export async function lossAlongLine(
   network: Network,
   a: Solution,
   b: Solution,
   data: StudyData,
   options: LineOptions,
   onPoint?: (done: number, total: number) => void,
-): LineResult {
+): Promise<LineResult> {
   checkLineOptions(options, data.train.size);
   const started = process.hrtime.bigint();
   const sample =
@@ -276,7 +277,9 @@ export function lossAlongLine(
     const m = network.evaluate(set, indices, { mode, chunk });
     return { loss: m.loss, accuracy: m.accuracy };
   };
-  const points: LinePoint[] = options.alphas.map((alpha, i) => {
+  const points: LinePoint[] = [];
+  for (const [i, alpha] of options.alphas.entries()) {
+    await throwIfStopped(() => `at point ${i + 1} of ${options.alphas.length} (alpha ${alpha})`);
     const reason = placeOnLine(network, a, b, alpha, options.bn);
     let point: LinePoint;
     if (reason) point = { alpha, train: null, test: null, undefinedReason: reason };
@@ -291,8 +294,8 @@ export function lossAlongLine(
       };
     }
     onPoint?.(i + 1, options.alphas.length);
-    return point;
-  });
+    points.push(point);
+  }
   let best: LineResult['best'] = null;
   for (const p of points)
     if (p.test && (best === null || p.test.loss < best.testLoss))

@@ -13,6 +13,7 @@ import type { Measurement, Network } from '../engine/network';
 import { filterNormalisedDirection, planeThrough } from './directions';
 import { uniformBatch } from '../data/sampler';
 import { alphaGrid, type Solution } from './loss-line';
+import { throwIfStopped } from '../train/stop';
 import { recalibrateAndMeasureTrain, recalibrationSample } from './recalibration-sample';
 
 export type SurfaceBatchNorm = 'recalibrate' | 'keep' | 'batch';
@@ -66,7 +67,8 @@ export interface SurfaceResult {
   seconds: number;
 }
 
-export function surfaceOver(
+/** The grid's points row by row; a stop signal stops it before any point (stop.ts). */
+export async function surfaceOver(
   network: Network,
   origin: Solution,
   d1: Float64Array,
@@ -74,7 +76,7 @@ export function surfaceOver(
   data: StudyData,
   o: SurfaceOptions,
   onPoint?: (done: number, total: number) => void,
-): Pick<SurfaceResult, 'loss' | 'accuracy' | 'seconds'> {
+): Promise<Pick<SurfaceResult, 'loss' | 'accuracy' | 'seconds'>> {
   if (!o.xs.length || !o.ys.length) throw expected('a grid with at least one point', 'grid', o.xs);
   const started = process.hrtime.bigint();
   const sample =
@@ -96,6 +98,7 @@ export function surfaceOver(
     const lossRow: number[] = [];
     const accuracyRow: number[] = [];
     for (const y of o.ys) {
+      await throwIfStopped(() => `at point ${done + 1} of ${o.xs.length * o.ys.length}`);
       for (let i = 0; i < w.length; i++) w[i] = w0[i]! + x * d1[i]! + y * d2[i]!;
       network.writeParameters(w);
       network.writeStatistics(origin.statistics);
@@ -133,7 +136,7 @@ export function surfaceOver(
  * const { network } = networkFromCheckpoint(
  *   'runs/thesis-f1/seeds/0/checkpoints/arm-5000/epoch-0030.safetensors',
  * );
- * const surface = randomDirectionSurface(
+ * const surface = await randomDirectionSurface(
  *   network,
  *   solutionOf(network, 'B = 5000'),
  *   loadData('mnist'),
@@ -142,13 +145,13 @@ export function surfaceOver(
  * console.log(surface.loss[10][10]); // at the solution itself: x = y = 0 on the default grid
  * ```
  */
-export function randomDirectionSurface(
+export async function randomDirectionSurface(
   network: Network,
   solution: Solution,
   data: StudyData,
   o: SurfaceOptions,
   onPoint?: (done: number, total: number) => void,
-): SurfaceResult {
+): Promise<SurfaceResult> {
   const d1 = filterNormalisedDirection(network, solution.parameters, o.seed, 'x');
   const d2 = filterNormalisedDirection(network, solution.parameters, o.seed, 'y');
   return {
@@ -159,7 +162,7 @@ export function randomDirectionSurface(
     set: o.set,
     xs: o.xs,
     ys: o.ys,
-    ...surfaceOver(network, solution, d1, d2, data, o, onPoint),
+    ...(await surfaceOver(network, solution, d1, d2, data, o, onPoint)),
   };
 }
 
@@ -180,11 +183,11 @@ export function randomDirectionSurface(
  *   networkFromCheckpoint(`runs/thesis-f1/seeds/0/checkpoints/arm-${b}/epoch-0030.safetensors`)
  *     .network;
  * const [a, b, c] = [256, 1000, 5000].map((batch) => solutionOf(arm(batch), `B = ${batch}`));
- * const surface = planeSurface(arm(256), a, b, c, loadData('mnist'), DEFAULT_SURFACE);
+ * const surface = await planeSurface(arm(256), a, b, c, loadData('mnist'), DEFAULT_SURFACE);
  * console.log(surface.solutions); // where each arm lies in the plane
  * ```
  */
-export function planeSurface(
+export async function planeSurface(
   network: Network,
   a: Solution,
   b: Solution,
@@ -192,7 +195,7 @@ export function planeSurface(
   data: StudyData,
   o: SurfaceOptions,
   onPoint?: (done: number, total: number) => void,
-): SurfaceResult {
+): Promise<SurfaceResult> {
   if (o.bn === 'keep')
     throw expected(
       'recalibrate or batch (three solutions have no one set of statistics)',
@@ -212,6 +215,6 @@ export function planeSurface(
     set: o.set,
     xs: o.xs,
     ys: o.ys,
-    ...surfaceOver(network, a, plane.e1, plane.e2, data, o, onPoint),
+    ...(await surfaceOver(network, a, plane.e1, plane.e2, data, o, onPoint)),
   };
 }

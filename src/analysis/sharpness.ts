@@ -253,7 +253,7 @@ export interface SubspaceAround {
 }
 
 /** Keskar's metric for one eps, in the full space (space null) or in A's span; w restored. */
-export function keskarMeasurement(
+export async function keskarMeasurement(
   network: Network,
   set: Dataset,
   indices: Int32Array,
@@ -262,7 +262,7 @@ export function keskarMeasurement(
   eps: number,
   space: SubspaceAround | null,
   o: SharpnessOptions,
-): KeskarMeasurement {
+): Promise<KeskarMeasurement> {
   const started = process.hrtime.bigint();
   const n = w.length;
   const pass = { mode: o.mode, chunk: o.chunk };
@@ -297,9 +297,9 @@ export function keskarMeasurement(
     else out.set(gradient);
   };
   const stage = `eps ${eps}, ${subspace ? 'subspace' : 'full space'}: iterations`;
-  let r: ReturnType<typeof maximiseInBox>;
+  let r: Awaited<ReturnType<typeof maximiseInBox>>;
   try {
-    r = maximiseInBox(f, grad, new Float64Array(dimension), lower, upper, {
+    r = await maximiseInBox(f, grad, new Float64Array(dimension), lower, upper, {
       iterations: o.iterations,
       memory: o.memory,
       onIteration: (i) => o.onProgress?.(stage, i, o.iterations),
@@ -343,17 +343,17 @@ function hessianSample(indices: Int32Array, o: SharpnessOptions): Int32Array {
  * const { network, data } = checkpointState(
  *   'runs/thesis-f1/seeds/0/checkpoints/arm-5000/epoch-0030.safetensors',
  * );
- * const s = measureSharpness(network, data, { eps: [1e-3], subspace: 0, topK: 1, probes: 0 });
+ * const s = await measureSharpness(network, data, { eps: [1e-3], subspace: 0, topK: 1, probes: 0 });
  * console.log(
  *   `sharpness ${s.keskar[0].sharpness.toFixed(2)}, lambda_max ${s.hessian.eigenvalues[0].value}`,
  * );
  * ```
  */
-export function measureSharpness(
+export async function measureSharpness(
   network: Network,
   data: StudyData,
   options: Partial<SharpnessOptions> = {},
-): SharpnessResult {
+): Promise<SharpnessResult> {
   const o: SharpnessOptions = { ...DEFAULT_SHARPNESS, ...options };
   const set = o.set === 'train' ? data.train : data.test;
   checkSharpnessOptions(o, network.parameterCount, set.size);
@@ -375,7 +375,7 @@ export function measureSharpness(
     const keskar: KeskarMeasurement[] = [];
     for (const eps of o.eps)
       for (const space of subspace ? [null, subspace] : [null]) {
-        keskar.push(keskarMeasurement(network, set, indices, w, base.loss, eps, space, o));
+        keskar.push(await keskarMeasurement(network, set, indices, w, base.loss, eps, space, o));
       }
     const hessianIndices = hessianSample(indices, o);
     const apply = hessianOperator(network, set, hessianIndices, pass);
@@ -390,17 +390,17 @@ export function measureSharpness(
     };
     const eigenvalues =
       o.eigen === 'power'
-        ? topEigenvalues(apply, n, {
+        ? await topEigenvalues(apply, n, {
             topK: o.topK,
             maxIterations: o.powerIterations,
             tolerance: o.tolerance,
             seed: o.seed,
             onProduct,
           })
-        : lanczosEigenvalues(apply, n, o, onProduct);
+        : await lanczosEigenvalues(apply, n, o, onProduct);
     // the per-layer traces come from the Hutchinson probes themselves (same products)
     const blocks = o.layers
-      ? blockCurvature(apply, n, groupsOf(network), {
+      ? await blockCurvature(apply, n, groupsOf(network), {
           probes: o.probes,
           maxSteps: o.powerIterations,
           tolerance: o.tolerance,
@@ -417,10 +417,10 @@ export function measureSharpness(
           seed: o.seed,
         }
       : o.probes
-        ? hutchinsonTrace(apply, n, o.probes, o.seed, onProduct)
+        ? await hutchinsonTrace(apply, n, o.probes, o.seed, onProduct)
         : null;
     const density = o.density
-      ? spectralDensity(apply, n, { ...o.density, seed: o.seed, onProduct })
+      ? await spectralDensity(apply, n, { ...o.density, seed: o.seed, onProduct })
       : null;
     return {
       kind: 'sharpness',
@@ -464,13 +464,13 @@ export function measureSharpness(
   }
 }
 
-function lanczosEigenvalues(
+async function lanczosEigenvalues(
   apply: ReturnType<typeof hessianOperator>,
   n: number,
   o: SharpnessOptions,
   onProduct: () => void,
-): (Eigenvalue & { residual: number })[] {
-  const r = lanczosTopEigen(apply, n, {
+): Promise<(Eigenvalue & { residual: number })[]> {
+  const r = await lanczosTopEigen(apply, n, {
     topK: o.topK,
     maxSteps: Math.min(o.powerIterations, n),
     tolerance: o.tolerance,

@@ -95,11 +95,11 @@ function meanAndError(xs: number[]): [number, number] {
 }
 
 /** The quadrature of each probe (nodes ascending, weights summing to 1). */
-export function lanczosQuadrature(
+export async function lanczosQuadrature(
   apply: HessianOperator,
   n: number,
   o: DensityOptions,
-): { probes: QuadratureProbe[]; products: number } {
+): Promise<{ probes: QuadratureProbe[]; products: number }> {
   checkDensityOptions(o);
   const probes: QuadratureProbe[] = [];
   let products = 0;
@@ -108,7 +108,7 @@ export function lanczosQuadrature(
     rademacherProbe(o.seed, 'slq', l, q1);
     const scale = 1 / Math.sqrt(n);
     for (let i = 0; i < n; i++) q1[i] = q1[i]! * scale;
-    const run = lanczosTridiagonal(apply, q1, o.steps, undefined, () => {
+    const run = await lanczosTridiagonal(apply, q1, o.steps, undefined, () => {
       products++;
       o.onProduct?.();
     });
@@ -171,13 +171,13 @@ export function densityFromQuadrature(
   };
 }
 
-export function spectralDensity(
+export async function spectralDensity(
   apply: HessianOperator,
   n: number,
   options: Partial<DensityOptions> = {},
-): SpectralDensity {
+): Promise<SpectralDensity> {
   const o = { ...DEFAULT_DENSITY, ...options };
-  const { probes, products } = lanczosQuadrature(apply, n, o);
+  const { probes, products } = await lanczosQuadrature(apply, n, o);
   // fewer steps than asked where Lanczos met an invariant subspace (at most n in all)
   const steps = Math.max(...probes.map((p) => p.nodes.length));
   return densityFromQuadrature(probes, n, steps, o, products);

@@ -142,14 +142,14 @@ export interface TrajectoryInput {
 }
 
 /** The plane of the paths' checkpoints around `final`, and the loss over it. */
-export function trajectorySurface(
+export async function trajectorySurface(
   network: Network,
   final: Solution & { file: string },
   paths: TrajectoryInput[],
   data: StudyData,
   options: Omit<SurfaceOptions, 'xs' | 'ys'> & { points: number },
   onPoint?: (done: number, total: number) => void,
-): TrajectoryResult {
+): Promise<TrajectoryResult> {
   // a checkpoint on several paths (the branch point, where each arm starts) enters D once
   const all = paths.flatMap((p) => p.checkpoints);
   const unique = [...new Map(all.map((c) => [c.file, c])).values()];
@@ -167,7 +167,7 @@ export function trajectorySurface(
   }));
   const xs = coveringGrid([0, ...plane.coordinates.map((c) => c[0])], options.points);
   const ys = coveringGrid([0, ...plane.coordinates.map((c) => c[1])], options.points);
-  const measured = surfaceOver(
+  const measured = await surfaceOver(
     network,
     final,
     plane.d1,

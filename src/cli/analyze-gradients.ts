@@ -38,10 +38,10 @@ import {
 } from './command';
 import type { Log } from '../core/log';
 
-function analyzeGradientsCommand(
+async function analyzeGradientsCommand(
   values: CommandValues<typeof gradientsOptions>,
   log: Log,
-): GradientAnalysis {
+): Promise<GradientAnalysis> {
   const { file, network, info, data } = stateFrom(values);
   const options = {
     ...DEFAULT_GRADIENT_ANALYSIS,
@@ -63,7 +63,7 @@ function analyzeGradientsCommand(
   log.info(
     `gradscope analyze gradients: ${info.network.name} at epoch ${info.epoch} of ${file}; ${data.description}`,
   );
-  const result = analyzeGradients(network, data, {
+  const result = await analyzeGradients(network, data, {
     ...options,
     onNote: (line) => log.info(line),
     onDraw: (_b, _k, examples) =>

@@ -37,7 +37,10 @@ import {
 import { choice, command, file, parsed, type CommandValues } from './command';
 import type { Log } from '../core/log';
 
-function analyzeLineCommand(values: CommandValues<typeof lineOptions>, log: Log): LineResult {
+async function analyzeLineCommand(
+  values: CommandValues<typeof lineOptions>,
+  log: Log,
+): Promise<LineResult> {
   const { from, to, bn } = values;
   if (!from) throw expected('a checkpoint file', '--from', from);
   if (!to) throw expected('a checkpoint file', '--to', to);
@@ -52,7 +55,7 @@ function analyzeLineCommand(values: CommandValues<typeof lineOptions>, log: Log)
   log.info(
     `gradscope analyze line: ${a.label} -> ${b.label}, ${alphas.length} points, batch norm ${bn}`,
   );
-  const result = lossAlongLine(
+  const result = await lossAlongLine(
     network,
     a,
     b,
@@ -86,10 +89,10 @@ function analyzeLineCommand(values: CommandValues<typeof lineOptions>, log: Log)
   return result;
 }
 
-function analyzeSurfaceCommand(
+async function analyzeSurfaceCommand(
   values: CommandValues<typeof surfaceOptions>,
   log: Log,
-): SurfaceResult {
+): Promise<SurfaceResult> {
   const { bn, set } = values;
   const grid = values.grid ?? DEFAULT_SURFACE.xs;
   const { file, network, data } = stateFrom(values);
@@ -113,9 +116,9 @@ function analyzeSurfaceCommand(
     const b = solutionOf(network, labels[1]!);
     loadNetwork(cFile, network);
     const c = solutionOf(network, labels[2]!);
-    result = planeSurface(network, a, b, c, data, options, onPoint);
+    result = await planeSurface(network, a, b, c, data, options, onPoint);
   } else {
-    result = randomDirectionSurface(network, a, data, options, onPoint);
+    result = await randomDirectionSurface(network, a, data, options, onPoint);
   }
   progress.line(`${grid.length ** 2} points in ${result.seconds.toFixed(1)} s`);
   if (values.out) {

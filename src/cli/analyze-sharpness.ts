@@ -45,10 +45,10 @@ function hutchinsonProbes(text: string, option: string): number {
   return n;
 }
 
-function analyzeSharpnessCommand(
+async function analyzeSharpnessCommand(
   values: CommandValues<typeof sharpnessOptions>,
   log: Log,
-): SharpnessResult {
+): Promise<SharpnessResult> {
   const d = DEFAULT_SHARPNESS;
   const set = values.set;
   const { file, network, info, data } = stateFrom(values);
@@ -78,7 +78,7 @@ function analyzeSharpnessCommand(
   log.info(
     `gradscope analyze sharpness: ${info.network.name} at epoch ${info.epoch} of ${file}; ${data.description}`,
   );
-  const result = measureSharpness(network, data, {
+  const result = await measureSharpness(network, data, {
     ...options,
     onProgress: (stage, done, total) => progress.work(stage, done, total),
   });

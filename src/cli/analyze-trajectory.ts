@@ -42,11 +42,11 @@ import type { Log } from '../core/log';
 /** Grid points along each axis of the plane. */
 const POINTS = 15;
 
-function analyzeTrajectoryCommand(
+async function analyzeTrajectoryCommand(
   values: CommandValues<typeof trajectoryOptions>,
   log: Log,
   positionals: string[],
-): TrajectoryResult {
+): Promise<TrajectoryResult> {
   const given = values.checkpoints;
   const dirs = [...given.flatMap((d) => d.split(',')), ...positionals]
     .filter((d) => d !== '')
@@ -77,7 +77,7 @@ function analyzeTrajectoryCommand(
   log.info(
     `gradscope analyze trajectory: ${info.network.name}, ${paths.reduce((s, p) => s + p.checkpoints.length, 0)} checkpoints in ${dirs.length} folder(s) around ${finalFile}; ${data.description}`,
   );
-  const result = trajectorySurface(
+  const result = await trajectorySurface(
     network,
     final,
     paths,

@@ -1,6 +1,8 @@
 /**
  * `gradscope serve DIR [--port 8080] [--host 127.0.0.1]`: the study's report, live, while it
- * runs (or after); loopback only unless --host says otherwise. Ctrl-C stops it.
+ * runs (or after); loopback only unless --host says otherwise, and only for requests whose
+ * Host header names that address (no DNS rebinding); at most 64 connections at once. Ctrl-C
+ * stops it.
  */
 import * as fs from 'fs';
 import { GradscopeInputError } from '../core/errors';
@@ -31,6 +33,8 @@ export const serveCommand = command({
     const host = values.host ?? '127.0.0.1';
     let server;
     try {
+      // errors it survives (out of descriptors, too many connections) go to stderr, one
+      // line each, even with --quiet: they mean pages were refused
       server = await serveStudy(dir, { port, host });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

@@ -80,18 +80,20 @@ export function analysisHook(
   schedule: AnalysisSchedule,
   seed: number,
   progress: Progress,
-): (context: PhaseContext) => (record: { phase: string; epoch: number }, network: Network) => void {
+): (
+  context: PhaseContext,
+) => (record: { phase: string; epoch: number }, network: Network) => Promise<void> {
   return ({ inArm, runDir, metricsFile, data, events }) => {
     const every = inArm ? schedule.armEvery : schedule.every;
     const batchSizes = (inArm ? schedule.armBatchSizes : schedule.batchSizes).filter(
       (b) => b <= data.train.size,
     );
-    return (record, network) => {
+    return async (record, network) => {
       if (record.epoch % every !== 0 || batchSizes.length === 0) return;
       const draws = schedule.draws ?? 'independent';
       const total = drawExamples({ ...schedule, batchSizes, draws });
       let done = 0;
-      const result: GradientAnalysis = analyzeGradients(network, data, {
+      const result: GradientAnalysis = await analyzeGradients(network, data, {
         ...DEFAULT_GRADIENT_ANALYSIS,
         batchSizes,
         samples: schedule.samples,

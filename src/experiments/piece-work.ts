@@ -20,7 +20,7 @@ import { Network } from '../engine/network';
 import { networkSpec } from '../models';
 import { loadNetwork } from '../engine/checkpoint';
 import type { Progress } from '../train/progress';
-import { RunStopped, stopRequested, yieldToSignals } from '../train/stop';
+import { RunStopped, stoppedWork, throwIfStopped } from '../train/stop';
 import { runTraining } from '../train/run';
 import { TensorBoardSink } from '../train/tensorboard';
 import { analysisHook } from './analysis-schedule';
@@ -72,9 +72,21 @@ export function lineEvents(events: TensorBoardSink, line: LineResult): void {
 
 /** Between pieces of work: a SIGTERM or SIGINT that came stops the study here. */
 export async function stopBefore(piece: string): Promise<void> {
-  await yieldToSignals();
-  const signal = stopRequested();
-  if (signal) throw new RunStopped(signal, `stopped by ${signal} before ${piece}`);
+  await throwIfStopped(() => `before ${piece}`);
+}
+
+/**
+ * A piece's analysis, whose loops stop within one unit of work on a signal (stop.ts): the
+ * stop is said of the piece. Nothing of it is written until it ends (one atomic file), so a
+ * resume redoes it whole.
+ */
+async function stoppable<T>(piece: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof RunStopped)) throw error;
+    throw stoppedWork(error, piece, '; nothing of it is written (a resume redoes it)');
+  }
 }
 
 /** Experiment A between the final states of two arms of a seed; skipped when written. */
@@ -87,7 +99,8 @@ export async function runLine(
   progress: Progress,
 ): Promise<void> {
   if (fs.existsSync(lineFile(runDir, seed, from, to))) return;
-  await stopBefore(`the line ${from} -> ${to} of seed ${seed}`);
+  const piece = `the line ${from} -> ${to} of seed ${seed}`;
+  await stopBefore(piece);
   const a = finalCheckpoint(runDir, seed, from);
   const b = finalCheckpoint(runDir, seed, to);
   if (!a || !b) return; // an arm that diverged before its first epoch
@@ -96,19 +109,21 @@ export async function runLine(
   const wa = solutionOf(network, from);
   loadNetwork(b, network);
   const wb = solutionOf(network, to);
-  const line = lossAlongLine(
-    network,
-    wa,
-    wb,
-    data,
-    {
-      ...DEFAULT_LINE,
-      alphas: parseGrid(study.lines.alpha, 'lines.alpha'),
-      bn: study.lines.bn,
-      sampleSize: Math.min(study.lines.sampleSize, data.train.size),
-      seed,
-    },
-    (done, total) => progress.work(`seed ${seed} line ${from} -> ${to}`, done, total),
+  const line = await stoppable(piece, () =>
+    lossAlongLine(
+      network,
+      wa,
+      wb,
+      data,
+      {
+        ...DEFAULT_LINE,
+        alphas: parseGrid(study.lines.alpha, 'lines.alpha'),
+        bn: study.lines.bn,
+        sampleSize: Math.min(study.lines.sampleSize, data.train.size),
+        seed,
+      },
+      (done, total) => progress.work(`seed ${seed} line ${from} -> ${to}`, done, total),
+    ),
   );
   // events first: a kill between the two redoes the line, and the sink skips what it holds
   lineEvents(seedEvents(runDir, seed), line);
@@ -131,13 +146,19 @@ export async function runSharpness(
   if (fs.existsSync(sharpnessFile(runDir, seed, phase))) return;
   const checkpoint = finalCheckpoint(runDir, seed, phase);
   if (!checkpoint) return;
-  await stopBefore(`the sharpness of ${phase} of seed ${seed}`);
+  const piece = `the sharpness of ${phase} of seed ${seed}`;
+  await stopBefore(piece);
   const network = new Network(networkSpec(study.network), { seed });
   loadNetwork(checkpoint, network);
+  const sharpness = study.sharpness;
   const record: StudySharpness = {
     seed,
     phase,
-    ...measureSharpnessForStudy(network, data, study.sharpness, seed),
+    ...(await stoppable(piece, () =>
+      measureSharpnessForStudy(network, data, sharpness, seed, (stage, done, total) =>
+        progress.work(`seed ${seed} sharpness of ${phase}: ${stage}`, done, total),
+      ),
+    )),
   };
   writeStudySharpness(runDir, record);
   progress.line(`seed ${seed}: sharpness of ${phase} done`);
@@ -153,15 +174,13 @@ export async function runTrajectory(
 ): Promise<void> {
   if (!study.trajectory) return;
   if (fs.existsSync(trajectoryFile(runDir, seed))) return;
-  await stopBefore(`the trajectory of seed ${seed}`);
-  const trajectory = studyTrajectory(
-    runDir,
-    seed,
-    networkSpec(study.network),
-    data,
-    study,
-    study.trajectory,
-    (done, total) => progress.work(`seed ${seed} trajectory`, done, total),
+  const piece = `the trajectory of seed ${seed}`;
+  await stopBefore(piece);
+  const config = study.trajectory;
+  const trajectory = await stoppable(piece, () =>
+    studyTrajectory(runDir, seed, networkSpec(study.network), data, study, config, (done, total) =>
+      progress.work(`seed ${seed} trajectory`, done, total),
+    ),
   );
   if (!trajectory) return;
   writeStudyTrajectory(runDir, seed, trajectory);

@@ -98,7 +98,9 @@ async function studyLocked(
         `--resume: the config differs from the run's config.json; resume with the same config`,
       );
   }
-  if (options.resume) removeStaleTemporaries(runDir); // lines, tables: left by a kill mid-write
+  // lines, tables, config.json: left by a kill mid-write (a fresh start too, into a directory
+  // whose first run was killed before its config.json landed)
+  removeStaleTemporaries(runDir);
   networkSpec(study.network); // a network that cannot be built is refused before config.json
   if (!options.resume) {
     fs.mkdirSync(runDir, { recursive: true });

@@ -6,7 +6,11 @@
  *
  * Stored as sharpness/seed-<s>-<phase>.json, one StudySharpness each (src/store/sharpness.ts).
  */
-import { measureSharpness, type SharpnessResult } from '../analysis/sharpness';
+import {
+  measureSharpness,
+  type SharpnessOptions,
+  type SharpnessResult,
+} from '../analysis/sharpness';
 import type { StudyData } from '../data/load';
 import type { Network } from '../engine/network';
 import type { StudyConfig } from './config';
@@ -17,7 +21,8 @@ export function measureSharpnessForStudy(
   data: StudyData,
   config: NonNullable<StudyConfig['sharpness']>,
   seed: number,
-): SharpnessResult {
+  onProgress?: SharpnessOptions['onProgress'],
+): Promise<SharpnessResult> {
   return measureSharpness(network, data, {
     eps: config.eps,
     subspace: config.subspace,
@@ -31,5 +36,6 @@ export function measureSharpnessForStudy(
     density: config.density ?? null,
     layers: config.layers ?? false,
     eigen: config.eigen ?? 'lanczos',
+    ...(onProgress ? { onProgress } : {}),
   });
 }

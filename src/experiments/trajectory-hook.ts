@@ -31,7 +31,7 @@ import type { StudyConfig, StudyTrajectory } from './config';
  * Process 1 and each arm of one seed in one plane, or undefined when the seed has no branch
  * or no arm with a checkpoint yet (nothing to draw).
  */
-export function studyTrajectory(
+export async function studyTrajectory(
   runDir: string,
   seed: number,
   spec: NetworkSpec,
@@ -39,7 +39,7 @@ export function studyTrajectory(
   study: Pick<StudyConfig, 'process2'>,
   config: StudyTrajectory,
   onPoint?: (done: number, total: number) => void,
-): TrajectoryResult | undefined {
+): Promise<TrajectoryResult | undefined> {
   const seedRun = seedDir(runDir, seed);
   const branch = branchFile(seedRun);
   if (!fs.existsSync(branch)) return undefined;

@@ -11,10 +11,19 @@
  * reads (config.json, each seed's metrics.jsonl and analysis/, lines/, sharpness/), polled
  * every `pollMs`: the run writes each piece atomically or as one appended line, so any
  * change to it shows there. Nothing is written to the run directory.
+ *
+ * Hardened for a machine shared with other users and pages (issue 27):
+ * - the Host header must name the address served (hostAllowed): a page of another site whose
+ *   name was rebound to 127.0.0.1 (DNS rebinding) sends its own name and gets 403;
+ * - at most MAX_CONNECTIONS connections at once; Node closes the ones over the cap at once;
+ * - running out of file descriptors (EMFILE) or any other error of the poll, of accepting a
+ *   connection or of a request is one line on the log (`warn`), not a crash: the server goes
+ *   on and answers again once descriptors are free.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as net from 'net';
 import * as path from 'path';
 import { GradscopeFileError } from '../core/errors';
 import { analysisDir, configFile, metricsFile } from '../store/run-paths';
@@ -27,7 +36,46 @@ export interface ServeOptions {
   port: number;
   host: string;
   pollMs?: number;
+  /** One line about an error the server survived (default: stderr). */
+  warn?: (message: string) => void;
 }
+
+/** Connections served at once (the live page holds one open, for its events). */
+export const MAX_CONNECTIONS = 64;
+
+/** Addresses that listen on every interface: any of the machine's addresses may be asked. */
+const UNSPECIFIED = new Set(['0.0.0.0', '::', '[::]']);
+
+/**
+ * Whether a request's Host header names this server: localhost, 127.0.0.1, [::1] or the
+ * --host value (an IP address of the machine when that is 0.0.0.0 or ::), with its port. A
+ * name an attacker's DNS points here is none of these.
+ */
+export function hostAllowed(header: string | undefined, host: string, port: number): boolean {
+  if (!header) return false;
+  const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d+))?$/i.exec(header.trim());
+  if (!m) return false;
+  const name = m[1]!.toLowerCase();
+  if (Number(m[2] ?? 80) !== port) return false;
+  const served = (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host).toLowerCase();
+  if (['localhost', '127.0.0.1', '[::1]', served].includes(name)) return true;
+  return UNSPECIFIED.has(served) && net.isIP(name.replace(/^\[|\]$/g, '')) !== 0;
+}
+
+/** At most one line per message every 10 s: a flood of EMFILE errors stays one line. */
+function rateLimited(warn: (message: string) => void): (message: string) => void {
+  const last = new Map<string, number>();
+  return (message) => {
+    const now = Date.now();
+    if (now - (last.get(message) ?? -Infinity) < 10_000) return;
+    if (last.size > 100) last.clear();
+    last.set(message, now);
+    warn(message);
+  };
+}
+
+const reason = (error: unknown): string =>
+  (error as NodeJS.ErrnoException).code ?? (error as Error).message ?? String(error);
 
 export interface LiveServer {
   url: string;
@@ -118,17 +166,30 @@ export function livePage(runDir: string): string {
 }
 
 export function serveStudy(runDir: string, options: ServeOptions): Promise<LiveServer> {
+  const warn = rateLimited(
+    options.warn ?? ((message) => process.stderr.write(`gradscope serve: ${message}\n`)),
+  );
   const listeners = new Set<http.ServerResponse>();
   let version = runFingerprint(runDir);
   let cached: { version: string; body: string } | undefined;
+  let port = options.port;
   const poll = setInterval(() => {
-    const now = runFingerprint(runDir);
-    if (now === version) return;
-    version = now;
-    for (const res of listeners) res.write(`event: version\ndata: ${version}\n\n`);
+    try {
+      const now = runFingerprint(runDir);
+      if (now === version) return;
+      version = now;
+      for (const res of listeners) res.write(`event: version\ndata: ${version}\n\n`);
+    } catch (error) {
+      warn(`reading ${runDir} failed (${reason(error)}); trying again`);
+    }
   }, options.pollMs ?? 1000);
 
   const server = http.createServer((req, res) => {
+    if (!hostAllowed(req.headers.host, options.host, port)) {
+      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      res.end(`gradscope serve: answers only requests for ${options.host} port ${port}\n`);
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -143,6 +204,7 @@ export function serveStudy(runDir: string, options: ServeOptions): Promise<LiveS
       res.write(`event: version\ndata: ${version}\n\n`);
       listeners.add(res);
       req.on('close', () => listeners.delete(res));
+      res.on('error', () => listeners.delete(res));
       return;
     }
     if (url.pathname === '/' || url.pathname === '/report.html') {
@@ -157,6 +219,8 @@ export function serveStudy(runDir: string, options: ServeOptions): Promise<LiveS
         });
         res.end(body);
       } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EMFILE')
+          warn('out of file descriptors (EMFILE): a page was refused; close some connections');
         res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(`gradscope serve: ${(error as Error).message}\n`);
       }
@@ -169,14 +233,24 @@ export function serveStudy(runDir: string, options: ServeOptions): Promise<LiveS
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
   });
 
+  server.maxConnections = MAX_CONNECTIONS;
+  server.on('drop', () => warn(`more than ${MAX_CONNECTIONS} connections: new ones are closed`));
+
   return new Promise((resolve, reject) => {
-    server.once('error', (error) => {
+    let listening = false;
+    server.on('error', (error) => {
+      if (listening) {
+        // accept() out of descriptors (EMFILE) and the like: libuv retries, we go on
+        warn(`accepting a connection failed (${reason(error)}); still serving`);
+        return;
+      }
       clearInterval(poll);
       reject(error);
     });
     server.listen(options.port, options.host, () => {
+      listening = true;
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : options.port;
+      port = typeof address === 'object' && address ? address.port : options.port;
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       resolve({
         url: `http://${host}:${port}/`,

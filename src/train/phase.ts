@@ -38,7 +38,7 @@ import {
   type NoiseAverages,
 } from './noise-scale';
 import type { Progress } from './progress';
-import { RunStopped, stopRequested, yieldToSignals } from './stop';
+import { RunStopped, stoppedWork, stopRequested, yieldToSignals } from './stop';
 import type { TensorBoardSink } from './tensorboard';
 import { epochSettings, type EpochSettings, type ScheduleSpec } from './schedule';
 import { amplitudeAt, Smoothout, type SmoothoutSpec } from './smoothout';
@@ -84,9 +84,9 @@ export interface PhaseOptions {
   events?: TensorBoardSink;
   progress: Progress;
   /** Called after each epoch, before its checkpoint, so that work it does (analysis)
-   * is redone if the run is killed before the checkpoint lands. It must not change
-   * the training state (population or batch-mode measurements do not). */
-  afterEpoch?: (record: EpochRecord, network: Network) => void;
+   * is redone if the run is killed or stopped before the checkpoint lands. It must not
+   * change the training state (population or batch-mode measurements do not). */
+  afterEpoch?: (record: EpochRecord, network: Network) => void | Promise<void>;
   /** Facts stored in each checkpoint's metadata. */
   extra: Record<string, unknown>;
 }
@@ -202,7 +202,19 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
     o.progress.line(
       `${o.phase} epoch ${epoch}: B ${batchSize}, train loss ${record.trainLoss.toFixed(4)} acc ${(100 * record.trainAccuracy).toFixed(2)}%, test loss ${test.loss.toFixed(4)} acc ${(100 * test.accuracy).toFixed(2)}%, ${record.seconds.toFixed(1)} s`,
     );
-    o.afterEpoch?.(record, network);
+    try {
+      await o.afterEpoch?.(record, network);
+    } catch (error) {
+      if (!(error instanceof RunStopped)) throw error;
+      // the epoch's checkpoint is not written: a resume redoes the epoch and its analysis
+      const stop = stoppedWork(
+        error,
+        o.phase,
+        ` in the analysis after epoch ${epoch}; epoch ${epoch - 1} is the last complete one (its checkpoint is kept)`,
+      );
+      recordStop(o, epoch - 1, stop.message);
+      throw stop;
+    }
     checkpoint = checkpointName(o.checkpointDir, epoch);
     saveTrainingState(checkpoint, optimizer, { phase: o.phase, state });
     saveNetwork(checkpoint, network, { epoch, step: state.step, extra: o.extra });
@@ -318,14 +330,19 @@ function stopped(
   signal: NodeJS.Signals,
 ): never {
   const message = `${o.phase} stopped by ${signal} before step ${step + 1} of ${steps} in epoch ${epoch}; epoch ${state.epoch} is the last complete one (its checkpoint is kept)`;
+  recordStop(o, state.epoch, message);
+  throw new RunStopped(signal, message);
+}
+
+/** The "stopped" status in metrics.jsonl (a resume drops it with what follows the checkpoint). */
+function recordStop(o: PhaseOptions, lastComplete: number, message: string): void {
   appendMetrics(o.metricsFile, {
     kind: 'status',
     phase: o.phase,
-    epoch: state.epoch,
+    epoch: lastComplete,
     status: 'stopped',
     message,
   });
-  throw new RunStopped(signal, message);
 }
 
 function diverged(

@@ -1,12 +1,15 @@
 /**
- * Stopping a run on SIGTERM or SIGINT without losing anything. Training is
+ * Stopping a run on SIGTERM or SIGINT without losing anything. Training and analysis are
  * synchronous JS calling native code, so a signal handler runs only when the event
- * loop turns: the training loop yields to it between steps (at most every 20 ms, a
- * few microseconds each) and checks the flag the handler sets. The step in progress
- * completes, no partial epoch is checkpointed (the last complete checkpoint stays,
- * and every file is written atomically), a "stopped" status goes to metrics.jsonl,
- * and the command exits with 128 + the signal's number (130, 143), printing where it
- * stopped and the command that resumes it.
+ * loop turns: every long loop yields to it at each unit of its work (at most every 20 ms,
+ * a few microseconds each) and checks the flag the handler sets: the training loop
+ * between steps, and `throwIfStopped` in every other loop of a study, at each line or
+ * surface point, each Hessian-vector product, each loss or gradient of the sharpness
+ * maximisation and each draw of Experiment B. The unit in progress completes; nothing
+ * partial is written (a piece writes its file whole at its end, atomically; no partial
+ * epoch is checkpointed, so the last complete checkpoint stays), a "stopped" status goes to
+ * metrics.jsonl when training stops, and the command exits with 128 + the signal's number
+ * (130, 143), printing where it stopped and the command that resumes it.
  */
 import { constants } from 'os';
 import { shellQuote } from '../core/quote';
@@ -56,6 +59,24 @@ export async function yieldToSignals(): Promise<void> {
   if (now - lastYield < 20_000_000n) return;
   lastYield = now;
   await new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * The cooperative check of every long loop: lets a pending signal's handler run and throws
+ * RunStopped when a signal came, saying where (`where()`: "at point 3 of 51", ...). Without
+ * watchStopSignals (a library caller, `analyze`) it costs one resolved promise.
+ */
+export async function throwIfStopped(where: () => string): Promise<void> {
+  await yieldToSignals();
+  if (requested) throw new RunStopped(requested, `stopped by ${requested} ${where()}`);
+}
+
+/**
+ * The same stop said of the work it stopped: "<subject> stopped by SIGTERM <where><rest>",
+ * e.g. "seed 0: the line arm-256 -> arm-5000 stopped by SIGTERM at point 3 of 51; ...".
+ */
+export function stoppedWork(error: RunStopped, subject: string, rest: string): RunStopped {
+  return new RunStopped(error.signal, `${subject} ${error.message}${rest}`);
 }
 
 /** `gradscope <the same arguments> --resume` (with --out DIR when it was not given). */

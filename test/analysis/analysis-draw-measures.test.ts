@@ -49,13 +49,13 @@ function hostMeasures(x: Float64Array, r: Float64Array, t: Float64Array, groups:
   return { toTrain, toTotal, norm, dot, groupSquares };
 }
 
-function check(
+async function check(
   dtype: DType,
   mode: 'population' | 'batch',
   draws: 'independent' | 'nested',
   data: StudyData,
   network: () => Network,
-): void {
+): Promise<void> {
   const net = network();
   const groups = groupsOf(net);
   const options: GradientAnalysisOptions = {
@@ -73,7 +73,7 @@ function check(
     // them (the layer-signal path's gradients: analysis-signals.test.ts)
     signalMemory: 0,
   };
-  const result = analyzeGradients(net, data, options);
+  const result = await analyzeGradients(net, data, options);
 
   // the host computation the device replaced
   const m = data.train.size;
@@ -160,22 +160,22 @@ function check(
 }
 
 for (const dtype of ['float64', 'float32'] as const)
-  test(`Experiment B's device sums equal host float64 loops (${dtype}, 1e-12)`, () => {
+  test(`Experiment B's device sums equal host float64 loops (${dtype}, 1e-12)`, async () => {
     const data = randomStudyData(40, 12, [2, 6, 6], 3, 21);
     const network = () => {
       const net = new Network(everyLayer(), { seed: 17, dtype });
       scrambleStatistics(net.statistics, net.statisticsTable);
       return net;
     };
-    check(dtype, 'population', 'independent', data, network);
-    check(dtype, 'population', 'nested', data, network);
-    check(dtype, 'batch', 'nested', data, network);
+    await check(dtype, 'population', 'independent', data, network);
+    await check(dtype, 'population', 'nested', data, network);
+    await check(dtype, 'batch', 'nested', data, network);
   });
 
-test("a million-parameter network's sums run in blocks: F1 against host loops (float32)", () => {
+test("a million-parameter network's sums run in blocks: F1 against host loops (float32)", async () => {
   // F1 (1.46 million parameters) spans many of the CPU's blocks and every group boundary
   const data = randomStudyData(40, 12, [1, 28, 28], 10, 22);
-  check('float32', 'population', 'nested', data, () => new Network(f1(), { seed: 3 }));
+  await check('float32', 'population', 'nested', data, () => new Network(f1(), { seed: 3 }));
 });
 
 test('device vectors: combinations, reads, and vectors of another network refused', () => {

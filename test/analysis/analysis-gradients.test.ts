@@ -57,7 +57,7 @@ const dist = (a: Float64Array, b: Float64Array): number =>
 const len = (a: Float64Array): number => Math.sqrt(a.reduce((s, x) => s + x * x, 0));
 const dotp = (a: Float64Array, b: Float64Array): number => a.reduce((s, x, i) => s + x * b[i]!, 0);
 
-test('every reported quantity matches brute force (population mode, float64)', () => {
+test('every reported quantity matches brute force (population mode, float64)', async () => {
   const d = data(40, 12, [2, 6, 6], 3);
   const net = new Network(everyLayer(), { seed: 13, dtype: 'float64' });
   scrambleStatistics(net.statistics, net.statisticsTable);
@@ -69,7 +69,7 @@ test('every reported quantity matches brute force (population mode, float64)', (
     seed: 4,
     purpose: 'brute',
   };
-  const result = analyzeGradients(net, d, options);
+  const result = await analyzeGradients(net, d, options);
 
   const train = perExample(net, d.train);
   const testGrads = perExample(net, d.test);
@@ -124,7 +124,7 @@ test('every reported quantity matches brute force (population mode, float64)', (
   close(result.bSimple, traceF / len(gTrain) ** 2, 'B_simple');
 });
 
-test('batch mode: g_B from one pass of its batch, whole-set gradients from ghost batches', () => {
+test('batch mode: g_B from one pass of its batch, whole-set gradients from ghost batches', async () => {
   const d = data(30, 10, [2, 6, 6], 3);
   const net = new Network(everyLayer(), { seed: 3, dtype: 'float64' });
   const options = {
@@ -136,7 +136,7 @@ test('batch mode: g_B from one pass of its batch, whole-set gradients from ghost
     seed: 1,
     purpose: 'b',
   };
-  const result = analyzeGradients(net, d, options);
+  const result = await analyzeGradients(net, d, options);
   assert.equal(result.ghostBatch, 7);
   // g_train by hand: ghost batches of 7 (7,7,7,7,2), weighted by size
   const ghost = (set: StudyData['train']) => {
@@ -171,13 +171,13 @@ function smallLinear() {
   return { d: data(30, 10, [1, 3, 3], 3), net: new Network(spec, { seed: 2, dtype: 'float64' }) };
 }
 
-test("Smith and Le's prediction holds within the sampling error", () => {
+test("Smith and Le's prediction holds within the sampling error", async () => {
   // a small linear model: every quantity cheap, K large
   const { d, net } = smallLinear();
   const K = 4000;
   const B = 6;
   const M = 30;
-  const result = analyzeGradients(net, d, {
+  const result = await analyzeGradients(net, d, {
     ...DEFAULT_GRADIENT_ANALYSIS,
     batchSizes: [B],
     samples: K,
@@ -207,21 +207,21 @@ test("Smith and Le's prediction holds within the sampling error", () => {
   );
 });
 
-test('bad options give one clear error each', () => {
+test('bad options give one clear error each', async () => {
   const d = data(20, 5, [2, 6, 6], 3);
   const net = new Network(everyLayer());
   const run = (o: object) => () =>
     analyzeGradients(net, d, { ...DEFAULT_GRADIENT_ANALYSIS, batchSizes: [5], purpose: 'x', ...o });
-  assert.throws(run({ batchSizes: [] }), /non-empty list of batch sizes/);
-  assert.throws(
+  await assert.rejects(run({ batchSizes: [] }), /non-empty list of batch sizes/);
+  await assert.rejects(
     run({ batchSizes: [5, 21] }),
     /batch size 21 is larger than the training set \(20 examples\)/,
   );
-  assert.throws(run({ batchSizes: [5], samples: 0 }), /integer of at least 1 for samples/);
-  assert.throws(run({ batchSizes: [5], mode: 'train' }), /for bn/);
+  await assert.rejects(run({ batchSizes: [5], samples: 0 }), /integer of at least 1 for samples/);
+  await assert.rejects(run({ batchSizes: [5], mode: 'train' }), /for bn/);
 });
 
-test('nested draws: every B is uniform without replacement; g_B of prefixes accumulated exactly', () => {
+test('nested draws: every B is uniform without replacement; g_B of prefixes accumulated exactly', async () => {
   // the draw of the largest B, prefixes for the others: inclusion and first-element
   // chi-square as in data-sampler.test.ts (49 degrees of freedom, p = 0.001 point 85.35)
   const n = 50;
@@ -256,7 +256,10 @@ test('nested draws: every B is uniform without replacement; g_B of prefixes accu
     draws: 'nested' as const,
   };
   let examples = 0;
-  const result = analyzeGradients(net, d, { ...options, onDraw: (_b, _k, e) => (examples += e) });
+  const result = await analyzeGradients(net, d, {
+    ...options,
+    onDraw: (_b, _k, e) => (examples += e),
+  });
   assert.equal(result.draws, 'nested');
   assert.match(result.sampling.method, /^nested/);
   assert.equal(examples, 25 * 4);
@@ -278,7 +281,7 @@ test('nested draws: every B is uniform without replacement; g_B of prefixes accu
       );
     });
   // the largest B's draws are those of the independent scheme
-  const independent = analyzeGradients(net, d, { ...options, draws: 'independent' });
+  const independent = await analyzeGradients(net, d, { ...options, draws: 'independent' });
   assert.equal(independent.draws, 'independent');
   independent.batchSizes[2]!.draws.forEach((x, k) => {
     const y = result.batchSizes[2]!.draws[k]!;
@@ -287,7 +290,7 @@ test('nested draws: every B is uniform without replacement; g_B of prefixes accu
   });
 });
 
-test("nested and independent draws agree on each B's mean distance within their standard errors", () => {
+test("nested and independent draws agree on each B's mean distance within their standard errors", async () => {
   const { d, net } = smallLinear();
   const options = {
     ...DEFAULT_GRADIENT_ANALYSIS,
@@ -295,8 +298,8 @@ test("nested and independent draws agree on each B's mean distance within their 
     samples: 2000,
     purpose: 'agree',
   };
-  const nested = analyzeGradients(net, d, { ...options, draws: 'nested' });
-  const independent = analyzeGradients(net, d, { ...options, purpose: 'agree-2' });
+  const nested = await analyzeGradients(net, d, { ...options, draws: 'nested' });
+  const independent = await analyzeGradients(net, d, { ...options, purpose: 'agree-2' });
   const K = options.samples;
   const stats = (xs: number[]) => {
     const m = xs.reduce((s, x) => s + x, 0) / K;

@@ -23,7 +23,7 @@ import { tempDir } from '../fixtures/data-fixtures';
 import { denseHessian, smallNetwork } from '../fixtures/hessian-fixtures';
 import { everyLayer, randomStudyData, scrambleStatistics } from '../fixtures/helpers';
 
-test('block traces and top eigenvalues against the dense Hessian', () => {
+test('block traces and top eigenvalues against the dense Hessian', async () => {
   const { network, apply, n } = smallNetwork();
   const groups = groupsOf(network);
   assert.deepEqual(
@@ -38,9 +38,14 @@ test('block traces and top eigenvalues against the dense Hessian', () => {
 
   const h = denseHessian(apply, n);
   const probes = 400;
-  const r = blockCurvature(apply, n, groups, { probes, maxSteps: 100, tolerance: 1e-10, seed: 3 });
+  const r = await blockCurvature(apply, n, groups, {
+    probes,
+    maxSteps: 100,
+    tolerance: 1e-10,
+    seed: 3,
+  });
   // the same probes as hutchinsonTrace: the block estimates add up to its estimate
-  const full = hutchinsonTrace(apply, n, probes, 3);
+  const full = await hutchinsonTrace(apply, n, probes, 3);
   const sum = r.blocks.reduce((s, b) => s + b.trace, 0);
   assert.ok(Math.abs(sum - full.trace) <= 1e-12 * Math.abs(full.trace), `${sum} vs ${full.trace}`);
   assert.ok(Math.abs(r.trace - full.trace) <= 1e-12 * Math.abs(full.trace));
@@ -69,12 +74,12 @@ test('block traces and top eigenvalues against the dense Hessian', () => {
   assert.ok(Math.abs(blockSum - denseTrace) <= 1e-8 * Math.abs(denseTrace));
 });
 
-test('per-layer gradient noise adds up to the whole and appears in the tables', () => {
+test('per-layer gradient noise adds up to the whole and appears in the tables', async () => {
   const d = randomStudyData(30, 10, [2, 6, 6], 3, 31);
   const net = new Network(everyLayer(), { seed: 13, dtype: 'float64' });
   scrambleStatistics(net.statistics, net.statisticsTable);
   const groups = groupsOf(net);
-  const result = analyzeGradients(net, d, {
+  const result = await analyzeGradients(net, d, {
     ...DEFAULT_GRADIENT_ANALYSIS,
     batchSizes: [3, 12],
     samples: 6,

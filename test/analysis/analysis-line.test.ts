@@ -48,11 +48,11 @@ function trainedSolution(
 const a = trainedSolution(1, 'a');
 const b = trainedSolution(2, 'b');
 
-test('at alpha = 0 and 1 the line reproduces w_a and w_b (interpolate and batch modes, by construction)', () => {
+test('at alpha = 0 and 1 the line reproduces w_a and w_b (interpolate and batch modes, by construction)', async () => {
   for (const bn of ['interpolate', 'batch'] as const) {
     const mode = bn === 'batch' ? 'batch' : 'population';
     const scratch = new Network(everyLayer(), { dtype: 'float64' });
-    const r = lossAlongLine(scratch, a.solution, b.solution, data, {
+    const r = await lossAlongLine(scratch, a.solution, b.solution, data, {
       ...DEFAULT_LINE,
       alphas: [0, 0.5, 1],
       bn,
@@ -73,9 +73,9 @@ test('at alpha = 0 and 1 the line reproduces w_a and w_b (interpolate and batch 
   }
 });
 
-test('in recalibrate mode the endpoints are the solutions with statistics recomputed from the sample', () => {
+test('in recalibrate mode the endpoints are the solutions with statistics recomputed from the sample', async () => {
   const scratch = new Network(everyLayer(), { dtype: 'float64' });
-  const r = lossAlongLine(scratch, a.solution, b.solution, data, {
+  const r = await lossAlongLine(scratch, a.solution, b.solution, data, {
     ...DEFAULT_LINE,
     alphas: [0, 1],
     bn: 'recalibrate',
@@ -124,11 +124,11 @@ test('recalibration returns the sample measured with the new statistics when it 
   assert.ok(Math.abs(whole.loss - all.loss) <= 1e-12 * all.loss);
 });
 
-test('interpolate: an extrapolated point with a negative running variance is undefined, with the reason', () => {
+test('interpolate: an extrapolated point with a negative running variance is undefined, with the reason', async () => {
   const low: Solution = { ...a.solution, statistics: a.solution.statistics.map(() => 0.1) };
   const high: Solution = { ...b.solution, statistics: b.solution.statistics.map(() => 1) };
   const scratch = new Network(everyLayer(), { dtype: 'float64' });
-  const r = lossAlongLine(scratch, low, high, data, {
+  const r = await lossAlongLine(scratch, low, high, data, {
     ...DEFAULT_LINE,
     alphas: [-2, 0, 3],
     bn: 'interpolate',
@@ -244,9 +244,9 @@ test('a filter-normalised direction has, filter by filter, the norm of the solut
   assert.deepEqual(d, filterNormalisedDirection(net, w, 3, 'x'));
 });
 
-test('the surface at the origin is the loss of the solution; the plane passes through all three', () => {
+test('the surface at the origin is the loss of the solution; the plane passes through all three', async () => {
   const scratch = new Network(everyLayer(), { dtype: 'float64' });
-  const s = randomDirectionSurface(scratch, a.solution, data, {
+  const s = await randomDirectionSurface(scratch, a.solution, data, {
     ...DEFAULT_SURFACE,
     xs: [-0.5, 0, 0.5],
     ys: [0, 0.25],
@@ -265,7 +265,7 @@ test('the surface at the origin is the loss of the solution; the plane passes th
     u.every((x, i) => Math.abs(x - v[i]!) < 1e-12);
   assert.ok(close(at(1, 0) as Float64Array, b.solution.parameters));
   assert.ok(close(at(cx, cy) as Float64Array, c.solution.parameters));
-  const p = planeSurface(scratch, a.solution, b.solution, c.solution, data, {
+  const p = await planeSurface(scratch, a.solution, b.solution, c.solution, data, {
     ...DEFAULT_SURFACE,
     xs: [0, 1],
     ys: [0],

@@ -121,7 +121,7 @@ function matVec(h: Float64Array, v: ArrayLike<number>): Float64Array {
 const close = (a: number, b: number, tol: number, what: string): void =>
   assert.ok(Math.abs(a - b) <= tol * Math.abs(b), `${what}: ${a} vs ${b}`);
 
-test('linear layer: H v, the top eigenvalues and the trace match the closed form', () => {
+test('linear layer: H v, the top eigenvalues and the trace match the closed form', async () => {
   const { source, set, network } = linearCase();
   const n = network.parameterCount;
   const h = closedFormHessian(network.parameters, source);
@@ -133,7 +133,7 @@ test('linear layer: H v, the top eigenvalues and the trace match the closed form
   assert.ok(relativeError(hv, matVec(h, v)) < 1e-6, 'H v');
 
   const exact = jacobiEigenvalues(h, n);
-  const found = topEigenvalues(apply, n, {
+  const found = await topEigenvalues(apply, n, {
     topK: 3,
     maxIterations: 5000,
     tolerance: 1e-13,
@@ -157,7 +157,7 @@ test('linear layer: H v, the top eigenvalues and the trace match the closed form
   }
   close(basisTrace, trace, 1e-6, 'trace over the basis');
   const probes = 2000;
-  const t = hutchinsonTrace(apply, n, probes, 4);
+  const t = await hutchinsonTrace(apply, n, probes, 4);
   assert.equal(t.probes, probes);
   assert.ok(Math.abs(t.trace - trace) < 4 * t.standardError, `${t.trace} vs ${trace}`);
   let offDiagonal = 0;
@@ -166,21 +166,26 @@ test('linear layer: H v, the top eigenvalues and the trace match the closed form
   close(t.standardError, Math.sqrt((2 * offDiagonal) / probes), 0.1, 'standard error');
 });
 
-test('Hutchinson is exact on a diagonal operator; power iteration finds negative eigenvalues', () => {
+test('Hutchinson is exact on a diagonal operator; power iteration finds negative eigenvalues', async () => {
   const diagonal = [3, -5, 0.5, 1, 2];
   const apply = (v: Float64Array, out: Float64Array): void =>
     diagonal.forEach((d, i) => (out[i] = d * v[i]!));
-  const t = hutchinsonTrace(apply, 5, 3, 0);
+  const t = await hutchinsonTrace(apply, 5, 3, 0);
   close(t.trace, 1.5, 1e-15, 'trace');
   assert.equal(t.standardError, 0);
-  const e = topEigenvalues(apply, 5, { topK: 3, maxIterations: 2000, tolerance: 1e-14, seed: 0 });
+  const e = await topEigenvalues(apply, 5, {
+    topK: 3,
+    maxIterations: 2000,
+    tolerance: 1e-14,
+    seed: 0,
+  });
   assert.deepEqual(
     e.map((x) => Math.round(x.value * 1e8) / 1e8),
     [-5, 3, 2],
   );
 });
 
-test('maximiseInBox: a convex separable quadratic is maximised at its corner', () => {
+test('maximiseInBox: a convex separable quadratic is maximised at its corner', async () => {
   const q = [1, 3, 0.5, 2];
   const b = [0.4, -1, 0.2, -0.1];
   const u = [1, 0.5, 2, 0.3];
@@ -190,7 +195,7 @@ test('maximiseInBox: a convex separable quadratic is maximised at its corner', (
   const grad = (z: Float64Array, out: Float64Array): void =>
     z.forEach((zi, i) => (out[i] = q[i]! * zi + b[i]!));
   const upper = Float64Array.from(u);
-  const r = maximiseInBox(
+  const r = await maximiseInBox(
     f,
     grad,
     new Float64Array(4),
@@ -207,7 +212,7 @@ test('maximiseInBox: a convex separable quadratic is maximised at its corner', (
   close(keskarSharpness(r.value, r.initialValue), (100 * (best - c)) / (1 + c), 1e-12, 'sharpness');
 });
 
-test('maximiseInBox: a coupled convex quadratic on a small box, against every vertex', () => {
+test('maximiseInBox: a coupled convex quadratic on a small box, against every vertex', async () => {
   const n = 8;
   const r = random(11);
   const g = Float64Array.from({ length: n * n }, () => r() - 0.5);
@@ -234,11 +239,11 @@ test('maximiseInBox: a coupled convex quadratic on a small box, against every ve
     for (let i = 0; i < n; i++) vertex[i] = mask & (1 << i) ? upper[i]! : lower[i]!;
     best = Math.max(best, f(vertex));
   }
-  const result = maximiseInBox(f, grad, new Float64Array(n), lower, upper);
+  const result = await maximiseInBox(f, grad, new Float64Array(n), lower, upper);
   close(result.value, best, 1e-12, 'max over the box');
 });
 
-test('maximiseInBox: a concave quadratic converges to its clipped maximiser', () => {
+test('maximiseInBox: a concave quadratic converges to its clipped maximiser', async () => {
   const n = 6;
   const r = random(5);
   const g = Float64Array.from({ length: n * n }, () => r() - 0.5);
@@ -260,7 +265,7 @@ test('maximiseInBox: a concave quadratic converges to its clipped maximiser', ()
       z.map((zi, i) => zi - centre[i]!),
     ).forEach((x, i) => (out[i] = -x));
   const upper = new Float64Array(n).fill(1);
-  const result = maximiseInBox(
+  const result = await maximiseInBox(
     f,
     grad,
     new Float64Array(n),
@@ -281,7 +286,7 @@ test('maximiseInBox: a concave quadratic converges to its clipped maximiser', ()
   const gd = (z: Float64Array, out: Float64Array): void =>
     z.forEach((zi, i) => (out[i] = -qd[i]! * (zi - cd[i]!)));
   const ones = new Float64Array(3).fill(1);
-  const rd = maximiseInBox(
+  const rd = await maximiseInBox(
     fd,
     gd,
     new Float64Array(3),
@@ -331,14 +336,14 @@ test('random subspace: unit columns, A^T is the adjoint of A, A^+ w solves the n
   assert.deepEqual(Array.from(again.gram), Array.from(a.gram));
 });
 
-test("Keskar's metric on the linear layer: the maximum over the box's vertices, w restored", () => {
+test("Keskar's metric on the linear layer: the maximum over the box's vertices, w restored", async () => {
   const { data, network } = linearCase();
   const w = Float64Array.from(network.parameters);
   const all = range(M);
   const loss = (): number => network.evaluate(data.train, all).loss;
   const f0 = loss();
   const p = 4;
-  const result = measureSharpness(network, data, {
+  const result = await measureSharpness(network, data, {
     eps: [1e-3, 0.05],
     subspace: p,
     topK: 0,
@@ -396,7 +401,7 @@ test('F1: H v agrees with the central difference of gradients', () => {
   assert.ok(error < 1e-3, `relative error ${error}`);
 });
 
-test('bad options are rejected with one clear message', () => {
+test('bad options are rejected with one clear message', async () => {
   const { data, network } = linearCase();
   const bad: [Record<string, unknown>, RegExp][] = [
     [{ eps: [] }, /Expected a non-empty list of positive numbers for eps but received \[\]/],
@@ -425,9 +430,9 @@ test('bad options are rejected with one clear message', () => {
     ],
   ];
   for (const [options, message] of bad)
-    assert.throws(() => measureSharpness(network, data, { subspace: 4, ...options }), message);
+    await assert.rejects(measureSharpness(network, data, { subspace: 4, ...options }), message);
   const one = new Float64Array(1);
-  assert.throws(
+  await assert.rejects(
     () =>
       maximiseInBox(
         () => 0,
@@ -473,15 +478,15 @@ test('normal streams: standard normal moments and tail, continued exactly across
   assert.notDeepEqual(other, draws.subarray(0, 10));
 });
 
-test('sharpness: Lanczos and power iteration agree on the linear layer; the density is asked for', () => {
+test('sharpness: Lanczos and power iteration agree on the linear layer; the density is asked for', async () => {
   const { data, network } = linearCase();
   const options = { eps: [1e-3], subspace: 0, iterations: 1, topK: 2, probes: 0 };
-  const lanczos = measureSharpness(network, data, {
+  const lanczos = await measureSharpness(network, data, {
     ...options,
     tolerance: 1e-8,
     density: { probes: 3, steps: 9 },
   });
-  const power = measureSharpness(network, data, {
+  const power = await measureSharpness(network, data, {
     ...options,
     eigen: 'power',
     powerIterations: 5000,
@@ -498,13 +503,13 @@ test('sharpness: Lanczos and power iteration agree on the linear layer; the dens
   assert.ok(lanczos.hessian.products <= 9 + 2 + 3 * 9);
 });
 
-test("the Hessian is taken over a seeded sample of f's examples when asked", () => {
+test("the Hessian is taken over a seeded sample of f's examples when asked", async () => {
   const { data, network } = linearCase();
   const options = { eps: [1e-3], subspace: 0, topK: 1, probes: 2, tolerance: 1e-6 };
-  const sampled = measureSharpness(network, data, { ...options, hessianSampleSize: 3 });
+  const sampled = await measureSharpness(network, data, { ...options, hessianSampleSize: 3 });
   assert.equal(sampled.hessian.examples, 3);
   assert.equal(sampled.examples, M);
-  const all = measureSharpness(network, data, { ...options, hessianSampleSize: null });
+  const all = await measureSharpness(network, data, { ...options, hessianSampleSize: null });
   assert.equal(all.hessian.examples, M);
   assert.notEqual(sampled.hessian.eigenvalues[0]!.value, all.hessian.eigenvalues[0]!.value);
   assert.equal(all.keskar[0]!.sharpness, sampled.keskar[0]!.sharpness);

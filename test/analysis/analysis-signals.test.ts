@@ -31,12 +31,12 @@ import { mnistNetwork } from '../fixtures/networks';
 const close = (a: number, b: number, what: string, tol: number): void =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(Math.abs(b), 1e-300), `${what}: ${a} vs ${b}`);
 
-function bothPaths(
+async function bothPaths(
   spec: NetworkSpec,
   dtype: DType,
   data: StudyData,
   options: Omit<GradientAnalysisOptions, 'purpose' | 'seed'>,
-): { recomputed: GradientAnalysis; fromSignals: GradientAnalysis } {
+): Promise<{ recomputed: GradientAnalysis; fromSignals: GradientAnalysis }> {
   const net = new Network(spec, { seed: 5, dtype });
   scrambleStatistics(net.statistics, net.statisticsTable);
   const run = (signalMemory: number, notes: string[]) =>
@@ -48,8 +48,8 @@ function bothPaths(
       onNote: (line) => notes.push(line),
     });
   const notes: string[] = [];
-  const recomputed = run(0, notes);
-  const fromSignals = run(2 ** 40, notes);
+  const recomputed = await run(0, notes);
+  const fromSignals = await run(2 ** 40, notes);
   assert.deepEqual(notes, []);
   return { recomputed, fromSignals };
 }
@@ -95,10 +95,10 @@ const hidden = mnistNetwork('hidden', { out: 24, batchNorm: true, bias: false })
 const hiddenWithBias = mnistNetwork('hidden-bias', { out: 24, dropout: 0.2 });
 
 for (const draws of ['independent', 'nested'] as const) {
-  test(`F1 and a one-hidden-layer network, float64, ${draws} draws: both paths equal to 1e-6`, () => {
+  test(`F1 and a one-hidden-layer network, float64, ${draws} draws: both paths equal to 1e-6`, async () => {
     const data = mnist(300);
     for (const spec of [networkSpec('F1'), hidden, hiddenWithBias]) {
-      const { recomputed, fromSignals } = bothPaths(
+      const { recomputed, fromSignals } = await bothPaths(
         spec,
         'float64',
         data,
@@ -108,15 +108,15 @@ for (const draws of ['independent', 'nested'] as const) {
     }
   });
 
-  test(`F1 and ResNet20, float32, ${draws} draws: both paths equal within float32 rounding (1e-5)`, () => {
-    const f1 = bothPaths(
+  test(`F1 and ResNet20, float32, ${draws} draws: both paths equal within float32 rounding (1e-5)`, async () => {
+    const f1 = await bothPaths(
       networkSpec('F1'),
       'float32',
       mnist(300),
       options([16, 100, 250], 12, draws),
     );
     assertSame(f1.recomputed, f1.fromSignals, 1e-5);
-    const resnet = bothPaths(
+    const resnet = await bothPaths(
       networkSpec('ResNet20'),
       'float32',
       cifar(40),
@@ -125,10 +125,10 @@ for (const draws of ['independent', 'nested'] as const) {
     assertSame(resnet.recomputed, resnet.fromSignals, 1e-5);
   });
 
-  test(`C1 and ResNet20, float64, ${draws} draws: both paths equal to 1e-6`, () => {
+  test(`C1 and ResNet20, float64, ${draws} draws: both paths equal to 1e-6`, async () => {
     const data = cifar(40);
     for (const spec of [networkSpec('C1'), networkSpec('ResNet20')]) {
-      const { recomputed, fromSignals } = bothPaths(
+      const { recomputed, fromSignals } = await bothPaths(
         spec,
         'float64',
         data,
@@ -139,7 +139,7 @@ for (const draws of ['independent', 'nested'] as const) {
   });
 }
 
-test('signals over the memory allowed: the draws recompute, and one line says what they need', () => {
+test('signals over the memory allowed: the draws recompute, and one line says what they need', async () => {
   const data = mnist(50);
   const net = new Network(hidden, { seed: 1, dtype: 'float32' });
   const needed = signalBytes(net, data.train, data.train.size)!;
@@ -147,7 +147,7 @@ test('signals over the memory allowed: the draws recompute, and one line says wh
   // last layer's input (24) and output gradient (10), float32; beside them w and the statistics
   assert.equal(needed, (50 * (784 + 24 + 24 + 24 + 10) + net.parameterCount + 48) * 4);
   const notes: string[] = [];
-  const result = analyzeGradients(net, data, {
+  const result = await analyzeGradients(net, data, {
     ...options([8], 3, 'independent'),
     seed: 1,
     purpose: 'budget',
@@ -163,7 +163,7 @@ test('signals over the memory allowed: the draws recompute, and one line says wh
   );
 });
 
-test('signals computed at other weights or batch-norm statistics are refused', () => {
+test('signals computed at other weights or batch-norm statistics are refused', async () => {
   const data = mnist(40);
   const net = new Network(networkSpec('F1'), { seed: 3, dtype: 'float64' });
   scrambleStatistics(net.statistics, net.statisticsTable);
@@ -195,7 +195,7 @@ test('signals computed at other weights or batch-norm statistics are refused', (
   assert.throws(() => signals.gradient(indices), /released/);
 });
 
-test('the signals of a subset: example indices map to their rows; others are refused', () => {
+test('the signals of a subset: example indices map to their rows; others are refused', async () => {
   const data = mnist(40);
   const net = new Network(hidden, { seed: 3, dtype: 'float64' });
   scrambleStatistics(net.statistics, net.statisticsTable);
@@ -212,7 +212,7 @@ test('the signals of a subset: example indices map to their rows; others are ref
   assert.throws(() => signals.gradient(Int32Array.of(9, 3)), /index 3 at position 1 is not among/);
 });
 
-test('the signal memory option: sizes as a user writes them, one line for a bad one', () => {
+test('the signal memory option: sizes as a user writes them, one line for a bad one', async () => {
   assert.equal(parseByteSize('2G', '--signal-memory'), 2 * 2 ** 30);
   assert.equal(parseByteSize('512M', '--signal-memory'), 512 * 2 ** 20);
   assert.equal(parseByteSize('1.5GiB', '--signal-memory'), 1.5 * 2 ** 30);
@@ -229,7 +229,7 @@ test('the signal memory option: sizes as a user writes them, one line for a bad 
   );
   const data = mnist(20);
   const net = new Network(hidden, { seed: 1 });
-  assert.throws(
+  await assert.rejects(
     () =>
       analyzeGradients(net, data, {
         ...options([4], 1, 'independent'),

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { gradscope } from '../fixtures/cli-fixtures';
 import { piggybackRun } from '../fixtures/run-files';
+import { smallStudy } from '../fixtures/study-fixture';
 
 /** The PID of a process that has exited (reuse within the test is improbable). */
 function deadPid(): number {
@@ -33,4 +34,17 @@ test("resume removes a dead writer's temporary files and keeps a live one's and 
   assert.ok(!fs.existsSync(deadAtTop), 'also at the top of the run directory');
   assert.ok(fs.existsSync(live), "a live writer's temporary file is kept");
   assert.ok(fs.existsSync(foreign), "a file not of the writer's pattern is kept");
+});
+
+test('a study started again where a kill took its first config.json leaves no temporary file', () => {
+  // `run` killed inside the write of config.json: the directory holds only its temporary
+  const { dir, configFile } = smallStudy();
+  const out = path.join(dir, 'run');
+  fs.mkdirSync(out);
+  const left = path.join(out, `.config.json.tmp-${deadPid()}-0123456789ab`);
+  fs.writeFileSync(left, '{"na');
+  const again = gradscope('run', configFile, '--threads', '1', '--quiet', '--out', out);
+  assert.equal(again.status, 0, again.stderr);
+  assert.ok(fs.existsSync(path.join(out, 'config.json')));
+  assert.ok(!fs.existsSync(left), "the dead writer's temporary config.json is removed");
 });

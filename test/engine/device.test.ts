@@ -169,9 +169,9 @@ test('GPU: the gradient equals the CPU float64 one (1e-4 float32, 1e-10 float64)
   }
 });
 
-test("GPU: Experiment B's d, |g_train|/d and |g_total|/d equal the CPU's (1e-6, float64)", (t) => {
+test("GPU: Experiment B's d, |g_train|/d and |g_total|/d equal the CPU's (1e-6, float64)", async (t) => {
   if (!gpu) return t.skip(`no GPU: ${noGpu}`);
-  const point = (device: string) => {
+  const point = async (device: string) => {
     useDevice(device);
     const d = randomStudyData(64, 16, [2, 6, 6], 3, 9);
     const network = new Network(everyLayer(), { seed: 4, dtype: 'float64' });
@@ -184,8 +184,8 @@ test("GPU: Experiment B's d, |g_train|/d and |g_total|/d equal the CPU's (1e-6, 
     });
   };
   try {
-    const cpu = point('cpu');
-    const cuda = point('cuda:0');
+    const cpu = await point('cpu');
+    const cuda = await point('cuda:0');
     for (const key of ['d', 'gTrainNorm', 'gTotalNorm'] as const)
       assert.ok(
         Math.abs(cuda[key] - cpu[key]) <= 1e-6 * Math.abs(cpu[key]),

@@ -27,7 +27,7 @@ const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-explicit-'));
 test.after(() => fs.rmSync(temp, { recursive: true, force: true }));
 
 /** Everything the study computes from one network, with the views on or off. */
-function study(zeroCopy: boolean) {
+async function study(zeroCopy: boolean) {
   const saved = process.env.GRADSCOPE_ZERO_COPY;
   if (zeroCopy) delete process.env.GRADSCOPE_ZERO_COPY;
   else process.env.GRADSCOPE_ZERO_COPY = '0';
@@ -54,16 +54,18 @@ function study(zeroCopy: boolean) {
     resumed.step();
     const end = solutionOf(reloaded, 'end');
     const scratch = new Network(everyLayer(), { seed: 5 });
-    const lines = (['interpolate', 'recalibrate'] as const).map((bn) =>
-      lossAlongLine(scratch, start, end, data, {
-        ...DEFAULT_LINE,
-        alphas: [-0.5, 0, 0.5, 1, 1.5],
-        bn,
-        sampleSize: 20,
-        evalBatch: 7,
-      }),
-    );
-    const pointB = analyzeGradients(reloaded, data, {
+    const lines = [];
+    for (const bn of ['interpolate', 'recalibrate'] as const)
+      lines.push(
+        await lossAlongLine(scratch, start, end, data, {
+          ...DEFAULT_LINE,
+          alphas: [-0.5, 0, 0.5, 1, 1.5],
+          bn,
+          sampleSize: 20,
+          evalBatch: 7,
+        }),
+      );
+    const pointB = await analyzeGradients(reloaded, data, {
       ...DEFAULT_GRADIENT_ANALYSIS,
       batchSizes: [4, 12],
       samples: 6,
@@ -86,9 +88,9 @@ function study(zeroCopy: boolean) {
   }
 }
 
-test('GRADSCOPE_ZERO_COPY=0: no views, and every result equals the zero-copy path bit for bit', () => {
-  const views = study(true);
-  const explicit = study(false);
+test('GRADSCOPE_ZERO_COPY=0: no views, and every result equals the zero-copy path bit for bit', async () => {
+  const views = await study(true);
+  const explicit = await study(false);
   assert.throws(() => explicit.net.parameters, /zero-copy view.*read\/writeParameters/);
   assert.throws(() => explicit.net.gradients, /zero-copy view/);
   assert.ok(views.net.parameters.length > 0);
