@@ -172,7 +172,7 @@ export interface BatchSizeResult {
  *   type GradientAnalysis,
  * } from 'gradscope';
  * const network = new Network(networkSpec('F1'), { seed: 0 });
- * const b: GradientAnalysis = analyzeGradients(network, loadData('mnist'), {
+ * const b: GradientAnalysis = await analyzeGradients(network, loadData('mnist'), {
  *   ...DEFAULT_GRADIENT_ANALYSIS,
  *   batchSizes: [256, 5000],
  *   purpose: 'init',

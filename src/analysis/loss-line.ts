@@ -130,7 +130,7 @@ export interface LinePoint {
  * } from 'gradscope';
  * const a = networkFromCheckpoint('small-batch.safetensors');
  * const b = networkFromCheckpoint('large-batch.safetensors');
- * const line: LineResult = lossAlongLine(
+ * const line: LineResult = await lossAlongLine(
  *   a.network,
  *   solutionOf(a.network, 'B = 256'),
  *   solutionOf(b.network, 'B = 5000'),

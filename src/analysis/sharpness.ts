@@ -170,7 +170,7 @@ export interface KeskarMeasurement {
  * const { network, data } = checkpointState(
  *   'runs/thesis-f1/seeds/0/checkpoints/arm-5000/epoch-0030.safetensors',
  * );
- * const s: SharpnessResult = measureSharpness(network, data);
+ * const s: SharpnessResult = await measureSharpness(network, data);
  * for (const k of s.keskar) console.log(k.space, k.eps, k.sharpness);
  * console.log(
  *   s.hessian.eigenvalues.map((e) => e.value),

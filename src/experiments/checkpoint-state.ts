@@ -41,7 +41,7 @@ export interface CheckpointState {
  * const { network, data } = checkpointState(
  *   'runs/thesis-f1/seeds/0/checkpoints/arm-5000/epoch-0030.safetensors',
  * );
- * const b = analyzeGradients(network, data, {
+ * const b = await analyzeGradients(network, data, {
  *   ...DEFAULT_GRADIENT_ANALYSIS,
  *   batchSizes: [256, 1000, 2000, 5000],
  *   purpose: 'arm 5000, last epoch',
