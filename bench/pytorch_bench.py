@@ -4,12 +4,16 @@ drifts; ratios of timings taken minutes apart would measure the drift).
 
 argv[1]: a JSON file {"networks": {name: {"layers": [...], "input": [c,h,w], "classes": k,
 "module": the source `gradscope export NET --pytorch` prints, for lists nn.Sequential cannot hold}},
-"workload": {"id", "network", "kind": "step"|"population-gradient"|"hessian-vector"|"experiment-b",
-"batch", "chunk", "draws"},
+"workload": {"id", "network", "kind": "step"|"population-gradient"|"hessian-vector"|"experiment-b"
+|"experiment-b-point", "batch", "chunk", "draws", and for "experiment-b-point" "train", "test",
+"batch_sizes"},
 "settings": {"threads": int|null, "channels_last": bool, "device": "cpu"|"cuda:N"}}.
 Protocol: after building the model it prints {"ready": true}; then each
-line N on stdin runs the workload once untimed (memory given back after the previous batch
-grows again) and N times timed, and prints {"ms": [N milliseconds]}; end of input ends it.
+line {"repeats": N, "warmUp": bool, "limitMs": number|null} on stdin runs the workload once
+untimed when warmUp (memory given back after the previous batch grows again) and N times timed,
+and prints {"ms": [N milliseconds]}; with a limit, a run (the untimed one too) that passes it is
+stopped at its next chunk, and the batch ends with {"stoppedAtMs": its time so far}. End of
+input ends it.
 After each batch freed memory goes back to the system (malloc_trim), so that this process and
 gradscope's never hold their largest heaps at once.
 Settings are applied as PyTorch users would: torch.set_num_threads and the
@@ -38,7 +42,21 @@ def exported(source):
     return namespace["network"]()
 
 
+class Stopped(Exception):
+    """A run passed the batch's limit."""
+
+
+deadline = None
+
+
+def tick():
+    """Between chunks: stop the run once it has passed the batch's limit."""
+    if deadline is not None and time.perf_counter() > deadline:
+        raise Stopped()
+
+
 def main():
+    global deadline
     config = json.load(open(sys.argv[1]))
     settings = config["settings"]
     if settings.get("threads"):
@@ -60,7 +78,7 @@ def main():
     c, h, wd = net["input"]
     n = w["batch"]
     # an Experiment B point draws its batches from a pool of twice the batch size
-    pool = 2 * n if w["kind"] == "experiment-b" else n
+    pool = {"experiment-b": 2 * n, "experiment-b-point": w.get("train", n)}.get(w["kind"], n)
     x = torch.rand(pool, c, h, wd).to(device)
     y = torch.randint(0, net["classes"], (pool,)).to(device)
     if channels_last and len(x.shape) == 4 and c > 1:
@@ -93,6 +111,7 @@ def main():
                 dot = sum((gi * vi).sum() for gi, vi in zip(g, vs))
                 for acc, h in zip(hv, torch.autograd.grad(dot, params)):
                     acc.add_(h)
+                tick()
             return hv
     elif w["kind"] == "experiment-b":
         # K population-mode gradients of n distinct examples each, each measured against
@@ -113,9 +132,12 @@ def main():
                 model.zero_grad()
                 for s in range(0, n, chunk):
                     (F.cross_entropy(model(xd[s:s + chunk]), yd[s:s + chunk], reduction="sum") / n).backward()
+                    tick()
                 g = torch.cat([p.grad.flatten() for p in model.parameters()]).double()
                 torch.stack([((g - reference) ** 2).sum(), ((g - total) ** 2).sum(), (g * g).sum(),
                              (g * total).sum()]).cpu()
+    elif w["kind"] == "experiment-b-point":
+        once = experiment_b_point(model, w, net, x, y, channels_last, device)
     else:
         model.eval()
         chunk = w.get("chunk", n)
@@ -124,18 +146,92 @@ def main():
             model.zero_grad()
             for s in range(0, n, chunk):
                 (F.cross_entropy(model(x[s:s + chunk]), y[s:s + chunk], reduction="sum") / n).backward()
+                tick()
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
-        once()  # untimed: the heap given back after the last batch grows again
-        synchronize()
+        request = json.loads(line)
+        limit = request.get("limitMs")
+        runs = ([False] if request.get("warmUp", True) else []) + [True] * request["repeats"]
         times = []
-        for _ in range(int(line)):
+        answer = None
+        for timed in runs:
+            # a warm-up run untimed: the heap given back after the last batch grows again
             t = time.perf_counter()
-            once()
-            synchronize()
-            times.append(time.perf_counter() - t)
+            deadline = None if limit is None else t + limit / 1000
+            try:
+                once()
+                synchronize()
+                tick()
+            except Stopped:
+                synchronize()
+                answer = {"stoppedAtMs": 1000 * (time.perf_counter() - t)}
+                break
+            finally:
+                deadline = None
+            if timed:
+                times.append(time.perf_counter() - t)
         give_back_memory()
-        print(json.dumps({"ms": [1000 * t for t in times]}), flush=True)
+        print(json.dumps(answer or {"ms": [1000 * t for t in times]}), flush=True)
+
+
+def experiment_b_point(model, w, net, x, y, channels_last, device):
+    """A study's Experiment B point in population mode with nested draws, the ordinary way:
+    g_train over the training set and g_test over a test set of the given size, by forward and
+    backward passes in chunks; g_total; then for each of K draws one batch of the largest B
+    (a uniform draw without replacement), its gradient accumulated segment by segment in
+    chunks, each prefix B measured as it completes: |g_B - g_train|^2, |g_B - g_total|^2,
+    |g_B|^2 and g_B . g_total in float64, as gradscope's analysis measures them."""
+    model.eval()
+    chunk = w["chunk"]
+    m, m_test = w["train"], w["test"]
+    sizes = sorted(set(w["batch_sizes"]))
+    c, h, wd = net["input"]
+    x_test = torch.rand(m_test, c, h, wd).to(device)
+    y_test = torch.randint(0, net["classes"], (m_test,)).to(device)
+    image = channels_last and x.dim() == 4 and c > 1
+    if image:
+        x_test = x_test.contiguous(memory_format=torch.channels_last)
+    params = list(model.parameters())
+
+    def flat(scale):
+        return torch.cat([p.grad.flatten() for p in params]).double() / scale
+
+    def accumulate(xs, ys, rows, start, end):
+        # the gradients of the loss sums of rows[start:end] added to .grad, chunk by chunk
+        for s in range(start, end, chunk):
+            e = min(s + chunk, end)
+            if rows is None:
+                xb, yb = xs[s:e], ys[s:e]
+            else:
+                xb, yb = xs[rows[s:e]], ys[rows[s:e]]
+                if image:
+                    xb = xb.contiguous(memory_format=torch.channels_last)
+            F.cross_entropy(model(xb), yb, reduction="sum").backward()
+            tick()
+
+    def once():
+        model.zero_grad()
+        accumulate(x, y, None, 0, m)
+        g_train = flat(m)
+        model.zero_grad()
+        accumulate(x_test, y_test, None, 0, m_test)
+        g_total = (m * g_train + m_test * flat(m_test)) / (m + m_test)
+        ((g_train - g_total) ** 2).sum().item()  # d^2
+        generator = torch.Generator().manual_seed(12345)
+        measures = []
+        for _ in range(w.get("draws", 1)):
+            batch = torch.randperm(m, generator=generator)[:sizes[-1]].to(device)
+            model.zero_grad()
+            previous = 0
+            for b in sizes:
+                accumulate(x, y, batch, previous, b)
+                g = flat(b)
+                measures.append(torch.stack([((g - g_train) ** 2).sum(), ((g - g_total) ** 2).sum(),
+                                             (g * g).sum(), (g * g_total).sum()]).tolist())
+                previous = b
+        return measures
+
+    return once
 
 
 def give_back_memory():

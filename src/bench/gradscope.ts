@@ -2,9 +2,12 @@
  * gradscope's side of the bench: the same workloads as bench/pytorch_bench.py,
  * timed in this process (median of `repeats` after one warm-up) on the engine's device,
  * each timing ended by a synchronisation of that device (a GPU runs its kernels
- * asynchronously; on the CPU it waits for nothing). The network is the workload's
+ * asynchronously; on the CPU it waits for nothing). An Experiment B point runs the study's own
+ * analysis (analyzeGradients). The network is the workload's
  * built-in one, or a TorchScript module of the same architecture.
  */
+import { analyzeGradients, DEFAULT_GRADIENT_ANALYSIS } from '../analysis/gradient-distribution';
+import type { StudyData } from '../data/load';
 import { Dataset } from '../engine/dataset';
 import { synchronize } from '../engine/device';
 import { DeviceVector, measureGradient } from '../engine/device-vector';
@@ -45,24 +48,73 @@ export function benchDraws(pool: number, batch: number, draws: number): Int32Arr
 
 /** Median milliseconds of `w` after one warm-up; `scripted`: a TorchScript file to run
  * instead of w.network. */
-export function timeGradscope(w: BenchWorkload, scripted?: string): number {
-  const once = prepareGradscope(w, scripted);
-  once(); // warm-up, not timed
+export async function timeGradscope(w: BenchWorkload, scripted?: string): Promise<number> {
+  const prepared = prepareGradscope(w, scripted);
+  await prepared.run(); // warm-up, not timed
   synchronize();
-  return medianMs(once, w.repeats);
+  return medianMs(prepared.run, w.repeats);
 }
 
-/** The network and data of `w`, built once; the returned function runs the workload once. */
-export function prepareGradscope(w: BenchWorkload, scripted?: string): () => void {
-  const [c, h, wd] = w.network.input;
-  const examples = w.kind === 'experiment-b' ? 2 * w.batch : w.batch;
-  const labels = new Int32Array(examples).map((_, i) => i % w.network.classes);
-  const data = new Dataset('bench', w.network.classes, {
-    pixels: randomBytes(examples * c * h * wd, 17),
-    labels,
+/** A workload built once: `run` runs it once. */
+export interface PreparedWorkload {
+  run: () => Promise<void>;
+  /** An Experiment B point: whether its last run built the draws from layer signals (null
+   * before a run, and for every other kind). */
+  signals: boolean | null;
+  /** An Experiment B point: the analysis' line saying why its draws recomputed their examples. */
+  note: string | null;
+}
+
+function randomData(name: string, spec: BenchWorkload['network'], examples: number, seed: number) {
+  const [c, h, wd] = spec.input;
+  return new Dataset(name, spec.classes, {
+    pixels: randomBytes(examples * c * h * wd, seed),
+    labels: new Int32Array(examples).map((_, i) => i % spec.classes),
     shape: [c, h, wd],
   });
+}
+
+/**
+ * An Experiment B point exactly as a study's analysis runs it (src/experiments/
+ * analysis-schedule.ts): analyzeGradients in population mode with nested draws, the layer
+ * signals within the default memory budget, on random data of the study's set sizes.
+ */
+function preparePoint(w: BenchWorkload, net: Network): PreparedWorkload {
+  const point = w.point!;
+  const data: StudyData = {
+    name: 'idx',
+    classes: w.network.classes,
+    train: randomData('bench-train', w.network, point.train, 17),
+    test: randomData('bench-test', w.network, point.test, 29),
+    description: 'random bytes of the study data set sizes',
+    files: [],
+  };
+  const prepared: PreparedWorkload = {
+    signals: null,
+    note: null,
+    run: async () => {
+      const result = await analyzeGradients(net, data, {
+        ...DEFAULT_GRADIENT_ANALYSIS,
+        batchSizes: point.batchSizes,
+        samples: w.draws ?? 1,
+        mode: 'population',
+        draws: 'nested',
+        chunk: w.chunk,
+        purpose: 'bench',
+        onNote: (line) => (prepared.note = line),
+      });
+      prepared.signals = result.signalBytes !== null && result.signalBytes !== undefined;
+    },
+  };
+  return prepared;
+}
+
+/** The network and data of `w`, built once. */
+export function prepareGradscope(w: BenchWorkload, scripted?: string): PreparedWorkload {
   const net = new Network(scripted ? torchScriptSpec(scripted) : w.network, { seed: 0 });
+  if (w.kind === 'experiment-b-point') return preparePoint(w, net);
+  const examples = w.kind === 'experiment-b' ? 2 * w.batch : w.batch;
+  const data = randomData('bench', w.network, examples, 17);
   const indices = data.all();
   let once: () => void;
   if (w.kind === 'step') {
@@ -91,20 +143,20 @@ export function prepareGradscope(w: BenchWorkload, scripted?: string): () => voi
   } else {
     once = () => net.gradient(data, indices, { mode: 'population', chunk: w.chunk });
   }
-  return once;
+  return { signals: null, note: null, run: async () => once() };
 }
 
 /** The median of `repeats` timed runs of `once`, in milliseconds. */
-export function medianMs(once: () => void, repeats: number): number {
-  return median(timedRuns(once, repeats));
+export async function medianMs(once: () => Promise<void>, repeats: number): Promise<number> {
+  return median(await timedRuns(once, repeats));
 }
 
 /** The milliseconds of `repeats` runs of `once`, each ended by a device synchronisation. */
-export function timedRuns(once: () => void, repeats: number): number[] {
+export async function timedRuns(once: () => Promise<void>, repeats: number): Promise<number[]> {
   const times: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const start = process.hrtime.bigint();
-    once();
+    await once();
     synchronize();
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }

@@ -14,6 +14,7 @@ import { pythonString } from '../core/quote';
 import type { NetworkSpec } from '../engine/layers';
 import { resolveNetwork } from '../engine/layers';
 import { pytorchModule } from '../models/pytorch-module';
+import type { SettingBatch } from './setting-rounds';
 
 export interface PyTorchSettings {
   label: string;
@@ -31,14 +32,21 @@ export interface BenchWorkload {
    * Hessian-vector product; an Experiment B point: `draws` population-mode gradients of
    * `batch` distinct examples each, drawn from a pool of 2 x `batch`, each measured against
    * two fixed vectors in float64 on the device (src/analysis/gradient-distribution.ts,
-   * without the whole-set gradients).
+   * without the whole-set gradients); or a whole Experiment B point as a study's analysis
+   * runs it in population mode with nested draws (`point`: g_train and g_test over sets of
+   * the data's sizes, then `draws` batches of the largest B whose prefixes serve the smaller B).
    */
-  kind: 'step' | 'population-gradient' | 'hessian-vector' | 'experiment-b';
+  kind: 'step' | 'population-gradient' | 'hessian-vector' | 'experiment-b' | 'experiment-b-point';
   batch: number;
   chunk: number;
   repeats: number;
-  /** experiment-b: the number of draws K. */
+  /** experiment-b and experiment-b-point: the number of draws K. */
   draws?: number;
+  /** experiment-b-point: the training and test sets' sizes and the batch sizes B. */
+  point?: { train: number; test: number; batchSizes: number[] };
+  /** An untimed run before each batch of timings (default true); a run of many chunks needs
+   * none (its first chunk regrows the heap given back after the last batch). */
+  warmUp?: boolean;
 }
 
 /** The python whose PyTorch the bench runs on `device` ("cpu", "cuda:N"), or why there is none. */
@@ -111,10 +119,18 @@ export class PyTorchSession {
     return session;
   }
 
-  /** One untimed run, then `repeats` timed ones: their milliseconds. */
-  async time(repeats: number): Promise<number[]> {
-    this.child.stdin!.write(`${repeats}\n`);
-    return (await this.next()).ms as number[];
+  /** One untimed run (unless `warmUp` is false), then `repeats` timed ones: their
+   * milliseconds; or, once a run takes longer than `limitMs`, where it was stopped. */
+  async time(
+    repeats: number,
+    options: { warmUp?: boolean; limitMs?: number | null } = {},
+  ): Promise<SettingBatch> {
+    const request = { repeats, warmUp: options.warmUp ?? true, limitMs: options.limitMs ?? null };
+    this.child.stdin!.write(`${JSON.stringify(request)}\n`);
+    const answer = await this.next();
+    return typeof answer.stoppedAtMs === 'number'
+      ? { stoppedAtMs: answer.stoppedAtMs }
+      : { ms: answer.ms as number[] };
   }
 
   /** Ends the process and removes its files. */
@@ -153,6 +169,9 @@ function sessionConfig(w: BenchWorkload, settings: PyTorchSettings, device: stri
       batch: w.batch,
       chunk: w.chunk,
       draws: w.draws ?? 1,
+      ...(w.point
+        ? { train: w.point.train, test: w.point.test, batch_sizes: w.point.batchSizes }
+        : {}),
     },
   };
 }

@@ -42,7 +42,10 @@ import { f1 } from '../models/f1';
 import { resnet20 } from '../models/resnet';
 import type { Log } from '../core/log';
 import { synchronize } from '../engine/device';
+import { workloadGflop } from './flops';
 import { median, prepareGradscope, timedRuns, timeGradscope } from './gradscope';
+import { matmulPeak, type MatmulPeak } from './peak';
+import { SettingRounds, type SettingSummary } from './setting-rounds';
 import {
   PyTorchSession,
   pythonWithTorch,
@@ -78,13 +81,26 @@ export interface BenchRow {
   gradscopeMs: number;
   /** The CPU thread settings gradscope ran with (null on a GPU). */
   gradscopeThreads: ThreadSettings | null;
+  /** PyTorch's defaults' median; null when they were stopped (or PyTorch is absent). */
   pytorchDefaultMs: number | null;
+  /** PyTorch's defaults stopped once clearly slower than the best setting: the time their
+   * stopped run had taken (they take longer than this). */
+  pytorchDefaultAtLeastMs: number | null;
   pytorchBestMs: number | null;
   pytorchBestSetting: string | null;
+  /** Each PyTorch setting: its median (null: stopped), rounds and timings. */
+  pytorchSettings: ({ label: string } & SettingSummary)[];
+  /** The arithmetic of one run (src/bench/flops.ts), as each side performs it. */
+  gflop: { gradscope: number; pytorch: number };
+  /** GFLOP per second each side reached (PyTorch: its best setting). */
+  gflops: { gradscope: number; pytorch: number | null };
+  /** An Experiment B point: whether gradscope's draws came from layer signals. */
+  layerSignals?: boolean;
   explored?: Record<string, number>;
 }
 
-function workloads(quick: boolean): BenchWorkload[] {
+/** The bench's workloads (--quick: the same kinds at tiny sizes). */
+export function workloads(quick: boolean): BenchWorkload[] {
   const w = (
     id: string,
     network: NetworkSpec,
@@ -94,6 +110,28 @@ function workloads(quick: boolean): BenchWorkload[] {
     repeats: number,
     draws?: number,
   ): BenchWorkload => ({ id, network, kind, batch, chunk, repeats, ...(draws ? { draws } : {}) });
+  // a study's Experiment B point (population mode, nested draws) on sets of the data's sizes;
+  // one run is many chunks, which needs no untimed run before it
+  const point = (
+    network: NetworkSpec,
+    train: number,
+    test: number,
+    batchSizes: number[],
+    draws: number,
+    chunk: number,
+  ): BenchWorkload => ({
+    ...w(
+      `${network.name} Experiment B point K=${draws} B=${batchSizes.join(',')} nested`,
+      network,
+      'experiment-b-point',
+      Math.max(...batchSizes),
+      chunk,
+      1,
+      draws,
+    ),
+    point: { train, test, batchSizes },
+    warmUp: false,
+  });
   if (quick)
     return [
       w('F1 step B=64', f1(), 'step', 64, 64, 3),
@@ -101,6 +139,8 @@ function workloads(quick: boolean): BenchWorkload[] {
       w('F1 population gradient N=128', f1(), 'population-gradient', 128, 64, 2),
       w('F1 Hessian-vector product N=128', f1(), 'hessian-vector', 128, 128, 2),
       w('C1 Experiment B point K=2 B=16', c1(), 'experiment-b', 16, 16, 1, 2),
+      point(f1(), 256, 64, [16, 32, 64], 2, 64),
+      point(c1(), 64, 16, [8, 16], 1, 16),
       w('ResNet20 step B=8', resnet20(), 'step', 8, 8, 2),
       w('ResNet20 population gradient N=16', resnet20(), 'population-gradient', 16, 8, 1),
     ];
@@ -112,15 +152,24 @@ function workloads(quick: boolean): BenchWorkload[] {
     w('F1 population gradient N=5000', f1(), 'population-gradient', 5000, 5000, 7),
     w('C1 population gradient N=5000', c1(), 'population-gradient', 5000, 1000, 3),
     w('F1 Hessian-vector product N=5000', f1(), 'hessian-vector', 5000, 5000, 5),
-    w('C1 Experiment B point K=3 B=5000', c1(), 'experiment-b', 5000, 5000, 1, 3),
-    w(
-      'C1 population gradient N=50000 (chunks of 5000)',
-      c1(),
-      'population-gradient',
-      50000,
-      5000,
-      1,
-    ),
+    {
+      ...w('C1 Experiment B point K=3 B=5000', c1(), 'experiment-b', 5000, 5000, 1, 3),
+      warmUp: false,
+    },
+    {
+      ...w(
+        'C1 population gradient N=50000 (chunks of 5000)',
+        c1(),
+        'population-gradient',
+        50000,
+        5000,
+        1,
+      ),
+      warmUp: false,
+    },
+    // MNIST's 60 000 + 10 000 and CIFAR-10's 50 000 + 10 000 examples; the thesis' arms' B
+    point(f1(), 60000, 10000, [256, 1000, 2000, 5000], 100, 5000),
+    point(c1(), 50000, 10000, [256, 1000, 2000, 5000], 3, 5000),
     w('ResNet20 step B=128', resnet20(), 'step', 128, 128, 9),
     w('ResNet20 population gradient N=2000', resnet20(), 'population-gradient', 2000, 500, 3),
   ];
@@ -128,6 +177,34 @@ function workloads(quick: boolean): BenchWorkload[] {
 
 const fmt = (ms: number | null): string => (ms === null ? '-' : ms.toFixed(1));
 const ratio = (a: number, b: number | null): string => (b === null ? '-' : (a / b).toFixed(2));
+const gflop = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
+
+/** The markdown table of the rows, the machine's matrix-multiply peak in its first line. PyTorch's
+ * defaults stopped once clearly slower show as "> ms" (and "> ratio"). */
+export function benchTable(rows: BenchRow[], peak: MatmulPeak): string {
+  const lines = [
+    `matrix-multiply peak: ${peak.gflops.toFixed(1)} GFLOP/s (${peak.what})`,
+    '',
+    '| workload | gradscope ms | PyTorch defaults ms | PyTorch best ms | gradscope / best | defaults / gradscope | best PyTorch setting | GFLOP gradscope | GFLOP PyTorch | gradscope GFLOP/s | PyTorch best GFLOP/s |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    const defaults =
+      r.pytorchDefaultAtLeastMs !== null
+        ? [
+            `> ${fmt(r.pytorchDefaultAtLeastMs)}`,
+            `> ${ratio(r.pytorchDefaultAtLeastMs, r.gradscopeMs)}`,
+          ]
+        : [
+            fmt(r.pytorchDefaultMs),
+            r.pytorchDefaultMs === null ? '-' : ratio(r.pytorchDefaultMs, r.gradscopeMs),
+          ];
+    lines.push(
+      `| ${r.id} | ${fmt(r.gradscopeMs)} | ${defaults[0]} | ${fmt(r.pytorchBestMs)} | ${ratio(r.gradscopeMs, r.pytorchBestMs)} | ${defaults[1]} | ${r.pytorchBestSetting ?? '-'} | ${gflop(r.gflop.gradscope)} | ${gflop(r.gflop.pytorch)} | ${r.gflops.gradscope.toFixed(1)} | ${r.gflops.pytorch === null ? '-' : r.gflops.pytorch.toFixed(1)} |`,
+    );
+  }
+  return lines.join('\n');
+}
 
 /** At most 3 rounds, `repeats` split evenly between them: 9 -> 3, 3, 3; 7 -> 3, 2, 2. */
 export function roundRepeats(repeats: number): number[] {
@@ -140,10 +217,16 @@ export function roundRepeats(repeats: number): number[] {
  * batch grows again), `repeats` timed ones, then the freed memory back to the system, so
  * that PyTorch's batch next does not run beside gradscope's largest heap.
  */
-function batch(once: () => void, repeats: number): number[] {
-  once();
-  synchronize();
-  const times = timedRuns(once, repeats);
+async function batch(
+  once: () => Promise<void>,
+  repeats: number,
+  warmUp: boolean,
+): Promise<number[]> {
+  if (warmUp) {
+    await once();
+    synchronize();
+  }
+  const times = await timedRuns(once, repeats);
   returnFreeMemory();
   return times;
 }
@@ -192,21 +275,25 @@ export async function runBench(
     note = gpu
       ? `PyTorch ${torch.version} from ${torch.python} on ${options.device}; both sides CUDA-synchronised, IEEE float32 (TF32 off)`
       : `PyTorch ${torch.version} from ${torch.python}`;
+    // PyTorch's defaults last: the first round times them against the best setting before
+    // them and stops them once clearly slower (src/bench/setting-rounds.ts)
     settings = gpu
       ? [
-          { label: 'defaults', threads: null, channelsLast: false, env: {} },
           { label: 'channels-last', threads: null, channelsLast: true, env: {} },
+          { label: 'defaults', threads: null, channelsLast: false, env: {} },
         ]
       : [
-          { label: 'defaults', threads: null, channelsLast: false, env: {} },
-          ...[1, cores].map((t) => ({
+          ...[...new Set([cores, 1])].map((t) => ({
             label: `${t} thread${t > 1 ? 's' : ''}, channels-last, memory kept`,
             threads: t,
             channelsLast: true,
             env: KEEP_MEMORY,
           })),
+          { label: 'defaults', threads: null, channelsLast: false, env: {} },
         ];
   }
+  const peak = matmulPeak(options.quick, gpu);
+  log.info(`bench: matrix-multiply peak ${peak.gflops.toFixed(1)} GFLOP/s (${peak.what})`);
 
   const rows: BenchRow[] = [];
   const scripting = list.some((w) => SCRIPTED.includes(w.id)) ? pythonWithTorch() : null;
@@ -221,45 +308,68 @@ export async function runBench(
     );
     // gradscope's batches alternate with each PyTorch setting's, round by round: the
     // machine's speed drifts, and each side's median then spans the same minutes
-    const once = prepareGradscope(w);
+    const prepared = prepareGradscope(w);
+    const warmUp = w.warmUp ?? true;
     const ours: number[] = [];
-    const theirs: number[][] = settings.map(() => []);
     if ('python' in torch)
       log.info(`bench: PyTorch ${w.id} with ${settings.map((s) => s.label).join('; ')}`);
     const sessions =
       'python' in torch ? await startSessions(torch.python, w, settings, options.device) : [];
+    const rounds = new SettingRounds(sessions.length);
     try {
-      for (const repeats of roundRepeats(w.repeats)) {
-        ours.push(...batch(once, repeats));
-        for (const [i, session] of sessions.entries())
-          theirs[i]!.push(...(await session.time(repeats)));
+      for (const [round, repeats] of roundRepeats(w.repeats).entries()) {
+        ours.push(...(await batch(prepared.run, repeats, warmUp)));
+        for (const [i, session] of sessions.entries()) {
+          if (!rounds.runs(i, round)) continue;
+          const limitMs = rounds.limitMs(i, round);
+          const timed = await session.time(repeats, { warmUp, limitMs });
+          if ('stoppedAtMs' in timed)
+            log.info(
+              `bench: PyTorch ${w.id} with ${settings[i]!.label} stopped after ${timed.stoppedAtMs.toFixed(0)} ms (limit ${limitMs!.toFixed(0)} ms)`,
+            );
+          rounds.record(i, timed);
+        }
       }
     } finally {
       for (const session of sessions) session.close();
     }
+    const signals = prepared.signals ?? false;
+    if (prepared.note) log.info(`bench: ${w.id}: ${prepared.note}`);
+    const gradscopeMs = median(ours);
     const row: BenchRow = {
       id: w.id,
-      gradscopeMs: median(ours),
+      gradscopeMs,
       gradscopeThreads: chosen,
       pytorchDefaultMs: null,
+      pytorchDefaultAtLeastMs: null,
       pytorchBestMs: null,
       pytorchBestSetting: null,
+      pytorchSettings: settings.map((s, i) => ({ label: s.label, ...rounds.summary(i) })),
+      gflop: { gradscope: workloadGflop(w, signals), pytorch: workloadGflop(w, false) },
+      gflops: { gradscope: 0, pytorch: null },
+      ...(w.kind === 'experiment-b-point' ? { layerSignals: signals } : {}),
     };
-    for (const [i, s] of settings.entries()) {
-      const ms = median(theirs[i]!);
-      if (s.label === 'defaults') row.pytorchDefaultMs = ms;
+    for (const s of row.pytorchSettings) {
+      if (s.label === 'defaults') {
+        row.pytorchDefaultMs = s.medianMs;
+        row.pytorchDefaultAtLeastMs = s.atLeastMs;
+      }
       // the best setting found includes PyTorch's own defaults
-      if (row.pytorchBestMs === null || ms < row.pytorchBestMs) {
-        row.pytorchBestMs = ms;
+      if (s.medianMs !== null && (row.pytorchBestMs === null || s.medianMs < row.pytorchBestMs)) {
+        row.pytorchBestMs = s.medianMs;
         row.pytorchBestSetting = s.label;
       }
     }
+    row.gflops = {
+      gradscope: row.gflop.gradscope / (gradscopeMs / 1000),
+      pytorch: row.pytorchBestMs === null ? null : row.gflop.pytorch / (row.pytorchBestMs / 1000),
+    };
     if (options.explore) {
       row.explored = {};
       for (const t of [1, cores]) {
         for (const b of [1, cores]) {
           setThreads({ torch: t, blas: b });
-          row.explored[`torch ${t} / BLAS ${b}`] = timeGradscope(w);
+          row.explored[`torch ${t} / BLAS ${b}`] = await timeGradscope(w);
         }
       }
       if (chosen) setThreads(chosen); // back to the engine's choice for what follows
@@ -276,8 +386,8 @@ export async function runBench(
       const module = prepareGradscope(w, file);
       const [a, b]: number[][] = [[], []];
       for (const repeats of roundRepeats(w.repeats)) {
-        a.push(...batch(builtIn, repeats));
-        b.push(...batch(module, repeats));
+        a.push(...(await batch(builtIn.run, repeats, true)));
+        b.push(...(await batch(module.run, repeats, true)));
       }
       scriptedRows.push({ id: w.id, torchscriptMs: median(b), builtInMs: median(a) });
     }
@@ -291,14 +401,7 @@ export async function runBench(
   setThreads();
 
   const blas = threads().blasConfig;
-  const header =
-    '| workload | gradscope ms | PyTorch defaults ms | PyTorch best ms | gradscope / best | defaults / gradscope | best PyTorch setting |';
-  const lines = [header, '| --- | ---: | ---: | ---: | ---: | ---: | --- |'];
-  for (const r of rows)
-    lines.push(
-      `| ${r.id} | ${fmt(r.gradscopeMs)} | ${fmt(r.pytorchDefaultMs)} | ${fmt(r.pytorchBestMs)} | ${ratio(r.gradscopeMs, r.pytorchBestMs)} | ${r.pytorchDefaultMs === null ? '-' : (r.pytorchDefaultMs / r.gradscopeMs).toFixed(2)} | ${r.pytorchBestSetting ?? '-'} |`,
-    );
-  const table = lines.join('\n');
+  const table = benchTable(rows, peak);
   const result = {
     date: new Date().toISOString(),
     device: options.device,
@@ -309,6 +412,7 @@ export async function runBench(
     },
     quick: options.quick,
     note,
+    peak,
     rows,
     table,
     torchscript: scriptedRows,

@@ -35,28 +35,28 @@ export const ROUNDS = 3;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** The fastest of `candidates` (ties: the earlier) and its median ms over ROUNDS rounds. */
-function fastest(
+async function fastest(
   candidates: Candidate[],
-  once: () => void,
+  once: () => Promise<void>,
   repeats: number,
   what: string,
   log: Log,
-): { best: Candidate; ms: number } {
+): Promise<{ best: Candidate; ms: number }> {
   const times: number[][] = candidates.map(() => []);
   for (let round = 0; round < ROUNDS; round++)
-    candidates.forEach((c, i) => {
+    for (const [i, c] of candidates.entries()) {
       setThreads(c);
-      once(); // warm-up: the heap regrown after "returned", primitives made for this split
-      const ms = medianMs(once, repeats);
+      await once(); // warm-up: the heap regrown after "returned", primitives made for this split
+      const ms = await medianMs(once, repeats);
       times[i]!.push(ms);
       log.info(`tune: ${what} ${label(c)}, round ${round + 1}: ${ms.toFixed(1)} ms`);
-    });
+    }
   const medians = times.map(median);
   const i = medians.indexOf(Math.min(...medians));
   return { best: candidates[i]!, ms: medians[i]! };
 }
 
-function tuneOne(network: NetworkSpec, batch: number, log: Log): TunedChoice {
+async function tuneOne(network: NetworkSpec, batch: number, log: Log): Promise<TunedChoice> {
   const cores = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const start: Candidate = {
     torch: 1,
@@ -68,7 +68,7 @@ function tuneOne(network: NetworkSpec, batch: number, log: Log): TunedChoice {
   const counts = [...new Set([1, cores])];
   const convolutional = networkFamily(network) === 'convolutional';
   const repeats = batch >= 5000 && convolutional ? 1 : 3;
-  const once = prepareGradscope({
+  const { run: once } = prepareGradscope({
     id: 'tune',
     network,
     kind: 'step',
@@ -78,34 +78,34 @@ function tuneOne(network: NetworkSpec, batch: number, log: Log): TunedChoice {
   });
   const what = `${network.name} B=${batch}`;
   const splits = counts.flatMap((torch) => counts.map((blas) => ({ ...start, torch, blas })));
-  let { best, ms } = fastest(splits, once, repeats, what, log);
+  let { best, ms } = await fastest(splits, once, repeats, what, log);
   const blasLinear = counts.map((torch): Candidate => ({
     ...best,
     linear: 'blas',
     torch,
     blas: cores,
   }));
-  ({ best, ms } = fastest([best, ...blasLinear], once, repeats, what, log));
+  ({ best, ms } = await fastest([best, ...blasLinear], once, repeats, what, log));
   if (convolutional)
-    ({ best, ms } = fastest(
+    ({ best, ms } = await fastest(
       [best, { ...best, convolutionFormat: 'contiguous' }],
       once,
       repeats,
       what,
       log,
     ));
-  ({ best, ms } = fastest([best, { ...best, memory: 'returned' }], once, repeats, what, log));
+  ({ best, ms } = await fastest([best, { ...best, memory: 'returned' }], once, repeats, what, log));
   return { family: networkFamily(network), batch, ...best, ms };
 }
 
-export function runTune(
+export async function runTune(
   options: { quick: boolean },
   log: Log,
-): { file: string; choices: TunedChoice[] } {
+): Promise<{ file: string; choices: TunedChoice[] }> {
   const batches = options.quick ? [16, 64] : [256, 5000];
   const choices: TunedChoice[] = [];
   for (const network of [f1(), c1()])
-    for (const batch of batches) choices.push(tuneOne(network, batch, log));
+    for (const batch of batches) choices.push(await tuneOne(network, batch, log));
   setThreads();
   returnFreeMemory();
   const file = writeTuning(choices);
