@@ -26,6 +26,7 @@ interface Results {
     id: string;
     gradscopeMs: number;
     pytorchDefaultMs: number | null;
+    pytorchDefaultAtLeastMs: number | null;
     pytorchBestSetting: string | null;
     gradscopeThreads: unknown;
   }[];
@@ -36,7 +37,7 @@ function bench(device: string, out: string): Results {
     'bench',
     '--quick',
     '--only',
-    'Experiment B',
+    'C1 Experiment B point K=2',
     '--device',
     device,
     '--out',
@@ -56,7 +57,8 @@ test('bench --device cpu: the CPU table, both sides timed, the device named in r
   assert.ok(row.gradscopeMs > 0);
   assert.ok(row.gradscopeThreads !== null, 'CPU thread settings reported');
   if (torch) {
-    assert.ok(row.pytorchDefaultMs !== null && row.pytorchDefaultMs > 0, results.note);
+    // timed, or stopped once clearly slower than the best setting
+    assert.ok((row.pytorchDefaultMs ?? row.pytorchDefaultAtLeastMs ?? 0) > 0, results.note);
     assert.match(row.pytorchBestSetting!, /^(defaults|\d+ threads?, channels-last, memory kept)$/);
   } else assert.match(results.note, /^no PyTorch comparison/);
 });
@@ -82,6 +84,6 @@ test('GPU: bench --device cuda times both sides on the GPU', (t) => {
   const row = results.rows[0]!;
   assert.equal(row.gradscopeThreads, null);
   assert.ok(row.gradscopeMs > 0);
-  if (row.pytorchDefaultMs === null) assert.match(results.note, /^no PyTorch comparison/);
+  if (row.pytorchBestSetting === null) assert.match(results.note, /^no PyTorch comparison/);
   else assert.match(results.note, /on cuda:0; both sides CUDA-synchronised/);
 });

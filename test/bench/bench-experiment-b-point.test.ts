@@ -1,0 +1,95 @@
+/**
+ * The bench's Experiment B point rows (issue 28, items 5 and 6) and PyTorch's stopped settings
+ * (item 8): `gradscope bench --quick --only nested` runs a study's point on F1 and C1 at tiny
+ * sizes on both sides, each row with its arithmetic (GFLOP) and rates beside the machine's
+ * matrix-multiply peak; a PyTorch session under a limit stops its run and says where.
+ * No timing is asserted (performance claims live in the bench).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { PyTorchSession } from '../../src/bench/pytorch';
+import { workloads } from '../../src/bench/run';
+import { gradscope } from '../fixtures/cli-fixtures';
+import { tempDir } from '../fixtures/data-fixtures';
+
+const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
+const torchMissing =
+  spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0
+    ? `PyTorch is not importable from ${python}`
+    : undefined;
+
+interface Row {
+  id: string;
+  gradscopeMs: number;
+  pytorchBestMs: number | null;
+  pytorchSettings: { label: string; rounds: number }[];
+  gflop: { gradscope: number; pytorch: number };
+  gflops: { gradscope: number; pytorch: number | null };
+  layerSignals?: boolean;
+}
+
+test('bench --quick --only nested: the Experiment B point rows with GFLOP and rates beside the peak', () => {
+  const dir = tempDir('gradscope-bench-point-');
+  const out = path.join(dir, 'results.json');
+  const r = gradscope('bench', '--quick', '--only', 'nested', '--out', out, '--quiet');
+  assert.equal(r.status, 0, r.stderr);
+  const results = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+    peak: { gflops: number; what: string };
+    rows: Row[];
+  };
+  assert.deepEqual(
+    results.rows.map((row) => row.id),
+    ['F1 Experiment B point K=2 B=16,32,64 nested', 'C1 Experiment B point K=1 B=8,16 nested'],
+  );
+  assert.ok(results.peak.gflops > 0);
+  assert.match(results.peak.what, /^float32 Linear 1024 -> 1024 forward at batch 256/);
+  for (const row of results.rows) {
+    assert.ok(row.gradscopeMs > 0, row.id);
+    // tiny sets: their layer signals fit, and the draws are the weight-gradient products alone
+    assert.equal(row.layerSignals, true, row.id);
+    assert.ok(row.gflop.gradscope > 0 && row.gflop.gradscope < row.gflop.pytorch, row.id);
+    assert.ok(
+      Math.abs(row.gflops.gradscope - row.gflop.gradscope / (row.gradscopeMs / 1000)) < 1e-9,
+    );
+    if (!torchMissing) {
+      assert.ok(row.pytorchBestMs !== null && row.pytorchBestMs > 0, row.id);
+      assert.ok(row.gflops.pytorch !== null && row.gflops.pytorch > 0, row.id);
+      assert.deepEqual(
+        row.pytorchSettings.map((s) => s.rounds),
+        [1, 1, 1],
+        'one run, one round each',
+      );
+    }
+  }
+  assert.match(r.stdout, /^matrix-multiply peak: [\d.]+ GFLOP\/s \(float32 Linear/m);
+  assert.match(
+    r.stdout,
+    /\| GFLOP gradscope \| GFLOP PyTorch \| gradscope GFLOP\/s \| PyTorch best GFLOP\/s \|\n/,
+  );
+  assert.match(
+    r.stdout,
+    /\| F1 Experiment B point K=2 B=16,32,64 nested \| [\d.]+ \|.*\| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.-]+ \|\n/,
+  );
+});
+
+test(
+  'a PyTorch session under a limit stops its run and answers where',
+  { skip: torchMissing },
+  async () => {
+    const w = workloads(true).find((x) => x.id === 'C1 Experiment B point K=1 B=8,16 nested')!;
+    const settings = { label: 'defaults', threads: 1, channelsLast: false, env: {} };
+    const session = await PyTorchSession.start(python, w, settings);
+    try {
+      const stopped = await session.time(2, { warmUp: true, limitMs: 0.001 });
+      assert.ok('stoppedAtMs' in stopped && stopped.stoppedAtMs > 0, JSON.stringify(stopped));
+      // the process goes on: the next batch without a limit is timed in full
+      const timed = await session.time(1, { warmUp: false });
+      assert.ok('ms' in timed && timed.ms.length === 1 && timed.ms[0]! > 0, JSON.stringify(timed));
+    } finally {
+      session.close();
+    }
+  },
+);
