@@ -1,28 +1,35 @@
 /**
- * `gradscope bench`: training steps (forward + backward + Adam) of F1 and C1 at
- * batch 256 and 5000, population-mode gradients of 5000 examples, a population-mode
- * Hessian-vector product of F1 on 5000 examples (double backward), an Experiment B
- * point of C1 (K = 3 population-mode gradients of B = 5000 drawn examples) and C1's
- * population gradient over CIFAR's whole training-set size (50000, chunks of 5000),
- * a ResNet20 training step at B = 128 (He et al.'s batch) and its population gradient,
- * timed for gradscope and for PyTorch in the same invocation, on the same device (the CPU, or
- * a GPU with --device cuda: CUDA-synchronised timings on both sides), in up to 3 rounds that
- * alternate gradscope's batch of timings with each PyTorch setting's (a PyTorch process per
- * workload and setting, waiting between its batches), each side's time the median of all its
- * timings: on a machine whose speed drifts, timings minutes apart differ by 30% (ResNet20 step
- * B=128 on the 2-core development machine: gradscope 266 ms, then PyTorch 215 ms, 1.24;
- * alternated 261 and 286 ms, 0.91); a table of ratios on
- * stdout and bench/results.json. A second table gives the cost of the TorchScript path
- * (src/bench/torchscript.ts): some workloads again on the module `gradscope export NET
- * --pytorch` prints, scripted by PyTorch, in rounds alternated with the built-in network. A third
- * gives the cost of the live gradient noise scale (src/bench/noise-scale.ts): an F1 training
- * epoch with it off, at its default interval and at every step. On the CPU
+ * `gradscope bench`: training steps (forward + backward + Adam) of F1 and C1 at batch 256 and
+ * 5000, population-mode gradients of 5000 examples, a population-mode Hessian-vector product of
+ * F1 on 5000 examples (double backward), the draws of an Experiment B point of C1 (K = 3
+ * population-mode gradients of B = 5000 drawn examples), C1's population gradient over CIFAR's
+ * whole training-set size (50000, chunks of 5000), whole Experiment B points as a study's
+ * analysis runs them (population mode, nested draws, layer signals where they fit; F1 at K = 100
+ * on MNIST's sizes, C1 at K = 3 on CIFAR-10's), a ResNet20 training step at B = 128 (He et
+ * al.'s batch) and its population gradient, timed for gradscope and for PyTorch in the same
+ * invocation, on the same device (the CPU, or a GPU with --device cuda: CUDA-synchronised
+ * timings on both sides). Each row gives its arithmetic (GFLOP, src/bench/flops.ts) and the
+ * rate each side reached, beside the machine's matrix-multiply peak timed at the start
+ * (src/bench/peak.ts).
+ *
+ * A workload is timed in up to 3 rounds that alternate gradscope's batch of timings with each
+ * PyTorch setting's (a PyTorch process per workload and setting, waiting between its
+ * batches), each side's time the median of all its timings: on a machine whose speed drifts,
+ * timings minutes apart differ by 30% (ResNet20 step B=128 on the 2-core development machine:
+ * gradscope 266 ms, then PyTorch 215 ms, 1.24; alternated 261 and 286 ms, 0.91). The first
+ * round times every PyTorch setting, PyTorch's defaults last, each stopped once clearly slower
+ * than the best before it; the later rounds only those that compete (src/bench/setting-rounds.ts).
+ * A table of ratios on stdout and bench/results.json. A second table gives the cost of the
+ * TorchScript path (src/bench/torchscript.ts): some workloads again on the module `gradscope
+ * export NET --pytorch` prints, scripted by PyTorch, in rounds alternated with the built-in
+ * network. A third gives the cost of the live gradient noise scale (src/bench/noise-scale.ts):
+ * an F1 training epoch with it off, at its default interval and at every step. On the CPU
  * gradscope runs with the settings the engine would choose (threadsFor: the tuning file's,
  * else the built-in rules).
  *
- * PyTorch runs twice or more: with its defaults, and with the best settings we
- * found (on the CPU intra-op threads 1 or 2, channels-last for convolutions, glibc told to
- * keep freed memory; on a GPU channels-last); "best" is the faster of those per workload.
+ * PyTorch runs twice or more: with the best settings we found (on the CPU intra-op threads 1
+ * or every core, channels-last for convolutions, glibc told to keep freed memory; on a GPU
+ * channels-last), and with its defaults; "best" is the fastest of those per workload.
  */
 import * as fs from 'fs';
 import * as os from 'os';

@@ -12,7 +12,7 @@
  */
 
 /** A run slower than this many times the best setting's median so far is stopped. */
-export const STOP_FACTOR = 2;
+export const STOP_FACTOR = 1.5;
 /** ... and than the best median plus this (a short workload's first run pays for set-up). */
 export const STOP_SLACK_MS = 1000;
 /** After the first round, the settings within this factor of the best keep being timed. */

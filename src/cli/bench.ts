@@ -9,7 +9,8 @@ const OUT = 'bench/results.json';
 
 export const benchCommand = command({
   summary:
-    'time training steps and gradients against PyTorch on this machine (on a GPU with --device ' +
+    'time training steps, gradients and Experiment B points against PyTorch on this machine, ' +
+    'with their GFLOP/s beside its matrix-multiply peak (on a GPU with --device ' +
     'cuda); --tune instead measures ' +
     'the thread split, memory and convolution memory format here and stores the fastest',
   example: 'gradscope bench --quick --only F1',

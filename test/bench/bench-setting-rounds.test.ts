@@ -22,7 +22,7 @@ test('the first round: every setting, the later ones under a limit from the best
   assert.equal(r.limitMs(ONE, 0), STOP_FACTOR * 35000);
   r.record(ONE, { ms: [30000] });
   // the best before the defaults is now 1 thread's 30 s
-  assert.equal(r.limitMs(DEFAULTS, 0), 60000);
+  assert.equal(r.limitMs(DEFAULTS, 0), STOP_FACTOR * 30000);
   // a short workload: the slack, not the factor
   const short = new SettingRounds(2);
   short.record(0, { ms: [5, 6, 5] });
