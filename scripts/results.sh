@@ -23,7 +23,7 @@ options
   --root DIR      where to publish (default: docs/results)
   --scratch DIR   the scratch run folder (default: runs/results/NAME); --fresh empties it first
   --fresh         start the scratch run again instead of resuming it
-  --seeds LIST    the seeds (default: 0,1,2)
+  --seeds LIST    the seeds (default: the config's for thesis-*, 0,1,2 for keskar-*)
   --config FILE   thesis-*: run this study config instead of thesis (a check of the machinery;
                   only with a --root other than docs/results)
   --smoke         keskar-*: 1 epoch, sharpness on 2000 examples with 2 iterations (a check of
@@ -36,7 +36,7 @@ fail() { echo "scripts/results.sh: $*" >&2; exit 2; }
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 gradscope=(node "$repo/bin/gradscope.js")
-name="" root="$repo/docs/results" scratch="" fresh=0 seeds="0,1,2" config="" smoke=0
+name="" root="$repo/docs/results" scratch="" fresh=0 seeds="" config="" smoke=0
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
@@ -52,7 +52,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$name" ] || { usage >&2; exit 2; }
 case "$name" in thesis-f1|keskar-f1) ;; *) fail "$name: not a published study (thesis-f1 or keskar-f1)" ;; esac
-[[ "$seeds" =~ ^[0-9]+(,[0-9]+)*$ ]] || fail "--seeds: expected a list such as 0,1,2, got $seeds"
+[ -z "$seeds" ] || [[ "$seeds" =~ ^[0-9]+(,[0-9]+)*$ ]] || fail "--seeds: expected a list such as 0,1,2, got $seeds"
 mkdir -p "$root"
 root="$(cd "$root" && pwd)"
 if [ -n "$config$smoke" ] && [ "$config$smoke" != "0" ] && [ "$root" = "$repo/docs/results" ]; then
@@ -66,6 +66,10 @@ scratch="${scratch:-$repo/runs/results/$name}"
 [ "$fresh" = 0 ] || rm -rf "$scratch"
 mkdir -p "$scratch"
 
+# a run stopped earlier is resumed: its time before this invocation is not counted, and the
+# page says so
+resumed=false
+[ -z "$(ls -A "$scratch")" ] || resumed=true
 staging="$(mktemp -d "$root/.staging-$name-XXXXXX")"
 trap 'rm -rf "$staging"' EXIT
 started=$(date +%s)
@@ -76,15 +80,17 @@ if [ "$name" = thesis-f1 ]; then
   [ -z "$config" ] || what=("$config")
   resume=()
   [ ! -f "$run/config.json" ] || resume=(--resume)
-  command="gradscope run ${what[*]} --seeds $seeds"
-  "${gradscope[@]}" run "${what[@]}" --seeds "$seeds" --out "$run" "${resume[@]}"
+  seedOption=()
+  [ -z "$seeds" ] || seedOption=(--seeds "$seeds")
+  command="gradscope run ${what[*]}${seeds:+ --seeds $seeds}"
+  "${gradscope[@]}" run "${what[@]}" "${seedOption[@]}" --out "$run" "${resume[@]}"
   mkdir -p "$staging/$name/figures"
   cp "$run/report.json" "$run/tables/conclusions.md" "$run/tables/thesis-tables.md" "$staging/$name/"
   for f in "$run"/figures/*.svg; do
     case "$(basename "$f")" in *-epoch-[0-9]*.svg) ;; *) cp "$f" "$staging/$name/figures/" ;; esac
   done
 else
-  epochs=60 sample=() iterations=10
+  seeds="${seeds:-0,1,2}" epochs=60 sample=() iterations=10
   if [ "$smoke" = 1 ]; then epochs=1 sample=(--sample-size 2000 --hessian-sample 500) iterations=2; fi
   command="scripts/results.sh keskar-f1: gradscope train --batch-size 256|6000 --epochs $epochs, then analyze sharpness"
   IFS=, read -r -a seedList <<<"$seeds"
@@ -116,11 +122,11 @@ seconds=$(( $(date +%s) - started ))
 cpu="$(grep -m 1 '^model name' /proc/cpuinfo | sed 's/^model name[[:space:]]*:[[:space:]]*//' || true)"
 commit="$(git -C "$repo" rev-parse --short HEAD)"
 [ -z "$(git -C "$repo" status --porcelain --untracked-files=no)" ] || commit="$commit-dirty"
-node -e 'const [file, name, command, seconds, cpu, cores, version, commit] = process.argv.slice(1);
-  require("fs").writeFileSync(file, JSON.stringify({ name, command, seconds: Number(seconds),
+node -e 'const [file, name, command, seconds, resumed, cpu, cores, version, commit] = process.argv.slice(1);
+  require("fs").writeFileSync(file, JSON.stringify({ name, command, seconds: Number(seconds), resumed: resumed === "true",
     finished: new Date().toISOString().replace(/\.\d+Z$/, "Z"), machine: { cpu: cpu || "unknown CPU",
     cores: Number(cores) }, gradscope: { version, commit } }, null, 1) + "\n");' \
-  "$staging/$name/results.json" "$name" "$command" "$seconds" "$cpu" "$(nproc)" \
+  "$staging/$name/results.json" "$name" "$command" "$seconds" "$resumed" "$cpu" "$(nproc)" \
   "$(node -p "require('$repo/package.json').version")" "$commit"
 node "$repo/scripts/results.js" page "$name" --root "$staging" >/dev/null
 

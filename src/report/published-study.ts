@@ -16,8 +16,10 @@ export interface ResultsMetadata {
   name: string;
   /** The command that produced the run, as typed. */
   command: string;
-  /** Wall time of the whole regeneration, in seconds. */
+  /** Wall time of the regeneration, in seconds. */
   seconds: number;
+  /** The scratch run was resumed: `seconds` leaves out the invocations before. */
+  resumed?: boolean;
   /** When it ended, ISO 8601 UTC. */
   finished: string;
   machine: { cpu: string; cores: number };

@@ -38,7 +38,7 @@ export function provenance(m: ResultsMetadata): string {
   return (
     `Produced by \`${m.command}\` with gradscope ${m.gradscope.version} (commit ${m.gradscope.commit}) ` +
     `on ${m.machine.cpu} (${m.machine.cores} cores) in ${(m.seconds / 3600).toFixed(2)} hours ` +
-    `(${Math.round(m.seconds)} s), finished ${m.finished}.`
+    `(${Math.round(m.seconds)} s${m.resumed ? '; resumed from an earlier, stopped run, whose time is not counted' : ''}), finished ${m.finished}.`
   );
 }
 
@@ -153,10 +153,12 @@ function keskarPage(root: string, name: string): string {
     `The paper: ${paper.source}; ${paper.spread}. Its numbers are in [keskar-2017.json](keskar-2017.json), ` +
       `${paper.checked}.`,
     '',
-    "What differs: the paper's code for these tables was not released (its repository holds the parametric " +
-      'plots only), so its training length, stopping rule and the L-BFGS-B budget of the maximisation are not ' +
-      `known exactly; gradscope trains a fixed ${report.epochs} epoch${report.epochs === 1 ? '' : 's'} in both regimes and maximises with its own ` +
-      'bounded quasi-Newton method (docs/mathematics.md "Sharpness"), and its random subspace is its own draw.',
+    "What differs: the code behind these tables was never released (the authors' repository, " +
+      'github.com/keskarnitish/large-batch-training, holds the parametric plots, which train SB and LB ' +
+      "from the same initial weights for 20 epochs with Keras' Adam, and announces the sharpness code " +
+      '"soon"), so the training length and the L-BFGS-B budget of the maximisation behind the tables ' +
+      `are not known; gradscope trains a fixed ${report.epochs} epoch${report.epochs === 1 ? '' : 's'} in both regimes, maximises with its own ` +
+      'bounded quasi-Newton method (docs/mathematics.md "Sharpness"), and draws its own random subspace.',
     '',
   ].join('\n');
 }

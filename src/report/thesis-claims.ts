@@ -115,7 +115,7 @@ function generalisation(r: ReportJson, control: string, arm: string): ClaimRow {
   return {
     claim: `${label(arm)} (piggybacked) generalises better than ${label(control)} (small-batch control)`,
     evidence:
-      "the piggybacked method's premise: large-batch training from the small-batch state at convergence keeps or improves test accuracy (thesis, process 2)",
+      'the thesis\' process 2: each arm B2 against B2 = 256 from the same saved state at convergence (on C1: 60 + 10 epochs; docs/mathematics.md "Training methods")',
     measurement: `final test accuracy (%), arm - control: ${intervalText(difference, points)} points; the arm's own: ${intervalText(own, points, false)}`,
     holds: reading(difference, true, 'lower test accuracy than the control'),
   };

@@ -236,3 +236,15 @@ test("report.json keeps each analysis point's mean distances per B, and no per-e
     },
   ]);
 });
+
+test('a page whose run was resumed says that the time before is not counted', () => {
+  const root = fixtureRoot();
+  const file = path.join(root, 'thesis-f1', 'results.json');
+  const metadata = JSON.parse(fs.readFileSync(file, 'utf8'));
+  assert.doesNotMatch(resultsPage(root, 'thesis-f1'), /resumed/);
+  fs.writeFileSync(file, JSON.stringify({ ...metadata, resumed: true }));
+  assert.match(
+    resultsPage(root, 'thesis-f1'),
+    /\(79 s; resumed from an earlier, stopped run, whose time is not counted\)/,
+  );
+});
