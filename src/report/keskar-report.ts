@@ -46,7 +46,14 @@ export interface KeskarSettings {
   regimes: { regime: 'sb' | 'lb'; batchSize: number }[];
 }
 
-/** The fields the page reads, checked. */
+/**
+ * The fields of keskar-f1's report.json the page reads, checked.
+ *
+ * @example
+ * ```ts
+ * const report = checkKeskarReport(readJsonFile(file, PUBLISHED_REPORT_BYTES), file);
+ * ```
+ */
 export function checkKeskarReport(report: unknown, file: string): KeskarReport {
   if (field(report, 'kind', 'string', file) !== 'keskar-2017')
     throw new GradscopeFileError(file, 'kind: expected "keskar-2017"');

@@ -32,14 +32,28 @@ export interface PublishedStudy<Report> {
   metadata: ResultsMetadata;
 }
 
-/** A JSON file of at most `maxBytes`, parsed, nesting bounded. */
+/**
+ * A JSON file of at most `maxBytes`, parsed, nesting bounded; a problem is one line naming it.
+ *
+ * @example
+ * ```ts
+ * const report = readJsonFile('docs/results/thesis-f1/report.json', PUBLISHED_REPORT_BYTES);
+ * ```
+ */
 export function readJsonFile(file: string, maxBytes: number): unknown {
   const parsed = parseBoundedJson(readTextFile(file, maxBytes), 256);
   if ('problem' in parsed) throw new GradscopeFileError(file, parsed.problem);
   return parsed.value;
 }
 
-/** The value at `at` (a dotted path) of `value`, refused in one line when it is not `kind`. */
+/**
+ * The value at `at` (a dotted path) of `value`, refused in one line when it is not `kind`.
+ *
+ * @example
+ * ```ts
+ * const arms = field(report, 'config.process2.arms', 'array', 'report.json') as number[];
+ * ```
+ */
 export function field(
   value: unknown,
   at: string,

@@ -29,7 +29,14 @@ function numbers(text: string): { value: string; line: number }[] {
   return out;
 }
 
-/** The first place where the committed page's numbers leave those its files give. */
+/**
+ * The first place where the committed page's numbers leave those its files give.
+ *
+ * @example
+ * ```ts
+ * numberProblem('a.md', 'mean 0.98', 'mean 0.97'); // "a.md:1: 0.98 where its report gives 0.97"
+ * ```
+ */
 export function numberProblem(
   file: string,
   committed: string,
@@ -48,7 +55,14 @@ export function numberProblem(
   return undefined;
 }
 
-/** The link targets of a Markdown page that are files beside it (not web addresses or anchors). */
+/**
+ * The link targets of a Markdown page that are files beside it (not web addresses or anchors).
+ *
+ * @example
+ * ```ts
+ * linkedFiles('![a](f/a.svg) [b](https://x.org) [c](#c)'); // ['f/a.svg']
+ * ```
+ */
 export function linkedFiles(text: string): string[] {
   return [...text.matchAll(/\]\(([^)\s]+)\)/g)]
     .map((m) => m[1]!)

@@ -28,7 +28,14 @@ export interface ClaimRow {
   holds: string;
 }
 
-/** The fields of report.json the claims read, checked; a report without them is refused. */
+/**
+ * The fields of report.json the claims read, checked; a report without them is refused.
+ *
+ * @example
+ * ```ts
+ * const report = checkThesisReport(readJsonFile(file, PUBLISHED_REPORT_BYTES), file);
+ * ```
+ */
 export function checkThesisReport(report: unknown, file: string): ReportJson {
   for (const at of ['seeds', 'config.process2.arms', 'summary', 'analysis', 'lines', 'sharpness'])
     field(report, at, 'array', file);
@@ -38,6 +45,11 @@ export function checkThesisReport(report: unknown, file: string): ReportJson {
 /**
  * "+0.0012 (95% interval -0.0003 to +0.0027, 3 seeds)" for a difference (`signed`), "0.9812 (95%
  * interval 0.9790 to 0.9834, 3 seeds)" for a value; one seed: no interval.
+ *
+ * @example
+ * ```ts
+ * intervalText(meanInterval([1, 2, 3]), (x) => x.toFixed(2), false); // "2.00 (95% interval -0.48 to 4.48, 3 seeds)"
+ * ```
  */
 export function intervalText(
   i: PairedInterval,
@@ -50,7 +62,14 @@ export function intervalText(
   return `${show(i.mean)} (95% interval ${show(i.low)} to ${show(i.high)}, ${i.n} seeds)`;
 }
 
-/** The mean of `values` over seeds with its 95% interval (the interval of their difference from 0). */
+/**
+ * The mean of `values` over seeds with its 95% interval (the interval of their difference from 0).
+ *
+ * @example
+ * ```ts
+ * const { mean, low, high } = meanInterval([0.981, 0.979, 0.983]);
+ * ```
+ */
 export function meanInterval(values: number[]): PairedInterval {
   return pairedInterval(
     values,
