@@ -68,7 +68,7 @@ function decodeUtf8(bytes: Uint8Array, file: string): Uint32Array {
     let c = b & (0xff >> (length + 1));
     for (let k = 1; k < length; k++) {
       const next = bytes[i + k]!;
-      if ((next & 0xc0) !== 0x80) throw bad(i + k);
+      if ((next & 0xc0) !== 0x80) throw bad(i);
       c = (c << 6) | (next & 0x3f);
     }
     const shortest = length === 2 ? 0x80 : length === 3 ? 0x800 : 0x10000;
