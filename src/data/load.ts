@@ -46,7 +46,10 @@ export interface LoadOptions extends LocateOptions {
 /**
  * The training and test sets a `--data` argument names: `mnist` (built in), `fashion-mnist`, or
  * a folder of IDX, CIFAR-10/100 binary, NumPy or ImageFolder files; `standardise` scales every
- * channel by the training set's mean and standard deviation.
+ * channel by the training set's mean and standard deviation. Token data for language models
+ * (`kjv`, the built-in King James Bible; `chars:FILE` or `bytes:FILE`, a text; `tokens:DIR`,
+ * nanoGPT's train.bin and val.bin) is cut into windows of `context` + 1 token ids, and its
+ * `classes` is the vocabulary size.
  *
  * @example
  * ```ts
@@ -54,6 +57,8 @@ export interface LoadOptions extends LocateOptions {
  * const mnist = loadData('mnist');
  * const cifar = loadData('/data/cifar-10-batches-bin', { standardise: true });
  * console.log(mnist.train.size, cifar.train.shape); // 60000 [3, 32, 32]
+ * const bible = loadData('kjv', { context: 256 });
+ * console.log(bible.classes, bible.vocabulary?.slice(0, 3)); // 63 ['\n', ' ', '!']
  * ```
  */
 export function loadData(data: string, options: LoadOptions = {}): StudyData {
