@@ -30,11 +30,11 @@ export function readTextSource(
   tokeniser: TextTokeniser,
   options: TokenOptions,
 ): LocatedTokens {
-  const context = checkContext(options.context, options.modelContext);
   const builtIn = text === 'kjv';
   const file = builtIn ? kjvFile() : text;
   const bytes = builtIn ? readKjv(file) : readDataFile(file);
-  const tokenised = tokeniseText(bytes, tokeniser, file);
+  const tokenised = tokeniseText(bytes, tokeniser, file); // a file that is not text: said first
+  const context = checkContext(options.context, options.modelContext);
   const { train, validation } = splitTokens(tokenised.tokens);
   const source: DataSource<TokenSet> = {
     name: builtIn ? 'kjv' : 'text',
@@ -57,8 +57,8 @@ export function readTextSource(
 
 /** Token ids in a folder: its own train and validation files. */
 export function readTokenSource(dir: string, options: TokenOptions): LocatedTokens {
-  const context = checkContext(options.context, options.modelContext);
   const found = readTokenFolder(dir, options);
+  const context = checkContext(options.context, options.modelContext);
   const name: DataName = 'tokens';
   const source: DataSource<TokenSet> = {
     name,
