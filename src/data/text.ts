@@ -49,7 +49,6 @@ function decodeUtf8(bytes: Uint8Array, file: string): Uint32Array {
   const out = new Uint32Array(bytes.length);
   let n = 0;
   let i = 0;
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3; // a byte-order mark
   const bad = (at: number) =>
     new GradscopeFileError(
       file,

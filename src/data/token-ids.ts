@@ -68,24 +68,25 @@ export function readTokenFolder(dir: string, options: TokenIdOptions = {}): Toke
         `file not found (a folder of token ids holds ${TOKEN_FILES[kind].join(' and ')})`,
       );
   const meta = readMeta(path.join(dir, META));
-  const stated = (key: 'vocabularySize' | 'dtype', metaValue: number | string | undefined) => {
-    const given = options[key];
-    if (given !== undefined && metaValue !== undefined && given !== metaValue)
-      throw new GradscopeFileError(
-        path.join(dir, META),
-        `says ${key === 'dtype' ? 'dtype' : 'vocab_size'} ${metaValue} but the options say ${given}`,
-      );
-    return given ?? metaValue;
+  const metaFile = path.join(dir, META);
+  /** The option where given, else meta.json's; both given must agree. */
+  const stated = <T extends number | string>(
+    given: T | undefined,
+    inMeta: T | undefined,
+    key: string,
+  ) => {
+    if (given !== undefined && inMeta !== undefined && given !== inMeta)
+      throw new GradscopeFileError(metaFile, `says ${key} ${inMeta} but the options say ${given}`);
+    return given ?? inMeta;
   };
-  const vocabularySize = stated('vocabularySize', meta.vocabularySize) as number | undefined;
+  const vocabularySize = stated(options.vocabularySize, meta.vocabularySize, 'vocab_size');
   if (vocabularySize === undefined)
     throw new GradscopeFileError(
       dir,
       `holds token ids but states no vocabulary size: write ${META} beside them ({"vocab_size": V}) or give the vocabulary size`,
     );
-  const where =
-    options.vocabularySize !== undefined ? 'by the options' : `in ${path.join(dir, META)}`;
-  const dtype = (stated('dtype', meta.dtype) as TokenDtype | undefined) ?? 'uint16';
+  const where = options.vocabularySize !== undefined ? 'by the options' : `in ${metaFile}`;
+  const dtype = stated(options.dtype, meta.dtype, 'dtype') ?? 'uint16';
   const read = (file: string, name: string) =>
     kind === 'bin' ? readBin(file, dtype) : readNpyIds(file, name);
   const train = read(files[0]!, 'train');
