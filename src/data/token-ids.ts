@@ -3,23 +3,22 @@
  * each a flat array of little-endian unsigned integers (np.uint16, as nanoGPT's prepare.py
  * writes them, or uint32 for a vocabulary past 65 536), or train.npy and val.npy, 1-D integer
  * arrays. The vocabulary size V (and a .bin's dtype) are stated by the caller's options or by
- * the folder's meta.json ({"vocab_size": 50257, "dtype": "uint16"}); a .bin's dtype, stated
- * nowhere, is nanoGPT's uint16. Every id is checked to lie below V.
+ * the folder's meta.json ({"vocab_size": 50257, "dtype": "uint16"}) or nanoGPT's meta.pkl
+ * (src/data/token-meta.ts); a .bin's dtype, stated nowhere, is nanoGPT's uint16. Every id is
+ * checked to lie below V.
  *
  * Bounded: a .bin is read (or gunzipped) no further than the inflation cap, and an .npy's
  * declared shape is checked against it before its data are converted (src/data/npy.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseBoundedJson } from '../core/bounded-json';
 import { GradscopeFileError } from '../core/errors';
-import { readAt, readTextFile, withRegularFile } from '../core/regular-file';
+import { readAt, withRegularFile } from '../core/regular-file';
 import { checkUnpackedSize } from '../core/size-caps';
 import { readDataFile } from './data-file';
 import { parseNpy } from './npy';
+import { readTokenMeta, type TokenDtype } from './token-meta';
 import { checkTokenIds } from './token-windows';
-
-export type TokenDtype = 'uint16' | 'uint32';
 
 export interface TokenIdOptions {
   /** The vocabulary size V: every id must be below it. */
@@ -42,7 +41,6 @@ export const TOKEN_FILES = {
   npy: ['train.npy', 'val.npy'],
 } as const;
 
-const META = 'meta.json';
 const BYTES: Record<TokenDtype, number> = { uint16: 2, uint32: 4 };
 
 /** True when `dir` holds nanoGPT's val.bin or a val.npy beside a train.npy. */
@@ -67,8 +65,8 @@ export function readTokenFolder(dir: string, options: TokenIdOptions = {}): Toke
         file,
         `file not found (a folder of token ids holds ${TOKEN_FILES[kind].join(' and ')})`,
       );
-  const meta = readMeta(path.join(dir, META));
-  const metaFile = path.join(dir, META);
+  const meta = readTokenMeta(dir);
+  const metaFile = meta.file ?? path.join(dir, 'meta.json');
   /** The option where given, else meta.json's; both given must agree. */
   const stated = <T extends number | string>(
     given: T | undefined,
@@ -83,7 +81,7 @@ export function readTokenFolder(dir: string, options: TokenIdOptions = {}): Toke
   if (vocabularySize === undefined)
     throw new GradscopeFileError(
       dir,
-      `holds token ids but states no vocabulary size: write ${META} beside them ({"vocab_size": V}) or give the vocabulary size`,
+      `holds token ids but states no vocabulary size: write meta.json beside them ({"vocab_size": V}) or give the vocabulary size`,
     );
   const where = options.vocabularySize !== undefined ? 'by the options' : `in ${metaFile}`;
   const dtype = stated(options.dtype, meta.dtype, 'dtype') ?? 'uint16';
@@ -134,34 +132,4 @@ function readNpyIds(file: string, name: string): Int32Array {
       `${name}: has shape (${array.shape.join(', ')}), expected a 1-D array of token ids`,
     );
   return array.dtype === 'uint8' ? Int32Array.from(array.data) : (array.data as Int32Array);
-}
-
-/** meta.json, when present: {"vocab_size": V, "dtype": "uint16" | "uint32"}. */
-function readMeta(file: string): { vocabularySize?: number; dtype?: TokenDtype } {
-  if (!fs.existsSync(file)) return {};
-  const parsed = parseBoundedJson(readTextFile(file, 1 << 20), 8);
-  if ('problem' in parsed) throw new GradscopeFileError(file, parsed.problem);
-  const value = parsed.value;
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new GradscopeFileError(file, 'expected a JSON object such as {"vocab_size": 65}');
-  const record = value as Record<string, unknown>;
-  const size = record['vocab_size'];
-  const dtype = record['dtype'];
-  if (
-    size !== undefined &&
-    !(Number.isSafeInteger(size) && (size as number) > 0 && (size as number) < 2 ** 31)
-  )
-    throw new GradscopeFileError(
-      file,
-      `vocab_size must be a positive integer, not ${JSON.stringify(size)}`,
-    );
-  if (dtype !== undefined && dtype !== 'uint16' && dtype !== 'uint32')
-    throw new GradscopeFileError(
-      file,
-      `dtype must be "uint16" or "uint32", not ${JSON.stringify(dtype)}`,
-    );
-  return {
-    ...(size !== undefined && { vocabularySize: size as number }),
-    ...(dtype !== undefined && { dtype }),
-  };
 }

@@ -6,6 +6,7 @@
  * file.
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
@@ -156,6 +157,48 @@ test("nanoGPT's uint16 train.bin and val.bin, vocabulary from meta.json: the fol
     data.description,
     /uint16 \.bin token ids, vocabulary 65 .*9 train, 4 validation tokens.*2 train and 1 validation windows of 3 \+ 1 tokens/,
   );
+});
+
+test("nanoGPT's meta.pkl gives the vocabulary size, read without running the pickle", (t) => {
+  // pickle.dumps({'vocab_size': 65, 'itos': {0: 'a'}}, protocol=4), byte for byte
+  const protocol4 = Buffer.from(
+    '80049524000000000000007d94288c0a766f6361625f73697a65944b418c0469746f73' +
+      '947d944b008c01619473752e',
+    'hex',
+  );
+  const dir = tokenFolder({
+    'train.bin': uints([1, 2, 3], 2),
+    'val.bin': uints([64, 0, 1], 2),
+    'meta.pkl': protocol4,
+  });
+  const data = tokens(dir, { context: 2 });
+  assert.equal(data.classes, 65);
+  assert.match(data.description, /vocabulary 65/);
+  assertFileError(
+    () => locateData(dir, { context: 2, vocabularySize: 64 }),
+    path.join(dir, 'meta.pkl'),
+    /says vocab_size 65 but the options say 64/,
+  );
+  fs.writeFileSync(path.join(dir, 'meta.pkl'), Buffer.from('80047d942e', 'hex')); // {}
+  assertFileError(
+    () => locateData(dir, { context: 2 }),
+    path.join(dir, 'meta.pkl'),
+    /holds no 'vocab_size' key .*write its vocabulary size into meta\.json/,
+  );
+  // as Python writes it in every protocol, with vocabularies of 1, 2 and 4 bytes
+  if (spawnSync('python3', ['--version']).status !== 0) return t.skip('python3 is not installed');
+  for (const protocol of [2, 3, 4, 5])
+    for (const size of [65, 50257, 70000]) {
+      const pickled = spawnSync('python3', [
+        '-c',
+        'import pickle, sys; sys.stdout.buffer.write(pickle.dumps({"vocab_size": int(sys.argv[1]), "itos": {0: "a"}, "stoi": {"a": 0}}, protocol=int(sys.argv[2])))',
+        String(size),
+        String(protocol),
+      ]);
+      assert.equal(pickled.status, 0, String(pickled.stderr));
+      fs.writeFileSync(path.join(dir, 'meta.pkl'), pickled.stdout);
+      assert.equal(tokens(dir, { context: 2 }).classes, size, `protocol ${protocol}, ${size}`);
+    }
 });
 
 test('uint32 .bin token ids with the dtype and vocabulary given as options (tokens:DIR)', () => {
