@@ -24,9 +24,9 @@ export interface LocatedTokens {
   description: string;
 }
 
-/** A text, the built-in corpus or a file, tokenised by characters or bytes, split 90/10. */
+/** A text (`kjv`, the built-in corpus, or a file), tokenised by characters or bytes, split 90/10. */
 export function readTextSource(
-  text: 'kjv' | string,
+  text: string,
   tokeniser: TextTokeniser,
   options: TokenOptions,
 ): LocatedTokens {
