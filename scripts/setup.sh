@@ -23,7 +23,9 @@ sys.exit(not os.path.isfile(os.path.join(os.path.dirname(torch.__file__), "inclu
   return 1
 }
 
-packages=(g++ make python3 libopenblas0-pthread)
+# bible-kjv-text: the built-in text corpus (--data kjv, the King James Bible, 2.4 MB), read from
+# the package as Fashion-MNIST is, so a language-model run needs no download
+packages=(g++ make python3 libopenblas0-pthread bible-kjv-text)
 [ -n "${LIBTORCH:-}" ] || has_own_libtorch || packages+=(libtorch-dev)
 if [ "${1:-}" = "--test" ]; then
   # slurmctld, slurmd, slurm-client and munge: a one-node Slurm the tests start themselves

@@ -12,7 +12,7 @@ import { GradscopeFileError } from '../core/errors';
 import { readAt, withRegularFile } from '../core/regular-file';
 import { checkUnpackedSize } from '../core/size-caps';
 import { parseNpy, type NpyArray } from './npy';
-import { checkLabels, type DataSource, type ExampleSet } from './source';
+import { checkLabels, type ExampleSet, type ImageSource } from './source';
 import { checkEntriesFit, zipEntries, zipEntryBytes, type ZipEntry } from '../engine/zip';
 
 export const ARRAY_NAMES = ['x_train', 'y_train', 'x_test', 'y_test'] as const;
@@ -23,7 +23,7 @@ export function hasNpyArrays(dir: string): boolean {
 }
 
 /** The four arrays of an .npz archive. */
-export function readNpz(file: string): { source: DataSource; description: string } {
+export function readNpz(file: string): { source: ImageSource; description: string } {
   const arrays = withRegularFile(file, (opened) => {
     const entries = zipEntries(opened);
     const wanted = {} as Record<ArrayName, ZipEntry>;
@@ -47,7 +47,7 @@ export function readNpz(file: string): { source: DataSource; description: string
 }
 
 /** The four arrays as DIR/x_train.npy ... */
-export function readNpyFolder(dir: string): { source: DataSource; description: string } {
+export function readNpyFolder(dir: string): { source: ImageSource; description: string } {
   const arrays = {} as Record<ArrayName, NpyArray>;
   for (const name of ARRAY_NAMES) {
     const file = path.join(dir, `${name}.npy`);
@@ -74,7 +74,7 @@ function sourceOf(
   where: string,
   fileOf: (name: ArrayName) => string,
   what: string,
-): { source: DataSource; description: string } {
+): { source: ImageSource; description: string } {
   const fail = (name: ArrayName, problem: string) => new GradscopeFileError(fileOf(name), problem);
   const labels = (name: 'y_train' | 'y_test', count: number): Int32Array => {
     const a = arrays[name];
@@ -104,7 +104,7 @@ function sourceOf(
   const classes = Math.max(2, largest + 1);
   checkLabels(yTrain, classes, fileOf('y_train'));
   checkLabels(yTest, classes, fileOf('y_test'));
-  const source: DataSource = {
+  const source: ImageSource = {
     name: 'arrays',
     classes,
     train: { ...train, labels: yTrain },

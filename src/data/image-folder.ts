@@ -24,7 +24,7 @@ import { readAt, withRegularFile } from '../core/regular-file';
 import { imagePixelCap } from '../core/size-caps';
 import { removeStaleTemporaries } from '../core/stale-temporaries';
 import { readSafetensors, writeSafetensors } from '../engine/safetensors';
-import { checkLabels, type DataSource, type ExampleSet } from './source';
+import { checkLabels, type ExampleSet, type ImageSource } from './source';
 
 const IMAGE = /\.(png|jpe?g)$/i;
 
@@ -147,7 +147,7 @@ function sharpAvailable(): boolean {
 export function readImageFolder(
   dir: string,
   size: number | undefined,
-): { source: DataSource; description: string } {
+): { source: ImageSource; description: string } {
   const imageSize = size ?? defaultImageSize;
   if (
     imageSize !== undefined &&
@@ -167,7 +167,7 @@ export function readImageFolder(
   };
 }
 
-function readCache(cache: string, listing: Listing): DataSource | undefined {
+function readCache(cache: string, listing: Listing): ImageSource | undefined {
   if (!fs.existsSync(cache)) return undefined;
   let read: ReturnType<typeof readSafetensors>;
   try {
@@ -193,7 +193,12 @@ function readCache(cache: string, listing: Listing): DataSource | undefined {
   return sourceOf(listing, set(0), set(1), cache);
 }
 
-function sourceOf(listing: Listing, train: ExampleSet, test: ExampleSet, file: string): DataSource {
+function sourceOf(
+  listing: Listing,
+  train: ExampleSet,
+  test: ExampleSet,
+  file: string,
+): ImageSource {
   checkLabels(train.labels, listing.classes.length, file);
   checkLabels(test.labels, listing.classes.length, file);
   return { name: 'imagefolder', classes: listing.classes.length, train, test, files: [file] };
@@ -204,7 +209,7 @@ function decode(
   listing: Listing,
   imageSize: number | undefined,
   cache: string,
-): DataSource {
+): ImageSource {
   if (!sharpAvailable())
     throw new GradscopeFileError(
       dir,

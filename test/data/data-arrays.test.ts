@@ -10,7 +10,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { loadData } from '../../src/data/load';
-import { locateData } from '../../src/data/locate';
 import { GradscopeFileError } from '../../src/core/errors';
 import { writeSafetensors } from '../../src/engine/safetensors';
 import { readTorchSaveFile } from '../../src/engine/torch-pickle';
@@ -18,7 +17,7 @@ import { Network } from '../../src/engine/network';
 import { f1 } from '../../src/models/f1';
 import { stateDict } from '../../src/engine/state-dict';
 import { gradscope } from '../fixtures/cli-fixtures';
-import { tempDir } from '../fixtures/data-fixtures';
+import { locateImages, tempDir } from '../fixtures/data-fixtures';
 
 const python = '/usr/bin/python3';
 const numpyMissing =
@@ -59,7 +58,7 @@ ${save}(out, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
 print(json.dumps({"train": x_train.transpose(0, 3, 1, 2).flatten().tolist(), "test": x_test.transpose(0, 3, 1, 2).flatten().tolist()}))`,
       file,
     ) as { train: number[]; test: number[] };
-    const { source, description } = locateData(file);
+    const { source, description } = locateImages(file);
     assert.deepEqual(source.train.shape, [3, 5, 4]);
     assert.deepEqual(Array.from(source.train.pixels), expected.train);
     assert.deepEqual(Array.from(source.test.pixels), expected.test);
@@ -78,7 +77,7 @@ np.save(out + "/x_test.npy", rng.random((2, 1, 3, 3), dtype=np.float32))
 np.save(out + "/y_test.npy", np.array([1, 0]))`,
     folder,
   );
-  const { source } = locateData(folder);
+  const { source } = locateImages(folder);
   assert.ok(source.train.pixels instanceof Float32Array);
   assert.deepEqual(source.train.shape, [1, 3, 3]);
   const x = numpy(
@@ -165,7 +164,7 @@ test('an image folder is decoded once with sharp into a cache next to it', async
         .png()
         .toFile(path.join(root, split, cls, `${i}.png`));
   }
-  const first = locateData(root);
+  const first = locateImages(root);
   assert.deepEqual(first.source.train.shape, [3, 4, 6]);
   assert.deepEqual(Array.from(first.source.train.labels), [0, 0, 0, 1, 1]);
   assert.deepEqual(Array.from(first.source.test.labels), [1]);
@@ -177,10 +176,10 @@ test('an image folder is decoded once with sharp into a cache next to it', async
   );
   const cache = path.join(root, '.gradscope-images-native.safetensors');
   assert.ok(fs.existsSync(cache));
-  const again = locateData(root);
+  const again = locateImages(root);
   assert.match(again.description, /decoded before/);
   assert.deepEqual(again.source.train.pixels, first.source.train.pixels);
-  const resized = locateData(root, { imageSize: 3 });
+  const resized = locateImages(root, { imageSize: 3 });
   assert.deepEqual(resized.source.train.shape, [3, 3, 3]);
 });
 
@@ -203,7 +202,7 @@ test('damaged archives: every truncation of an .npz and a torch.save file is one
   if (saved.status !== 0) return t.skip('PyTorch is not importable');
   assert.deepEqual(readTorchSaveFile(pt).get('a.weight')!.shape, [2, 3]);
   for (const [file, read] of [
-    [npz, (f: string) => locateData(f)],
+    [npz, (f: string) => locateImages(f)],
     [pt, (f: string) => readTorchSaveFile(f)],
   ] as const) {
     const bytes = fs.readFileSync(file);

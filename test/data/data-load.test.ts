@@ -8,10 +8,10 @@ import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { test } from 'node:test';
 import { loadData } from '../../src/data/load';
+import { locateImages } from '../fixtures/data-fixtures';
 import { Network } from '../../src/engine/network';
 import { c1 } from '../../src/models/c1';
 import { f1 } from '../../src/models/f1';
-import { locateData } from '../../src/data/locate';
 
 test('all of MNIST loads in under 2 s within 1.5x the float32 size of the data', () => {
   // A fresh process, so that resident memory measures this load alone.
@@ -40,7 +40,7 @@ console.log(JSON.stringify({ seconds, grown: after - before, n: d.train.size + d
 });
 
 test('pixels reach the network as float(byte) / 255 and labels unchanged', () => {
-  const { source } = locateData('mnist');
+  const { source } = locateImages('mnist');
   const data = loadData('mnist');
   // A network whose logits are a fixed linear read-out of two pixels shows the values.
   const probe = new Network({
