@@ -73,6 +73,9 @@ export interface StudyConfig {
     /** The top eigenvalues by Lanczos (default) or by power iteration with deflation. */
     eigen?: 'lanczos' | 'power';
   };
+  /** The live gradient noise scale every N optimizer steps of process 1 and every arm (0: off;
+   * absent: src/train/noise-scale.ts's default, 64). */
+  noiseScaleEvery?: number;
   /** Training trajectories (Li et al. 2018, section 7): process 1 and every arm in one PCA
    * plane around the final state of the largest-B arm, per seed (default: none). */
   trajectory?: StudyTrajectory;
@@ -134,6 +137,7 @@ const TOP_FIELDS = [
   'lines',
   'sharpness',
   'trajectory',
+  'noiseScaleEvery',
 ];
 
 function onlyFields(o: unknown, allowed: string[], at: string): Record<string, unknown> {
@@ -179,6 +183,8 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
     !c.seeds.every((s) => Number.isSafeInteger(s) && s >= 0)
   )
     throw expected('a non-empty list of non-negative integers', 'seeds', c.seeds);
+  if (c.noiseScaleEvery !== undefined)
+    checkCount(c.noiseScaleEvery, LIMITS.iterations, 'noiseScaleEvery', 0);
   const o = onlyFields(
     c.optimizer,
     ['kind', 'lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'momentum', 'dampening', 'nesterov'],
