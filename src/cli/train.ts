@@ -4,7 +4,14 @@
  *   [--patience P --threshold T [--window W] [--branch-at end|best]]
  *                                           process 1 stops when the W-epoch moving
  *                                           average of test accuracy converges
+ *   [--switch-at-noise-scale F [--switch-batch-size B]]
+ *                                           process 1 stops when the live B_simple's moving
+ *                                           average reaches F x B (default B: the largest arm)
  *   [--piggyback 256,1000,2000,5000 --arm-epochs E]
+ *   [--ramp-noise-scale C] [--ramp-critical-batch FILE]
+ *    [--ramp-grid 256,512,1000,2000,5000 --ramp-lr none|sqrt|linear --ramp-lr-cap X]
+ *                                           ramp arms beside the fixed ones: the batch size
+ *                                           grows with C x B_simple or the table's values
  *   [--increase-batch-at 10,20 | --decay-lr-at 10,20] [--factor F]
  *   [--smoothout A [--adaptive] [--anneal constant|linear]]
  *   [--standardise] [--noise-scale-every N] [--out DIR] [--resume]
@@ -40,6 +47,7 @@ import { makeProgress } from '../train/progress';
 import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
 import { checkRunDirectory, runTraining } from '../train/run';
 import type { ScheduleSpec } from '../train/schedule';
+import { DEFAULT_RAMP_GRID, type RampSpec } from '../train/ramp';
 import { DIVERGED_EXIT_STATUS } from '../train/divergence';
 import {
   absent,
@@ -102,6 +110,23 @@ export function trainConfigFrom(
     batchSize: values['batch-size'] ?? d.batchSize,
     epochs: values.epochs ?? d.epochs,
   };
+  if (values['switch-at-noise-scale'] !== undefined && values.patience !== undefined)
+    throw expected(
+      'one of --switch-at-noise-scale and --patience',
+      '--switch-at-noise-scale',
+      values['switch-at-noise-scale'],
+    );
+  // a rule given here replaces the study's rule of the other kind
+  if (values.patience !== undefined) delete config.switchAt;
+  if (values['switch-at-noise-scale'] !== undefined) {
+    delete config.convergence;
+    config.switchAt = switchFrom(values['switch-at-noise-scale'], values['switch-batch-size']);
+  } else if (values['switch-batch-size'] !== undefined)
+    throw expected(
+      '--switch-at-noise-scale with it',
+      '--switch-batch-size',
+      values['switch-batch-size'],
+    );
   if (values.patience !== undefined)
     config.convergence = {
       patience: values.patience,
@@ -128,18 +153,89 @@ export function trainConfigFrom(
       adaptive: values.adaptive,
       anneal: values.anneal,
     };
+  const ramps = rampsFrom(values);
   if (values.piggyback !== undefined)
     config.piggyback = {
       arms: values.piggyback,
       epochs: values['arm-epochs'] ?? study.process2.epochs,
+      ...(ramps.length > 0 ? { ramps } : {}),
     };
+  else if (ramps.length > 0)
+    throw expected(
+      '--piggyback with it (a ramp is an arm of process 2, branched from process 1)',
+      values['ramp-noise-scale'] !== undefined ? '--ramp-noise-scale' : '--ramp-critical-batch',
+      values['ramp-noise-scale'] ?? values['ramp-critical-batch'],
+    );
   if (values['noise-scale-every'] !== undefined)
     config.noiseScaleEvery = values['noise-scale-every'];
+  if (config.switchAt && config.switchAt.noiseScale.batchSize === undefined && !config.piggyback) {
+    // process 1 alone still aims at the study's B2 (the largest arm), as `run` would
+    if (values['switch-at-noise-scale'] !== undefined)
+      throw expected(
+        '--switch-batch-size or --piggyback with it (the B2 it aims at)',
+        '--switch-at-noise-scale',
+        values['switch-at-noise-scale'],
+      );
+    config.switchAt = {
+      noiseScale: { ...config.switchAt.noiseScale, batchSize: Math.max(...study.process2.arms) },
+    };
+  }
+  const needsLive =
+    values['switch-at-noise-scale'] !== undefined
+      ? '--switch-at-noise-scale'
+      : config.switchAt
+        ? "the --config study's process1.switchAt"
+        : values['ramp-noise-scale'] !== undefined
+          ? '--ramp-noise-scale'
+          : undefined;
+  if (needsLive && values['noise-scale-every'] === 0)
+    throw expected(`the live noise scale (N > 0) with ${needsLive}`, '--noise-scale-every', 0);
   checkOptimizerSettings(config.optimizer, (field) =>
     field === 'kind' ? '--optimizer' : `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
   );
   checkTrainConfig(config);
   return config;
+}
+
+/** --switch-at-noise-scale F [--switch-batch-size B], checked under the options' names. */
+function switchFrom(fraction: number, batchSize: number | undefined): TrainConfig['switchAt'] {
+  if (!(fraction > 0 && fraction <= 1))
+    throw expected('a fraction in (0, 1]', '--switch-at-noise-scale', fraction);
+  return { noiseScale: { fraction, ...(batchSize !== undefined ? { batchSize } : {}) } };
+}
+
+/** The ramp arms that --ramp-noise-scale and --ramp-critical-batch ask for, with the --ramp-*
+ * settings they share, checked under the options' names. */
+function rampsFrom(values: TrainValues): RampSpec[] {
+  const c = values['ramp-noise-scale'];
+  const table = values['ramp-critical-batch'];
+  const grid = values['ramp-grid'];
+  const cap = values['ramp-lr-cap'];
+  const shared = {
+    ...(grid !== undefined ? { grid } : {}),
+    ...(values['ramp-lr'] !== undefined ? { lr: values['ramp-lr'] } : {}),
+    ...(cap !== undefined ? { lrCap: cap } : {}),
+  };
+  if (c === undefined && table === undefined) {
+    const stray = (['ramp-grid', 'ramp-lr', 'ramp-lr-cap'] as const).find(
+      (o) => values[o] !== undefined,
+    );
+    if (stray)
+      throw expected(
+        '--ramp-noise-scale or --ramp-critical-batch with it',
+        `--${stray}`,
+        values[stray],
+      );
+    return [];
+  }
+  if (c !== undefined && !(c > 0)) throw expected('a positive number', '--ramp-noise-scale', c);
+  if (grid !== undefined && grid.some((b, i) => i > 0 && b <= grid[i - 1]!))
+    throw expected('batch sizes in increasing order', '--ramp-grid', grid.join(','));
+  if (cap !== undefined && !(cap > 0)) throw expected('a positive number', '--ramp-lr-cap', cap);
+  return [
+    ...(c !== undefined ? [{ by: 'noise-scale' as const, factor: c, ...shared }] : []),
+    ...(table !== undefined ? [{ by: 'critical-batch' as const, table, ...shared }] : []),
+  ];
 }
 
 /** Experiment B during training: --analysis for the study's points, or any --*analysis-* option
@@ -211,10 +307,42 @@ const trainOptions = {
   threshold: number('T', 0, 'the improvement that counts, with --patience'),
   window: integer('W', DEFAULT_WINDOW, 'epochs in the moving average, with --patience'),
   'branch-at': choice(['end', 'best'], 'end', 'the arms start from the last or the best epoch'),
+  'switch-at-noise-scale': number(
+    'F',
+    absent(`${OF_STUDY} process1.switchAt; else none`),
+    'process 1 ends after the first epoch whose moving average of the live B_simple is at least F x B2 (F in (0, 1]; needs --noise-scale-every > 0)',
+  ),
+  'switch-batch-size': integer(
+    'B',
+    absent('the largest --piggyback arm'),
+    'the B2 of --switch-at-noise-scale',
+    { max: LIMITS.batchSize },
+  ),
   piggyback: list('LIST', absent('none'), 'batch sizes of the arms branched from process 1'),
   'arm-epochs': integer('E', absent(`${OF_STUDY} process2.epochs`), 'epochs of each arm', {
     max: LIMITS.epochs,
   }),
+  'ramp-noise-scale': number(
+    'C',
+    absent('none'),
+    'a ramp arm (with --piggyback): from the branch, each epoch at the largest --ramp-grid batch size at most C x the moving average of B_simple, never shrinking',
+  ),
+  'ramp-critical-batch': file(
+    'FILE',
+    'none',
+    'a ramp arm (with --piggyback) following a table of critical batch sizes by process-1 epoch: {"points": [{"epoch": E, "criticalBatch": B}, ...]}',
+  ),
+  'ramp-grid': list(
+    'LIST',
+    absent(DEFAULT_RAMP_GRID.join(',')),
+    "the ramp arms' batch sizes, increasing",
+  ),
+  'ramp-lr': choice(
+    ['none', 'sqrt', 'linear'],
+    absent('none with adam, linear with sgd'),
+    "the ramp arms' learning rate at B: lr, lr sqrt(B/B1) or lr B/B1 (B1 process 1's)",
+  ),
+  'ramp-lr-cap': number('X', absent('none'), "the ramp arms' largest learning rate"),
   'increase-batch-at': list(
     'LIST',
     absent('none'),

@@ -19,6 +19,8 @@ import { readAt, withRegularFile } from '../core/regular-file';
 import { checkCount, checkListLength, LIMITS } from '../engine/limits';
 import { checkOptimizerSettings, type OptimizerSettings } from '../engine/optimizer';
 import type { Convergence } from '../train/convergence';
+import { checkRamp, rampPhase, type RampSpec } from '../train/ramp';
+import { checkSwitchRule, type SwitchRule } from '../train/switch-rule';
 import { parseGrid, type LineBatchNorm } from '../analysis/loss-line';
 import { checkAnalysisSchedule, type AnalysisSchedule } from './analysis-schedule';
 
@@ -51,8 +53,13 @@ export interface StudyConfig {
     batchSize: number;
     epochs: number;
     convergence?: Convergence;
+    /** Process 1 ends when the live B_simple reaches a fraction of a B2 (train/switch-rule.ts). */
+    switchAt?: SwitchRule;
   };
-  process2: { arms: number[]; epochs: number };
+  /** The fixed arms B2 and the ramp arms (train/ramp.ts), each for `epochs` epochs. */
+  process2: { arms: number[]; epochs: number; ramps?: RampSpec[] };
+  /** The live gradient noise scale every N optimizer steps (0: off; absent: the default). */
+  noiseScaleEvery?: number;
   analysis: AnalysisSchedule;
   lines: { pairs: [string, string][]; alpha: string; bn: LineBatchNorm; sampleSize: number };
   sharpness?: {
@@ -193,7 +200,7 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
   if (o.kind !== 'adam' && o.kind !== 'sgd')
     throw expected('adam or sgd', 'optimizer.kind', o.kind);
   checkOptimizerSettings(o as unknown as OptimizerSettings, (field) => `optimizer.${field}`);
-  const p1 = onlyFields(c.process1, ['batchSize', 'epochs', 'convergence'], 'process1');
+  const p1 = onlyFields(c.process1, ['batchSize', 'epochs', 'convergence', 'switchAt'], 'process1');
   checkCount(p1.batchSize, LIMITS.batchSize, 'process1.batchSize');
   checkCount(p1.epochs, LIMITS.epochs, 'process1.epochs');
   if (p1.convergence !== undefined) {
@@ -210,12 +217,51 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
     if (typeof cv.threshold !== 'number' || !(cv.threshold >= 0))
       throw expected('a non-negative number', 'process1.convergence.threshold', cv.threshold);
   }
-  const p2 = onlyFields(c.process2, ['arms', 'epochs'], 'process2');
+  if (c.noiseScaleEvery !== undefined)
+    checkCount(c.noiseScaleEvery, LIMITS.iterations, 'noiseScaleEvery', 0);
+  const measured = c.noiseScaleEvery !== 0;
+  const p2 = onlyFields(c.process2, ['arms', 'epochs', 'ramps'], 'process2');
   checkListLength(p2.arms, LIMITS.listLength, 'process2.arms');
   if (!Array.isArray(p2.arms) || p2.arms.length === 0 || !p2.arms.every(isPositiveInteger))
     throw expected('a non-empty list of batch sizes', 'process2.arms', p2.arms);
   for (const b of p2.arms as number[]) checkCount(b, LIMITS.batchSize, 'process2.arms');
   checkCount(p2.epochs, LIMITS.epochs, 'process2.epochs');
+  if (p1.switchAt !== undefined) {
+    checkSwitchRule(p1.switchAt as SwitchRule, 'process1.switchAt');
+    if (p1.convergence !== undefined)
+      throw expected(
+        'one rule: process1.switchAt or process1.convergence, not both',
+        'process1.switchAt',
+        p1.switchAt,
+      );
+    if (!measured)
+      throw expected(
+        'the live noise scale (noiseScaleEvery > 0) with process1.switchAt',
+        'noiseScaleEvery',
+        c.noiseScaleEvery,
+      );
+  }
+  if (p2.ramps !== undefined) {
+    checkListLength(p2.ramps, LIMITS.listLength, 'process2.ramps');
+    if (!Array.isArray(p2.ramps)) throw expected('a list of ramps', 'process2.ramps', p2.ramps);
+    const names = new Set<string>();
+    (p2.ramps as RampSpec[]).forEach((r, i) => {
+      checkRamp(r, `process2.ramps[${i}]`);
+      if (names.has(rampPhase(r)))
+        throw expected(
+          'ramps of distinct names (give each a name)',
+          `process2.ramps[${i}].name`,
+          r.name,
+        );
+      names.add(rampPhase(r));
+      if (r.by === 'noise-scale' && !measured)
+        throw expected(
+          'the live noise scale (noiseScaleEvery > 0) with a ramp by noise-scale',
+          'noiseScaleEvery',
+          c.noiseScaleEvery,
+        );
+    });
+  }
   onlyFields(
     c.analysis,
     [

@@ -17,7 +17,7 @@
 import * as fs from 'fs';
 import { GradscopeInputError } from '../core/errors';
 import { holdsEpochCheckpoint } from '../store/checkpoint-files';
-import { readMetrics, type MetricsRecord } from '../store/metrics';
+import { readMetrics, TERMINAL_STATUSES, type MetricsRecord } from '../store/metrics';
 import { holdsReport } from '../store/report-file';
 import { metricsFile } from '../store/run-paths';
 import {
@@ -119,7 +119,7 @@ function terminalStatus(records: MetricsRecord[], phase: string): string | undef
     (r) =>
       r.kind === 'status' &&
       r.phase === phase &&
-      ['finished', 'converged', 'diverged'].includes(String((r as { status?: unknown }).status)),
+      TERMINAL_STATUSES.includes(String((r as { status?: unknown }).status)),
   );
   return r ? String((r as { status?: unknown }).status) : undefined;
 }

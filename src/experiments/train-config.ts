@@ -16,8 +16,13 @@ export function trainConfigOf(study: StudyConfig, seed: number): TrainConfig {
     batchSize: study.process1.batchSize,
     epochs: study.process1.epochs,
     ...(study.process1.convergence ? { convergence: study.process1.convergence } : {}),
+    ...(study.process1.switchAt ? { switchAt: study.process1.switchAt } : {}),
     schedule: { kind: 'constant' },
-    piggyback: { arms: study.process2.arms, epochs: study.process2.epochs },
+    piggyback: {
+      arms: study.process2.arms,
+      epochs: study.process2.epochs,
+      ...(study.process2.ramps ? { ramps: study.process2.ramps } : {}),
+    },
     standardise: study.standardise,
     ...(study.noiseScaleEvery !== undefined ? { noiseScaleEvery: study.noiseScaleEvery } : {}),
   };

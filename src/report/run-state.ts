@@ -7,7 +7,8 @@
 import { escapeHtml } from './escape-html';
 import type { StudyModel } from './study-model';
 
-export type PhaseState = 'finished' | 'converged' | 'diverged' | 'stopped' | 'not finished';
+export type PhaseState =
+  'finished' | 'converged' | 'switched' | 'diverged' | 'stopped' | 'not finished';
 
 export interface PhaseOutcome {
   seed: number;
@@ -24,7 +25,10 @@ export function phaseOutcomes(m: StudyModel): PhaseOutcome[] {
       const last = own.filter((s) => s.status !== 'branched').pop();
       const status = String(last?.status ?? '');
       const state: PhaseState =
-        status === 'finished' || status === 'converged' || status === 'diverged'
+        status === 'finished' ||
+        status === 'converged' ||
+        status === 'switched' ||
+        status === 'diverged'
           ? status
           : status === 'stopped'
             ? 'stopped'

@@ -4,6 +4,7 @@
  * finished run has none), so a report of a running study (`gradscope serve`) says what is
  * missing rather than looking complete.
  */
+import { TERMINAL_STATUSES } from '../store/metrics';
 import type { StudyModel } from './study-model';
 
 export interface StudyPending {
@@ -19,10 +20,7 @@ export function studyPending(m: StudyModel): StudyPending {
   for (const seed of m.seeds) {
     const ended = (phase: string) =>
       m.statuses.some(
-        (s) =>
-          s.seed === seed &&
-          s.phase === phase &&
-          ['finished', 'converged', 'diverged'].includes(s.status),
+        (s) => s.seed === seed && s.phase === phase && TERMINAL_STATUSES.includes(s.status),
       );
     const p1Diverged = m.statuses.some(
       (s) => s.seed === seed && s.phase === 'process1' && s.status === 'diverged',

@@ -34,10 +34,42 @@ export interface StatusRecord {
   kind: 'status';
   phase: string;
   epoch: number;
-  status: 'diverged' | 'converged' | 'finished' | 'branched' | 'stopped';
+  status: 'diverged' | 'converged' | 'switched' | 'finished' | 'branched' | 'stopped';
   message: string;
-  /** On convergence (and on the branched line): the epoch process 2 branches from. */
+  /** On convergence or a switch (and on the branched line): the epoch process 2 branches from. */
   branchEpoch?: number;
+  /** On a switch by the noise scale: EMA B_simple at the switch and f x B2 it reached. */
+  simpleNoiseScale?: number;
+  switchThreshold?: number;
+}
+
+/** The statuses that end a phase for good (a resume skips such a phase). */
+export const TERMINAL_STATUSES: readonly string[] = [
+  'finished',
+  'converged',
+  'switched',
+  'diverged',
+];
+
+/**
+ * A ramp arm's batch size from epoch `epoch` on (docs/mathematics.md, "Switch and ramp
+ * rules"): written at the start of the arm's first epoch and of every epoch where it grows.
+ */
+export interface BatchSizeRecord {
+  kind: 'batch-size';
+  phase: string;
+  /** The first epoch trained at this batch size (a resume from epoch e drops those after e). */
+  epoch: number;
+  /** Optimizer steps taken before it. */
+  step: number;
+  batchSize: number;
+  /** The batch size before (process 1's at the arm's first epoch). */
+  previousBatchSize: number;
+  learningRate: number;
+  /** What drove it, the driver's value (undefined: none yet) and factor x driver. */
+  by: 'noise-scale' | 'critical-batch';
+  driver?: number;
+  target?: number;
 }
 
 /**
@@ -72,7 +104,11 @@ export interface NoiseScaleRecord {
 }
 
 export type MetricsRecord =
-  EpochRecord | StatusRecord | NoiseScaleRecord | ({ kind: string } & Record<string, unknown>);
+  | EpochRecord
+  | StatusRecord
+  | NoiseScaleRecord
+  | BatchSizeRecord
+  | ({ kind: string } & Record<string, unknown>);
 
 /** The noise-scale measurements among `records` (of one phase, when given), in order. */
 export function noiseScaleRecords(records: MetricsRecord[], phase?: string): NoiseScaleRecord[] {

@@ -14,6 +14,8 @@ import type { Convergence } from './convergence';
 import { checkSchedule, type ScheduleSpec } from './schedule';
 import { checkSmoothout, type SmoothoutSpec } from './smoothout';
 import { DEFAULT_NOISE_SCALE_EVERY } from './noise-scale';
+import { checkRamp, rampPhase, type RampSpec } from './ramp';
+import { checkSwitchRule, switchTarget, type SwitchRule } from './switch-rule';
 
 /**
  * One training run: network, data, seed, optimiser, batch size and epochs, with a batch-size
@@ -42,7 +44,12 @@ export interface TrainConfig {
   convergence?: Convergence;
   schedule: ScheduleSpec;
   smoothout?: SmoothoutSpec;
-  piggyback?: { arms: number[]; epochs: number };
+  /** Process 1 ends when the live B_simple's moving average reaches a fraction of a B2
+   * (train/switch-rule.ts); absent: the epoch count or `convergence`, not both with it. */
+  switchAt?: SwitchRule;
+  /** The arms of process 2: one at constant B2 per entry of `arms`, and the ramp arms, whose
+   * batch size grows by a rule (train/ramp.ts), all for `epochs` epochs from the branch. */
+  piggyback?: { arms: number[]; epochs: number; ramps?: RampSpec[] };
   standardise?: boolean;
   /** The live gradient noise scale every N optimizer steps (0: off; absent: the default). */
   noiseScaleEvery?: number;
@@ -104,8 +111,26 @@ export function checkTrainConfig(c: TrainConfig): void {
     checkCount(c.noiseScaleEvery, LIMITS.iterations, 'noise scale interval (steps)', 0);
   checkSchedule(c.schedule);
   if (c.smoothout) checkSmoothout(c.smoothout);
+  const measured = noiseScaleEveryOf(c) > 0;
+  if (c.switchAt !== undefined) {
+    checkSwitchRule(c.switchAt, 'switchAt');
+    if (c.convergence)
+      throw expected('one rule: switchAt or convergence, not both', 'switchAt', c.switchAt);
+    if (!switchTarget(c.switchAt, c.piggyback?.arms))
+      throw expected(
+        'a batchSize (a run without arms has no B2 to aim at)',
+        'switchAt.noiseScale',
+        c.switchAt.noiseScale,
+      );
+    if (!measured)
+      throw expected(
+        'the live noise scale (noiseScaleEvery > 0) with switchAt',
+        'noiseScaleEvery',
+        c.noiseScaleEvery,
+      );
+  }
   if (c.piggyback) {
-    const { arms, epochs } = c.piggyback;
+    const { arms, epochs, ramps } = c.piggyback;
     checkListLength(arms, LIMITS.listLength, 'arms');
     if (!Array.isArray(arms) || arms.length === 0 || !arms.every(isPositiveInteger))
       throw expected('a non-empty list of batch sizes', 'arms', arms);
@@ -113,5 +138,22 @@ export function checkTrainConfig(c: TrainConfig): void {
     if (!isPositiveInteger(epochs)) throw expected('a positive integer', 'arm epochs', epochs);
     checkCount(epochs, LIMITS.epochs, 'arm epochs');
     for (const b of arms) checkCount(b, LIMITS.batchSize, 'arms');
+    if (ramps !== undefined) {
+      checkListLength(ramps, LIMITS.listLength, 'ramps');
+      if (!Array.isArray(ramps)) throw expected('a list of ramps', 'ramps', ramps);
+      const names = new Set<string>();
+      ramps.forEach((r, i) => {
+        checkRamp(r, `ramps[${i}]`);
+        if (names.has(rampPhase(r)))
+          throw expected('ramps of distinct names (give each a name)', `ramps[${i}].name`, r.name);
+        names.add(rampPhase(r));
+        if (r.by === 'noise-scale' && !measured)
+          throw expected(
+            'the live noise scale (noiseScaleEvery > 0) with a ramp by noise-scale',
+            'noiseScaleEvery',
+            c.noiseScaleEvery,
+          );
+      });
+    }
   }
 }

@@ -15,6 +15,13 @@
  * metrics.jsonl and TensorBoard (at the optimizer step); its moving averages are part of the
  * phase state, so a resumed run writes the same records. Training is bit-identical with it on
  * or off.
+ *
+ * With `switchAt` (process 1), the phase ends at the end of the first epoch whose moving average
+ * of B_simple reaches f B2 (switch-rule.ts), judged after the epoch's checkpoint, and again on a
+ * resume from a checkpoint (a kill between the checkpoint and the status line). With `ramp` (a
+ * ramp arm), each epoch's batch size and learning rate come from the ramp's rule (ramp.ts)
+ * instead of the schedule, decided at the epoch's start from the checkpointed state; each change
+ * is a `batch-size` record in metrics.jsonl and TensorBoard scalars `ramp/*` at the step.
  */
 import * as fs from 'fs';
 import { epochPermutation } from '../data/sampler';
@@ -25,7 +32,21 @@ import { checkpointName } from '../store/checkpoint-files';
 import { saveNetwork } from '../engine/checkpoint';
 import { saveTrainingState } from './training-state';
 import { divergenceBound, divergenceReason } from './divergence';
-import { appendMetrics, type EpochRecord, type NoiseScaleRecord } from '../store/metrics';
+import {
+  appendMetrics,
+  type BatchSizeRecord,
+  type EpochRecord,
+  type NoiseScaleRecord,
+} from '../store/metrics';
+import type { CriticalBatchPoint } from './critical-batch-table';
+import {
+  criticalBatchAt,
+  rampBatchSize,
+  rampLearningRate,
+  type RampDriver,
+  type RampLearningRate,
+} from './ramp';
+import { describeSwitch, judgeSwitch, liveNoiseScale, type SwitchTarget } from './switch-rule';
 import { LiveNoiseScale } from './live-noise-scale';
 import {
   EMA_STEPS,
@@ -59,6 +80,19 @@ export interface PhaseState extends ConvergenceState {
   initialLoss?: number;
   /** The live noise scale's moving averages (process 1's carry on into an arm). */
   noiseScale?: NoiseAverages;
+  /** A ramp arm's batch size in the last epoch begun (never shrinks). */
+  rampBatch?: number;
+}
+
+/** A ramp arm's rule with what it needs resolved (ramp.ts). */
+export interface PhaseRamp {
+  by: RampDriver;
+  factor: number;
+  grid: number[];
+  learningRate: RampLearningRate;
+  lrCap?: number;
+  /** With by: critical-batch, the table's points. */
+  table?: CriticalBatchPoint[];
 }
 
 export interface PhaseOptions {
@@ -76,6 +110,10 @@ export interface PhaseOptions {
   /** Epoch at which the phase began (for annealing and progress); default 0. */
   firstEpoch?: number;
   convergence?: Convergence;
+  /** Process 1's switch by the noise scale (switch-rule.ts). */
+  switchAt?: SwitchTarget;
+  /** A ramp arm's rule: its batch size and learning rate per epoch (`base` is process 1's). */
+  ramp?: PhaseRamp;
   /** The live noise scale every this many optimizer steps; 0 or absent: not measured. */
   noiseScaleEvery?: number;
   checkpointDir: string;
@@ -102,7 +140,7 @@ export interface PhaseContext {
   events: TensorBoardSink;
 }
 
-export type PhaseStatus = 'finished' | 'converged' | 'diverged';
+export type PhaseStatus = 'finished' | 'converged' | 'switched' | 'diverged';
 
 export interface PhaseResult {
   status: PhaseStatus;
@@ -126,11 +164,18 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
   let checkpoint: string | undefined;
   const every = o.noiseScaleEvery ?? 0;
   const live = every > 0 ? new LiveNoiseScale(network, NOISE_SCALE_CHUNKS) : undefined;
+  // resumed from a checkpoint after which the switch had fired (killed before its status line)
+  if (o.switchAt && state.epoch > firstEpoch) {
+    const done = switched(o, o.switchAt, state, checkpointName(o.checkpointDir, state.epoch));
+    if (done) return done;
+  }
 
   while (state.epoch < o.lastEpoch) {
     const epoch = state.epoch + 1;
     const started = process.hrtime.bigint();
-    const settings = epochSettings(o.schedule, epoch, o.base);
+    const settings = o.ramp
+      ? rampSettings(o, o.ramp, state, epoch)
+      : epochSettings(o.schedule, epoch, o.base);
     optimizer.learningRate = settings.learningRate;
     const amplitude = o.smoothout
       ? amplitudeAt(o.smoothout, epoch - firstEpoch, o.lastEpoch - firstEpoch)
@@ -229,8 +274,81 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
         { branchEpoch, branchCheckpoint: checkpointName(o.checkpointDir, branchEpoch) },
       );
     }
+    if (o.switchAt) {
+      const done = switched(o, o.switchAt, state, checkpoint);
+      if (done) return done;
+    }
   }
   return finish(o, state, checkpoint, 'finished', `${o.phase} finished at epoch ${state.epoch}`);
+}
+
+/** Ends the phase as `switched` when the noise-scale rule fires on the state's averages. */
+function switched(
+  o: PhaseOptions,
+  target: SwitchTarget,
+  state: PhaseState,
+  checkpoint: string,
+): PhaseResult | undefined {
+  const judged = judgeSwitch(target, state.noiseScale);
+  if (!judged.switched) return undefined;
+  return finish(
+    o,
+    state,
+    checkpoint,
+    'switched',
+    `process 1 switches after epoch ${state.epoch} (step ${state.step}): ${describeSwitch(target)} (B_simple ${judged.simpleNoiseScale!.toPrecision(4)})`,
+    { branchEpoch: state.epoch, branchCheckpoint: checkpoint },
+    { simpleNoiseScale: judged.simpleNoiseScale!, switchThreshold: judged.threshold },
+  );
+}
+
+/**
+ * A ramp arm's batch size and learning rate for `epoch`, from the state after epoch - 1; a
+ * change (and the arm's first epoch) is a record in metrics.jsonl and TensorBoard.
+ */
+function rampSettings(
+  o: PhaseOptions,
+  ramp: PhaseRamp,
+  state: PhaseState,
+  epoch: number,
+): EpochSettings {
+  const driver =
+    ramp.by === 'noise-scale'
+      ? liveNoiseScale(state.noiseScale)
+      : criticalBatchAt(ramp.table!, epoch - 1);
+  const decision = rampBatchSize(ramp.grid, ramp.factor, state.rampBatch, driver);
+  const batchSize = decision.batchSize;
+  const learningRate = rampLearningRate(
+    ramp.learningRate,
+    o.base.learningRate,
+    o.base.batchSize,
+    batchSize,
+    ramp.lrCap,
+  );
+  if (batchSize !== state.rampBatch) {
+    const record: BatchSizeRecord = {
+      kind: 'batch-size',
+      phase: o.phase,
+      epoch,
+      step: state.step,
+      batchSize,
+      previousBatchSize: state.rampBatch ?? o.base.batchSize,
+      learningRate,
+      by: ramp.by,
+      ...(decision.driver !== undefined ? { driver: decision.driver } : {}),
+      ...(decision.target !== undefined ? { target: decision.target } : {}),
+    };
+    appendMetrics(o.metricsFile, record);
+    o.events?.scalars(o.phase, state.step, {
+      'ramp/batch_size': batchSize,
+      'ramp/learning_rate': learningRate,
+    });
+    o.progress.line(
+      `${o.phase} epoch ${epoch}: batch size ${record.previousBatchSize} -> ${batchSize} (${ramp.by} ${decision.driver === undefined ? 'not measured yet' : decision.driver.toPrecision(4)}), learning rate ${learningRate}`,
+    );
+    state.rampBatch = batchSize;
+  }
+  return { batchSize, learningRate };
 }
 
 /**
@@ -307,6 +425,7 @@ function finish(
   status: PhaseStatus,
   message: string,
   branch: { branchEpoch: number; branchCheckpoint: string } | undefined = undefined,
+  facts: { simpleNoiseScale: number; switchThreshold: number } | undefined = undefined,
 ): PhaseResult {
   appendMetrics(o.metricsFile, {
     kind: 'status',
@@ -315,6 +434,7 @@ function finish(
     status,
     message,
     ...(branch ? { branchEpoch: branch.branchEpoch } : {}),
+    ...facts,
   });
   o.progress.line(message);
   return { status, state, checkpoint, message, ...branch };

@@ -15,8 +15,9 @@
  *       stop at the last epoch, on convergence (convergence.ts), on divergence
  *       (divergence.ts: the bad state is not saved), or on SIGTERM/SIGINT (stop.ts)
  *     with piggyback: the branch (checkpoints/branch.safetensors = process 1 at its
- *     branch epoch: the last, or the convergence rule's), then one arm per B2, each
- *     starting from the branch with the same optimiser state, at constant B2
+ *     branch epoch: the last, or the convergence rule's, or the noise-scale switch's), then
+ *     one arm per B2, each starting from the branch with the same optimiser state, at
+ *     constant B2, then each ramp arm (ramp.ts) from the same branch, its batch size growing
  *
  * A phase whose metrics end with a terminal status is skipped; an unfinished one continues
  * from its last complete checkpoint and drops the metrics written after it, so a resumed
@@ -55,10 +56,14 @@ import { checkTrainConfig, noiseScaleEveryOf, type TrainConfig } from './config'
 import {
   appendMetrics,
   readMetrics,
+  TERMINAL_STATUSES,
   truncateMetrics,
   type MetricsRecord,
   type StatusRecord,
 } from '../store/metrics';
+import { readCriticalBatchTable, type CriticalBatchPoint } from './critical-batch-table';
+import { rampGrid, rampLearningRateRule, rampPhase } from './ramp';
+import { switchTarget } from './switch-rule';
 import {
   trainPhase,
   type PhaseContext,
@@ -96,7 +101,7 @@ export interface RunOptions {
   /** Where TensorBoard events go; default: a sink at `<runDir>/tensorboard/<phase>/`. */
   events?: TensorBoardSink;
   /**
-   * One phase alone ("process1" or "arm-<B2>": a piece of a study). Process 1 then ends
+   * One phase alone ("process1", "arm-<B2>" or "ramp-<name>": a piece of a study). Process 1 then ends
    * with the branch file, the hand-over to the arms; an arm needs process 1 done. The
    * caller holds the piece's lock, so the directory's run.lock is not taken (arms of one
    * seed may run in parallel).
@@ -112,7 +117,7 @@ function terminal(records: MetricsRecord[], phase: string): StatusRecord | undef
     (r): r is StatusRecord =>
       r.kind === 'status' &&
       r.phase === phase &&
-      ['finished', 'converged', 'diverged'].includes(String((r as StatusRecord).status)),
+      TERMINAL_STATUSES.includes(String((r as StatusRecord).status)),
   );
 }
 
@@ -178,18 +183,33 @@ export async function runTraining(
   const data = options.data ?? loadData(config.data, { standardise: Boolean(config.standardise) });
   checkNetworkFitsData(spec, data.train);
   if (options.resume) checkRunDirectory(runDir, true);
+  const tables = criticalBatchTables(config, options.only);
   const release = options.only === undefined ? lockRunDirectory(runDir) : () => {};
   try {
-    return await trainLocked(config, runDir, { ...options, data });
+    return await trainLocked(config, runDir, { ...options, data }, tables);
   } finally {
     release();
   }
+}
+
+/** The critical-batch tables of the ramp arms that will run, read (and checked) before anything
+ * is written; by file. */
+function criticalBatchTables(
+  config: TrainConfig,
+  only: string | undefined,
+): Map<string, CriticalBatchPoint[]> {
+  const tables = new Map<string, CriticalBatchPoint[]>();
+  for (const r of config.piggyback?.ramps ?? [])
+    if (r.by === 'critical-batch' && (only === undefined || only === rampPhase(r)))
+      tables.set(r.table!, readCriticalBatchTable(r.table!));
+  return tables;
 }
 
 async function trainLocked(
   config: TrainConfig,
   runDir: string,
   options: RunOptions,
+  tables: Map<string, CriticalBatchPoint[]>,
 ): Promise<TrainResult> {
   const spec = networkSpec(config.network);
   const data = options.data!;
@@ -218,7 +238,7 @@ async function trainLocked(
     lastEpoch: number,
     settings: Pick<
       Parameters<typeof trainPhase>[0],
-      'base' | 'schedule' | 'smoothout' | 'convergence'
+      'base' | 'schedule' | 'smoothout' | 'convergence' | 'switchAt' | 'ramp'
     >,
   ): Promise<PhaseResult | undefined> => {
     const records = readMetrics(metricsFile);
@@ -319,6 +339,7 @@ async function trainLocked(
     schedule: config.schedule,
     smoothout: config.smoothout,
     convergence: config.convergence,
+    switchAt: config.switchAt && switchTarget(config.switchAt, config.piggyback?.arms),
   });
   if (!config.piggyback) return { runDir, phases };
 
@@ -338,7 +359,7 @@ async function trainLocked(
       phase: 'process1',
       epoch: branchEpoch,
       status: 'branched',
-      message: `process 2 branches from epoch ${branchEpoch}${config.convergence ? ` (${process1.status === 'converged' ? 'chosen by the convergence rule' : 'the last epoch: the convergence rule did not fire'})` : ' (the last epoch of a fixed count)'}`,
+      message: `process 2 branches from epoch ${branchEpoch}${branchReason(config, process1.status)}`,
       branchEpoch,
     });
   if (options.only === first) return { runDir, phases };
@@ -351,5 +372,36 @@ async function trainLocked(
       convergence: undefined,
     });
   }
+  for (const ramp of config.piggyback.ramps ?? []) {
+    const name = rampPhase(ramp);
+    if (options.only !== undefined && options.only !== name) continue;
+    await phase(name, branch, branchEpoch + config.piggyback.epochs, {
+      base,
+      schedule: { kind: 'constant' },
+      smoothout: undefined,
+      convergence: undefined,
+      ramp: {
+        by: ramp.by,
+        factor: ramp.factor ?? 1,
+        grid: rampGrid(ramp),
+        learningRate: rampLearningRateRule(ramp, config.optimizer),
+        ...(ramp.lrCap !== undefined ? { lrCap: ramp.lrCap } : {}),
+        ...(ramp.by === 'critical-batch' ? { table: tables.get(ramp.table!)! } : {}),
+      },
+    });
+  }
   return { runDir, phases };
+}
+
+/** Why process 1 ended where it did, for the branched line. */
+function branchReason(config: TrainConfig, status: string): string {
+  if (config.convergence)
+    return status === 'converged'
+      ? ' (chosen by the convergence rule)'
+      : ' (the last epoch: the convergence rule did not fire)';
+  if (config.switchAt)
+    return status === 'switched'
+      ? ' (chosen by the noise-scale switch rule)'
+      : ' (the last epoch: the noise-scale switch rule did not fire)';
+  return ' (the last epoch of a fixed count)';
 }
