@@ -80,9 +80,6 @@ export interface StudyConfig {
     /** The top eigenvalues by Lanczos (default) or by power iteration with deflation. */
     eigen?: 'lanczos' | 'power';
   };
-  /** The live gradient noise scale every N optimizer steps of process 1 and every arm (0: off;
-   * absent: src/train/noise-scale.ts's default, 64). */
-  noiseScaleEvery?: number;
   /** Training trajectories (Li et al. 2018, section 7): process 1 and every arm in one PCA
    * plane around the final state of the largest-B arm, per seed (default: none). */
   trajectory?: StudyTrajectory;
@@ -190,8 +187,6 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
     !c.seeds.every((s) => Number.isSafeInteger(s) && s >= 0)
   )
     throw expected('a non-empty list of non-negative integers', 'seeds', c.seeds);
-  if (c.noiseScaleEvery !== undefined)
-    checkCount(c.noiseScaleEvery, LIMITS.iterations, 'noiseScaleEvery', 0);
   const o = onlyFields(
     c.optimizer,
     ['kind', 'lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'momentum', 'dampening', 'nesterov'],
@@ -379,7 +374,7 @@ export function completeStudyConfig(raw: Record<string, unknown>): StudyConfig {
 }
 
 /** A config file, YAML or JSON by its extension, as written (a mapping). */
-function readRawConfig(file: string): Record<string, unknown> {
+export function readRawConfig(file: string): Record<string, unknown> {
   // opened once, as a regular file (/dev/zero or a FIFO is refused, never read), and
   // judged by its size before it is read into memory
   const text = withRegularFile(
