@@ -21,7 +21,7 @@ export function criticalBatchFigure(
 ): string {
   const series: LineSeries[] = [
     {
-      name: 'critical batch size (branching)',
+      name: 'critical batch size',
       axis: 'left',
       points: result.points.map((p): [number, number] => [p.epoch, p.criticalBatch]),
       color: PALETTE[0]!,
