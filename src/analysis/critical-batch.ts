@@ -117,6 +117,8 @@ export interface CriticalPoint {
   startTrainSampleLoss: number;
   startTestLoss: number;
   criticalBatch: number;
+  /** Whether criticalBatch is the grid's largest size: the true one may be larger. */
+  lowerBound: boolean;
   /** The live B_simple of process 1 at the checkpoint (its last measurement before the
    * checkpoint's epoch ended), when the run measured it. */
   liveNoiseScale?: number;
@@ -305,6 +307,7 @@ export async function measureCriticalBatch(
         startTrainSampleLoss: startState.train,
         startTestLoss: startState.test,
         criticalBatch,
+        lowerBound: criticalBatch === largest,
         ...liveNoiseScaleAt(noise, epoch),
         branches,
       });
