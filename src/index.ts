@@ -68,11 +68,17 @@ export {
 export { hessianOperator, hutchinsonTrace, topEigenvalues } from './analysis/hessian';
 /** Paired 95% intervals over seeds, as the report's conclusions use them. */
 export { pairedInterval, verdict } from './analysis/paired-interval';
+/** Merrill et al.'s critical batch size: the definition, the learning-rate rules, and the
+ * measurement by branching from a run's checkpoints of process 1. */
+export { branchLearningRate, criticalBatchSize } from './analysis/critical-batch-size';
+export { measureCriticalBatch } from './analysis/critical-batch';
 
 // ---- training and the whole study
 
 /** One training run (small-batch, piggybacked, increasing batch, Smoothout), resumable. */
 export { runTraining } from './train/run';
+/** How an arm (or a critical-batch branch) starts from a checkpoint of process 1. */
+export { continueAsArm } from './train/arm-start';
 export { defaultTrainConfig, type TrainConfig } from './train/config';
 /** A study config (YAML/JSON) or the thesis'. */
 export { readStudyConfig, thesisConfig, type StudyConfig } from './experiments/config';

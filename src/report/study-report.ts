@@ -16,6 +16,7 @@ import { reportHtml } from './report-html';
 import { figuresOf, isSection, type ReportPart } from './section';
 import { beyondSection } from './sections/beyond';
 import { configSection } from './sections/config';
+import { criticalBatchSection } from './sections/critical-batch';
 import { experimentASection } from './sections/experiment-a';
 import { experimentBSection, studyAnalysisPoints } from './sections/experiment-b';
 import { headerSection } from './sections/header';
@@ -54,12 +55,14 @@ export function studyReportParts(m: StudyModel): ReportPart[] {
   const pending = studyPending(m);
   const noiseScale = liveNoiseScaleSection(m);
   const comparison = noiseScaleComparisonSection(m);
+  const critical = criticalBatchSection(m);
   return [
     headerSection(m),
     { kind: 'html', html: pendingHtml(pending, 'progress') },
     summarySection(m),
     trainingSection(m, pending),
     ...(noiseScale ? [noiseScale] : []),
+    ...(critical ? [critical] : []),
     experimentASection(m, pending),
     experimentBSection(m, pending),
     beyondSection(m, studyAnalysisPoints(m)),
