@@ -48,6 +48,7 @@ import { resumeCommand, RunStopped, watchStopSignals } from '../train/stop';
 import { checkRunDirectory, runTraining } from '../train/run';
 import type { ScheduleSpec } from '../train/schedule';
 import { DEFAULT_RAMP_GRID, type RampSpec } from '../train/ramp';
+import { readCriticalBatchTable } from '../train/critical-batch-table';
 import { DIVERGED_EXIT_STATUS } from '../train/divergence';
 import {
   absent,
@@ -232,6 +233,8 @@ function rampsFrom(values: TrainValues): RampSpec[] {
   if (grid !== undefined && grid.some((b, i) => i > 0 && b <= grid[i - 1]!))
     throw expected('batch sizes in increasing order', '--ramp-grid', grid.join(','));
   if (cap !== undefined && !(cap > 0)) throw expected('a positive number', '--ramp-lr-cap', cap);
+  // read now, so that a missing or malformed table is refused before the data load
+  if (table !== undefined) readCriticalBatchTable(table);
   return [
     ...(c !== undefined ? [{ by: 'noise-scale' as const, factor: c, ...shared }] : []),
     ...(table !== undefined ? [{ by: 'critical-batch' as const, table, ...shared }] : []),
