@@ -14,14 +14,129 @@
  *                 ramps } }, ... ]
  *   control: control/arm-256
  *   fixedSwitch: fixed
+ *   criticalBatch: { from, epochs, batchSizes, examples, tolerance, loss, lrRule, sampleSize }
+ *
+ * A ramp `{ by: critical-batch, table: measured }` follows the critical batch size that the
+ * study measures for each seed by branching from process 1 of the variant `criticalBatch.from`
+ * (Merrill et al.; `gradscope analyze critical-batch`); a ramp with a file as its table reads it.
  *
  * Every field is checked by the study config's own checks (config.ts), a variant's named by
  * the variant; unknown fields are refused.
  */
-import { expected, GradscopeFileError, GradscopeInputError } from '../core/errors';
+import { checkBatchGrid } from '../analysis/critical-batch';
+import type { LearningRateRule, Tolerance } from '../analysis/critical-batch-size';
+import {
+  expected,
+  GradscopeFileError,
+  GradscopeInputError,
+  isPositiveInteger,
+} from '../core/errors';
 import { checkListLength, LIMITS } from '../engine/limits';
 import { rampPhase, type RampSpec } from '../train/ramp';
 import { completeStudyConfig, readRawConfig, type StudyConfig } from './config';
+
+/** A ramp's `table` that asks for the critical batch size the study measures itself. */
+export const MEASURED_TABLE = 'measured';
+
+/**
+ * The critical batch size measured per seed by branching from process 1 of a variant
+ * (src/analysis/critical-batch.ts, as `gradscope analyze critical-batch` does), for the ramps
+ * whose table is `measured`.
+ */
+export interface SwitchCriticalBatch {
+  /** The variant whose process 1 it branches from (its epochs must be saved there). */
+  from: string;
+  epochs: number[];
+  /** The increasing grid of branch batch sizes. */
+  batchSizes: number[];
+  /** Training examples per branch (default one epoch). */
+  examples?: number;
+  /** In nats (0.01), or a share of the loss ("1%"); default the paper's 0.01 nats. */
+  tolerance?: number | string;
+  loss?: 'train' | 'test';
+  lrRule?: LearningRateRule;
+  sampleSize?: number;
+}
+
+const CRITICAL_FIELDS = [
+  'from',
+  'epochs',
+  'batchSizes',
+  'examples',
+  'tolerance',
+  'loss',
+  'lrRule',
+  'sampleSize',
+];
+
+/** The tolerance of a critical-batch section: nats, or "P%" of the loss. */
+export function criticalTolerance(value: number | string | undefined): Tolerance {
+  if (value === undefined) return { kind: 'absolute', value: 0.01 };
+  const relative = typeof value === 'string' && value.endsWith('%');
+  const x = typeof value === 'number' ? value : Number(relative ? value.slice(0, -1) : value);
+  if ((typeof value === 'string' && value.trim() === '') || !Number.isFinite(x) || x < 0)
+    throw expected(
+      'a loss difference at least 0 (0.01) or a percentage ("1%")',
+      'criticalBatch.tolerance',
+      value,
+    );
+  return relative ? { kind: 'relative', value: x / 100 } : { kind: 'absolute', value: x };
+}
+
+function checkCriticalBatch(c: SwitchStudyConfig): void {
+  const k = c.criticalBatch;
+  const measured = c.variants.some((v) =>
+    (v.process2.ramps ?? []).some((r) => r.table === MEASURED_TABLE),
+  );
+  if (k === undefined) {
+    if (measured)
+      throw expected(
+        'a criticalBatch section with a ramp whose table is "measured"',
+        'criticalBatch',
+        k,
+      );
+    return;
+  }
+  if (typeof k !== 'object' || k === null || Array.isArray(k))
+    throw expected('a mapping', 'criticalBatch', k);
+  for (const key of Object.keys(k))
+    if (!CRITICAL_FIELDS.includes(key))
+      throw new GradscopeInputError(
+        `criticalBatch.${key}: unknown field (fields here: ${CRITICAL_FIELDS.join(', ')})`,
+      );
+  const from = c.variants.find((v) => v.name === k.from);
+  if (!from)
+    throw expected(
+      `one of the variants (${c.variants.map((v) => v.name).join(', ')})`,
+      'criticalBatch.from',
+      k.from,
+    );
+  checkListLength(k.epochs, LIMITS.listLength, 'criticalBatch.epochs');
+  if (
+    !Array.isArray(k.epochs) ||
+    k.epochs.length === 0 ||
+    !k.epochs.every((e, i) => isPositiveInteger(e) && (i === 0 || e > k.epochs[i - 1]!)) ||
+    k.epochs[k.epochs.length - 1]! > from.process1.epochs
+  )
+    throw expected(
+      `increasing epochs of process 1 of ${from.name} (1 to ${from.process1.epochs})`,
+      'criticalBatch.epochs',
+      k.epochs,
+    );
+  checkListLength(k.batchSizes, LIMITS.listLength, 'criticalBatch.batchSizes');
+  if (!Array.isArray(k.batchSizes))
+    throw expected('increasing positive batch sizes', 'criticalBatch.batchSizes', k.batchSizes);
+  checkBatchGrid(k.batchSizes, 'criticalBatch.batchSizes');
+  if (k.examples !== undefined && !isPositiveInteger(k.examples))
+    throw expected('a positive integer', 'criticalBatch.examples', k.examples);
+  if (k.sampleSize !== undefined && !isPositiveInteger(k.sampleSize))
+    throw expected('a positive integer', 'criticalBatch.sampleSize', k.sampleSize);
+  criticalTolerance(k.tolerance);
+  if (k.loss !== undefined && k.loss !== 'train' && k.loss !== 'test')
+    throw expected('train or test', 'criticalBatch.loss', k.loss);
+  if (k.lrRule !== undefined && !['none', 'sqrt', 'linear'].includes(k.lrRule))
+    throw expected('none, sqrt or linear', 'criticalBatch.lrRule', k.lrRule);
+}
 
 /** One variant: a process-1 rule and its arms. */
 export interface SwitchVariant {
@@ -51,6 +166,8 @@ export interface SwitchStudyConfig {
   control: string;
   /** The variant of the fixed switch: an arm is compared with its arm of the same B2. */
   fixedSwitch: string;
+  /** The critical batch size the ramps with `table: measured` follow, measured per seed. */
+  criticalBatch?: SwitchCriticalBatch;
   /** Where it computes (--device wins); not part of the study, so not in config.json. */
   device?: string;
 }
@@ -69,6 +186,7 @@ const FIELDS = [
   'variants',
   'control',
   'fixedSwitch',
+  'criticalBatch',
   'device',
 ];
 
@@ -152,6 +270,7 @@ export function completeSwitchConfig(raw: Record<string, unknown>): SwitchStudyC
   const arms = c.variants.flatMap((v) => variantArms(v).map((a) => `${v.name}/${a}`));
   if (typeof c.control !== 'string' || !arms.includes(c.control))
     throw expected(`an arm as variant/phase (${arms.join(', ')})`, 'control', c.control);
+  checkCriticalBatch(c);
   return c;
 }
 

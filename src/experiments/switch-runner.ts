@@ -8,9 +8,13 @@
  *   variants/<name>/seeds/<s>/    the variant's training run of seed s
  *   variants/<name>/sharpness/    its arms' sharpness
  *
- * A ramp by the critical batch size whose table does not exist yet is not run: one line says
- * so, the report lists it as waiting for its table, and a --resume once the table is there runs
- * it (the training run's config is the same).
+ * With a `criticalBatch` section, once every variant of a seed has trained (but the ramps that
+ * follow it), the critical batch size is measured by branching from process 1 of the variant it
+ * names (src/analysis/critical-batch.ts: variants/<from>/seeds/<s>/critical-batch.json, resumed
+ * branch by branch), and the ramps whose table is `measured` then run on that seed's table.
+ * A ramp whose table is a file that does not exist yet is not run: one line says so, the report
+ * lists it as waiting for its table, and a --resume once the table is there runs it (the
+ * training run's config is the same).
  */
 import * as fs from 'fs';
 import { acquireLock } from '../core/lock';
@@ -26,17 +30,25 @@ import { rampPhase } from '../train/ramp';
 import { checkRunDirectory, runTraining } from '../train/run';
 import { runSharpness, seedEvents, stopBefore } from './piece-work';
 import {
+  criticalTolerance,
+  MEASURED_TABLE,
   variantArms,
   variantStudy,
   type SwitchStudyConfig,
   type SwitchVariant,
 } from './switch-config';
+import { measureCriticalBatch } from '../analysis/critical-batch';
+import { criticalBatchFile } from '../store/critical-batch';
+import type { StudyData } from '../data/load';
+import type { TrainConfig } from '../train/config';
 import { trainConfigOf } from './train-config';
 
 /** The ramps of a variant that wait for their critical-batch table, with the file they need. */
 export function waitingRamps(v: SwitchVariant): { phase: string; table: string }[] {
   return (v.process2.ramps ?? [])
-    .filter((r) => r.by === 'critical-batch' && !fs.existsSync(r.table!))
+    .filter(
+      (r) => r.by === 'critical-batch' && r.table !== MEASURED_TABLE && !fs.existsSync(r.table!),
+    )
     .map((r) => ({ phase: rampPhase(r), table: r.table! }));
 }
 
@@ -83,37 +95,103 @@ export async function runSwitchStudy(
     writeConfigFile(runDir, { switchStudy: study, trainSize: data.train.size }, data.description);
   }
   const { progress } = options;
-  for (const seed of c.seeds)
+  const measuredRamps = (v: SwitchVariant) =>
+    new Set(
+      (v.process2.ramps ?? []).filter((r) => r.table === MEASURED_TABLE).map((r) => rampPhase(r)),
+    );
+  for (const seed of c.seeds) {
+    const k = c.criticalBatch;
+    const fromRun = k ? seedDir(variantDir(runDir, k.from), seed) : undefined;
+    // every phase but the ramps that follow the critical batch size this study measures
     for (const v of c.variants) {
-      const variant = variantStudy(c, v);
-      const dir = variantDir(runDir, v.name);
-      const seedRun = seedDir(dir, seed);
-      const config = trainConfigOf(variant, seed);
-      const waiting = new Set(waitingRamps(v).map((w) => w.phase));
-      fs.mkdirSync(locksDir(dir), { recursive: true });
-      for (const phase of ['process1', ...variantArms(v)]) {
-        if (waiting.has(phase)) {
-          progress.line(
-            `seed ${seed} ${v.name}: ${phase} waits for its critical-batch table (gradscope analyze critical-batch); not run`,
-          );
-          continue;
-        }
-        await stopBefore(`${phase} of ${v.name}, seed ${seed}`);
-        progress.line(`seed ${seed} ${v.name}: ${phase} in ${seedRun}`);
-        const release = acquireLock(pieceLockFile(dir, `seed-${seed}.${phase}`), phase);
-        try {
-          await runTraining(config, seedRun, {
-            resume: holdsRun(seedRun),
-            progress,
-            data,
-            only: phase,
-            events: seedEvents(dir, seed),
-          });
-        } finally {
-          release();
-        }
-      }
-      for (const phase of variantArms(v))
-        if (!waiting.has(phase)) await runSharpness(variant, dir, data, seed, phase, progress);
+      const later = measuredRamps(v);
+      await trainVariant(c, runDir, v, seed, fromRun, data, progress, (p) => !later.has(p));
     }
+    if (!k || !fromRun || !c.variants.some((v) => measuredRamps(v).size > 0)) continue;
+    await stopBefore(`the critical batch size of seed ${seed}`);
+    progress.line(`seed ${seed}: the critical batch size along process 1 of ${k.from}`);
+    await measureCriticalBatch(fromRun, {
+      epochs: k.epochs,
+      batchSizes: k.batchSizes,
+      ...(k.examples !== undefined ? { examples: k.examples } : {}),
+      ...(k.lrRule !== undefined ? { lrRule: k.lrRule } : {}),
+      ...(k.sampleSize !== undefined ? { sampleSize: k.sampleSize } : {}),
+      tolerance: criticalTolerance(k.tolerance),
+      loss: k.loss ?? 'train',
+      seed,
+      progress,
+      data,
+    });
+    for (const v of c.variants) {
+      const later = measuredRamps(v);
+      if (later.size)
+        await trainVariant(c, runDir, v, seed, fromRun, data, progress, (p) => later.has(p));
+    }
+  }
+}
+
+/** A variant's training config for a seed: a `measured` table is the seed's own measurement. */
+function variantTrainConfig(
+  c: SwitchStudyConfig,
+  v: SwitchVariant,
+  seed: number,
+  fromRun: string | undefined,
+): TrainConfig {
+  const config = trainConfigOf(variantStudy(c, v), seed);
+  const ramps = config.piggyback?.ramps;
+  if (!ramps || !fromRun) return config;
+  return {
+    ...config,
+    piggyback: {
+      ...config.piggyback!,
+      ramps: ramps.map((r) =>
+        r.table === MEASURED_TABLE ? { ...r, table: criticalBatchFile(fromRun) } : r,
+      ),
+    },
+  };
+}
+
+/** The phases of a variant that `chosen` picks (process 1 first), then their sharpness. */
+async function trainVariant(
+  c: SwitchStudyConfig,
+  runDir: string,
+  v: SwitchVariant,
+  seed: number,
+  fromRun: string | undefined,
+  data: StudyData,
+  progress: Progress,
+  chosen: (phase: string) => boolean,
+): Promise<void> {
+  const dir = variantDir(runDir, v.name);
+  const seedRun = seedDir(dir, seed);
+  const config = variantTrainConfig(c, v, seed, fromRun);
+  const waiting = new Set(waitingRamps(v).map((w) => w.phase));
+  fs.mkdirSync(locksDir(dir), { recursive: true });
+  const phases = ['process1', ...variantArms(v)].filter(chosen);
+  for (const phase of phases) {
+    if (waiting.has(phase)) {
+      progress.line(
+        `seed ${seed} ${v.name}: ${phase} waits for its critical-batch table (gradscope analyze critical-batch); not run`,
+      );
+      continue;
+    }
+    await stopBefore(`${phase} of ${v.name}, seed ${seed}`);
+    progress.line(`seed ${seed} ${v.name}: ${phase} in ${seedRun}`);
+    const release = acquireLock(pieceLockFile(dir, `seed-${seed}.${phase}`), phase);
+    try {
+      await runTraining(config, seedRun, {
+        resume: holdsRun(seedRun),
+        progress,
+        data,
+        only: phase,
+        events: seedEvents(dir, seed),
+      });
+    } finally {
+      release();
+    }
+  }
+  const variant = variantStudy(c, v);
+  for (const phase of phases)
+    if (phase !== 'process1' && !waiting.has(phase))
+      await runSharpness(variant, dir, data, seed, phase, progress);
 }

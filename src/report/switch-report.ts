@@ -200,6 +200,32 @@ export function switchCsvTable(m: SwitchModel): Table {
   };
 }
 
+/** The measured critical batch size: one row per checkpoint epoch, per seed B* and B_simple. */
+export function criticalTable(m: SwitchModel): Table {
+  const epochs = [...new Set(m.criticalBatch.flatMap((c) => c.points.map((p) => p.epoch)))].sort(
+    (a, b) => a - b,
+  );
+  return {
+    head: [
+      'epoch',
+      ...m.criticalBatch.flatMap((c) => [`B* seed ${c.seed}`, `live B_simple seed ${c.seed}`]),
+    ],
+    rows: epochs.map((e) => [
+      String(e),
+      ...m.criticalBatch.flatMap((c) => {
+        const p = c.points.find((x) => x.epoch === e);
+        return p
+          ? [
+              `${p.lowerBound ? '≥ ' : ''}${p.criticalBatch}`,
+              p.liveNoiseScale === undefined ? '-' : formatNumber(p.liveNoiseScale, 1),
+            ]
+          : ['-', '-'];
+      }),
+    ]),
+    attributes: { id: 'switch-critical-batch' },
+  };
+}
+
 export function switchSection(m: SwitchModel): Section {
   const overview = overviewTable(m);
   const blocks: Block[] = [
@@ -216,6 +242,19 @@ export function switchSection(m: SwitchModel): Section {
       { kind: 'table', table: armTable(m, a) },
     );
   }
+  if (m.criticalBatch.length)
+    blocks.push(
+      {
+        kind: 'heading',
+        level: 3,
+        text: `The critical batch size along process 1 of ${m.config.criticalBatch!.from}, measured by branching`,
+      },
+      {
+        kind: 'paragraph',
+        text: 'What the ramps with table: measured follow, per seed (Merrill et al.; docs/mathematics.md "The critical batch size by branching"): B* at each checkpoint (≥: the grid\'s largest, a lower bound) and the live B_simple there.',
+      },
+      { kind: 'table', table: criticalTable(m) },
+    );
   const waiting = m.arms.filter((a) => a.waitsFor);
   if (waiting.length)
     blocks.push({

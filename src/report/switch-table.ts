@@ -17,6 +17,7 @@ import { readConfigFile } from '../store/config-file';
 import { readMetrics, type EpochRecord, type StatusRecord } from '../store/metrics';
 import { configFile, metricsFile } from '../store/run-paths';
 import { readSharpnessRecords } from '../store/sharpness';
+import { readCriticalBatch } from '../store/critical-batch';
 import { seedDir } from '../store/study-paths';
 import { variantDir } from '../store/switch-study-paths';
 
@@ -69,6 +70,16 @@ export interface SwitchModel {
   arms: SwitchArm[];
   /** What the sharpness column is (its eps and space), or undefined when none was measured. */
   sharpnessLabel: string | undefined;
+  /** The critical batch size measured per seed (criticalBatch section), where it is done. */
+  criticalBatch: { seed: number; points: CriticalBatchRow[] }[];
+}
+
+/** One checkpoint of a critical-batch measurement, as critical-batch.json gives it. */
+export interface CriticalBatchRow {
+  epoch: number;
+  criticalBatch: number;
+  lowerBound: boolean;
+  liveNoiseScale?: number;
 }
 
 /** The arm of the fixed switch an arm is compared with. */
@@ -166,9 +177,28 @@ export function switchModel(runDir: string): SwitchModel {
       });
     }
   }
+  const criticalBatch: SwitchModel['criticalBatch'] = [];
+  if (config.criticalBatch)
+    for (const seed of config.seeds) {
+      const stored = readCriticalBatch(
+        seedDir(variantDir(runDir, config.criticalBatch.from), seed),
+      );
+      const points = stored?.points;
+      if (Array.isArray(points))
+        criticalBatch.push({
+          seed,
+          points: points.map((p: Record<string, unknown>) => ({
+            epoch: Number(p.epoch),
+            criticalBatch: Number(p.criticalBatch),
+            lowerBound: p.lowerBound === true,
+            ...(typeof p.liveNoiseScale === 'number' ? { liveNoiseScale: p.liveNoiseScale } : {}),
+          })),
+        });
+    }
   return {
     runDir,
     config,
+    criticalBatch,
     data: String(stored.data ?? ''),
     gradscope: String(stored.gradscope ?? ''),
     trainSize,

@@ -117,6 +117,35 @@ test('every wrong field of a switch study is one line naming the file and the fi
     base.replace(/variants:[\s\S]*control/, 'variants: []\ncontrol'),
     /a non-empty list of variants for variants/,
   );
+  const measured = base.replace(
+    'arms: [10], epochs: 2',
+    'arms: [10], epochs: 2, ramps: [{ by: critical-batch, table: measured }]',
+  );
+  wrong(
+    measured,
+    /a criticalBatch section with a ramp whose table is "measured" for criticalBatch/,
+  );
+  const section = (text: string) => `${measured}criticalBatch: { ${text} }\n`;
+  wrong(
+    section('from: none, epochs: [1], batchSizes: [10]'),
+    /one of the variants \(small, fixed\) for criticalBatch\.from/,
+  );
+  wrong(
+    section('from: fixed, epochs: [1, 3], batchSizes: [10]'),
+    /increasing epochs of process 1 of fixed \(1 to 2\) for criticalBatch\.epochs/,
+  );
+  wrong(
+    section('from: fixed, epochs: [1], batchSizes: [40, 10]'),
+    /increasing positive batch sizes for criticalBatch\.batchSizes/,
+  );
+  wrong(
+    section('from: fixed, epochs: [1], batchSizes: [10], tolerance: "x%"'),
+    /for criticalBatch\.tolerance but received "x%"/,
+  );
+  wrong(
+    section('from: fixed, epochs: [1], batchSizes: [10], grid: [1]'),
+    /criticalBatch\.grid: unknown field/,
+  );
 });
 
 test('a tiny switch study end to end: every arm on the same seeds, its table, a waiting ramp', () => {
@@ -143,7 +172,10 @@ variants:
     process2:
       arms: [10]
       epochs: 2
-      ramps: [{ by: noise-scale, grid: [10, 20, 40] }, { by: critical-batch, table: ${table}, grid: [10, 20, 40] }]
+      ramps:
+        - { by: noise-scale, grid: [10, 20, 40] }
+        - { by: critical-batch, table: ${table}, grid: [10, 20, 40] }
+        - { name: measured, by: critical-batch, table: measured, grid: [10, 20, 40] }
   - { name: fixed, process1: { epochs: 2 }, process2: { arms: [20, 40], epochs: 1 } }
   - name: accuracy
     process1: { epochs: 2, convergence: { window: 1, patience: 1, threshold: 0.5 } }
@@ -153,6 +185,7 @@ variants:
     process2: { arms: [20, 40], epochs: 1 }
 control: small/arm-10
 fixedSwitch: fixed
+criticalBatch: { from: fixed, epochs: [1, 2], batchSizes: [10, 20, 40], examples: 40, tolerance: "5%", sampleSize: 40 }
 `);
   const out = path.join(dir, 'run');
   for (const option of ['--plan', '--only=seed-0.process1', '--jobs=2'])
@@ -173,6 +206,24 @@ fixedSwitch: fixed
     assert.equal(epochs('small', 'arm-10').length, 2);
     assert.equal(epochs('small', 'ramp-noise-scale').length, 2);
     assert.equal(epochs('small', 'ramp-critical-batch').length, 0);
+    // the ramp on the critical batch size measured for this seed along process 1 of fixed
+    assert.equal(epochs('small', 'ramp-measured').length, 2);
+    const measured = JSON.parse(
+      fs.readFileSync(
+        path.join(out, 'variants', 'fixed', 'seeds', String(seed), 'critical-batch.json'),
+        'utf8',
+      ),
+    ) as { points: { epoch: number; criticalBatch: number }[] };
+    assert.deepEqual(
+      measured.points.map((p) => p.epoch),
+      [1, 2],
+    );
+    // its first epoch (epoch 2 of training) follows the point of epoch 1: the largest grid value
+    // at most B* (B* is a grid value here)
+    const first = records('small').find(
+      (r) => r.kind === 'batch-size' && r.phase === 'ramp-measured',
+    ) as { batchSize: number } | undefined;
+    assert.equal(first?.batchSize, measured.points[0]!.criticalBatch);
     assert.equal(epochs('fixed', 'process1').length, 2);
     assert.equal(epochs('fixed', 'arm-40').length, 1);
     assert.equal(
@@ -198,8 +249,9 @@ fixedSwitch: fixed
     .readFileSync(path.join(out, 'tables', 'switch.csv'), 'utf8')
     .trim()
     .split('\n');
-  // 7 arms that ran (and the waiting one) x 6 quantities
-  assert.equal(csv.length - 1, 8 * 6);
+  // 8 arms that ran (and the waiting one) x 6 quantities
+  assert.equal(csv.length - 1, 9 * 6);
+  assert.match(html, /id="switch-critical-batch"/);
   const row = (arm: string, q: string) =>
     csv
       .find((l) => l.startsWith(`"${arm}","${q}",`))!

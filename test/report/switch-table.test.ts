@@ -49,6 +49,7 @@ const model: SwitchModel = {
   gradscope: '0',
   trainSize: 100,
   sharpnessLabel: undefined,
+  criticalBatch: [],
   arms: [
     arm('small/arm-256', [0.9, 0.92, 0.91], [700, 700, 700]),
     arm('small/ramp-noise-scale', [0.91, 0.93, 0.9], [300, 320, 310]),
