@@ -64,6 +64,7 @@ export function intervalText(i: PairedInterval | undefined, d: number): string {
 /** better / worse for accuracy and loss; lower / higher for sharpness and costs. */
 function reading(i: PairedInterval | undefined, q: SwitchQuantity): string {
   if (!i || i.low === undefined) return '';
+  if (i.low === 0 && i.high === 0) return 'the same on every seed';
   const v = verdict(i, LARGER_IS_BETTER[q]);
   if (v !== 'better' && v !== 'worse') return 'not distinguishable';
   if (q === 'testAccuracy' || q === 'testLoss') return v;

@@ -101,6 +101,9 @@ test('paired intervals against the control and the fixed switch, by hand', () =>
   const accuracyRow = table.rows.find((r) => r[0] === 'final test accuracy')!;
   assert.equal(accuracyRow[2], '+0.0400 [-0.0097, +0.0897]');
   assert.equal(accuracyRow[3], 'not distinguishable');
+  // equal on every seed: said so
+  const examplesRow = table.rows.find((r) => r[0] === 'training examples')!;
+  assert.equal(examplesRow[3], 'the same on every seed');
   // the reference against itself has no interval
   assert.equal(pairedAgainst(control, control, 'steps'), undefined);
   assert.equal(armTable(model, control).rows[0]![2], 'the reference itself');
