@@ -85,6 +85,11 @@ export { readStudyConfig, thesisConfig, type StudyConfig } from './experiments/c
 /** The resumable study runner: training, Experiment A's lines, and the sharpness of every arm's final
  * state when the config has a `sharpness` section (no other argument needed). */
 export { runStudy } from './experiments/runner';
+/** Switch studies: variants of process 1 and its arms on the same seeds, compared with the
+ * small-batch control and the fixed switch (configs/switch.yaml). */
+export { readSwitchConfig, type SwitchStudyConfig } from './experiments/switch-config';
+export { runSwitchStudy } from './experiments/switch-runner';
+export { writeSwitchReport } from './report/switch-report';
 /** A run directory's sharpness files (sharpness/seed-<s>-<phase>.json), typed. */
 export { readStudySharpness, type StudySharpness } from './experiments/records';
 /** Progress lines on stderr (quiet: none), for runTraining and runStudy. */

@@ -148,6 +148,14 @@ export interface SwitchVariant {
 /**
  * A switch study: variants of process 1 and its arms on the same seeds, each arm compared with
  * the small-batch control and with the study's fixed switch.
+ *
+ * @example
+ * ```ts
+ * import { readSwitchConfig, type SwitchStudyConfig } from 'gradscope';
+ * const demo = readSwitchConfig('configs/switch-demo.yaml');
+ * const threeSeeds: SwitchStudyConfig = { ...demo, seeds: [0, 1, 2] };
+ * console.log(threeSeeds.variants.map((v) => v.name), threeSeeds.control);
+ * ```
  */
 export interface SwitchStudyConfig {
   name: string;
