@@ -245,6 +245,14 @@ export function completeSwitchConfig(raw: Record<string, unknown>): SwitchStudyC
     batchSize: 256,
     ...raw,
   } as unknown as SwitchStudyConfig;
+  // the shared fields first, on a trivial variant, so that their errors name no variant
+  if (typeof c.batchSize !== 'number' || !isPositiveInteger(c.batchSize))
+    throw expected('a positive integer (B1)', 'batchSize', c.batchSize);
+  variantStudy(c, {
+    name: 'shared',
+    process1: { epochs: 1 },
+    process2: { arms: [c.batchSize], epochs: 1 },
+  });
   checkListLength(c.variants, LIMITS.listLength, 'variants');
   if (!Array.isArray(c.variants) || c.variants.length === 0)
     throw expected('a non-empty list of variants', 'variants', c.variants);

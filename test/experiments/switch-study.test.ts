@@ -111,7 +111,7 @@ test('every wrong field of a switch study is one line naming the file and the fi
   );
   wrong(
     `${base}noiseScaleEvery: -3\n`,
-    /variant small \(variants\[0\]\): Expected an integer from 0 to \d+ for noiseScaleEvery but received -3/,
+    /^[^:]+\.yaml: Expected an integer from 0 to \d+ for noiseScaleEvery but received -3/,
   );
   wrong(
     base.replace(/variants:[\s\S]*control/, 'variants: []\ncontrol'),
