@@ -9,7 +9,7 @@
  *                                           average reaches F x B (default B: the largest arm)
  *   [--piggyback 256,1000,2000,5000 --arm-epochs E]
  *   [--ramp-noise-scale C] [--ramp-critical-batch FILE]
- *    [--ramp-grid 256,512,1000,2000,5000 --ramp-lr none|sqrt|linear --ramp-lr-cap X]
+ *    [--ramp-grid 256,512,1000,2000,5000 --ramp-lr auto|none|sqrt|linear --ramp-lr-cap X]
  *                                           ramp arms beside the fixed ones: the batch size
  *                                           grows with C x B_simple or the table's values
  *   [--increase-batch-at 10,20 | --decay-lr-at 10,20] [--factor F]
@@ -214,12 +214,12 @@ function rampsFrom(values: TrainValues): RampSpec[] {
   const cap = values['ramp-lr-cap'];
   const shared = {
     ...(grid !== undefined ? { grid } : {}),
-    ...(values['ramp-lr'] !== undefined ? { lr: values['ramp-lr'] } : {}),
+    ...(values['ramp-lr'] !== 'auto' ? { lr: values['ramp-lr'] } : {}),
     ...(cap !== undefined ? { lrCap: cap } : {}),
   };
   if (c === undefined && table === undefined) {
     const stray = (['ramp-grid', 'ramp-lr', 'ramp-lr-cap'] as const).find(
-      (o) => values[o] !== undefined,
+      (o) => values[o] !== undefined && values[o] !== 'auto',
     );
     if (stray)
       throw expected(
@@ -341,9 +341,9 @@ const trainOptions = {
     "the ramp arms' batch sizes, increasing",
   ),
   'ramp-lr': choice(
-    ['none', 'sqrt', 'linear'],
-    absent('none with adam, linear with sgd'),
-    "the ramp arms' learning rate at B: lr, lr sqrt(B/B1) or lr B/B1 (B1 process 1's)",
+    ['auto', 'none', 'sqrt', 'linear'],
+    'auto',
+    "the ramp arms' learning rate at B: lr, lr sqrt(B/B1) or lr B/B1 (B1 process 1's); auto: none with adam, linear with sgd",
   ),
   'ramp-lr-cap': number('X', absent('none'), "the ramp arms' largest learning rate"),
   'increase-batch-at': list(

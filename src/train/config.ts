@@ -3,9 +3,11 @@
  * checked field by field ("Expected <what> for <field> but received <value>").
  *
  * A run is one phase ("train") or, with `piggyback`, the piggybacked method:
- * process 1 at `batchSize` for `epochs` epochs or until test accuracy converges,
- * then one arm per B2 in `piggyback.arms`, each continuing the branch state
- * (weights, batch-norm buffers, optimiser state, RNG) for `piggyback.epochs`.
+ * process 1 at `batchSize` for `epochs` epochs, or until test accuracy converges
+ * (`convergence`), or until the live noise scale reaches a fraction of B2 (`switchAt`),
+ * then one arm per B2 in `piggyback.arms`, and one per ramp in `piggyback.ramps` (its batch
+ * size growing by a rule), each continuing the branch state (weights, batch-norm buffers,
+ * optimiser state, RNG) for `piggyback.epochs`.
  */
 import { expected, isPositiveInteger } from '../core/errors';
 import { checkCount, checkListLength, LIMITS } from '../engine/limits';

@@ -5,7 +5,7 @@
  * the same with the rule: the measurement does not touch it), and again after a kill between the
  * checkpoint and the status line; ramp arms whose batch-size records follow their rules; a ramp
  * arm killed with SIGKILL and resumed ends bit-identical to an uninterrupted one; bad input
- * refused in one line with exit status 2.
+ * refused in one line with exit status 2 (options, study fields, and checkTrainConfig's fields).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'child_process';
@@ -24,7 +24,7 @@ import {
   type MetricsRecord,
   type StatusRecord,
 } from '../../src/store/metrics';
-import { defaultTrainConfig, type TrainConfig } from '../../src/train/config';
+import { checkTrainConfig, defaultTrainConfig, type TrainConfig } from '../../src/train/config';
 import { makeProgress } from '../../src/train/progress';
 import { criticalBatchAt, gridBatch, rampBatchSize, rampLearningRate } from '../../src/train/ramp';
 import { runTraining } from '../../src/train/run';
@@ -547,4 +547,59 @@ test('bad switch and ramp fields of a study config are refused in one line namin
     assert.match(r.stderr, new RegExp(`${file}: `));
     assert.match(r.stderr, message, file);
   }
+});
+
+test('checkTrainConfig refuses bad switch and ramp fields, naming each', () => {
+  const arms = { arms: [256, 1000], epochs: 2 };
+  const cases: [Partial<TrainConfig>, RegExp][] = [
+    [
+      { switchAt: { noiseScale: { fraction: 0 } }, piggyback: arms },
+      /switchAt\.noiseScale\.fraction/,
+    ],
+    [
+      { switchAt: { noiseScale: { fraction: 1.01 } }, piggyback: arms },
+      /switchAt\.noiseScale\.fraction/,
+    ],
+    [
+      { switchAt: { noiseScale: { fraction: 0.5, batchSize: 0 } }, piggyback: arms },
+      /switchAt\.noiseScale\.batchSize/,
+    ],
+    [
+      { switchAt: { noiseScale: { fraction: 0.5 } } },
+      /switchAt\.noiseScale.*batchSize|batchSize.*switchAt\.noiseScale/,
+    ],
+    [
+      { switchAt: { noiseScale: { fraction: 0.5 } }, piggyback: arms, noiseScaleEvery: 0 },
+      /noiseScaleEvery/,
+    ],
+    [
+      {
+        switchAt: { noiseScale: { fraction: 0.5 } },
+        piggyback: arms,
+        convergence: { patience: 2, threshold: 0 },
+      },
+      /switchAt/,
+    ],
+    [
+      { piggyback: { ...arms, ramps: [{ by: 'noise-scale', grid: [512, 512] }] } },
+      /ramps\[0\]\.grid/,
+    ],
+    [{ piggyback: { ...arms, ramps: [{ by: 'noise-scale', factor: -1 }] } }, /ramps\[0\]\.factor/],
+    [
+      { piggyback: { ...arms, ramps: [{ by: 'noise-scale' }] }, noiseScaleEvery: 0 },
+      /noiseScaleEvery/,
+    ],
+    [{ piggyback: { ...arms, ramps: [{ by: 'critical-batch' }] } }, /ramps\[0\]\.table/],
+    [{ piggyback: { ...arms, ramps: [{ by: 'noise-scale', lrCap: 0 }] } }, /ramps\[0\]\.lrCap/],
+    [
+      { piggyback: { ...arms, ramps: [{ by: 'noise-scale', name: 'Bad Name' }] } },
+      /ramps\[0\]\.name/,
+    ],
+  ];
+  for (const [config, message] of cases)
+    assert.throws(
+      () => checkTrainConfig({ ...defaultTrainConfig(), ...config }),
+      message,
+      JSON.stringify(config),
+    );
 });
