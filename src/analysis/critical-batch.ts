@@ -426,7 +426,9 @@ async function runBranch(
   return {
     batchSize: settings.batchSize,
     steps,
-    examples: diverged ? steps * settings.batchSize : settings.examples,
+    examples: diverged
+      ? Math.min(settings.examples, steps * settings.batchSize)
+      : settings.examples,
     learningRate: settings.learningRate,
     loss: null,
     trainSampleLoss: m?.train.loss ?? null,
