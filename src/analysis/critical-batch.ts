@@ -38,7 +38,7 @@ import {
 } from '../store/critical-batch';
 import { verifyCheckpoint } from '../store/latest-checkpoint';
 import { noiseScaleRecords, readMetrics, type NoiseScaleRecord } from '../store/metrics';
-import { metricsFile, phaseCheckpointDir } from '../store/run-paths';
+import { configFile, metricsFile, phaseCheckpointDir } from '../store/run-paths';
 import { continueAsArm } from '../train/arm-start';
 import { checkTrainConfig, type TrainConfig } from '../train/config';
 import { trainPhase } from '../train/phase';
@@ -173,10 +173,7 @@ function runConfig(runDir: string): TrainConfig {
     checkTrainConfig(config);
   } catch (error) {
     if (!(error instanceof GradscopeInputError)) throw error;
-    throw new GradscopeFileError(
-      `${runDir}/config.json`,
-      `holds no valid config: ${error.message}`,
-    );
+    throw new GradscopeFileError(configFile(runDir), `holds no valid config: ${error.message}`);
   }
   return config;
 }
@@ -429,7 +426,9 @@ async function runBranch(
   return {
     batchSize: settings.batchSize,
     steps,
-    examples: diverged ? steps * settings.batchSize : settings.examples,
+    examples: diverged
+      ? Math.min(settings.examples, steps * settings.batchSize)
+      : settings.examples,
     learningRate: settings.learningRate,
     loss: null,
     trainSampleLoss: m?.train.loss ?? null,

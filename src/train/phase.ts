@@ -9,6 +9,9 @@
  * checkpointed, so the last good checkpoint stays). SIGTERM and SIGINT stop it
  * between steps (stop.ts), keeping the last complete epoch's checkpoint.
  *
+ * With an examples budget (`examples`: a branch of `analyze critical-batch`) the phase stops once
+ * it has trained on that many examples, the last epoch cut short, and may write no checkpoints.
+ *
  * Every `noiseScaleEvery` optimizer steps (counted over the whole run, so an arm and a resumed
  * phase measure at the same steps), before that step's gradient, the live noise scale
  * (live-noise-scale.ts) is measured on the step's batch in `population` mode and written to

@@ -21,7 +21,7 @@ export function criticalBatchSection(m: StudyModel): Section | undefined {
     blocks.push(
       {
         kind: 'paragraph',
-        text: `Seed ${seed}: from each checkpoint of ${result.phase}, one branch per batch size (${result.batchSizes.join(', ')}), each for ${result.examples} training examples with the learning-rate rule ${result.lrRule}, continuing the checkpoint's optimiser state and data stream as a piggybacked arm does; the critical batch size is the largest whose ${result.lossKind === 'train' ? `training loss on a ${result.sampleSize}-example sample` : 'test loss'} ends within ${tolerance} of every smaller one's (Merrill et al. 2025). At the grid's largest size it is a lower bound.`,
+        text: `Seed ${seed}: from each checkpoint of ${result.phase === 'process1' ? 'process 1' : 'the run'}, one branch per batch size (${result.batchSizes.join(', ')}), each for ${result.examples} training examples with the learning-rate rule ${result.lrRule}, continuing the checkpoint's optimiser state and data stream as a piggybacked arm does; the critical batch size is the largest whose ${result.lossKind === 'train' ? `training loss on a ${result.sampleSize}-example sample` : 'test loss'} ends within ${tolerance} of every smaller one's (Merrill et al. 2025). At the grid's largest size it is a lower bound.`,
       },
       {
         kind: 'figure',
