@@ -68,17 +68,28 @@ export {
 export { hessianOperator, hutchinsonTrace, topEigenvalues } from './analysis/hessian';
 /** Paired 95% intervals over seeds, as the report's conclusions use them. */
 export { pairedInterval, verdict } from './analysis/paired-interval';
+/** Merrill et al.'s critical batch size: the definition, the learning-rate rules, and the
+ * measurement by branching from a run's checkpoints of process 1. */
+export { branchLearningRate, criticalBatchSize } from './analysis/critical-batch-size';
+export { measureCriticalBatch } from './analysis/critical-batch';
 
 // ---- training and the whole study
 
 /** One training run (small-batch, piggybacked, increasing batch, Smoothout), resumable. */
 export { runTraining } from './train/run';
+/** How an arm (or a critical-batch branch) starts from a checkpoint of process 1. */
+export { continueAsArm } from './train/arm-start';
 export { defaultTrainConfig, type TrainConfig } from './train/config';
 /** A study config (YAML/JSON) or the thesis'. */
 export { readStudyConfig, thesisConfig, type StudyConfig } from './experiments/config';
 /** The resumable study runner: training, Experiment A's lines, and the sharpness of every arm's final
  * state when the config has a `sharpness` section (no other argument needed). */
 export { runStudy } from './experiments/runner';
+/** Switch studies: variants of process 1 and its arms on the same seeds, compared with the
+ * small-batch control and the fixed switch (configs/switch.yaml). */
+export { readSwitchConfig, type SwitchStudyConfig } from './experiments/switch-config';
+export { runSwitchStudy } from './experiments/switch-runner';
+export { writeSwitchReport } from './report/switch-report';
 /** A run directory's sharpness files (sharpness/seed-<s>-<phase>.json), typed. */
 export { readStudySharpness, type StudySharpness } from './experiments/records';
 /** Progress lines on stderr (quiet: none), for runTraining and runStudy. */

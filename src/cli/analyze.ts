@@ -1,8 +1,9 @@
 /**
- * `gradscope analyze gradients|line|surface|sharpness|trajectory ...`: the experiments on
+ * `gradscope analyze gradients|line|surface|sharpness|trajectory|critical-batch ...`: the experiments on
  * saved states, each a subcommand with its own options.
  */
 import { GradscopeInputError } from '../core/errors';
+import { criticalBatchCommand } from './analyze-critical-batch';
 import { gradientsCommand } from './analyze-gradients';
 import { lineCommand, surfaceCommand } from './analyze-line';
 import { sharpnessCommand } from './analyze-sharpness';
@@ -27,11 +28,12 @@ const ANALYSES: Record<string, Command> = {
   surface: outChecked(surfaceCommand),
   sharpness: outChecked(sharpnessCommand),
   trajectory: outChecked(trajectoryCommand),
+  'critical-batch': criticalBatchCommand,
 };
 
 export const analyzeCommand: CommandGroup = {
   summary:
-    'Experiment B (gradients), Experiment A (line, surface), sharpness, training trajectories, on checkpoints',
+    'Experiment B (gradients), Experiment A (line, surface), sharpness, training trajectories, on checkpoints; the critical batch size by branching',
   example: 'gradscope analyze gradients --checkpoint run/checkpoints/train/epoch-0030.safetensors',
   subcommands: ANALYSES,
   unknown: (which) =>

@@ -10,8 +10,10 @@ import { useDevice } from '../engine/device';
 import { expected, GradscopeInputError } from '../core/errors';
 import { lockRunDirectory } from '../core/lock';
 import { threadsFor } from '../engine/threads';
+import { isSwitchStudy } from '../experiments/switch-config';
 import {
   CONFIG_DIR,
+  readRawConfig,
   readStudyConfig,
   thesisConfig,
   type SlurmSettings,
@@ -43,6 +45,9 @@ import { applyThreads } from './options';
 import { runJobs, runOnly, type StudySource } from './run-pieces';
 import { planText, studyPieces } from '../experiments/pieces';
 import { reportHtmlFile } from '../store/study-paths';
+import { runSwitchConfig } from './run-switch';
+import { holdsSwitchStudy } from '../store/config-file';
+import { writeSwitchReport } from '../report/switch-report';
 
 /** --seeds 0,1,2: distinct non-negative integers, replacing the config's seeds. */
 function seedList(value: string): number[] {
@@ -217,6 +222,17 @@ export const runCommand = command({
     const what = positionals[0];
     if (!what) throw new GradscopeInputError('gradscope run needs a config file or "thesis"');
     let config: StudyConfig;
+    if (what !== 'thesis') {
+      const raw = readRawConfig(what);
+      if (isSwitchStudy(raw)) {
+        if (values.seed !== undefined)
+          throw new GradscopeInputError(
+            '--seed: set the seeds with --seeds 0,1,2 or in the config',
+          );
+        const name = path.basename(what).replace(/\.(ya?ml|json)$/, '');
+        return runSwitchConfig(what, raw, values, log, path.join('runs', `${name}-${stamp()}`));
+      }
+    }
     if (what === 'thesis') config = thesisConfig(values.network ?? 'F1', values.data);
     else {
       config = readStudyConfig(what);
@@ -289,7 +305,7 @@ export const reportCommand = command({
     const release = lockRunDirectory(dir);
     let file: string;
     try {
-      file = writeStudyReport(dir).file;
+      file = holdsSwitchStudy(dir) ? writeSwitchReport(dir).file : writeStudyReport(dir).file;
     } finally {
       release();
     }

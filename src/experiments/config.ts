@@ -374,7 +374,7 @@ export function completeStudyConfig(raw: Record<string, unknown>): StudyConfig {
 }
 
 /** A config file, YAML or JSON by its extension, as written (a mapping). */
-function readRawConfig(file: string): Record<string, unknown> {
+export function readRawConfig(file: string): Record<string, unknown> {
   // opened once, as a regular file (/dev/zero or a FIFO is refused, never read), and
   // judged by its size before it is read into memory
   const text = withRegularFile(

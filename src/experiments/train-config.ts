@@ -1,7 +1,7 @@
 /**
  * One seed's training run of a study: process 1 at B1 for its epochs (or until its
  * convergence rule fires), then the piggybacked arms B2 for theirs, with the study's
- * optimiser. The runner trains each seed with it; `gradscope train` starts from it, its
+ * optimiser, and its live noise-scale interval. The runner trains each seed with it; `gradscope train` starts from it, its
  * flags overriding the study's values (src/cli/train.ts).
  */
 import type { TrainConfig } from '../train/config';

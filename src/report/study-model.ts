@@ -5,6 +5,7 @@
  * Experiment A's lines, sharpness, training trajectories, timings. Written beside the report as
  * report.json, the numbers the HTML tables print.
  */
+import type { CriticalBatchResult } from '../analysis/critical-batch';
 import type { GradientAnalysis } from '../analysis/gradient-distribution';
 import type { LineResult } from '../analysis/loss-line';
 import type { TrajectoryResult } from '../analysis/trajectory';
@@ -18,6 +19,7 @@ import {
   type StudyTrajectoryRecord,
 } from '../experiments/records';
 import { readAnalysisPoints } from '../store/analysis-points';
+import { criticalBatchFile, readCriticalBatch } from '../store/critical-batch';
 import { holdsRun, readStudyConfigFile } from '../store/config-file';
 import { readStudyLines } from '../store/lines';
 import { configFile, metricsFile } from '../store/run-paths';
@@ -68,6 +70,8 @@ export interface StudyModel {
   /** Process 1 and every arm in one PCA plane, per seed (trajectories/seed-<s>.json). */
   trajectories: (TrajectoryResult & { seed: number })[];
   timings: { seed: number; phase: string; trainingSeconds: number; analysisSeconds: number }[];
+  /** `analyze critical-batch` of a seed's run directory, where it ran. */
+  criticalBatch: { seed: number; result: CriticalBatchResult }[];
 }
 
 export function spread(values: number[]): Spread {
@@ -99,6 +103,7 @@ export function studyModel(runDir: string): StudyModel {
   const noiseScale: StudyModel['noiseScale'] = [];
   const analysis: StudyModel['analysis'] = [];
   const timings: StudyModel['timings'] = [];
+  const criticalBatch: StudyModel['criticalBatch'] = [];
   for (const seed of config.seeds) {
     const seedRun = seedDir(runDir, seed);
     // phase by phase: arms run in parallel (pieces of a study) interleave their lines
@@ -112,6 +117,8 @@ export function studyModel(runDir: string): StudyModel {
       if (r.kind === 'status') statuses.push({ ...(r as StatusRecord), seed });
       if (r.kind === 'noise-scale') noiseScale.push({ ...(r as NoiseScaleRecord), seed });
     }
+    const critical = readCriticalBatch(seedRun);
+    if (critical) criticalBatch.push({ seed, result: checkedCriticalBatch(seedRun, critical) });
     for (const a of readAnalysisPoints<AnalysisPoint>(seedRun))
       analysis.push({ seed, phase: a.phase, epoch: a.epoch, result: a });
     for (const phase of phases) {
@@ -167,5 +174,32 @@ export function studyModel(runDir: string): StudyModel {
     sharpness: readStudySharpness(runDir),
     trajectories: readStudyTrajectories<StudyTrajectoryRecord>(runDir),
     timings,
+    criticalBatch,
   };
+}
+
+/** A seed's critical-batch.json as the report reads it: points with a number each and the
+ * grid; anything else is named, never drawn. */
+function checkedCriticalBatch(
+  seedRun: string,
+  value: Record<string, unknown>,
+): CriticalBatchResult {
+  const r = value as unknown as CriticalBatchResult;
+  const ok =
+    Array.isArray(r.points) &&
+    Array.isArray(r.batchSizes) &&
+    r.points.every(
+      (p) =>
+        typeof p === 'object' &&
+        p !== null &&
+        Number.isFinite(p.epoch) &&
+        Number.isFinite(p.criticalBatch) &&
+        Array.isArray(p.branches),
+    );
+  if (!ok)
+    throw new GradscopeFileError(
+      criticalBatchFile(seedRun),
+      "a critical-batch result without its points: damaged or not gradscope's",
+    );
+  return r;
 }

@@ -3,7 +3,7 @@
  * live: vega, vega-lite, vega-embed from node_modules; no network) with the config, the
  * summary per arm (mean and spread over seeds), training curves, the live gradient noise
  * scale, Experiment A, Experiment B's tables and figures (per parameter group too, when
- * measured), Smith's check and B_simple, sharpness, training trajectories, and timings. Built section by section (sections/*.ts)
+ * measured), Smith's check and B_simple, the live B_simple beside Experiment B's at its points, sharpness, training trajectories, and timings. Built section by section (sections/*.ts)
  * from the study model and rendered by report-html.ts. Also writes report.json (the model),
  * the tables as CSV/Markdown and every figure as SVG and PNG.
  */
@@ -16,10 +16,12 @@ import { reportHtml } from './report-html';
 import { figuresOf, isSection, type ReportPart } from './section';
 import { beyondSection } from './sections/beyond';
 import { configSection } from './sections/config';
+import { criticalBatchSection } from './sections/critical-batch';
 import { experimentASection } from './sections/experiment-a';
 import { experimentBSection, studyAnalysisPoints } from './sections/experiment-b';
 import { headerSection } from './sections/header';
 import { liveNoiseScaleSection } from './sections/live-noise-scale';
+import { noiseScaleComparisonSection } from './sections/noise-scale-comparison';
 import { sharpnessSection } from './sections/sharpness';
 import { summarySection } from './sections/summary';
 import { timingsSection } from './sections/timings';
@@ -52,15 +54,19 @@ export function writeStudyReport(runDir: string): { file: string; model: StudyMo
 export function studyReportParts(m: StudyModel): ReportPart[] {
   const pending = studyPending(m);
   const noiseScale = liveNoiseScaleSection(m);
+  const comparison = noiseScaleComparisonSection(m);
+  const critical = criticalBatchSection(m);
   return [
     headerSection(m),
     { kind: 'html', html: pendingHtml(pending, 'progress') },
     summarySection(m),
     trainingSection(m, pending),
     ...(noiseScale ? [noiseScale] : []),
+    ...(critical ? [critical] : []),
     experimentASection(m, pending),
     experimentBSection(m, pending),
     beyondSection(m, studyAnalysisPoints(m)),
+    ...(comparison ? [comparison] : []),
     sharpnessSection(m, pending),
     trajectoriesSection(m),
     timingsSection(m),

@@ -30,6 +30,11 @@ export function holdsRun(runDir: string): boolean {
   return fs.existsSync(configFile(runDir));
 }
 
+/** Whether `runDir` holds a switch study (its config.json records `switchStudy`). */
+export function holdsSwitchStudy(runDir: string): boolean {
+  return holdsRun(runDir) && readConfigFile(runDir).switchStudy !== undefined;
+}
+
 /** Far above a study's config.json (a few KB), far below a memory problem. */
 const MAX_CONFIG_BYTES = 16 * 2 ** 20;
 /** A study config nests a few levels (study, process2, arms); anything deeper is not ours. */

@@ -28,6 +28,8 @@ export interface EpochRecord {
   testAccuracy: number;
   seconds: number;
   smoothoutAmplitude?: number;
+  /** An epoch cut short by an examples budget (a critical-batch branch): the examples it took. */
+  examples?: number;
 }
 
 export interface StatusRecord {

@@ -9,6 +9,9 @@
  * checkpointed, so the last good checkpoint stays). SIGTERM and SIGINT stop it
  * between steps (stop.ts), keeping the last complete epoch's checkpoint.
  *
+ * With an examples budget (`examples`: a branch of `analyze critical-batch`) the phase stops once
+ * it has trained on that many examples, the last epoch cut short, and may write no checkpoints.
+ *
  * Every `noiseScaleEvery` optimizer steps (counted over the whole run, so an arm and a resumed
  * phase measure at the same steps), before that step's gradient, the live noise scale
  * (live-noise-scale.ts) is measured on the step's batch in `population` mode and written to
@@ -116,7 +119,15 @@ export interface PhaseOptions {
   ramp?: PhaseRamp;
   /** The live noise scale every this many optimizer steps; 0 or absent: not measured. */
   noiseScaleEvery?: number;
-  checkpointDir: string;
+  /**
+   * Stop once the phase has trained on this many examples (a branch of `analyze
+   * critical-batch`): the epoch it runs out in ends early, its last step cut to what remains,
+   * and its record says how many examples it took. Absent: whole epochs.
+   */
+  examples?: number;
+  /** Where each epoch's checkpoint goes; absent: none is written (a branch that a kill redoes
+   * whole), and the convergence rule, which needs a checkpoint to branch from, stops nothing. */
+  checkpointDir?: string;
   metricsFile: string;
   /** TensorBoard: each epoch's scalars under the phase's name. */
   events?: TensorBoardSink;
@@ -159,18 +170,19 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
   const testIndices = data.test.all();
   const smoothout = o.smoothout ? new Smoothout(network, o.smoothout.adaptive) : undefined;
   const firstEpoch = o.firstEpoch ?? 0;
-  fs.mkdirSync(o.checkpointDir, { recursive: true });
+  if (o.checkpointDir !== undefined) fs.mkdirSync(o.checkpointDir, { recursive: true });
   const state = { ...o.start };
   let checkpoint: string | undefined;
   const every = o.noiseScaleEvery ?? 0;
   const live = every > 0 ? new LiveNoiseScale(network, NOISE_SCALE_CHUNKS) : undefined;
   // resumed from a checkpoint after which the switch had fired (killed before its status line)
-  if (o.switchAt && state.epoch > firstEpoch) {
+  if (o.switchAt && o.checkpointDir !== undefined && state.epoch > firstEpoch) {
     const done = switched(o, o.switchAt, state, checkpointName(o.checkpointDir, state.epoch));
     if (done) return done;
   }
+  let trained = 0;
 
-  while (state.epoch < o.lastEpoch) {
+  while (state.epoch < o.lastEpoch && (o.examples === undefined || trained < o.examples)) {
     const epoch = state.epoch + 1;
     const started = process.hrtime.bigint();
     const settings = o.ramp
@@ -182,14 +194,16 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
       : 0;
     const order = epochPermutation(o.seed, epoch, train.size);
     const batchSize = Math.min(settings.batchSize, train.size);
-    const steps = Math.ceil(train.size / batchSize);
+    // the epoch's examples: all of the training set, or what is left of a budget
+    const size = o.examples === undefined ? train.size : Math.min(train.size, o.examples - trained);
+    const steps = Math.ceil(size / batchSize);
     let lossSum = 0;
     let correct = 0;
     for (let s = 0; s < steps; s++) {
       await yieldToSignals();
       const signal = stopRequested();
       if (signal) stopped(o, state, epoch, s, steps, signal);
-      const batch = order.subarray(s * batchSize, Math.min(train.size, (s + 1) * batchSize));
+      const batch = order.subarray(s * batchSize, Math.min(size, (s + 1) * batchSize));
       if (live && state.step % every === 0)
         measureNoiseScale(o, live, every, state, epoch, s / steps, batch);
       smoothout?.perturb(amplitude);
@@ -235,13 +249,15 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
       step: state.step,
       batchSize,
       learningRate: settings.learningRate,
-      trainLoss: lossSum / train.size,
-      trainAccuracy: correct / train.size,
+      trainLoss: lossSum / size,
+      trainAccuracy: correct / size,
       testLoss: test.loss,
       testAccuracy: test.accuracy,
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
       ...(o.smoothout ? { smoothoutAmplitude: amplitude } : {}),
+      ...(size < train.size ? { examples: size } : {}),
     };
+    trained += size;
     appendMetrics(o.metricsFile, record);
     o.events?.scalars(o.phase, epoch, epochScalars(record));
     o.progress.line(
@@ -260,10 +276,12 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
       recordStop(o, epoch - 1, stop.message);
       throw stop;
     }
-    checkpoint = checkpointName(o.checkpointDir, epoch);
-    saveTrainingState(checkpoint, optimizer, { phase: o.phase, state });
-    saveNetwork(checkpoint, network, { epoch, step: state.step, extra: o.extra });
-    if (o.convergence && judged.converged) {
+    if (o.checkpointDir !== undefined) {
+      checkpoint = checkpointName(o.checkpointDir, epoch);
+      saveTrainingState(checkpoint, optimizer, { phase: o.phase, state });
+      saveNetwork(checkpoint, network, { epoch, step: state.step, extra: o.extra });
+    }
+    if (o.convergence && judged.converged && o.checkpointDir !== undefined) {
       const branchEpoch = judged.branchEpoch ?? epoch;
       return finish(
         o,
@@ -274,7 +292,9 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
         { branchEpoch, branchCheckpoint: checkpointName(o.checkpointDir, branchEpoch) },
       );
     }
-    if (o.switchAt) {
+    // the switch branches from the epoch's checkpoint: a phase without checkpoints (a branch of
+    // `analyze critical-batch`) never switches
+    if (o.switchAt && checkpoint !== undefined) {
       const done = switched(o, o.switchAt, state, checkpoint);
       if (done) return done;
     }

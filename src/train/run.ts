@@ -41,6 +41,7 @@ import { lockRunDirectory } from '../core/lock';
 import { networkSpec } from '../models';
 import { removeStaleTemporaries } from '../core/stale-temporaries';
 import { ensureBranch } from './branch';
+import { continueAsArm, FRESH_RULE } from './arm-start';
 import { loadNetwork } from '../engine/checkpoint';
 import { loadTrainingState } from './training-state';
 import { checkpointName } from '../store/checkpoint-files';
@@ -109,7 +110,6 @@ export interface RunOptions {
   only?: string;
 }
 
-const FRESH_RULE = { bestTestAccuracy: -1, epochsSinceBest: 0 };
 const FRESH: PhaseState = { epoch: 0, step: 0, ...FRESH_RULE };
 
 function terminal(records: MetricsRecord[], phase: string): StatusRecord | undefined {
@@ -276,19 +276,9 @@ async function trainLocked(
     let firstEpoch = 0;
     const resumeFrom = (options.resume && latestVerifiedCheckpoint(dir)) || from;
     if (from) {
-      loadNetwork(from, network);
-      const branch = loadTrainingState(from, optimizer).extra as { state: PhaseState };
-      firstEpoch = branch.state.epoch;
       // the arm keeps process 1's step count, divergence bound and noise-scale averages; its
       // convergence rule starts fresh
-      const { epoch, step, initialLoss, noiseScale } = branch.state;
-      start = {
-        epoch,
-        step,
-        ...(initialLoss !== undefined ? { initialLoss } : {}),
-        ...(noiseScale !== undefined ? { noiseScale } : {}),
-        ...FRESH_RULE,
-      };
+      ({ start, firstEpoch } = continueAsArm(from, network, optimizer));
     }
     if (resumeFrom && resumeFrom !== from) {
       loadNetwork(resumeFrom, network);

@@ -97,13 +97,21 @@ test("every choice option's --help line lists exactly its declared values, and s
       assert.ok(line, `gradscope ${words.join(' ')} --help lists --${name}`);
       const shown = line.slice(`  --${name} `.length).split(' ')[0]!;
       assert.deepEqual(shown.split('|'), [...o.choices], `${words.join(' ')} --${name}: ${line}`);
-      // a default is one of the choices, or the value the --config study gives (train)
+      // a default is one of the choices, the value the --config study gives (train), or a
+      // choice per optimizer of the run (analyze critical-batch --lr-rule)
+      const perOptimizer = /^(\w+) for Adam, (\w+) for SGD\b/.exec(o.default);
       assert.ok(
-        o.choices.includes(o.default) || o.default.startsWith("the --config study's "),
+        o.choices.includes(o.default) ||
+          o.default.startsWith("the --config study's ") ||
+          (perOptimizer !== null &&
+            o.choices.includes(perOptimizer[1]!) &&
+            o.choices.includes(perOptimizer[2]!)),
         `--${name}'s default ${o.default} is a choice`,
       );
-      // F9 is no network: were the choice not checked first, the command would stop there
-      const r = gradscope(...words, '--network', 'F9', `--${name}`, 'bogus');
+      // F9 is no network (and no-run no run directory): were the choice not checked first, the
+      // command would stop there
+      const first = command.options.network ? ['--network', 'F9'] : ['no-run'];
+      const r = gradscope(...words, ...first, `--${name}`, 'bogus');
       assert.equal(r.status, 2, r.stderr);
       const lines = r.stderr.trim().split('\n');
       assert.equal(lines.length, 1, r.stderr);

@@ -4,9 +4,11 @@
  * arm against epochs of training, the arms from the branch point, a guide where they branch.
  */
 import { lineChart, type LineSeries } from '../line-chart';
+import { formatNumber } from '../format-number';
 import type { Block, Section } from '../section';
 import type { StudyModel } from '../study-model';
 import { PALETTE } from '../svg';
+import type { Table } from '../table';
 
 /** The seed's figure; undefined when it has no measurement (the live noise scale off). */
 export function liveNoiseScaleFigure(m: StudyModel, seed: number): string | undefined {
@@ -45,9 +47,10 @@ export function liveNoiseScaleSection(m: StudyModel): Section | undefined {
   const blocks: Block[] = [
     {
       kind: 'paragraph',
-      text: `Measured live every ${measuredEvery(m)} optimizer steps, before the step, on the step's batch in ${first.chunks} chunks in population mode (McCandlish et al.'s two-batch-size estimator with the finite-population term); moving averages of ${first.emaSteps} steps. B_simple at or below 0 (a negative estimate of |G|² early on) is left out of the log scale.`,
+      text: `Measured live every ${measuredEvery(m)} optimizer steps, before the step, on the step's batch in ${first.chunks} chunks in population mode (McCandlish et al.'s two-batch-size estimator with the finite-population term); moving averages of ${first.emaSteps} steps. B_simple at or below 0 (a negative estimate of |G|² early on) is left out of the log scale. The table: the latest measurement of each phase (the live page shows it as the run goes).`,
     },
   ];
+  blocks.push({ kind: 'table', table: latestTable(m) });
   for (const seed of m.seeds) {
     const svg = liveNoiseScaleFigure(m, seed);
     if (svg)
@@ -65,6 +68,30 @@ export function liveNoiseScaleSection(m: StudyModel): Section | undefined {
     id: 'live-noise-scale',
     title: 'The gradient noise scale during training',
     blocks,
+  };
+}
+
+/** Per seed and phase, the latest measurement: what `serve` shows of a run as it goes. */
+export function latestTable(m: StudyModel): Table {
+  const rows: string[][] = [];
+  for (const seed of m.seeds)
+    for (const phase of m.phases) {
+      const last = m.noiseScale.filter((r) => r.seed === seed && r.phase === phase).pop();
+      if (last)
+        rows.push([
+          String(seed),
+          phase,
+          formatNumber(last.atEpoch, 3),
+          String(last.step),
+          String(last.batchSize),
+          formatNumber(last.simpleNoiseScale, 1),
+          formatNumber(last.normTest, 3),
+        ]);
+    }
+  return {
+    head: ['seed', 'phase', 'epochs done', 'step', 'B', 'B_simple (EMA)', 'norm test'],
+    rows,
+    attributes: { id: 'live-noise-scale-latest' },
   };
 }
 
