@@ -242,6 +242,12 @@ export async function measureCriticalBatch(
   const lrRule = options.lrRule ?? (config.optimizer.kind === 'adam' ? 'sqrt' : 'linear');
   const sample = uniformBatch(options.seed, 'critical-batch', sampleSize, 0, n).sort();
   const checkpointDir = phaseCheckpointDir(runDir, phase);
+  // every checkpoint whole and fit for the data before anything is written
+  for (const epoch of epochs) {
+    const file = checkpointName(checkpointDir, epoch);
+    verifyCheckpoint(file);
+    checkNetworkFitsData(checkpointInfo(file).network, data.train);
+  }
   const noise = noiseScaleRecords(readMetrics(metricsFile(runDir)), phase);
 
   makeFolder(criticalBatchDir(runDir));
@@ -256,9 +262,7 @@ export async function measureCriticalBatch(
     let done = 0;
     for (const epoch of epochs) {
       const file = checkpointName(checkpointDir, epoch);
-      verifyCheckpoint(file);
       const info = checkpointInfo(file);
-      checkNetworkFitsData(info.network, data.train);
       const base = epochSettings(config.schedule, epoch, {
         batchSize: config.batchSize,
         learningRate: config.optimizer.lr,

@@ -241,6 +241,17 @@ test('bad input: one line naming the option or the folder, exit 2, nothing writt
     assert.match(r.stderr, message, args.join(' '));
     assert.equal(r.stdout, '');
   }
+  // a damaged checkpoint among those asked for is named before any branch runs
+  const damaged = path.join(dir, 'checkpoints', 'process1', 'epoch-0003.train.safetensors');
+  const bytes = fs.readFileSync(damaged);
+  bytes[bytes.length - 5] ^= 0xff;
+  fs.writeFileSync(damaged, bytes);
+  const r = gradscope(
+    ...['analyze', 'critical-batch', dir, '--epochs', '1,3', '--batch-sizes', '16,32', '--quiet'],
+  );
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.ok(r.stderr.includes(damaged), r.stderr);
   assert.ok(!fs.existsSync(path.join(dir, 'critical-batch')), 'no folder made');
   assert.ok(!fs.existsSync(path.join(dir, 'critical-batch.json')), 'no result written');
   assert.deepEqual(fs.readdirSync(empty), []);
