@@ -10,6 +10,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { test } from 'node:test';
+import {
+  analyzeGradients,
+  DEFAULT_GRADIENT_ANALYSIS,
+} from '../../src/analysis/gradient-distribution';
+import { GradscopeInputError } from '../../src/core/errors';
+import type { StudyData } from '../../src/data/load';
+import { LayerSignals, signalBytes } from '../../src/engine/layer-signals';
 import { Dataset } from '../../src/engine/dataset';
 import { Network, type DType } from '../../src/engine/network';
 import { gpt, type GptConfig } from '../../src/models/gpt';
@@ -120,3 +127,183 @@ for (const [dtype, tolerance] of [
       );
   });
 }
+
+test('a tiny GPT in float64: its gradient and H v match central differences', (t) => {
+  const tiny: GptConfig = { vocabulary: 5, context: 4, layers: 1, heads: 2, width: 4 };
+  const data = new Dataset('tokens', 5, { windows: windows(3, 4, 5, 23), context: 4 });
+  const network = new Network(gpt(tiny), { seed: 2, dtype: 'float64' });
+  scramble(network, 29);
+  const all = data.all();
+  const w = network.readParameters() as Float64Array;
+  const lossAt = (x: Float64Array): number => {
+    network.writeParameters(x);
+    return network.evaluate(data, all).loss;
+  };
+  const gradientAt = (x: Float64Array): Float64Array => {
+    network.writeParameters(x);
+    network.gradient(data, all);
+    return network.readGradients() as Float64Array;
+  };
+  const h = 1e-6;
+  const differences = new Float64Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    const plus = Float64Array.from(w);
+    const minus = Float64Array.from(w);
+    plus[i] += h;
+    minus[i] -= h;
+    differences[i] = (lossAt(plus) - lossAt(minus)) / (2 * h);
+  }
+  const gradient = gradientAt(w);
+  const gradientError = relativeError(gradient, differences);
+  assert.ok(gradientError < 1e-7, `gradient: relative error ${gradientError}`);
+  // H v against the central difference of the gradient along v
+  const r = random(31);
+  const v = w.map(() => r() - 0.5);
+  const hv = new Float64Array(w.length);
+  network.writeParameters(w);
+  network.hessianVector(data, all, v, hv);
+  const e = 1e-5;
+  const up = gradientAt(w.map((x, i) => x + e * v[i]!));
+  const down = gradientAt(w.map((x, i) => x - e * v[i]!));
+  const hvDifferences = up.map((x, i) => (x - down[i]!) / (2 * e));
+  const hvError = relativeError(hv, hvDifferences);
+  assert.ok(hvError < 1e-7, `H v: relative error ${hvError}`);
+  t.diagnostic(`central differences: gradient ${gradientError}, H v ${hvError} (relative)`);
+});
+
+test('bad token input: an id outside the vocabulary, a window longer than the context, one line each', () => {
+  const ids = windows(4, 6, 13, 41);
+  ids[2 * 7 + 5] = 13;
+  assert.throws(
+    () => new Dataset('tokens', 13, { windows: ids, context: 6 }),
+    (e: Error) =>
+      e instanceof GradscopeInputError &&
+      e.message ===
+        'tokens: token id 13 at position 5 of window 2 is outside the vocabulary [0, 13)',
+  );
+  ids[2 * 7 + 5] = -1;
+  assert.throws(
+    () => new Dataset('tokens', 13, { windows: ids, context: 6 }),
+    /token id -1 at position 5 of window 2/,
+  );
+  assert.throws(
+    () => new Dataset('tokens', 13, { windows: new Int32Array(13), context: 6 }),
+    (e: Error) =>
+      e instanceof GradscopeInputError &&
+      /13 token ids do not make windows of context \+ 1 = 7 ids/.test(e.message),
+  );
+  assert.throws(
+    () => new Dataset('tokens', 13, { windows: new Int32Array(14), context: 6, count: 3 }),
+    (e: Error) =>
+      e instanceof GradscopeInputError && /make 2 windows of 7, not the 3 stated/.test(e.message),
+  );
+  const long = new Dataset('long', 13, { windows: windows(2, 9, 13, 43), context: 9 });
+  const network = new Network(gpt(CONFIG), { seed: 0 });
+  for (const pass of [
+    () => network.gradient(long, long.all()),
+    () => network.evaluate(long, long.all()),
+    () =>
+      network.hessianVector(long, long.all(), network.readParameters(), network.readParameters()),
+  ])
+    assert.throws(
+      pass,
+      (e: Error) =>
+        e instanceof GradscopeInputError &&
+        e.message ===
+          "dataset long has windows of 9 tokens, longer than network GPT's context of 8" &&
+        !e.message.includes('\n'),
+    );
+  const wide = new Dataset('wide', 20, { windows: windows(2, 4, 20, 47), context: 4 });
+  assert.throws(
+    () => network.evaluate(wide, wide.all()),
+    /vocabulary of 20 tokens but network GPT only 13/,
+  );
+});
+
+test('token windows and images do not mix: a GPT refuses images, an image network token windows', () => {
+  const tokens = new Dataset('tokens', 13, { windows: windows(2, 8, 13, 53), context: 8 });
+  const images = new Dataset('images', 3, {
+    pixels: new Uint8Array(2 * 8),
+    labels: Int32Array.of(0, 1),
+    shape: [1, 1, 8],
+  });
+  const language = new Network(gpt(CONFIG), { seed: 0 });
+  assert.throws(
+    () => language.evaluate(images, images.all()),
+    (e: Error) =>
+      e instanceof GradscopeInputError &&
+      /is a language model, which takes token windows, but dataset images holds images/.test(
+        e.message,
+      ),
+  );
+  const linear = new Network(
+    {
+      name: 'linear',
+      input: [1, 1, 8],
+      classes: 13,
+      layers: [{ type: 'flatten' }, { type: 'linear', out: 13 }],
+    },
+    { seed: 0 },
+  );
+  assert.throws(
+    () => linear.evaluate(tokens, tokens.all()),
+    (e: Error) =>
+      e instanceof GradscopeInputError &&
+      /takes images but dataset tokens holds token windows/.test(e.message),
+  );
+  assert.throws(() => tokens.channelStatistics(), GradscopeInputError);
+});
+
+test('Experiment B on a GPT: no layer signals (one line, the draws recompute), and no batch norm, so batch and population modes agree', async () => {
+  const data: StudyData = {
+    name: 'arrays',
+    classes: 13,
+    train: new Dataset('train', 13, { windows: windows(12, 6, 13, 61), context: 6 }),
+    test: new Dataset('test', 13, { windows: windows(6, 6, 13, 67), context: 6 }),
+    description: 'random tokens',
+    files: [],
+  };
+  const network = new Network(gpt(CONFIG), { seed: 4, dtype: 'float64' });
+  assert.equal(signalBytes(network, data.train, 12), null);
+  assert.throws(
+    () => new LayerSignals(network, data.train, data.train.all()),
+    (e: Error) =>
+      e instanceof GradscopeInputError &&
+      e.message ===
+        'network GPT is a language model (embeddings, attention), which has no layer signals',
+  );
+  const run = async (mode: 'population' | 'batch', notes: string[]) =>
+    analyzeGradients(network, data, {
+      ...DEFAULT_GRADIENT_ANALYSIS,
+      batchSizes: [2, 6],
+      samples: 4,
+      mode,
+      ghostBatch: 5,
+      chunk: 5,
+      purpose: 'gpt',
+      onNote: (line) => notes.push(line),
+    });
+  const notes: string[] = [];
+  const population = await run('population', notes);
+  assert.deepEqual(notes, [
+    'Experiment B: GPT is a language model (embeddings, attention), which has no layer signals: each draw recomputes its examples',
+  ]);
+  assert.equal(population.signalBytes, null);
+  const batch = await run('batch', []);
+  for (const key of [
+    'gTrainNorm',
+    'gTestNorm',
+    'trainLoss',
+    'testLoss',
+    'traceF',
+    'bSimple',
+  ] as const)
+    assert.ok(
+      Math.abs(batch[key] - population[key]) <= 1e-10 * Math.abs(population[key]),
+      `${key}: ${batch[key]} vs ${population[key]}`,
+    );
+  // the train loss is per token: the mean over 12 windows x 6 positions
+  assert.ok(
+    Math.abs(population.trainLoss - network.evaluate(data.train, data.train.all()).loss) < 1e-12,
+  );
+});
