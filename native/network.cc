@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "gelu.h"
 #include "linear.h"
 
 namespace gradscope {
@@ -447,11 +448,7 @@ at::Tensor Network::block(const Layer& l, const at::Tensor& x) {
   auto h = x + linearOverRows(y, param(AttnProjWeight), param(AttnProjBias), secondOrder);
   auto m = at::layer_norm(h, {c}, param(Ln2Weight), param(Ln2Bias), l.eps);
   m = linearOverRows(m, param(FcWeight), param(FcBias), secondOrder);
-  // GELU (exact, erf). A second-order pass writes it out: at::gelu's oneDNN kernels (PyTorch
-  // 1.13, float32 on the CPU) check only the input's layout, and the gradients that reach
-  // gelu_backward's double backward from a product's backward can be strided (transposed,
-  // broadcast), which they then read as if dense (measured: H v wrong by orders of magnitude)
-  m = secondOrder ? 0.5 * m * (1 + at::erf(m * M_SQRT1_2)) : at::gelu(m);
+  m = geluLayer(m, secondOrder);
   return h + linearOverRows(m, param(MlpProjWeight), param(MlpProjBias), secondOrder);
 }
 
