@@ -351,7 +351,8 @@ export class Network {
     );
   }
 
-  /** Class scores, one row of `classes` per example (a copy). */
+  /** Class scores, one row of `classes` per example (a copy); a language model's: T rows of
+   * `classes` next-token scores per window (N x T x V, row after row). */
   logits(data: Dataset, indices: Int32Array, options: PassOptions = {}): FloatArray {
     const { mode, chunk } = this.check(data, indices, options);
     if (mode === 'train') throw expected('"batch" or "population"', 'mode', mode);

@@ -34,7 +34,17 @@ export interface GptConfig {
   bias?: boolean;
 }
 
-/** The built-in GPT's sizes: a character-level model of about 0.83 M parameters. */
+/**
+ * The built-in GPT's sizes (`--network GPT`): a character-level model of 834 304 parameters.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_GPT, gpt, Network } from 'gradscope';
+ * // the built-in GPT with a longer context
+ * const network = new Network(gpt({ ...DEFAULT_GPT, context: 128 }), { seed: 0 });
+ * console.log(network.parameterCount); // 842496
+ * ```
+ */
 export const DEFAULT_GPT: GptConfig = {
   vocabulary: 256,
   context: 64,

@@ -17,7 +17,10 @@ import {
 import { GradscopeInputError } from '../../src/core/errors';
 import type { StudyData } from '../../src/data/load';
 import { LayerSignals, signalBytes } from '../../src/engine/layer-signals';
+import { loadNetwork, saveNetwork } from '../../src/engine/checkpoint';
 import { Dataset } from '../../src/engine/dataset';
+import { resolveNetwork, type LayerSpec } from '../../src/engine/layers';
+import { stateDict } from '../../src/engine/state-dict';
 import { Network, type DType } from '../../src/engine/network';
 import { gpt, type GptConfig } from '../../src/models/gpt';
 import { random, relativeError } from '../fixtures/helpers';
@@ -305,5 +308,59 @@ test('Experiment B on a GPT: no layer signals (one line, the draws recompute), a
   // the train loss is per token: the mean over 12 windows x 6 positions
   assert.ok(
     Math.abs(population.trainLoss - network.evaluate(data.train, data.train.all()).loss) < 1e-12,
+  );
+});
+
+test('a GPT layer list is checked: embedding first, head last, heads dividing the width', () => {
+  const input: [number, number, number] = [1, 1, 8];
+  const spec = (layers: LayerSpec[]) => ({ name: 'bad', input, classes: 13, layers });
+  const embedding: LayerSpec = { type: 'embedding', vocabulary: 13, width: 8 };
+  const cases: [LayerSpec[], RegExp][] = [
+    [
+      [{ type: 'flatten' }, embedding, { type: 'head' }],
+      /layers\[1\]: an embedding takes token ids, so it must be the first layer/,
+    ],
+    [
+      [embedding, { type: 'head' }, { type: 'layernorm' }],
+      /layers\[1\]: a head ends a language model: it must be the last layer/,
+    ],
+    [
+      [embedding, { type: 'block', heads: 3 }, { type: 'head' }],
+      /layers\[1\]: 3 heads do not divide the width of 8 features/,
+    ],
+    [
+      [embedding, { type: 'layernorm' }],
+      /a language model must end in 13 next-token scores per position/,
+    ],
+    [
+      [{ type: 'flatten' }, { type: 'linear', out: 8 }, { type: 'head' }],
+      /layers\[2\]: head needs a \[positions, features\] input/,
+    ],
+  ];
+  for (const [layers, message] of cases)
+    assert.throws(
+      () => resolveNetwork(spec(layers)),
+      (e: Error) => e instanceof GradscopeInputError && message.test(e.message),
+      String(message),
+    );
+  assert.throws(
+    () => resolveNetwork({ ...spec([embedding, { type: 'head' }]), input: [3, 8, 8] }),
+    /an embedding needs the input \[1, 1, context\]/,
+  );
+});
+
+test('a GPT checkpoint keeps its weights under nanoGPT-style names', () => {
+  const network = new Network(gpt(CONFIG), { seed: 9, dtype: 'float64' });
+  scramble(network, 71);
+  const file = path.join(dir, 'gpt.safetensors');
+  saveNetwork(file, network, { epoch: 1, step: 2, extra: {} });
+  const loaded = new Network(gpt(CONFIG), { seed: 0, dtype: 'float64' });
+  loadNetwork(file, loaded);
+  assert.deepEqual(loaded.readParameters(), network.readParameters());
+  assert.deepEqual(
+    stateDict(network)
+      .map((t) => t.name)
+      .slice(0, 5),
+    ['0.wte.weight', '0.wpe.weight', '1.ln_1.weight', '1.ln_1.bias', '1.attn.c_attn.weight'],
   );
 });
