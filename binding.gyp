@@ -7,6 +7,7 @@
         "native/common.cc",
         "native/dataset.cc",
         "native/device.cc",
+        "native/gelu.cc",
         "native/dataset_wrap.cc",
         "native/linear.cc",
         "native/network.cc",

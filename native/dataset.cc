@@ -1,5 +1,7 @@
 #include "dataset.h"
 
+#include <stdexcept>
+
 namespace gradscope {
 
 Dataset::Dataset(const at::Tensor& pixels, const at::Tensor& labelValues, int64_t channels,
@@ -14,14 +16,24 @@ Dataset::Dataset(const at::Tensor& pixels, const at::Tensor& labelValues, int64_
   labels = labelValues.to(at::kLong).to(engineDevice());
 }
 
+Dataset::Dataset(const at::Tensor& windows, int64_t context) {
+  tokens = windows.view({-1, context + 1}).to(at::kLong).to(engineDevice());
+}
+
 std::pair<at::Tensor, at::Tensor> Dataset::gather(const at::Tensor& indices,
                                                   at::ScalarType dtype) const {
+  if (tokens.defined()) {
+    auto rows = tokens.index_select(0, indices);
+    const int64_t context = tokens.size(1) - 1;
+    return {rows.narrow(1, 0, context).contiguous(), rows.narrow(1, 1, context).contiguous()};
+  }
   at::Tensor x = images.index_select(0, indices).permute({0, 3, 1, 2});
   if (dtype != at::kFloat) x = x.to(dtype);
   return {x, labels.index_select(0, indices)};
 }
 
 std::pair<std::vector<double>, std::vector<double>> Dataset::channelStatistics() const {
+  if (tokens.defined()) throw std::invalid_argument("token windows have no channels");
   const int64_t channels = images.size(3);
   const auto options = at::TensorOptions().dtype(at::kDouble).device(images.device());
   auto sum = at::zeros({channels}, options), sumSquares = at::zeros({channels}, options);
@@ -41,6 +53,7 @@ std::pair<std::vector<double>, std::vector<double>> Dataset::channelStatistics()
 }
 
 void Dataset::standardise(const std::vector<double>& mean, const std::vector<double>& std) {
+  if (tokens.defined()) throw std::invalid_argument("token windows have no channels");
   auto m = at::tensor(mean, at::kDouble).to(at::kFloat).to(images.device());
   auto s = at::tensor(std, at::kDouble).to(at::kFloat).to(images.device());
   images.sub_(m).div_(s);

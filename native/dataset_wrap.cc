@@ -1,5 +1,6 @@
 // JS class Dataset: (pixels: Uint8Array or Float32Array N*C*H*W, labels: Int32Array N, channels,
-// height, width); size, channelStatistics(), standardise(mean, std).
+// height, width) or (windows: Int32Array N*(context+1) token ids, context); size,
+// channelStatistics(), standardise(mean, std).
 #include "wrappers.h"
 
 namespace gradscope {
@@ -18,6 +19,14 @@ class DatasetWrap : public Napi::ObjectWrap<DatasetWrap> {
   // channels, height, width)
   explicit DatasetWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DatasetWrap>(info) {
     guarded(info.Env(), "Dataset", [&] {
+      if (info[1].IsNumber()) {  // (windows, context): token windows
+        auto windows = tensorOver(info[0].As<Napi::TypedArray>(), at::kInt, "windows");
+        const int64_t context = info[1].As<Napi::Number>().Int64Value();
+        if (context <= 0 || windows.numel() == 0 || windows.numel() % (context + 1) != 0)
+          throw std::invalid_argument("token count is not a positive multiple of context + 1");
+        data = std::make_unique<Dataset>(windows, context);
+        return 0;
+      }
       auto array = info[0].As<Napi::TypedArray>();
       auto pixels = tensorOver(
           array, array.TypedArrayType() == napi_float32_array ? at::kFloat : at::kByte, "pixels");
@@ -59,6 +68,7 @@ class DatasetWrap : public Napi::ObjectWrap<DatasetWrap> {
         return out;
       };
       auto mean = toVector(info[0]), std = toVector(info[1]);
+      if (data->tokens.defined()) throw std::invalid_argument("token windows have no channels");
       if (static_cast<int64_t>(mean.size()) != data->images.size(3) || mean.size() != std.size())
         throw std::invalid_argument("mean and std need one value per channel");
       data->standardise(mean, std);

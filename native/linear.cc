@@ -45,18 +45,23 @@ at::Tensor linearLayer(const at::Tensor& x, const at::Tensor& weight, const at::
   return at::mkldnn_linear(x.contiguous().to_mkldnn(), weight.contiguous(), bias).to_dense();
 }
 
+at::Tensor linearOverRows(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                          bool secondOrder) {
+  if (x.dim() < 2) return at::linear(x, weight, bias);
+  if (x.dim() == 2) return linearLayer(x, weight, bias, secondOrder);
+  auto sizes = x.sizes().vec();
+  sizes.back() = weight.size(0);
+  return linearLayer(x.reshape({-1, x.size(-1)}), weight, bias, secondOrder).reshape(sizes);
+}
+
 namespace {
 
 // gradscope::linear, what a TorchScript module's aten::linear calls become (script.cc):
-// linearLayer for inputs of any rank (leading dimensions flattened, as nn.Linear allows).
-// CompositeImplicitAutograd: autograd differentiates the operators it calls.
+// linearLayer for inputs of any rank. CompositeImplicitAutograd: autograd differentiates the
+// operators it calls.
 at::Tensor moduleLinear(const at::Tensor& x, const at::Tensor& weight,
                         const c10::optional<at::Tensor>& bias) {
-  const auto b = bias.has_value() ? *bias : at::Tensor();
-  if (x.dim() < 2) return at::linear(x, weight, b);
-  auto sizes = x.sizes().vec();
-  sizes.back() = weight.size(0);
-  return linearLayer(x.reshape({-1, x.size(-1)}), weight, b, moduleSecondOrder).reshape(sizes);
+  return linearOverRows(x, weight, bias.has_value() ? *bias : at::Tensor(), moduleSecondOrder);
 }
 
 }  // namespace

@@ -23,4 +23,9 @@ extern thread_local bool moduleSecondOrder;
 at::Tensor linearLayer(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                        bool secondOrder);
 
+// linearLayer on the last dimension of an input of any rank (leading dimensions taken as rows,
+// as nn.Linear allows): a language model's [N, T, C] activations.
+at::Tensor linearOverRows(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                          bool secondOrder);
+
 }  // namespace gradscope

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "gelu.h"
 #include "linear.h"
 
 namespace gradscope {
@@ -47,15 +48,88 @@ void initialiseLikePyTorch(at::Tensor& weight, at::Tensor* bias, int64_t fanIn) 
 
 namespace {
 
+// A transformer block's parameters, in nanoGPT's registration order (Block: ln_1, attn.c_attn,
+// attn.c_proj, ln_2, mlp.c_fc, mlp.c_proj, each weight then bias).
+enum BlockPart {
+  Ln1Weight,
+  Ln1Bias,
+  AttnWeight,
+  AttnBias,
+  AttnProjWeight,
+  AttnProjBias,
+  Ln2Weight,
+  Ln2Bias,
+  FcWeight,
+  FcBias,
+  MlpProjWeight,
+  MlpProjBias,
+  BlockParts
+};
+
+void registerBlock(Layer& l, const std::string& at, std::vector<Shape>& shapes,
+                   std::vector<std::string>& names) {
+  const int64_t c = l.out;
+  struct Part {
+    const char* name;
+    std::vector<int64_t> dims;
+    bool isBias;
+  };
+  const Part table[BlockParts] = {{"ln_1.weight", {c}, false},
+                                  {"ln_1.bias", {c}, true},
+                                  {"attn.c_attn.weight", {3 * c, c}, false},
+                                  {"attn.c_attn.bias", {3 * c}, true},
+                                  {"attn.c_proj.weight", {c, c}, false},
+                                  {"attn.c_proj.bias", {c}, true},
+                                  {"ln_2.weight", {c}, false},
+                                  {"ln_2.bias", {c}, true},
+                                  {"mlp.c_fc.weight", {4 * c, c}, false},
+                                  {"mlp.c_fc.bias", {4 * c}, true},
+                                  {"mlp.c_proj.weight", {c, 4 * c}, false},
+                                  {"mlp.c_proj.bias", {c}, true}};
+  l.parts.assign(BlockParts, -1);
+  for (int k = 0; k < BlockParts; ++k) {
+    if (table[k].isBias && !l.bias) continue;
+    l.parts[k] = static_cast<int>(shapes.size());
+    names.push_back(at + table[k].name);
+    shapes.push_back({table[k].dims});
+  }
+}
+
 // Each layer's parameters in registration order (depth first: a block's branch, then its
-// shortcut), named as PyTorch names them ("3.branch.0.weight").
+// shortcut), named as PyTorch names them ("3.branch.0.weight"). A head takes the weight of the
+// token embedding before it (tied: no parameter of its own).
 void registerParameters(std::vector<Layer>& list, const std::string& prefix,
                         std::vector<Shape>& shapes, std::vector<std::string>& names,
                         std::vector<Layer*>& batchNorms) {
+  int tokenEmbedding = -1;
   for (size_t i = 0; i < list.size(); ++i) {
     auto& l = list[i];
     const std::string at = prefix + std::to_string(i) + ".";
     switch (l.kind) {
+      case Layer::Kind::Embedding:
+        l.parts = {static_cast<int>(shapes.size()), static_cast<int>(shapes.size()) + 1};
+        tokenEmbedding = l.parts[0];
+        names.push_back(at + "wte.weight");
+        shapes.push_back({{l.in, l.out}});
+        names.push_back(at + "wpe.weight");
+        shapes.push_back({{l.context, l.out}});
+        break;
+      case Layer::Kind::Block: registerBlock(l, at, shapes, names); break;
+      case Layer::Kind::LayerNorm:
+        l.weightIndex = static_cast<int>(shapes.size());
+        names.push_back(at + "weight");
+        shapes.push_back({{l.out}});
+        if (l.bias) {
+          l.biasIndex = static_cast<int>(shapes.size());
+          names.push_back(at + "bias");
+          shapes.push_back({{l.out}});
+        }
+        break;
+      case Layer::Kind::Head:
+        if (tokenEmbedding < 0)
+          throw std::invalid_argument("a head needs a token embedding before it");
+        l.weightIndex = tokenEmbedding;
+        break;
       case Layer::Kind::Linear:
       case Layer::Kind::Conv2d:
         l.weightIndex = static_cast<int>(shapes.size());
@@ -89,6 +163,62 @@ void registerParameters(std::vector<Layer>& list, const std::string& prefix,
   }
 }
 
+// A language model's weights as nanoGPT's GPT(config) draws them after torch.manual_seed:
+// first what its modules' constructors draw (nn.Embedding: N(0, 1); nn.Linear: PyTorch's
+// default; the token embedding's own draw is discarded when the head's weight replaces it),
+// then its _init_weights (every Linear and Embedding weight N(0, 0.02), biases zero; the tied
+// weight drawn again as the head's), then N(0, 0.02 / sqrt(2 layers)) for each c_proj weight.
+void initialiseLanguageModel(std::vector<Layer>& list, std::vector<at::Tensor>& params) {
+  at::NoGradGuard noGrad;
+  auto linear = [&](const Layer& l, int weight, int bias) {
+    initialiseLikePyTorch(params[weight], bias >= 0 ? &params[bias] : nullptr,
+                          params[weight].size(1));
+    if (bias < 0 && l.bias) throw std::logic_error("a block's bias is missing");
+  };
+  int64_t blocks = 0;
+  for (auto& l : list) {
+    if (l.kind == Layer::Kind::Embedding) {
+      at::empty_like(params[l.parts[0]]).normal_(0, 1);  // wte's own, replaced by the head's
+      params[l.parts[1]].normal_(0, 1);
+    } else if (l.kind == Layer::Kind::Block) {
+      ++blocks;
+      params[l.parts[Ln1Weight]].fill_(1);
+      params[l.parts[Ln2Weight]].fill_(1);
+      if (l.bias) {
+        params[l.parts[Ln1Bias]].zero_();
+        params[l.parts[Ln2Bias]].zero_();
+      }
+      linear(l, l.parts[AttnWeight], l.parts[AttnBias]);
+      linear(l, l.parts[AttnProjWeight], l.parts[AttnProjBias]);
+      linear(l, l.parts[FcWeight], l.parts[FcBias]);
+      linear(l, l.parts[MlpProjWeight], l.parts[MlpProjBias]);
+    } else if (l.kind == Layer::Kind::LayerNorm) {
+      params[l.weightIndex].fill_(1);
+      if (l.bias) params[l.biasIndex].zero_();
+    } else if (l.kind == Layer::Kind::Head) {
+      initialiseLikePyTorch(params[l.weightIndex], nullptr, params[l.weightIndex].size(1));
+    }
+  }
+  for (auto& l : list) {
+    if (l.kind == Layer::Kind::Embedding) {
+      params[l.parts[0]].normal_(0, 0.02);
+      params[l.parts[1]].normal_(0, 0.02);
+    } else if (l.kind == Layer::Kind::Block) {
+      for (int k : {AttnWeight, AttnProjWeight, FcWeight, MlpProjWeight}) {
+        params[l.parts[k]].normal_(0, 0.02);
+        if (l.parts[k + 1] >= 0) params[l.parts[k + 1]].zero_();
+      }
+    } else if (l.kind == Layer::Kind::Head) {
+      params[l.weightIndex].normal_(0, 0.02);
+    }
+  }
+  const double projection =
+      0.02 / std::sqrt(2.0 * static_cast<double>(std::max<int64_t>(blocks, 1)));
+  for (auto& l : list)
+    if (l.kind == Layer::Kind::Block)
+      for (int k : {AttnProjWeight, MlpProjWeight}) params[l.parts[k]].normal_(0, projection);
+}
+
 void initialise(std::vector<Layer>& list, std::vector<at::Tensor>& params,
                 std::vector<at::Tensor>& runningMean, std::vector<at::Tensor>& runningVar) {
   for (auto& l : list) {
@@ -118,7 +248,10 @@ Network::Network(std::vector<Layer> layerList, at::ScalarType type, uint64_t see
   std::vector<Shape> paramShapes;
   std::vector<Layer*> batchNorms;
   registerParameters(layers, "", paramShapes, paramNames, batchNorms);
-  for (auto& l : layers) nested = nested || l.kind == Layer::Kind::Residual;
+  for (auto& l : layers) {
+    nested = nested || l.kind == Layer::Kind::Residual;
+    language = language || l.kind == Layer::Kind::Embedding;
+  }
   int64_t statCount = 0;
   for (auto* bn : batchNorms) statCount += 2 * bn->out;
   const auto bnCount = static_cast<int64_t>(batchNorms.size());
@@ -150,7 +283,10 @@ Network::Network(std::vector<Layer> layerList, at::ScalarType type, uint64_t see
   // generator gives the same weights as PyTorch's on any device, then moved.
   at::manual_seed(seed);
   at::NoGradGuard noGrad;
-  initialise(layers, params, runningMean, runningVar);
+  if (language)
+    initialiseLanguageModel(layers, params);
+  else
+    initialise(layers, params, runningMean, runningVar);
   moveTo(engineDevice());
 }
 
@@ -267,6 +403,20 @@ at::Tensor Network::run(std::vector<Layer>& list, at::Tensor h, Mode mode, int64
         break;
       case Layer::Kind::Flatten: h = h.flatten(1); break;
       case Layer::Kind::GlobalAvgPool: h = h.mean({2, 3}); break;
+      case Layer::Kind::Embedding: {
+        auto positions =
+            at::arange(h.size(1), at::TensorOptions().dtype(at::kLong).device(h.device()));
+        h = at::embedding(params[l.parts[0]], h) + at::embedding(params[l.parts[1]], positions);
+        break;
+      }
+      case Layer::Kind::Block: h = block(l, h); break;
+      case Layer::Kind::LayerNorm:
+        h = at::layer_norm(h, {l.out}, params[l.weightIndex],
+                           l.bias ? params[l.biasIndex] : at::Tensor(), l.eps);
+        break;
+      case Layer::Kind::Head:
+        h = linearOverRows(h, params[l.weightIndex], at::Tensor(), secondOrder);
+        break;
       case Layer::Kind::Residual: {
         auto y = run(l.branch, h, mode, 0, static_cast<int64_t>(l.branch.size()));
         if (l.skip)
@@ -279,6 +429,27 @@ at::Tensor Network::run(std::vector<Layer>& list, at::Tensor h, Mode mode, int64
     }
   }
   return h;
+}
+
+// nanoGPT's Block (dropout 0): x + attn(ln_1(x)), then that plus mlp(ln_2(of it)). The attention
+// is causal: position t attends to positions 0..t, scores scaled by 1 / sqrt(head width).
+at::Tensor Network::block(const Layer& l, const at::Tensor& x) {
+  const auto& p = l.parts;
+  auto param = [&](int k) { return p[k] >= 0 ? params[p[k]] : at::Tensor(); };
+  const int64_t n = x.size(0), t = x.size(1), c = l.out, width = c / l.heads;
+  auto a = at::layer_norm(x, {c}, param(Ln1Weight), param(Ln1Bias), l.eps);
+  auto qkv = linearOverRows(a, param(AttnWeight), param(AttnBias), secondOrder).split(c, 2);
+  auto heads = [&](const at::Tensor& z) { return z.view({n, t, l.heads, width}).transpose(1, 2); };
+  auto q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);
+  auto scores = at::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(width)));
+  auto future = at::ones({t, t}, at::TensorOptions().dtype(at::kBool).device(x.device())).triu(1);
+  auto attention = at::softmax(scores.masked_fill(future, -INFINITY), -1);
+  auto y = at::matmul(attention, v).transpose(1, 2).contiguous().view({n, t, c});
+  auto h = x + linearOverRows(y, param(AttnProjWeight), param(AttnProjBias), secondOrder);
+  auto m = at::layer_norm(h, {c}, param(Ln2Weight), param(Ln2Bias), l.eps);
+  m = linearOverRows(m, param(FcWeight), param(FcBias), secondOrder);
+  m = geluLayer(m, secondOrder);
+  return h + linearOverRows(m, param(MlpProjWeight), param(MlpProjBias), secondOrder);
 }
 
 namespace {
@@ -301,11 +472,18 @@ void forEachBatch(Dataset& data, const at::Tensor& indices, int64_t chunk, at::S
   });
 }
 
-int64_t countCorrect(const at::Tensor& logits, const at::Tensor& y) {
-  return logits.argmax(1).eq(y).sum().item<int64_t>();
+// Per example: a language model's logits [N, T, V] against targets [N, T] give each window's
+// fraction of next tokens predicted and its mean next-token cross-entropy (Evaluation).
+double countCorrect(const at::Tensor& logits, const at::Tensor& y) {
+  const auto correct = logits.argmax(-1).eq(y).sum().item<int64_t>();
+  return logits.dim() == 3 ? static_cast<double>(correct) / static_cast<double>(logits.size(1))
+                           : static_cast<double>(correct);
 }
 
 at::Tensor lossSum(const at::Tensor& logits, const at::Tensor& y) {
+  if (logits.dim() == 3)
+    return at::cross_entropy_loss(logits.flatten(0, 1), y.flatten(), {}, at::Reduction::Sum) /
+           static_cast<double>(logits.size(1));
   return at::cross_entropy_loss(logits, y, {}, at::Reduction::Sum);
 }
 

@@ -36,22 +36,36 @@ struct Layer {
     Dropout,
     Flatten,
     GlobalAvgPool,
-    Residual
+    Residual,
+    // a language model's (nanoGPT's architecture): token and position embeddings, a pre-LayerNorm
+    // transformer block (causal self-attention, then an MLP with GELU), layer norm over the last
+    // dimension, the output head whose weight is the token embedding's (tied, as in nanoGPT)
+    Embedding,
+    Block,
+    LayerNorm,
+    Head
   } kind;
   int64_t in = 0, out = 0, kernel = 0, stride = 1, padding = 0;
   bool bias = false;
   double eps = 1e-5, momentum = 0.1, p = 0.5;
   int weightIndex = -1, biasIndex = -1;  // indices into Network::params
   int stats = -1;                        // index into Network::runningMean/runningVar/batchCount
+  // Embedding: vocabulary (in), width (out), context (positions); Block: width (out), heads
+  int64_t context = 0, heads = 0;
+  // Embedding: wte, wpe; Block: its parameters in nanoGPT's order (BlockPart), -1 for no bias
+  std::vector<int> parts;
   // Residual: activation(branch(x) + shortcut(x)); an empty shortcut is the identity,
   // skip false means no shortcut at all
   std::vector<Layer> branch, shortcut;
   bool skip = true, activation = true;
 };
 
+// Sums over examples. A language model's example is a window of T positions: its loss and its
+// correct count are its mean next-token loss and its fraction of next tokens predicted (sums
+// over positions divided by T), so that everything dividing by examples gives per-token means.
 struct Evaluation {
   double lossSum = 0;
-  int64_t correct = 0;
+  double correct = 0;
 };
 
 struct Script;  // a TorchScript module (script.cc), when the network is one
@@ -99,6 +113,7 @@ class Network {
   std::vector<at::Tensor> runningMean, runningVar, batchCount;  // views into flatStats/flatCounts
   std::vector<std::string> statNames;  // names of the flatStats pieces, in order
   bool nested = false;                 // any residual block
+  bool language = false;               // a language model (embeddings, attention)
   std::shared_ptr<Script> script;      // set for a TorchScript module
 
   explicit Network(at::ScalarType type) : dtype(type) {}
@@ -117,6 +132,7 @@ class Network {
 
  private:
   at::Tensor run(std::vector<Layer>& list, at::Tensor h, Mode mode, int64_t begin, int64_t stop);
+  at::Tensor block(const Layer& l, const at::Tensor& x);
   std::optional<Evaluation> recalibrateNested(Dataset& data, const at::Tensor& indices,
                                               int64_t chunk);
   bool secondOrder = false;  // a Hessian-vector product: layers must be twice differentiable

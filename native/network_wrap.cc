@@ -48,6 +48,14 @@ Layer layerFrom(const Napi::Object& o) {
     l.kind = Layer::Kind::GlobalAvgPool;
   else if (type == "residual")
     l.kind = Layer::Kind::Residual;
+  else if (type == "embedding")
+    l.kind = Layer::Kind::Embedding;
+  else if (type == "block")
+    l.kind = Layer::Kind::Block;
+  else if (type == "layernorm")
+    l.kind = Layer::Kind::LayerNorm;
+  else if (type == "head")
+    l.kind = Layer::Kind::Head;
   else
     throw std::invalid_argument("unknown layer type '" + type + "'");
   l.in = num("in", 0);
@@ -59,6 +67,10 @@ Layer layerFrom(const Napi::Object& o) {
   l.eps = real("eps", 1e-5);
   l.momentum = real("momentum", 0.1);
   l.p = real("p", 0.5);
+  l.context = num("context", 0);
+  l.heads = num("heads", 0);
+  if (l.kind == Layer::Kind::Block && (l.heads <= 0 || l.out % l.heads != 0))
+    throw std::invalid_argument("a block's width must be a multiple of its heads");
   if (l.kind == Layer::Kind::Residual) {
     l.branch = layersFrom(o.Get("branch"));
     l.shortcut = layersFrom(o.Get("shortcut"));
@@ -211,7 +223,7 @@ class NetworkWrap : public Napi::ObjectWrap<NetworkWrap> {
   };
   Call callFrom(const Napi::CallbackInfo& info) {
     Dataset& ds = datasetOf(info[0]);
-    Call c{&ds, indexTensor(info[1], ds.size()).to(ds.images.device()),
+    Call c{&ds, indexTensor(info[1], ds.size()).to(ds.device()),
            parseMode(info[2].As<Napi::String>()), info[3].As<Napi::Number>().Int64Value()};
     if (c.chunk <= 0) throw std::invalid_argument("chunk must be positive");
     return c;

@@ -5,9 +5,9 @@
 // SyncBatchNorm) into the flat statistics. Any other buffer stays where it is, named by
 // otherState. The modes: train() for Train; eval() with each batch norm back in train and
 // the running statistics (and other buffers) restored afterwards for Batch; eval() for
-// Population. Its Linear layers run as the built-in networks' do (linear.cc): every
-// aten::linear of its code becomes gradscope::linear. The only translation unit that includes
-// torch/script.h.
+// Population. Its Linear layers and GELUs run as the built-in networks' do (linear.cc, gelu.h):
+// every aten::linear of its code becomes gradscope::linear, every aten::gelu gradscope::gelu. The
+// only translation unit that includes torch/script.h.
 #include <torch/csrc/jit/api/function_impl.h>
 #include <torch/csrc/jit/passes/subgraph_rewrite.h>
 #include <torch/csrc/jit/runtime/graph_executor.h>
@@ -73,9 +73,18 @@ ScriptBatchNorm batchNormOf(const torch::jit::Module& m) {
 // call: torch::jit::load puts them all in one compilation unit) becomes gradscope::linear, so a
 // module's Linear layers take the built-in networks' kernels (oneDNN in float32 on the CPU,
 // linear.cc). On the 2-core machine whose OpenBLAS runs generic kernels a scripted F1 step ran 3-4x
-// slower in aten::linear.
+// slower in aten::linear. Every aten::gelu becomes gradscope::gelu (gelu.h: twice differentiable
+// where a second-order pass needs it).
 void linearAsBuiltIn(torch::jit::Module& module) {
   torch::jit::SubgraphRewriter rewriter;
+  rewriter.RegisterRewritePattern(R"IR(
+graph(%x, %approximate):
+  %y = aten::gelu(%x, %approximate)
+  return (%y))IR",
+                                  R"IR(
+graph(%x, %approximate):
+  %y = gradscope::gelu(%x, %approximate)
+  return (%y))IR");
   rewriter.RegisterRewritePattern(R"IR(
 graph(%x, %w, %b):
   %y = aten::linear(%x, %w, %b)

@@ -85,6 +85,7 @@ at::Tensor walk(Network& net, const std::vector<Layer>& list, at::Tensor h,
         h = l.activation ? at::relu(y) : y;
         break;
       }
+      default: throw std::logic_error("layer signals: a layer they do not cover");
     }
   }
   return h;
@@ -140,7 +141,7 @@ bool oneDnnProducts(const at::Tensor& a) {
 
 std::vector<Tap> oneExample(Network& net, Dataset& data) {
   at::NoGradGuard noGrad;
-  auto index = at::zeros({1}, at::TensorOptions().dtype(at::kLong).device(data.images.device()));
+  auto index = at::zeros({1}, at::TensorOptions().dtype(at::kLong).device(data.device()));
   auto x = data.gather(index, net.dtype).first;
   std::vector<Tap> taps;
   walk(net, net.layers, x, taps);
@@ -151,6 +152,10 @@ void refuseScript(const Network& net) {
   if (net.script)
     throw std::invalid_argument(
         "a TorchScript module has no layer signals (its draws take the recomputing path)");
+  if (net.language)
+    throw std::invalid_argument(
+        "a language model (embeddings, attention) has no layer signals (its draws take the "
+        "recomputing path)");
 }
 
 }  // namespace

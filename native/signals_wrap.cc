@@ -33,7 +33,7 @@ class LayerSignalsWrap : public Napi::ObjectWrap<LayerSignalsWrap> {
     guarded(info.Env(), "LayerSignals", [&] {
       Network& net = networkOf(info[0]);
       Dataset& data = datasetOf(info[1]);
-      auto indices = indexTensor(info[2], data.size()).to(data.images.device());
+      auto indices = indexTensor(info[2], data.size()).to(data.device());
       const int64_t chunk = info[3].As<Napi::Number>().Int64Value();
       if (chunk <= 0) throw std::invalid_argument("chunk must be positive");
       signals = std::make_unique<LayerSignals>(net, data, indices, chunk, pass);

@@ -21,6 +21,8 @@ export { useDevice, deviceInfo, setDeterministic } from './engine/device';
 export { GradscopeFileError, GradscopeInputError } from './core/errors';
 /** The built-in networks (F1, C1, C2, C3, C4) by name, or a layer-list file. */
 export { networkSpec, NETWORKS } from './models';
+/** A small GPT (nanoGPT's architecture) of given sizes, as a layer list. */
+export { gpt, DEFAULT_GPT, type GptConfig } from './models/gpt';
 export type { NetworkSpec } from './engine/layers';
 /** Training and test sets in native memory: "mnist", "fashion-mnist" or a folder. */
 export { loadData, type StudyData } from './data/load';

@@ -46,7 +46,12 @@ import {
 } from '../engine/device-vector';
 import { formatByteSize } from '../core/byte-size';
 import type { Dataset } from '../engine/dataset';
-import { defaultSignalMemory, LayerSignals, signalBytes } from '../engine/layer-signals';
+import {
+  defaultSignalMemory,
+  LayerSignals,
+  signalBytes,
+  withoutLayerSignals,
+} from '../engine/layer-signals';
 import { throwIfStopped } from '../train/stop';
 import type { ParameterGroup } from './layer-blocks';
 import {
@@ -204,7 +209,8 @@ export interface GradientAnalysis {
   /** Per parameter group (layer-blocks.ts), when asked for. */
   layers?: LayerNoise[];
   /** Bytes of the layer signals the draws were built from; null: each draw recomputed its
-   * examples (batch mode, a TorchScript module, or signals over the memory allowed). */
+   * examples (batch mode, a TorchScript module, a language model, or signals over the memory
+   * allowed). */
   signalBytes?: number | null;
   seconds: number;
   examplesPerSecond: number;
@@ -259,10 +265,11 @@ function drawSignals(
   o: GradientAnalysisOptions,
 ): LayerSignals | null {
   if (o.mode !== 'population' || o.signalMemory === 0) return null;
-  const bytes = signalBytes(network, train, train.size);
+  const without = withoutLayerSignals(network);
+  const bytes = without ? null : signalBytes(network, train, train.size);
   if (bytes === null) {
     o.onNote?.(
-      `Experiment B: ${network.name} is a TorchScript module, which has no layer signals: each draw recomputes its examples`,
+      `Experiment B: ${network.name} is ${without}, which has no layer signals: each draw recomputes its examples`,
     );
     return null;
   }

@@ -8,8 +8,8 @@
  * buffer, as `network.gradient(data, indices)` does.
  *
  * The signals belong to the parameters and batch-norm statistics they were computed at: a
- * draw after either changed is refused natively. A TorchScript module has none (its draws keep
- * the recomputing path).
+ * draw after either changed is refused natively. A TorchScript module and a language model have
+ * none (their draws keep the recomputing path).
  */
 import * as os from 'os';
 import type { Dataset } from './dataset';
@@ -23,10 +23,20 @@ import {
   type Network,
 } from './network';
 
+/** Why `network` has no layer signals (its draws then recompute their examples), or null when
+ * it has them: a TorchScript module, or a language model (embeddings and attention, whose
+ * per-example gradients are no product of one input and one output gradient per layer). */
+export function withoutLayerSignals(network: Network): string | null {
+  if (network.resolved.spec.torchscript) return 'a TorchScript module';
+  if (network.resolved.language) return 'a language model (embeddings, attention)';
+  return null;
+}
+
 /** Bytes the signals of `count` examples of `data` would take for `network` (held on its
- * device); null for a TorchScript module, which has none. Runs one example, holds nothing. */
+ * device); null for a network without them (withoutLayerSignals). Runs one example, holds
+ * nothing. */
 export function signalBytes(network: Network, data: Dataset, count: number): number | null {
-  if (network.resolved.spec.torchscript) return null;
+  if (withoutLayerSignals(network)) return null;
   checkNetworkFitsData(network.resolved.spec, data);
   if (!Number.isSafeInteger(count) || count < 0)
     throw expected('a non-negative integer', 'count', count);
@@ -56,9 +66,10 @@ export class LayerSignals {
     indices: Int32Array,
     options: { chunk?: number } = {},
   ) {
-    if (network.resolved.spec.torchscript)
+    const without = withoutLayerSignals(network);
+    if (without)
       throw new GradscopeInputError(
-        `network ${network.name} is a TorchScript module, which has no layer signals`,
+        `network ${network.name} is ${without}, which has no layer signals`,
       );
     if (!(indices instanceof Int32Array) || indices.length === 0)
       throw expected('a non-empty Int32Array', 'indices', indices);

@@ -10,6 +10,18 @@
  * and `shortcut` (absent with shortcut "none"): its layers are named `i.branch.j.weight`,
  * `i.shortcut.j.weight`, ...; its output is activation(branch(x) + shortcut(x)). This is
  * the module `gradscope export NET --pytorch` prints.
+ *
+ * A language model (nanoGPT's architecture, src/models/gpt.ts) is a list that starts with an
+ * `embedding` (token and position embeddings: `i.wte.weight`, `i.wpe.weight`) and takes token
+ * windows: its `input` is [1, 1, context], one row of at most `context` token ids, and its
+ * output [T, classes], next-token scores at every position. Then `block`s (pre-LayerNorm
+ * causal self-attention and MLP, named as nanoGPT's Block: `i.ln_1.weight`,
+ * `i.attn.c_attn.weight`, ..., `i.mlp.c_proj.bias`), a `layernorm` over the last dimension and
+ * the `head`, whose weight is the token embedding's (tied, as nanoGPT's lm_head: no parameter
+ * of its own). A nanoGPT state_dict maps by renaming: `transformer.wte` -> `0.wte`,
+ * `transformer.wpe` -> `0.wpe`, `transformer.h.k.` -> `(k + 1).`, `transformer.ln_f.` ->
+ * `(layers + 1).`, its `lm_head.weight` dropped (the same tensor as `transformer.wte.weight`) and
+ * its attention's `bias` buffers (the causal mask) dropped.
  */
 import {
   expected,
@@ -35,6 +47,14 @@ export type LayerSpec =
   | { type: 'dropout'; p?: number }
   | { type: 'flatten' }
   | { type: 'globalavgpool' }
+  /** Token and position embeddings of `width` features; the first layer of a language model. */
+  | { type: 'embedding'; vocabulary: number; width: number }
+  /** nanoGPT's transformer Block: x + attn(ln_1(x)), then + mlp(ln_2(.)); causal, dropout 0. */
+  | { type: 'block'; heads: number; bias?: boolean }
+  /** Layer norm over the last dimension (nanoGPT's LayerNorm; eps 1e-5). */
+  | { type: 'layernorm'; bias?: boolean; eps?: number }
+  /** The output head: next-token scores, weight tied to the token embedding's. */
+  | { type: 'head' }
   | {
       type: 'residual';
       /** The residual branch F, on the block's input. */
@@ -66,8 +86,9 @@ export type LayerSpec =
 export interface NetworkSpec {
   /** A name for reports, e.g. "F1". */
   name: string;
-  /** One example's shape: [channels, height, width]. */
+  /** One example's shape: [channels, height, width]; a language model's [1, 1, context]. */
   input: [number, number, number];
+  /** Classes; a language model's vocabulary size. */
   classes: number;
   layers: LayerSpec[];
   /** A TorchScript module's file, instead of a layer list (src/engine/torchscript.ts). */
@@ -93,6 +114,8 @@ export interface ResolvedNetwork {
   statistics: { layer: number; name: string; features: number }[];
   /** Whether any layer is a residual block (then the list is a tree). */
   nested: boolean;
+  /** Whether it is a language model (it starts with an embedding and takes token windows). */
+  language: boolean;
 }
 
 const LAYER_TYPES = [
@@ -106,6 +129,10 @@ const LAYER_TYPES = [
   'flatten',
   'globalavgpool',
   'residual',
+  'embedding',
+  'block',
+  'layernorm',
+  'head',
 ];
 
 const FIELDS: Record<string, string[]> = {
@@ -119,6 +146,10 @@ const FIELDS: Record<string, string[]> = {
   flatten: [],
   globalavgpool: [],
   residual: ['branch', 'shortcut', 'activation'],
+  embedding: ['vocabulary', 'width'],
+  block: ['heads', 'bias'],
+  layernorm: ['bias', 'eps'],
+  head: [],
 };
 
 function spatial(size: number, kernel: number, stride: number, padding: number): number {
@@ -138,7 +169,12 @@ export function resolveNetwork(spec: NetworkSpec): ResolvedNetwork {
   const context: Context = { parameterCount: 0, statistics: [], nested: false };
   const { resolved, shape } = resolveList(layers, [...input], 'layers', '', -1, context);
 
-  if (shape.length !== 1 || shape[0] !== classes)
+  const language = resolved[0]!.type === 'embedding';
+  if (language && (shape.length !== 2 || shape[1] !== classes))
+    throw new GradscopeInputError(
+      `network: the last layer gives [${shape.join(', ')}] but a language model must end in ${classes} next-token scores per position (a head)`,
+    );
+  if (!language && (shape.length !== 1 || shape[0] !== classes))
     throw new GradscopeInputError(
       `network: the last layer gives [${shape.join(', ')}] but the network must end in ${classes} class scores`,
     );
@@ -148,6 +184,7 @@ export function resolveNetwork(spec: NetworkSpec): ResolvedNetwork {
     parameterCount: context.parameterCount,
     statistics: context.statistics,
     nested: context.nested,
+    language,
   };
 }
 
@@ -155,6 +192,8 @@ interface Context {
   parameterCount: number;
   statistics: { layer: number; name: string; features: number }[];
   nested: boolean;
+  /** The token embedding's vocabulary and width, once a list has one. */
+  embedding?: { vocabulary: number; width: number };
 }
 
 /** Resolves a list of layers from `input`; `at` names it in errors, `prefix` in state_dict
@@ -191,6 +230,14 @@ function resolveList(
           `${at}: ${type} needs a [channels, height, width] input but the previous layer gives [${shape.join(', ')}]`,
         );
       return shape as [number, number, number];
+    };
+    // a language model's activations: [positions, features]
+    const needSequence = (): [number, number] => {
+      if (shape.length !== 2)
+        throw new GradscopeInputError(
+          `${at}: ${type} needs a [positions, features] input (after an embedding) but receives [${shape.join(', ')}]`,
+        );
+      return shape as [number, number];
     };
     const needVector = (): number => {
       if (shape.length !== 1)
@@ -303,6 +350,65 @@ function resolveList(
         const [channels] = needImage();
         shape = [channels];
         resolved.push({ type, shape });
+        break;
+      }
+      case 'embedding': {
+        if (where !== 'layers' || i !== 0)
+          throw new GradscopeInputError(
+            `${at}: an embedding takes token ids, so it must be the first layer (layers[0])`,
+          );
+        if (shape.length !== 3 || shape[0] !== 1 || shape[1] !== 1)
+          throw new GradscopeInputError(
+            `${at}: an embedding needs the input [1, 1, context] (a row of token ids) but the network's input is [${shape.join(', ')}]`,
+          );
+        const positions = shape[2]!;
+        const vocabulary = positive('vocabulary');
+        const width = positive('width');
+        context.parameterCount += (vocabulary + positions) * width;
+        context.embedding = { vocabulary, width };
+        shape = [positions, width];
+        resolved.push({ type, in: vocabulary, out: width, context: positions, shape });
+        break;
+      }
+      case 'block': {
+        const [positions, width] = needSequence();
+        const heads = positive('heads');
+        if (width % heads !== 0)
+          throw new GradscopeInputError(
+            `${at}: ${heads} heads do not divide the width of ${width} features`,
+          );
+        const bias = flag('bias');
+        // ln_1, ln_2 (2C each with bias); c_attn 3C x C; c_proj C x C; c_fc 4C x C; c_proj C x 4C
+        context.parameterCount += 12 * width * width + (bias ? 13 * width : 2 * width);
+        shape = [positions, width];
+        resolved.push({ type, out: width, heads, bias, eps: 1e-5, shape });
+        break;
+      }
+      case 'layernorm': {
+        const features = shape[shape.length - 1]!;
+        const bias = flag('bias');
+        const eps = real('eps', 1e-5, 1e-12, 1);
+        context.parameterCount += (bias ? 2 : 1) * features;
+        resolved.push({ type, out: features, bias, eps, shape: [...shape] });
+        break;
+      }
+      case 'head': {
+        const [positions, width] = needSequence();
+        const embedding = context.embedding;
+        if (!embedding)
+          throw new GradscopeInputError(
+            `${at}: a head's weight is the token embedding's, so an embedding must come before it`,
+          );
+        if (embedding.width !== width)
+          throw new GradscopeInputError(
+            `${at}: the head receives ${width} features but the token embedding is ${embedding.width} wide`,
+          );
+        if (where !== 'layers' || i !== layers.length - 1)
+          throw new GradscopeInputError(
+            `${at}: a head ends a language model: it must be the last layer`,
+          );
+        shape = [positions, embedding.vocabulary];
+        resolved.push({ type, in: width, out: embedding.vocabulary, shape });
         break;
       }
       case 'residual': {

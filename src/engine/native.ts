@@ -7,6 +7,8 @@ import * as path from 'path';
 export type Mode = 'train' | 'batch' | 'population';
 export type FloatArray = Float32Array | Float64Array;
 
+/** Sums over examples; a language model's example contributes its mean next-token loss and
+ * its fraction of next tokens predicted (native/network.h, Evaluation). */
 export interface NativeEvaluation {
   lossSum: number;
   correct: number;
@@ -23,9 +25,14 @@ export interface NativeLayer {
   eps?: number;
   momentum?: number;
   p?: number;
+  /** An embedding's positions (the model's context). */
+  context?: number;
+  /** A transformer block's attention heads. */
+  heads?: number;
 }
 
 export interface NativeDataset {
+  /** Examples held: images or token windows. */
   readonly size: number;
   channelStatistics(): { mean: number[]; std: number[] };
   standardise(mean: number[], std: number[]): void;
@@ -116,13 +123,17 @@ export interface NativeLayerSignals {
 export type NativeGroup = [number, number][];
 
 export interface NativeAddon {
-  Dataset: new (
-    pixels: Uint8Array | Float32Array,
-    labels: Int32Array,
-    channels: number,
-    height: number,
-    width: number,
-  ) => NativeDataset;
+  Dataset: {
+    new (
+      pixels: Uint8Array | Float32Array,
+      labels: Int32Array,
+      channels: number,
+      height: number,
+      width: number,
+    ): NativeDataset;
+    /** Token windows: N * (context + 1) ids, row after row. */
+    new (windows: Int32Array, context: number): NativeDataset;
+  };
   /** A layer list, or the file of a TorchScript module (its own weights; the seed only seeds torch's generator). */
   Network: new (
     layers: NativeLayer[] | string,

@@ -38,11 +38,16 @@ export type DType = 'float32' | 'float64';
  * ```
  */
 export interface Measurement {
-  /** Mean cross-entropy over the examples. */
+  /** Mean cross-entropy over the examples; a language model's: over every next-token position
+   * (per token). */
   loss: number;
-  /** Sum of per-example cross-entropies. */
+  /** Sum of per-example cross-entropies; a language model's example (a window of T positions)
+   * adds its mean next-token cross-entropy, so that lossSum / count is the per-token mean. */
   lossSum: number;
+  /** Examples classified correctly; a language model's example adds its fraction of next
+   * tokens predicted (its correct positions / T), so that correct / count is per token. */
   correct: number;
+  /** Examples (windows for a language model). */
   count: number;
   accuracy: number;
 }
@@ -150,7 +155,7 @@ export class Network {
       throw expected('a file name', 'network.torchscript', script);
     if (script) checkTorchScriptFits(script);
     this.resolved = script
-      ? { spec, layers: [], parameterCount: 0, statistics: [], nested: true }
+      ? { spec, layers: [], parameterCount: 0, statistics: [], nested: true, language: false }
       : resolveNetwork(spec);
     threadsForFirstNetwork(spec, dtype);
     settleDevice();
@@ -346,7 +351,8 @@ export class Network {
     );
   }
 
-  /** Class scores, one row of `classes` per example (a copy). */
+  /** Class scores, one row of `classes` per example (a copy); a language model's: T rows of
+   * `classes` next-token scores per window (N x T x V, row after row). */
   logits(data: Dataset, indices: Int32Array, options: PassOptions = {}): FloatArray {
     const { mode, chunk } = this.check(data, indices, options);
     if (mode === 'train') throw expected('"batch" or "population"', 'mode', mode);
@@ -408,6 +414,26 @@ export class Network {
 /** The input check of a network against the data, before anything runs. */
 export function checkNetworkFitsData(spec: NetworkSpec, data: Dataset): void {
   if (spec.torchscript) return; // a TorchScript module's shapes are its own: it says when they fail
+  const language = spec.layers[0]?.type === 'embedding';
+  if (language !== (data.context !== null))
+    throw new GradscopeInputError(
+      language
+        ? `network ${spec.name} is a language model, which takes token windows, but dataset ${data.name} holds images`
+        : `network ${spec.name} takes images but dataset ${data.name} holds token windows (a language model starts with an embedding)`,
+    );
+  if (language) {
+    // windows up to the model's context: position embeddings 0..T-1 of those it has
+    const context = spec.input[2];
+    if (data.context! > context)
+      throw new GradscopeInputError(
+        `dataset ${data.name} has windows of ${data.context} tokens, longer than network ${spec.name}'s context of ${context}`,
+      );
+    if (data.classes > spec.classes)
+      throw new GradscopeInputError(
+        `dataset ${data.name} has a vocabulary of ${data.classes} tokens but network ${spec.name} only ${spec.classes}`,
+      );
+    return;
+  }
   const [c, h, w] = spec.input;
   const [dc, dh, dw] = data.shape;
   if (c !== dc || h !== dh || w !== dw)

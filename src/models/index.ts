@@ -10,11 +10,13 @@ import { isTorchScriptFile, torchScriptSpec } from '../engine/torchscript';
 import { c1, c3 } from './c1';
 import { c2, c4 } from './c2';
 import { f1 } from './f1';
+import { gpt } from './gpt';
 import { resnet20, resnet56, resnet56NoShort, wrn16x4 } from './resnet';
 
 /**
- * The built-in networks by their upper-case names: the thesis' F1, C1, C2, C3, C4, and ResNets
- * (RESNET20, RESNET56, RESNET56-NOSHORT, WRN16-4); each call builds a fresh layer list.
+ * The built-in networks by their upper-case names: the thesis' F1, C1, C2, C3, C4, ResNets
+ * (RESNET20, RESNET56, RESNET56-NOSHORT, WRN16-4) and GPT (src/models/gpt.ts, its default
+ * sizes: a character-level language model); each call builds a fresh layer list.
  *
  * @example
  * ```ts
@@ -33,6 +35,7 @@ export const NETWORKS: Record<string, () => NetworkSpec> = {
   RESNET56: resnet56,
   'RESNET56-NOSHORT': resnet56NoShort,
   'WRN16-4': wrn16x4,
+  GPT: () => gpt(),
 };
 
 /** The built-in names as users write them. */
@@ -46,10 +49,11 @@ export const NETWORK_NAMES = [
   'ResNet56',
   'ResNet56-noshort',
   'WRN16-4',
+  'GPT',
 ];
 
 /**
- * A built-in name (F1, C1, C2, C3, C4, ResNet20, ResNet56, ResNet56-noshort, WRN16-4; any
+ * A built-in name (F1, C1, C2, C3, C4, ResNet20, ResNet56, ResNet56-noshort, WRN16-4, GPT; any
  * case) or the path of a JSON layer list.
  *
  * @example

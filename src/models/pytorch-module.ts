@@ -36,6 +36,96 @@ class GlobalAvgPool(nn.Module):
         return x.mean((2, 3))
 `;
 
+/** A language model's modules (nanoGPT's, dropout 0; the causal mask made in forward rather
+ * than held as a buffer, so the state_dict holds parameters only). */
+const LANGUAGE_HEADER = `import math
+import torch.nn.functional as F
+
+
+class Embedding(nn.Module):
+    """Token and position embeddings (nanoGPT's wte, wpe): ids [N, T] -> [N, T, width]."""
+
+    def __init__(self, vocabulary: int, context: int, width: int):
+        super().__init__()
+        self.wte = nn.Embedding(vocabulary, width)
+        self.wpe = nn.Embedding(context, width)
+
+    def forward(self, idx):
+        positions = torch.arange(idx.size(1), dtype=torch.long, device=idx.device)
+        return self.wte(idx) + self.wpe(positions)
+
+
+class LayerNorm(nn.Module):
+    """nanoGPT's LayerNorm: layer norm over the last dimension, its bias optional."""
+
+    def __init__(self, features: int, bias: bool, eps: float):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(features))
+        self.bias = nn.Parameter(torch.zeros(features)) if bias else None
+        self.eps = eps
+
+    def forward(self, x):
+        return F.layer_norm(x, self.weight.shape, self.weight, self.bias, self.eps)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, width: int, heads: int, bias: bool):
+        super().__init__()
+        self.c_attn = nn.Linear(width, 3 * width, bias=bias)
+        self.c_proj = nn.Linear(width, width, bias=bias)
+        self.heads = heads
+        self.width = width
+
+    def forward(self, x):
+        n, t, c = x.size()
+        qkv = self.c_attn(x)
+        q = qkv.narrow(2, 0, c).view(n, t, self.heads, c // self.heads).transpose(1, 2)
+        k = qkv.narrow(2, c, c).view(n, t, self.heads, c // self.heads).transpose(1, 2)
+        v = qkv.narrow(2, 2 * c, c).view(n, t, self.heads, c // self.heads).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        future = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)
+        att = F.softmax(att.masked_fill(future, float("-inf")), dim=-1)
+        y = (att @ v).transpose(1, 2).contiguous().view(n, t, c)
+        return self.c_proj(y)
+
+
+class MLP(nn.Module):
+    def __init__(self, width: int, bias: bool):
+        super().__init__()
+        self.c_fc = nn.Linear(width, 4 * width, bias=bias)
+        self.gelu = nn.GELU()
+        self.c_proj = nn.Linear(4 * width, width, bias=bias)
+
+    def forward(self, x):
+        return self.c_proj(self.gelu(self.c_fc(x)))
+
+
+class Block(nn.Module):
+    """nanoGPT's pre-LayerNorm transformer block."""
+
+    def __init__(self, width: int, heads: int, bias: bool, eps: float):
+        super().__init__()
+        self.ln_1 = LayerNorm(width, bias, eps)
+        self.attn = CausalSelfAttention(width, heads, bias)
+        self.ln_2 = LayerNorm(width, bias, eps)
+        self.mlp = MLP(width, bias)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class LanguageModel(nn.Sequential):
+    """The layers in order, then the head: next-token scores [N, T, vocabulary] with the token
+    embedding's weight (tied, as nanoGPT's lm_head, so it is registered once)."""
+
+    def forward(self, idx):
+        x = idx
+        for module in self:
+            x = module(x)
+        return F.linear(x, self[0].wte.weight)
+`;
+
 function pythonFloat(x: number): string {
   return Number.isInteger(x) ? `${x}.0` : String(x);
 }
@@ -60,6 +150,14 @@ function moduleOf(l: ResolvedLayer, indent: string): string {
       return 'nn.Flatten()';
     case 'globalavgpool':
       return 'GlobalAvgPool()';
+    case 'embedding':
+      return `Embedding(${l.in}, ${l.context}, ${l.out})`;
+    case 'block':
+      return `Block(${l.out}, ${l.heads}, ${l.bias ? 'True' : 'False'}, ${pythonFloat(l.eps!)})`;
+    case 'layernorm':
+      return `LayerNorm(${l.out}, ${l.bias ? 'True' : 'False'}, ${pythonFloat(l.eps!)})`;
+    case 'head':
+      return ''; // LanguageModel's own last step (the weight is the embedding's)
     case 'residual': {
       const inner = indent + '    ';
       const shortcut = l.shortcut === null ? 'None' : sequential(l.shortcut!, inner);
@@ -68,10 +166,10 @@ function moduleOf(l: ResolvedLayer, indent: string): string {
   }
 }
 
-function sequential(layers: ResolvedLayer[], indent: string): string {
-  if (layers.length === 0) return 'nn.Sequential()';
+function sequential(layers: ResolvedLayer[], indent: string, kind = 'nn.Sequential'): string {
+  if (layers.length === 0) return `${kind}()`;
   const inner = indent + '    ';
-  return `nn.Sequential(\n${layers.map((l) => `${inner}${moduleOf(l, inner)},\n`).join('')}${indent})`;
+  return `${kind}(\n${layers.map((l) => `${inner}${moduleOf(l, inner)},\n`).join('')}${indent})`;
 }
 
 /** The Python source: classes Residual and GlobalAvgPool, and `network()` building it. */
@@ -79,18 +177,29 @@ export function pytorchModule(spec: NetworkSpec): string {
   const resolved = resolveNetwork(spec);
   const [c, h, w] = spec.input;
   const name = String(spec.name);
+  const io = resolved.language
+    ? `Input: N x T token ids (int64), T at most ${w}; output: N x T x ${spec.classes} next-token scores.`
+    : `Input: N x ${c} x ${h} x ${w}, scaled to [0, 1]; output: ${spec.classes} class scores.`;
   const docstring = `${name} as gradscope defines it (gradscope export ${shellQuote(name)} --pytorch).
 
-Input: N x ${c} x ${h} x ${w}, scaled to [0, 1]; output: ${spec.classes} class scores.
+${io}
 network().state_dict() has gradscope's checkpoint names: load a checkpoint with
     network().load_state_dict(safetensors.torch.load_file('CHECKPOINT.safetensors'))
 and save one for gradscope with
     safetensors.torch.save_file(model.state_dict(), 'model.safetensors')
 `;
   return `${pythonString(docstring, { docstring: true })}
-${HEADER}
+${HEADER}${resolved.language ? `\n\n${LANGUAGE_HEADER}` : ''}
 
 def network():
-    return ${sequential(resolved.layers, '    ')}
+    return ${
+      resolved.language
+        ? sequential(
+            resolved.layers.filter((l) => l.type !== 'head'),
+            '    ',
+            'LanguageModel',
+          )
+        : sequential(resolved.layers, '    ')
+    }
 `;
 }

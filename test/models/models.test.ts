@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveNetwork, type LayerSpec } from '../../src/engine/layers';
 import { NETWORKS, networkSpec } from '../../src/models';
+import { gpt } from '../../src/models/gpt';
 
 // Linear without bias: in*out; BN: 2*features; conv: in*out*k*k.
 const f1Count = 784 * 512 + 4 * 512 * 512 + 5 * 2 * 512 + (512 * 10 + 10);
@@ -63,7 +64,15 @@ test('parameter counts match the closed forms', () => {
     RESNET56: resnetCount(9, true),
     'RESNET56-NOSHORT': resnetCount(9, false),
     'WRN16-4': wrnCount(),
+    // nanoGPT with biases: wte V x C, wpe T x C, per block 12 C^2 + 13 C, ln_f 2 C (head tied)
+    GPT: 256 * 128 + 64 * 128 + 4 * (12 * 128 ** 2 + 13 * 128) + 2 * 128,
   };
+  // GPT-2 small's 124,439,808 parameters (V 50257, T 1024, 12 layers, 12 heads, width 768)
+  assert.equal(
+    resolveNetwork(gpt({ vocabulary: 50257, context: 1024, layers: 12, heads: 12, width: 768 }))
+      .parameterCount,
+    124439808,
+  );
   // the papers' sizes: ResNet20 0.27M, ResNet56 0.85M, WRN-16-4 2.7M
   assert.equal(expected.RESNET20, 272474);
   assert.equal(Math.round(expected.RESNET56! / 1e4), 86);
@@ -76,6 +85,9 @@ test('networks take the right inputs and end in class scores', () => {
   assert.deepEqual(resolveNetwork(networkSpec('F1')).layers.at(-1)!.shape, [10]);
   assert.deepEqual(networkSpec('f1').input, [1, 28, 28]);
   assert.deepEqual(resolveNetwork(networkSpec('C3')).layers.at(-1)!.shape, [100]);
+  // a language model: next-token scores at each of its 64 positions
+  assert.deepEqual(networkSpec('gpt').input, [1, 1, 64]);
+  assert.deepEqual(resolveNetwork(networkSpec('GPT')).layers.at(-1)!.shape, [64, 256]);
   assert.equal(
     resolveNetwork(networkSpec('C2')).layers.filter((l) => l.type === 'conv2d').length,
     13,
