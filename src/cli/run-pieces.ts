@@ -9,6 +9,8 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadData } from '../data/load';
+import { tokenWindowsFor } from '../engine/data-options';
+import { networkSpec } from '../models';
 import { GradscopeInputError } from '../core/errors';
 import { lockRunDirectory, withLock } from '../core/lock';
 import { shellQuote } from '../core/quote';
@@ -104,7 +106,14 @@ export async function runOnly(
 /** Writes (or checks) config.json once, before any piece starts, under the study lock. */
 export function prepareStudy(study: StudyConfig, out: string, resume: boolean | 'either'): void {
   if (resume !== 'either') checkRunDirectory(out, resume);
-  prepareStudyDirectory(study, out, loadData(study.data, { standardise: study.standardise }));
+  prepareStudyDirectory(
+    study,
+    out,
+    loadData(study.data, {
+      standardise: study.standardise,
+      ...tokenWindowsFor(networkSpec(study.network)),
+    }),
+  );
 }
 
 /** `--jobs N`: the pieces not done yet, as child processes, at most `jobs` at once. */

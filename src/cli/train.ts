@@ -65,6 +65,7 @@ import {
   type CommandValues,
 } from './command';
 import { applyThreads } from './options';
+import { tokenWindowsFor } from '../engine/data-options';
 
 type TrainValues = CommandValues<typeof trainOptions>;
 
@@ -430,7 +431,10 @@ export const trainCommand = command({
     if (study.device !== undefined && values.device === undefined)
       useDevice(study.device, `${values.config ?? 'thesis'}: device`);
     applyThreads(values.threads, threadsFor(spec));
-    const data = loadData(config.data, { standardise: Boolean(config.standardise) });
+    const data = loadData(config.data, {
+      standardise: Boolean(config.standardise),
+      ...tokenWindowsFor(spec),
+    });
     checkNetworkFitsData(spec, data.train);
     log.info(`gradscope train: ${spec.name} on ${data.description}; run directory ${out}`);
     const progress = makeProgress({ quiet: log.quiet });

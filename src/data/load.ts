@@ -88,15 +88,7 @@ export function loadData(data: string, options: LoadOptions = {}): StudyData {
   return result;
 }
 
-/**
- * One split as the engine holds it. Token windows go to the engine's token dataset
- * (`{ windows, context }`, classes = V), which the engine side of issue 30 adds: until then
- * they are refused here in one line.
- */
+/** One split as the engine holds it: images, or token windows (`{ windows, context }`, classes = V). */
 function heldNatively(name: string, classes: number, set: ExampleSet | TokenSet): Dataset {
-  if (isTokenSet(set))
-    throw new GradscopeInputError(
-      `${name}: this engine holds images only; token windows need the engine's token dataset`,
-    );
   return new Dataset(name, classes, set);
 }

@@ -9,6 +9,7 @@ import { checkNetworkFitsData, type Network } from '../engine/network';
 import { setThreads, threadsFor, type ThreadSettings } from '../engine/threads';
 import { networkFromCheckpoint } from '../engine/checkpoint';
 import { type CheckpointInfo } from '../engine/checkpoint-file';
+import { tokenWindowsFor } from '../engine/data-options';
 
 /**
  * A checkpoint's network with its weights, what the file says of it, and the data.
@@ -59,7 +60,10 @@ export function checkpointState(
   if (!dataArgument)
     throw expected('a data set (the checkpoint does not name one)', '--data', undefined);
   setThreads(options.threads ?? threadsFor(info.network));
-  const data = loadData(dataArgument, { standardise: Boolean(extra.standardise) });
+  const data = loadData(dataArgument, {
+    standardise: Boolean(extra.standardise),
+    ...tokenWindowsFor(info.network),
+  });
   checkNetworkFitsData(info.network, data.train);
   return { file, network, info, data };
 }

@@ -18,6 +18,7 @@ import { GradscopeInputError } from '../core/errors';
 import { acquireLock, withLock } from '../core/lock';
 import { Network } from '../engine/network';
 import { networkSpec } from '../models';
+import { tokenWindowsFor } from '../engine/data-options';
 import { loadNetwork } from '../engine/checkpoint';
 import type { Progress } from '../train/progress';
 import { RunStopped, stoppedWork, throwIfStopped } from '../train/stop';
@@ -255,7 +256,12 @@ export async function runPieces(
     checkReady(piece, ready);
     ready.add(piece.name);
   }
-  const data = options.data ?? loadData(study.data, { standardise: study.standardise });
+  const data =
+    options.data ??
+    loadData(study.data, {
+      standardise: study.standardise,
+      ...tokenWindowsFor(networkSpec(study.network)),
+    });
   prepareStudyDirectory(study, runDir, data);
   for (const piece of chosen) {
     checkReady(piece, donePieces(runDir, all));

@@ -21,6 +21,7 @@ import { removeStaleTemporaries } from '../core/stale-temporaries';
 import { acquireLock, lockRunDirectory } from '../core/lock';
 import { GradscopeInputError } from '../core/errors';
 import { networkSpec } from '../models';
+import { tokenWindowsFor } from '../engine/data-options';
 import type { Progress } from '../train/progress';
 import { checkRunDirectory, runTraining, type PhaseSummary } from '../train/run';
 import { analysisHook } from './analysis-schedule';
@@ -75,7 +76,10 @@ export async function runStudy(
   options: { resume: boolean; progress: Progress },
 ): Promise<StudyResult> {
   if (options.resume) checkRunDirectory(runDir, true);
-  const data = loadData(study.data, { standardise: study.standardise });
+  const data = loadData(study.data, {
+    standardise: study.standardise,
+    ...tokenWindowsFor(networkSpec(study.network)),
+  });
   const release = lockRunDirectory(runDir);
   try {
     return await studyLocked(study, runDir, data, options);

@@ -22,6 +22,7 @@ import { GradscopeInputError } from '../core/errors';
 import { removeStaleTemporaries } from '../core/stale-temporaries';
 import { loadData } from '../data/load';
 import { networkSpec } from '../models';
+import { tokenWindowsFor } from '../engine/data-options';
 import { holdsRun, readConfigFile, writeConfigFile } from '../store/config-file';
 import { locksDir, pieceLockFile, seedDir } from '../store/study-paths';
 import { variantDir } from '../store/switch-study-paths';
@@ -87,8 +88,9 @@ export async function runSwitchStudy(
         `--resume: the config differs from the run's config.json; resume with the same config`,
       );
   }
-  networkSpec(c.network); // a network that cannot be built is refused before config.json
-  const data = loadData(c.data, { standardise: c.standardise });
+  // a network that cannot be built is refused before config.json
+  const spec = networkSpec(c.network);
+  const data = loadData(c.data, { standardise: c.standardise, ...tokenWindowsFor(spec) });
   removeStaleTemporaries(runDir);
   if (!options.resume) {
     fs.mkdirSync(runDir, { recursive: true });

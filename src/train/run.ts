@@ -74,6 +74,7 @@ import {
 } from './phase';
 import type { Progress } from './progress';
 import { TensorBoardSink } from './tensorboard';
+import { tokenWindowsFor } from '../engine/data-options';
 
 export interface PhaseSummary {
   phase: string;
@@ -181,7 +182,12 @@ export async function runTraining(
 ): Promise<TrainResult> {
   checkTrainConfig(config);
   const spec = networkSpec(config.network);
-  const data = options.data ?? loadData(config.data, { standardise: Boolean(config.standardise) });
+  const data =
+    options.data ??
+    loadData(config.data, {
+      standardise: Boolean(config.standardise),
+      ...tokenWindowsFor(spec),
+    });
   checkNetworkFitsData(spec, data.train);
   if (options.resume) checkRunDirectory(runDir, true);
   const tables = criticalBatchTables(config, options.only);
