@@ -6,7 +6,7 @@
 import { GradscopeInputError } from '../core/errors';
 import { Dataset } from '../engine/dataset';
 import { locateData, type LocateOptions } from './locate';
-import { isTokenSet, type DataSource, type ExampleSet, type TokenSet } from './source';
+import { isTokenSet, type DataSource } from './source';
 
 /**
  * The two data sets of a study, held natively: the training set and the test set (the total
@@ -67,8 +67,8 @@ export function loadData(data: string, options: LoadOptions = {}): StudyData {
     throw new GradscopeInputError(
       `standardise scales image channels; --data ${data} is token data: set it false`,
     );
-  const train = heldNatively(`${source.name} train`, source.classes, source.train);
-  const test = heldNatively(`${source.name} test`, source.classes, source.test);
+  const train = new Dataset(`${source.name} train`, source.classes, source.train);
+  const test = new Dataset(`${source.name} test`, source.classes, source.test);
   const result: StudyData = {
     name: source.name,
     classes: source.classes,
@@ -86,9 +86,4 @@ export function loadData(data: string, options: LoadOptions = {}): StudyData {
     result.standardisation = stats;
   }
   return result;
-}
-
-/** One split as the engine holds it: images, or token windows (`{ windows, context }`, classes = V). */
-function heldNatively(name: string, classes: number, set: ExampleSet | TokenSet): Dataset {
-  return new Dataset(name, classes, set);
 }

@@ -19,7 +19,7 @@ import { readAt, withRegularFile } from '../core/regular-file';
 import { checkCount, checkListLength, LIMITS } from '../engine/limits';
 import { checkOptimizerSettings, type OptimizerSettings } from '../engine/optimizer';
 import type { Convergence } from '../train/convergence';
-import { checkRamp, rampPhase, type RampSpec } from '../train/ramp';
+import { checkRamps, type RampSpec } from '../train/ramp';
 import { checkSwitchRule, type SwitchRule } from '../train/switch-rule';
 import { parseGrid, type LineBatchNorm } from '../analysis/loss-line';
 import { checkAnalysisSchedule, type AnalysisSchedule } from './analysis-schedule';
@@ -236,27 +236,7 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
         c.noiseScaleEvery,
       );
   }
-  if (p2.ramps !== undefined) {
-    checkListLength(p2.ramps, LIMITS.listLength, 'process2.ramps');
-    if (!Array.isArray(p2.ramps)) throw expected('a list of ramps', 'process2.ramps', p2.ramps);
-    const names = new Set<string>();
-    (p2.ramps as RampSpec[]).forEach((r, i) => {
-      checkRamp(r, `process2.ramps[${i}]`);
-      if (names.has(rampPhase(r)))
-        throw expected(
-          'ramps of distinct names (give each a name)',
-          `process2.ramps[${i}].name`,
-          r.name,
-        );
-      names.add(rampPhase(r));
-      if (r.by === 'noise-scale' && !measured)
-        throw expected(
-          'the live noise scale (noiseScaleEvery > 0) with a ramp by noise-scale',
-          'noiseScaleEvery',
-          c.noiseScaleEvery,
-        );
-    });
-  }
+  if (p2.ramps !== undefined) checkRamps(p2.ramps, 'process2.ramps', c.noiseScaleEvery, measured);
   onlyFields(
     c.analysis,
     [

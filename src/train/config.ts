@@ -16,7 +16,7 @@ import type { Convergence } from './convergence';
 import { checkSchedule, type ScheduleSpec } from './schedule';
 import { checkSmoothout, type SmoothoutSpec } from './smoothout';
 import { DEFAULT_NOISE_SCALE_EVERY } from './noise-scale';
-import { checkRamp, rampPhase, type RampSpec } from './ramp';
+import { checkRamps, type RampSpec } from './ramp';
 import { checkSwitchRule, switchTarget, type SwitchRule } from './switch-rule';
 
 /**
@@ -140,22 +140,6 @@ export function checkTrainConfig(c: TrainConfig): void {
     if (!isPositiveInteger(epochs)) throw expected('a positive integer', 'arm epochs', epochs);
     checkCount(epochs, LIMITS.epochs, 'arm epochs');
     for (const b of arms) checkCount(b, LIMITS.batchSize, 'arms');
-    if (ramps !== undefined) {
-      checkListLength(ramps, LIMITS.listLength, 'ramps');
-      if (!Array.isArray(ramps)) throw expected('a list of ramps', 'ramps', ramps);
-      const names = new Set<string>();
-      ramps.forEach((r, i) => {
-        checkRamp(r, `ramps[${i}]`);
-        if (names.has(rampPhase(r)))
-          throw expected('ramps of distinct names (give each a name)', `ramps[${i}].name`, r.name);
-        names.add(rampPhase(r));
-        if (r.by === 'noise-scale' && !measured)
-          throw expected(
-            'the live noise scale (noiseScaleEvery > 0) with a ramp by noise-scale',
-            'noiseScaleEvery',
-            c.noiseScaleEvery,
-          );
-      });
-    }
+    if (ramps !== undefined) checkRamps(ramps, 'ramps', c.noiseScaleEvery, measured);
   }
 }

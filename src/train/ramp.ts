@@ -66,6 +66,33 @@ export function rampLearningRateRule(
   return spec.lr ?? (optimizer.kind === 'sgd' ? 'linear' : 'none');
 }
 
+/**
+ * Checks a list of ramps (`field` names it: "ramps", "process2.ramps"): each ramp's fields,
+ * distinct phase names, and the live noise scale on (`noiseScaleEvery` > 0) for a ramp by it.
+ */
+export function checkRamps(
+  ramps: unknown,
+  field: string,
+  noiseScaleEvery: unknown,
+  measured: boolean,
+): void {
+  checkListLength(ramps, LIMITS.listLength, field);
+  if (!Array.isArray(ramps)) throw expected('a list of ramps', field, ramps);
+  const names = new Set<string>();
+  (ramps as RampSpec[]).forEach((r, i) => {
+    checkRamp(r, `${field}[${i}]`);
+    if (names.has(rampPhase(r)))
+      throw expected('ramps of distinct names (give each a name)', `${field}[${i}].name`, r.name);
+    names.add(rampPhase(r));
+    if (r.by === 'noise-scale' && !measured)
+      throw expected(
+        'the live noise scale (noiseScaleEvery > 0) with a ramp by noise-scale',
+        'noiseScaleEvery',
+        noiseScaleEvery,
+      );
+  });
+}
+
 /** Checks one ramp's fields; `at` names it ("piggyback.ramps[0]", "process2.ramps[0]"). */
 export function checkRamp(spec: RampSpec, at: string): void {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
