@@ -28,6 +28,7 @@ import {
 import { makeProgress } from '../../src/train/progress';
 import { runTraining } from '../../src/train/run';
 import { epochSettings } from '../../src/train/schedule';
+import { DEFAULT_NOISE_SCALE_EVERY } from '../../src/train/noise-scale';
 import { Smoothout } from '../../src/train/smoothout';
 import { cli, writeNetworkFile } from '../fixtures/cli-fixtures';
 import { tempDir, writeIdxFolder } from '../fixtures/data-fixtures';
@@ -138,7 +139,8 @@ test('a run killed with SIGKILL mid-epoch and resumed ends bit-identical to an u
       .filter((r): r is EpochRecord => r.kind === 'epoch')
       .map((r) => [r.epoch, r.testLoss]);
   assert.deepEqual(epochs(killed), epochs(whole));
-  // the live noise scale (every 64 steps of 375 per epoch) and its moving averages, resumed
+  // the live noise scale (at every multiple of the default N among 6 x 375 steps) and its
+  // moving averages, resumed
   const noise = (dir: string) =>
     noiseScaleRecords(readMetrics(path.join(dir, 'metrics.jsonl'))).map((r) => [
       r.epoch,
@@ -147,7 +149,7 @@ test('a run killed with SIGKILL mid-epoch and resumed ends bit-identical to an u
       r.trace,
       r.simpleNoiseScale,
     ]);
-  assert.equal(noise(whole).length, 36);
+  assert.equal(noise(whole).length, Math.ceil((6 * 375) / DEFAULT_NOISE_SCALE_EVERY));
   assert.deepEqual(noise(killed), noise(whole));
 });
 
