@@ -3,14 +3,18 @@
  * failed or waiting, from the directory's files (metrics, results, piece locks, the logs
  * of --jobs) and, for pieces submitted with --executor slurm, from squeue / scontrol /
  * sacct. A failed piece is shown with the last line of its log and the command that
- * retries it.
+ * retries it. A switch study's directory is shown phase by phase (src/experiments/switch-status.ts).
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import { GradscopeInputError } from '../core/errors';
-import { readHolder } from '../core/lock';
+import { lockHeld } from '../core/lock';
 import type { StudyConfig } from '../experiments/config';
 import { donePieces, studyPieces } from '../experiments/pieces';
+import {
+  isSwitchStudyRun,
+  switchStatusText,
+  switchStudyStatus,
+} from '../experiments/switch-status';
 import { holdsRun, readStudyConfigFile } from '../store/config-file';
 import { configFile } from '../store/run-paths';
 import { jobLogFile, pieceLockFile, pieceLogFile } from '../store/study-paths';
@@ -40,20 +44,6 @@ function lastLine(file: string): string | undefined {
     return lines.at(-1);
   } catch {
     return undefined;
-  }
-}
-
-/** A live process on this host holds the piece's lock. */
-function lockHeld(file: string): boolean {
-  const holder = readHolder(file);
-  if (holder === undefined) return false;
-  if (holder === 'unwritten') return true;
-  if (holder.hostname !== os.hostname()) return true; // cannot be checked from here
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -107,7 +97,7 @@ export function studyStatus(out: string): PieceStatus[] {
 }
 
 export const statusCommand: Command = {
-  summary: 'what is done, running, queued or failed in a study run directory',
+  summary: 'what is done, running, queued or failed in a study or switch study run directory',
   operands: '<run-dir>',
   example: 'gradscope status runs/thesis-f1',
   globals: ['json', 'quiet'],
@@ -115,6 +105,11 @@ export const statusCommand: Command = {
   run(_values, positionals, log) {
     const out = positionals[0];
     if (!out) throw new GradscopeInputError('gradscope status needs a run directory');
+    if (holdsRun(out) && isSwitchStudyRun(out)) {
+      const s = switchStudyStatus(out);
+      if (!log.json) process.stdout.write(switchStatusText(s));
+      return { runDir: out, switchStudy: s };
+    }
     const status = studyStatus(out);
     if (!log.json) {
       const width = Math.max(...status.map((s) => s.piece.length));

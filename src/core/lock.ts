@@ -46,6 +46,15 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** A live process holds the lock `file` (one on another host, or whose holder is not written
+ * yet, counts as live: it cannot be checked from here). */
+export function lockHeld(file: string): boolean {
+  const holder = readHolder(file);
+  if (holder === undefined) return false;
+  if (holder === 'unwritten' || holder.hostname !== os.hostname()) return true;
+  return isAlive(holder.pid);
+}
+
 /** The holder written in `file`; undefined when it is gone, 'unwritten' when empty or cut. */
 export function readHolder(file: string): LockHolder | 'unwritten' | undefined {
   let text: string;

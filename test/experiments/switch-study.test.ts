@@ -11,6 +11,11 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { CONFIG_DIR } from '../../src/experiments/config';
 import { readSwitchConfig } from '../../src/experiments/switch-config';
+import {
+  switchStudyStatus,
+  type SwitchPhaseStatus,
+  type SwitchStudyStatus,
+} from '../../src/experiments/switch-status';
 import { readMetrics, type EpochRecord } from '../../src/store/metrics';
 import { gradscope, writeNetworkFile } from '../fixtures/cli-fixtures';
 import { assertFileError, tempDir, writeIdxFolder } from '../fixtures/data-fixtures';
@@ -281,6 +286,43 @@ criticalBatch: { from: fixed, epochs: [1, 2], batchSizes: [10, 20, 40], examples
     fs.readFileSync(path.join(out, 'variants', 'fixed', 'seeds', '1', 'metrics.jsonl'), 'utf8'),
     before,
   );
+  // gradscope status: every phase done but the ramp that waits for its table; the branches
+  const status = gradscope('status', out, '--json');
+  assert.equal(status.status, 0, status.stderr);
+  const { switchStudy: s } = JSON.parse(status.stdout) as { switchStudy: SwitchStudyStatus };
+  assert.equal(s.phases.length, 2 * (3 + 5 + 2 + 3));
+  assert.deepEqual(
+    s.phases
+      .filter((p) => p.state !== 'done')
+      .map((p) => `${p.seed} ${p.variant}/${p.phase} ${p.state} ${p.waitsFor}`),
+    [0, 1].map((seed) => `${seed} small/ramp-critical-batch waiting ${table}`),
+  );
+  const noise1 = s.phases.find((p) => p.variant === 'noise' && p.phase === 'process1')!;
+  assert.deepEqual([noise1.ended, noise1.trained, noise1.epochs], ['switched', 1, 2]);
+  assert.deepEqual(
+    s.criticalBatch.map((k) => [k.seed, k.from, k.state, k.branches, k.of]),
+    [
+      [0, 'fixed', 'done', 6, 6],
+      [1, 'fixed', 'done', 6, 6],
+    ],
+  );
+  const text = gradscope('status', out).stdout;
+  assert.match(text, /small\/ramp-critical-batch +waiting +0\/2 epochs, waits for /);
+  assert.match(text, /noise\/process1 +done \(switched\) +1\/2 epochs/);
+  assert.match(text, /26 done, 0 running, 2 waiting \(of 28\)\n$/);
+  // a phase stopped part-way (its end not written) is waiting, with the epochs it has
+  const partial = path.join(dir, 'partial');
+  fs.cpSync(out, partial, { recursive: true });
+  const fixed0 = path.join(partial, 'variants', 'fixed', 'seeds', '0', 'metrics.jsonl');
+  const lines = fs.readFileSync(fixed0, 'utf8').split('\n');
+  fs.writeFileSync(
+    fixed0,
+    lines.filter((l) => !/"kind":"status","phase":"arm-20"/.test(l)).join('\n'),
+  );
+  const arm20 = (switchStudyStatus(partial).phases as SwitchPhaseStatus[]).find(
+    (p) => p.seed === 0 && p.variant === 'fixed' && p.phase === 'arm-20',
+  )!;
+  assert.deepEqual([arm20.state, arm20.trained, arm20.epochs], ['waiting', 1, 1]);
   // gradscope report rebuilds it
   const report = gradscope('report', out);
   assert.equal(report.status, 0, report.stderr);
