@@ -108,7 +108,7 @@ export function studyConclusions(m: StudyModel): Conclusion[] {
     const v = verdict(interval, true);
     out.push({
       subject: `line ${key}`,
-      quantity: 'alpha of the lowest test loss',
+      quantity: `alpha of the lowest test ${words.loss}`,
       of: 'alpha',
       interval,
       reading:

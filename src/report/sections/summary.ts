@@ -19,7 +19,7 @@ function spreadCell(s: Spread, percent: boolean, key: string): TableCell {
   };
 }
 
-function branchPoints(m: StudyModel): string | undefined {
+function branchPoints(m: StudyModel, accuracy: string): string | undefined {
   const branches = m.statuses.filter((r) => r.phase === 'process1' && r.status === 'branched');
   if (branches.length === 0) return undefined;
   const where = branches.map((b) => {
@@ -30,7 +30,7 @@ function branchPoints(m: StudyModel): string | undefined {
     const converged = m.statuses.find(
       (r) => r.seed === b.seed && r.phase === 'process1' && r.status === 'converged',
     );
-    return `seed ${b.seed}: epoch ${epoch}${at ? `, test accuracy ${formatPercent(at.testAccuracy)}` : ''}; ${converged ? converged.message : b.message}`;
+    return `seed ${b.seed}: epoch ${epoch}${at ? `, test ${accuracy} ${formatPercent(at.testAccuracy)}` : ''}; ${converged ? converged.message : b.message}`;
   });
   return `Where process 2 branched: ${where.join('; ')}.`;
 }
@@ -76,7 +76,7 @@ export function summarySection(m: StudyModel): Section {
       },
     },
   ];
-  const branched = branchPoints(m);
+  const branched = branchPoints(m, words.accuracy);
   if (branched)
     blocks.push({ kind: 'paragraph', text: branched, attributes: { id: 'branch-points' } });
   const files: TableFile[] = [];
