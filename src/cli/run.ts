@@ -235,6 +235,10 @@ export const runCommand = command({
           throw new GradscopeInputError(
             '--seed: set the seeds with --seeds 0,1,2 or in the config',
           );
+        if (values.subset !== undefined)
+          throw new GradscopeInputError(
+            '--subset: a switch study reads its data whole (subset is a study config field)',
+          );
         const name = path.basename(what).replace(/\.(ya?ml|json)$/, '');
         return runSwitchConfig(what, raw, values, log, path.join('runs', `${name}-${stamp()}`));
       }
