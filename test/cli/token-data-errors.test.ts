@@ -91,6 +91,17 @@ test("a GPT's sizes and a subset of the corpus: each bad value one line naming t
     path.join(dir, 'subset-large'),
     /Expected at most \d+ \(the windows in the training set of kjv\) for subset\.train but received 100000/,
   );
+  // a switch study reads its data whole: --subset is refused, not ignored
+  refusedLine(
+    [
+      'run',
+      path.join(__dirname, '..', '..', '..', 'configs', 'switch-demo.yaml'),
+      '--subset',
+      '10',
+    ],
+    path.join(dir, 'switch-subset'),
+    /^gradscope: --subset: a switch study reads its data whole/,
+  );
   const config = path.join(dir, 'subset.yaml');
   fs.writeFileSync(
     config,
