@@ -22,7 +22,7 @@ export { GradscopeFileError, GradscopeInputError } from './core/errors';
 /** The built-in networks (F1, C1, C2, C3, C4) by name, or a layer-list file. */
 export { networkSpec, NETWORKS } from './models';
 /** A small GPT (nanoGPT's architecture) of given sizes, as a layer list. */
-export { gpt, DEFAULT_GPT, type GptConfig } from './models/gpt';
+export { gpt, gptSizes, DEFAULT_GPT, GPT_SIZES, type GptConfig } from './models/gpt';
 export type { NetworkSpec } from './engine/layers';
 /** Training and test sets in native memory: "mnist", "fashion-mnist" or a folder. */
 export { loadData, type StudyData } from './data/load';
@@ -98,3 +98,5 @@ export { readStudySharpness, type StudySharpness } from './experiments/records';
 export { makeProgress } from './train/progress';
 /** report.html, report.json, tables and figures of a run directory. */
 export { writeStudyReport } from './report/study-report';
+/** The words for loss and accuracy: per example for images, per token for language models. */
+export { perplexity, quantityLabels, type QuantityLabels } from './report/quantity-labels';

@@ -220,7 +220,12 @@ export async function measureCriticalBatch(
   const phase = config.piggyback ? 'process1' : 'train';
   checkBatchGrid(options.batchSizes);
   const epochs = checkpointsOf(runDir, phase, options.epochs);
-  const data = options.data ?? loadData(config.data, { standardise: Boolean(config.standardise) });
+  const data =
+    options.data ??
+    loadData(config.data, {
+      standardise: Boolean(config.standardise),
+      ...(config.subset ? { subset: config.subset } : {}),
+    });
   const n = data.train.size;
   const largest = options.batchSizes[options.batchSizes.length - 1]!;
   if (largest > n)

@@ -5,6 +5,7 @@
 import { expected } from '../core/errors';
 import { LIMITS } from '../engine/limits';
 import { setThreads, type ThreadSettings } from '../engine/threads';
+import type { DataSubset } from '../data/subset';
 
 /** An integer in [min, max]; `fallback` when the option is not given. */
 export function integerOption(
@@ -20,6 +21,22 @@ export function integerOption(
     throw expected(`an integer of at least ${min}`, option, value);
   if (n > max) throw expected(`an integer of at most ${max}`, option, value);
   return n;
+}
+
+/**
+ * --subset TRAIN[,TEST]: only the first TRAIN training examples (token data: windows) and the
+ * first TEST test examples; TEST left out keeps the whole test set.
+ */
+export function subsetOption(value: string, option: string): DataSubset {
+  const parts = value.split(',');
+  const counts = parts.map((x) => (/^\s*\d+\s*$/.test(x) ? Number(x) : NaN));
+  if (parts.length > 2 || !counts.every((n) => Number.isSafeInteger(n) && n > 0))
+    throw expected(
+      'TRAIN or TRAIN,TEST (positive counts of examples, token data: windows)',
+      option,
+      value,
+    );
+  return { train: counts[0]!, ...(counts.length === 2 ? { test: counts[1]! } : {}) };
 }
 
 /** A finite number; `fallback` when the option is not given. */

@@ -111,6 +111,7 @@ export function prepareStudy(study: StudyConfig, out: string, resume: boolean | 
     out,
     loadData(study.data, {
       standardise: study.standardise,
+      ...(study.subset ? { subset: study.subset } : {}),
       ...tokenWindowsFor(networkSpec(study.network)),
     }),
   );

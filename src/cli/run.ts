@@ -41,7 +41,7 @@ import {
   type CommandValues,
 } from './command';
 import type { Log } from '../core/log';
-import { applyThreads } from './options';
+import { applyThreads, subsetOption } from './options';
 import { runJobs, runOnly, type StudySource } from './run-pieces';
 import { planText, studyPieces } from '../experiments/pieces';
 import { reportHtmlFile } from '../store/study-paths';
@@ -191,6 +191,12 @@ const RUN_EXIT_STATUS = [
 const runOptions = {
   network: value('NET', "the config's (thesis: F1)", 'F1, C1, C3 for the thesis, or any network'),
   data: value('D', "the config's", 'mnist, fashion-mnist, or a folder or file of data'),
+  subset: parsed(
+    'TRAIN[,TEST]',
+    "the config's subset (all)",
+    'only the first examples of each set (token data: windows)',
+    subsetOption,
+  ),
   seeds: parsed('LIST', "the config's", "the seeds, replacing the config's", seedList),
   out: folder('DIR', 'runs/NAME-TIME', 'the run directory'),
   resume: flag('continue the study in --out'),
@@ -229,6 +235,10 @@ export const runCommand = command({
           throw new GradscopeInputError(
             '--seed: set the seeds with --seeds 0,1,2 or in the config',
           );
+        if (values.subset !== undefined)
+          throw new GradscopeInputError(
+            '--subset: a switch study reads its data whole (subset is a study config field)',
+          );
         const name = path.basename(what).replace(/\.(ya?ml|json)$/, '');
         return runSwitchConfig(what, raw, values, log, path.join('runs', `${name}-${stamp()}`));
       }
@@ -239,6 +249,7 @@ export const runCommand = command({
       if (values.network) config = { ...config, network: values.network };
       if (values.data) config = { ...config, data: values.data };
     }
+    if (values.subset) config = { ...config, subset: { ...config.subset, ...values.subset } };
     if (values.seed !== undefined)
       throw new GradscopeInputError(
         '--seed: set the seeds with --seeds 0,1,2 or in the config (seeds: [...])',
@@ -256,6 +267,7 @@ export const runCommand = command({
           [
             ['network', values.network],
             ['data', values.data],
+            ['subset', values.subset && Object.values(values.subset).join(',')],
             ['seeds', values.seeds?.join(',')],
             ['image-size', values['image-size']],
             ['device', values.device],

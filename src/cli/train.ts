@@ -60,11 +60,12 @@ import {
   integer,
   list,
   number,
+  parsed,
   TRAINING_EXIT_STATUS,
   value,
   type CommandValues,
 } from './command';
-import { applyThreads } from './options';
+import { applyThreads, subsetOption } from './options';
 import { tokenWindowsFor } from '../engine/data-options';
 
 type TrainValues = CommandValues<typeof trainOptions>;
@@ -107,6 +108,7 @@ export function trainConfigFrom(
     ...(standardise || values.standardise ? { standardise: true } : {}),
     network: values.network ?? d.network,
     data: values.data ?? d.data,
+    ...(values.subset ? { subset: { ...d.subset, ...values.subset } } : {}),
     seed: values.seed ?? d.seed,
     optimizer: optimizerFrom(values, d.optimizer),
     batchSize: values['batch-size'] ?? d.batchSize,
@@ -286,6 +288,12 @@ const trainOptions = {
     'F1, C1, C2, C3, C4, ResNet20, ..., a .json layer list or a TorchScript .pt',
   ),
   data: value('D', `${OF_STUDY} data`, 'mnist, fashion-mnist, or a folder or file of data'),
+  subset: parsed(
+    'TRAIN[,TEST]',
+    `${OF_STUDY} subset (all)`,
+    'only the first examples of each set (token data: windows)',
+    subsetOption,
+  ),
   'batch-size': integer(
     'B',
     absent(`${OF_STUDY} process1.batchSize`),
@@ -433,6 +441,7 @@ export const trainCommand = command({
     applyThreads(values.threads, threadsFor(spec));
     const data = loadData(config.data, {
       standardise: Boolean(config.standardise),
+      ...(config.subset ? { subset: config.subset } : {}),
       ...tokenWindowsFor(spec),
     });
     checkNetworkFitsData(spec, data.train);

@@ -7,6 +7,7 @@ import { GradscopeInputError } from '../core/errors';
 import { Dataset } from '../engine/dataset';
 import { locateData, type LocateOptions } from './locate';
 import { isTokenSet, type DataSource } from './source';
+import { takeSubset, type DataSubset } from './subset';
 
 /**
  * The two data sets of a study, held natively: the training set and the test set (the total
@@ -41,6 +42,8 @@ export interface StudyData {
  */
 export interface LoadOptions extends LocateOptions {
   standardise?: boolean;
+  /** Only the first examples (token data: windows) of each set (src/data/subset.ts). */
+  subset?: DataSubset;
 }
 
 /**
@@ -49,7 +52,7 @@ export interface LoadOptions extends LocateOptions {
  * channel by the training set's mean and standard deviation. Token data for language models
  * (`kjv`, the built-in King James Bible; `chars:FILE` or `bytes:FILE`, a text; `tokens:DIR`,
  * nanoGPT's train.bin and val.bin) is cut into windows of `context` + 1 token ids, and its
- * `classes` is the vocabulary size.
+ * `classes` is the vocabulary size. `subset` keeps only the first examples of each set.
  *
  * @example
  * ```ts
@@ -62,7 +65,11 @@ export interface LoadOptions extends LocateOptions {
  * ```
  */
 export function loadData(data: string, options: LoadOptions = {}): StudyData {
-  const { source, description } = locateData(data, options);
+  const located = locateData(data, options);
+  const source = options.subset ? takeSubset(located.source, options.subset, data) : located.source;
+  const description = options.subset
+    ? `${located.description}; the first ${source.train.count} training and ${source.test.count} test ${isTokenSet(source.train) ? 'windows' : 'examples'} (subset)`
+    : located.description;
   if (options.standardise && isTokenSet(source.train))
     throw new GradscopeInputError(
       `standardise scales image channels; --data ${data} is token data: set it false`,

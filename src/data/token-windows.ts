@@ -29,20 +29,22 @@ export function splitTokens(tokens: Int32Array): { train: Int32Array; validation
 }
 
 /**
- * Checks the context asked for: a positive integer, and no longer than the model's context
- * when the caller knows it (`modelContext`, the hook for the model's side).
+ * Checks the context asked for (LoadOptions' `context`, which the commands take from the
+ * language model: src/engine/data-options.ts): a positive integer, and no longer than the
+ * model's context when the caller knows it (`modelContext`). None at all means the network is
+ * no language model that states its context (an image network, or a TorchScript module).
  */
 export function checkContext(context: number | undefined, modelContext?: number): number {
   if (context === undefined)
     throw new GradscopeInputError(
-      'Expected a context (the tokens a window feeds the model, e.g. 256) for --context but received nothing: token data needs one',
+      "--network: token data is cut into windows of a language model's context, and this network states none (an image network, or a TorchScript module): use --network GPT, GPT:context=N,... or a layer list that starts with an embedding",
     );
   if (!isPositiveInteger(context))
-    throw expected('a positive integer (tokens per window)', '--context', context);
+    throw expected('a positive integer (tokens per window)', 'context', context);
   if (modelContext !== undefined && context > modelContext)
     throw expected(
       `a context of at most ${modelContext} (the model's context)`,
-      '--context',
+      'context',
       context,
     );
   return context;

@@ -10,6 +10,7 @@ import { setThreads, threadsFor, type ThreadSettings } from '../engine/threads';
 import { networkFromCheckpoint } from '../engine/checkpoint';
 import { type CheckpointInfo } from '../engine/checkpoint-file';
 import { tokenWindowsFor } from '../engine/data-options';
+import type { DataSubset } from '../data/subset';
 
 /**
  * A checkpoint's network with its weights, what the file says of it, and the data.
@@ -55,13 +56,15 @@ export function checkpointState(
   options: { network?: NetworkSpec; data?: string; threads?: ThreadSettings } = {},
 ): CheckpointState {
   const { network, info } = networkFromCheckpoint(file, options.network);
-  const extra = info.extra as { data?: string; standardise?: boolean };
+  const extra = info.extra as { data?: string; standardise?: boolean; subset?: DataSubset };
   const dataArgument = options.data ?? extra.data;
   if (!dataArgument)
     throw expected('a data set (the checkpoint does not name one)', '--data', undefined);
   setThreads(options.threads ?? threadsFor(info.network));
   const data = loadData(dataArgument, {
     standardise: Boolean(extra.standardise),
+    // the examples it was trained on, when the data are the checkpoint's own
+    ...(extra.subset && !options.data ? { subset: extra.subset } : {}),
     ...tokenWindowsFor(info.network),
   });
   checkNetworkFitsData(info.network, data.train);

@@ -23,6 +23,7 @@ import { checkRamps, type RampSpec } from '../train/ramp';
 import { checkSwitchRule, type SwitchRule } from '../train/switch-rule';
 import { parseGrid, type LineBatchNorm } from '../analysis/loss-line';
 import { checkAnalysisSchedule, type AnalysisSchedule } from './analysis-schedule';
+import { checkSubset, type DataSubset } from '../data/subset';
 
 /**
  * A study: network and data, seeds, process 1 (small-batch training to the branch point), process
@@ -46,6 +47,9 @@ export interface StudyConfig {
   scale: string;
   network: string;
   data: string;
+  /** Only the first examples of each set (token data: windows), e.g. a demo on part of a
+   * corpus; absent: all of them. */
+  subset?: DataSubset;
   standardise: boolean;
   seeds: number[];
   optimizer: OptimizerSettings;
@@ -132,6 +136,7 @@ const TOP_FIELDS = [
   'scale',
   'network',
   'data',
+  'subset',
   'standardise',
   'seeds',
   'optimizer',
@@ -180,6 +185,7 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
     throw expected('a network name or file', 'network', c.network);
   if (typeof c.data !== 'string' || !c.data)
     throw expected('a data set name or folder', 'data', c.data);
+  if (c.subset !== undefined) checkSubset(c.subset, 'subset');
   checkListLength(c.seeds, LIMITS.seeds, 'seeds');
   if (
     !Array.isArray(c.seeds) ||

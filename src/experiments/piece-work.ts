@@ -260,6 +260,7 @@ export async function runPieces(
     options.data ??
     loadData(study.data, {
       standardise: study.standardise,
+      ...(study.subset ? { subset: study.subset } : {}),
       ...tokenWindowsFor(networkSpec(study.network)),
     });
   prepareStudyDirectory(study, runDir, data);

@@ -78,6 +78,7 @@ export async function runStudy(
   if (options.resume) checkRunDirectory(runDir, true);
   const data = loadData(study.data, {
     standardise: study.standardise,
+    ...(study.subset ? { subset: study.subset } : {}),
     ...tokenWindowsFor(networkSpec(study.network)),
   });
   const release = lockRunDirectory(runDir);

@@ -24,6 +24,7 @@ export function trainConfigOf(study: StudyConfig, seed: number): TrainConfig {
       ...(study.process2.ramps ? { ramps: study.process2.ramps } : {}),
     },
     standardise: study.standardise,
+    ...(study.subset ? { subset: study.subset } : {}),
     ...(study.noiseScaleEvery !== undefined ? { noiseScaleEvery: study.noiseScaleEvery } : {}),
   };
 }

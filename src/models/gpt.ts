@@ -6,6 +6,7 @@
  * at every position; the same seed gives nanoGPT's initial weights (GPT(config) after
  * torch.manual_seed, in float32).
  */
+import { expected } from '../core/errors';
 import type { LayerSpec, NetworkSpec } from '../engine/layers';
 
 /**
@@ -72,4 +73,42 @@ export function gpt(config: GptConfig = DEFAULT_GPT): NetworkSpec {
   for (let i = 0; i < blocks; i++) layers.push({ type: 'block', heads, bias });
   layers.push({ type: 'layernorm', bias }, { type: 'head' });
   return { name: 'GPT', input: [1, 1, context], classes: vocabulary, layers };
+}
+
+/** The sizes a network name may set after `GPT:`, in GptConfig's names. */
+export const GPT_SIZES = ['vocabulary', 'context', 'layers', 'heads', 'width'] as const;
+
+/**
+ * The sizes a network name gives: `GPT` is DEFAULT_GPT, and `GPT:layers=2,width=64,context=32`
+ * sets some of them (the others stay DEFAULT_GPT's), so a study config or `--network` names a
+ * GPT of any size. Each size a positive integer, the heads dividing the width; anything else is
+ * refused in one line naming `option`.
+ *
+ * @example
+ * ```ts
+ * import { gpt, gptSizes, Network } from 'gradscope';
+ * const sizes = gptSizes('GPT:vocabulary=63,layers=2,width=64');
+ * console.log(sizes.context, sizes.heads); // 64 4 (DEFAULT_GPT's)
+ * console.log(new Network(gpt(sizes), { seed: 0 }).parameterCount);
+ * ```
+ */
+export function gptSizes(name: string, option = '--network'): GptConfig {
+  const match = /^gpt(?::(.*))?$/is.exec(name);
+  if (!match) throw expected('GPT or GPT:SIZE=N,... (a GPT of given sizes)', option, name);
+  const sizes: GptConfig = { ...DEFAULT_GPT };
+  const what = `GPT:SIZE=N,... with SIZE one of ${GPT_SIZES.join(', ')} and N a positive integer`;
+  for (const part of match[1] === undefined ? [] : match[1].split(',')) {
+    const [key, value, ...rest] = part.split('=').map((x) => x.trim());
+    const size = GPT_SIZES.find((s) => s === key);
+    if (!size || rest.length > 0 || value === undefined || !/^[1-9]\d*$/.test(value))
+      throw expected(what, option, name);
+    sizes[size] = Number(value);
+  }
+  if (sizes.width % sizes.heads !== 0)
+    throw expected(
+      `heads that divide the width (${sizes.heads} heads, width ${sizes.width})`,
+      option,
+      name,
+    );
+  return sizes;
 }

@@ -10,7 +10,7 @@ import { isTorchScriptFile, torchScriptSpec } from '../engine/torchscript';
 import { c1, c3 } from './c1';
 import { c2, c4 } from './c2';
 import { f1 } from './f1';
-import { gpt } from './gpt';
+import { gpt, gptSizes } from './gpt';
 import { resnet20, resnet56, resnet56NoShort, wrn16x4 } from './resnet';
 
 /**
@@ -54,7 +54,8 @@ export const NETWORK_NAMES = [
 
 /**
  * A built-in name (F1, C1, C2, C3, C4, ResNet20, ResNet56, ResNet56-noshort, WRN16-4, GPT; any
- * case) or the path of a JSON layer list.
+ * case), a GPT of given sizes (`GPT:layers=2,width=64`, src/models/gpt.ts `gptSizes`) or the
+ * path of a JSON layer list.
  *
  * @example
  * ```ts
@@ -68,6 +69,7 @@ export const NETWORK_NAMES = [
 export function networkSpec(nameOrFile: string): NetworkSpec {
   const builtIn = NETWORKS[nameOrFile.toUpperCase()];
   if (builtIn) return builtIn();
+  if (/^gpt:/i.test(nameOrFile)) return gpt(gptSizes(nameOrFile));
   if (/\.(pt|pth)$/i.test(nameOrFile)) {
     if (!isTorchScriptFile(nameOrFile))
       throw new GradscopeFileError(
@@ -78,7 +80,7 @@ export function networkSpec(nameOrFile: string): NetworkSpec {
   }
   if (!nameOrFile.endsWith('.json'))
     throw new GradscopeInputError(
-      `Expected one of ${NETWORK_NAMES.join(', ')}, a .json layer list or a TorchScript .pt for --network but received "${nameOrFile}"`,
+      `Expected one of ${NETWORK_NAMES.join(', ')}, GPT:SIZE=N,..., a .json layer list or a TorchScript .pt for --network but received "${nameOrFile}"`,
     );
   // regular files only (a FIFO would hang), small, shallow: a layer list is all of that
   const parsed = parseBoundedJson(readTextFile(nameOrFile, 10 * 2 ** 20), 16);

@@ -8,6 +8,7 @@
 import { pairedInterval, verdict, type PairedInterval } from '../analysis/paired-interval';
 import type { SharpnessResult } from '../analysis/sharpness';
 import type { StudyModel } from './study-model';
+import { quantityLabels } from './quantity-labels';
 
 export interface Conclusion {
   /** e.g. "B2 = 5000 (piggybacked) vs B2 = 256" */
@@ -49,12 +50,13 @@ export function studyConclusions(m: StudyModel): Conclusion[] {
   const control = `arm-${arms[0]}`;
   const out: Conclusion[] = [];
   const label = (phase: string) => `B2 = ${phase.replace('arm-', '')}`;
+  const words = quantityLabels(m.tokens);
   for (const b of arms.slice(1)) {
     const arm = `arm-${b}`;
     const subject = `${label(arm)} (piggybacked) vs ${label(control)} (small-batch)`;
     for (const [key, quantity, largerIsBetter] of [
-      ['testAccuracy', 'final test accuracy', true],
-      ['testLoss', 'final test loss', false],
+      ['testAccuracy', `final test ${words.accuracy}`, true],
+      ['testLoss', `final test ${words.loss}`, false],
     ] as const) {
       const interval = pairedInterval(
         m.seeds.map((s) => finalValue(m, s, arm, key)),
@@ -106,7 +108,7 @@ export function studyConclusions(m: StudyModel): Conclusion[] {
     const v = verdict(interval, true);
     out.push({
       subject: `line ${key}`,
-      quantity: 'alpha of the lowest test loss',
+      quantity: `alpha of the lowest test ${words.loss}`,
       of: 'alpha',
       interval,
       reading:

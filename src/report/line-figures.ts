@@ -8,11 +8,16 @@ import type { SurfaceResult } from '../analysis/loss-surface';
 import { contourChart } from './contour-chart';
 import { lineChart } from './line-chart';
 import { tableCsv } from './table';
+import { quantityLabels, type QuantityLabels } from './quantity-labels';
 
 const BLUE = '#0072B2';
 const ORANGE = '#D55E00';
 
-export function lineFigure(r: LineResult, title?: string): string {
+export function lineFigure(
+  r: LineResult,
+  title?: string,
+  words: QuantityLabels = quantityLabels(false),
+): string {
   const series = (set: 'train' | 'test', key: 'loss' | 'accuracy') =>
     r.points.map((p): [number, number | null] => {
       const m = p[set];
@@ -22,21 +27,31 @@ export function lineFigure(r: LineResult, title?: string): string {
   return lineChart({
     title: title ?? `w_a = ${r.from}, w_b = ${r.to} (batch norm: ${r.bn})`,
     xLabel: 'α, in w(α) = (1 − α) w_a + α w_b',
-    leftLabel: 'cross-entropy (log scale)',
-    rightLabel: 'accuracy (%)',
+    leftLabel: `${words.crossEntropy} (log scale)`,
+    rightLabel: `${words.accuracy} (%)`,
     logLeft: true,
     series: [
-      { name: 'train cross-entropy', axis: 'left', points: series('train', 'loss'), color: BLUE },
       {
-        name: 'test cross-entropy',
+        name: `train ${words.crossEntropy}`,
+        axis: 'left',
+        points: series('train', 'loss'),
+        color: BLUE,
+      },
+      {
+        name: `test ${words.crossEntropy}`,
         axis: 'left',
         points: series('test', 'loss'),
         dash: true,
         color: BLUE,
       },
-      { name: 'train accuracy', axis: 'right', points: series('train', 'accuracy'), color: ORANGE },
       {
-        name: 'test accuracy',
+        name: `train ${words.accuracy}`,
+        axis: 'right',
+        points: series('train', 'accuracy'),
+        color: ORANGE,
+      },
+      {
+        name: `test ${words.accuracy}`,
         axis: 'right',
         points: series('test', 'accuracy'),
         dash: true,

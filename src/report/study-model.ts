@@ -56,6 +56,8 @@ export interface StudyModel {
   scale: string;
   gradscope: string;
   data: string;
+  /** Token data (a language model's study): loss and accuracy are per token. */
+  tokens: boolean;
   config: StudyConfig;
   seeds: number[];
   phases: string[];
@@ -162,6 +164,7 @@ export function studyModel(runDir: string): StudyModel {
     scale: config.scale,
     gradscope: stored.gradscope!,
     data: stored.data!,
+    tokens: stored.tokeniser !== undefined || stored.vocabulary !== undefined,
     config,
     seeds: config.seeds,
     phases,

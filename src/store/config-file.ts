@@ -18,6 +18,8 @@ export interface StoredStudy<S> {
   data: string;
   /** Token data by characters: the character of each id. */
   vocabulary?: string[];
+  /** Token data only: how its ids were made (so the report says "per token"). */
+  tokeniser?: StudyData['tokeniser'];
 }
 
 /** The gradscope version that writes the run. */
@@ -86,7 +88,9 @@ export function writeConfigFile(
   writeFileAtomic(configFile(runDir), JSON.stringify(content, null, 2) + '\n');
 }
 
-/** A study's config.json: the gradscope version, the study config and the data found. */
+/** A study's config.json: the gradscope version, the study config and the data found (for
+ * token data, its tokeniser). */
 export function writeStudyConfigFile(runDir: string, study: object, data: StudyData): void {
-  writeConfigFile(runDir, { study }, data.description, data.vocabulary);
+  const tokens = data.tokeniser ? { tokeniser: data.tokeniser } : {};
+  writeConfigFile(runDir, { study, ...tokens }, data.description, data.vocabulary);
 }

@@ -18,6 +18,7 @@ import { checkSmoothout, type SmoothoutSpec } from './smoothout';
 import { DEFAULT_NOISE_SCALE_EVERY } from './noise-scale';
 import { checkRamps, type RampSpec } from './ramp';
 import { checkSwitchRule, switchTarget, type SwitchRule } from './switch-rule';
+import { checkSubset, type DataSubset } from '../data/subset';
 
 /**
  * One training run: network, data, seed, optimiser, batch size and epochs, with a batch-size
@@ -53,6 +54,8 @@ export interface TrainConfig {
    * batch size grows by a rule (train/ramp.ts), all for `epochs` epochs from the branch. */
   piggyback?: { arms: number[]; epochs: number; ramps?: RampSpec[] };
   standardise?: boolean;
+  /** Only the first examples of each set (token data: windows); absent: all. */
+  subset?: DataSubset;
   /** The live gradient noise scale every N optimizer steps (0: off; absent: the default). */
   noiseScaleEvery?: number;
 }
@@ -89,6 +92,7 @@ export function checkTrainConfig(c: TrainConfig): void {
     throw expected('a network name or file', 'network', c.network);
   if (typeof c.data !== 'string' || !c.data)
     throw expected('a data set name or folder', 'data', c.data);
+  if (c.subset !== undefined) checkSubset(c.subset, 'subset');
   if (!Number.isSafeInteger(c.seed) || c.seed < 0)
     throw expected('a non-negative integer', 'seed', c.seed);
   checkOptimizerSettings(c.optimizer, (field) => `optimizer.${field}`);

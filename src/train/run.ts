@@ -186,6 +186,7 @@ export async function runTraining(
     options.data ??
     loadData(config.data, {
       standardise: Boolean(config.standardise),
+      ...(config.subset ? { subset: config.subset } : {}),
       ...tokenWindowsFor(spec),
     });
   checkNetworkFitsData(spec, data.train);
@@ -240,6 +241,7 @@ async function trainLocked(
     data: config.data,
     dataFound: data.description,
     standardise: Boolean(config.standardise),
+    ...(config.subset ? { subset: config.subset } : {}),
     seed: config.seed,
   };
   const phases: PhaseSummary[] = [];

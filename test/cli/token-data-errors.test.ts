@@ -41,3 +41,77 @@ test('a token id at or above the vocabulary size: one line naming the file, exit
   const val = path.join(folder, 'val.bin');
   refused(folder, val, /token id 9 at position 2 is outside the vocabulary \[0, 9\)/);
 });
+
+/** `gradscope ARGS` refused: exit 2, one line on stderr matching `problem`, `out` not written. */
+function refusedLine(args: string[], out: string, problem: RegExp): string {
+  const r = gradscope(...args, '--out', out);
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr.split('\n').length, 2, `one line: ${r.stderr}`);
+  assert.match(r.stderr, problem);
+  assert.ok(!fs.existsSync(out), `${out} should not be written`);
+  return r.stderr;
+}
+
+test('an image network on token data: one line naming --network and the networks that fit, no option that does not exist', () => {
+  const stderr = refusedLine(
+    ['train', '--network', 'F1', '--data', 'kjv', '--epochs', '1'],
+    path.join(dir, 'f1-on-kjv'),
+    /--network: token data is cut into windows of a language model's context, and this network states none .*: use --network GPT, GPT:context=N/,
+  );
+  assert.ok(!stderr.includes('--context'), `"${stderr.trim()}" names --context, not an option`);
+});
+
+test('a text shorter than one window of the model: one line naming the file, exit 2', () => {
+  const short = path.join(dir, 'short.txt');
+  const verse = 'In the beginning God created the heaven and the earth.\n';
+  fs.writeFileSync(short, verse);
+  const trainTokens = Math.floor(verse.length * 0.9); // nanoGPT's 90/10 split
+  refusedLine(
+    ['train', '--network', 'GPT:context=64', '--data', `chars:${short}`, '--epochs', '1'],
+    path.join(dir, 'short-run'),
+    new RegExp(
+      `${short}: its training split \\(the first 90%\\) holds ${trainTokens} tokens, fewer than one window of context \\+ 1 = 65`,
+    ),
+  );
+});
+
+test("a GPT's sizes and a subset of the corpus: each bad value one line naming the option or field", () => {
+  refusedLine(
+    ['train', '--network', 'GPT:heads=3', '--data', 'kjv', '--epochs', '1'],
+    path.join(dir, 'heads'),
+    /Expected heads that divide the width \(3 heads, width 128\) for --network but received "GPT:heads=3"/,
+  );
+  refusedLine(
+    ['train', '--network', 'GPT', '--data', 'kjv', '--subset', '0,10', '--epochs', '1'],
+    path.join(dir, 'subset-zero'),
+    /for --subset but received "0,10"/,
+  );
+  refusedLine(
+    ['train', '--network', 'GPT', '--data', 'kjv', '--subset', '100000', '--epochs', '1'],
+    path.join(dir, 'subset-large'),
+    /Expected at most \d+ \(the windows in the training set of kjv\) for subset\.train but received 100000/,
+  );
+  // a switch study reads its data whole: --subset is refused, not ignored
+  refusedLine(
+    [
+      'run',
+      path.join(__dirname, '..', '..', '..', 'configs', 'switch-demo.yaml'),
+      '--subset',
+      '10',
+    ],
+    path.join(dir, 'switch-subset'),
+    /^gradscope: --subset: a switch study reads its data whole/,
+  );
+  const config = path.join(dir, 'subset.yaml');
+  fs.writeFileSync(
+    config,
+    'network: GPT\ndata: kjv\nsubset: { train: -4 }\nprocess1: { batchSize: 8, epochs: 1 }\nprocess2: { arms: [8, 16], epochs: 1 }\n',
+  );
+  refusedLine(
+    ['run', config],
+    path.join(dir, 'subset-config'),
+    new RegExp(
+      `${config}: Expected a positive integer \\(examples\\) for subset\\.train but received -4`,
+    ),
+  );
+});

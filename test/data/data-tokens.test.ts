@@ -435,15 +435,19 @@ test('the context: required for token data, a positive integer, no longer than t
       fn,
       (error: unknown) => error instanceof GradscopeInputError && message.test(error.message),
     );
-  inputError(() => locateData(file), /^Expected a context .* for --context but received nothing/);
+  // no context: the network states none (an image network); the message names --network
+  inputError(
+    () => locateData(file),
+    /^--network: token data is cut into windows of a language model's context, and this network states none .*: use --network GPT/,
+  );
   inputError(
     () => locateData(file, { context: 0 }),
-    /^Expected a positive integer \(tokens per window\) for --context but received 0$/,
+    /^Expected a positive integer \(tokens per window\) for context but received 0$/,
   );
   inputError(() => locateData(file, { context: 2.5 }), /received 2.5$/);
   inputError(
     () => locateData(file, { context: 4, modelContext: 3 }),
-    /^Expected a context of at most 3 \(the model's context\) for --context but received 4$/,
+    /^Expected a context of at most 3 \(the model's context\) for context but received 4$/,
   );
   assert.equal(tokens(file, { context: 3, modelContext: 3 }).train.context, 3);
   inputError(

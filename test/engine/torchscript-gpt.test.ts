@@ -17,37 +17,12 @@ import { torchScriptSpec } from '../../src/engine/torchscript';
 import { gpt, type GptConfig } from '../../src/models/gpt';
 import { pytorchModule } from '../../src/models/pytorch-module';
 import { random, relativeError } from '../fixtures/helpers';
-import { runPythonFile, torchMissing } from '../fixtures/torchscript-fixtures';
+import { scriptWithWeights, torchMissing } from '../fixtures/torchscript-fixtures';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-torchscript-gpt-'));
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 
 const CONFIG: GptConfig = { vocabulary: 13, context: 8, layers: 2, heads: 2, width: 8 };
-
-/** argv: module.py weights.safetensors out.ts.pt: the module with those weights, scripted. */
-const SCRIPT = `
-import importlib.util, json, struct, sys, torch
-module, weights, out = sys.argv[1:4]
-spec = importlib.util.spec_from_file_location("exported", module)
-exported = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(exported)
-raw = open(weights, "rb").read()
-size = struct.unpack("<Q", raw[:8])[0]
-header = json.loads(raw[8:8 + size])
-dtypes = {"F32": torch.float32, "F64": torch.float64}
-state = {}
-for name, t in header.items():
-    if name == "__metadata__":
-        continue
-    begin, end = t["data_offsets"]
-    blob = bytearray(raw[8 + size + begin:8 + size + end])
-    state[name] = torch.frombuffer(blob, dtype=dtypes[t["dtype"]]).reshape(t["shape"]).clone()
-model = exported.network()
-if any(t.dtype == torch.float64 for t in state.values()):
-    model = model.double()  # the weights exactly, not rounded to float32
-model.load_state_dict(state, strict=True)
-torch.jit.script(model).save(out)
-`;
 
 for (const [dtype, tolerance] of [
   ['float32', 1e-5],
@@ -64,7 +39,7 @@ for (const [dtype, tolerance] of [
     const weights = path.join(dir, `gpt-${dtype}.safetensors`);
     writeSafetensors(weights, stateDict(builtIn), {});
     const file = path.join(dir, `gpt-${dtype}.ts.pt`);
-    runPythonFile(dir, 'script_gpt.py', SCRIPT, module, weights, file);
+    scriptWithWeights(module, weights, file);
     const scripted = new Network(torchScriptSpec(file), { dtype });
     assert.deepEqual(
       scripted.parameterTable.map((p) => p.name),

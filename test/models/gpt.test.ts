@@ -22,7 +22,8 @@ import { Dataset } from '../../src/engine/dataset';
 import { resolveNetwork, type LayerSpec } from '../../src/engine/layers';
 import { stateDict } from '../../src/engine/state-dict';
 import { Network, type DType } from '../../src/engine/network';
-import { gpt, type GptConfig } from '../../src/models/gpt';
+import { DEFAULT_GPT, gpt, gptSizes, type GptConfig } from '../../src/models/gpt';
+import { networkSpec } from '../../src/models';
 import { random, relativeError } from '../fixtures/helpers';
 import { runPythonFile, torchMissing } from '../fixtures/torchscript-fixtures';
 
@@ -363,4 +364,33 @@ test('a GPT checkpoint keeps its weights under nanoGPT-style names', () => {
       .slice(0, 5),
     ['0.wte.weight', '0.wpe.weight', '1.ln_1.weight', '1.ln_1.bias', '1.attn.c_attn.weight'],
   );
+});
+
+test("a network name sets a GPT's sizes (GPT:layers=2,width=64): the rest DEFAULT_GPT's, bad sizes one line naming --network", () => {
+  assert.deepEqual(gptSizes('GPT'), DEFAULT_GPT);
+  assert.deepEqual(gptSizes('gpt:vocabulary=63, layers=2,width=64'), {
+    ...DEFAULT_GPT,
+    vocabulary: 63,
+    layers: 2,
+    width: 64,
+  });
+  // the network a study names: nanoGPT's count, 12 w^2 + 13 w a block, (V + T) w + 2 w besides
+  const spec = networkSpec('GPT:vocabulary=63,context=64,layers=4,heads=4,width=96');
+  const w = 96;
+  assert.equal(
+    resolveNetwork(spec).parameterCount,
+    4 * (12 * w * w + 13 * w) + (63 + 64) * w + 2 * w,
+  );
+  for (const [name, pattern] of [
+    ['GPT:layerz=2', /SIZE one of vocabulary, context, layers, heads, width/],
+    ['GPT:width=0', /N a positive integer for --network but received "GPT:width=0"$/],
+    ['GPT:width=1.5', /for --network but received "GPT:width=1.5"$/],
+    ['GPT:width', /for --network but received "GPT:width"$/],
+    ['GPT:heads=3', /^Expected heads that divide the width \(3 heads, width 128\) for --network/],
+  ] as const)
+    assert.throws(
+      () => networkSpec(name),
+      (e: unknown) => e instanceof GradscopeInputError && pattern.test(e.message),
+      name,
+    );
 });

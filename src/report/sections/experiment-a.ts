@@ -6,8 +6,10 @@ import type { Block, Section, TableFile } from '../section';
 import type { StudyModel } from '../study-model';
 import { pendingHtml, type StudyPending } from '../study-progress';
 import type { TableCell } from '../table';
+import { perplexity, quantityLabels } from '../quantity-labels';
 
 export function experimentASection(m: StudyModel, pending: StudyPending): Section {
+  const words = quantityLabels(m.tokens);
   const blocks: Block[] = [{ kind: 'html', html: pendingHtml(pending, 'lines') }];
   if (m.lines.length === 0) blocks.push({ kind: 'paragraph', text: 'No lines yet.' });
   const files: TableFile[] = [];
@@ -19,7 +21,11 @@ export function experimentASection(m: StudyModel, pending: StudyPending): Sectio
       kind: 'figure',
       id: name,
       file: name,
-      svg: lineFigure(l, `seed ${l.seed}: w_a = ${l.from}, w_b = ${l.to} (batch norm ${l.bn})`),
+      svg: lineFigure(
+        l,
+        `seed ${l.seed}: w_a = ${l.from}, w_b = ${l.to} (batch norm ${l.bn})`,
+        words,
+      ),
       caption: `w(α) = (1 − α) w_a + α w_b; train solid, test dashed.`,
     });
     rows.push([
@@ -29,6 +35,7 @@ export function experimentASection(m: StudyModel, pending: StudyPending): Sectio
       l.bn,
       l.best ? formatNumber(l.best.alpha, 3) : '-',
       l.best ? formatNumber(l.best.testLoss) : '-',
+      ...(words.perplexity ? [l.best ? formatNumber(perplexity(l.best.testLoss)) : '-'] : []),
       l.best ? formatPercent(l.best.testAccuracy) : '-',
       String(l.points.filter((p) => !p.test).length),
     ]);
@@ -42,9 +49,10 @@ export function experimentASection(m: StudyModel, pending: StudyPending): Sectio
           'w_a',
           'w_b',
           'batch norm',
-          'α of lowest test loss',
-          'its test loss',
-          'its test accuracy',
+          `α of lowest test ${words.loss}`,
+          `its test ${words.loss}`,
+          ...(words.perplexity ? ['its test perplexity'] : []),
+          `its test ${words.accuracy}`,
           'undefined points',
         ],
         rows,

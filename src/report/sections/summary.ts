@@ -4,6 +4,7 @@
  */
 import { conclusionSentence, studyConclusions } from '../conclusions';
 import { formatNumber, formatPercent } from '../format-number';
+import { perplexity, quantityLabels } from '../quantity-labels';
 import type { Block, Section, TableFile } from '../section';
 import type { Spread, StudyModel } from '../study-model';
 import type { TableCell } from '../table';
@@ -18,7 +19,7 @@ function spreadCell(s: Spread, percent: boolean, key: string): TableCell {
   };
 }
 
-function branchPoints(m: StudyModel): string | undefined {
+function branchPoints(m: StudyModel, accuracy: string): string | undefined {
   const branches = m.statuses.filter((r) => r.phase === 'process1' && r.status === 'branched');
   if (branches.length === 0) return undefined;
   const where = branches.map((b) => {
@@ -29,12 +30,24 @@ function branchPoints(m: StudyModel): string | undefined {
     const converged = m.statuses.find(
       (r) => r.seed === b.seed && r.phase === 'process1' && r.status === 'converged',
     );
-    return `seed ${b.seed}: epoch ${epoch}${at ? `, test accuracy ${formatPercent(at.testAccuracy)}` : ''}; ${converged ? converged.message : b.message}`;
+    return `seed ${b.seed}: epoch ${epoch}${at ? `, test ${accuracy} ${formatPercent(at.testAccuracy)}` : ''}; ${converged ? converged.message : b.message}`;
   });
   return `Where process 2 branched: ${where.join('; ')}.`;
 }
 
+/** The perplexity of each seed's final test loss per token, as a spread over seeds. */
+function perplexityCell(s: Spread): TableCell {
+  const values = s.values.map(perplexity);
+  const mean = values.reduce((a, v) => a + v, 0) / values.length;
+  const std =
+    values.length > 1
+      ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1))
+      : 0;
+  return spreadCell({ mean, std, values }, false, 'testPerplexity');
+}
+
 export function summarySection(m: StudyModel): Section {
+  const words = quantityLabels(m.tokens);
   const blocks: Block[] = [
     {
       kind: 'table',
@@ -43,10 +56,11 @@ export function summarySection(m: StudyModel): Section {
           'phase',
           'epoch',
           'status',
-          'train loss',
-          'train accuracy',
-          'test loss',
-          'test accuracy',
+          `train ${words.loss}`,
+          `train ${words.accuracy}`,
+          `test ${words.loss}`,
+          ...(words.perplexity ? ['test perplexity'] : []),
+          `test ${words.accuracy}`,
         ],
         rows: m.summary.map((r) => [
           { text: r.label, attributes: { 'data-phase': r.phase } },
@@ -55,13 +69,14 @@ export function summarySection(m: StudyModel): Section {
           spreadCell(r.trainLoss, false, 'trainLoss'),
           spreadCell(r.trainAccuracy, true, 'trainAccuracy'),
           spreadCell(r.testLoss, false, 'testLoss'),
+          ...(words.perplexity ? [perplexityCell(r.testLoss)] : []),
           spreadCell(r.testAccuracy, true, 'testAccuracy'),
         ]),
         attributes: { id: 'summary-table' },
       },
     },
   ];
-  const branched = branchPoints(m);
+  const branched = branchPoints(m, words.accuracy);
   if (branched)
     blocks.push({ kind: 'paragraph', text: branched, attributes: { id: 'branch-points' } });
   const files: TableFile[] = [];
@@ -99,10 +114,15 @@ export function summarySection(m: StudyModel): Section {
       content: conclusions.map((c) => `- ${sentence(c)}`).join('\n') + '\n',
     });
   }
+  if (words.perplexity)
+    blocks.splice(1, 0, {
+      kind: 'paragraph',
+      text: 'A language model: loss is the mean next-token cross-entropy per token (natural log), perplexity its exponential, accuracy the fraction of next tokens predicted.',
+    });
   return {
     kind: 'section',
     id: 'summary',
-    title: 'Final loss and accuracy per arm',
+    title: `Final ${words.loss} and ${words.accuracy} per arm`,
     blocks,
     files,
   };

@@ -3,12 +3,14 @@
 import { lineChart, type LineSeries } from '../line-chart';
 import type { Block, Section } from '../section';
 import type { StudyModel } from '../study-model';
+import { quantityLabels } from '../quantity-labels';
 import { pendingHtml, type StudyPending } from '../study-progress';
 import { PALETTE } from '../svg';
 
 /** The seed's training curves; undefined before its first epoch (nothing to draw). */
 function curves(m: StudyModel, seed: number): { accuracy: string; loss: string } | undefined {
   if (!m.epochs.some((e) => e.seed === seed)) return undefined;
+  const words = quantityLabels(m.tokens);
   const series = (
     key: 'testAccuracy' | 'trainLoss' | 'testLoss',
     dash: boolean,
@@ -36,22 +38,27 @@ function curves(m: StudyModel, seed: number): { accuracy: string; loss: string }
       .filter((s) => s.points.length > 0);
   return {
     accuracy: lineChart({
-      title: `Test accuracy by epoch (seed ${seed})`,
+      title: `Test ${words.accuracy} by epoch (seed ${seed})`,
       xLabel: 'epoch',
-      leftLabel: 'test accuracy (%)',
+      leftLabel: `test ${words.accuracy} (%)`,
       series: series('testAccuracy', false, 100),
     }),
     loss: lineChart({
-      title: `Cross-entropy by epoch (seed ${seed}): train solid, test dashed`,
+      title: `${capital(words.crossEntropy)} by epoch (seed ${seed}): train solid, test dashed`,
       xLabel: 'epoch',
-      leftLabel: 'cross-entropy (log scale)',
+      leftLabel: `${words.crossEntropy} (log scale)`,
       logLeft: true,
       series: [...series('trainLoss', false), ...series('testLoss', true)],
     }),
   };
 }
 
+function capital(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 export function trainingSection(m: StudyModel, pending: StudyPending): Section {
+  const words = quantityLabels(m.tokens);
   const blocks: Block[] = [{ kind: 'html', html: pendingHtml(pending, 'training') }];
   for (const seed of m.seeds) {
     const c = curves(m, seed);
@@ -65,14 +72,14 @@ export function trainingSection(m: StudyModel, pending: StudyPending): Section {
         id: `curves-accuracy-${seed}`,
         file: `curves-accuracy-seed-${seed}`,
         svg: c.accuracy,
-        caption: 'Test accuracy per phase; process 2 arms branch from the end of process 1.',
+        caption: `Test ${words.accuracy} per phase; process 2 arms branch from the end of process 1.`,
       },
       {
         kind: 'figure',
         id: `curves-loss-${seed}`,
         file: `curves-loss-seed-${seed}`,
         svg: c.loss,
-        caption: 'Training and test cross-entropy per phase.',
+        caption: `Training and test ${words.crossEntropy} per phase.`,
       },
     );
   }
