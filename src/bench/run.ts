@@ -46,6 +46,7 @@ import {
 } from '../engine/threads';
 import { c1 } from '../models/c1';
 import { f1 } from '../models/f1';
+import { gpt } from '../models/gpt';
 import { resnet20 } from '../models/resnet';
 import type { Log } from '../core/log';
 import { synchronize } from '../engine/device';
@@ -150,6 +151,7 @@ export function workloads(quick: boolean): BenchWorkload[] {
       point(c1(), 64, 16, [8, 16], 1, 16),
       w('ResNet20 step B=8', resnet20(), 'step', 8, 8, 2),
       w('ResNet20 population gradient N=16', resnet20(), 'population-gradient', 16, 8, 1),
+      w('GPT step B=4', gpt(), 'step', 4, 4, 2),
     ];
   return [
     w('F1 step B=256', f1(), 'step', 256, 256, 40),
@@ -179,6 +181,10 @@ export function workloads(quick: boolean): BenchWorkload[] {
     point(c1(), 50000, 10000, [256, 1000, 2000, 5000], 3, 5000),
     w('ResNet20 step B=128', resnet20(), 'step', 128, 128, 9),
     w('ResNet20 population gradient N=2000', resnet20(), 'population-gradient', 2000, 500, 3),
+    // the built-in GPT (nanoGPT's char-level Shakespeare model as its README trains it on a
+    // CPU: 4 layers, 4 heads, width 128, block_size 64) on 64 random windows of 64 tokens, 4096
+    // tokens a step (that README's CPU run takes 12 windows; its GPU config 64 of 256)
+    w('GPT step B=64', gpt(), 'step', 64, 64, 6),
   ];
 }
 
