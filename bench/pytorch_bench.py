@@ -3,7 +3,9 @@ caller asks for, so that its batches alternate with gradscope's own (the machine
 drifts; ratios of timings taken minutes apart would measure the drift).
 
 argv[1]: a JSON file {"networks": {name: {"layers": [...], "input": [c,h,w], "classes": k,
-"module": the source `gradscope export NET --pytorch` prints, for lists nn.Sequential cannot hold}},
+"module": the source `gradscope export NET --pytorch` prints, for lists nn.Sequential cannot hold,
+"gpt": {"vocabulary", "context", "layers", "heads", "width", "bias"} for a language model, built
+as nanoGPT's GPT below}},
 "workload": {"id", "network", "kind": "step"|"population-gradient"|"hessian-vector"|"experiment-b"
 |"experiment-b-point", "batch", "chunk", "draws", and for "experiment-b-point" "train", "test",
 "batch_sizes"},
@@ -24,11 +26,14 @@ torch.cuda.synchronize(), and convolutions and matrix products run in IEEE float
 """
 import ctypes
 import json
+import math
 import sys
 import time
 import os
+from dataclasses import dataclass
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
@@ -55,8 +60,159 @@ def tick():
         raise Stopped()
 
 
+# nanoGPT's model (Karpathy, github.com/karpathy/nanoGPT, model.py), as PyTorch 1.13 runs it: no
+# F.scaled_dot_product_attention before PyTorch 2.0, so nanoGPT takes its own attention path
+# with the causal mask held as the `bias` buffer. Dropout 0, as gradscope's GPT.
+
+
+class LayerNorm(nn.Module):
+    """LayerNorm but with an optional bias. PyTorch doesn't support simply bias=False"""
+
+    def __init__(self, ndim, bias):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(ndim))
+        self.bias = nn.Parameter(torch.zeros(ndim)) if bias else None
+
+    def forward(self, input):
+        return F.layer_norm(input, self.weight.shape, self.weight, self.bias, 1e-5)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        assert config.n_embd % config.n_head == 0
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.register_buffer("bias", torch.tril(torch.ones(config.block_size, config.block_size))
+                             .view(1, 1, config.block_size, config.block_size))
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float("-inf"))
+        att = F.softmax(att, dim=-1)
+        att = self.attn_dropout(att)
+        y = att @ v
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return self.resid_dropout(self.c_proj(y))
+
+
+class MLP(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
+        self.gelu = nn.GELU()
+        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x):
+        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
+
+
+class Block(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.ln_1 = LayerNorm(config.n_embd, bias=config.bias)
+        self.attn = CausalSelfAttention(config)
+        self.ln_2 = LayerNorm(config.n_embd, bias=config.bias)
+        self.mlp = MLP(config)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        x = x + self.mlp(self.ln_2(x))
+        return x
+
+
+@dataclass
+class GPTConfig:
+    block_size: int = 1024
+    vocab_size: int = 50304
+    n_layer: int = 12
+    n_head: int = 12
+    n_embd: int = 768
+    dropout: float = 0.0
+    bias: bool = True
+
+
+class GPT(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(config.vocab_size, config.n_embd),
+            wpe=nn.Embedding(config.block_size, config.n_embd),
+            drop=nn.Dropout(config.dropout),
+            h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+            ln_f=LayerNorm(config.n_embd, bias=config.bias),
+        ))
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.transformer.wte.weight = self.lm_head.weight
+        self.apply(self._init_weights)
+        for pn, p in self.named_parameters():
+            if pn.endswith("c_proj.weight"):
+                torch.nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+
+    def _init_weights(self, module):
+        if isinstance(module, nn.Linear):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+            if module.bias is not None:
+                torch.nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def forward(self, idx, targets):
+        device = idx.device
+        b, t = idx.size()
+        assert t <= self.config.block_size
+        pos = torch.arange(0, t, dtype=torch.long, device=device)
+        tok_emb = self.transformer.wte(idx)
+        pos_emb = self.transformer.wpe(pos)
+        x = self.transformer.drop(tok_emb + pos_emb)
+        for block in self.transformer.h:
+            x = block(x)
+        x = self.transformer.ln_f(x)
+        logits = self.lm_head(x)
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
+        return logits, loss
+
+
+def nanogpt(sizes):
+    """nanoGPT's GPT of gradscope's sizes (src/models/gpt.ts names them)."""
+    return GPT(GPTConfig(block_size=sizes["context"], vocab_size=sizes["vocabulary"],
+                         n_layer=sizes["layers"], n_head=sizes["heads"], n_embd=sizes["width"],
+                         bias=sizes["bias"]))
+
+
+def gpt_step(net, n, device):
+    """nanoGPT's training step (train.py with one micro-step) on n random windows of the model's
+    context: forward with targets, backward, Adam, gradients set to None. No gradient clipping
+    (nanoGPT's grad_clip): gradscope's step has none either."""
+    sizes = net["gpt"]
+    model = nanogpt(sizes).to(device)
+    model.train()
+    t = sizes["context"]
+    windows = torch.randint(0, sizes["vocabulary"], (n, t + 1)).to(device)
+    x, y = windows[:, :-1].contiguous(), windows[:, 1:].contiguous()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def once():
+        _, loss = model(x, y)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    return once
+
+
 def main():
-    global deadline
     config = json.load(open(sys.argv[1]))
     settings = config["settings"]
     if settings.get("threads"):
@@ -74,6 +230,11 @@ def main():
     torch.manual_seed(0)
     w = config["workload"]
     net = config["networks"][w["network"]]
+    if "gpt" in net:
+        if w["kind"] != "step":
+            raise SystemExit("a language model is timed only as a training step")
+        run(gpt_step(net, w["batch"], device), synchronize)
+        return
     model = (exported(net["module"]) if "module" in net else build(net["layers"])).to(device)
     c, h, wd = net["input"]
     n = w["batch"]
@@ -147,6 +308,12 @@ def main():
             for s in range(0, n, chunk):
                 (F.cross_entropy(model(x[s:s + chunk]), y[s:s + chunk], reduction="sum") / n).backward()
                 tick()
+    run(once, synchronize)
+
+
+def run(once, synchronize):
+    """The protocol: ready, then batches of timings on request until the end of input."""
+    global deadline
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)

@@ -8,6 +8,15 @@
  *   backward = 2 forward - that layer's forward.
  * - Batch norm, ReLU, pooling, dropout, the loss, the biases and the optimiser's update are
  *   elementwise (a few FLOP per value, not per multiply-add) and not counted.
+ * - A language model (src/models/gpt.ts) is counted per window of T tokens (an example), width
+ *   C, vocabulary V: a transformer block's four Linear layers are 2 C (3C + C + 4C + 4C) = 24 C^2
+ *   per token, its attention's two products (scores q k^T and their weighted sum of v, every
+ *   head together) 2 T C each per token, the whole T x T square as both sides compute it (the
+ *   causal mask is applied after the product): T (24 C^2 + 4 T C) a block; the head 2 T C V.
+ *   The embeddings, layer norms, softmax and GELU are lookups and elementwise: not counted. No
+ *   weighted layer reads the token ids, so backward = 2 forward. Per token a training step is
+ *   then 6 (12 L C^2 + C V) + 12 L T C: nanoGPT's own count (estimate_mfu, after PaLM's
+ *   appendix B), 6 N + 12 L T C, with N its matrix parameters.
  *
  * What each workload kind counts, per example (f forward, b backward):
  * - a training step and a population gradient: f + b;
@@ -23,12 +32,21 @@ import { resolveNetwork, type NetworkSpec, type ResolvedLayer } from '../engine/
 import type { BenchWorkload } from './pytorch';
 
 /** A weighted layer's forward FLOP per example: Linear 2 in out, convolution
- * 2 Hout Wout Cout Cin kh kw; 0 for every other kind (elementwise, not counted). */
+ * 2 Hout Wout Cout Cin kh kw, a transformer block T (24 C^2 + 4 T C), a language model's head
+ * 2 T C V; 0 for every other kind (lookups and elementwise, not counted). */
 export function layerForwardFlops(layer: ResolvedLayer): number {
   if (layer.type === 'linear') return 2 * layer.in! * layer.out!;
   if (layer.type === 'conv2d') {
     const [cout, hout, wout] = layer.shape as [number, number, number];
     return 2 * hout * wout * cout * layer.in! * layer.kernel! * layer.kernel!;
+  }
+  if (layer.type === 'block') {
+    const [positions, width] = layer.shape as [number, number];
+    return positions * (24 * width * width + 4 * positions * width);
+  }
+  if (layer.type === 'head') {
+    const [positions, vocabulary] = layer.shape as [number, number];
+    return 2 * positions * layer.in! * vocabulary;
   }
   if (layer.type === 'residual')
     return [...(layer.branch ?? []), ...(layer.shortcut ?? [])].reduce(

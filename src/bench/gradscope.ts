@@ -9,6 +9,7 @@
 import { analyzeGradients, DEFAULT_GRADIENT_ANALYSIS } from '../analysis/gradient-distribution';
 import type { StudyData } from '../data/load';
 import { Dataset } from '../engine/dataset';
+import { resolveNetwork } from '../engine/layers';
 import { synchronize } from '../engine/device';
 import { DeviceVector, measureGradient } from '../engine/device-vector';
 import { Network } from '../engine/network';
@@ -65,8 +66,17 @@ export interface PreparedWorkload {
   note: string | null;
 }
 
+/** `examples` random images of `spec`'s input, or for a language model `examples` windows of
+ * its context + 1 random token ids. */
 function randomData(name: string, spec: BenchWorkload['network'], examples: number, seed: number) {
   const [c, h, wd] = spec.input;
+  if (resolveNetwork(spec).language) {
+    const bytes = randomBytes(examples * (wd + 1), seed);
+    return new Dataset(name, spec.classes, {
+      windows: Int32Array.from(bytes, (b) => b % spec.classes),
+      context: wd,
+    });
+  }
   return new Dataset(name, spec.classes, {
     pixels: randomBytes(examples * c * h * wd, seed),
     labels: new Int32Array(examples).map((_, i) => i % spec.classes),

@@ -13,6 +13,7 @@ import { createInterface } from 'readline';
 import { pythonString } from '../core/quote';
 import type { NetworkSpec } from '../engine/layers';
 import { resolveNetwork } from '../engine/layers';
+import { gpt, type GptConfig } from '../models/gpt';
 import { pytorchModule } from '../models/pytorch-module';
 import type { SettingBatch } from './setting-rounds';
 
@@ -146,9 +147,45 @@ export class PyTorchSession {
   }
 }
 
+/**
+ * The sizes of a language model's layer list when it is a GPT of src/models/gpt.ts (which
+ * bench/pytorch_bench.py builds as nanoGPT's GPT); null for any other list.
+ */
+export function gptSizes(spec: NetworkSpec): Required<GptConfig> | null {
+  const r = resolveNetwork(spec);
+  const [embedding] = r.layers;
+  const blocks = r.layers.filter((l) => l.type === 'block');
+  if (!r.language || embedding?.type !== 'embedding' || blocks.length === 0) return null;
+  const sizes = {
+    vocabulary: embedding.in!,
+    context: embedding.context!,
+    layers: blocks.length,
+    heads: blocks[0]!.heads!,
+    width: embedding.out!,
+    bias: blocks[0]!.bias!,
+  };
+  return JSON.stringify(gpt(sizes)) === JSON.stringify({ ...spec, name: 'GPT' }) ? sizes : null;
+}
+
 /** bench/pytorch_bench.py's configuration for one workload. */
-function sessionConfig(w: BenchWorkload, settings: PyTorchSettings, device: string): unknown {
+export function sessionConfig(
+  w: BenchWorkload,
+  settings: PyTorchSettings,
+  device: string,
+): unknown {
   const r = resolveNetwork(w.network);
+  if (r.language) {
+    const sizes = gptSizes(w.network);
+    if (!sizes)
+      throw new Error(
+        `bench: ${w.network.name} is a language model but not a GPT of src/models/gpt.ts, the one language model bench/pytorch_bench.py builds`,
+      );
+    return {
+      networks: { [w.network.name]: { gpt: sizes } },
+      settings: { threads: settings.threads, channels_last: settings.channelsLast, device },
+      workload: { id: w.id, network: w.network.name, kind: w.kind, batch: w.batch },
+    };
+  }
   // what scripts/torch_sequential.py cannot build (residual blocks, global average
   // pooling) is built from the module `gradscope export NET --pytorch` prints
   const sequential = !r.nested && r.layers.every((l) => l.type !== 'globalavgpool');

@@ -6,8 +6,9 @@
  * whole training-set size (50000, chunks of 5000), whole Experiment B points as a study's
  * analysis runs them (population mode, nested draws, layer signals where they fit; F1 at K = 100
  * on MNIST's sizes, C1 at K = 3 on CIFAR-10's), a ResNet20 training step at B = 128 (He et
- * al.'s batch) and its population gradient, timed for gradscope and for PyTorch in the same
- * invocation, on the same device (the CPU, or a GPU with --device cuda: CUDA-synchronised
+ * al.'s batch) and its population gradient, a training step of the built-in GPT on 64 windows of
+ * 64 tokens (against nanoGPT's model, bench/pytorch_bench.py), timed for gradscope and for
+ * PyTorch in the same invocation, on the same device (the CPU, or a GPU with --device cuda: CUDA-synchronised
  * timings on both sides). Each row gives its arithmetic (GFLOP, src/bench/flops.ts) and the
  * rate each side reached, beside the machine's matrix-multiply peak timed at the start
  * (src/bench/peak.ts).
@@ -46,6 +47,7 @@ import {
 } from '../engine/threads';
 import { c1 } from '../models/c1';
 import { f1 } from '../models/f1';
+import { gpt } from '../models/gpt';
 import { resnet20 } from '../models/resnet';
 import type { Log } from '../core/log';
 import { synchronize } from '../engine/device';
@@ -150,6 +152,7 @@ export function workloads(quick: boolean): BenchWorkload[] {
       point(c1(), 64, 16, [8, 16], 1, 16),
       w('ResNet20 step B=8', resnet20(), 'step', 8, 8, 2),
       w('ResNet20 population gradient N=16', resnet20(), 'population-gradient', 16, 8, 1),
+      w('GPT step B=4', gpt(), 'step', 4, 4, 2),
     ];
   return [
     w('F1 step B=256', f1(), 'step', 256, 256, 40),
@@ -179,6 +182,10 @@ export function workloads(quick: boolean): BenchWorkload[] {
     point(c1(), 50000, 10000, [256, 1000, 2000, 5000], 3, 5000),
     w('ResNet20 step B=128', resnet20(), 'step', 128, 128, 9),
     w('ResNet20 population gradient N=2000', resnet20(), 'population-gradient', 2000, 500, 3),
+    // the built-in GPT (nanoGPT's char-level Shakespeare model as its README trains it on a
+    // CPU: 4 layers, 4 heads, width 128, block_size 64) on 64 random windows of 64 tokens, 4096
+    // tokens a step (that README's CPU run takes 12 windows; its GPU config 64 of 256)
+    w('GPT step B=64', gpt(), 'step', 64, 64, 6),
   ];
 }
 

@@ -1,6 +1,6 @@
 /**
- * The bench's arithmetic counts (src/bench/flops.ts) against hand computations from F1's and
- * C1's layer shapes (src/models/f1.ts, src/models/c1.ts).
+ * The bench's arithmetic counts (src/bench/flops.ts) against hand computations from F1's,
+ * C1's and the GPT's layer shapes (src/models/f1.ts, src/models/c1.ts, src/models/gpt.ts).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -8,6 +8,8 @@ import { exampleFlops, workloadGflop } from '../../src/bench/flops';
 import { workloads } from '../../src/bench/run';
 import { c1 } from '../../src/models/c1';
 import { f1 } from '../../src/models/f1';
+import { DEFAULT_GPT, gpt } from '../../src/models/gpt';
+import { Network } from '../../src/engine/network';
 
 // F1: 784 -> 512 (first layer, reads the input), four 512 -> 512, 512 -> 10
 const F1_FIRST = 2 * 784 * 512; // 802 816
@@ -73,4 +75,39 @@ test('GFLOP of the bench rows: steps, gradients, Hessian-vector products, Experi
     (60000 * c1Pass + 3 * 5000 * c1Pass) / 1e9,
     'C1 point, recomputed',
   );
+});
+
+/** 2 m k n: the multiply-adds of one [m, k] x [k, n] product. */
+const product = (m: number, k: number, n: number) => 2 * m * k * n;
+
+test('a GPT window: every matrix product of nanoGPT forward counted by hand, backward twice it', () => {
+  // 2 blocks, 2 heads of 4 features (width 8), windows of 5 tokens, vocabulary 11
+  const tiny = { vocabulary: 11, context: 5, layers: 2, heads: 2, width: 8 };
+  const t = 5;
+  const block =
+    product(t, 8, 24) + // c_attn: q, k, v
+    2 * product(t, 4, t) + // each head's scores q k^T: the whole 5 x 5 square
+    2 * product(t, t, 4) + // each head's attention-weighted sum of v
+    product(t, 8, 8) + // attn.c_proj
+    product(t, 8, 32) + // mlp.c_fc
+    product(t, 32, 8); // mlp.c_proj
+  const forward = 2 * block + product(t, 8, 11); // the tied head
+  assert.equal(forward, 17_840);
+  // the token ids reach the blocks through lookups: every product's data gradient is computed
+  assert.deepEqual(exampleFlops(gpt(tiny)), { forward, backward: 2 * forward });
+});
+
+test("GPT step B=64: 64 windows of the built-in GPT, nanoGPT's 6 N + 12 L T C a token", () => {
+  const w = row('GPT step B=64');
+  assert.equal(w.batch, 64);
+  assert.deepEqual(w.network, gpt(DEFAULT_GPT));
+  const { vocabulary: v, context: t, layers: l, width: c } = DEFAULT_GPT;
+  // N: the parameters of the matrix products (the blocks' Linear weights and the tied head),
+  // the network's parameters less the position embedding, layer norms and biases
+  const n = new Network(gpt(), { seed: 0 }).parameterCount - t * c - l * 13 * c - 2 * c;
+  assert.equal(n, 12 * l * c * c + v * c);
+  const perToken = 6 * n + 12 * l * t * c;
+  const expected = (64 * t * perToken) / 1e9;
+  assert.ok(Math.abs(workloadGflop(w, false) - expected) <= 1e-12 * expected);
+  assert.ok(Math.abs(expected - 21.743271936) < 1e-9);
 });
