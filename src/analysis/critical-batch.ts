@@ -23,9 +23,11 @@ import { removeStaleTemporaries } from '../core/stale-temporaries';
 import { loadData, type StudyData } from '../data/load';
 import { uniformBatch } from '../data/sampler';
 import { checkpointInfo } from '../engine/checkpoint-file';
+import { tokenWindowsFor } from '../engine/data-options';
 import type { NetworkSpec } from '../engine/layers';
 import { checkNetworkFitsData, Network } from '../engine/network';
 import { Optimizer } from '../engine/optimizer';
+import { networkSpec } from '../models';
 import { checkpointName, epochFiles, epochOf } from '../store/checkpoint-files';
 import { holdsRun, readConfigFile } from '../store/config-file';
 import {
@@ -225,6 +227,7 @@ export async function measureCriticalBatch(
     loadData(config.data, {
       standardise: Boolean(config.standardise),
       ...(config.subset ? { subset: config.subset } : {}),
+      ...tokenWindowsFor(networkSpec(config.network)),
     });
   const n = data.train.size;
   const largest = options.batchSizes[options.batchSizes.length - 1]!;
