@@ -14,7 +14,7 @@ import { pythonString } from '../core/quote';
 import type { NetworkSpec } from '../engine/layers';
 import { resolveNetwork } from '../engine/layers';
 import { pytorchModule } from '../models/pytorch-module';
-import type { SettingBatch } from './setting-rounds';
+import type { RunPace, SettingBatch } from './setting-rounds';
 
 export interface PyTorchSettings {
   label: string;
@@ -47,6 +47,9 @@ export interface BenchWorkload {
   /** An untimed run before each batch of timings (default true); a run of many chunks needs
    * none (its first chunk regrows the heap given back after the last batch). */
   warmUp?: boolean;
+  /** The most rounds its repeats are split into (default 3): 1 for a workload whose batches
+   * each pay a long regrowth of the heap. */
+  rounds?: number;
 }
 
 /** The python whose PyTorch the bench runs on `device` ("cpu", "cuda:N"), or why there is none. */
@@ -120,17 +123,23 @@ export class PyTorchSession {
   }
 
   /** One untimed run (unless `warmUp` is false), then `repeats` timed ones: their
-   * milliseconds; or, once a run takes longer than `limitMs`, where it was stopped. */
+   * milliseconds and each run's time at the end of each chunk; or, once a run falls behind
+   * `pace` (src/bench/setting-rounds.ts), where it was stopped. A run stopped within a chunk,
+   * at its last allowance, ends the process. */
   async time(
     repeats: number,
-    options: { warmUp?: boolean; limitMs?: number | null } = {},
+    options: { warmUp?: boolean; pace?: RunPace | null } = {},
   ): Promise<SettingBatch> {
-    const request = { repeats, warmUp: options.warmUp ?? true, limitMs: options.limitMs ?? null };
+    const request = {
+      repeats,
+      warmUp: options.warmUp ?? true,
+      paceMs: options.pace?.paceMs ?? null,
+    };
     this.child.stdin!.write(`${JSON.stringify(request)}\n`);
     const answer = await this.next();
     return typeof answer.stoppedAtMs === 'number'
       ? { stoppedAtMs: answer.stoppedAtMs }
-      : { ms: answer.ms as number[] };
+      : { ms: answer.ms as number[], ticksMs: answer.ticksMs as number[][] };
   }
 
   /** Ends the process and removes its files. */
