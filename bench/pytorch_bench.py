@@ -9,8 +9,9 @@ argv[1]: a JSON file {"networks": {name: {"layers": [...], "input": [c,h,w], "cl
 "batch_sizes"},
 "settings": {"threads": int|null, "channels_last": bool, "device": "cpu"|"cuda:N"}}.
 Protocol: after building the model it prints {"ready": true}; then each
-line {"repeats": N, "warmUp": bool, "paceMs": [[ms, ...] per run] | null} on stdin runs the
-workload once untimed when warmUp (memory given back after the previous batch grows again) and N
+line {"repeats": N, "warmUp": bool or a count, "paceMs": [[ms, ...] per run] | null} on stdin
+runs the workload once untimed when warmUp (or that many times: memory given back after the
+previous batch grows again) and N
 times timed, and prints {"ms": [N milliseconds], "ticksMs": [[ms, ...] per run]}: each run's
 time at the end of each of its chunks and at its end (the untimed run first). With a pace (the
 caller's: the best setting's ticks of the same runs, times its factor, plus a grace), a run is
@@ -195,7 +196,7 @@ def main():
     for line in sys.stdin:
         request = json.loads(line)
         pace = [[ms / 1000 for ms in run] for run in request.get("paceMs") or []]
-        runs = ([False] if request.get("warmUp", True) else []) + [True] * request["repeats"]
+        runs = [False] * int(request.get("warmUp", 1)) + [True] * request["repeats"]
         times = []
         ticks = []
         answer = None

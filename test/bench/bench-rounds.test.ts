@@ -31,6 +31,9 @@ test('a workload whose batches each regrow a large heap is timed in one round, o
   };
   assert.deepEqual(rounds('C1 step B=5000'), [3]);
   assert.deepEqual(rounds('C1 population gradient N=5000'), [3]);
+  // after 2 untimed runs: the heap still grows in a process's second run
+  for (const id of ['C1 step B=5000', 'C1 population gradient N=5000'])
+    assert.equal(workloads(false).find((x) => x.id === id)!.warmUpRuns, 2, id);
   assert.deepEqual(rounds('C1 step B=256'), [3, 2, 2], 'a small heap: alternated rounds');
   // one run of many chunks: one round of one run, its first chunk regrowing the heap
   for (const id of [
