@@ -11,11 +11,16 @@ as nanoGPT's GPT below}},
 "batch_sizes"},
 "settings": {"threads": int|null, "channels_last": bool, "device": "cpu"|"cuda:N"}}.
 Protocol: after building the model it prints {"ready": true}; then each
-line {"repeats": N, "warmUp": bool, "limitMs": number|null} on stdin runs the workload once
-untimed when warmUp (memory given back after the previous batch grows again) and N times timed,
-and prints {"ms": [N milliseconds]}; with a limit, a run (the untimed one too) that passes it is
-stopped at its next chunk, and the batch ends with {"stoppedAtMs": its time so far}. End of
-input ends it.
+line {"repeats": N, "warmUp": bool or a count, "paceMs": [[ms, ...] per run] | null} on stdin
+runs the workload once untimed when warmUp (or that many times: memory given back after the
+previous batch grows again) and N
+times timed, and prints {"ms": [N milliseconds], "ticksMs": [[ms, ...] per run]}: each run's
+time at the end of each of its chunks and at its end (the untimed run first). With a pace (the
+caller's: the best setting's ticks of the same runs, times its factor, plus a grace), a run is
+stopped at the first chunk whose time passes its allowance, and at the latest when its time
+reaches its last one, even within a chunk (a watchdog thread: a training step is one chunk);
+the batch then ends with {"stoppedAtMs": its time so far}, and a run stopped by the watchdog ends
+the process with it (the caller never times a stopped setting again). End of input ends it.
 After each batch freed memory goes back to the system (malloc_trim), so that this process and
 gradscope's never hold their largest heaps at once.
 Settings are applied as PyTorch users would: torch.set_num_threads and the
@@ -28,9 +33,10 @@ import ctypes
 import json
 import math
 import sys
-import time
 import os
 from dataclasses import dataclass
+import threading
+import time
 
 import torch
 import torch.nn as nn
@@ -48,15 +54,23 @@ def exported(source):
 
 
 class Stopped(Exception):
-    """A run passed the batch's limit."""
+    """A run fell behind the batch's limit."""
 
 
-deadline = None
+class Run:
+    """The run under way: when it started, its time at the end of each chunk so far, and the
+    allowance of each (seconds; None: no pace)."""
+    start = 0.0
+    ticks = []
+    pace = None
 
 
 def tick():
-    """Between chunks: stop the run once it has passed the batch's limit."""
-    if deadline is not None and time.perf_counter() > deadline:
+    """After a chunk: its time noted; the run stopped once the time passes the chunk's allowance
+    (past the allowances given, the last one)."""
+    elapsed = time.perf_counter() - Run.start
+    Run.ticks.append(elapsed)
+    if Run.pace and elapsed > Run.pace[min(len(Run.ticks), len(Run.pace)) - 1]:
         raise Stopped()
 
 
@@ -212,6 +226,37 @@ def gpt_step(net, n, device):
     return once
 
 
+class Watchdog:
+    """Ends the process at the run's limit, answering {"stoppedAtMs": limit}, when the run is
+    still going (within one chunk, where tick cannot stop it)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running = False
+        self.timer = None
+
+    def arm(self, seconds):
+        with self.lock:
+            self.running = True
+        if seconds is not None:
+            self.timer = threading.Timer(seconds, self.fire, args=(seconds,))
+            self.timer.daemon = True
+            self.timer.start()
+
+    def disarm(self):
+        with self.lock:
+            self.running = False
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def fire(self, seconds):
+        with self.lock:
+            if self.running:
+                print(json.dumps({"stoppedAtMs": 1000 * seconds}), flush=True)
+                os._exit(0)
+
+
 def main():
     config = json.load(open(sys.argv[1]))
     settings = config["settings"]
@@ -313,18 +358,21 @@ def main():
 
 def run(once, synchronize):
     """The protocol: ready, then batches of timings on request until the end of input."""
-    global deadline
+    watchdog = Watchdog()
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
-        limit = request.get("limitMs")
-        runs = ([False] if request.get("warmUp", True) else []) + [True] * request["repeats"]
+        pace = [[ms / 1000 for ms in run] for run in request.get("paceMs") or []]
+        runs = [False] * int(request.get("warmUp", 1)) + [True] * request["repeats"]
         times = []
+        ticks = []
         answer = None
-        for timed in runs:
+        for j, timed in enumerate(runs):
             # a warm-up run untimed: the heap given back after the last batch grows again
             t = time.perf_counter()
-            deadline = None if limit is None else t + limit / 1000
+            Run.start, Run.ticks = t, []
+            Run.pace = pace[min(j, len(pace) - 1)] if pace else None
+            watchdog.arm(Run.pace[-1] if Run.pace else None)
             try:
                 once()
                 synchronize()
@@ -334,11 +382,12 @@ def run(once, synchronize):
                 answer = {"stoppedAtMs": 1000 * (time.perf_counter() - t)}
                 break
             finally:
-                deadline = None
+                watchdog.disarm()
+            ticks.append([1000 * e for e in Run.ticks])
             if timed:
                 times.append(time.perf_counter() - t)
         give_back_memory()
-        print(json.dumps(answer or {"ms": [1000 * t for t in times]}), flush=True)
+        print(json.dumps(answer or {"ms": [1000 * t for t in times], "ticksMs": ticks}), flush=True)
 
 
 def experiment_b_point(model, w, net, x, y, channels_last, device):

@@ -15,7 +15,7 @@ import type { NetworkSpec } from '../engine/layers';
 import { resolveNetwork } from '../engine/layers';
 import { gpt, type GptConfig } from '../models/gpt';
 import { pytorchModule } from '../models/pytorch-module';
-import type { SettingBatch } from './setting-rounds';
+import type { RunPace, SettingBatch } from './setting-rounds';
 
 export interface PyTorchSettings {
   label: string;
@@ -48,6 +48,13 @@ export interface BenchWorkload {
   /** An untimed run before each batch of timings (default true); a run of many chunks needs
    * none (its first chunk regrows the heap given back after the last batch). */
   warmUp?: boolean;
+  /** Untimed runs before each batch when `warmUp` (default 1): 2 where the heap still grows in
+   * a process's second run (C1 at 5000 examples: 2.3 million page faults in the first run,
+   * 0.26-0.36 million in the second, none after, on either side). */
+  warmUpRuns?: number;
+  /** The most rounds its repeats are split into (default 3): 1 for a workload whose batches
+   * each pay a long regrowth of the heap. */
+  rounds?: number;
 }
 
 /** The python whose PyTorch the bench runs on `device` ("cpu", "cuda:N"), or why there is none. */
@@ -120,18 +127,24 @@ export class PyTorchSession {
     return session;
   }
 
-  /** One untimed run (unless `warmUp` is false), then `repeats` timed ones: their
-   * milliseconds; or, once a run takes longer than `limitMs`, where it was stopped. */
+  /** `warmUp` untimed runs (true: one), then `repeats` timed ones: their
+   * milliseconds and each run's time at the end of each chunk; or, once a run falls behind
+   * `pace` (src/bench/setting-rounds.ts), where it was stopped. A run stopped within a chunk,
+   * at its last allowance, ends the process. */
   async time(
     repeats: number,
-    options: { warmUp?: boolean; limitMs?: number | null } = {},
+    options: { warmUp?: boolean | number; pace?: RunPace | null } = {},
   ): Promise<SettingBatch> {
-    const request = { repeats, warmUp: options.warmUp ?? true, limitMs: options.limitMs ?? null };
+    const request = {
+      repeats,
+      warmUp: Number(options.warmUp ?? true),
+      paceMs: options.pace?.paceMs ?? null,
+    };
     this.child.stdin!.write(`${JSON.stringify(request)}\n`);
     const answer = await this.next();
     return typeof answer.stoppedAtMs === 'number'
       ? { stoppedAtMs: answer.stoppedAtMs }
-      : { ms: answer.ms as number[] };
+      : { ms: answer.ms as number[], ticksMs: answer.ticksMs as number[][] };
   }
 
   /** Ends the process and removes its files. */

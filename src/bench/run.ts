@@ -52,9 +52,21 @@ import { resnet20 } from '../models/resnet';
 import type { Log } from '../core/log';
 import { synchronize } from '../engine/device';
 import { workloadGflop } from './flops';
-import { median, prepareGradscope, timedRuns, timeGradscope } from './gradscope';
+import {
+  median,
+  prepareGradscope,
+  timedRuns,
+  timeGradscope,
+  type PreparedWorkload,
+} from './gradscope';
 import { matmulPeak, type MatmulPeak } from './peak';
-import { SettingRounds, type SettingSummary } from './setting-rounds';
+import {
+  rowSettings,
+  SettingRounds,
+  STOP_FACTOR,
+  type NetworkRows,
+  type SettingSummary,
+} from './setting-rounds';
 import {
   PyTorchSession,
   pythonWithTorch,
@@ -98,7 +110,11 @@ export interface BenchRow {
   pytorchBestMs: number | null;
   pytorchBestSetting: string | null;
   /** Each PyTorch setting: its median (null: stopped), rounds and timings. */
-  pytorchSettings: ({ label: string } & SettingSummary)[];
+  pytorchSettings: ({
+    label: string;
+    /** Left out of this row: why (stopped on an earlier row of the network). */
+    notTimed?: string;
+  } & SettingSummary)[];
   /** The arithmetic of one run (src/bench/flops.ts), as each side performs it. */
   gflop: { gradscope: number; pytorch: number };
   /** GFLOP per second each side reached (PyTorch: its best setting). */
@@ -158,14 +174,19 @@ export function workloads(quick: boolean): BenchWorkload[] {
     w('F1 step B=256', f1(), 'step', 256, 256, 40),
     w('F1 step B=5000', f1(), 'step', 5000, 5000, 7),
     w('C1 step B=256', c1(), 'step', 256, 256, 7),
-    w('C1 step B=5000', c1(), 'step', 5000, 5000, 3),
+    // one round each: every batch of C1 at 5000 examples regrows the heap given back after the
+    // last (about 25 s of page faults a side on the 2-core AMD machine, 2.3 million in the first
+    // run and a few hundred thousand in the second); a batch of 2 untimed and 3 timed runs a side
+    { ...w('C1 step B=5000', c1(), 'step', 5000, 5000, 3), rounds: 1, warmUpRuns: 2 },
     w('F1 population gradient N=5000', f1(), 'population-gradient', 5000, 5000, 7),
-    w('C1 population gradient N=5000', c1(), 'population-gradient', 5000, 1000, 3),
-    w('F1 Hessian-vector product N=5000', f1(), 'hessian-vector', 5000, 5000, 5),
     {
-      ...w('C1 Experiment B point K=3 B=5000', c1(), 'experiment-b', 5000, 5000, 1, 3),
-      warmUp: false,
+      ...w('C1 population gradient N=5000', c1(), 'population-gradient', 5000, 1000, 3),
+      rounds: 1,
+      warmUpRuns: 2,
     },
+    w('F1 Hessian-vector product N=5000', f1(), 'hessian-vector', 5000, 5000, 5),
+    // its untimed run regrows the heap: the 3 draws timed are a study's, on a grown heap
+    w('C1 Experiment B point K=3 B=5000', c1(), 'experiment-b', 5000, 5000, 1, 3),
     {
       ...w(
         'C1 population gradient N=50000 (chunks of 5000)',
@@ -220,23 +241,24 @@ export function benchTable(rows: BenchRow[], peak: MatmulPeak): string {
   return lines.join('\n');
 }
 
-/** At most 3 rounds, `repeats` split evenly between them: 9 -> 3, 3, 3; 7 -> 3, 2, 2. */
-export function roundRepeats(repeats: number): number[] {
-  const rounds = Math.min(3, repeats);
+/** At most `most` rounds (3 unless a workload says), `repeats` split evenly between them:
+ * 9 -> 3, 3, 3; 7 -> 3, 2, 2; 3 in one round -> 3. */
+export function roundRepeats(repeats: number, most = 3): number[] {
+  const rounds = Math.min(most, repeats);
   return Array.from({ length: rounds }, (_, r) => Math.floor((repeats + rounds - 1 - r) / rounds));
 }
 
 /**
- * One batch of gradscope's timings: an untimed run (the heap given back after the last
+ * One batch of gradscope's timings: `warmUps` untimed runs (the heap given back after the last
  * batch grows again), `repeats` timed ones, then the freed memory back to the system, so
  * that PyTorch's batch next does not run beside gradscope's largest heap.
  */
 async function batch(
   once: () => Promise<void>,
   repeats: number,
-  warmUp: boolean,
+  warmUps: number,
 ): Promise<number[]> {
-  if (warmUp) {
+  for (let u = 0; u < warmUps; u++) {
     await once();
     synchronize();
   }
@@ -313,7 +335,16 @@ export async function runBench(
   const scripting = list.some((w) => SCRIPTED.includes(w.id)) ? pythonWithTorch() : null;
   let scripts: string | undefined;
   const scriptedRows: TorchScriptRow[] = [];
+  // per network, what its rows so far showed: the fastest setting goes first on its next row,
+  // and a setting stopped on one of them is left out (src/bench/setting-rounds.ts)
+  const networkRows = new Map<string, NetworkRows>();
   for (const w of list) {
+    const seen = networkRows.get(w.network.name);
+    const { timed: ordered, left } = rowSettings(settings, seen, 'defaults');
+    for (const l of left)
+      log.info(
+        `bench: PyTorch ${w.id} not timed with ${l.label}: stopped on ${l.stoppedOn}, more than ${STOP_FACTOR}x behind the best`,
+      );
     const chosen = gpu ? null : setThreads(threadsFor(w.network, { batch: w.batch }));
     log.info(
       chosen
@@ -321,25 +352,33 @@ export async function runBench(
         : `bench: gradscope ${w.id} on ${options.device}`,
     );
     // gradscope's batches alternate with each PyTorch setting's, round by round: the
-    // machine's speed drifts, and each side's median then spans the same minutes
-    const prepared = prepareGradscope(w);
-    const warmUp = w.warmUp ?? true;
-    const ours: number[] = [];
+    // machine's speed drifts, and each side's median then spans the same minutes. PyTorch's
+    // processes build their model and data while gradscope builds its own (nothing is timed)
     if ('python' in torch)
-      log.info(`bench: PyTorch ${w.id} with ${settings.map((s) => s.label).join('; ')}`);
-    const sessions =
-      'python' in torch ? await startSessions(torch.python, w, settings, options.device) : [];
+      log.info(`bench: PyTorch ${w.id} with ${ordered.map((s) => s.label).join('; ')}`);
+    const starting =
+      'python' in torch ? startSessions(torch.python, w, ordered, options.device) : null;
+    let prepared: PreparedWorkload;
+    try {
+      prepared = prepareGradscope(w);
+    } catch (error) {
+      for (const session of (await starting?.catch(() => [])) ?? []) session.close();
+      throw error;
+    }
+    const sessions = (await starting) ?? [];
+    const warmUp = (w.warmUp ?? true) ? (w.warmUpRuns ?? 1) : 0;
+    const ours: number[] = [];
     const rounds = new SettingRounds(sessions.length);
     try {
-      for (const [round, repeats] of roundRepeats(w.repeats).entries()) {
+      for (const [round, repeats] of roundRepeats(w.repeats, w.rounds).entries()) {
         ours.push(...(await batch(prepared.run, repeats, warmUp)));
         for (const [i, session] of sessions.entries()) {
           if (!rounds.runs(i, round)) continue;
-          const limitMs = rounds.limitMs(i, round);
-          const timed = await session.time(repeats, { warmUp, limitMs });
+          const pace = rounds.pace(i, round);
+          const timed = await session.time(repeats, { warmUp, pace });
           if ('stoppedAtMs' in timed)
             log.info(
-              `bench: PyTorch ${w.id} with ${settings[i]!.label} stopped after ${timed.stoppedAtMs.toFixed(0)} ms (limit ${limitMs!.toFixed(0)} ms)`,
+              `bench: PyTorch ${w.id} with ${ordered[i]!.label} stopped after ${timed.stoppedAtMs.toFixed(0)} ms (behind ${STOP_FACTOR}x the best setting's same run, plus a grace)`,
             );
           rounds.record(i, timed);
         }
@@ -358,7 +397,17 @@ export async function runBench(
       pytorchDefaultAtLeastMs: null,
       pytorchBestMs: null,
       pytorchBestSetting: null,
-      pytorchSettings: settings.map((s, i) => ({ label: s.label, ...rounds.summary(i) })),
+      pytorchSettings: [
+        ...ordered.map((s, i) => ({ label: s.label, ...rounds.summary(i) })),
+        ...left.map((l) => ({
+          label: l.label,
+          medianMs: null,
+          atLeastMs: null,
+          rounds: 0,
+          timings: 0,
+          notTimed: `stopped on ${l.stoppedOn}`,
+        })),
+      ],
       gflop: { gradscope: workloadGflop(w, signals), pytorch: workloadGflop(w, false) },
       gflops: { gradscope: 0, pytorch: null },
       ...(w.kind === 'experiment-b-point' ? { layerSignals: signals } : {}),
@@ -374,6 +423,13 @@ export async function runBench(
         row.pytorchBestSetting = s.label;
       }
     }
+    const fastestHere = row.pytorchSettings
+      .filter((s) => s.label !== 'defaults' && s.medianMs !== null)
+      .sort((a, b) => a.medianMs! - b.medianMs!)[0];
+    const stopped = new Map(seen?.stopped);
+    for (const s of row.pytorchSettings)
+      if (s.atLeastMs !== null && !stopped.has(s.label)) stopped.set(s.label, w.id);
+    networkRows.set(w.network.name, { fastest: fastestHere?.label ?? seen?.fastest, stopped });
     row.gflops = {
       gradscope: row.gflop.gradscope / (gradscopeMs / 1000),
       pytorch: row.pytorchBestMs === null ? null : row.gflop.pytorch / (row.pytorchBestMs / 1000),
@@ -400,8 +456,8 @@ export async function runBench(
       const module = prepareGradscope(w, file);
       const [a, b]: number[][] = [[], []];
       for (const repeats of roundRepeats(w.repeats)) {
-        a.push(...(await batch(builtIn.run, repeats, true)));
-        b.push(...(await batch(module.run, repeats, true)));
+        a.push(...(await batch(builtIn.run, repeats, 1)));
+        b.push(...(await batch(module.run, repeats, 1)));
       }
       scriptedRows.push({ id: w.id, torchscriptMs: median(b), builtInMs: median(a) });
     }

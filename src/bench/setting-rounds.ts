@@ -1,25 +1,43 @@
 /**
  * Which PyTorch settings the bench times in which round of a workload, and when it stops one.
  *
- * The first round times every setting, in the order given (the bench puts PyTorch's defaults
- * last). Each setting after the first runs under a limit: once one of its runs (its untimed
- * warm-up included) passes max(STOP_FACTOR x the best median timed before it in this round,
- * that median + STOP_SLACK_MS), it is stopped there, and the row says only that it takes more
- * than that. PyTorch's defaults are 13-18x slower on C1 (memory returned to the system at every
- * step): timing them in full in every round took most of an hour-long bench.
- * The later rounds, alternated with gradscope's, time the settings that compete: those not
- * stopped whose first-round median is within KEEP_FACTOR of the best first-round median.
+ * The first round times every setting, in the order given (the bench puts the setting that was
+ * fastest on the same network's last row first and PyTorch's defaults last). Each setting after
+ * the first is paced by the best setting timed before it in this round (the lowest median): each
+ * of its runs, the untimed warm-up too, is stopped at the first chunk whose time passes
+ * STOP_FACTOR x the best's same run at the same chunk plus a grace of max(STOP_SLACK_MS,
+ * GRACE_FRACTION x that run's time), and at the latest at the allowance of its end, even within
+ * a chunk (bench/pytorch_bench.py). The row then says only that the setting takes more than the
+ * time it had run. Same run against same run: a run's first chunk regrows the heap given back
+ * after the last batch (on the 2-core AMD machine 25 s of page faults for C1 at 5000 examples),
+ * and the best paid that too at the same point. A setting stopped so could not have been the
+ * best, nor would it be timed in a later round (STOP_FACTOR is KEEP_FACTOR); one 2x slower is
+ * stopped within its first chunks, not after 1.5 times the best's whole time, which on the rows
+ * of one run of a minute or more took a third of a 30-minute bench. PyTorch's defaults are
+ * 13-18x slower on C1 (memory returned to the system at every step): timing them in full in
+ * every round took most of an hour-long bench. The later rounds, alternated with gradscope's,
+ * time the settings that compete: those not stopped whose first-round median is within
+ * KEEP_FACTOR of the best first-round median.
  */
 
-/** A run slower than this many times the best setting's median so far is stopped. */
-export const STOP_FACTOR = 1.5;
-/** ... and than the best median plus this (a short workload's first run pays for set-up). */
-export const STOP_SLACK_MS = 1000;
 /** After the first round, the settings within this factor of the best keep being timed. */
 export const KEEP_FACTOR = 1.25;
+/** A run falling behind this many times the best setting's same run is stopped. */
+export const STOP_FACTOR = KEEP_FACTOR;
+/** The least grace a run has (a short workload's first run pays for set-up)... */
+export const STOP_SLACK_MS = 1000;
+/** ... and as a fraction of the best's same run. */
+export const GRACE_FRACTION = 0.1;
 
-/** One batch of a setting's timings: its timed runs' milliseconds, or where it was stopped. */
-export type SettingBatch = { ms: number[] } | { stoppedAtMs: number };
+/** A batch's pace: per run (the untimed one first), the time allowed at the end of each chunk
+ * (past the allowances, the last one holds); the run is stopped at the latest at the last. */
+export interface RunPace {
+  paceMs: number[][];
+}
+
+/** One batch of a setting's timings: its timed runs' milliseconds and each run's time at the end
+ * of each chunk (the untimed run first), or where it was stopped. */
+export type SettingBatch = { ms: number[]; ticksMs?: number[][] } | { stoppedAtMs: number };
 
 /** What the bench reports of one setting over the rounds of a workload. */
 export interface SettingSummary {
@@ -43,14 +61,15 @@ export class SettingRounds {
     this.batches = Array.from({ length: settings }, () => []);
   }
 
-  /** The best (lowest) first-round median among the settings before `setting`; null: none. */
-  private bestBefore(setting: number): number | null {
-    let best: number | null = null;
+  /** The setting with the lowest first-round median among those before `setting`, and that
+   * median; null: none. */
+  private bestBefore(setting: number): { setting: number; median: number } | null {
+    let best: { setting: number; median: number } | null = null;
     for (let i = 0; i < setting; i++) {
       const first = this.batches[i]![0];
       if (first && 'ms' in first && first.ms.length > 0) {
         const m = median(first.ms);
-        if (best === null || m < best) best = m;
+        if (best === null || m < best.median) best = { setting: i, median: m };
       }
     }
     return best;
@@ -62,14 +81,22 @@ export class SettingRounds {
     const first = this.batches[setting]![0];
     if (!first || !('ms' in first) || first.ms.length === 0) return false;
     const best = this.bestBefore(this.settings);
-    return best !== null && median(first.ms) <= KEEP_FACTOR * best;
+    return best !== null && median(first.ms) <= KEEP_FACTOR * best.median;
   }
 
-  /** The limit of each run of `setting` in `round`, in milliseconds; null: none. */
-  limitMs(setting: number, round: number): number | null {
+  /** The pace the runs of `setting` in `round` keep; null: none (the first setting, and every
+   * setting after the first round). */
+  pace(setting: number, round: number): RunPace | null {
     if (round !== 0) return null;
     const best = this.bestBefore(setting);
-    return best === null ? null : Math.max(STOP_FACTOR * best, best + STOP_SLACK_MS);
+    const first = best && this.batches[best.setting]![0];
+    if (!first || !('ms' in first) || !first.ticksMs || first.ticksMs.length === 0) return null;
+    return {
+      paceMs: first.ticksMs.map((ticks) => {
+        const graceMs = Math.max(STOP_SLACK_MS, GRACE_FRACTION * (ticks[ticks.length - 1] ?? 0));
+        return ticks.map((t) => STOP_FACTOR * t + graceMs);
+      }),
+    };
   }
 
   /** Records the batch `setting` gave in its next round. */
@@ -88,4 +115,39 @@ export class SettingRounds {
       timings: ms.length,
     };
   }
+}
+
+/** What a network's rows so far showed of the PyTorch settings. */
+export interface NetworkRows {
+  /** The fastest setting other than the defaults on the network's last row. */
+  fastest: string | undefined;
+  /** Each setting stopped (or left out) on one of its rows, and the first such row. */
+  stopped: Map<string, string>;
+}
+
+/**
+ * The settings a row of a network times, in order, and those it leaves out: first the one that
+ * was fastest on the network's last row (the first setting of a round runs without a pace, and
+ * every later one is stopped once clearly behind it, so the likely best going first stops the
+ * others soonest: on F1, 1 thread is twice as fast as 2; on C1 the other way round), then the
+ * others in their order. A setting stopped on an earlier row of the network, more than
+ * STOP_FACTOR behind the best there, is left out (it could not be the best; on C1, 1 thread was
+ * 1.5-2x behind on every row, and its runs up to the stop took minutes of the bench), except
+ * `always` (PyTorch's defaults: their column).
+ */
+export function rowSettings<S extends { label: string }>(
+  settings: S[],
+  rows: NetworkRows | undefined,
+  always: string,
+): { timed: S[]; left: { label: string; stoppedOn: string }[] } {
+  const first = settings.find((s) => s.label === rows?.fastest);
+  const ordered = first ? [first, ...settings.filter((s) => s !== first)] : settings;
+  const stoppedOn = (s: S) => (s.label === always ? undefined : rows?.stopped.get(s.label));
+  return {
+    timed: ordered.filter((s) => stoppedOn(s) === undefined),
+    left: ordered.flatMap((s) => {
+      const row = stoppedOn(s);
+      return row === undefined ? [] : [{ label: s.label, stoppedOn: row }];
+    }),
+  };
 }

@@ -2,7 +2,8 @@
  * The bench's Experiment B point rows (issue 28, items 5 and 6) and PyTorch's stopped settings
  * (item 8): `gradscope bench --quick --only nested` runs a study's point on F1 and C1 at tiny
  * sizes on both sides, each row with its arithmetic (GFLOP) and rates beside the machine's
- * matrix-multiply peak; a PyTorch session under a limit stops its run and says where.
+ * matrix-multiply peak; a PyTorch session under a limit stops its run once it falls behind the
+ * limit's pace, or at the limit itself within a chunk, and says where.
  * No timing is asserted (performance claims live in the bench).
  */
 import assert from 'node:assert/strict';
@@ -83,11 +84,42 @@ test(
     const settings = { label: 'defaults', threads: 1, channelsLast: false, env: {} };
     const session = await PyTorchSession.start(python, w, settings);
     try {
-      const stopped = await session.time(2, { warmUp: true, limitMs: 0.001 });
-      assert.ok('stoppedAtMs' in stopped && stopped.stoppedAtMs > 0, JSON.stringify(stopped));
-      // the process goes on: the next batch without a limit is timed in full
+      // a pace the first chunk cannot keep (an allowance of 0.001 ms), then a minute a chunk
+      const stopped = await session.time(2, {
+        warmUp: true,
+        pace: { paceMs: [[0.001, 60000]] },
+      });
+      assert.ok(
+        'stoppedAtMs' in stopped && stopped.stoppedAtMs > 0.001 && stopped.stoppedAtMs < 60000,
+        JSON.stringify(stopped),
+      );
+      // the process goes on: the next batch without a pace is timed in full, with each run's
+      // time at the end of each chunk (64 + 16 examples and one draw's 8 + 8, chunks of 16;
+      // then the run's end)
       const timed = await session.time(1, { warmUp: false });
       assert.ok('ms' in timed && timed.ms.length === 1 && timed.ms[0]! > 0, JSON.stringify(timed));
+      assert.equal(timed.ticksMs?.length, 1);
+      const ticks = timed.ticksMs![0]!;
+      assert.equal(ticks.length, 4 + 1 + 2 + 1, JSON.stringify(ticks));
+      assert.ok(ticks.every((t, k) => t > 0 && (k === 0 || t >= ticks[k - 1]!)));
+      assert.ok(Math.abs(ticks[ticks.length - 1]! - timed.ms[0]!) < 50);
+    } finally {
+      session.close();
+    }
+  },
+);
+
+test(
+  'a run of one chunk is stopped at the limit itself, not when the chunk ends',
+  { skip: torchMissing },
+  async () => {
+    // a training step is one chunk: no check between chunks can stop it
+    const w = { ...workloads(true).find((x) => x.id === 'C1 step B=16')!, batch: 512 };
+    const settings = { label: 'defaults', threads: 1, channelsLast: false, env: {} };
+    const session = await PyTorchSession.start(python, w, settings);
+    try {
+      const stopped = await session.time(1, { warmUp: true, pace: { paceMs: [[1]] } });
+      assert.deepEqual(stopped, { stoppedAtMs: 1 });
     } finally {
       session.close();
     }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { roundRepeats } from '../../src/bench/run';
+import { roundRepeats, workloads } from '../../src/bench/run';
 
 test('repeats split evenly between at most 3 rounds', () => {
   assert.deepEqual(roundRepeats(1), [1]);
@@ -21,4 +21,28 @@ test('repeats split evenly between at most 3 rounds', () => {
     );
     assert.ok(Math.max(...rounds) - Math.min(...rounds) <= 1, `${repeats}: ${rounds}`);
   }
+});
+
+test('a workload whose batches each regrow a large heap is timed in one round, once a side', () => {
+  assert.deepEqual(roundRepeats(3, 1), [3]);
+  const rounds = (id: string) => {
+    const w = workloads(false).find((x) => x.id === id)!;
+    return roundRepeats(w.repeats, w.rounds);
+  };
+  assert.deepEqual(rounds('C1 step B=5000'), [3]);
+  assert.deepEqual(rounds('C1 population gradient N=5000'), [3]);
+  // after 2 untimed runs: the heap still grows in a process's second run
+  for (const id of ['C1 step B=5000', 'C1 population gradient N=5000'])
+    assert.equal(workloads(false).find((x) => x.id === id)!.warmUpRuns, 2, id);
+  assert.deepEqual(rounds('C1 step B=256'), [3, 2, 2], 'a small heap: alternated rounds');
+  // one run of many chunks: one round of one run, its first chunk regrowing the heap
+  for (const id of [
+    'C1 population gradient N=50000 (chunks of 5000)',
+    'F1 Experiment B point K=100 B=256,1000,2000,5000 nested',
+    'C1 Experiment B point K=3 B=256,1000,2000,5000 nested',
+  ])
+    assert.deepEqual(rounds(id), [1], id);
+  // K = 3 draws timed after an untimed run has grown the heap, as a study's draws run
+  const draws = workloads(false).find((x) => x.id === 'C1 Experiment B point K=3 B=5000')!;
+  assert.deepEqual([roundRepeats(draws.repeats, draws.rounds), draws.warmUp ?? true], [[1], true]);
 });
