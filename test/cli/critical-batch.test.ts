@@ -120,6 +120,34 @@ test('a branch of one epoch at unchanged learning rate is the piggybacked arm, n
   assert.ok(fs.statSync(path.join(dir, 'critical-batch', 'critical-batch.svg')).size > 0);
 });
 
+test("a language model's branches read its token windows: a branch of one epoch is its arm", () => {
+  const dir = path.join(root, 'gpt');
+  const corpus = path.join(root, 'corpus.txt');
+  const words = ['in', 'the', 'beginning', 'was', 'light', 'and', 'water', 'earth'];
+  fs.writeFileSync(
+    corpus,
+    Array.from({ length: 400 }, (_, i) => words[(i * 7 + (i >> 3)) % words.length]).join(' '),
+  );
+  const network = 'GPT:layers=1,width=8,heads=2,context=8';
+  const t = gradscope(
+    ...['train', '--network', network, '--data', `chars:${corpus}`, '--batch-size', '8'],
+    ...['--epochs', '2', '--piggyback', '8,16', '--arm-epochs', '1', '--threads', '1'],
+    ...['--noise-scale-every', '0', '--quiet', '--out', dir],
+  );
+  assert.equal(t.status, 0, t.stderr);
+  const r = critical(dir, '--epochs', '2', '--batch-sizes', '8,16', '--lr-rule', 'none', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const point = (JSON.parse(r.stdout) as Result).points[0]!;
+  const arms = readMetrics(path.join(dir, 'metrics.jsonl')).filter(
+    (m): m is EpochRecord => m.kind === 'epoch' && m.epoch === 3,
+  );
+  for (const b of [8, 16]) {
+    const arm = arms.find((m) => m.phase === `arm-${b}`)!;
+    const branch = point.branches.find((x) => x.batchSize === b)!;
+    assert.equal(branch.testLoss, arm.testLoss, `B = ${b}: the arm's test loss per token`);
+  }
+});
+
 test('a budget that is not an epoch: the same examples for every B, the last step cut; sqrt for Adam', () => {
   const dir = runCopy('budget');
   const r = critical(dir, '--epochs', '2', '--batch-sizes', '16,32,64', '--examples', '100');
