@@ -1,8 +1,9 @@
 /**
  * The bench's GPT row (issue 30): `gradscope bench` times a training step of the built-in GPT
  * against nanoGPT's model in bench/pytorch_bench.py. Both sides run the same workload: the
- * PyTorch session is asked for the GPT of the row's sizes and batch, and bench/pytorch_bench.py's
- * nanoGPT given gradscope's weights computes gradscope's loss and gradient on the same windows;
+ * PyTorch session is asked for the GPT of the row's sizes and batch (bench/pytorch_bench.py's
+ * nanoGPT is the one test/python/nanogpt.py imports, which test/models/gpt.test.ts checks against
+ * gradscope's loss, gradient and Hessian-vector product at the same weights);
  * `bench --quick --only GPT` runs the row on both sides with its arithmetic.
  * No timing is asserted (performance claims live in the bench).
  */
@@ -13,16 +14,11 @@ import { test } from 'node:test';
 import { workloadGflop } from '../../src/bench/flops';
 import { gptSizes, sessionConfig } from '../../src/bench/pytorch';
 import { workloads } from '../../src/bench/run';
-import { Dataset } from '../../src/engine/dataset';
-import { Network } from '../../src/engine/network';
 import { f1 } from '../../src/models/f1';
-import { DEFAULT_GPT, gpt, type GptConfig } from '../../src/models/gpt';
+import { DEFAULT_GPT, gpt } from '../../src/models/gpt';
 import { gradscope } from '../fixtures/cli-fixtures';
 import { tempDir } from '../fixtures/data-fixtures';
-import { random, relativeError } from '../fixtures/helpers';
-import { runPythonFile, torchMissing } from '../fixtures/torchscript-fixtures';
-
-const benchScript = path.join(__dirname, '..', '..', '..', 'bench', 'pytorch_bench.py');
+import { torchMissing } from '../fixtures/torchscript-fixtures';
 
 const SETTINGS = { label: '1 thread', threads: 1, channelsLast: false, env: {} };
 
@@ -48,80 +44,6 @@ test('the GPT row asks PyTorch for nanoGPT of the built-in GPT sizes on 64 windo
     () => sessionConfig({ ...w, network: noFinalNorm }, SETTINGS, 'cpu'),
     /not a GPT of src\/models\/gpt.ts/,
   );
-});
-
-/** Loads bench/pytorch_bench.py as a module, builds its nanoGPT of `sizes`, gives it the
- * weights w (gradscope's order, names mapped as src/engine/layers.ts says) and prints the loss
- * of its forward on the windows and the gradient in gradscope's order. */
-const DRIVER = `
-import importlib.util, json, sys, torch
-spec = importlib.util.spec_from_file_location("pytorch_bench", sys.argv[1])
-bench = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench)
-args = json.load(open(sys.argv[2]))
-sizes = args["sizes"]
-model = bench.nanogpt(sizes)
-named = dict(model.named_parameters())
-
-def nanogpt_name(name):
-    index, rest = name.split(".", 1)
-    index = int(index)
-    if index == 0:
-        return "transformer." + rest
-    if index <= sizes["layers"]:
-        return "transformer.h.%d.%s" % (index - 1, rest)
-    return "transformer.ln_f." + rest
-
-params = [named[nanogpt_name(n)] for n in args["names"]]
-assert len(params) == len(named)
-w = torch.tensor(args["w"], dtype=torch.float32)
-with torch.no_grad():
-    offset = 0
-    for p in params:
-        p.copy_(w[offset:offset + p.numel()].view_as(p))
-        offset += p.numel()
-windows = torch.tensor(args["windows"], dtype=torch.long).view(-1, sizes["context"] + 1)
-_, loss = model(windows[:, :-1].contiguous(), windows[:, 1:].contiguous())
-loss.backward()
-print(json.dumps({"loss": loss.item(), "gradient": torch.cat([p.grad.reshape(-1) for p in params]).tolist()}))
-`;
-
-test("bench/pytorch_bench.py's nanoGPT with gradscope's weights: the same loss and gradient", (t) => {
-  if (torchMissing) return t.skip(torchMissing);
-  const sizes: Required<GptConfig> = {
-    vocabulary: 17,
-    context: 6,
-    layers: 2,
-    heads: 2,
-    width: 8,
-    bias: true,
-  };
-  const network = new Network(gpt(sizes), { seed: 3 });
-  const r = random(7);
-  network.writeParameters(network.readParameters().map(() => 0.8 * (r() - 0.5)));
-  const ids = Int32Array.from({ length: 5 * 7 }, () => Math.floor(r() * 17));
-  const data = new Dataset('tokens', 17, { windows: ids, context: 6 });
-  const ours = network.gradient(data, data.all(), { mode: 'train' });
-
-  const dir = tempDir('gradscope-bench-gpt-');
-  const args = path.join(dir, 'args.json');
-  fs.writeFileSync(
-    args,
-    JSON.stringify({
-      sizes,
-      names: network.parameterTable.map((p) => p.name),
-      w: Array.from(network.readParameters()),
-      windows: Array.from(ids),
-    }),
-  );
-  const out = runPythonFile(dir, 'driver.py', DRIVER, benchScript, args);
-  const theirs = JSON.parse(out.trim().split('\n').pop()!) as { loss: number; gradient: number[] };
-  assert.ok(
-    Math.abs(ours.loss - theirs.loss) <= 1e-5 * theirs.loss,
-    `loss ${ours.loss} vs ${theirs.loss}`,
-  );
-  const error = relativeError(network.readGradients(), theirs.gradient);
-  assert.ok(error <= 1e-5, `gradient: relative error ${error}`);
 });
 
 test('bench --quick --only GPT: a GPT training step on both sides, with its GFLOP', (t) => {

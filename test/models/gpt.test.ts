@@ -81,7 +81,9 @@ function inNanoGpt(
       seed,
     }),
   );
-  const out = runPythonFile(dir, 'run_nanogpt.py', fs.readFileSync(reference, 'utf8'), file);
+  // run in place: it imports nanoGPT's model from bench/pytorch_bench.py beside it
+  const run = `import runpy\nrunpy.run_path(${JSON.stringify(reference)}, run_name="__main__")\n`;
+  const out = runPythonFile(dir, 'run_nanogpt.py', run, file);
   return JSON.parse(out.trim().split('\n').pop()!) as Reference;
 }
 
