@@ -32,12 +32,13 @@ export function splitTokens(tokens: Int32Array): { train: Int32Array; validation
  * Checks the context asked for (LoadOptions' `context`, which the commands take from the
  * language model: src/engine/data-options.ts): a positive integer, and no longer than the
  * model's context when the caller knows it (`modelContext`). None at all means the network is
- * no language model that states its context (an image network, or a TorchScript module).
+ * no language model that states its context (an image network, or a TorchScript module not
+ * named MODULE.pt:context=N).
  */
 export function checkContext(context: number | undefined, modelContext?: number): number {
   if (context === undefined)
     throw new GradscopeInputError(
-      "--network: token data is cut into windows of a language model's context, and this network states none (an image network, or a TorchScript module): use --network GPT, GPT:context=N,... or a layer list that starts with an embedding",
+      "--network: token data is cut into windows of a language model's context, and this network states none (an image network, or a TorchScript module): use --network GPT, GPT:context=N,..., a layer list that starts with an embedding, or MODULE.pt:context=N for a TorchScript language model",
     );
   if (!isPositiveInteger(context))
     throw expected('a positive integer (tokens per window)', 'context', context);

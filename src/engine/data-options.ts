@@ -5,9 +5,10 @@
  */
 import { resolveNetwork, type NetworkSpec } from './layers';
 
-/** `{ context, modelContext }` of a language model's spec; `{}` for any other network. */
+/** `{ context, modelContext }` of a language model's spec (a TorchScript module's from
+ * `MODULE.pt:context=N`, src/models/index.ts); `{}` for any other network. */
 export function tokenWindowsFor(spec: NetworkSpec): { context?: number; modelContext?: number } {
-  if (spec.torchscript || !resolveNetwork(spec).language) return {};
+  if (spec.torchscript ? !(spec.input[2] > 0) : !resolveNetwork(spec).language) return {};
   const context = spec.input[2];
   return { context, modelContext: context };
 }

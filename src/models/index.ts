@@ -3,7 +3,7 @@
  * (the format of src/engine/layers.ts: {name, input, classes, layers}).
  */
 import { parseBoundedJson } from '../core/bounded-json';
-import { GradscopeFileError, GradscopeInputError } from '../core/errors';
+import { expected, GradscopeFileError, GradscopeInputError } from '../core/errors';
 import { resolveNetwork, type NetworkSpec } from '../engine/layers';
 import { readTextFile } from '../core/regular-file';
 import { isTorchScriptFile, torchScriptSpec } from '../engine/torchscript';
@@ -70,6 +70,8 @@ export function networkSpec(nameOrFile: string): NetworkSpec {
   const builtIn = NETWORKS[nameOrFile.toUpperCase()];
   if (builtIn) return builtIn();
   if (/^gpt:/i.test(nameOrFile)) return gpt(gptSizes(nameOrFile));
+  const language = /^(.+\.(?:pt|pth)):context=(.*)$/is.exec(nameOrFile);
+  if (language) return torchScriptLanguageModel(language[1]!, language[2]!, nameOrFile);
   if (/\.(pt|pth)$/i.test(nameOrFile)) {
     if (!isTorchScriptFile(nameOrFile))
       throw new GradscopeFileError(
@@ -80,7 +82,7 @@ export function networkSpec(nameOrFile: string): NetworkSpec {
   }
   if (!nameOrFile.endsWith('.json'))
     throw new GradscopeInputError(
-      `Expected one of ${NETWORK_NAMES.join(', ')}, GPT:SIZE=N,..., a .json layer list or a TorchScript .pt for --network but received "${nameOrFile}"`,
+      `Expected one of ${NETWORK_NAMES.join(', ')}, GPT:SIZE=N,..., a .json layer list or a TorchScript .pt (a language model: MODULE.pt:context=N) for --network but received "${nameOrFile}"`,
     );
   // regular files only (a FIFO would hang), small, shallow: a layer list is all of that
   const parsed = parseBoundedJson(readTextFile(nameOrFile, 10 * 2 ** 20), 16);
@@ -88,4 +90,20 @@ export function networkSpec(nameOrFile: string): NetworkSpec {
   const spec = parsed.value as NetworkSpec;
   resolveNetwork(spec);
   return spec;
+}
+
+/**
+ * A TorchScript language model, `MODULE.pt:context=N`: a module that takes int64 token ids
+ * [B, T] with T up to N and returns next-token scores [B, T, V]; N is the window length its
+ * token data is cut into (a module states no context that gradscope could read).
+ */
+function torchScriptLanguageModel(file: string, context: string, name: string): NetworkSpec {
+  if (!/^[1-9]\d{0,6}$/.test(context))
+    throw expected(
+      'MODULE.pt:context=N with N a positive integer (the tokens of a window)',
+      '--network',
+      name,
+    );
+  const spec = networkSpec(file);
+  return { ...spec, name: `${spec.name}:context=${context}`, input: [1, 1, Number(context)] };
 }

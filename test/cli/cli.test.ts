@@ -49,7 +49,7 @@ test('unknown commands and options, and bad option values', () => {
   );
   fails(
     ['train', '--network', 'F9'],
-    /Expected one of F1, C1, C2, C3, C4, ResNet20, .*, a .json layer list or a TorchScript .pt for --network/,
+    /Expected one of F1, C1, C2, C3, C4, ResNet20, .*, a .json layer list or a TorchScript .pt \(a language model: MODULE.pt:context=N\) for --network/,
   );
   fails(['train', '--network', net, '--data', path.join(dir, 'nowhere')], /nowhere/);
   fails(

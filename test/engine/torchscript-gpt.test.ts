@@ -15,6 +15,9 @@ import { writeSafetensors } from '../../src/engine/safetensors';
 import { stateDict } from '../../src/engine/state-dict';
 import { torchScriptSpec } from '../../src/engine/torchscript';
 import { gpt, type GptConfig } from '../../src/models/gpt';
+import { networkSpec } from '../../src/models';
+import { readMetrics, type EpochRecord } from '../../src/store/metrics';
+import { gradscope } from '../fixtures/cli-fixtures';
 import { pytorchModule } from '../../src/models/pytorch-module';
 import { random, relativeError } from '../fixtures/helpers';
 import { scriptWithWeights, torchMissing } from '../fixtures/torchscript-fixtures';
@@ -71,3 +74,43 @@ for (const [dtype, tolerance] of [
     assert.ok(hvError <= tolerance, `H v: ${hvError}`);
   });
 }
+
+test('from the command line, MODULE.pt:context=N trains on token data as the built-in GPT of its weights', (t) => {
+  if (torchMissing) return t.skip(torchMissing);
+  const name = 'GPT:vocabulary=13,context=8,layers=1,heads=2,width=8';
+  const spec = networkSpec(name);
+  const builtIn = new Network(spec, { seed: 5 }); // as `train --seed 5` starts it
+  const module = path.join(dir, 'lm_module.py');
+  fs.writeFileSync(module, pytorchModule(spec));
+  const weights = path.join(dir, 'lm.safetensors');
+  writeSafetensors(weights, stateDict(builtIn), {});
+  const file = path.join(dir, 'lm.ts.pt');
+  scriptWithWeights(module, weights, file);
+  const corpus = path.join(dir, 'corpus.txt');
+  const r = random(11);
+  fs.writeFileSync(
+    corpus,
+    Array.from({ length: 700 }, () => 'abcdefghij '[Math.floor(r() * 11)]).join(''),
+  );
+  const train = (network: string, out: string) => {
+    const run = gradscope(
+      ...['train', '--network', network, '--data', `chars:${corpus}`, '--epochs', '1'],
+      ...['--batch-size', '8', '--seed', '5', '--threads', '1', '--noise-scale-every', '0'],
+      ...['--quiet', '--out', out],
+    );
+    assert.equal(run.status, 0, run.stderr);
+    return readMetrics(path.join(out, 'metrics.jsonl')).find(
+      (m): m is EpochRecord => m.kind === 'epoch',
+    )!;
+  };
+  const ours = train(name, path.join(dir, 'built-in-run'));
+  const theirs = train(`${file}:context=8`, path.join(dir, 'scripted-run'));
+  for (const q of ['trainLoss', 'testLoss'] as const)
+    assert.ok(
+      Math.abs(theirs[q] - ours[q]) <= 1e-5 * ours[q],
+      `${q}: ${theirs[q]} against ${ours[q]}`,
+    );
+  const bad = gradscope('train', '--network', `${file}:context=0`, '--data', 'kjv');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /MODULE\.pt:context=N with N a positive integer .* for --network/);
+});
