@@ -23,7 +23,7 @@ export const NETWORK_AND_DATA = {
   network: value(
     'NET',
     'the one the checkpoint names',
-    'the network: F1, C1, C2, C3, C4, ResNet20, ..., a .json layer list or a TorchScript .pt',
+    'the network: F1, C1, C2, C3, C4, ResNet20, ..., a .json layer list or a TorchScript .pt (a language model: MODULE.pt:context=N)',
   ),
   data: value(
     'D',
@@ -63,11 +63,11 @@ export function stateFrom(
   option = '--checkpoint',
 ): CheckpointState {
   // a TorchScript --network carries its weights: it is the checkpoint unless one is given
-  const file =
-    values.checkpoint ??
-    (values.network !== undefined && /\.(pt|pth)$/i.test(values.network)
-      ? values.network
-      : undefined);
+  const scripted =
+    values.network === undefined
+      ? null
+      : /^(.+\.(?:pt|pth))(?::context=[^:]*)?$/is.exec(values.network);
+  const file = values.checkpoint ?? scripted?.[1];
   if (!file) throw expected('a checkpoint file', option, file);
   const network = values.network ? networkSpec(values.network) : undefined;
   return checkpointState(file, {

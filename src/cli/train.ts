@@ -285,7 +285,7 @@ const trainOptions = {
   network: value(
     'NET',
     `${OF_STUDY} network`,
-    'F1, C1, C2, C3, C4, ResNet20, ..., a .json layer list or a TorchScript .pt',
+    'F1, C1, C2, C3, C4, ResNet20, ..., GPT:SIZE=N,..., a .json layer list or a TorchScript .pt (a language model: MODULE.pt:context=N)',
   ),
   data: value('D', `${OF_STUDY} data`, 'mnist, fashion-mnist, or a folder or file of data'),
   subset: parsed(

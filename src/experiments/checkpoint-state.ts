@@ -65,7 +65,8 @@ export function checkpointState(
     standardise: Boolean(extra.standardise),
     // the examples it was trained on, when the data are the checkpoint's own
     ...(extra.subset && !options.data ? { subset: extra.subset } : {}),
-    ...tokenWindowsFor(info.network),
+    // a module states no context: --network MODULE.pt:context=N does
+    ...tokenWindowsFor(options.network ?? info.network),
   });
   checkNetworkFitsData(info.network, data.train);
   return { file, network, info, data };

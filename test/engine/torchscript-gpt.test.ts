@@ -110,6 +110,12 @@ test('from the command line, MODULE.pt:context=N trains on token data as the bui
       Math.abs(theirs[q] - ours[q]) <= 1e-5 * ours[q],
       `${q}: ${theirs[q]} against ${ours[q]}`,
     );
+  // an analysis takes the module's own weights, as for any TorchScript --network
+  const analysed = gradscope(
+    ...['analyze', 'gradients', '--network', `${file}:context=8`, '--data', `chars:${corpus}`],
+    ...['--batch-sizes', '8', '--samples', '2', '--threads', '1', '--json', '--quiet'],
+  );
+  assert.equal(analysed.status, 0, analysed.stderr);
   const bad = gradscope('train', '--network', `${file}:context=0`, '--data', 'kjv');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /MODULE\.pt:context=N with N a positive integer .* for --network/);
