@@ -75,7 +75,15 @@ export function gpt(config: GptConfig = DEFAULT_GPT): NetworkSpec {
   return { name: 'GPT', input: [1, 1, context], classes: vocabulary, layers };
 }
 
-/** The sizes a network name may set after `GPT:`, in GptConfig's names. */
+/**
+ * The sizes a network name may set after `GPT:`, in GptConfig's names.
+ *
+ * @example
+ * ```ts
+ * import { GPT_SIZES } from 'gradscope';
+ * console.log(`GPT:${GPT_SIZES.map((s) => `${s}=N`).join(',')}`);
+ * ```
+ */
 export const GPT_SIZES = ['vocabulary', 'context', 'layers', 'heads', 'width'] as const;
 
 /**

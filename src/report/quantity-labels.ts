@@ -6,6 +6,16 @@
  * window is per token).
  */
 
+/**
+ * A report's words for its loss and accuracy (quantityLabels).
+ *
+ * @example
+ * ```ts
+ * import { quantityLabels, type QuantityLabels } from 'gradscope';
+ * const words: QuantityLabels = quantityLabels(false);
+ * console.log(words.loss, words.perplexity); // loss false
+ * ```
+ */
 export interface QuantityLabels {
   /** "loss" or "loss per token", after "train " / "test ". */
   loss: string;
@@ -38,7 +48,15 @@ export function quantityLabels(tokens: boolean): QuantityLabels {
     : { loss: 'loss', accuracy: 'accuracy', crossEntropy: 'cross-entropy', perplexity: false };
 }
 
-/** Perplexity of a per-token cross-entropy in nats: exp(loss). */
+/**
+ * Perplexity of a per-token cross-entropy in nats: exp(loss).
+ *
+ * @example
+ * ```ts
+ * import { perplexity } from 'gradscope';
+ * console.log(perplexity(Math.log(10))); // 10: as unsure as among 10 equally likely tokens
+ * ```
+ */
 export function perplexity(loss: number): number {
   return Math.exp(loss);
 }

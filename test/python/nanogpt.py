@@ -13,6 +13,7 @@ import sys
 
 import torch
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the shipped bench script
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
 from pytorch_bench import GPT, GPTConfig  # noqa: E402
 
