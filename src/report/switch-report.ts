@@ -10,6 +10,7 @@ import { verdict, type PairedInterval } from '../analysis/paired-interval';
 import { writeFileAtomic } from '../core/atomic-write';
 import { writeReportJson } from '../store/report-file';
 import { reportHtmlFile, tableFile, tablesDir } from '../store/study-paths';
+import { criticalBatchFigure } from './critical-batch-figure';
 import { formatNumber } from './format-number';
 import { reportHtml } from './report-html';
 import type { Block, Section } from './section';
@@ -255,6 +256,17 @@ export function switchSection(m: SwitchModel): Section {
         text: 'What the ramps with table: measured follow, per seed (Merrill et al.; docs/mathematics.md "The critical batch size by branching"): B* at each checkpoint (≥: the grid\'s largest, a lower bound) and the live B_simple there.',
       },
       { kind: 'table', table: criticalTable(m) },
+      ...m.criticalBatch.map((c): Block => ({
+        kind: 'figure',
+        id: `switch-critical-batch-${c.seed}`,
+        file: `switch-critical-batch-seed-${c.seed}`,
+        svg: criticalBatchFigure(
+          { points: c.points, batchSizes: m.config.criticalBatch!.batchSizes },
+          c.noise,
+          `Critical batch size by branching, and the live noise scale (seed ${c.seed})`,
+        ),
+        caption: `The measured critical batch size at each checkpoint of process 1 of ${m.config.criticalBatch!.from} and that process 1's live B_simple on the same axes: where they part, the noise scale does not predict the critical batch size.`,
+      })),
     );
   const waiting = m.arms.filter((a) => a.waitsFor);
   if (waiting.length)

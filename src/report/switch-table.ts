@@ -14,7 +14,12 @@ import type { StudySharpness } from '../experiments/records';
 import { variantArms, type SwitchStudyConfig } from '../experiments/switch-config';
 import { waitingRamps } from '../experiments/switch-runner';
 import { readConfigFile } from '../store/config-file';
-import { readMetrics, type EpochRecord, type StatusRecord } from '../store/metrics';
+import {
+  noiseScaleRecords,
+  readMetrics,
+  type EpochRecord,
+  type StatusRecord,
+} from '../store/metrics';
 import { configFile, metricsFile } from '../store/run-paths';
 import { readSharpnessRecords } from '../store/sharpness';
 import { readCriticalBatch } from '../store/critical-batch';
@@ -70,8 +75,9 @@ export interface SwitchModel {
   arms: SwitchArm[];
   /** What the sharpness column is (its eps and space), or undefined when none was measured. */
   sharpnessLabel: string | undefined;
-  /** The critical batch size measured per seed (criticalBatch section), where it is done. */
-  criticalBatch: { seed: number; points: CriticalBatchRow[] }[];
+  /** The critical batch size measured per seed (criticalBatch section), where it is done, with
+   * the live B_simple of the process 1 it branched from as [epochs of training, B_simple]. */
+  criticalBatch: { seed: number; points: CriticalBatchRow[]; noise: [number, number][] }[];
 }
 
 /** One checkpoint of a critical-batch measurement, as critical-batch.json gives it. */
@@ -180,13 +186,15 @@ export function switchModel(runDir: string): SwitchModel {
   const criticalBatch: SwitchModel['criticalBatch'] = [];
   if (config.criticalBatch)
     for (const seed of config.seeds) {
-      const stored = readCriticalBatch(
-        seedDir(variantDir(runDir, config.criticalBatch.from), seed),
-      );
+      const from = seedDir(variantDir(runDir, config.criticalBatch.from), seed);
+      const stored = readCriticalBatch(from);
       const points = stored?.points;
       if (Array.isArray(points))
         criticalBatch.push({
           seed,
+          noise: noiseScaleRecords(readMetrics(metricsFile(from)), 'process1').map(
+            (r): [number, number] => [r.atEpoch, r.simpleNoiseScale],
+          ),
           points: points.map((p: Record<string, unknown>) => ({
             epoch: Number(p.epoch),
             criticalBatch: Number(p.criticalBatch),

@@ -257,6 +257,15 @@ criticalBatch: { from: fixed, epochs: [1, 2], batchSizes: [10, 20, 40], examples
   // 8 arms that ran (and the waiting one) x 6 quantities
   assert.equal(csv.length - 1, 9 * 6);
   assert.match(html, /id="switch-critical-batch"/);
+  // the critical batch size and process 1's live B_simple as a figure per seed
+  for (const seed of [0, 1]) {
+    const figure = new RegExp(
+      `<figure data-figure="switch-critical-batch-${seed}">[\\s\\S]*?</figure>`,
+    ).exec(html);
+    assert.ok(figure, `the figure of seed ${seed}`);
+    assert.match(figure[0], /critical batch size/);
+    assert.match(figure[0], /live B_simple/);
+  }
   const row = (arm: string, q: string) =>
     csv
       .find((l) => l.startsWith(`"${arm}","${q}",`))!
