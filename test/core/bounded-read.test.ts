@@ -107,7 +107,7 @@ test('a gzipped IDX file that inflates far past its header is stopped at the dec
   const data = tempDir('gradscope-bomb-idx-');
   writeIdxFolder(data, true, [20, 10]);
   const file = path.join(data, 'train-images-idx3-ubyte.gz');
-  fs.writeFileSync(file, gzipBomb(idxBytes([60000, 28, 28], new Uint8Array(0)), 1024));
+  fs.writeFileSync(file, gzipBomb(idxBytes([60000, 28, 28], new Uint8Array(0)), 4096));
   const args = ['train', '--network', 'F1', '--data', data, '--epochs', '1'];
   assertFailsFastAndSmall(
     [...args, '--out', path.join(data, 'run')],
