@@ -20,7 +20,7 @@ export { useDevice, deviceInfo, setDeterministic } from './engine/device';
 /** Every rejected input is one of these two, with a one-line message. */
 export { GradscopeFileError, GradscopeInputError } from './core/errors';
 /** The built-in networks (F1, C1, C2, C3, C4) by name, or a layer-list file. */
-export { networkSpec, NETWORKS } from './models';
+export { networkSpec, NETWORKS, torchScriptFile } from './models';
 /** A small GPT (nanoGPT's architecture) of given sizes, as a layer list. */
 export { gpt, gptSizes, DEFAULT_GPT, GPT_SIZES, type GptConfig } from './models/gpt';
 export type { NetworkSpec } from './engine/layers';

@@ -6,7 +6,7 @@ import { expected } from '../core/errors';
 import { LIMITS } from '../engine/limits';
 import type { ThreadSettings } from '../engine/threads';
 import { checkpointState, type CheckpointState } from '../experiments/checkpoint-state';
-import { networkSpec } from '../models';
+import { networkSpec, torchScriptFile } from '../models';
 import { absent, file, folder, integer, value } from './command';
 
 /** --checkpoint FILE. */
@@ -63,11 +63,8 @@ export function stateFrom(
   option = '--checkpoint',
 ): CheckpointState {
   // a TorchScript --network carries its weights: it is the checkpoint unless one is given
-  const scripted =
-    values.network === undefined
-      ? null
-      : /^(.+\.(?:pt|pth))(?::context=[^:]*)?$/is.exec(values.network);
-  const file = values.checkpoint ?? scripted?.[1];
+  const scripted = values.network === undefined ? null : torchScriptFile(values.network);
+  const file = values.checkpoint ?? scripted ?? undefined;
   if (!file) throw expected('a checkpoint file', option, file);
   const network = values.network ? networkSpec(values.network) : undefined;
   return checkpointState(file, {

@@ -1,18 +1,19 @@
 /**
- * `gradscope serve DIR [--port 8080] [--host 127.0.0.1]`: the study's report, live, while it
- * runs (or after); loopback only unless --host says otherwise, and only for requests whose
+ * `gradscope serve DIR [--port 8080] [--host 127.0.0.1]`: the report of a study or a switch
+ * study, live, while it runs (or after); loopback only unless --host says otherwise, and only for requests whose
  * Host header names that address (no DNS rebinding); at most 64 connections at once. Ctrl-C
  * stops it.
  */
 import * as fs from 'fs';
 import { GradscopeInputError } from '../core/errors';
 import { serveStudy } from '../report/live-server';
-import { holdsRun, readStudyConfigFile } from '../store/config-file';
+import { holdsRun, holdsSwitchStudy, readStudyConfigFile } from '../store/config-file';
 import { tensorboardDir } from '../store/run-paths';
 import { command, integer, value } from './command';
 
 export const serveCommand = command({
-  summary: "serve a study's report live while it runs (http://127.0.0.1:8080 by default)",
+  summary:
+    "serve a study's or a switch study's report live while it runs (http://127.0.0.1:8080 by default)",
   operands: '<run-dir>',
   example: 'gradscope serve runs/thesis-f1 --port 8080',
   globals: ['quiet'],
@@ -25,7 +26,7 @@ export const serveCommand = command({
     if (!dir) throw new GradscopeInputError('gradscope serve needs a run directory');
     if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
       throw new GradscopeInputError(`gradscope serve: ${dir} is not a directory`);
-    if (holdsRun(dir) && !('study' in readStudyConfigFile(dir)))
+    if (holdsRun(dir) && !holdsSwitchStudy(dir) && !('study' in readStudyConfigFile(dir)))
       throw new GradscopeInputError(
         `gradscope serve: ${dir} holds a training run, not a study; watch it with TensorBoard (tensorboard --logdir ${tensorboardDir(dir)})`,
       );

@@ -70,7 +70,7 @@ export function networkSpec(nameOrFile: string): NetworkSpec {
   const builtIn = NETWORKS[nameOrFile.toUpperCase()];
   if (builtIn) return builtIn();
   if (/^gpt:/i.test(nameOrFile)) return gpt(gptSizes(nameOrFile));
-  const language = /^(.+\.(?:pt|pth)):context=(.*)$/is.exec(nameOrFile);
+  const language = TORCHSCRIPT_LANGUAGE_MODEL.exec(nameOrFile);
   if (language) return torchScriptLanguageModel(language[1]!, language[2]!, nameOrFile);
   if (/\.(pt|pth)$/i.test(nameOrFile)) {
     if (!isTorchScriptFile(nameOrFile))
@@ -90,6 +90,28 @@ export function networkSpec(nameOrFile: string): NetworkSpec {
   const spec = parsed.value as NetworkSpec;
   resolveNetwork(spec);
   return spec;
+}
+
+/** `MODULE.pt:context=N`: the module's file and the context as written (checked where used). */
+const TORCHSCRIPT_LANGUAGE_MODEL = /^(.+\.(?:pt|pth)):context=(.*)$/is;
+
+/**
+ * The TorchScript module file that a `--network` names, `MODULE.pt` or `MODULE.pt:context=N`,
+ * or null for a built-in network, a GPT's sizes or a layer list. The one reader of that suffix
+ * besides {@link networkSpec}: a TorchScript network carries its weights, so the analyses take
+ * its file as their checkpoint.
+ *
+ * @example
+ * ```ts
+ * import { torchScriptFile } from 'gradscope';
+ * torchScriptFile('lm.pt:context=64'); // 'lm.pt'
+ * torchScriptFile('F1'); // null
+ * ```
+ */
+export function torchScriptFile(network: string): string | null {
+  const language = TORCHSCRIPT_LANGUAGE_MODEL.exec(network);
+  if (language) return language[1]!;
+  return /\.(pt|pth)$/i.test(network) ? network : null;
 }
 
 /**

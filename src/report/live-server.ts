@@ -1,5 +1,6 @@
 /**
- * `gradscope serve`: the report of a study, live, from a small local HTTP server.
+ * `gradscope serve`: the report of a study or a switch study, live, from a small local HTTP
+ * server.
  *
  *   GET /         the report (the same sections as report.html, pieces to come marked),
  *                 rendered from the run directory's files at each request, plus a small
@@ -8,7 +9,8 @@
  *                 connecting and again whenever the fingerprint changes
  *
  * The fingerprint is the names, sizes and modification times of the files the report
- * reads (config.json, each seed's metrics.jsonl and analysis/, lines/, sharpness/), polled
+ * reads (config.json, each seed's metrics.jsonl, analysis/ and critical-batch files, lines/,
+ * sharpness/; of each variant for a switch study), polled
  * every `pollMs`: the run writes each piece atomically or as one appended line, so any
  * change to it shows there. Nothing is written to the run directory.
  *
@@ -26,10 +28,15 @@ import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
 import { GradscopeFileError } from '../core/errors';
+import { holdsSwitchStudy, readConfigFile } from '../store/config-file';
+import { criticalBatchDir, criticalBatchFile } from '../store/critical-batch';
 import { analysisDir, configFile, metricsFile } from '../store/run-paths';
 import { linesDir, seedsDir, sharpnessDir } from '../store/study-paths';
+import { variantDir } from '../store/switch-study-paths';
 import { studyModel } from './study-model';
 import { studyReportHtml } from './study-report';
+import { switchReportHtml } from './switch-report';
+import { switchModel } from './switch-table';
 import { specsOnly } from './vega-lite';
 
 export interface ServeOptions {
@@ -90,16 +97,39 @@ function filesOf(dir: string): string[] {
     .map((n) => path.join(dir, n));
 }
 
-/** A hash of the names, sizes and modification times of what the report reads. */
+/** What a study directory's report reads: lines, sharpness, and per seed its metrics, analysis
+ * points and critical-batch measurement. */
+function studyInputs(studyDir: string): string[] {
+  return [
+    ...filesOf(linesDir(studyDir)),
+    ...filesOf(sharpnessDir(studyDir)),
+    ...filesOf(seedsDir(studyDir)).flatMap((seed) => [
+      metricsFile(seed),
+      ...filesOf(analysisDir(seed)),
+      criticalBatchFile(seed),
+      ...filesOf(criticalBatchDir(seed)),
+    ]),
+  ];
+}
+
+/** The variants a switch study's config.json names (none where it names none). */
+function variantNames(runDir: string): string[] {
+  const variants = (readConfigFile(runDir).switchStudy as { variants?: unknown } | undefined)
+    ?.variants;
+  if (!Array.isArray(variants)) return [];
+  return variants
+    .map((v) => (v as { name?: unknown }).name)
+    .filter((n): n is string => typeof n === 'string');
+}
+
+/** A hash of the names, sizes and modification times of what the report reads: a study's
+ * files, or each variant's of a switch study. */
 export function runFingerprint(runDir: string): string {
   const files = [
     configFile(runDir),
-    ...filesOf(linesDir(runDir)),
-    ...filesOf(sharpnessDir(runDir)),
-    ...filesOf(seedsDir(runDir)).flatMap((seed) => [
-      metricsFile(seed),
-      ...filesOf(analysisDir(seed)),
-    ]),
+    ...(holdsSwitchStudy(runDir)
+      ? variantNames(runDir).flatMap((v) => studyInputs(variantDir(runDir, v)))
+      : studyInputs(runDir)),
   ];
   const hash = crypto.createHash('sha256');
   for (const f of files.sort()) {
@@ -154,7 +184,11 @@ export function livePage(runDir: string): string {
   let html: string;
   try {
     // the page draws its figures live: no static rendering at each change
-    html = specsOnly(() => studyReportHtml(studyModel(runDir)));
+    html = specsOnly(() =>
+      holdsSwitchStudy(runDir)
+        ? switchReportHtml(switchModel(runDir))
+        : studyReportHtml(studyModel(runDir)),
+    );
   } catch (error) {
     if (error instanceof GradscopeFileError || (error as NodeJS.ErrnoException).code === 'ENOENT')
       return waitingPage(runDir, version, (error as Error).message);

@@ -8,12 +8,13 @@
 import * as fs from 'fs';
 import { verdict, type PairedInterval } from '../analysis/paired-interval';
 import { writeFileAtomic } from '../core/atomic-write';
+import { switchStudyStatus } from '../experiments/switch-status';
 import { writeReportJson } from '../store/report-file';
-import { reportHtmlFile, tableFile, tablesDir } from '../store/study-paths';
+import { figuresDir, reportHtmlFile, tableFile, tablesDir } from '../store/study-paths';
 import { criticalBatchFigure } from './critical-batch-figure';
 import { formatNumber } from './format-number';
 import { reportHtml } from './report-html';
-import type { Block, Section } from './section';
+import { figuresOf, type Block, type Section } from './section';
 import { spread } from './study-model';
 import {
   controlArm,
@@ -27,6 +28,7 @@ import {
   type SwitchQuantity,
 } from './switch-table';
 import { tableCsv, tableMarkdown, type Table } from './table';
+import { writeFigure } from './write-figure';
 
 const LARGER_IS_BETTER: Record<SwitchQuantity, boolean> = {
   testAccuracy: true,
@@ -167,19 +169,21 @@ export function switchCsvTable(m: SwitchModel): Table {
       const s = values.length ? spread(values) : undefined;
       const c = pairedAgainst(a, control, q);
       const f = pairedAgainst(a, reference, q);
+      // an empty cell where there is no number (no seed, or no pair), never NaN
+      const cell = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
       return [
         a.name,
         q,
         values.length,
-        s?.mean ?? null,
-        s?.std ?? null,
-        c?.mean ?? null,
-        c?.low ?? null,
-        c?.high ?? null,
+        cell(s?.mean),
+        cell(s?.std),
+        cell(c?.mean),
+        cell(c?.low),
+        cell(c?.high),
         reference.name,
-        f?.mean ?? null,
-        f?.low ?? null,
-        f?.high ?? null,
+        cell(f?.mean),
+        cell(f?.low),
+        cell(f?.high),
       ];
     });
   });
@@ -308,7 +312,67 @@ function headerSection(m: SwitchModel): Section {
 }
 
 /**
- * report.html, report.json and tables/switch.md|csv of a switch study, from its files.
+ * The switch study's report page; with `write`, also its tables (tables/switch.md|csv) and
+ * figures (figures/*.svg|png) beside it (`gradscope serve` renders without writing).
+ */
+export function switchReportHtml(m: SwitchModel, write = false): string {
+  const section = switchSection(m);
+  if (write) {
+    fs.mkdirSync(tablesDir(m.runDir), { recursive: true });
+    for (const f of section.files ?? []) writeFileAtomic(tableFile(m.runDir, f.name), f.content);
+    for (const f of figuresOf(section.blocks)) writeFigure(figuresDir(m.runDir), f.file, f.svg);
+  }
+  return reportHtml(`${m.config.name}: gradscope switch study`, [
+    headerSection(m),
+    ...progressSections(m),
+    section,
+  ]);
+}
+
+/** While phases remain: each one's state and epochs (`gradscope status`), unfinished arms
+ * having no outcome in the tables yet. */
+function progressSections(m: SwitchModel): Section[] {
+  const s = switchStudyStatus(m.runDir);
+  const open = [...s.phases, ...s.criticalBatch].filter((p) => p.state !== 'done');
+  if (open.length === 0) return [];
+  const rows = s.phases
+    .filter((p) => p.state !== 'done')
+    .map((p) => [
+      String(p.seed),
+      `${p.variant}/${p.phase}`,
+      p.waitsFor ? `${p.state}: waits for ${p.waitsFor}` : p.state,
+      `${p.trained}/${p.epochs} epochs`,
+    ]);
+  for (const k of s.criticalBatch.filter((c) => c.state !== 'done'))
+    rows.push([
+      String(k.seed),
+      `critical batch size (${k.from})`,
+      k.state,
+      `${k.branches}/${k.of} branches`,
+    ]);
+  const all = s.phases.length + s.criticalBatch.length;
+  return [
+    {
+      kind: 'section',
+      id: 'switch-progress',
+      title: 'Progress',
+      blocks: [
+        {
+          kind: 'paragraph',
+          text: `${all - open.length} of ${all} phases done; the tables below leave out every arm and seed not finished (-).`,
+        },
+        {
+          kind: 'table',
+          table: { head: ['seed', 'phase', 'state', 'trained'], rows },
+        },
+      ],
+    },
+  ];
+}
+
+/**
+ * report.html, report.json, tables/switch.md|csv and the figures of a switch study, from its
+ * files.
  *
  * @example
  * ```ts
@@ -319,14 +383,9 @@ function headerSection(m: SwitchModel): Section {
  */
 export function writeSwitchReport(runDir: string): { file: string; model: SwitchModel } {
   const m = switchModel(runDir);
-  const section = switchSection(m);
-  fs.mkdirSync(tablesDir(runDir), { recursive: true });
-  for (const f of section.files ?? []) writeFileAtomic(tableFile(runDir, f.name), f.content);
+  const html = switchReportHtml(m, true);
   writeReportJson(runDir, m);
   const file = reportHtmlFile(runDir);
-  writeFileAtomic(
-    file,
-    reportHtml(`${m.config.name}: gradscope switch study`, [headerSection(m), section]),
-  );
+  writeFileAtomic(file, html);
   return { file, model: m };
 }

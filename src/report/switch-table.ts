@@ -17,6 +17,7 @@ import { readConfigFile } from '../store/config-file';
 import {
   noiseScaleRecords,
   readMetrics,
+  TERMINAL_STATUSES,
   type EpochRecord,
   type StatusRecord,
 } from '../store/metrics';
@@ -48,7 +49,8 @@ export interface SwitchArm {
   name: string;
   /** B2 of a fixed arm. */
   batchSize?: number;
-  /** Per seed of the study, in its order; undefined where the arm has no finished epoch. */
+  /** Per seed of the study, in its order; undefined where the arm has not finished (not begun,
+   * or stopped part-way: its last epoch is not its outcome). */
   outcomes: (SwitchOutcome | undefined)[];
   /** A ramp waiting for its critical-batch table: the table's file. */
   waitsFor?: string;
@@ -125,7 +127,10 @@ function outcome(
   const process1 = epochs('process1');
   const arm = epochs(phase);
   const final = arm[arm.length - 1];
-  if (!final || process1.length === 0) return undefined;
+  const ended = records.some(
+    (r) => r.kind === 'status' && r.phase === phase && TERMINAL_STATUSES.includes(String(r.status)),
+  );
+  if (!final || !ended || process1.length === 0) return undefined;
   const branched = records.find(
     (r): r is StatusRecord =>
       r.kind === 'status' && r.phase === 'process1' && r.status === 'branched',

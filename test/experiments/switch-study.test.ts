@@ -6,6 +6,7 @@
  * fixed switch, a resume that changes nothing, and the study's piece options refused.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
@@ -16,8 +17,9 @@ import {
   type SwitchPhaseStatus,
   type SwitchStudyStatus,
 } from '../../src/experiments/switch-status';
+import { livePage, runFingerprint } from '../../src/report/live-server';
 import { readMetrics, type EpochRecord } from '../../src/store/metrics';
-import { gradscope, writeNetworkFile } from '../fixtures/cli-fixtures';
+import { cli, gradscope, urlOf, writeNetworkFile } from '../fixtures/cli-fixtures';
 import { assertFileError, tempDir, writeIdxFolder } from '../fixtures/data-fixtures';
 import { mnistNetwork } from '../fixtures/networks';
 
@@ -153,7 +155,7 @@ test('every wrong field of a switch study is one line naming the file and the fi
   );
 });
 
-test('a tiny switch study end to end: every arm on the same seeds, its table, a waiting ramp', () => {
+test('a tiny switch study end to end: every arm on the same seeds, its table, a waiting ramp', async () => {
   const data = path.join(dir, 'data');
   fs.mkdirSync(data);
   writeIdxFolder(data, false, [120, 40]);
@@ -332,6 +334,44 @@ criticalBatch: { from: fixed, epochs: [1, 2], batchSizes: [10, 20, 40], examples
     (p) => p.seed === 0 && p.variant === 'fixed' && p.phase === 'arm-20',
   )!;
   assert.deepEqual([arm20.state, arm20.trained, arm20.epochs], ['waiting', 1, 1]);
+  // its report leaves the stopped arm out for that seed (its last epoch is not an outcome) and
+  // says what remains; serve's page is the same report, and its fingerprint sees each variant
+  const stopped = gradscope('report', partial);
+  assert.equal(stopped.status, 0, stopped.stderr);
+  const partialCsv = fs.readFileSync(path.join(partial, 'tables', 'switch.csv'), 'utf8');
+  assert.match(partialCsv, /^"fixed\/arm-20","testAccuracy",1,/m);
+  assert.match(partialCsv, /^"fixed\/arm-40","testAccuracy",2,/m);
+  assert.doesNotMatch(partialCsv, /NaN/, 'no number is an empty cell');
+  const partialHtml = fs.readFileSync(path.join(partial, 'report.html'), 'utf8');
+  assert.match(partialHtml, /<section id="switch-progress">/);
+  assert.match(
+    partialHtml,
+    /<td>0<\/td><td>fixed\/arm-20<\/td><td>waiting<\/td><td>1\/1 epochs<\/td>/,
+  );
+  // the whole study's progress: only the ramps that wait for their table
+  const progress = /<section id="switch-progress">[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+  assert.match(progress, /small\/ramp-critical-batch<\/td><td>waiting: waits for /);
+  assert.doesNotMatch(progress, /fixed\/arm-20/);
+  const page = livePage(partial);
+  assert.match(page, /<section id="switch"><h2>When to switch, and to what<\/h2>/);
+  assert.match(page, /id="live-status"/);
+  const seen = runFingerprint(partial);
+  fs.appendFileSync(fixed0, '\n');
+  assert.notEqual(runFingerprint(partial), seen, "a variant's metrics.jsonl is in the fingerprint");
+  // gradscope serve takes a switch study (it refused it as "a training run")
+  const server = spawn(process.execPath, [cli, 'serve', partial, '--port', '0', '--quiet'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const served = await fetch(await urlOf(server));
+    assert.equal(served.status, 200);
+    assert.match(await served.text(), /<section id="switch-progress">/);
+  } finally {
+    server.kill('SIGINT');
+  }
+  // the report's figures are files too: the critical batch size per seed
+  for (const seed of [0, 1])
+    assert.ok(fs.existsSync(path.join(out, 'figures', `switch-critical-batch-seed-${seed}.svg`)));
   // gradscope report rebuilds it
   const report = gradscope('report', out);
   assert.equal(report.status, 0, report.stderr);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveNetwork, type LayerSpec } from '../../src/engine/layers';
-import { NETWORKS, networkSpec } from '../../src/models';
+import { NETWORKS, networkSpec, torchScriptFile } from '../../src/models';
 import { gpt } from '../../src/models/gpt';
 
 // Linear without bias: in*out; BN: 2*features; conv: in*out*k*k.
@@ -104,4 +104,14 @@ test('networks take the right inputs and end in class scores', () => {
     });
   for (const make of Object.values(NETWORKS)) noBiasBeforeBatchNorm(make().layers);
   assert.throws(() => networkSpec('F9'), /Expected one of F1, C1, C2, C3, C4/);
+});
+
+test('torchScriptFile reads the module file of a TorchScript --network, with or without its context', () => {
+  assert.equal(torchScriptFile('lm.pt:context=64'), 'lm.pt');
+  assert.equal(torchScriptFile('dir/x.PTH:context=abc'), 'dir/x.PTH'); // the context is checked where used
+  assert.equal(torchScriptFile('model.ts.pt'), 'model.ts.pt');
+  assert.equal(torchScriptFile('F1'), null);
+  assert.equal(torchScriptFile('GPT:context=32'), null);
+  assert.equal(torchScriptFile('layers.json'), null);
+  assert.equal(torchScriptFile('lm.pt:context'), null);
 });

@@ -12,7 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { test } from 'node:test';
 import { noChromium, openBrowser, watchedPage } from '../fixtures/browser';
-import { cli } from '../fixtures/cli-fixtures';
+import { cli, urlOf } from '../fixtures/cli-fixtures';
 import { writeIdxFolder } from '../fixtures/data-fixtures';
 import { smallStudy } from '../fixtures/study-fixture';
 
@@ -21,17 +21,6 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 /** The first line the server prints on stdout: its URL. */
-function urlOf(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('\n')) resolve(out.split('\n')[0]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code} before listening`)));
-  });
-}
-
 function refused(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host, port });
