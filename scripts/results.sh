@@ -9,6 +9,10 @@ usage: scripts/results.sh NAME [options]
 NAME
   thesis-f1   the piggybacked study on F1: gradscope run thesis --network F1 (three seeds;
               about 3 hours on 2 cores)
+  switch-f1   when to leave the small batch, and for what: gradscope run configs/switch.yaml (F1;
+              the control, the fixed switch, the switches by test accuracy and by the noise
+              scale, the ramps by B_simple and by the critical batch size; two seeds; about 2.5
+              hours a seed on 2 cores)
   keskar-f1   Keskar et al. 2017, Tables 2 to 4 on F1: small batch 256 against large batch 6000
               (10% of MNIST's training set) with Adam, from scratch, then Keskar's sharpness
               (eps 1e-3 and 5e-4, full space and a random 100-dimensional subspace); three seeds
@@ -24,8 +28,9 @@ options
   --scratch DIR   the scratch run folder (default: runs/results/NAME); --fresh empties it first
   --fresh         start the scratch run again instead of resuming it
   --seeds LIST    the seeds (default: the config's for thesis-*, 0,1,2 for keskar-*)
-  --config FILE   thesis-*: run this study config instead of thesis (a check of the machinery;
-                  only with a --root other than docs/results)
+  --config FILE   thesis-*, switch-*: run this study config instead of thesis or
+                  configs/switch.yaml (a check of the machinery; only with a --root other than
+                  docs/results)
   --smoke         keskar-*: 1 epoch, sharpness on 2000 examples with 2 iterations (a check of
                   the machinery; only with a --root other than docs/results)
   -h, --help      this text
@@ -51,7 +56,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$name" ] || { usage >&2; exit 2; }
-case "$name" in thesis-f1|keskar-f1) ;; *) fail "$name: not a published study (thesis-f1 or keskar-f1)" ;; esac
+case "$name" in thesis-f1|switch-f1|keskar-f1) ;; *) fail "$name: not a published study (thesis-f1, switch-f1 or keskar-f1)" ;; esac
 [ -z "$seeds" ] || [[ "$seeds" =~ ^[0-9]+(,[0-9]+)*$ ]] || fail "--seeds: expected a list such as 0,1,2, got $seeds"
 mkdir -p "$root"
 root="$(cd "$root" && pwd)"
@@ -59,7 +64,7 @@ if [ -n "$config$smoke" ] && [ "$config$smoke" != "0" ] && [ "$root" = "$repo/do
   fail "--config and --smoke check the machinery: give them a --root other than docs/results"
 fi
 [ -z "$config" ] || [ -f "$config" ] || fail "--config: no such file $config"
-[ -z "$config" ] || [ "$name" = thesis-f1 ] || fail "--config is for thesis-f1"
+[ -z "$config" ] || [ "$name" != keskar-f1 ] || fail "--config is for thesis-f1 and switch-f1"
 [ "$smoke" = 0 ] || [ "$name" = keskar-f1 ] || fail "--smoke is for keskar-f1"
 [ -f "$repo/dist/src/cli.js" ] || fail "no dist/: build first (npm run build:ts)"
 scratch="${scratch:-$repo/runs/results/$name}"
@@ -89,6 +94,20 @@ if [ "$name" = thesis-f1 ]; then
   for f in "$run"/figures/*.svg; do
     case "$(basename "$f")" in *-epoch-[0-9]*.svg) ;; *) cp "$f" "$staging/$name/figures/" ;; esac
   done
+elif [ "$name" = switch-f1 ]; then
+  run="$scratch/run"
+  what="${config:-$repo/configs/switch.yaml}"
+  resume=()
+  [ ! -f "$run/config.json" ] || resume=(--resume)
+  seedOption=()
+  [ -z "$seeds" ] || seedOption=(--seeds "$seeds")
+  command="gradscope run ${config:-configs/switch.yaml}${seeds:+ --seeds $seeds}"
+  "${gradscope[@]}" run "$what" "${seedOption[@]}" --out "$run" "${resume[@]}"
+  # the report of this version of gradscope, whichever wrote the run's
+  "${gradscope[@]}" report "$run" --quiet
+  mkdir -p "$staging/$name/figures"
+  cp "$run/report.json" "$run/tables/switch.md" "$staging/$name/"
+  cp "$run"/figures/*.svg "$staging/$name/figures/" 2>/dev/null || true
 else
   seeds="${seeds:-0,1,2}" epochs=60 sample=() iterations=10
   if [ "$smoke" = 1 ]; then epochs=1 sample=(--sample-size 2000 --hessian-sample 500) iterations=2; fi

@@ -3,7 +3,8 @@
  * (<name>/report.json and <name>/results.json, src/store/results-paths.ts), every number
  * printed from those files, never typed: thesis-* pages put the thesis' claims beside the
  * study's measurements (thesis-claims.ts); keskar-* pages put Keskar et al.'s Tables 2 to 4
- * beside gradscope's runs of the same experiment (keskar-report.ts, keskar-paper.ts).
+ * beside gradscope's runs of the same experiment (keskar-report.ts, keskar-paper.ts); switch-*
+ * pages show a switch study's arms against its control and fixed switch (switch-page.ts).
  * test/report/results-pages.test.ts regenerates each committed page and compares its numbers.
  */
 import * as fs from 'fs';
@@ -14,6 +15,7 @@ import { publishedFiguresDir, resultsPageFile } from '../store/results-paths';
 import { checkKeskarReport, type KeskarReport, type KeskarRun } from './keskar-report';
 import { keskarPaper, type KeskarPaperRow } from './keskar-paper';
 import { readPublishedStudy, type ResultsMetadata } from './published-study';
+import { checkSwitchReport, switchPage } from './switch-page';
 import { checkThesisReport, intervalText, meanInterval, thesisClaims } from './thesis-claims';
 
 /** Markdown table cells: no pipe or line break may end a cell early. */
@@ -97,6 +99,15 @@ function thesisPage(root: string, name: string): string {
   ].join('\n');
 }
 
+function switchStudyPage(root: string, name: string): string {
+  const { report, metadata } = readPublishedStudy(root, name, checkSwitchReport);
+  const dir = publishedFiguresDir(root, name);
+  const figures = (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []).filter((f) =>
+    /^switch-critical-batch-seed-\d+\.svg$/.test(f),
+  );
+  return switchPage(name, report, generatedNote(name), provenance(metadata), figures);
+}
+
 function keskarValues(report: KeskarReport, regime: 'sb' | 'lb', row: KeskarPaperRow): number[] {
   const of = (run: KeskarRun): number => {
     if (row.quantity !== 'sharpness') return 100 * run[row.quantity];
@@ -174,6 +185,7 @@ function keskarPage(root: string, name: string): string {
 const PAGES: { prefix: string; page: (root: string, name: string) => string }[] = [
   { prefix: 'thesis-', page: thesisPage },
   { prefix: 'keskar-', page: keskarPage },
+  { prefix: 'switch-', page: switchStudyPage },
 ];
 
 /**

@@ -2,8 +2,9 @@
  * docs/results/: every committed page's numbers equal those its report.json and results.json
  * give, and every file it links exists (vacuously true, and said so, while no study is
  * published); the page generator and the check on fixtures: a real two-seed study's report.json
- * (test/fixtures/results/tiny.yaml) and keskar-f1's report.json from a smoke run of
- * scripts/results.sh; the check fails on a changed number and on a missing figure; and
+ * (test/fixtures/results/tiny.yaml), a two-seed switch study's (configs/switch-demo.yaml, run by
+ * `scripts/results.sh switch-f1 --config configs/switch-demo.yaml`) and keskar-f1's report.json
+ * from a smoke run of scripts/results.sh; the check fails on a changed number and on a missing figure; and
  * scripts/results.sh leaves published results untouched when its run fails.
  */
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { checkResultsPages } from '../../src/report/results-check';
 import { reportJson } from '../../src/report/report-json';
+import { formatNumber } from '../../src/report/format-number';
 import { resultsPage, writeResultsPage } from '../../src/report/results-page';
 import type { StudyModel } from '../../src/report/study-model';
 
@@ -27,13 +29,20 @@ const T1 = 12.7062047361747;
  * the thesis page links present (as a placeholder). */
 function fixtureRoot(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-results-'));
-  for (const name of ['thesis-f1', 'keskar-f1'])
+  for (const name of ['thesis-f1', 'keskar-f1', 'switch-f1'])
     fs.cpSync(path.join(fixtures, name), path.join(root, name), { recursive: true });
   fs.copyFileSync(path.join(published, 'keskar-2017.json'), path.join(root, 'keskar-2017.json'));
   const figures = path.join(root, 'thesis-f1', 'figures');
   fs.mkdirSync(figures, { recursive: true });
   for (const f of ['line-seed-0-arm-256-arm-5000.svg', 'gradients-seed-0-arm-256.svg'])
     fs.writeFileSync(path.join(figures, f), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  const switchFigures = path.join(root, 'switch-f1', 'figures');
+  fs.mkdirSync(switchFigures, { recursive: true });
+  for (const seed of [0, 1])
+    fs.writeFileSync(
+      path.join(switchFigures, `switch-critical-batch-seed-${seed}.svg`),
+      '<svg xmlns="http://www.w3.org/2000/svg"/>',
+    );
   return root;
 }
 
@@ -104,6 +113,46 @@ test('the Keskar page: the paper numbers from keskar-2017.json beside the runs, 
     page,
   );
   assert.deepEqual(checkResultsPages(root).problems, []);
+});
+
+test('the switch page: each arm against the control and the fixed switch, the paired interval computed here', () => {
+  const root = fixtureRoot();
+  const page = fs.readFileSync(writeResultsPage(root, 'switch-f1'), 'utf8');
+  const file = path.join(root, 'switch-f1', 'report.json');
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  type Arm = { name: string; outcomes: { testAccuracy: number; steps: number }[] };
+  const of = (name: string, q: 'testAccuracy' | 'steps'): number[] =>
+    (report.arms as Arm[]).find((a) => a.name === name)!.outcomes.map((o) => o[q]);
+  const signed = (x: number) => `${x >= 0 ? '+' : ''}${formatNumber(x, 4)}`;
+  for (const [arm, reference] of [
+    ['noise-scale/arm-1000', 'small-batch/arm-256'],
+    ['accuracy/arm-5000', 'fixed/arm-5000'],
+  ] as const) {
+    const d = of(arm, 'testAccuracy').map((x, i) => x - of(reference, 'testAccuracy')[i]!);
+    const mean = (d[0]! + d[1]!) / 2;
+    const half = (T1 * Math.abs(d[0]! - d[1]!)) / 2;
+    assert.ok(
+      page.includes(`${signed(mean)} [${signed(mean - half)}, ${signed(mean + half)}]`),
+      `${arm} - ${reference}`,
+    );
+  }
+  // steps saved against the control: 1 - mean steps of the arm / mean steps of the control
+  const steps = (name: string) => of(name, 'steps').reduce((a, b) => a + b, 0) / 2;
+  const saved = 1 - steps('fixed/arm-5000') / steps('small-batch/arm-256');
+  assert.match(page, new RegExp(`\\| fixed/arm-5000 \\|.*\\| ${(100 * saved).toFixed(1)}% \\|`));
+  assert.match(page, /^# switch demo: when to leave the small batch/m);
+  assert.match(
+    page,
+    /!\[switch-critical-batch-seed-1\]\(switch-f1\/figures\/switch-critical-batch-seed-1\.svg\)/,
+  );
+  assert.deepEqual(checkResultsPages(root), { pages: ['switch-f1'], problems: [] });
+  // a damaged report is one line naming it
+  report.arms[0].outcomes[0].testAccuracy = 'high';
+  fs.writeFileSync(file, JSON.stringify(report));
+  assert.throws(
+    () => resultsPage(root, 'switch-f1'),
+    (e: Error) => e.message.includes(file) && /testAccuracy: expected a number/.test(e.message),
+  );
 });
 
 test('the check fails on a page whose number differs from its report.json, naming page, line and both numbers', () => {
