@@ -8,7 +8,7 @@
  */
 import { GradscopeFileError } from '../core/errors';
 import { field } from './published-study';
-import { criticalTable, overviewTable } from './switch-report';
+import { criticalTable, minimumTable, overviewTable } from './switch-report';
 import type { SwitchArm, SwitchModel, SwitchOutcome } from './switch-table';
 import { tableMarkdown } from './table';
 
@@ -96,6 +96,12 @@ export function switchPage(
       `The full report: [report.json](${name}/report.json), [every quantity of every arm](${name}/switch.md).`,
     '',
     tableMarkdown(overviewTable(m)),
+    '',
+    '## Where each arm ends',
+    '',
+    'The final test loss and the sharpness of the final state, against the small-batch control, paired by seed.',
+    '',
+    tableMarkdown(minimumTable(m)),
   ];
   if (m.criticalBatch.length)
     lines.push(

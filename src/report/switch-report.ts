@@ -206,6 +206,29 @@ export function switchCsvTable(m: SwitchModel): Table {
   };
 }
 
+/** Where each arm ends: its final test loss and sharpness, each against the small-batch
+ * control, paired by seed. */
+export function minimumTable(m: SwitchModel): Table {
+  const control = controlArm(m);
+  const quantities: SwitchQuantity[] = ['testLoss', 'sharpness'];
+  return {
+    head: [
+      'arm',
+      ...quantities.flatMap((q) => [quantityLabel(m, q), `${quantityLabel(m, q)} − control [95%]`]),
+    ],
+    rows: m.arms
+      .filter((a) => !a.waitsFor)
+      .map((a) => [
+        armLabel(m, a),
+        ...quantities.flatMap((q) => [
+          meanText(valuesOf(a, q), digits(q)),
+          intervalText(pairedAgainst(a, control, q), digits(q)),
+        ]),
+      ]),
+    attributes: { id: 'switch-minimum' },
+  };
+}
+
 /** The measured critical batch size: one row per checkpoint epoch, per seed B* and B_simple. */
 export function criticalTable(m: SwitchModel): Table {
   const epochs = [...new Set(m.criticalBatch.flatMap((c) => c.points.map((p) => p.epoch)))].sort(
@@ -240,6 +263,11 @@ export function switchSection(m: SwitchModel): Section {
       text: `Every arm on the same seeds (${m.config.seeds.join(', ')}), B1 = ${m.config.batchSize}. The small-batch control is ${m.config.control}; the fixed switch is the variant ${m.config.fixedSwitch} (each arm is compared with its arm of the same B2, a ramp with its largest B2). Differences are paired by seed: the mean and its 95% Student t interval; "better", "worse", "higher" or "lower" only when the interval excludes zero. Steps, examples and wall time count process 1 in full (the epochs a rule ran on to decide too) and then the arm; wall time is the training epochs' (the live noise scale's measurements included; sharpness not).`,
     },
     { kind: 'table', table: overview },
+    {
+      kind: 'paragraph',
+      text: 'Where each arm ends: its final test loss and the sharpness of its final state, against the control.',
+    },
+    { kind: 'table', table: minimumTable(m) },
   ];
   for (const a of m.arms) {
     if (a.waitsFor) continue;

@@ -2,8 +2,8 @@
  * docs/results/: every committed page's numbers equal those its report.json and results.json
  * give, and every file it links exists (vacuously true, and said so, while no study is
  * published); the page generator and the check on fixtures: a real two-seed study's report.json
- * (test/fixtures/results/tiny.yaml), a two-seed switch study's (configs/switch-demo.yaml, run by
- * `scripts/results.sh switch-f1 --config configs/switch-demo.yaml`) and keskar-f1's report.json
+ * (test/fixtures/results/tiny.yaml), the two-seed switch study's published in docs/results/switch-f1
+ * (configs/switch.yaml) and keskar-f1's report.json
  * from a smoke run of scripts/results.sh; the check fails on a changed number and on a missing figure; and
  * scripts/results.sh leaves published results untouched when its run fails.
  */
@@ -140,7 +140,7 @@ test('the switch page: each arm against the control and the fixed switch, the pa
   const steps = (name: string) => of(name, 'steps').reduce((a, b) => a + b, 0) / 2;
   const saved = 1 - steps('fixed/arm-5000') / steps('small-batch/arm-256');
   assert.match(page, new RegExp(`\\| fixed/arm-5000 \\|.*\\| ${(100 * saved).toFixed(1)}% \\|`));
-  assert.match(page, /^# switch demo: when to leave the small batch/m);
+  assert.match(page, /^# switch: when to leave the small batch/m);
   assert.match(
     page,
     /!\[switch-critical-batch-seed-1\]\(switch-f1\/figures\/switch-critical-batch-seed-1\.svg\)/,
@@ -190,8 +190,8 @@ test('the check fails on a page linking a figure that is not there', () => {
 test('a page of no known kind, or a study without its report.json, is one line naming it', () => {
   const root = fixtureRoot();
   assert.throws(
-    () => resultsPage(root, 'switch-f1'),
-    /^GradscopeInputError: switch-f1: no page of that kind/,
+    () => resultsPage(root, 'sweep-f1'),
+    /^GradscopeInputError: sweep-f1: no page of that kind/,
   );
   fs.rmSync(path.join(root, 'thesis-f1', 'report.json'));
   assert.throws(
