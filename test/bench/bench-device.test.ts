@@ -5,19 +5,19 @@
  * exit 2, nothing written. On a GPU (scripts/device-check.sh) the same table is timed there.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { deviceInfo } from '../../src/engine/device';
 import { gradscope } from '../fixtures/cli-fixtures';
 import { tempDir } from '../fixtures/data-fixtures';
+import { pythonHas } from '../fixtures/python-has';
 
 const dir = tempDir('gradscope-bench-device-');
 const info = deviceInfo();
 const gpu = info.cuda && info.gpus > 0;
 const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
-const torch = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+const torch = pythonHas(python, 'torch');
 
 interface Results {
   device: string;

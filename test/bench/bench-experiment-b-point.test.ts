@@ -7,7 +7,6 @@
  * No timing is asserted (performance claims live in the bench).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -15,12 +14,12 @@ import { PyTorchSession } from '../../src/bench/pytorch';
 import { workloads } from '../../src/bench/run';
 import { gradscope } from '../fixtures/cli-fixtures';
 import { tempDir } from '../fixtures/data-fixtures';
+import { pythonHas } from '../fixtures/python-has';
 
 const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
-const torchMissing =
-  spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0
-    ? `PyTorch is not importable from ${python}`
-    : undefined;
+const torchMissing = !pythonHas(python, 'torch')
+  ? `PyTorch is not importable from ${python}`
+  : undefined;
 
 interface Row {
   id: string;

@@ -19,35 +19,43 @@ import { networkSpec } from '../../src/models';
 import { DEFAULT_NOISE_SCALE_EVERY } from '../../src/train/noise-scale';
 import { gradscope } from '../fixtures/cli-fixtures';
 import { tempDir } from '../fixtures/data-fixtures';
+import { pythonHas } from '../fixtures/python-has';
 
 const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
-const torchMissing =
-  spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0
-    ? `PyTorch is not importable from ${python}`
-    : undefined;
+const torchMissing = !pythonHas(python, 'torch')
+  ? `PyTorch is not importable from ${python}`
+  : undefined;
 
-/** `gradscope export NAME --pytorch`, scripted (or traced) by PyTorch and saved; the file. */
-function saved(dir: string, name: string, how: 'script' | 'trace'): string {
-  const exported = gradscope('export', name, '--pytorch');
-  assert.equal(exported.status, 0, exported.stderr);
-  const module = path.join(dir, `${name.toLowerCase()}_${how}.py`);
-  fs.writeFileSync(module, exported.stdout);
-  const [c, h, w] = networkSpec(name).input;
-  const file = path.join(dir, `${name}-${how}.ts.pt`);
-  const make =
-    how === 'script'
-      ? 'torch.jit.script(m.network())'
-      : `torch.jit.trace(m.network().eval(), torch.rand(2, ${c}, ${h}, ${w}))`;
+type How = 'script' | 'trace';
+
+/** `gradscope export NAME --pytorch` of each of `names`, scripted and traced by PyTorch (one
+ * Python process for them all) and saved; the files, by name and how. */
+function saved(dir: string, names: readonly string[]): Map<string, Record<How, string>> {
+  const files = new Map<string, Record<How, string>>();
+  const args: string[] = [];
+  for (const name of names) {
+    const exported = gradscope('export', name, '--pytorch');
+    assert.equal(exported.status, 0, exported.stderr);
+    const module = path.join(dir, `${name.toLowerCase()}.py`);
+    fs.writeFileSync(module, exported.stdout);
+    const [c, h, w] = networkSpec(name).input;
+    const file = (how: How) => path.join(dir, `${name}-${how}.ts.pt`);
+    files.set(name, { script: file('script'), trace: file('trace') });
+    args.push(module, JSON.stringify([c, h, w]), file('script'), file('trace'));
+  }
   const script = [
-    'import importlib.util, sys, torch',
-    'spec = importlib.util.spec_from_file_location("exported", sys.argv[1])',
-    'm = importlib.util.module_from_spec(spec)',
-    'spec.loader.exec_module(m)',
-    `${make}.save(sys.argv[2])`,
+    'import importlib.util, json, sys, torch',
+    'for i in range(1, len(sys.argv), 4):',
+    '    module, shape, scripted, traced = sys.argv[i:i + 4]',
+    '    spec = importlib.util.spec_from_file_location("exported", module)',
+    '    m = importlib.util.module_from_spec(spec)',
+    '    spec.loader.exec_module(m)',
+    '    torch.jit.script(m.network()).save(scripted)',
+    '    torch.jit.trace(m.network().eval(), torch.rand(2, *json.loads(shape))).save(traced)',
   ].join('\n');
-  const run = spawnSync(python, ['-c', script, module, file], { encoding: 'utf8' });
+  const run = spawnSync(python, ['-c', script, ...args], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
-  return file;
+  return files;
 }
 
 test(
@@ -55,13 +63,18 @@ test(
   { skip: torchMissing },
   () => {
     const dir = tempDir('gradscope-bench-family-');
+    const families = [
+      ['ResNet20', 'convolutional'],
+      ['C1', 'convolutional'],
+      ['F1', 'fully-connected'],
+    ] as const;
+    const files = saved(
+      dir,
+      families.map(([name]) => name),
+    );
     for (const how of ['script', 'trace'] as const) {
-      for (const [name, family] of [
-        ['ResNet20', 'convolutional'],
-        ['C1', 'convolutional'],
-        ['F1', 'fully-connected'],
-      ] as const) {
-        const spec = torchScriptSpec(saved(dir, name, how));
+      for (const [name, family] of families) {
+        const spec = torchScriptSpec(files.get(name)![how]);
         assert.equal(networkFamily(spec), family, `${how}d ${name}`);
         assert.equal(networkFamily(networkSpec(name)), family, `built-in ${name}`);
         // the same rule as the built-in network of that architecture (the same Linear kernels)

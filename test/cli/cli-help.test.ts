@@ -3,6 +3,7 @@
  * its --help lists every declared option with its default and an example, and an option it
  * does not declare (an unknown one, or another subcommand's) is refused in one line naming
  * it, exit status 2. A command file whose command the CLI does not dispatch fails here.
+ * The command lines go to the CLI's `main` in one child process (test/fixtures/cli-one-process.ts).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
@@ -10,7 +11,7 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { COMMANDS, GLOBAL } from '../../src/cli';
 import { globalsOf, type Command, type CommandGroup } from '../../src/cli/command';
-import { gradscope } from '../fixtures/cli-fixtures';
+import { gradscopeEach, type CliAnswer } from '../fixtures/cli-one-process';
 
 /** Every command line the CLI dispatches: `train`, `analyze line`, ... */
 const dispatched: { words: string[]; command: Command }[] = Object.entries(COMMANDS).flatMap(
@@ -47,16 +48,16 @@ test('every command a command file declares is one the CLI dispatches', () => {
 });
 
 test('the CLI names exactly the declared commands and analyze subcommands', () => {
-  const unknown = gradscope('frobnicate');
+  const unknown = answer(['frobnicate']);
   assert.equal(unknown.status, 2);
   const named = /\(commands: ([^;]+);/.exec(unknown.stderr)?.[1]?.split(', ');
   assert.deepEqual(named, Object.keys(COMMANDS));
   const analyze = COMMANDS.analyze!() as CommandGroup;
-  const wrong = gradscope('analyze', 'wiggle');
+  const wrong = answer(['analyze', 'wiggle']);
   assert.equal(wrong.status, 2);
   const subs = /Expected one of (.+) after "analyze"/.exec(wrong.stderr)?.[1]?.split(', ');
   assert.deepEqual(subs, Object.keys(analyze.subcommands));
-  const help = gradscope('--help').stdout;
+  const help = answer(['--help']).stdout;
   for (const name of Object.keys(COMMANDS))
     assert.match(help, new RegExp(`^  ${name} +\\S`, 'm'), `gradscope --help lists ${name}`);
 });
@@ -66,9 +67,70 @@ function optionLine(help: string, name: string): string | undefined {
   return help.split('\n').find((l) => new RegExp(`^  (-\\w, )?--${name}( |$)`).test(l));
 }
 
+/** A value each global option that takes one accepts on its own. */
+const GLOBAL_VALUES: Record<string, string> = {
+  threads: '1',
+  seed: '1',
+  'image-size': '8',
+  device: 'cpu',
+};
+
+/** The global options `command` neither uses nor lists as refused: each one's command line. */
+function unusedGlobals(words: string[], command: Command): { name: string; args: string[] }[] {
+  const used = globalsOf(command, GLOBAL);
+  return Object.entries(GLOBAL)
+    .filter(([name]) => !(name in used) && !(command.refusedGlobals ?? []).includes(name as never))
+    .map(([name, option]) => ({
+      name,
+      args: [...words, `--${name}`, ...(option.type === 'string' ? [GLOBAL_VALUES[name]!] : [])],
+    }));
+}
+
+/** For each analyze subcommand, an option another one declares and it does not. */
+function foreignOptions(): { sub: string; foreign: string | undefined }[] {
+  const analyze = COMMANDS.analyze!() as CommandGroup;
+  return Object.entries(analyze.subcommands).map(([sub, command]) => ({
+    sub,
+    foreign: Object.values(analyze.subcommands)
+      .flatMap((c) => Object.keys(c.options))
+      .find((o) => !(o in command.options) && !(o in GLOBAL)),
+  }));
+}
+
+/** Every command line this file's tests ask: per dispatched command its --help, two undeclared
+ * options and each unused global option, and the lines of the tests of names and analyze. */
+const asked: string[][] = [
+  ['frobnicate'],
+  ['analyze', 'wiggle'],
+  ['--help'],
+  ...dispatched.flatMap(({ words, command }) => [
+    [...words, '--help'],
+    [...words, '--no-such-option'],
+    [...words, '--no-such-flag', 'x'],
+    ...unusedGlobals(words, command).map((g) => g.args),
+  ]),
+  ['analyze', 'gradients', '--grid', '-1:1:5'],
+  ...foreignOptions()
+    .filter((f) => f.foreign !== undefined)
+    .map(({ sub, foreign }) => ['analyze', sub, `--${foreign}`, '1']),
+  ['analyze', '--help'],
+];
+let answered: Map<string, CliAnswer> | undefined;
+/** gradscope's answer to `args`, one of `asked`: all are asked of the CLI in one child
+ * process (test/fixtures/cli-one-process.ts), once, when the first is needed. */
+function answer(args: string[]): CliAnswer {
+  if (!answered) {
+    const answers = gradscopeEach(asked);
+    answered = new Map(asked.map((a, i) => [JSON.stringify(a), answers[i]!]));
+  }
+  const got = answered.get(JSON.stringify(args));
+  assert.ok(got, `gradscope ${args.join(' ')} is one of the lines asked`);
+  return got;
+}
+
 function checkHelp(words: string[], command: Command): void {
   const options = command.options;
-  const r = gradscope(...words, '--help');
+  const r = answer([...words, '--help']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`^gradscope ${words.join(' ')}: \\S`));
   for (const name of command.refusedGlobals ?? [])
@@ -85,7 +147,7 @@ function checkHelp(words: string[], command: Command): void {
 }
 
 function checkRefused(args: string[], option: string): void {
-  const r = gradscope(...args);
+  const r = answer(args);
   assert.equal(r.status, 2, `exit status of ${args.join(' ')}: ${r.stderr}`);
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line: ${r.stderr}`);
@@ -100,27 +162,10 @@ for (const { words, command } of dispatched)
     checkRefused([...words, '--no-such-flag', 'x'], '--no-such-flag');
   });
 
-/** A value each global option that takes one accepts on its own. */
-const GLOBAL_VALUES: Record<string, string> = {
-  threads: '1',
-  seed: '1',
-  'image-size': '8',
-  device: 'cpu',
-};
-
 for (const { words, command } of dispatched)
   test(`gradscope ${words.join(' ')}: a global option it does not use is refused, naming it`, () => {
-    const used = globalsOf(command, GLOBAL);
-    const unused = Object.entries(GLOBAL).filter(
-      ([name]) => !(name in used) && !(command.refusedGlobals ?? []).includes(name as never),
-    );
-    for (const [name, option] of unused) {
-      const args = [
-        ...words,
-        `--${name}`,
-        ...(option.type === 'string' ? [GLOBAL_VALUES[name]!] : []),
-      ];
-      const r = gradscope(...args);
+    for (const { name, args } of unusedGlobals(words, command)) {
+      const r = answer(args);
       assert.equal(r.status, 2, `exit status of ${args.join(' ')}: ${r.stderr}`);
       const lines = r.stderr.trim().split('\n');
       assert.equal(lines.length, 1, `one line: ${r.stderr}`);
@@ -167,14 +212,11 @@ test('the global options each command uses, as their code reads them', () => {
 test('an analyze subcommand refuses the options of the others (analyze gradients --grid)', () => {
   checkRefused(['analyze', 'gradients', '--grid', '-1:1:5'], '--grid');
   const analyze = COMMANDS.analyze!() as CommandGroup;
-  for (const [sub, command] of Object.entries(analyze.subcommands)) {
-    const foreign = Object.values(analyze.subcommands)
-      .flatMap((c) => Object.keys(c.options))
-      .find((o) => !(o in command.options) && !(o in GLOBAL));
+  for (const { sub, foreign } of foreignOptions()) {
     assert.ok(foreign, `an option ${sub} does not declare`);
     checkRefused(['analyze', sub, `--${foreign}`, '1'], `--${foreign}`);
   }
-  const group = gradscope('analyze', '--help');
+  const group = answer(['analyze', '--help']);
   assert.equal(group.status, 0, group.stderr);
   for (const sub of Object.keys(analyze.subcommands))
     assert.match(group.stdout, new RegExp(`^  ${sub} +\\S`, 'm'));

@@ -24,6 +24,7 @@ import {
 } from '../../src/cli/command';
 import { GradscopeInputError } from '../../src/core/errors';
 import { gradscope } from '../fixtures/cli-fixtures';
+import { gradscopeEach } from '../fixtures/cli-one-process';
 import { tempDir } from '../fixtures/data-fixtures';
 
 /** gradscope `args` is refused with exactly `line` on stderr, exit status 2, and writes nothing. */
@@ -86,10 +87,26 @@ const dispatched: { words: string[]; command: Command }[] = Object.entries(COMMA
   },
 );
 
+/** The command line that gives --NAME of `command` the value "bogus": F9 is no network (and
+ * no-run no run directory), so that, were the choice not checked first, the command would stop
+ * there. */
+function bogusChoice(words: string[], command: Command, name: string): string[] {
+  const first = command.options.network ? ['--network', 'F9'] : ['no-run'];
+  return [...words, ...first, `--${name}`, 'bogus'];
+}
+
 test("every choice option's --help line lists exactly its declared values, and so does its refusal", () => {
+  // every command's --help and every choice's refusal, asked of the CLI in one process
+  const lines = dispatched.flatMap(({ words, command }) => [
+    [...words, '--help'],
+    ...Object.entries(command.options)
+      .filter(([, o]) => o.choices)
+      .map(([name]) => bogusChoice(words, command, name)),
+  ]);
+  const answers = new Map(gradscopeEach(lines).map((a, i) => [lines[i]!.join(' '), a]));
   let choices = 0;
   for (const { words, command } of dispatched) {
-    const help = gradscope(...words, '--help').stdout.split('\n');
+    const help = answers.get([...words, '--help'].join(' '))!.stdout.split('\n');
     for (const [name, o] of Object.entries(command.options)) {
       if (!o.choices) continue;
       choices++;
@@ -108,10 +125,7 @@ test("every choice option's --help line lists exactly its declared values, and s
             o.choices.includes(perOptimizer[2]!)),
         `--${name}'s default ${o.default} is a choice`,
       );
-      // F9 is no network (and no-run no run directory): were the choice not checked first, the
-      // command would stop there
-      const first = command.options.network ? ['--network', 'F9'] : ['no-run'];
-      const r = gradscope(...words, ...first, `--${name}`, 'bogus');
+      const r = answers.get(bogusChoice(words, command, name).join(' '))!;
       assert.equal(r.status, 2, r.stderr);
       const lines = r.stderr.trim().split('\n');
       assert.equal(lines.length, 1, r.stderr);

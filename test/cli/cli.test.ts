@@ -13,16 +13,22 @@ import {
   trainOneEpoch,
   writeNetworkFile,
 } from '../fixtures/cli-fixtures';
+import { gradscopeEach } from '../fixtures/cli-one-process';
 import { tempDir } from '../fixtures/data-fixtures';
 import { mnistNetwork } from '../fixtures/networks';
 
-function fails(args: string[], pattern: RegExp): void {
-  const r = gradscope(...args);
-  assert.notEqual(r.status, 0, `exit status for ${args.join(' ')}`);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line: ${r.stderr}`);
-  assert.match(lines[0]!, pattern);
-  assert.match(lines[0]!, /^gradscope: /);
+/** Each command line fails with one line matching its pattern; all are asked of the CLI in one
+ * process (test/fixtures/cli-one-process.ts). */
+function fail(cases: [string[], RegExp][]): void {
+  const answers = gradscopeEach(cases.map(([args]) => args));
+  cases.forEach(([args, pattern], i) => {
+    const r = answers[i]!;
+    assert.notEqual(r.status, 0, `exit status for ${args.join(' ')}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `one line: ${r.stderr}`);
+    assert.match(lines[0]!, pattern);
+    assert.match(lines[0]!, /^gradscope: /);
+  });
 }
 
 const dir = tempDir('gradscope-cli-');
@@ -37,65 +43,63 @@ test('train writes a run directory and prints its path', () => {
 });
 
 test('unknown commands and options, and bad option values', () => {
-  fails(['frobnicate'], /unknown command "frobnicate"/);
-  fails(['train', '--bogus'], /Unknown option '--bogus'/);
-  fails(
-    ['train', '--network', net, '--data', data, '--epochs', 'ten'],
-    /Expected an integer of at least 1 for --epochs but received "ten"/,
-  );
-  fails(
-    ['train', '--network', net, '--data', data, '--optimizer', 'lion'],
-    /Expected adam or sgd for --optimizer/,
-  );
-  fails(
-    ['train', '--network', 'F9'],
-    /Expected one of F1, C1, C2, C3, C4, ResNet20, .*, a .json layer list or a TorchScript .pt \(a language model: MODULE.pt:context=N\) for --network/,
-  );
-  fails(['train', '--network', net, '--data', path.join(dir, 'nowhere')], /nowhere/);
-  fails(
-    ['train', '--network', 'C1', '--data', data, '--out', path.join(dir, 'c1')],
-    /network C1 takes 3x32x32 inputs/,
-  );
+  fail([
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['train', '--bogus'], /Unknown option '--bogus'/],
+    [
+      ['train', '--network', net, '--data', data, '--epochs', 'ten'],
+      /Expected an integer of at least 1 for --epochs but received "ten"/,
+    ],
+    [
+      ['train', '--network', net, '--data', data, '--optimizer', 'lion'],
+      /Expected adam or sgd for --optimizer/,
+    ],
+    [
+      ['train', '--network', 'F9'],
+      /Expected one of F1, C1, C2, C3, C4, ResNet20, .*, a .json layer list or a TorchScript .pt \(a language model: MODULE.pt:context=N\) for --network/,
+    ],
+    [['train', '--network', net, '--data', path.join(dir, 'nowhere')], /nowhere/],
+    [
+      ['train', '--network', 'C1', '--data', data, '--out', path.join(dir, 'c1')],
+      /network C1 takes 3x32x32 inputs/,
+    ],
+    [
+      ['train', '--network', net, '--data', data, '--out', run],
+      /already holds a run; use --resume/,
+    ],
+  ]);
   assert.ok(!fs.existsSync(path.join(dir, 'c1')), 'nothing left behind');
-  fails(
-    ['train', '--network', net, '--data', data, '--out', run],
-    /already holds a run; use --resume/,
-  );
 });
 
 test('analyze gradients: broken and foreign checkpoints, empty lists, B > M, K < 1', () => {
   const base = ['analyze', 'gradients', '--checkpoint', checkpoint, '--data', data];
-  fails(
-    ['analyze', 'gradients', '--checkpoint', path.join(dir, 'none.safetensors')],
-    /none\.safetensors: no such checkpoint/,
-  );
   const broken = path.join(dir, 'broken.safetensors');
   fs.writeFileSync(broken, fs.readFileSync(checkpoint).subarray(0, 200));
-  fails(
-    ['analyze', 'gradients', '--checkpoint', broken, '--data', data],
-    /broken\.safetensors: .*truncated/,
-  );
   const foreign = path.join(dir, 'foreign.safetensors');
   fs.writeFileSync(foreign, 'not a checkpoint at all, but long enough to have a header');
-  fails(
-    ['analyze', 'gradients', '--checkpoint', foreign, '--data', data],
-    /foreign\.safetensors: /,
-  );
-  fails([...base, '--network', 'F1'], /made for another network: it holds cli-net, not F1/);
-  fails(
-    [...base, '--batch-sizes', ''],
-    /comma-separated list of positive integers for --batch-sizes/,
-  );
-  fails(
-    [...base, '--batch-sizes', '8,41'],
-    /batch size 41 is larger than the training set \(40 examples\)/,
-  );
-  fails(
-    [...base, '--samples', '0'],
-    /Expected an integer of at least 1 for --samples but received "0"/,
-  );
-  fails([...base, '--bn', 'train'], /Expected population or batch for --bn/);
-  fails(['analyze', 'wiggle'], /Expected one of gradients.* after "analyze"/);
+  fail([
+    [
+      ['analyze', 'gradients', '--checkpoint', path.join(dir, 'none.safetensors')],
+      /none\.safetensors: no such checkpoint/,
+    ],
+    [
+      ['analyze', 'gradients', '--checkpoint', broken, '--data', data],
+      /broken\.safetensors: .*truncated/,
+    ],
+    [['analyze', 'gradients', '--checkpoint', foreign, '--data', data], /foreign\.safetensors: /],
+    [[...base, '--network', 'F1'], /made for another network: it holds cli-net, not F1/],
+    [[...base, '--batch-sizes', ''], /comma-separated list of positive integers for --batch-sizes/],
+    [
+      [...base, '--batch-sizes', '8,41'],
+      /batch size 41 is larger than the training set \(40 examples\)/,
+    ],
+    [
+      [...base, '--samples', '0'],
+      /Expected an integer of at least 1 for --samples but received "0"/,
+    ],
+    [[...base, '--bn', 'train'], /Expected population or batch for --bn/],
+    [['analyze', 'wiggle'], /Expected one of gradients.* after "analyze"/],
+  ]);
 });
 
 test('analyze gradients --json prints the whole result; --out writes tables and figures', () => {
@@ -140,27 +144,29 @@ test('analyze line: different networks, an empty grid and a missing checkpoint e
   const otherNet = writeNetworkFile(dir, mnistNetwork('other-net', { out: 12 }));
   const { run: r, checkpoint: other } = trainOneEpoch(otherNet, data, path.join(dir, 'other-run'));
   assert.equal(r.status, 0, r.stderr);
-  fails(
-    ['analyze', 'line', '--from', checkpoint, '--to', other, '--data', data],
-    /other-run.*made for another network/,
-  );
-  fails(
-    ['analyze', 'line', '--from', checkpoint, '--to', checkpoint, '--alpha', '0:1:0'],
-    /START:END:COUNT .* for --alpha but received "0:1:0"/,
-  );
-  fails(
-    ['analyze', 'line', '--from', checkpoint, '--to', checkpoint, '--alpha', '1:-1:5'],
-    /for --alpha/,
-  );
-  fails(
-    ['analyze', 'line', '--from', path.join(dir, 'gone.safetensors'), '--to', checkpoint],
-    /gone\.safetensors: no such checkpoint/,
-  );
-  fails(
-    ['analyze', 'line', '--from', checkpoint, '--to', path.join(dir, 'gone.safetensors')],
-    /gone\.safetensors: no such checkpoint/,
-  );
-  fails(['analyze', 'line', '--to', checkpoint], /Expected a checkpoint file for --from/);
+  fail([
+    [
+      ['analyze', 'line', '--from', checkpoint, '--to', other, '--data', data],
+      /other-run.*made for another network/,
+    ],
+    [
+      ['analyze', 'line', '--from', checkpoint, '--to', checkpoint, '--alpha', '0:1:0'],
+      /START:END:COUNT .* for --alpha but received "0:1:0"/,
+    ],
+    [
+      ['analyze', 'line', '--from', checkpoint, '--to', checkpoint, '--alpha', '1:-1:5'],
+      /for --alpha/,
+    ],
+    [
+      ['analyze', 'line', '--from', path.join(dir, 'gone.safetensors'), '--to', checkpoint],
+      /gone\.safetensors: no such checkpoint/,
+    ],
+    [
+      ['analyze', 'line', '--from', checkpoint, '--to', path.join(dir, 'gone.safetensors')],
+      /gone\.safetensors: no such checkpoint/,
+    ],
+    [['analyze', 'line', '--to', checkpoint], /Expected a checkpoint file for --from/],
+  ]);
   const ok = gradscope(
     'analyze',
     'line',

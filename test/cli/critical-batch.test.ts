@@ -13,6 +13,7 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { readMetrics, type EpochRecord } from '../../src/store/metrics';
 import { cli, gradscope } from '../fixtures/cli-fixtures';
+import { gradscopeEach } from '../fixtures/cli-one-process';
 import { tempDir, writeIdxFolder } from '../fixtures/data-fixtures';
 
 interface Branch {
@@ -263,12 +264,14 @@ test('bad input: one line naming the option or the folder, exit 2, nothing writt
       /^gradscope: Expected a loss difference .* for --tolerance but received "x%"\n$/,
     ],
   ];
-  for (const [args, message] of cases) {
-    const r = gradscope('analyze', 'critical-batch', ...args);
+  // asked of the CLI in one process (test/fixtures/cli-one-process.ts)
+  const answers = gradscopeEach(cases.map(([args]) => ['analyze', 'critical-batch', ...args]));
+  cases.forEach(([args, message], i) => {
+    const r = answers[i]!;
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message, args.join(' '));
     assert.equal(r.stdout, '');
-  }
+  });
   // a damaged checkpoint among those asked for is named before any branch runs
   const damaged = path.join(dir, 'checkpoints', 'process1', 'epoch-0003.train.safetensors');
   const bytes = fs.readFileSync(damaged);

@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { test } from 'node:test';
 import { gradscope, writeNetworkFile } from '../fixtures/cli-fixtures';
+import { gradscopeEach, type CliAnswer } from '../fixtures/cli-one-process';
 import { tempDir, writeIdxFolder } from '../fixtures/data-fixtures';
 import { mnistNetwork } from '../fixtures/networks';
 
@@ -51,7 +52,7 @@ for name, pkl in cases.items():
 `;
 
 /** One line on stderr naming `names`, and exit 2. */
-function assertOneLine(r: ReturnType<typeof gradscope>, names: string): void {
+function assertOneLine(r: CliAnswer, names: string): void {
   assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr.split('\n').length, 2, `one line: ${r.stderr}`);
   assert.ok(r.stderr.includes(names), `"${r.stderr.trim()}" should name ${names}`);
@@ -78,31 +79,44 @@ test('crafted torch.save pickles: one line naming the file, exit 2', () => {
     ...['analyze', 'gradients', '--checkpoint', file, '--network', net],
     ...['--data', data, '--batch-sizes', '4', '--samples', '2', '--threads', '1'],
   ];
-  // the sound one passes the reader (and is refused later, for another reason: the data)
-  const sound = gradscope(...checkpoint(path.join(pickles, 'sound.pt')));
-  assert.doesNotMatch(sound.stderr, /sound\.pt/);
-  for (const name of fs.readdirSync(pickles).filter((f) => f !== 'sound.pt')) {
-    const file = path.join(pickles, name);
-    assertOneLine(gradscope(...checkpoint(file)), file);
-  }
+  // asked of the CLI in one process (test/fixtures/cli-one-process.ts): the sound one first,
+  // which passes the reader (and is refused later, for another reason: the data)
+  const crafted = fs
+    .readdirSync(pickles)
+    .filter((f) => f !== 'sound.pt')
+    .map((f) => path.join(pickles, f));
+  const [sound, ...answers] = gradscopeEach(
+    [path.join(pickles, 'sound.pt'), ...crafted].map(checkpoint),
+  );
+  assert.doesNotMatch(sound!.stderr, /sound\.pt/);
+  assert.equal(answers.length, 9);
+  crafted.forEach((file, i) => assertOneLine(answers[i]!, file));
 });
 
 test('a damaged config.json: train --resume and serve name it in one line, exit 2', () => {
+  const train = (out: string, ...more: string[]) => [
+    ...['train', '--network', network, '--data', data, '--batch-size', '16', '--epochs', '1'],
+    ...['--threads', '1', '--quiet', '--out', out, ...more],
+  ];
   const out = path.join(dir, 'run');
-  const train = (...more: string[]) =>
-    gradscope(
-      ...['train', '--network', network, '--data', data, '--batch-size', '16', '--epochs', '1'],
-      ...['--threads', '1', '--quiet', '--out', out, ...more],
-    );
-  assert.equal(train().status, 0);
-  const config = path.join(out, 'config.json');
-  for (const damaged of ['{ x', '[1, 2]', '"a string"', '['.repeat(100000)]) {
-    fs.writeFileSync(config, damaged);
-    assertOneLine(train('--resume'), config);
-    assertOneLine(gradscope('serve', out, '--port', '0'), config);
-  }
-  fs.writeFileSync(config, '{"study": 5}'); // a study's config.json whose study is damaged
-  assertOneLine(gradscope('serve', out, '--port', '0'), config);
+  assert.equal(gradscope(...train(out)).status, 0);
+  // a copy of the run per damage, each met by train --resume and serve, all asked of the CLI in
+  // one process (test/fixtures/cli-one-process.ts); the last, a study's config.json whose study
+  // is damaged, by serve
+  const damages = ['{ x', '[1, 2]', '"a string"', '['.repeat(100000), '{"study": 5}'];
+  const configs = damages.map((damaged, i) => {
+    const copy = `${out}-${i}`;
+    fs.cpSync(out, copy, { recursive: true });
+    fs.writeFileSync(path.join(copy, 'config.json'), damaged);
+    return path.join(copy, 'config.json');
+  });
+  const asked = configs.flatMap((config, i) => [
+    ...(i < 4 ? [{ config, args: train(path.dirname(config), '--resume') }] : []),
+    { config, args: ['serve', path.dirname(config), '--port', '0'] },
+  ]);
+  const answers = gradscopeEach(asked.map((a) => a.args));
+  assert.equal(answers.length, 9);
+  asked.forEach(({ config }, i) => assertOneLine(answers[i]!, config));
 });
 
 test('--threads above 1024 is refused in one line before the engine is asked', () => {

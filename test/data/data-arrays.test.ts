@@ -18,12 +18,12 @@ import { f1 } from '../../src/models/f1';
 import { stateDict } from '../../src/engine/state-dict';
 import { gradscope } from '../fixtures/cli-fixtures';
 import { locateImages, tempDir } from '../fixtures/data-fixtures';
+import { pythonHas } from '../fixtures/python-has';
 
 const python = '/usr/bin/python3';
-const numpyMissing =
-  spawnSync(python, ['-c', 'import numpy'], { encoding: 'utf8' }).status !== 0
-    ? `numpy is not importable from ${python}`
-    : undefined;
+const numpyMissing = !pythonHas(python, 'numpy')
+  ? `numpy is not importable from ${python}`
+  : undefined;
 const dir = tempDir('gradscope-arrays-');
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -15,12 +15,12 @@ import { Optimizer } from '../../src/engine/optimizer';
 import { saveNetwork } from '../../src/engine/checkpoint';
 import { everyLayer, randomSource, range } from '../fixtures/helpers';
 import { Dataset } from '../../src/engine/dataset';
+import { pythonHas } from '../fixtures/python-has';
 
 const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
-const torchMissing =
-  spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0
-    ? `PyTorch is not importable from ${python} (Debian: apt-get install python3-torch)`
-    : undefined;
+const torchMissing = !pythonHas(python, 'torch')
+  ? `PyTorch is not importable from ${python} (Debian: apt-get install python3-torch)`
+  : undefined;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-pytorch-'));
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));

@@ -15,6 +15,7 @@ import {
   TensorData,
   writeSafetensors,
 } from '../../src/engine/safetensors';
+import { pythonHas } from '../fixtures/python-has';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPTS = path.resolve(__dirname, '..', '..', '..', 'scripts');
@@ -296,7 +297,7 @@ test('overwriting a checkpoint replaces it whole and leaves no temporary file', 
 });
 
 test('PyTorch reads what we write (independent json + struct + torch.frombuffer reader)', (t) => {
-  if (spawnSync(PYTHON, ['-c', 'import torch']).status !== 0) {
+  if (!pythonHas(PYTHON, 'torch')) {
     t.skip(`${PYTHON} cannot import torch, so there is no PyTorch to compare with`);
     return;
   }

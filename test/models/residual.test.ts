@@ -17,12 +17,12 @@ import { networkSpec } from '../../src/models';
 import { pytorchModule } from '../../src/models/pytorch-module';
 import { saveNetwork } from '../../src/engine/checkpoint';
 import { randomSource, range, relativeError, scrambleStatistics } from '../fixtures/helpers';
+import { pythonHas } from '../fixtures/python-has';
 
 const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
-const torchMissing =
-  spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0
-    ? `PyTorch is not importable from ${python}`
-    : undefined;
+const torchMissing = !pythonHas(python, 'torch')
+  ? `PyTorch is not importable from ${python}`
+  : undefined;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-residual-'));
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 const scripts = path.join(__dirname, '..', '..', '..', 'scripts');

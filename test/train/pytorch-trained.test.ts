@@ -15,12 +15,12 @@ import * as path from 'path';
 import { test } from 'node:test';
 import { gradscope } from '../fixtures/cli-fixtures';
 import { cifarBytes, cifarRecords, writeIdxFolder } from '../fixtures/data-fixtures';
+import { pythonHas } from '../fixtures/python-has';
 
 const python = process.env.GRADSCOPE_PYTHON ?? '/usr/bin/python3';
-const torchMissing =
-  spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0
-    ? `PyTorch is not importable from ${python}`
-    : undefined;
+const torchMissing = !pythonHas(python, 'torch')
+  ? `PyTorch is not importable from ${python}`
+  : undefined;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-pytorch-trained-'));
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -29,7 +29,8 @@ import { makeProgress } from '../../src/train/progress';
 import { criticalBatchAt, gridBatch, rampBatchSize, rampLearningRate } from '../../src/train/ramp';
 import { runTraining } from '../../src/train/run';
 import { judgeSwitch, switchEpoch, switchTarget } from '../../src/train/switch-rule';
-import { cli, gradscope, writeNetworkFile } from '../fixtures/cli-fixtures';
+import { cli, writeNetworkFile } from '../fixtures/cli-fixtures';
+import { gradscopeEach } from '../fixtures/cli-one-process';
 import { tempDir, writeIdxFolder } from '../fixtures/data-fixtures';
 import { randomStudyData } from '../fixtures/helpers';
 import { mnistNetwork } from '../fixtures/networks';
@@ -436,8 +437,10 @@ test('bad switch and ramp options and config fields are refused in one line, exi
     ],
   ];
   const out = tempDir('gradscope-bad-');
-  for (const [args, message] of cases) {
-    const r = gradscope(
+  // asked of the CLI in one process (test/fixtures/cli-one-process.ts); a case that wrote the
+  // run would also make each later one fail for another reason (the run exists)
+  const answers = gradscopeEach(
+    cases.map(([args]) => [
       'train',
       ...args,
       '--epochs',
@@ -445,12 +448,15 @@ test('bad switch and ramp options and config fields are refused in one line, exi
       '--quiet',
       '--out',
       path.join(out, 'run'),
-    );
+    ]),
+  );
+  cases.forEach(([args, message], i) => {
+    const r = answers[i]!;
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, message, args.join(' '));
-    assert.equal(fs.existsSync(path.join(out, 'run')), false, 'nothing written');
-  }
+  });
+  assert.equal(fs.existsSync(path.join(out, 'run')), false, 'nothing written');
 });
 
 test('bad switch and ramp fields of a study config are refused in one line naming the file and field', () => {
@@ -540,13 +546,15 @@ test('bad switch and ramp fields of a study config are refused in one line namin
       /noiseScaleEvery/,
     ],
   ];
-  for (const [file, message] of cases) {
-    const r = gradscope('run', file, '--plan');
+  // asked of the CLI in one process (test/fixtures/cli-one-process.ts)
+  const answers = gradscopeEach(cases.map(([file]) => ['run', file, '--plan']));
+  cases.forEach(([file, message], i) => {
+    const r = answers[i]!;
     assert.equal(r.status, 2, `${file}: ${r.stderr}`);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`${file}: `));
     assert.match(r.stderr, message, file);
-  }
+  });
 });
 
 test('checkTrainConfig refuses bad switch and ramp fields, naming each', () => {

@@ -16,13 +16,13 @@ import { histogramProto, TensorBoardSink } from '../../src/train/tensorboard';
 import { cli } from '../fixtures/cli-fixtures';
 import { tempDir } from '../fixtures/data-fixtures';
 import { smallStudy } from '../fixtures/study-fixture';
+import { pythonHas } from '../fixtures/python-has';
 
 const PYTHON = '/usr/bin/python3';
 const READER = path.join(__dirname, '..', '..', '..', 'test', 'python', 'read_tfevents.py');
-const noProtobuf =
-  spawnSync(PYTHON, ['-c', 'import google.protobuf'], { encoding: 'utf8' }).status !== 0
-    ? 'python3-protobuf is not installed (Debian: apt-get install python3-protobuf)'
-    : false;
+const noProtobuf = !pythonHas(PYTHON, 'google.protobuf')
+  ? 'python3-protobuf is not installed (Debian: apt-get install python3-protobuf)'
+  : false;
 
 interface Value {
   tag: string;
