@@ -1,7 +1,28 @@
 // The helpers every wrapper uses: typed arrays over tensors and back, index checks.
 #include "common.h"
 
+#include <pthread.h>
+
 namespace gradscope {
+
+namespace {
+
+// Every signal but the synchronous ones, which a thread must never hold (SIGKILL and SIGSTOP
+// cannot be held; the kernel ignores them here).
+sigset_t asyncSignals() {
+  sigset_t set;
+  sigfillset(&set);
+  for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT}) sigdelset(&set, s);
+  return set;
+}
+
+const sigset_t kAsyncSignals = asyncSignals();
+
+}  // namespace
+
+AsyncSignalsHeld::AsyncSignalsHeld() { pthread_sigmask(SIG_BLOCK, &kAsyncSignals, &previous_); }
+
+AsyncSignalsHeld::~AsyncSignalsHeld() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
 
 Napi::Value typedArrayOf(Napi::Env env, const at::Tensor& flat) {
   if (!flat.is_cpu())

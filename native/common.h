@@ -5,6 +5,7 @@
 
 #include <ATen/ATen.h>
 #include <napi.h>
+#include <signal.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/generated/variable_factories.h>
 
@@ -14,10 +15,30 @@
 
 namespace gradscope {
 
-// Runs body; any C++ exception (c10::Error included) becomes a JS Error carrying
-// its first line, the part a user can act on.
+// Holds the asynchronous signals (SIGINT, SIGTERM, SIGUSR2, SIGCHLD, SIGPROF, ...) pending on
+// this thread while it lives. A signal handled on a thread that is inside libtorch 1.13's oneDNN
+// kernels corrupted the heap on the 2-core AMD EPYC (issue: "corrupted size vs. prev_size" some
+// steps after a SIGINT, reproduced in PyTorch itself with mkldnn_linear and a Python handler);
+// with the signals held here the kernel gives them to one of Node's own threads, whose handler
+// only writes to libuv's pipe, or delivers them on this one when the call returns. Threads that
+// libtorch starts inside a call (its OpenMP pool) inherit the held set. Synchronous signals
+// (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT) are never held.
+class AsyncSignalsHeld {
+ public:
+  AsyncSignalsHeld();
+  ~AsyncSignalsHeld();
+  AsyncSignalsHeld(const AsyncSignalsHeld&) = delete;
+  AsyncSignalsHeld& operator=(const AsyncSignalsHeld&) = delete;
+
+ private:
+  sigset_t previous_;
+};
+
+// Runs body with the asynchronous signals held (AsyncSignalsHeld); any C++ exception
+// (c10::Error included) becomes a JS Error carrying its first line, the part a user can act on.
 template <typename F>
 auto guarded(const Napi::Env& env, const char* what, F body) -> decltype(body()) {
+  AsyncSignalsHeld held;
   try {
     return body();
   } catch (const Napi::Error&) {
