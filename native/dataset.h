@@ -28,9 +28,10 @@ class Dataset {
   // x <- (x - mean[c]) / std[c], in place.
   void standardise(const std::vector<double>& mean, const std::vector<double>& std);
 
-  at::Tensor images;  // N x H x W x C, float32 (undefined for tokens)
-  at::Tensor labels;  // N, int64 (undefined for tokens)
-  at::Tensor tokens;  // N x (T + 1), int64 (undefined for images)
+  at::Tensor images;    // N x H x W x C, float32 (undefined for tokens)
+  int64_t changes = 0;  // how often standardise changed the images
+  at::Tensor labels;    // N, int64 (undefined for tokens)
+  at::Tensor tokens;    // N x (T + 1), int64 (undefined for images)
 };
 
 }  // namespace gradscope

@@ -1,5 +1,6 @@
 #include "signals.h"
 
+#include <ATen/Parallel.h>
 #include <sys/mman.h>
 
 #include <cstdint>
@@ -18,25 +19,53 @@ struct Tap {
   at::Tensor input, output;
 };
 
+bool isProduct(const Layer& l) {
+  return l.kind == Layer::Kind::Linear || l.kind == Layer::Kind::Conv2d;
+}
+
+// Whether a batch norm's gamma signal can be read off the next product layer's input (see
+// Entry::gammaFromNext): gamma nowhere 0, and |beta| <= 4 |gamma| per channel, so that
+// (a - beta) / gamma loses at most a few roundings of x^ (a = gamma x^ + beta, rounded).
+bool gammaDerivable(Network& net, const Layer& bn) {
+  at::NoGradGuard noGrad;
+  const auto& gamma = net.params[bn.weightIndex];
+  const auto& beta = net.params[bn.biasIndex];
+  return gamma.ne(0).all().item<bool>() && beta.abs().le(gamma.abs() * 4).all().item<bool>();
+}
+
 // The entries of every Linear, Conv2d and BatchNorm layer, in registration order (a block's
 // branch, then its shortcut), each product layer paired with a batch norm right after it.
-void plan(const std::vector<Layer>& list, std::vector<Entry>& entries) {
+void plan(Network& net, const std::vector<Layer>& list, std::vector<Entry>& entries,
+          bool top = true) {
+  bool dataSoFar = top;  // nothing but Flatten layers between the examples and list[i]
+  bool flattened = false;
   for (size_t i = 0; i < list.size(); ++i) {
     const auto& l = list[i];
-    const bool product = l.kind == Layer::Kind::Linear || l.kind == Layer::Kind::Conv2d;
+    const bool product = isProduct(l);
     if (product || l.kind == Layer::Kind::BatchNorm) {
       Entry e;
       e.layer = &l;
+      // a Linear layer on flattened examples, a convolution on the examples themselves
+      e.inputFromData =
+          dataSoFar &&
+          (l.kind == Layer::Kind::Linear ? flattened : l.kind == Layer::Kind::Conv2d && !flattened);
       if (product && i + 1 < list.size() && list[i + 1].kind == Layer::Kind::BatchNorm)
         e.batchNorm = &list[i + 1];
-      if (!product && i > 0)
-        e.betaFromLayerBefore =
-            list[i - 1].kind == Layer::Kind::Linear || list[i - 1].kind == Layer::Kind::Conv2d;
+      if (!product && i > 0) e.betaFromLayerBefore = isProduct(list[i - 1]);
+      if (!product && e.betaFromLayerBefore && i + 1 < list.size() &&
+          list[i + 1].kind == Layer::Kind::ReLU) {
+        size_t k = i + 2;
+        while (k < list.size() && list[k].kind == Layer::Kind::Dropout) ++k;  // off here
+        if (k < list.size() && isProduct(list[k]) && gammaDerivable(net, l))
+          e.gammaFromNext = static_cast<int>(entries.size()) + 1;  // the next entry: list[k]
+      }
       entries.push_back(e);
     } else if (l.kind == Layer::Kind::Residual) {
-      plan(l.branch, entries);
-      plan(l.shortcut, entries);
+      plan(net, l.branch, entries, false);
+      plan(net, l.shortcut, entries, false);
     }
+    dataSoFar = dataSoFar && l.kind == Layer::Kind::Flatten;
+    flattened = flattened || l.kind == Layer::Kind::Flatten;
   }
 }
 
@@ -104,6 +133,45 @@ at::Tensor perChannel(const at::Tensor& v, int64_t dim) {
   return v.view(shape);
 }
 
+// gamma's gradient sum over rows (and positions) of d (a - beta) / gamma, times scale, where a
+// is relu(gamma x^ + beta) (d is 0 wherever relu cut it off): accumulated in float64 on the
+// CPU when d and a lay their channels innermost alike, in ATen otherwise.
+void derivedGamma(const at::Tensor& d, const at::Tensor& a, const at::Tensor& gamma,
+                  const at::Tensor& beta, double scale, at::Tensor& out) {
+  const int64_t channels = gamma.numel();
+  const bool innermost = d.dim() == 2
+                             ? d.is_contiguous() && a.is_contiguous()
+                             : d.dim() == 4 && d.is_contiguous(at::MemoryFormat::ChannelsLast) &&
+                                   a.is_contiguous(at::MemoryFormat::ChannelsLast);
+  if (!d.is_cpu() || !innermost || d.sizes() != a.sizes() || d.scalar_type() != a.scalar_type()) {
+    auto dims = positionDims(d.dim());
+    dims.insert(dims.begin(), 0);
+    auto shift = perChannel(beta.to(at::kDouble), d.dim());
+    auto sums = (d.to(at::kDouble) * (a.to(at::kDouble) - shift)).sum(dims);
+    out.copy_(sums / gamma.to(at::kDouble) * scale);
+    return;
+  }
+  const int64_t rows = d.numel() / channels;
+  auto sums = at::zeros({channels}, gamma.options().dtype(at::kDouble));
+  auto betas = beta.to(at::kDouble).contiguous();
+  double* acc = sums.data_ptr<double>();
+  const double* b = betas.data_ptr<double>();
+  AT_DISPATCH_FLOATING_TYPES(d.scalar_type(), "derivedGamma", [&] {
+    const scalar_t* dp = d.data_ptr<scalar_t>();
+    const scalar_t* ap = a.data_ptr<scalar_t>();
+    // each thread its own channels, over every row
+    at::parallel_for(0, channels, 16, [&](int64_t begin, int64_t end) {
+      for (int64_t r = 0; r < rows; ++r) {
+        const scalar_t* dr = dp + r * channels;
+        const scalar_t* ar = ap + r * channels;
+        for (int64_t c = begin; c < end; ++c)
+          acc[c] += static_cast<double>(dr[c]) * (static_cast<double>(ar[c]) - b[c]);
+      }
+    });
+  });
+  out.copy_(sums / gamma.to(at::kDouble) * scale);
+}
+
 // Asks the kernel for 2 MiB pages under a new CPU tensor, before anything touches it: its
 // gigabytes are then faulted in 512 times less often (where transparent huge pages are
 // "madvise", each 4 KiB fault of F1's 2 GB of signals cost about 20 us of system time).
@@ -163,24 +231,24 @@ void refuseScript(const Network& net) {
 std::pair<int64_t, int64_t> LayerSignals::sizes(Network& net, Dataset& data) {
   refuseScript(net);
   std::vector<Entry> entries;
-  plan(net.layers, entries);
+  plan(net, net.layers, entries);
   auto taps = oneExample(net, data);
   int64_t elements = 0;
   for (size_t j = 0; j < entries.size(); ++j) {
     const auto& e = entries[j];
     if (e.layer->kind == Layer::Kind::BatchNorm)
-      elements += (e.betaFromLayerBefore ? 1 : 2) * e.layer->out;
+      elements += ((e.gammaFromNext < 0 ? 1 : 0) + (e.betaFromLayerBefore ? 0 : 1)) * e.layer->out;
     else
-      elements += perExample(taps[j].input) + perExample(taps[j].output);
+      elements += (e.inputFromData ? 0 : perExample(taps[j].input)) + perExample(taps[j].output);
   }
   return {elements, net.flat.numel() + net.flatStats.numel()};
 }
 
-LayerSignals::LayerSignals(Network& network, Dataset& data, const at::Tensor& indices,
+LayerSignals::LayerSignals(Network& network, Dataset& dataset, const at::Tensor& examples,
                            int64_t chunk, Evaluation& result)
-    : net(network) {
+    : net(network), data(dataset), indices(examples), dataChanges(dataset.changes) {
   refuseScript(net);
-  plan(net.layers, entries);
+  plan(net, net.layers, entries);
   count = indices.size(0);
   {
     auto taps = oneExample(net, data);
@@ -188,10 +256,11 @@ LayerSignals::LayerSignals(Network& network, Dataset& data, const at::Tensor& in
     for (size_t j = 0; j < entries.size(); ++j) {
       auto& e = entries[j];
       if (e.layer->kind == Layer::Kind::BatchNorm) {
-        e.gamma = onHugePages(at::empty({count, e.layer->out}, net.flat.options()));
-        if (!e.betaFromLayerBefore) e.beta = onHugePages(at::empty_like(e.gamma));
+        const auto options = net.flat.options();
+        if (e.gammaFromNext < 0) e.gamma = onHugePages(at::empty({count, e.layer->out}, options));
+        if (!e.betaFromLayerBefore) e.beta = onHugePages(at::empty({count, e.layer->out}, options));
       } else {
-        e.input = rowsLike(taps[j].input, count);
+        if (!e.inputFromData) e.input = rowsLike(taps[j].input, count);
         e.output = rowsLike(taps[j].output, count);
       }
     }
@@ -219,19 +288,20 @@ LayerSignals::LayerSignals(Network& network, Dataset& data, const at::Tensor& in
       auto& e = entries[j];
       const Layer& l = *e.layer;
       if (l.kind != Layer::Kind::BatchNorm) {
-        e.input.narrow(0, start, size).copy_(taps[j].input.detach());
+        if (!e.inputFromData) e.input.narrow(0, start, size).copy_(taps[j].input.detach());
         e.output.narrow(0, start, size).copy_(e.batchNorm ? grads[j + 1] : grads[j]);
         continue;
       }
       const auto& z = taps[j].input;
       const auto& d = grads[j];
-      auto normalised = (z.detach() - perChannel(net.runningMean[l.stats], z.dim())) /
-                        perChannel((net.runningVar[l.stats] + l.eps).sqrt(), z.dim());
       const auto positions = positionDims(z.dim());
-      auto products = d * normalised;
-      e.gamma.narrow(0, start, size).copy_(positions.empty() ? products : products.sum(positions));
       if (!e.betaFromLayerBefore)
         e.beta.narrow(0, start, size).copy_(positions.empty() ? d : d.sum(positions));
+      if (e.gammaFromNext >= 0) continue;  // read off the next layer's input in each draw
+      auto normalised = (z.detach() - perChannel(net.runningMean[l.stats], z.dim())) /
+                        perChannel((net.runningVar[l.stats] + l.eps).sqrt(), z.dim());
+      auto products = d * normalised;
+      e.gamma.narrow(0, start, size).copy_(positions.empty() ? products : products.sum(positions));
     }
     result.lossSum += loss.item<double>();
     result.correct += out.detach().argmax(1).eq(y).sum().item<int64_t>();
@@ -254,16 +324,45 @@ void LayerSignals::gradient(const at::Tensor& rowList) {
     throw std::runtime_error(
         "the layer signals were computed at other parameters or batch-norm statistics than the "
         "network has now: compute them again");
+  if (data.changes != dataChanges)
+    throw std::runtime_error(
+        "the layer signals' examples were standardised since: compute the signals again");
   auto rows = rowList.to(net.flat.device());
   const double scale = 1.0 / static_cast<double>(rows.size(0));
-  at::Tensor before;  // the gathered batch-norm output gradient of the layer just before
-  for (auto& e : entries) {
+  // the rows of every product layer's input and output gradient
+  std::vector<at::Tensor> inputs(entries.size()), outputs(entries.size());
+  {
+    for (size_t j = 0; j < entries.size(); ++j) {
+      const auto& e = entries[j];
+      if (!isProduct(*e.layer)) continue;
+      if (e.inputFromData) {
+        // the examples as the pass saw them: gathered, flattened or laid out for convolutions
+        auto x = data.gather(indices.index_select(0, rows.to(indices.device())), net.dtype).first;
+        inputs[j] = e.layer->kind == Layer::Kind::Conv2d
+                        ? x.contiguous(channelsLastConvolutions ? at::MemoryFormat::ChannelsLast
+                                                                : at::MemoryFormat::Contiguous)
+                        : x.flatten(1);
+      } else {
+        inputs[j] = e.input.index_select(0, rows);
+      }
+      outputs[j] = e.output.index_select(0, rows);
+    }
+  }
+  for (size_t j = 0; j < entries.size(); ++j) {
+    const auto& e = entries[j];
     const Layer& l = *e.layer;
     if (l.kind == Layer::Kind::BatchNorm) {
       at::Tensor gammaGrad = net.params[l.weightIndex].grad();
       at::Tensor betaGrad = net.params[l.biasIndex].grad();
-      at::sum_out(gammaGrad, e.gamma.index_select(0, rows), {0});
-      gammaGrad.mul_(scale);
+      // its output gradient, rows of the layer before (betaFromLayerBefore)
+      const at::Tensor& before = e.betaFromLayerBefore ? outputs[j - 1] : at::Tensor();
+      if (e.gammaFromNext >= 0) {
+        derivedGamma(before, inputs[e.gammaFromNext], net.params[l.weightIndex],
+                     net.params[l.biasIndex], scale, gammaGrad);
+      } else {
+        at::sum_out(gammaGrad, e.gamma.index_select(0, rows), {0});
+        gammaGrad.mul_(scale);
+      }
       if (e.betaFromLayerBefore) {
         std::vector<int64_t> dims{0};
         for (auto d : positionDims(before.dim())) dims.push_back(d);
@@ -274,8 +373,8 @@ void LayerSignals::gradient(const at::Tensor& rowList) {
       betaGrad.mul_(scale);
       continue;
     }
-    auto a = e.input.index_select(0, rows);
-    auto d = e.output.index_select(0, rows);
+    const at::Tensor& a = inputs[j];
+    const at::Tensor& d = outputs[j];
     at::Tensor weightGrad = net.params[l.weightIndex].grad();
     at::Tensor biasGrad = l.bias ? net.params[l.biasIndex].grad() : at::Tensor();
     if (l.kind == Layer::Kind::Linear && oneDnnProducts(a)) {
@@ -304,7 +403,6 @@ void LayerSignals::gradient(const at::Tensor& rowList) {
       shape[0] = l.out;
       weightGrad.mul_(factor.view(shape));
       if (l.bias) biasGrad.mul_(factor);
-      before = d;
     } else {
       weightGrad.mul_(scale);
       if (l.bias) biasGrad.mul_(scale);

@@ -38,17 +38,28 @@ class LayerSignals {
   // A parametrised layer's signals, in registration order.
   struct Entry {
     const Layer* layer = nullptr;
+    // a Linear layer on the flattened examples (only Flatten layers before it) or a Conv2d on
+    // the examples themselves: its input is gathered from the dataset in each draw, none held
+    bool inputFromData = false;
     // Linear / Conv2d: the batch norm right after it in its list, whose output gradient
     // `output` then holds (the layer's own output gradient is it times gamma / sigma)
     const Layer* batchNorm = nullptr;
     // BatchNorm: its beta signal is the `output` of the layer before it (no `beta` held)
     bool betaFromLayerBefore = false;
+    // BatchNorm followed by ReLU and a Linear / Conv2d: the index of that layer's entry, whose
+    // input a = relu(gamma x^ + beta) gives gamma's signal d x^ = d (a - beta) / gamma (d, its
+    // output gradient, is 0 wherever relu cut a off), so that none is held; -1: held in `gamma`
+    // (a gamma of 0 somewhere, or a beta over 4 |gamma| whose rounding would blur x^)
+    int gammaFromNext = -1;
     at::Tensor input, output;  // Linear / Conv2d: rows x input, rows x output gradient
-    at::Tensor gamma, beta;    // BatchNorm: rows x features
+    at::Tensor gamma, beta;    // BatchNorm: rows x features (beta: unless betaFromLayerBefore)
   };
 
  private:
   Network& net;
+  Dataset& data;
+  at::Tensor indices;   // the dataset index of each row
+  int64_t dataChanges;  // data.changes when the signals were computed
   std::vector<Entry> entries;
   at::Tensor parametersAt, statisticsAt;
   int64_t count = 0;

@@ -8,8 +8,9 @@
 //   s.gradient(rows: Int32Array)                  gradient buffer <- mean gradient of the rows
 //   s.rows, s.bytes                               rows held, bytes held
 //   s.release()                                   frees the signals now
-// The object keeps its network alive; a draw after the network's parameters or batch-norm
-// statistics changed is refused.
+// The object keeps its network and dataset alive (a draw gathers the first layer's input from
+// the dataset); a draw after the network's parameters or batch-norm statistics changed, or
+// after the dataset was standardised, is refused.
 #include "signals.h"
 #include "wrappers.h"
 
@@ -38,6 +39,7 @@ class LayerSignalsWrap : public Napi::ObjectWrap<LayerSignalsWrap> {
       if (chunk <= 0) throw std::invalid_argument("chunk must be positive");
       signals = std::make_unique<LayerSignals>(net, data, indices, chunk, pass);
       network = Napi::Persistent(info[0].As<Napi::Object>());
+      dataset = Napi::Persistent(info[1].As<Napi::Object>());
       return 0;
     });
   }
@@ -72,7 +74,7 @@ class LayerSignalsWrap : public Napi::ObjectWrap<LayerSignalsWrap> {
   }
   std::unique_ptr<LayerSignals> signals;
   gradscope::Evaluation pass;
-  Napi::ObjectReference network;
+  Napi::ObjectReference network, dataset;
 };
 
 // (network, dataset)

@@ -7,8 +7,9 @@
  * of a forward and backward pass. The pass also leaves the set's own mean gradient in the
  * buffer, as `network.gradient(data, indices)` does.
  *
- * The signals belong to the parameters and batch-norm statistics they were computed at: a
- * draw after either changed is refused natively. A TorchScript module and a language model have
+ * The signals belong to the parameters and batch-norm statistics they were computed at, and
+ * to their dataset (each draw gathers the first layer's input from it): a draw after either
+ * changed, or after the dataset was standardised, is refused natively. A TorchScript module and a language model have
  * none (their draws keep the recomputing path).
  */
 import * as os from 'os';

@@ -6,8 +6,9 @@
  * 1e-5 relative (float32 rounding: the two paths sum the same float32 products in other orders,
  * each gradient entry a sum of hundreds of them; the largest difference seen was 4.4e-7, on
  * ResNet20). F1, one-hidden-layer networks (batch norm; bias and dropout), C1 and ResNet20,
- * independent and nested draws. And signals computed at other weights or batch-norm
- * statistics are refused.
+ * independent and nested draws; batch norms whose gamma signal is read off the next layer's
+ * input (gamma and beta away from 1 and 0) and those that hold it. And signals computed at
+ * other weights or batch-norm statistics, or on examples standardised since, are refused.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -36,9 +37,11 @@ async function bothPaths(
   dtype: DType,
   data: StudyData,
   options: Omit<GradientAnalysisOptions, 'purpose' | 'seed'>,
+  prepare?: (net: Network) => void,
 ): Promise<{ recomputed: GradientAnalysis; fromSignals: GradientAnalysis }> {
   const net = new Network(spec, { seed: 5, dtype });
   scrambleStatistics(net.statistics, net.statisticsTable);
+  prepare?.(net);
   const run = (signalMemory: number, notes: string[]) =>
     analyzeGradients(net, data, {
       ...options,
@@ -139,13 +142,111 @@ for (const draws of ['independent', 'nested'] as const) {
   });
 }
 
+/** Every batch norm's gamma and beta <- gamma(channel, i) and beta(channel, i), i counting
+ * the batch norms from 0. */
+function setAffine(
+  net: Network,
+  gamma: (c: number, i: number) => number,
+  beta: (c: number, i: number) => number,
+): void {
+  net.statisticsTable.forEach((s, i) => {
+    const entry = (what: string) =>
+      net.parameterTable.find((p) => p.name === `${s.layer}.${what}`)!;
+    const features = Array.from({ length: s.features }, (_, c) => c);
+    net.writeParameters(
+      features.map((c) => gamma(c, i)),
+      entry('weight').offset,
+    );
+    net.writeParameters(
+      features.map((c) => beta(c, i)),
+      entry('bias').offset,
+    );
+  });
+}
+
+// gamma and beta away from their start (1 and 0), |beta| up to 4 |gamma|: gamma's signal
+// d x^ is read off the next layer's input (relu(gamma x^ + beta)), none held
+const trained = (net: Network) =>
+  setAffine(
+    net,
+    (c, i) => (c % 3 === 0 ? -1 : 1) * (0.3 + ((c * 7 + i) % 11) / 8),
+    (c, i) => ((c % 5) - 2) * 0.6 * (0.3 + ((c * 7 + i) % 11) / 8),
+  );
+
+for (const dtype of ['float64', 'float32'] as const)
+  test(`batch-norm gamma and beta away from 1 and 0, ${dtype}: gamma's signal from the next layer's input, both paths equal`, async () => {
+    const tol = dtype === 'float64' ? 1e-6 : 1e-5;
+    for (const draws of ['independent', 'nested'] as const) {
+      const f1 = await bothPaths(
+        networkSpec('F1'),
+        dtype,
+        mnist(300),
+        options([16, 100, 250], 12, draws),
+        trained,
+      );
+      assertSame(f1.recomputed, f1.fromSignals, tol);
+      const c1 = await bothPaths(
+        networkSpec('C1'),
+        dtype,
+        cifar(40),
+        options([4, 16, 36], 4, draws),
+        trained,
+      );
+      assertSame(c1.recomputed, c1.fromSignals, tol);
+    }
+  });
+
+test('gamma 0 somewhere, or |beta| over 4 |gamma|: that batch norm holds its gamma signal, both paths equal', async () => {
+  const data = mnist(300);
+  const cases: [string, (net: Network) => void][] = [
+    [
+      'a gamma of 0',
+      (net) =>
+        setAffine(
+          net,
+          (c) => (c === 5 ? 0 : 1.2),
+          () => 0.3,
+        ),
+    ],
+    [
+      'beta over 4 gamma',
+      (net) =>
+        setAffine(
+          net,
+          () => 0.1,
+          (c) => (c === 0 ? 0.5 : 0.2),
+        ),
+    ],
+  ];
+  for (const [what, prepare] of cases) {
+    const net = new Network(hidden, { seed: 1, dtype: 'float64' });
+    prepare(net);
+    // per example: d (24) and its batch norm's d x^ (24), the last layer's input (24) and
+    // output gradient (10); the hidden layer's input is gathered from the examples
+    assert.equal(
+      signalBytes(net, data.train, 300),
+      (300 * (24 + 24 + 24 + 10) + net.parameterCount + 48) * 8,
+      what,
+    );
+    const { recomputed, fromSignals } = await bothPaths(
+      hidden,
+      'float64',
+      data,
+      options([16, 100], 6, 'nested'),
+      prepare,
+    );
+    assertSame(recomputed, fromSignals, 1e-6);
+  }
+});
+
 test('signals over the memory allowed: the draws recompute, and one line says what they need', async () => {
   const data = mnist(50);
   const net = new Network(hidden, { seed: 1, dtype: 'float32' });
   const needed = signalBytes(net, data.train, data.train.size)!;
-  // per example: the hidden layer's input (784) and d (24), its batch norm's d x^ (24), the
-  // last layer's input (24) and output gradient (10), float32; beside them w and the statistics
-  assert.equal(needed, (50 * (784 + 24 + 24 + 24 + 10) + net.parameterCount + 48) * 4);
+  // per example: the hidden layer's d (24), the last layer's input (24) and output gradient
+  // (10), float32; beside them w and the statistics. The hidden layer's input is gathered from
+  // the examples themselves, its batch norm's d x^ read off the last layer's input
+  assert.equal(needed, (50 * (24 + 24 + 10) + net.parameterCount + 48) * 4);
   const notes: string[] = [];
   const result = await analyzeGradients(net, data, {
     ...options([8], 3, 'independent'),
@@ -183,6 +284,8 @@ test('signals computed at other weights or batch-norm statistics are refused', a
   net.writeStatistics([stats[0]! + 1e-9], 0);
   assert.throws(() => signals.gradient(indices), /batch-norm statistics/);
   net.writeStatistics(stats, 0);
+  signals.gradient(indices);
+  assert.ok(relativeError(net.readGradients(), direct) < 1e-12);
 
   // computed again at the new weights, they give the new gradient
   net.writeParameters([w[0]! + 0.5], 0);
@@ -193,6 +296,21 @@ test('signals computed at other weights or batch-norm statistics are refused', a
   assert.ok(relativeError(net.readGradients(), moved) < 1e-12);
   signals.release();
   assert.throws(() => signals.gradient(indices), /released/);
+});
+
+test("signals whose examples were standardised since are refused (each draw gathers the first layer's input from them)", async () => {
+  const data = mnist(40);
+  const net = new Network(networkSpec('F1'), { seed: 3, dtype: 'float64' });
+  const indices = Int32Array.of(3, 17, 5, 30);
+  const signals = new LayerSignals(net, data.train, data.train.all());
+  data.train.standardise({ mean: [0.5], std: [0.25] });
+  assert.throws(() => signals.gradient(indices), /examples were standardised since/);
+  // computed again on the standardised examples, they give the gradient there
+  net.gradient(data.train, indices, { mode: 'population' });
+  const direct = net.readGradients();
+  const again = new LayerSignals(net, data.train, data.train.all());
+  again.gradient(indices);
+  assert.ok(relativeError(net.readGradients(), direct) < 1e-12);
 });
 
 test('the signals of a subset: example indices map to their rows; others are refused', async () => {
