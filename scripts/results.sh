@@ -79,33 +79,28 @@ staging="$(mktemp -d "$root/.staging-$name-XXXXXX")"
 trap 'rm -rf "$staging"' EXIT
 started=$(date +%s)
 
-if [ "$name" = thesis-f1 ]; then
+if [ "$name" != keskar-f1 ]; then
+  # a study: gradscope run into the scratch folder, resumed where it holds a run
   run="$scratch/run"
-  what=(thesis --network F1)
-  [ -z "$config" ] || what=("$config")
-  resume=()
-  [ ! -f "$run/config.json" ] || resume=(--resume)
-  seedOption=()
-  [ -z "$seeds" ] || seedOption=(--seeds "$seeds")
-  command="gradscope run ${what[*]}${seeds:+ --seeds $seeds}"
-  "${gradscope[@]}" run "${what[@]}" "${seedOption[@]}" --out "$run" "${resume[@]}"
+  if [ "$name" = thesis-f1 ]; then what=(thesis --network F1); else what=("$repo/configs/switch.yaml"); fi
+  shown="${what[*]}"
+  [ "$name" = thesis-f1 ] || shown=configs/switch.yaml
+  [ -z "$config" ] || { what=("$config"); shown="$config"; }
+  options=()
+  [ -z "$seeds" ] || options+=(--seeds "$seeds")
+  [ ! -f "$run/config.json" ] || options+=(--resume)
+  command="gradscope run $shown${seeds:+ --seeds $seeds}"
+  "${gradscope[@]}" run "${what[@]}" --out "$run" "${options[@]}"
   mkdir -p "$staging/$name/figures"
+fi
+if [ "$name" = thesis-f1 ]; then
   cp "$run/report.json" "$run/tables/conclusions.md" "$run/tables/thesis-tables.md" "$staging/$name/"
   for f in "$run"/figures/*.svg; do
     case "$(basename "$f")" in *-epoch-[0-9]*.svg) ;; *) cp "$f" "$staging/$name/figures/" ;; esac
   done
 elif [ "$name" = switch-f1 ]; then
-  run="$scratch/run"
-  what="${config:-$repo/configs/switch.yaml}"
-  resume=()
-  [ ! -f "$run/config.json" ] || resume=(--resume)
-  seedOption=()
-  [ -z "$seeds" ] || seedOption=(--seeds "$seeds")
-  command="gradscope run ${config:-configs/switch.yaml}${seeds:+ --seeds $seeds}"
-  "${gradscope[@]}" run "$what" "${seedOption[@]}" --out "$run" "${resume[@]}"
   # the report of this version of gradscope, whichever wrote the run's
   "${gradscope[@]}" report "$run" --quiet
-  mkdir -p "$staging/$name/figures"
   cp "$run/report.json" "$run/tables/switch.md" "$staging/$name/"
   cp "$run"/figures/*.svg "$staging/$name/figures/" 2>/dev/null || true
 else

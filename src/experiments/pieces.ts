@@ -17,7 +17,7 @@
 import * as fs from 'fs';
 import { GradscopeInputError } from '../core/errors';
 import { holdsEpochCheckpoint } from '../store/checkpoint-files';
-import { readMetrics, TERMINAL_STATUSES, type MetricsRecord } from '../store/metrics';
+import { phaseEnd, readMetrics, type MetricsRecord } from '../store/metrics';
 import { holdsReport } from '../store/report-file';
 import { metricsFile } from '../store/run-paths';
 import {
@@ -114,16 +114,6 @@ export function selectPieces(pieces: Piece[], names: string): Piece[] {
   return pieces.filter((p) => wanted.includes(p.name));
 }
 
-function terminalStatus(records: MetricsRecord[], phase: string): string | undefined {
-  const r = records.find(
-    (r) =>
-      r.kind === 'status' &&
-      r.phase === phase &&
-      TERMINAL_STATUSES.includes(String((r as { status?: unknown }).status)),
-  );
-  return r ? String((r as { status?: unknown }).status) : undefined;
-}
-
 /** Whether a phase of a seed has left any epoch checkpoint. */
 function hasCheckpoint(runDir: string, seed: number, phase: string): boolean {
   return holdsEpochCheckpoint(seedCheckpointDir(runDir, seed, phase));
@@ -148,7 +138,7 @@ export function donePieces(runDir: string, pieces: Piece[]): Set<string> {
     if (p.kind === 'process1') {
       const records = recordsOf(seed);
       isDone =
-        terminalStatus(records, 'process1') === 'diverged' ||
+        phaseEnd(records, 'process1')?.status === 'diverged' ||
         records.some(
           (r) =>
             r.kind === 'status' &&
@@ -163,7 +153,7 @@ export function donePieces(runDir: string, pieces: Piece[]): Set<string> {
           r.phase === 'process1' &&
           (r as { status?: unknown }).status === 'branched',
       );
-      isDone = terminalStatus(records, p.phase!) !== undefined || (afterDone && !branched);
+      isDone = phaseEnd(records, p.phase!) !== undefined || (afterDone && !branched);
     } else if (p.kind === 'line') {
       const [from, to] = p.pair!;
       isDone =

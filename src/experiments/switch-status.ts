@@ -13,7 +13,7 @@ import { GradscopeFileError } from '../core/errors';
 import { lockHeld } from '../core/lock';
 import { readConfigFile } from '../store/config-file';
 import { branchResultFile, criticalBatchFile, criticalBatchLock } from '../store/critical-batch';
-import { readMetrics, TERMINAL_STATUSES, type StatusRecord } from '../store/metrics';
+import { phaseEnd, readMetrics } from '../store/metrics';
 import { configFile, metricsFile } from '../store/run-paths';
 import { pieceLockFile, seedDir } from '../store/study-paths';
 import { variantDir } from '../store/switch-study-paths';
@@ -71,12 +71,7 @@ export function switchStudyStatus(runDir: string): SwitchStudyStatus {
       const waiting = new Map(waitingRamps(v).map((w) => [w.phase, w.table]));
       for (const phase of ['process1', ...variantArms(v)]) {
         const trained = records.filter((r) => r.kind === 'epoch' && r.phase === phase).length;
-        const end = records.find(
-          (r): r is StatusRecord =>
-            r.kind === 'status' &&
-            r.phase === phase &&
-            TERMINAL_STATUSES.includes(String(r.status)),
-        );
+        const end = phaseEnd(records, phase);
         const state: SwitchPhaseState = end
           ? 'done'
           : lockHeld(pieceLockFile(dir, `seed-${seed}.${phase}`))

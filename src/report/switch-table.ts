@@ -17,7 +17,7 @@ import { readConfigFile } from '../store/config-file';
 import {
   noiseScaleRecords,
   readMetrics,
-  TERMINAL_STATUSES,
+  phaseEnd,
   type EpochRecord,
   type StatusRecord,
 } from '../store/metrics';
@@ -127,10 +127,7 @@ function outcome(
   const process1 = epochs('process1');
   const arm = epochs(phase);
   const final = arm[arm.length - 1];
-  const ended = records.some(
-    (r) => r.kind === 'status' && r.phase === phase && TERMINAL_STATUSES.includes(String(r.status)),
-  );
-  if (!final || !ended || process1.length === 0) return undefined;
+  if (!final || !phaseEnd(records, phase) || process1.length === 0) return undefined;
   const branched = records.find(
     (r): r is StatusRecord =>
       r.kind === 'status' && r.phase === 'process1' && r.status === 'branched',

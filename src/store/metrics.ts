@@ -54,6 +54,25 @@ export const TERMINAL_STATUSES: readonly string[] = [
 ];
 
 /**
+ * The status record that ended `phase` for good (TERMINAL_STATUSES), or undefined while it has
+ * not ended: not begun, running, or stopped part-way.
+ *
+ * @example
+ * ```ts
+ * const end = phaseEnd(readMetrics(metricsFile(runDir)), 'arm-5000');
+ * console.log(end ? `ended: ${end.status}` : 'not ended');
+ * ```
+ */
+export function phaseEnd(records: MetricsRecord[], phase: string): StatusRecord | undefined {
+  return records.find(
+    (r): r is StatusRecord =>
+      r.kind === 'status' &&
+      r.phase === phase &&
+      TERMINAL_STATUSES.includes(String((r as StatusRecord).status)),
+  );
+}
+
+/**
  * A ramp arm's batch size from epoch `epoch` on (docs/mathematics.md, "Switch and ramp
  * rules"): written at the start of the arm's first epoch and of every epoch where it grows.
  */

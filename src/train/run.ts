@@ -54,14 +54,7 @@ import {
   tensorboardDir,
 } from '../store/run-paths';
 import { checkTrainConfig, noiseScaleEveryOf, type TrainConfig } from './config';
-import {
-  appendMetrics,
-  readMetrics,
-  TERMINAL_STATUSES,
-  truncateMetrics,
-  type MetricsRecord,
-  type StatusRecord,
-} from '../store/metrics';
+import { appendMetrics, readMetrics, phaseEnd, truncateMetrics } from '../store/metrics';
 import { readCriticalBatchTable, type CriticalBatchPoint } from './critical-batch-table';
 import { rampGrid, rampLearningRateRule, rampPhase } from './ramp';
 import { switchTarget } from './switch-rule';
@@ -112,15 +105,6 @@ export interface RunOptions {
 }
 
 const FRESH: PhaseState = { epoch: 0, step: 0, ...FRESH_RULE };
-
-function terminal(records: MetricsRecord[], phase: string): StatusRecord | undefined {
-  return records.find(
-    (r): r is StatusRecord =>
-      r.kind === 'status' &&
-      r.phase === phase &&
-      TERMINAL_STATUSES.includes(String((r as StatusRecord).status)),
-  );
-}
 
 /** A fresh run needs a directory without a run in it; a resumed one needs a run there. */
 export function checkRunDirectory(runDir: string, resume: boolean): void {
@@ -257,7 +241,7 @@ async function trainLocked(
     >,
   ): Promise<PhaseResult | undefined> => {
     const records = readMetrics(metricsFile);
-    const done = terminal(records, name);
+    const done = phaseEnd(records, name);
     const dir = phaseCheckpointDir(runDir, name);
     if (done) {
       phases.push({

@@ -176,24 +176,14 @@ const trained = (net: Network) =>
 for (const dtype of ['float64', 'float32'] as const)
   test(`batch-norm gamma and beta away from 1 and 0, ${dtype}: gamma's signal from the next layer's input, both paths equal`, async () => {
     const tol = dtype === 'float64' ? 1e-6 : 1e-5;
-    for (const draws of ['independent', 'nested'] as const) {
-      const f1 = await bothPaths(
-        networkSpec('F1'),
-        dtype,
-        mnist(300),
-        options([16, 100, 250], 12, draws),
-        trained,
-      );
-      assertSame(f1.recomputed, f1.fromSignals, tol);
-      const c1 = await bothPaths(
-        networkSpec('C1'),
-        dtype,
-        cifar(40),
-        options([4, 16, 36], 4, draws),
-        trained,
-      );
-      assertSame(c1.recomputed, c1.fromSignals, tol);
-    }
+    for (const draws of ['independent', 'nested'] as const)
+      for (const [name, data, opts] of [
+        ['F1', mnist(300), options([16, 100, 250], 12, draws)],
+        ['C1', cifar(40), options([4, 16, 36], 4, draws)],
+      ] as const) {
+        const both = await bothPaths(networkSpec(name), dtype, data, opts, trained);
+        assertSame(both.recomputed, both.fromSignals, tol);
+      }
   });
 
 test('gamma 0 somewhere, or |beta| over 4 |gamma|: that batch norm holds its gamma signal, both paths equal', async () => {
