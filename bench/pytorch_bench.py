@@ -17,10 +17,12 @@ previous batch grows again) and N
 times timed, and prints {"ms": [N milliseconds], "ticksMs": [[ms, ...] per run]}: each run's
 time at the end of each of its chunks and at its end (the untimed run first). With a pace (the
 caller's: the best setting's ticks of the same runs, times its factor, plus a grace), a run is
-stopped at the first chunk whose time passes its allowance, and at the latest when its time
-reaches its last one, even within a chunk (a watchdog thread: a training step is one chunk);
-the batch then ends with {"stoppedAtMs": its time so far}, and a run stopped by the watchdog ends
-the process with it (the caller never times a stopped setting again). End of input ends it.
+stopped as soon as its time passes the allowance of the chunk it is in (past the allowances
+given, the last one): at a chunk's end, or within it by a watchdog thread (a training step is one
+chunk, and PyTorch's defaults take a minute for one C1 chunk of 5000 examples that the best
+setting runs in 8 s); the batch then ends with {"stoppedAtMs": its time so far}, and a run
+stopped by the watchdog ends the process with it (the caller never times a stopped setting
+again). End of input ends it.
 After each batch freed memory goes back to the system (malloc_trim), so that this process and
 gradscope's never hold their largest heaps at once.
 Settings are applied as PyTorch users would: torch.set_num_threads and the
@@ -58,20 +60,28 @@ class Stopped(Exception):
 
 
 class Run:
-    """The run under way: when it started, its time at the end of each chunk so far, and the
-    allowance of each (seconds; None: no pace)."""
+    """The run under way: when it started, its time at the end of each chunk so far, the
+    allowance of each (seconds; None: no pace), and the watchdog that stops it within a chunk."""
     start = 0.0
     ticks = []
     pace = None
+    watchdog = None
+
+
+def allowance(chunk):
+    """The allowance of the run's chunk `chunk` (0-based; past those given, the last one)."""
+    return Run.pace[min(chunk, len(Run.pace) - 1)]
 
 
 def tick():
-    """After a chunk: its time noted; the run stopped once the time passes the chunk's allowance
-    (past the allowances given, the last one)."""
+    """After a chunk: its time noted; the run stopped once the time passes the chunk's allowance,
+    else the watchdog set to the next chunk's."""
     elapsed = time.perf_counter() - Run.start
     Run.ticks.append(elapsed)
-    if Run.pace and elapsed > Run.pace[min(len(Run.ticks), len(Run.pace)) - 1]:
-        raise Stopped()
+    if Run.pace:
+        if elapsed > allowance(len(Run.ticks) - 1):
+            raise Stopped()
+        Run.watchdog.arm(allowance(len(Run.ticks)))
 
 
 # nanoGPT's model (Karpathy, github.com/karpathy/nanoGPT, model.py), as PyTorch 1.13 runs it: no
@@ -227,32 +237,35 @@ def gpt_step(net, n, device):
 
 
 class Watchdog:
-    """Ends the process at the run's limit, answering {"stoppedAtMs": limit}, when the run is
-    still going (within one chunk, where tick cannot stop it)."""
+    """Ends the process at the allowance of the chunk under way, answering {"stoppedAtMs":
+    allowance}, when the run is still in that chunk (where tick cannot stop it). One thread for
+    the process, so that moving the limit at each chunk's end costs a lock, not a thread."""
 
     def __init__(self):
-        self.lock = threading.Lock()
-        self.running = False
-        self.timer = None
+        self.changed = threading.Condition()
+        self.limit = None  # (the run's start, seconds of it allowed); None: no run under a pace
+        threading.Thread(target=self.watch, daemon=True).start()
 
     def arm(self, seconds):
-        with self.lock:
-            self.running = True
-        if seconds is not None:
-            self.timer = threading.Timer(seconds, self.fire, args=(seconds,))
-            self.timer.daemon = True
-            self.timer.start()
+        """The run under way may take `seconds` from its start (None: no limit)."""
+        with self.changed:
+            self.limit = None if seconds is None else (Run.start, seconds)
+            self.changed.notify()
 
     def disarm(self):
-        with self.lock:
-            self.running = False
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        self.arm(None)
 
-    def fire(self, seconds):
-        with self.lock:
-            if self.running:
+    def watch(self):
+        with self.changed:
+            while True:
+                if self.limit is None:
+                    self.changed.wait()
+                    continue
+                start, seconds = self.limit
+                left = start + seconds - time.perf_counter()
+                if left > 0:
+                    self.changed.wait(left)
+                    continue
                 print(json.dumps({"stoppedAtMs": 1000 * seconds}), flush=True)
                 os._exit(0)
 
@@ -358,7 +371,7 @@ def main():
 
 def run(once, synchronize):
     """The protocol: ready, then batches of timings on request until the end of input."""
-    watchdog = Watchdog()
+    Run.watchdog = watchdog = Watchdog()
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
@@ -372,7 +385,7 @@ def run(once, synchronize):
             t = time.perf_counter()
             Run.start, Run.ticks = t, []
             Run.pace = pace[min(j, len(pace) - 1)] if pace else None
-            watchdog.arm(Run.pace[-1] if Run.pace else None)
+            watchdog.arm(allowance(0) if Run.pace else None)
             try:
                 once()
                 synchronize()

@@ -130,7 +130,7 @@ export class PyTorchSession {
   /** `warmUp` untimed runs (true: one), then `repeats` timed ones: their
    * milliseconds and each run's time at the end of each chunk; or, once a run falls behind
    * `pace` (src/bench/setting-rounds.ts), where it was stopped. A run stopped within a chunk,
-   * at its last allowance, ends the process. */
+   * at that chunk's allowance, ends the process. */
   async time(
     repeats: number,
     options: { warmUp?: boolean | number; pace?: RunPace | null } = {},

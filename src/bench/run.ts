@@ -335,8 +335,8 @@ export async function runBench(
   const scripting = list.some((w) => SCRIPTED.includes(w.id)) ? pythonWithTorch() : null;
   let scripts: string | undefined;
   const scriptedRows: TorchScriptRow[] = [];
-  // per network, what its rows so far showed: the fastest setting goes first on its next row,
-  // and a setting stopped on one of them is left out (src/bench/setting-rounds.ts)
+  // per network, what its rows so far showed: the setting fastest on most of them goes first on
+  // its next row, and a setting stopped on one of them is left out (src/bench/setting-rounds.ts)
   const networkRows = new Map<string, NetworkRows>();
   for (const w of list) {
     const seen = networkRows.get(w.network.name);
@@ -429,7 +429,10 @@ export async function runBench(
     const stopped = new Map(seen?.stopped);
     for (const s of row.pytorchSettings)
       if (s.atLeastMs !== null && !stopped.has(s.label)) stopped.set(s.label, w.id);
-    networkRows.set(w.network.name, { fastest: fastestHere?.label ?? seen?.fastest, stopped });
+    networkRows.set(w.network.name, {
+      fastest: [...(seen?.fastest ?? []), ...(fastestHere ? [fastestHere.label] : [])],
+      stopped,
+    });
     row.gflops = {
       gradscope: row.gflop.gradscope / (gradscopeMs / 1000),
       pytorch: row.pytorchBestMs === null ? null : row.gflop.pytorch / (row.pytorchBestMs / 1000),

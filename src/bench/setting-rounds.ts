@@ -2,12 +2,13 @@
  * Which PyTorch settings the bench times in which round of a workload, and when it stops one.
  *
  * The first round times every setting, in the order given (the bench puts the setting that was
- * fastest on the same network's last row first and PyTorch's defaults last). Each setting after
+ * fastest on most of the same network's rows so far first and PyTorch's defaults last). Each setting after
  * the first is paced by the best setting timed before it in this round (the lowest median): each
- * of its runs, the untimed warm-up too, is stopped at the first chunk whose time passes
- * STOP_FACTOR x the best's same run at the same chunk plus a grace of max(STOP_SLACK_MS,
- * GRACE_FRACTION x that run's time), and at the latest at the allowance of its end, even within
- * a chunk (bench/pytorch_bench.py). The row then says only that the setting takes more than the
+ * of its runs, the untimed warm-up too, is stopped as soon as its time passes STOP_FACTOR x the
+ * best's same run at the end of the chunk it is in, plus a grace of max(STOP_SLACK_MS,
+ * GRACE_FRACTION x that run's time): at the chunk's end or within it (bench/pytorch_bench.py's
+ * watchdog; PyTorch's defaults took 63 s for one C1 chunk of 5000 examples that the best setting
+ * runs in about 8 s, and were stopped only at the allowance of the run's end). The row then says only that the setting takes more than the
  * time it had run. Same run against same run: a run's first chunk regrows the heap given back
  * after the last batch (on the 2-core AMD machine 25 s of page faults for C1 at 5000 examples),
  * and the best paid that too at the same point. A setting stopped so could not have been the
@@ -119,18 +120,20 @@ export class SettingRounds {
 
 /** What a network's rows so far showed of the PyTorch settings. */
 export interface NetworkRows {
-  /** The fastest setting other than the defaults on the network's last row. */
-  fastest: string | undefined;
+  /** The fastest setting other than the defaults on each of the network's rows so far, in order. */
+  fastest: string[];
   /** Each setting stopped (or left out) on one of its rows, and the first such row. */
   stopped: Map<string, string>;
 }
 
 /**
  * The settings a row of a network times, in order, and those it leaves out: first the one that
- * was fastest on the network's last row (the first setting of a round runs without a pace, and
- * every later one is stopped once clearly behind it, so the likely best going first stops the
- * others soonest: on F1, 1 thread is twice as fast as 2; on C1 the other way round), then the
- * others in their order. A setting stopped on an earlier row of the network, more than
+ * was fastest on most of the network's rows so far (ties: the one fastest latest), then the
+ * others in their order. The first setting of a round runs without a pace, and every later one
+ * is stopped once clearly behind it, so the likely best going first stops the others soonest: on
+ * F1, 1 thread is twice as fast as 2 on every row but the Hessian-vector product (with the last
+ * row's fastest first, 2 threads ran the whole F1 Experiment B point unpaced, 74 s against 1
+ * thread's 38 s); on C1 2 threads are the fastest. A setting stopped on an earlier row of the network, more than
  * STOP_FACTOR behind the best there, is left out (it could not be the best; on C1, 1 thread was
  * 1.5-2x behind on every row, and its runs up to the stop took minutes of the bench), except
  * `always` (PyTorch's defaults: their column).
@@ -140,7 +143,7 @@ export function rowSettings<S extends { label: string }>(
   rows: NetworkRows | undefined,
   always: string,
 ): { timed: S[]; left: { label: string; stoppedOn: string }[] } {
-  const first = settings.find((s) => s.label === rows?.fastest);
+  const first = settings.find((s) => s.label === mostOften(rows?.fastest ?? []));
   const ordered = first ? [first, ...settings.filter((s) => s !== first)] : settings;
   const stoppedOn = (s: S) => (s.label === always ? undefined : rows?.stopped.get(s.label));
   return {
@@ -150,4 +153,16 @@ export function rowSettings<S extends { label: string }>(
       return row === undefined ? [] : [{ label: s.label, stoppedOn: row }];
     }),
   };
+}
+
+/** The label in `labels` most often (ties: the one latest); undefined when there is none. */
+function mostOften(labels: string[]): string | undefined {
+  const counts = new Map<string, number>();
+  let best: string | undefined;
+  for (const label of labels) {
+    const count = (counts.get(label) ?? 0) + 1;
+    counts.set(label, count);
+    if (best === undefined || count >= counts.get(best)!) best = label;
+  }
+  return best;
 }

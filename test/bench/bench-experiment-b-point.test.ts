@@ -2,8 +2,8 @@
  * The bench's Experiment B point rows (issue 28, items 5 and 6) and PyTorch's stopped settings
  * (item 8): `gradscope bench --quick --only nested` runs a study's point on F1 and C1 at tiny
  * sizes on both sides, each row with its arithmetic (GFLOP) and rates beside the machine's
- * matrix-multiply peak; a PyTorch session under a limit stops its run once it falls behind the
- * limit's pace, or at the limit itself within a chunk, and says where.
+ * matrix-multiply peak; a PyTorch session under a limit stops its run as soon as it falls
+ * behind the limit's pace, within a chunk too, and says where.
  * No timing is asserted (performance claims live in the bench).
  */
 import assert from 'node:assert/strict';
@@ -76,25 +76,15 @@ test('bench --quick --only nested: the Experiment B point rows with GFLOP and ra
 });
 
 test(
-  'a PyTorch session under a limit stops its run and answers where',
+  'a PyTorch session times each chunk; under a limit it stops its run and answers where',
   { skip: torchMissing },
   async () => {
     const w = workloads(true).find((x) => x.id === 'C1 Experiment B point K=1 B=8,16 nested')!;
     const settings = { label: 'defaults', threads: 1, channelsLast: false, env: {} };
     const session = await PyTorchSession.start(python, w, settings);
     try {
-      // a pace the first chunk cannot keep (an allowance of 0.001 ms), then a minute a chunk
-      const stopped = await session.time(2, {
-        warmUp: true,
-        pace: { paceMs: [[0.001, 60000]] },
-      });
-      assert.ok(
-        'stoppedAtMs' in stopped && stopped.stoppedAtMs > 0.001 && stopped.stoppedAtMs < 60000,
-        JSON.stringify(stopped),
-      );
-      // the process goes on: the next batch without a pace is timed in full, with each run's
-      // time at the end of each chunk (64 + 16 examples and one draw's 8 + 8, chunks of 16;
-      // then the run's end)
+      // without a pace a batch is timed in full, with each run's time at the end of each chunk
+      // (64 + 16 examples and one draw's 8 + 8, chunks of 16; then the run's end)
       const timed = await session.time(1, { warmUp: false });
       assert.ok('ms' in timed && timed.ms.length === 1 && timed.ms[0]! > 0, JSON.stringify(timed));
       assert.equal(timed.ticksMs?.length, 1);
@@ -102,6 +92,40 @@ test(
       assert.equal(ticks.length, 4 + 1 + 2 + 1, JSON.stringify(ticks));
       assert.ok(ticks.every((t, k) => t > 0 && (k === 0 || t >= ticks[k - 1]!)));
       assert.ok(Math.abs(ticks[ticks.length - 1]! - timed.ms[0]!) < 50);
+      // a pace the first chunk cannot keep (an allowance of 0.001 ms), then a minute a chunk
+      const stopped = await session.time(2, {
+        warmUp: true,
+        pace: { paceMs: [[0.001, 60000]] },
+      });
+      assert.deepEqual(stopped, { stoppedAtMs: 0.001 });
+    } finally {
+      session.close();
+    }
+  },
+);
+
+test(
+  "a run is stopped within a chunk at that chunk's allowance, not at its end's",
+  { skip: torchMissing },
+  async () => {
+    // two chunks of 256 C1 examples: the first allowed 50 ms (it takes longer), the run a minute;
+    // stopped at the first chunk's 50 ms, not when that chunk ends, nor at the minute
+    const w = {
+      ...workloads(true).find((x) => x.id === 'C1 step B=16')!,
+      kind: 'population-gradient' as const,
+      batch: 512,
+      chunk: 256,
+    };
+    const settings = { label: 'defaults', threads: 1, channelsLast: false, env: {} };
+    const session = await PyTorchSession.start(python, w, settings);
+    try {
+      const stopped = await session.time(1, {
+        warmUp: false,
+        pace: { paceMs: [[50, 60000, 60000]] },
+      });
+      assert.deepEqual(stopped, { stoppedAtMs: 50 });
+      // a run stopped within a chunk ends the process: the setting is never timed again
+      await assert.rejects(session.time(1, { warmUp: false }), /PyTorch bench failed/);
     } finally {
       session.close();
     }

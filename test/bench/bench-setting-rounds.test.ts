@@ -89,12 +89,30 @@ test("a row: the network's fastest setting first; one stopped on an earlier row 
   assert.deepEqual(rowSettings(settings, undefined, 'defaults'), { timed: settings, left: [] });
   // F1: 1 thread was the fastest
   assert.deepEqual(
-    labels(rowSettings(settings, { fastest: '1 thread', stopped: new Map() }, 'defaults')),
+    labels(rowSettings(settings, { fastest: ['1 thread'], stopped: new Map() }, 'defaults')),
     ['1 thread', '2 threads', 'defaults'],
+  );
+  // F1's rows: 1 thread fastest on three, 2 threads on the last (the Hessian-vector product):
+  // 1 thread first, so that 2 threads, twice as slow on the Experiment B point, is paced by it
+  const f1 = ['1 thread', '1 thread', '1 thread', '2 threads'];
+  assert.deepEqual(labels(rowSettings(settings, { fastest: f1, stopped: new Map() }, 'defaults')), [
+    '1 thread',
+    '2 threads',
+    'defaults',
+  ]);
+  // a tie: the one fastest latest
+  const tie = ['2 threads', '1 thread'];
+  assert.deepEqual(
+    labels(rowSettings(settings, { fastest: tie, stopped: new Map() }, 'defaults')),
+    ['1 thread', '2 threads', 'defaults'],
+  );
+  assert.deepEqual(
+    labels(rowSettings(settings, { fastest: [...tie].reverse(), stopped: new Map() }, 'defaults')),
+    ['2 threads', '1 thread', 'defaults'],
   );
   // C1: 1 thread and the defaults were stopped on its first row; the defaults are still timed
   const c1 = {
-    fastest: '2 threads',
+    fastest: ['2 threads'],
     stopped: new Map([
       ['1 thread', 'C1 step B=256'],
       ['defaults', 'C1 step B=256'],
