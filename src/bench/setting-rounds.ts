@@ -133,19 +133,20 @@ export interface NetworkRows {
  * is stopped once clearly behind it, so the likely best going first stops the others soonest: on
  * F1, 1 thread is twice as fast as 2 on every row but the Hessian-vector product (with the last
  * row's fastest first, 2 threads ran the whole F1 Experiment B point unpaced, 74 s against 1
- * thread's 38 s); on C1 2 threads are the fastest. A setting stopped on an earlier row of the network, more than
- * STOP_FACTOR behind the best there, is left out (it could not be the best; on C1, 1 thread was
- * 1.5-2x behind on every row, and its runs up to the stop took minutes of the bench), except
- * `always` (PyTorch's defaults: their column).
+ * thread's 38 s); on C1 2 threads are the fastest. A setting stopped on an earlier row of the
+ * network, more than STOP_FACTOR behind the best there, is left out: it could not be the best, and
+ * its runs up to the stop took minutes of the bench (on C1, 1 thread was 1.5-2x behind on every
+ * row). PyTorch's defaults too: their column then names the row that stopped them (on C1 more than
+ * 14x behind at a step of 256, 3.5-5x on every later row; their first chunk of 5000 examples,
+ * stopped at 43 s, made up a fifth of a 20-minute bench).
  */
 export function rowSettings<S extends { label: string }>(
   settings: S[],
   rows: NetworkRows | undefined,
-  always: string,
 ): { timed: S[]; left: { label: string; stoppedOn: string }[] } {
   const first = settings.find((s) => s.label === mostOften(rows?.fastest ?? []));
   const ordered = first ? [first, ...settings.filter((s) => s !== first)] : settings;
-  const stoppedOn = (s: S) => (s.label === always ? undefined : rows?.stopped.get(s.label));
+  const stoppedOn = (s: S) => rows?.stopped.get(s.label);
   return {
     timed: ordered.filter((s) => stoppedOn(s) === undefined),
     left: ordered.flatMap((s) => {

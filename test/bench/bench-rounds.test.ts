@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { roundRepeats, workloads } from '../../src/bench/run';
+import { benchTable, roundRepeats, workloads } from '../../src/bench/run';
 
 test('repeats split evenly between at most 3 rounds', () => {
   assert.deepEqual(roundRepeats(1), [1]);
@@ -37,7 +37,7 @@ test('a workload whose batches each regrow a large heap is timed in one round, o
   assert.deepEqual(rounds('C1 step B=256'), [3, 2, 2], 'a small heap: alternated rounds');
   // one run of many chunks: one round of one run, its first chunk regrowing the heap
   for (const id of [
-    'C1 population gradient N=50000 (chunks of 5000)',
+    'C1 population gradient N=25000 (chunks of 5000)',
     'F1 Experiment B point K=100 B=256,1000,2000,5000 nested',
     'C1 Experiment B point K=3 B=256,1000,2000,5000 nested',
   ])
@@ -45,4 +45,34 @@ test('a workload whose batches each regrow a large heap is timed in one round, o
   // K = 3 draws timed after an untimed run has grown the heap, as a study's draws run
   const draws = workloads(false).find((x) => x.id === 'C1 Experiment B point K=3 B=5000')!;
   assert.deepEqual([roundRepeats(draws.repeats, draws.rounds), draws.warmUp ?? true], [[1], true]);
+});
+
+test("PyTorch's defaults left out of a row show the row that stopped them", () => {
+  const peak = { gflops: 300, what: 'a product', gflop: 3, ms: 10 };
+  const row = {
+    id: 'C1 step B=5000',
+    gradscopeMs: 3700,
+    gradscopeThreads: null,
+    pytorchDefaultMs: null,
+    pytorchDefaultAtLeastMs: null,
+    pytorchBestMs: 3800,
+    pytorchBestSetting: '2 threads',
+    pytorchSettings: [
+      { label: '2 threads', medianMs: 3800, atLeastMs: null, rounds: 1, timings: 3 },
+      {
+        label: 'defaults',
+        medianMs: null,
+        atLeastMs: null,
+        rounds: 0,
+        timings: 0,
+        notTimed: 'stopped on C1 step B=256',
+      },
+    ],
+    gflop: { gradscope: 934, pytorch: 934 },
+    gflops: { gradscope: 252, pytorch: 246 },
+  };
+  assert.match(
+    benchTable([row], peak),
+    /\| C1 step B=5000 \| 3700\.0 \| stopped on C1 step B=256 \| 3800\.0 \| 0\.97 \| - \| 2 threads \|/,
+  );
 });
