@@ -37,7 +37,7 @@ test('a workload whose batches each regrow a large heap is timed in one round, o
   assert.deepEqual(rounds('C1 step B=256'), [3, 2, 2], 'a small heap: alternated rounds');
   // one run of many chunks: one round of one run, its first chunk regrowing the heap
   for (const id of [
-    'C1 population gradient N=25000 (chunks of 5000)',
+    'C1 population gradient N=50000 (chunks of 5000)',
     'F1 Experiment B point K=100 B=256,1000,2000,5000 nested',
     'C1 Experiment B point K=3 B=256,1000,2000,5000 nested',
   ])
