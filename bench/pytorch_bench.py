@@ -19,8 +19,8 @@ time at the end of each of its chunks and at its end (the untimed run first). Wi
 caller's: the best setting's ticks of the same runs, times its factor, plus a grace), a run is
 stopped as soon as its time passes the allowance of the chunk it is in (past the allowances
 given, the last one): at a chunk's end, or within it by a watchdog thread (a training step is one
-chunk, and PyTorch's defaults take a minute for one C1 chunk of 5000 examples that the best
-setting runs in 8 s); the batch then ends with {"stoppedAtMs": its time so far}, and a run
+chunk, and PyTorch's defaults take a minute for their first C1 chunk of 5000 examples, the best
+setting 27 s with the heap's regrowth); the batch then ends with {"stoppedAtMs": its time so far}, and a run
 stopped by the watchdog ends the process with it (the caller never times a stopped setting
 again). End of input ends it.
 After each batch freed memory goes back to the system (malloc_trim), so that this process and

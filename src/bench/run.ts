@@ -5,11 +5,10 @@
  * population-mode gradients of B = 5000 drawn examples), C1's population gradient over CIFAR's
  * whole training-set size (50000, chunks of 5000 as a study's g_train), whole Experiment B
  * points as a study's analysis runs them (population mode, nested draws, layer signals where
- * they fit; F1 at K = 100
- * on MNIST's sizes, C1 at K = 3 on CIFAR-10's), a ResNet20 training step at B = 128 (He et
- * al.'s batch) and its population gradient, a training step of the built-in GPT on 64 windows of
- * 64 tokens (against nanoGPT's model, bench/pytorch_bench.py), timed for gradscope and for
- * PyTorch in the same invocation, on the same device (the CPU, or a GPU with --device cuda: CUDA-synchronised
+ * they fit; F1 at K = 100 on MNIST's sizes, C1 at K = 3 on CIFAR-10's), a ResNet20 training
+ * step at B = 128 (He et al.'s batch) and its population gradient, a training step of the
+ * built-in GPT on 64 windows of 64 tokens (against nanoGPT's model, bench/pytorch_bench.py),
+ * timed for gradscope and for PyTorch in the same invocation, on the same device (the CPU, or a GPU with --device cuda: CUDA-synchronised
  * timings on both sides). Each row gives its arithmetic (GFLOP, src/bench/flops.ts) and the
  * rate each side reached, beside the machine's matrix-multiply peak timed at the start
  * (src/bench/peak.ts).

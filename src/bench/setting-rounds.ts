@@ -2,13 +2,14 @@
  * Which PyTorch settings the bench times in which round of a workload, and when it stops one.
  *
  * The first round times every setting, in the order given (the bench puts the setting that was
- * fastest on most of the same network's rows so far first and PyTorch's defaults last). Each setting after
- * the first is paced by the best setting timed before it in this round (the lowest median): each
- * of its runs, the untimed warm-up too, is stopped as soon as its time passes STOP_FACTOR x the
- * best's same run at the end of the chunk it is in, plus a grace of max(STOP_SLACK_MS,
- * GRACE_FRACTION x that run's time): at the chunk's end or within it (bench/pytorch_bench.py's
- * watchdog; PyTorch's defaults took 63 s for one C1 chunk of 5000 examples that the best setting
- * runs in about 8 s, and were stopped only at the allowance of the run's end). The row then says only that the setting takes more than the
+ * fastest on most of the same network's rows so far first and PyTorch's defaults last). Each
+ * setting after the first is paced by the best setting timed before it in this round (the
+ * lowest median): each of its runs, the untimed warm-up too, is stopped as soon as its time
+ * passes STOP_FACTOR x the best's same run at the end of the chunk it is in, plus a grace of
+ * max(STOP_SLACK_MS, GRACE_FRACTION x that run's time): at the chunk's end, or within it
+ * (bench/pytorch_bench.py's watchdog: PyTorch's defaults ran their first C1 chunk of 5000
+ * examples for 58-63 s, where the best setting's took 27 s, the heap's regrowth included, and
+ * were stopped only when it ended). The row then says only that the setting takes more than the
  * time it had run. Same run against same run: a run's first chunk regrows the heap given back
  * after the last batch (on the 2-core AMD machine 25 s of page faults for C1 at 5000 examples),
  * and the best paid that too at the same point. A setting stopped so could not have been the
