@@ -151,3 +151,7 @@ mv "$staging/$name" "$root/$name"
 mv "$staging/$name.md" "$root/$name.md"
 [ "$name" != keskar-f1 ] || [ -f "$root/keskar-2017.json" ] || cp "$staging/keskar-2017.json" "$root/"
 echo "published $root/$name.md ($seconds s on $cpu, $(nproc) cores)"
+# the README's first screen shows the published studies (src/report/readme-results.ts)
+if [ "$(cd "$root" && pwd -P)" = "$(cd "$repo/docs/results" && pwd -P)" ]; then
+  node "$repo/scripts/results.js" readme
+fi

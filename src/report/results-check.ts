@@ -2,11 +2,15 @@
  * The check of docs/results/: each committed page's numbers, in order, must equal those of the
  * page regenerated from the report.json and results.json it cites (results-page.ts), so that
  * no number on a page was typed or left stale by hand; and every file a page links must exist.
+ * The README's results block (readme-results.ts) is checked the same way, and must equal its
+ * regeneration whole.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { GradscopeFileError } from '../core/errors';
 import { readTextFile } from '../core/regular-file';
 import { resultsPageFile, resultsPageNames } from '../store/results-paths';
+import { readmeBlock, readmeResults } from './readme-results';
 import { resultsPage } from './results-page';
 
 export interface ResultsCheck {
@@ -101,4 +105,40 @@ export function checkResultsPages(root: string): ResultsCheck {
         problems.push(`${file}: links ${target}, which does not exist`);
   }
   return { pages, problems };
+}
+
+/**
+ * Checks the results block of `readmeFile` (README.md) against the one `root`'s published
+ * pages give (readme-results.ts): the committed block must equal the regenerated one, and every
+ * file it links must exist. One line per problem.
+ *
+ * @example
+ * ```ts
+ * for (const p of checkReadmeResults('README.md', 'docs/results')) console.error(p);
+ * ```
+ */
+export function checkReadmeResults(readmeFile: string, root: string): string[] {
+  const text = readTextFile(readmeFile, 16 * 1024 * 1024);
+  let committed: string;
+  let regenerated: string;
+  try {
+    committed = readmeBlock(text, readmeFile);
+    const pages = fs.existsSync(root) ? resultsPageNames(fs.readdirSync(root)) : [];
+    regenerated = readmeResults(root, pages, path.dirname(readmeFile));
+  } catch (error) {
+    if (error instanceof GradscopeFileError) return [error.message];
+    return [`${readmeFile}: ${error instanceof Error ? error.message : error}`];
+  }
+  const problems: string[] = [];
+  // the block's lines counted from the file's first, so a number's line is the README's
+  const before = '\n'.repeat(text.slice(0, text.indexOf(committed)).split('\n').length - 1);
+  if (committed !== regenerated)
+    problems.push(
+      numberProblem(readmeFile, before + committed, before + regenerated) ??
+        `${readmeFile}: its results block differs from the one ${root} gives (regenerate it: node scripts/results.js readme)`,
+    );
+  for (const target of linkedFiles(committed))
+    if (!fs.existsSync(path.join(path.dirname(readmeFile), target)))
+      problems.push(`${readmeFile}: links ${target}, which does not exist`);
+  return problems;
 }

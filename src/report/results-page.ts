@@ -51,9 +51,16 @@ export function provenance(m: ResultsMetadata): string {
   );
 }
 
-/** The published figures a thesis page shows: the first seed's lines, Experiment B by B along
- * each arm, and the live noise scale. */
-function thesisFigures(root: string, name: string, seed: number): string[] {
+/**
+ * The published figures a thesis page shows: the seed's lines, Experiment B by B along each
+ * arm, and the live noise scale (file names under <name>/figures, in that order).
+ *
+ * @example
+ * ```ts
+ * thesisFigures('docs/results', 'thesis-f1', 0); // ['line-seed-0-arm-256-arm-5000.svg', ...]
+ * ```
+ */
+export function thesisFigures(root: string, name: string, seed: number): string[] {
   const dir = publishedFiguresDir(root, name);
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
   const chosen = [
@@ -99,12 +106,25 @@ function thesisPage(root: string, name: string): string {
   ].join('\n');
 }
 
-function switchStudyPage(root: string, name: string): string {
-  const { report, metadata } = readPublishedStudy(root, name, checkSwitchReport);
+/**
+ * The published figures a switch page shows: the critical batch size beside the live B_simple,
+ * one per seed (file names under <name>/figures, by seed).
+ *
+ * @example
+ * ```ts
+ * switchFigures('docs/results', 'switch-f1'); // ['switch-critical-batch-seed-0.svg', ...]
+ * ```
+ */
+export function switchFigures(root: string, name: string): string[] {
   const dir = publishedFiguresDir(root, name);
-  const figures = (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []).filter((f) =>
+  return (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []).filter((f) =>
     /^switch-critical-batch-seed-\d+\.svg$/.test(f),
   );
+}
+
+function switchStudyPage(root: string, name: string): string {
+  const { report, metadata } = readPublishedStudy(root, name, checkSwitchReport);
+  const figures = switchFigures(root, name);
   return switchPage(name, report, generatedNote(name), provenance(metadata), figures);
 }
 

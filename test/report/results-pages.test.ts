@@ -18,33 +18,12 @@ import { reportJson } from '../../src/report/report-json';
 import { formatNumber } from '../../src/report/format-number';
 import { resultsPage, writeResultsPage } from '../../src/report/results-page';
 import type { StudyModel } from '../../src/report/study-model';
+import { fixtureRoot } from '../fixtures/results-root';
 
 const repo = path.join(__dirname, '..', '..', '..');
 const published = path.join(repo, 'docs', 'results');
-const fixtures = path.join(repo, 'test', 'fixtures', 'results');
 /** Student's t_{0.975, 1}, from a printed table. */
 const T1 = 12.7062047361747;
-
-/** A results root in a fresh temporary folder holding the fixture studies, with every figure
- * the thesis page links present (as a placeholder). */
-function fixtureRoot(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gradscope-results-'));
-  for (const name of ['thesis-f1', 'keskar-f1', 'switch-f1'])
-    fs.cpSync(path.join(fixtures, name), path.join(root, name), { recursive: true });
-  fs.copyFileSync(path.join(published, 'keskar-2017.json'), path.join(root, 'keskar-2017.json'));
-  const figures = path.join(root, 'thesis-f1', 'figures');
-  fs.mkdirSync(figures, { recursive: true });
-  for (const f of ['line-seed-0-arm-256-arm-5000.svg', 'gradients-seed-0-arm-256.svg'])
-    fs.writeFileSync(path.join(figures, f), '<svg xmlns="http://www.w3.org/2000/svg"/>');
-  const switchFigures = path.join(root, 'switch-f1', 'figures');
-  fs.mkdirSync(switchFigures, { recursive: true });
-  for (const seed of [0, 1])
-    fs.writeFileSync(
-      path.join(switchFigures, `switch-critical-batch-seed-${seed}.svg`),
-      '<svg xmlns="http://www.w3.org/2000/svg"/>',
-    );
-  return root;
-}
 
 test('every committed results page prints its report.json numbers and links only files that exist', (t) => {
   const { pages, problems } = checkResultsPages(published);
