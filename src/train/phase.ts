@@ -174,16 +174,17 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
   const firstEpoch = o.firstEpoch ?? 0;
   if (o.checkpointDir !== undefined) fs.mkdirSync(o.checkpointDir, { recursive: true });
   const state = { ...o.start };
-  if (state.noiseScale !== undefined && !isScaleFree(state.noiseScale)) {
+  const every = o.noiseScaleEvery ?? 0;
+  if (every > 0 && state.noiseScale !== undefined && !isScaleFree(state.noiseScale)) {
     // a checkpoint of an older gradscope holds the ratio of the plain averages: mixing its sums
-    // with the scale-free ones would be neither, so the averages start again here
+    // with the scale-free ones would be neither, so the averages start again here (a phase that
+    // measures nothing carries them on untouched)
     delete state.noiseScale;
     o.progress.line(
       `${o.phase}: the live noise scale's moving averages restart at epoch ${state.epoch} (step ${state.step}): the checkpoint holds averages of the older kind (ratio of the plain averages), this gradscope keeps scale-free ones`,
     );
   }
   let checkpoint: string | undefined;
-  const every = o.noiseScaleEvery ?? 0;
   const live = every > 0 ? new LiveNoiseScale(network, NOISE_SCALE_CHUNKS) : undefined;
   // resumed from a checkpoint after which the switch had fired (killed before its status line)
   if (o.switchAt && o.checkpointDir !== undefined && state.epoch > firstEpoch) {
