@@ -113,11 +113,19 @@ export interface NoiseScaleRecord {
   /** This measurement's unbiased estimates of |G|^2 and tr(Sigma). */
   gradientSquared: number;
   trace: number;
+  /**
+   * Which moving average the record's averages and B_simple are: 'scale-free' (the averages
+   * of |G|^2 / s and tr(Sigma) / s, s = `scale` this measurement's |G_small|^2); absent in
+   * records written before it (the averages of |G|^2 and tr(Sigma) themselves).
+   */
+  average?: 'scale-free';
+  /** s = |G_small|^2 of this measurement (with average 'scale-free'). */
+  scale?: number;
   /** Their moving averages (length `emaSteps` optimizer steps, bias-corrected). */
   emaSteps: number;
   gradientSquaredAverage: number;
   traceAverage: number;
-  /** B_simple = EMA(tr Sigma) / EMA(|G|^2), and the norm test's (1/B - 1/n) B_simple. */
+  /** B_simple = traceAverage / gradientSquaredAverage, and the norm test's (1/B - 1/n) B_simple. */
   simpleNoiseScale: number;
   normTest: number;
   /** Seconds the measurement took. */

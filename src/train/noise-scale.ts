@@ -9,10 +9,17 @@
  *   |G|^2       = (big |G_big|^2 - b |G_small|^2) / (big - b) + tr(Sigma) / n
  * (McCandlish et al. 2018, appendix A, and the finite-population term of sampling without
  * replacement, with Sigma's divisor n - 1 as Experiment B's F), each unbiased for one
- * measurement. Their moving averages over measurements, with weight (1 - 1/L)^N on the
- * previous average for a measurement every N steps (L = EMA_STEPS), and
- *   B_simple = EMA(tr Sigma) / EMA(|G|^2)
- *   norm test = (1/B - 1/n) EMA(tr Sigma) / EMA(|G|^2)   (Byrd et al. 2012; B the step's batch)
+ * measurement. The average is scale-free: each measurement's two estimates are divided by its
+ * own s_j = |G_small|^2 > 0 (= |G|^2_j + (1/b - 1/n) tr(Sigma)_j), so that it weighs by its
+ * moving-average weight alone, however large its gradients, and
+ *   x_j = tr(Sigma)_j / s_j,   y_j = |G|^2_j / s_j
+ * enter moving averages with weight (1 - 1/L)^N on the previous average for a measurement
+ * every N steps (L = EMA_STEPS):
+ *   B_simple = EMA(x) / EMA(y)
+ *   norm test = (1/B - 1/n) B_simple                      (Byrd et al. 2012; B the step's batch)
+ * (A ratio of the plain averages, EMA(tr Sigma) / EMA(|G|^2), as McCandlish et al. take it and
+ * gradscope did before, freezes where both fall faster than the average forgets: the averages
+ * are then the decayed sums of the same old, large measurements.)
  */
 
 /**
@@ -45,16 +52,40 @@ export interface NoiseEstimate {
   /** Unbiased estimates of |G|^2 and tr(Sigma) from one measurement. */
   gradientSquared: number;
   trace: number;
+  /** s = |G_small|^2, the measurement's own positive scale that the average divides by. */
+  scale: number;
 }
 
-/** The moving averages (unnormalised) and the total weight they carry (Adam's correction). */
+/** Which moving average a checkpoint or record holds: only the scale-free one is kept now
+ * (records and checkpoints without the field hold the ratio of the plain averages). */
+export const SCALE_FREE = 'scale-free';
+
+/**
+ * The moving averages of the normalised estimates y_j = |G|^2_j / s_j and x_j = tr(Sigma)_j /
+ * s_j (unnormalised by their weight), and the total weight they carry (Adam's correction).
+ */
 export interface NoiseAverages {
+  average: typeof SCALE_FREE;
   gradientSquared: number;
   trace: number;
   weight: number;
 }
 
-export const NO_AVERAGES: NoiseAverages = { gradientSquared: 0, trace: 0, weight: 0 };
+export const NO_AVERAGES: NoiseAverages = {
+  average: SCALE_FREE,
+  gradientSquared: 0,
+  trace: 0,
+  weight: 0,
+};
+
+/** Whether `averages` (as read from a checkpoint) are the scale-free kind this code keeps. */
+export function isScaleFree(averages: unknown): averages is NoiseAverages {
+  return (
+    typeof averages === 'object' &&
+    averages !== null &&
+    (averages as { average?: unknown }).average === SCALE_FREE
+  );
+}
 
 /** The chunking of a batch of `examples`: k = min(chunks, examples), b = floor(examples / k). */
 export function chunking(
@@ -73,25 +104,33 @@ export function noiseEstimate(m: ChunkNorms, population: number): NoiseEstimate 
   const trace = (m.smallSquared - m.bigSquared) / (1 / small - 1 / big);
   const gradientSquared =
     (big * m.bigSquared - small * m.smallSquared) / (big - small) + trace / population;
-  return { gradientSquared, trace };
+  return { gradientSquared, trace, scale: m.smallSquared };
 }
 
-/** The averages after one more measurement, `every` steps after the last. */
+/**
+ * The averages after one more measurement, `every` steps after the last: its estimates divided
+ * by its own scale s, so each measurement weighs by (1 - keep) keep^age alone. A measurement
+ * whose scale is not positive (every chunk gradient 0) carries nothing and leaves them as
+ * they were.
+ */
 export function updateAverages(
   previous: NoiseAverages,
   estimate: NoiseEstimate,
   every: number,
   length = EMA_STEPS,
 ): NoiseAverages {
+  const s = estimate.scale;
+  if (!(s > 0) || !Number.isFinite(s)) return previous;
   const keep = Math.pow(1 - 1 / length, every);
   return {
-    gradientSquared: keep * previous.gradientSquared + (1 - keep) * estimate.gradientSquared,
-    trace: keep * previous.trace + (1 - keep) * estimate.trace,
+    average: SCALE_FREE,
+    gradientSquared: keep * previous.gradientSquared + ((1 - keep) * estimate.gradientSquared) / s,
+    trace: keep * previous.trace + ((1 - keep) * estimate.trace) / s,
     weight: keep * previous.weight + (1 - keep),
   };
 }
 
-/** B_simple of the averages (their common weight cancels). */
+/** B_simple of the averages, EMA(x) / EMA(y) (their common weight cancels). */
 export function simpleNoiseScale(a: NoiseAverages): number {
   return a.trace / a.gradientSquared;
 }

@@ -57,6 +57,8 @@ import {
   normTestRatio,
   NOISE_SCALE_CHUNKS,
   NO_AVERAGES,
+  SCALE_FREE,
+  isScaleFree,
   simpleNoiseScale,
   updateAverages,
   type NoiseAverages,
@@ -172,8 +174,17 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
   const firstEpoch = o.firstEpoch ?? 0;
   if (o.checkpointDir !== undefined) fs.mkdirSync(o.checkpointDir, { recursive: true });
   const state = { ...o.start };
-  let checkpoint: string | undefined;
   const every = o.noiseScaleEvery ?? 0;
+  if (every > 0 && state.noiseScale !== undefined && !isScaleFree(state.noiseScale)) {
+    // a checkpoint of an older gradscope holds the ratio of the plain averages: mixing its sums
+    // with the scale-free ones would be neither, so the averages start again here (a phase that
+    // measures nothing carries them on untouched)
+    delete state.noiseScale;
+    o.progress.line(
+      `${o.phase}: the live noise scale's moving averages restart at epoch ${state.epoch} (step ${state.step}): the checkpoint holds averages of the older kind (ratio of the plain averages), this gradscope keeps scale-free ones`,
+    );
+  }
+  let checkpoint: string | undefined;
   const live = every > 0 ? new LiveNoiseScale(network, NOISE_SCALE_CHUNKS) : undefined;
   // resumed from a checkpoint after which the switch had fired (killed before its status line)
   if (o.switchAt && o.checkpointDir !== undefined && state.epoch > firstEpoch) {
@@ -403,6 +414,8 @@ function measureNoiseScale(
     chunkSize: norms.chunkSize,
     gradientSquared: estimate.gradientSquared,
     trace: estimate.trace,
+    average: SCALE_FREE,
+    scale: estimate.scale,
     emaSteps: EMA_STEPS,
     gradientSquaredAverage: averages.gradientSquared / averages.weight,
     traceAverage: averages.trace / averages.weight,
@@ -414,15 +427,18 @@ function measureNoiseScale(
   o.events?.scalars(o.phase, state.step, noiseScaleScalars(record));
 }
 
-/** What TensorBoard shows of a noise-scale measurement (at its optimizer step). */
+/** What TensorBoard shows of a noise-scale measurement (at its optimizer step): the scale-free
+ * averages are of |G|^2 / s and tr(Sigma) / s, so their tags say `_scaled`. */
 export function noiseScaleScalars(r: NoiseScaleRecord): Record<string, number> {
+  const averages = r.average === SCALE_FREE ? '_scaled' : '';
   return {
     'noise_scale/b_simple': r.simpleNoiseScale,
     'noise_scale/norm_test': r.normTest,
-    'noise_scale/gradient_squared': r.gradientSquaredAverage,
-    'noise_scale/trace': r.traceAverage,
+    [`noise_scale/gradient_squared${averages}`]: r.gradientSquaredAverage,
+    [`noise_scale/trace${averages}`]: r.traceAverage,
     'noise_scale/gradient_squared_single': r.gradientSquared,
     'noise_scale/trace_single': r.trace,
+    ...(r.scale !== undefined ? { 'noise_scale/scale_single': r.scale } : {}),
   };
 }
 

@@ -43,6 +43,7 @@ import { removeStaleTemporaries } from '../core/stale-temporaries';
 import { ensureBranch } from './branch';
 import { continueAsArm, FRESH_RULE } from './arm-start';
 import { loadNetwork } from '../engine/checkpoint';
+import { recordedTables, storedTables } from './recorded-tables';
 import { loadTrainingState } from './training-state';
 import { checkpointName } from '../store/checkpoint-files';
 import { readConfigFile, holdsRun, writeConfigFile } from '../store/config-file';
@@ -126,6 +127,7 @@ function prepareRunDir(
   checkRunDirectory(runDir, resume);
   if (resume) {
     const stored = readConfigFile(runDir);
+    stored.config = storedTables(stored.config, runDir);
     for (const [key, value] of Object.entries(recorded))
       if (JSON.stringify(stored[key]) !== JSON.stringify(value))
         throw new GradscopeInputError(
@@ -207,7 +209,7 @@ async function trainLocked(
   const data = options.data!;
   prepareRunDir(
     runDir,
-    { config, ...options.alsoRecord },
+    { config: recordedTables(config, runDir), ...options.alsoRecord },
     options.resume,
     data.description,
     data.vocabulary,

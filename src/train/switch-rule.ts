@@ -6,9 +6,9 @@
  *
  *   switch after epoch e  when  B_simple(e) >= f B2,   0 < f <= 1
  *
- * B_simple(e) is the ratio of the moving averages after the last live measurement taken in
- * epochs 1..e (the phase state's averages at the epoch's end), counted only when the average
- * of |G|^2 is positive (else the signal is lost in the noise of the estimate, and the rule
+ * B_simple(e) is the ratio of the scale-free moving averages (noise-scale.ts) after the last
+ * live measurement taken in epochs 1..e (the phase state's averages at the epoch's end), counted
+ * only when the average of |G|^2 (divided by each measurement's scale) is positive (else the signal is lost in the noise of the estimate, and the rule
  * waits). B2 is `batchSize`, or the largest fixed arm when it is left out. The rule is judged
  * at epoch boundaries only, after the epoch's checkpoint, so process 2 branches from that
  * checkpoint and a resume judges the same state again.

@@ -14,9 +14,16 @@ import { test } from 'node:test';
 import type { StudyData } from '../../src/data/load';
 import type { NetworkSpec } from '../../src/engine/layers';
 import { Network } from '../../src/engine/network';
+import { Optimizer } from '../../src/engine/optimizer';
 import { readSafetensors } from '../../src/engine/safetensors';
 import { setThreads } from '../../src/engine/threads';
-import { noiseScaleRecords, readMetrics, type EpochRecord } from '../../src/store/metrics';
+import { checkpointName, trainingStateFile } from '../../src/store/checkpoint-files';
+import {
+  noiseScaleRecords,
+  readMetrics,
+  truncateMetrics,
+  type EpochRecord,
+} from '../../src/store/metrics';
 import { checkTrainConfig, defaultTrainConfig, type TrainConfig } from '../../src/train/config';
 import { readEventDir } from '../../src/train/event-file';
 import { LiveNoiseScale } from '../../src/train/live-noise-scale';
@@ -28,6 +35,7 @@ import {
 } from '../../src/train/noise-scale';
 import { makeProgress } from '../../src/train/progress';
 import { runTraining } from '../../src/train/run';
+import { loadTrainingState, saveTrainingState } from '../../src/train/training-state';
 import { gradscope, writeNetworkFile } from '../fixtures/cli-fixtures';
 import { tempDir } from '../fixtures/data-fixtures';
 import { random, randomDataset, randomStudyData, scrambleStatistics } from '../fixtures/helpers';
@@ -123,16 +131,20 @@ test('the measurements land every N steps in metrics.jsonl and TensorBoard, aver
       s < 10 ? 1 : s < 20 ? 2 : 3,
     ]),
   );
-  // the averages as mathematics.md defines them, recomputed from the single estimates
-  let a: NoiseAverages = { gradientSquared: 0, trace: 0, weight: 0 };
+  // the averages as mathematics.md defines them, recomputed from the single estimates: each
+  // divided by its own s = |G_small|^2 = |G|^2 + (1/b - 1/n) tr(Sigma)
+  let a = { gradientSquared: 0, trace: 0, weight: 0 };
   for (const r of records) {
     assert.equal(r.chunks, 4);
     assert.equal(r.chunkSize, r.batchSize / 4);
     assert.ok(Number.isFinite(r.gradientSquared) && r.trace > 0);
+    assert.equal(r.average, 'scale-free');
+    const s = r.gradientSquared + (1 / r.chunkSize - 1 / 240) * r.trace;
+    assert.ok(Math.abs(r.scale! - s) <= 1e-9 * s, `scale ${r.scale} against ${s}`);
     const keep = (1 - 1 / r.emaSteps) ** 3;
     a = {
-      gradientSquared: keep * a.gradientSquared + (1 - keep) * r.gradientSquared,
-      trace: keep * a.trace + (1 - keep) * r.trace,
+      gradientSquared: keep * a.gradientSquared + ((1 - keep) * r.gradientSquared) / s,
+      trace: keep * a.trace + ((1 - keep) * r.trace) / s,
       weight: keep * a.weight + 1 - keep,
     };
     assert.ok(
@@ -153,6 +165,64 @@ test('the measurements land every N steps in metrics.jsonl and TensorBoard, aver
       records.filter((r) => r.phase === phase).map((r) => r.step),
     );
   }
+});
+
+test('a resume from a checkpoint holding the older plain averages restarts them, in one line', async () => {
+  const data = randomStudyData(240, 40, [1, 28, 28], 10, 12);
+  const config: TrainConfig = {
+    ...defaultTrainConfig(),
+    network: writeNetworkFile(tempDir('gradscope-net-'), small),
+    data: 'in-memory',
+    batchSize: 24,
+    epochs: 2,
+    seed: 4,
+    noiseScaleEvery: 3,
+  };
+  const run = path.join(tempDir('gradscope-noise-'), 'run');
+  setThreads({ torch: 1, blas: 1 });
+  await runTraining(config, run, { resume: false, progress: quiet, data });
+  // as if an older gradscope wrote epoch 1 and was killed in epoch 2: its checkpoint holds the
+  // plain averages (no `average` field), epoch 2 left no checkpoint and no end
+  const dir = path.join(run, 'checkpoints', 'train'); // a run without arms: one phase, train
+  const epoch1 = checkpointName(dir, 1);
+  const epoch2 = checkpointName(dir, 2);
+  const net = new Network(small, { seed: 4 });
+  const optimizer = new Optimizer(net, defaultTrainConfig().optimizer);
+  const stored = loadTrainingState(epoch1, optimizer).extra as {
+    state: { noiseScale: Record<string, unknown> };
+  };
+  const { average, ...plain } = stored.state.noiseScale;
+  assert.equal(average, 'scale-free');
+  saveTrainingState(epoch1, optimizer, {
+    ...stored,
+    state: { ...stored.state, noiseScale: { ...plain, trace: 5000, gradientSquared: 1 } },
+  });
+  fs.rmSync(epoch2);
+  fs.rmSync(trainingStateFile(epoch2));
+  const metrics = path.join(run, 'metrics.jsonl');
+  truncateMetrics(metrics, (r) => Number(r.epoch) <= 1 && r.kind !== 'status');
+  const lines: string[] = [];
+  const progress = { ...quiet, line: (text: string) => lines.push(text) };
+  await runTraining(config, run, { resume: true, progress, data });
+  const restart = lines.filter((l) => /moving averages restart/.test(l));
+  assert.equal(restart.length, 1, lines.join('\n'));
+  assert.match(
+    restart[0]!,
+    /train: .* at epoch 1 \(step 10\): the checkpoint holds averages of the older kind/,
+  );
+  // epoch 2's measurements (steps 12, 15, 18) start a fresh scale-free average: the first is
+  // its own single ratio, not the old sums' 5000
+  const resumed = noiseScaleRecords(readMetrics(metrics)).filter((r) => r.epoch === 2);
+  assert.deepEqual(
+    resumed.map((r) => r.step),
+    [12, 15, 18],
+  );
+  const first = resumed[0]!;
+  assert.equal(first.average, 'scale-free');
+  assert.ok(
+    Math.abs(first.simpleNoiseScale - first.trace / first.gradientSquared) <=
+      1e-9 * Math.abs(first.simpleNoiseScale),
+  );
 });
 
 /** The population: per-example gradients x_i (float64), |G|^2 and tr(Sigma), divisor n - 1. */
@@ -215,6 +285,8 @@ test('one measurement: the chunk norms and the estimates equal a float64 computa
   const e = noiseEstimate(m, 30);
   close(e.trace, 3 * variance, 'tr(Sigma)');
   close(e.gradientSquared, squaredNorm(big) - (1 / 12 - 1 / 30) * 3 * variance, '|G|^2');
+  // the scale the average divides by: the chunks' mean squared norm
+  close(e.scale, chunks.reduce((s, g) => s + squaredNorm(g), 0) / 4, 's = |G_b|^2');
 });
 
 /** Every subset of `size` of 0..n-1. */
@@ -287,21 +359,22 @@ test('over many random batches the measured estimates average to |G|^2 and tr(Si
   }
 });
 
-test('B_simple is the ratio of the moving averages; a measurement every N steps weighs as N steps', () => {
+test('B_simple is the ratio of the scale-free moving averages; a measurement every N steps weighs as N steps', () => {
   const estimates = [
-    { gradientSquared: 2, trace: 10 },
-    { gradientSquared: -1, trace: 30 },
-    { gradientSquared: 4, trace: 20 },
+    { gradientSquared: 2, trace: 10, scale: 2.5 },
+    { gradientSquared: -1, trace: 30, scale: 0.5 },
+    { gradientSquared: 4, trace: 20, scale: 8 },
   ];
-  let a: NoiseAverages = { gradientSquared: 0, trace: 0, weight: 0 };
+  let a: NoiseAverages = { average: 'scale-free', gradientSquared: 0, trace: 0, weight: 0 };
   for (const e of estimates) a = updateAverages(a, e, 5, 10);
-  // the same as a per-step average of length 10 that holds each estimate for 5 steps
+  // the same as a per-step average of length 10 that holds each estimate, divided by its
+  // scale, for 5 steps
   let b = { g: 0, t: 0, w: 0 };
   for (const e of estimates)
     for (let s = 0; s < 5; s++)
       b = {
-        g: 0.9 * b.g + 0.1 * e.gradientSquared,
-        t: 0.9 * b.t + 0.1 * e.trace,
+        g: 0.9 * b.g + (0.1 * e.gradientSquared) / e.scale,
+        t: 0.9 * b.t + (0.1 * e.trace) / e.scale,
         w: 0.9 * b.w + 0.1,
       };
   assert.ok(Math.abs(a.gradientSquared - b.g) < 1e-12);

@@ -109,7 +109,7 @@ test('the noise-scale switch fires at the first epoch whose last B_simple reache
   assert.equal(switchEpoch(stated, records, 10), 5);
   // on the phase state's averages: B_simple = trace / |G|^2 = 5 / 0.01 = 500
   const at = (trace: number, g: number) =>
-    judgeSwitch(target, { trace, gradientSquared: g, weight: 0.3 });
+    judgeSwitch(target, { average: 'scale-free', trace, gradientSquared: g, weight: 0.3 });
   assert.equal(at(5, 0.01).switched, true);
   assert.equal(at(4.99, 0.01).switched, false);
   assert.equal(at(5, -0.01).switched, false);

@@ -47,7 +47,7 @@ export function liveNoiseScaleSection(m: StudyModel): Section | undefined {
   const blocks: Block[] = [
     {
       kind: 'paragraph',
-      text: `Measured live every ${measuredEvery(m)} optimizer steps, before the step, on the step's batch in ${first.chunks} chunks in population mode (McCandlish et al.'s two-batch-size estimator with the finite-population term); moving averages of ${first.emaSteps} steps. B_simple at or below 0 (a negative estimate of |G|² early on) is left out of the log scale. The table: the latest measurement of each phase (the live page shows it as the run goes).`,
+      text: `Measured live every ${measuredEvery(m)} optimizer steps, before the step, on the step's batch in ${first.chunks} chunks in population mode (McCandlish et al.'s two-batch-size estimator with the finite-population term); moving averages of ${first.emaSteps} steps${averageKind(m)}. B_simple at or below 0 (a negative estimate of |G|² early on) is left out of the log scale. The table: the latest measurement of each phase (the live page shows it as the run goes).`,
     },
   ];
   blocks.push({ kind: 'table', table: latestTable(m) });
@@ -93,6 +93,18 @@ export function latestTable(m: StudyModel): Table {
     rows,
     attributes: { id: 'live-noise-scale-latest' },
   };
+}
+
+/** Which average the records hold, in words: nothing for records of an older gradscope alone
+ * (the ratio of the plain averages, as their published pages say). */
+function averageKind(m: StudyModel): string {
+  const scaleFree = m.noiseScale.filter((r) => r.average === 'scale-free').length;
+  if (scaleFree === 0) return '';
+  const kind =
+    ", scale-free (each measurement's estimates of tr(Σ) and |G|² divided by its own |G_small|², so that a measurement weighs by its age alone)";
+  return scaleFree === m.noiseScale.length
+    ? kind
+    : `${kind}; ${m.noiseScale.length - scaleFree} records of an older gradscope hold the ratio of the plain averages`;
 }
 
 /** The interval N, from the steps of consecutive measurements of one phase. */
