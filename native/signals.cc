@@ -17,6 +17,7 @@ using Entry = LayerSignals::Entry;
 // A parametrised layer as one population-mode pass saw it: its input and its output.
 struct Tap {
   at::Tensor input, output;
+  const Layer* layer = nullptr;
 };
 
 bool isProduct(const Layer& l) {
@@ -70,34 +71,34 @@ void plan(Network& net, const std::vector<Layer>& list, std::vector<Entry>& entr
 }
 
 // Network::run in population mode with autograd on (no folding), the same operators, each
-// parametrised layer's input and output recorded in registration order.
-at::Tensor walk(Network& net, const std::vector<Layer>& list, at::Tensor h,
-                std::vector<Tap>& taps) {
+// parametrised layer's input and output recorded in registration order; `params` the network's
+// parameters or their detached views (then no weight gradient is asked of autograd).
+at::Tensor walk(Network& net, const std::vector<Layer>& list, at::Tensor h, std::vector<Tap>& taps,
+                const std::vector<at::Tensor>& params) {
   const auto format =
       channelsLastConvolutions ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
   for (const auto& l : list) {
     switch (l.kind) {
       case Layer::Kind::Linear: {
-        auto out = linearLayer(h, net.params[l.weightIndex],
-                               l.bias ? net.params[l.biasIndex] : at::Tensor(), false);
-        taps.push_back({h, out});
+        auto out = linearLayer(h, params[l.weightIndex],
+                               l.bias ? params[l.biasIndex] : at::Tensor(), false);
+        taps.push_back({h, out, &l});
         h = out;
         break;
       }
       case Layer::Kind::Conv2d: {
         h = h.contiguous(format);
-        auto out = at::conv2d(h, net.params[l.weightIndex],
-                              l.bias ? net.params[l.biasIndex] : at::Tensor(), {l.stride, l.stride},
-                              {l.padding, l.padding});
-        taps.push_back({h, out});
+        auto out = at::conv2d(h, params[l.weightIndex], l.bias ? params[l.biasIndex] : at::Tensor(),
+                              {l.stride, l.stride}, {l.padding, l.padding});
+        taps.push_back({h, out, &l});
         h = out;
         break;
       }
       case Layer::Kind::BatchNorm: {
-        auto out = at::batch_norm(h, net.params[l.weightIndex], net.params[l.biasIndex],
-                                  net.runningMean[l.stats], net.runningVar[l.stats], false,
-                                  l.momentum, l.eps, false);
-        taps.push_back({h, out});
+        auto out =
+            at::batch_norm(h, params[l.weightIndex], params[l.biasIndex], net.runningMean[l.stats],
+                           net.runningVar[l.stats], false, l.momentum, l.eps, false);
+        taps.push_back({h, out, &l});
         h = out;
         break;
       }
@@ -109,8 +110,8 @@ at::Tensor walk(Network& net, const std::vector<Layer>& list, at::Tensor h,
       case Layer::Kind::Flatten: h = h.flatten(1); break;
       case Layer::Kind::GlobalAvgPool: h = h.mean({2, 3}); break;
       case Layer::Kind::Residual: {
-        auto y = walk(net, l.branch, h, taps);
-        if (l.skip) y = l.shortcut.empty() ? y + h : y + walk(net, l.shortcut, h, taps);
+        auto y = walk(net, l.branch, h, taps, params);
+        if (l.skip) y = l.shortcut.empty() ? y + h : y + walk(net, l.shortcut, h, taps, params);
         h = l.activation ? at::relu(y) : y;
         break;
       }
@@ -212,7 +213,7 @@ std::vector<Tap> oneExample(Network& net, Dataset& data) {
   auto index = at::zeros({1}, at::TensorOptions().dtype(at::kLong).device(data.device()));
   auto x = data.gather(index, net.dtype).first;
   std::vector<Tap> taps;
-  walk(net, net.layers, x, taps);
+  walk(net, net.layers, x, taps, net.params);
   return taps;
 }
 
@@ -271,7 +272,7 @@ LayerSignals::LayerSignals(Network& network, Dataset& dataset, const at::Tensor&
     const int64_t size = std::min(chunk, count - start);
     auto [x, y] = data.gather(indices.narrow(0, start, size), net.dtype);
     std::vector<Tap> taps;
-    auto out = walk(net, net.layers, x, taps);
+    auto out = walk(net, net.layers, x, taps, net.params);
     auto loss = at::cross_entropy_loss(out, y, {}, at::Reduction::Sum);
     std::vector<at::Tensor> wrt;
     for (auto& t : taps) wrt.push_back(t.output);
@@ -408,6 +409,109 @@ void LayerSignals::gradient(const at::Tensor& rowList) {
       if (l.bias) biasGrad.mul_(scale);
     }
   }
+}
+
+namespace {
+
+bool normsCover(const std::vector<Layer>& list) {
+  for (const auto& l : list) {
+    switch (l.kind) {
+      case Layer::Kind::Linear:
+      case Layer::Kind::BatchNorm:
+      case Layer::Kind::ReLU:
+      case Layer::Kind::MaxPool2d:
+      case Layer::Kind::Dropout:
+      case Layer::Kind::Flatten:
+      case Layer::Kind::GlobalAvgPool: break;
+      case Layer::Kind::Residual:
+        if (!normsCover(l.branch) || !normsCover(l.shortcut)) return false;
+        break;
+      default: return false;  // Conv2d: an example's gradient is no single outer product
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool exampleNormsApply(const Network& net) {
+  return !net.script && !net.language && normsCover(net.layers);
+}
+
+std::pair<at::Tensor, double> exampleSquaredNorms(Network& net, Dataset& data,
+                                                  const at::Tensor& indices, int64_t chunk) {
+  if (!exampleNormsApply(net))
+    throw std::invalid_argument(
+        "per-example gradient norms cover networks of Linear and batch-norm layers only");
+  const int64_t m = indices.size(0);
+  // one chunk: |sum_i g_i|^2 of a Linear layer from the Gram matrices (m^2 (in + out) products,
+  // nothing of the weight's size); several: from each layer's summed gradient, kept in float64
+  const bool gram = m <= chunk;
+  const auto wide = at::TensorOptions().dtype(at::kDouble).device(net.flat.device());
+  auto perExample = at::zeros({m}, wide);
+  auto total = at::zeros({}, wide);
+  std::vector<at::Tensor> sums;  // per layer: the sum over examples of their gradients
+  // the parameters detached, the examples marked as needing a gradient instead: autograd records
+  // the pass but computes no weight gradient (nor the examples', which nothing asks for)
+  std::vector<at::Tensor> params;
+  for (const auto& p : net.params) params.push_back(p.detach());
+  for (int64_t start = 0; start < m; start += chunk) {
+    const int64_t size = std::min(chunk, m - start);
+    auto [x, y] = data.gather(indices.narrow(0, start, size), net.dtype);
+    x.requires_grad_(true);
+    std::vector<Tap> taps;
+    auto out = walk(net, net.layers, x, taps, params);
+    auto loss = at::cross_entropy_loss(out, y, {}, at::Reduction::Sum);
+    std::vector<at::Tensor> wrt;
+    for (auto& t : taps) wrt.push_back(t.output);
+    // the summed loss's gradient at each layer's output: row i is example i's (population mode)
+    auto grads = torch::autograd::grad({loss}, wrt, {}, /*retain_graph=*/false,
+                                       /*create_graph=*/false, /*allow_unused=*/true);
+    at::NoGradGuard noGrad;
+    sums.resize(taps.size());
+    auto rows = perExample.narrow(0, start, size);
+    for (size_t j = 0; j < taps.size(); ++j) {
+      const Layer& l = *taps[j].layer;
+      const auto z = taps[j].input.detach();
+      auto d = grads[j];
+      if (!d.defined()) d = at::zeros_like(taps[j].output);  // a layer the loss does not reach
+      if (l.kind == Layer::Kind::Linear) {
+        if (z.dim() != 2) throw std::invalid_argument("per-example norms: Linear layers on rows");
+        // example i's gradient is delta_i (a_i, 1)^T: |g_i|^2 = (|a_i|^2 + 1) |delta_i|^2
+        auto inputs = z.square().sum(1).to(at::kDouble);
+        if (l.bias) inputs.add_(1.0);
+        rows.add_(inputs * d.square().sum(1).to(at::kDouble));
+        if (gram) {
+          auto aa = linearLayer(z, z, at::Tensor(), false).to(at::kDouble);
+          if (l.bias) aa.add_(1.0);
+          total.add_((aa * linearLayer(d, d, at::Tensor(), false).to(at::kDouble)).sum());
+          continue;
+        }
+        auto sum = at::mm(d.t(), z);
+        if (l.bias) sum = at::cat({sum, d.sum(0).unsqueeze(1)}, 1);
+        if (!sums[j].defined()) sums[j] = at::zeros(sum.sizes(), wide);
+        sums[j].add_(sum);
+        continue;
+      }
+      // a batch norm: example i's gradient is (sum over positions of d_i x^_i, of d_i)
+      const auto positions = positionDims(z.dim());
+      auto normalised = (z - perChannel(net.runningMean[l.stats], z.dim())) /
+                        perChannel((net.runningVar[l.stats] + l.eps).sqrt(), z.dim());
+      auto gamma = d * normalised, beta = d;
+      if (!positions.empty()) {
+        gamma = gamma.sum(positions);
+        beta = beta.sum(positions);
+      }
+      auto both = at::cat({gamma, beta}, 1).to(at::kDouble);  // rows x 2C
+      rows.add_(both.square().sum(1));
+      if (!sums[j].defined()) sums[j] = at::zeros({both.size(1)}, wide);
+      sums[j].add_(both.sum(0));
+    }
+  }
+  for (const auto& sum : sums)
+    if (sum.defined()) total.add_(sum.square().sum());
+  const double mean = total.item<double>() / (static_cast<double>(m) * static_cast<double>(m));
+  return {perExample.cpu(), mean};
 }
 
 }  // namespace gradscope

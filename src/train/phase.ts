@@ -14,7 +14,8 @@
  *
  * Every `noiseScaleEvery` optimizer steps (counted over the whole run, so an arm and a resumed
  * phase measure at the same steps), before that step's gradient, the live noise scale
- * (live-noise-scale.ts) is measured on the step's batch in `population` mode and written to
+ * (live-noise-scale.ts) is measured on the step's batch (its first `noiseScaleExamples`) in
+ * `population` mode and written to
  * metrics.jsonl and TensorBoard (at the optimizer step); its moving averages are part of the
  * phase state, so a resumed run writes the same records. Training is bit-identical with it on
  * or off.
@@ -119,6 +120,8 @@ export interface PhaseOptions {
   ramp?: PhaseRamp;
   /** The live noise scale every this many optimizer steps; 0 or absent: not measured. */
   noiseScaleEvery?: number;
+  /** Examples of the step's batch a measurement takes (its first m); absent: all. */
+  noiseScaleExamples?: number;
   /**
    * Stop once the phase has trained on this many examples (a branch of `analyze
    * critical-batch`): the epoch it runs out in ends early, its last step cut to what remains,
@@ -174,7 +177,8 @@ export async function trainPhase(o: PhaseOptions): Promise<PhaseResult> {
   const state = { ...o.start };
   let checkpoint: string | undefined;
   const every = o.noiseScaleEvery ?? 0;
-  const live = every > 0 ? new LiveNoiseScale(network, NOISE_SCALE_CHUNKS) : undefined;
+  const live =
+    every > 0 ? new LiveNoiseScale(network, NOISE_SCALE_CHUNKS, o.noiseScaleExamples) : undefined;
   // resumed from a checkpoint after which the switch had fired (killed before its status line)
   if (o.switchAt && o.checkpointDir !== undefined && state.epoch > firstEpoch) {
     const done = switched(o, o.switchAt, state, checkpointName(o.checkpointDir, state.epoch));
