@@ -413,6 +413,69 @@ void LayerSignals::gradient(const at::Tensor& rowList) {
 
 namespace {
 
+// Whether the loops below take a and b: rows x features on the CPU, dense, one floating type.
+bool fused(const at::Tensor& a, const at::Tensor& b, const at::Tensor& out) {
+  return a.is_cpu() && out.is_cpu() && a.dim() == 2 && b.dim() == 2 && a.size(0) == b.size(0) &&
+         a.is_contiguous() && b.is_contiguous() && a.scalar_type() == b.scalar_type() &&
+         (a.scalar_type() == at::kFloat || a.scalar_type() == at::kDouble);
+}
+
+// rows[i] += (|a_i|^2 + bias) |d_i|^2, in float64.
+void linearRows(const at::Tensor& a, const at::Tensor& d, double bias, at::Tensor& rows) {
+  double* out = rows.data_ptr<double>();
+  AT_DISPATCH_FLOATING_TYPES(a.scalar_type(), "linearRows", [&] {
+    const scalar_t* ap = a.data_ptr<scalar_t>();
+    const scalar_t* dp = d.data_ptr<scalar_t>();
+    const int64_t in = a.size(1), width = d.size(1);
+    for (int64_t i = 0; i < a.size(0); ++i) {
+      double sa = 0, sd = 0;
+      for (int64_t k = 0; k < in; ++k) sa += static_cast<double>(ap[i * in + k]) * ap[i * in + k];
+      for (int64_t k = 0; k < width; ++k)
+        sd += static_cast<double>(dp[i * width + k]) * dp[i * width + k];
+      out[i] += (sa + bias) * sd;
+    }
+  });
+}
+
+// total += sum_ij (aa_ij + bias) dd_ij, in float64.
+void gramProduct(const at::Tensor& aa, const at::Tensor& dd, double bias, at::Tensor& total) {
+  double sum = 0;
+  AT_DISPATCH_FLOATING_TYPES(aa.scalar_type(), "gramProduct", [&] {
+    const scalar_t* ap = aa.data_ptr<scalar_t>();
+    const scalar_t* dp = dd.data_ptr<scalar_t>();
+    for (int64_t e = 0; e < aa.numel(); ++e) sum += (static_cast<double>(ap[e]) + bias) * dp[e];
+  });
+  *total.data_ptr<double>() += sum;
+}
+
+// A batch norm on rows: with p_i = d_i x^_i, rows[i] += |p_i|^2 + |d_i|^2 and sums += (sum_i p_i,
+// sum_i d_i), in float64.
+void batchNormRows(const at::Tensor& z, const at::Tensor& d, const at::Tensor& mean,
+                   const at::Tensor& var, double eps, at::Tensor& rows, at::Tensor& sums) {
+  const int64_t channels = z.size(1);
+  auto m = mean.to(at::kDouble).contiguous();
+  auto inv = (var.to(at::kDouble) + eps).rsqrt().contiguous();
+  const double* mp = m.data_ptr<double>();
+  const double* ip = inv.data_ptr<double>();
+  double* out = rows.data_ptr<double>();
+  double* col = sums.data_ptr<double>();
+  AT_DISPATCH_FLOATING_TYPES(z.scalar_type(), "batchNormRows", [&] {
+    const scalar_t* zp = z.data_ptr<scalar_t>();
+    const scalar_t* dp = d.data_ptr<scalar_t>();
+    for (int64_t i = 0; i < z.size(0); ++i) {
+      double s = 0;
+      for (int64_t c = 0; c < channels; ++c) {
+        const double g = dp[i * channels + c];
+        const double p = g * ((zp[i * channels + c] - mp[c]) * ip[c]);
+        s += p * p + g * g;
+        col[c] += p;
+        col[channels + c] += g;
+      }
+      out[i] += s;
+    }
+  });
+}
+
 bool normsCover(const std::vector<Layer>& list) {
   for (const auto& l : list) {
     switch (l.kind) {
@@ -478,13 +541,19 @@ std::pair<at::Tensor, double> exampleSquaredNorms(Network& net, Dataset& data,
       if (l.kind == Layer::Kind::Linear) {
         if (z.dim() != 2) throw std::invalid_argument("per-example norms: Linear layers on rows");
         // example i's gradient is delta_i (a_i, 1)^T: |g_i|^2 = (|a_i|^2 + 1) |delta_i|^2
-        auto inputs = z.square().sum(1).to(at::kDouble);
-        if (l.bias) inputs.add_(1.0);
-        rows.add_(inputs * d.square().sum(1).to(at::kDouble));
+        const double bias = l.bias ? 1.0 : 0.0;
+        if (fused(z, d, rows)) {
+          linearRows(z, d, bias, rows);
+        } else {
+          rows.add_((z.square().sum(1).to(at::kDouble) + bias) * d.square().sum(1).to(at::kDouble));
+        }
         if (gram) {
-          auto aa = linearLayer(z, z, at::Tensor(), false).to(at::kDouble);
-          if (l.bias) aa.add_(1.0);
-          total.add_((aa * linearLayer(d, d, at::Tensor(), false).to(at::kDouble)).sum());
+          auto aa = linearLayer(z, z, at::Tensor(), false);
+          auto dd = linearLayer(d, d, at::Tensor(), false);
+          if (fused(aa, dd, total))
+            gramProduct(aa, dd, bias, total);
+          else
+            total.add_(((aa.to(at::kDouble) + bias) * dd.to(at::kDouble)).sum());
           continue;
         }
         auto sum = at::mm(d.t(), z);
@@ -494,6 +563,12 @@ std::pair<at::Tensor, double> exampleSquaredNorms(Network& net, Dataset& data,
         continue;
       }
       // a batch norm: example i's gradient is (sum over positions of d_i x^_i, of d_i)
+      if (!sums[j].defined()) sums[j] = at::zeros({2 * l.out}, wide);
+      if (fused(z, d, rows)) {
+        batchNormRows(z, d, net.runningMean[l.stats], net.runningVar[l.stats], l.eps, rows,
+                      sums[j]);
+        continue;
+      }
       const auto positions = positionDims(z.dim());
       auto normalised = (z - perChannel(net.runningMean[l.stats], z.dim())) /
                         perChannel((net.runningVar[l.stats] + l.eps).sqrt(), z.dim());
@@ -504,7 +579,6 @@ std::pair<at::Tensor, double> exampleSquaredNorms(Network& net, Dataset& data,
       }
       auto both = at::cat({gamma, beta}, 1).to(at::kDouble);  // rows x 2C
       rows.add_(both.square().sum(1));
-      if (!sums[j].defined()) sums[j] = at::zeros({both.size(1)}, wide);
       sums[j].add_(both.sum(0));
     }
   }
