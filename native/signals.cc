@@ -17,6 +17,7 @@ using Entry = LayerSignals::Entry;
 // A parametrised layer as one population-mode pass saw it: its input and its output.
 struct Tap {
   at::Tensor input, output;
+  const Layer* layer = nullptr;
 };
 
 bool isProduct(const Layer& l) {
@@ -70,34 +71,34 @@ void plan(Network& net, const std::vector<Layer>& list, std::vector<Entry>& entr
 }
 
 // Network::run in population mode with autograd on (no folding), the same operators, each
-// parametrised layer's input and output recorded in registration order.
-at::Tensor walk(Network& net, const std::vector<Layer>& list, at::Tensor h,
-                std::vector<Tap>& taps) {
+// parametrised layer's input and output recorded in registration order; `params` the network's
+// parameters or their detached views (then no weight gradient is asked of autograd).
+at::Tensor walk(Network& net, const std::vector<Layer>& list, at::Tensor h, std::vector<Tap>& taps,
+                const std::vector<at::Tensor>& params) {
   const auto format =
       channelsLastConvolutions ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
   for (const auto& l : list) {
     switch (l.kind) {
       case Layer::Kind::Linear: {
-        auto out = linearLayer(h, net.params[l.weightIndex],
-                               l.bias ? net.params[l.biasIndex] : at::Tensor(), false);
-        taps.push_back({h, out});
+        auto out = linearLayer(h, params[l.weightIndex],
+                               l.bias ? params[l.biasIndex] : at::Tensor(), false);
+        taps.push_back({h, out, &l});
         h = out;
         break;
       }
       case Layer::Kind::Conv2d: {
         h = h.contiguous(format);
-        auto out = at::conv2d(h, net.params[l.weightIndex],
-                              l.bias ? net.params[l.biasIndex] : at::Tensor(), {l.stride, l.stride},
-                              {l.padding, l.padding});
-        taps.push_back({h, out});
+        auto out = at::conv2d(h, params[l.weightIndex], l.bias ? params[l.biasIndex] : at::Tensor(),
+                              {l.stride, l.stride}, {l.padding, l.padding});
+        taps.push_back({h, out, &l});
         h = out;
         break;
       }
       case Layer::Kind::BatchNorm: {
-        auto out = at::batch_norm(h, net.params[l.weightIndex], net.params[l.biasIndex],
-                                  net.runningMean[l.stats], net.runningVar[l.stats], false,
-                                  l.momentum, l.eps, false);
-        taps.push_back({h, out});
+        auto out =
+            at::batch_norm(h, params[l.weightIndex], params[l.biasIndex], net.runningMean[l.stats],
+                           net.runningVar[l.stats], false, l.momentum, l.eps, false);
+        taps.push_back({h, out, &l});
         h = out;
         break;
       }
@@ -109,8 +110,8 @@ at::Tensor walk(Network& net, const std::vector<Layer>& list, at::Tensor h,
       case Layer::Kind::Flatten: h = h.flatten(1); break;
       case Layer::Kind::GlobalAvgPool: h = h.mean({2, 3}); break;
       case Layer::Kind::Residual: {
-        auto y = walk(net, l.branch, h, taps);
-        if (l.skip) y = l.shortcut.empty() ? y + h : y + walk(net, l.shortcut, h, taps);
+        auto y = walk(net, l.branch, h, taps, params);
+        if (l.skip) y = l.shortcut.empty() ? y + h : y + walk(net, l.shortcut, h, taps, params);
         h = l.activation ? at::relu(y) : y;
         break;
       }
@@ -212,7 +213,7 @@ std::vector<Tap> oneExample(Network& net, Dataset& data) {
   auto index = at::zeros({1}, at::TensorOptions().dtype(at::kLong).device(data.device()));
   auto x = data.gather(index, net.dtype).first;
   std::vector<Tap> taps;
-  walk(net, net.layers, x, taps);
+  walk(net, net.layers, x, taps, net.params);
   return taps;
 }
 
@@ -271,7 +272,7 @@ LayerSignals::LayerSignals(Network& network, Dataset& dataset, const at::Tensor&
     const int64_t size = std::min(chunk, count - start);
     auto [x, y] = data.gather(indices.narrow(0, start, size), net.dtype);
     std::vector<Tap> taps;
-    auto out = walk(net, net.layers, x, taps);
+    auto out = walk(net, net.layers, x, taps, net.params);
     auto loss = at::cross_entropy_loss(out, y, {}, at::Reduction::Sum);
     std::vector<at::Tensor> wrt;
     for (auto& t : taps) wrt.push_back(t.output);
@@ -408,6 +409,183 @@ void LayerSignals::gradient(const at::Tensor& rowList) {
       if (l.bias) biasGrad.mul_(scale);
     }
   }
+}
+
+namespace {
+
+// Whether the loops below take a and b: rows x features on the CPU, dense, one floating type.
+bool fused(const at::Tensor& a, const at::Tensor& b, const at::Tensor& out) {
+  return a.is_cpu() && out.is_cpu() && a.dim() == 2 && b.dim() == 2 && a.size(0) == b.size(0) &&
+         a.is_contiguous() && b.is_contiguous() && a.scalar_type() == b.scalar_type() &&
+         (a.scalar_type() == at::kFloat || a.scalar_type() == at::kDouble);
+}
+
+// rows[i] += (|a_i|^2 + bias) |d_i|^2, in float64.
+void linearRows(const at::Tensor& a, const at::Tensor& d, double bias, at::Tensor& rows) {
+  double* out = rows.data_ptr<double>();
+  AT_DISPATCH_FLOATING_TYPES(a.scalar_type(), "linearRows", [&] {
+    const scalar_t* ap = a.data_ptr<scalar_t>();
+    const scalar_t* dp = d.data_ptr<scalar_t>();
+    const int64_t in = a.size(1), width = d.size(1);
+    for (int64_t i = 0; i < a.size(0); ++i) {
+      double sa = 0, sd = 0;
+      for (int64_t k = 0; k < in; ++k) sa += static_cast<double>(ap[i * in + k]) * ap[i * in + k];
+      for (int64_t k = 0; k < width; ++k)
+        sd += static_cast<double>(dp[i * width + k]) * dp[i * width + k];
+      out[i] += (sa + bias) * sd;
+    }
+  });
+}
+
+// total += sum_ij (aa_ij + bias) dd_ij, in float64.
+void gramProduct(const at::Tensor& aa, const at::Tensor& dd, double bias, at::Tensor& total) {
+  double sum = 0;
+  AT_DISPATCH_FLOATING_TYPES(aa.scalar_type(), "gramProduct", [&] {
+    const scalar_t* ap = aa.data_ptr<scalar_t>();
+    const scalar_t* dp = dd.data_ptr<scalar_t>();
+    for (int64_t e = 0; e < aa.numel(); ++e) sum += (static_cast<double>(ap[e]) + bias) * dp[e];
+  });
+  *total.data_ptr<double>() += sum;
+}
+
+// A batch norm on rows: with p_i = d_i x^_i, rows[i] += |p_i|^2 + |d_i|^2 and sums += (sum_i p_i,
+// sum_i d_i), in float64.
+void batchNormRows(const at::Tensor& z, const at::Tensor& d, const at::Tensor& mean,
+                   const at::Tensor& var, double eps, at::Tensor& rows, at::Tensor& sums) {
+  const int64_t channels = z.size(1);
+  auto m = mean.to(at::kDouble).contiguous();
+  auto inv = (var.to(at::kDouble) + eps).rsqrt().contiguous();
+  const double* mp = m.data_ptr<double>();
+  const double* ip = inv.data_ptr<double>();
+  double* out = rows.data_ptr<double>();
+  double* col = sums.data_ptr<double>();
+  AT_DISPATCH_FLOATING_TYPES(z.scalar_type(), "batchNormRows", [&] {
+    const scalar_t* zp = z.data_ptr<scalar_t>();
+    const scalar_t* dp = d.data_ptr<scalar_t>();
+    for (int64_t i = 0; i < z.size(0); ++i) {
+      double s = 0;
+      for (int64_t c = 0; c < channels; ++c) {
+        const double g = dp[i * channels + c];
+        const double p = g * ((zp[i * channels + c] - mp[c]) * ip[c]);
+        s += p * p + g * g;
+        col[c] += p;
+        col[channels + c] += g;
+      }
+      out[i] += s;
+    }
+  });
+}
+
+bool normsCover(const std::vector<Layer>& list) {
+  for (const auto& l : list) {
+    switch (l.kind) {
+      case Layer::Kind::Linear:
+      case Layer::Kind::BatchNorm:
+      case Layer::Kind::ReLU:
+      case Layer::Kind::MaxPool2d:
+      case Layer::Kind::Dropout:
+      case Layer::Kind::Flatten:
+      case Layer::Kind::GlobalAvgPool: break;
+      case Layer::Kind::Residual:
+        if (!normsCover(l.branch) || !normsCover(l.shortcut)) return false;
+        break;
+      default: return false;  // Conv2d: an example's gradient is no single outer product
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool exampleNormsApply(const Network& net) {
+  return !net.script && !net.language && normsCover(net.layers);
+}
+
+std::pair<at::Tensor, double> exampleSquaredNorms(Network& net, Dataset& data,
+                                                  const at::Tensor& indices, int64_t chunk) {
+  if (!exampleNormsApply(net))
+    throw std::invalid_argument(
+        "per-example gradient norms cover networks of Linear and batch-norm layers only");
+  const int64_t m = indices.size(0);
+  // one chunk: |sum_i g_i|^2 of a Linear layer from the Gram matrices (m^2 (in + out) products,
+  // nothing of the weight's size); several: from each layer's summed gradient, kept in float64
+  const bool gram = m <= chunk;
+  const auto wide = at::TensorOptions().dtype(at::kDouble).device(net.flat.device());
+  auto perExample = at::zeros({m}, wide);
+  auto total = at::zeros({}, wide);
+  std::vector<at::Tensor> sums;  // per layer: the sum over examples of their gradients
+  // the parameters detached, the examples marked as needing a gradient instead: autograd records
+  // the pass but computes no weight gradient (nor the examples', which nothing asks for)
+  std::vector<at::Tensor> params;
+  for (const auto& p : net.params) params.push_back(p.detach());
+  for (int64_t start = 0; start < m; start += chunk) {
+    const int64_t size = std::min(chunk, m - start);
+    auto [x, y] = data.gather(indices.narrow(0, start, size), net.dtype);
+    x.requires_grad_(true);
+    std::vector<Tap> taps;
+    auto out = walk(net, net.layers, x, taps, params);
+    auto loss = at::cross_entropy_loss(out, y, {}, at::Reduction::Sum);
+    std::vector<at::Tensor> wrt;
+    for (auto& t : taps) wrt.push_back(t.output);
+    // the summed loss's gradient at each layer's output: row i is example i's (population mode)
+    auto grads = torch::autograd::grad({loss}, wrt, {}, /*retain_graph=*/false,
+                                       /*create_graph=*/false, /*allow_unused=*/true);
+    at::NoGradGuard noGrad;
+    sums.resize(taps.size());
+    auto rows = perExample.narrow(0, start, size);
+    for (size_t j = 0; j < taps.size(); ++j) {
+      const Layer& l = *taps[j].layer;
+      const auto z = taps[j].input.detach();
+      auto d = grads[j];
+      if (!d.defined()) d = at::zeros_like(taps[j].output);  // a layer the loss does not reach
+      if (l.kind == Layer::Kind::Linear) {
+        if (z.dim() != 2) throw std::invalid_argument("per-example norms: Linear layers on rows");
+        // example i's gradient is delta_i (a_i, 1)^T: |g_i|^2 = (|a_i|^2 + 1) |delta_i|^2
+        const double bias = l.bias ? 1.0 : 0.0;
+        if (fused(z, d, rows)) {
+          linearRows(z, d, bias, rows);
+        } else {
+          rows.add_((z.square().sum(1).to(at::kDouble) + bias) * d.square().sum(1).to(at::kDouble));
+        }
+        if (gram) {
+          auto aa = linearLayer(z, z, at::Tensor(), false);
+          auto dd = linearLayer(d, d, at::Tensor(), false);
+          if (fused(aa, dd, total))
+            gramProduct(aa, dd, bias, total);
+          else
+            total.add_(((aa.to(at::kDouble) + bias) * dd.to(at::kDouble)).sum());
+          continue;
+        }
+        auto sum = at::mm(d.t(), z);
+        if (l.bias) sum = at::cat({sum, d.sum(0).unsqueeze(1)}, 1);
+        if (!sums[j].defined()) sums[j] = at::zeros(sum.sizes(), wide);
+        sums[j].add_(sum);
+        continue;
+      }
+      // a batch norm: example i's gradient is (sum over positions of d_i x^_i, of d_i)
+      if (!sums[j].defined()) sums[j] = at::zeros({2 * l.out}, wide);
+      if (fused(z, d, rows)) {
+        batchNormRows(z, d, net.runningMean[l.stats], net.runningVar[l.stats], l.eps, rows,
+                      sums[j]);
+        continue;
+      }
+      const auto positions = positionDims(z.dim());
+      auto normalised = (z - perChannel(net.runningMean[l.stats], z.dim())) /
+                        perChannel((net.runningVar[l.stats] + l.eps).sqrt(), z.dim());
+      auto gamma = d * normalised, beta = d;
+      if (!positions.empty()) {
+        gamma = gamma.sum(positions);
+        beta = beta.sum(positions);
+      }
+      auto both = at::cat({gamma, beta}, 1).to(at::kDouble);  // rows x 2C
+      rows.add_(both.square().sum(1));
+      sums[j].add_(both.sum(0));
+    }
+  }
+  for (const auto& sum : sums)
+    if (sum.defined()) total.add_(sum.square().sum());
+  const double mean = total.item<double>() / (static_cast<double>(m) * static_cast<double>(m));
+  return {perExample.cpu(), mean};
 }
 
 }  // namespace gradscope

@@ -65,7 +65,22 @@ class LayerSignals {
   int64_t count = 0;
 };
 
-// LayerSignals, signalSizes (signals_wrap.cc), registered by addon.cc.
+// The live noise scale's per-example squared gradient norms (docs/mathematics.md, "The gradient
+// noise scale during training"), from the same signals without keeping them: one population-mode
+// forward pass over indices and one backward pass to each layer's output (no weight gradient),
+// then per layer
+//   Linear     |g_i|^2 += (|a_i|^2 + [bias]) |delta_i|^2,
+//              |sum_i g_i|^2 += sum_ij (a_i . a_j + [bias]) (delta_i . delta_j)   (Gram matrices)
+//   BatchNorm  g_i = (sum over positions of d_i x^_i, of d_i), summed over i directly;
+// `chunk` examples a pass (more than one chunk: each Linear layer's summed gradient kept).
+// Result: each example's |g_i|^2 (float64, on the CPU) and |mean_i g_i|^2. The gradient buffer,
+// running statistics and every random stream are left untouched. Networks whose parametrised
+// layers are all Linear (on rows) and BatchNorm: exampleNormsApply.
+bool exampleNormsApply(const Network& net);
+std::pair<at::Tensor, double> exampleSquaredNorms(Network& net, Dataset& data,
+                                                  const at::Tensor& indices, int64_t chunk);
+
+// LayerSignals, signalSizes, exampleSquaredNorms (signals_wrap.cc), registered by addon.cc.
 void defineSignals(Napi::Env env, Napi::Object exports);
 
 }  // namespace gradscope

@@ -8,6 +8,11 @@
 //   s.gradient(rows: Int32Array)                  gradient buffer <- mean gradient of the rows
 //   s.rows, s.bytes                               rows held, bytes held
 //   s.release()                                   frees the signals now
+//   exampleNormsApply(network)                   whether exampleSquaredNorms covers its layers
+//   exampleSquaredNorms(network, dataset, indices, chunk)
+//                                                 {examples: Float64Array, meanSquared}: each
+//                                                 example's |g_i|^2 and |mean g_i|^2, population
+//                                                 mode, nothing in the network changed
 // The object keeps its network and dataset alive (a draw gathers the first layer's input from
 // the dataset); a draw after the network's parameters or batch-norm statistics changed, or
 // after the dataset was standardised, is refused.
@@ -88,11 +93,36 @@ Napi::Value SignalSizes(const Napi::CallbackInfo& info) {
   });
 }
 
+// (network)
+Napi::Value ExampleNormsApply(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), "exampleNormsApply", [&] {
+    return Napi::Boolean::New(info.Env(), exampleNormsApply(networkOf(info[0])));
+  });
+}
+
+// (network, dataset, indices, chunk)
+Napi::Value ExampleSquaredNorms(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), "exampleSquaredNorms", [&] {
+    Dataset& data = datasetOf(info[1]);
+    auto indices = indexTensor(info[2], data.size()).to(data.device());
+    const int64_t chunk = info[3].As<Napi::Number>().Int64Value();
+    if (indices.size(0) < 1) throw std::invalid_argument("no examples");
+    if (chunk <= 0) throw std::invalid_argument("chunk must be positive");
+    auto [examples, meanSquared] = exampleSquaredNorms(networkOf(info[0]), data, indices, chunk);
+    auto o = Napi::Object::New(info.Env());
+    o.Set("examples", typedArrayOf(info.Env(), examples));
+    o.Set("meanSquared", meanSquared);
+    return o;
+  });
+}
+
 }  // namespace
 
 void defineSignals(Napi::Env env, Napi::Object exports) {
   exports.Set("LayerSignals", LayerSignalsWrap::Define(env));
   exports.Set("signalSizes", Napi::Function::New(env, SignalSizes));
+  exports.Set("exampleNormsApply", Napi::Function::New(env, ExampleNormsApply));
+  exports.Set("exampleSquaredNorms", Napi::Function::New(env, ExampleSquaredNorms));
 }
 
 }  // namespace gradscope

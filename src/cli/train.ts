@@ -14,7 +14,7 @@
  *                                           grows with C x B_simple or the table's values
  *   [--increase-batch-at 10,20 | --decay-lr-at 10,20] [--factor F]
  *   [--smoothout A [--adaptive] [--anneal constant|linear]]
- *   [--standardise] [--noise-scale-every N] [--out DIR] [--resume]
+ *   [--standardise] [--noise-scale-every N] [--noise-scale-examples M] [--out DIR] [--resume]
  *   [--analysis] [--analysis-every N --analysis-batch-sizes L --arm-analysis-every N
  *    --arm-analysis-batch-sizes L --analysis-samples K --analysis-bn population|batch]`
  *
@@ -172,6 +172,8 @@ export function trainConfigFrom(
     );
   if (values['noise-scale-every'] !== undefined)
     config.noiseScaleEvery = values['noise-scale-every'];
+  if (values['noise-scale-examples'] !== undefined)
+    config.noiseScaleExamples = values['noise-scale-examples'];
   if (config.switchAt && config.switchAt.noiseScale.batchSize === undefined && !config.piggyback) {
     // process 1 alone still aims at the study's B2 (the largest arm), as `run` would
     if (values['switch-at-noise-scale'] !== undefined)
@@ -377,6 +379,12 @@ const trainOptions = {
     absent(String(DEFAULT_NOISE_SCALE_EVERY)),
     'the live gradient noise scale every N optimizer steps (0: off)',
     { min: 0, max: LIMITS.iterations },
+  ),
+  'noise-scale-examples': integer(
+    'M',
+    absent("the step's whole batch"),
+    "examples of the step's batch each live measurement takes (its first M; fewer: cheaper, noisier)",
+    { min: 2, max: LIMITS.batchSize },
   ),
   analysis: flag("Experiment B during training, at the --config study's points"),
   // the study's points where not given; any of them given asks for the analysis

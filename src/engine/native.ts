@@ -172,6 +172,16 @@ export interface NativeAddon {
   ) => NativeLayerSignals;
   /** Elements of one example's signals, and the fixed elements beside them. */
   signalSizes(network: NativeNetwork, data: NativeDataset): { perExample: number; fixed: number };
+  /** Whether exampleSquaredNorms covers the network's layers (Linear and batch norm only). */
+  exampleNormsApply(network: NativeNetwork): boolean;
+  /** Each example's squared gradient norm and that of their mean, population mode, `chunk`
+   * examples a pass; nothing in the network changes. */
+  exampleSquaredNorms(
+    network: NativeNetwork,
+    data: NativeDataset,
+    indices: Int32Array,
+    chunk: number,
+  ): { examples: Float64Array; meanSquared: number };
   /** [|g - r|^2, |g - t|^2, |g|^2, g . t, then |g_k - r_k|^2 per group], g the gradient. */
   measureGradient(
     network: NativeNetwork,

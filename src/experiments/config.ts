@@ -64,6 +64,8 @@ export interface StudyConfig {
   process2: { arms: number[]; epochs: number; ramps?: RampSpec[] };
   /** The live gradient noise scale every N optimizer steps (0: off; absent: the default). */
   noiseScaleEvery?: number;
+  /** Examples of the step's batch each live measurement takes (its first m; absent: all). */
+  noiseScaleExamples?: number;
   analysis: AnalysisSchedule;
   lines: { pairs: [string, string][]; alpha: string; bn: LineBatchNorm; sampleSize: number };
   sharpness?: {
@@ -147,6 +149,7 @@ const TOP_FIELDS = [
   'sharpness',
   'trajectory',
   'noiseScaleEvery',
+  'noiseScaleExamples',
 ];
 
 function onlyFields(o: unknown, allowed: string[], at: string): Record<string, unknown> {
@@ -220,6 +223,8 @@ export function checkStudyConfig(c: StudyConfig): StudyConfig {
   }
   if (c.noiseScaleEvery !== undefined)
     checkCount(c.noiseScaleEvery, LIMITS.iterations, 'noiseScaleEvery', 0);
+  if (c.noiseScaleExamples !== undefined)
+    checkCount(c.noiseScaleExamples, LIMITS.batchSize, 'noiseScaleExamples', 2);
   const measured = c.noiseScaleEvery !== 0;
   const p2 = onlyFields(c.process2, ['arms', 'epochs', 'ramps'], 'process2');
   checkListLength(p2.arms, LIMITS.listLength, 'process2.arms');

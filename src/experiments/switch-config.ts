@@ -8,7 +8,8 @@
  * small-batch control arm (`variant/phase`), `fixedSwitch` the variant of the study's fixed
  * switch; every arm is compared with both, paired by seed.
  *
- *   name, scale, network, data, standardise, seeds, optimizer, noiseScaleEvery, sharpness
+ *   name, scale, network, data, standardise, seeds, optimizer, noiseScaleEvery, noiseScaleExamples,
+ *   sharpness
  *   batchSize: B1, process 1 of every variant
  *   variants: [ { name, process1: { epochs, convergence | switchAt }, process2: { arms, epochs,
  *                 ramps } }, ... ]
@@ -166,6 +167,7 @@ export interface SwitchStudyConfig {
   seeds: number[];
   optimizer: StudyConfig['optimizer'];
   noiseScaleEvery?: number;
+  noiseScaleExamples?: number;
   /** B1: process 1 of every variant (a variant may set its own). */
   batchSize: number;
   sharpness?: StudyConfig['sharpness'];
@@ -189,6 +191,7 @@ const FIELDS = [
   'seeds',
   'optimizer',
   'noiseScaleEvery',
+  'noiseScaleExamples',
   'batchSize',
   'sharpness',
   'variants',
@@ -216,6 +219,7 @@ export function variantStudy(c: SwitchStudyConfig, v: SwitchVariant): StudyConfi
     seeds: c.seeds,
     optimizer: c.optimizer,
     ...(c.noiseScaleEvery !== undefined ? { noiseScaleEvery: c.noiseScaleEvery } : {}),
+    ...(c.noiseScaleExamples !== undefined ? { noiseScaleExamples: c.noiseScaleExamples } : {}),
     ...(c.sharpness !== undefined ? { sharpness: c.sharpness } : {}),
     process1: { batchSize: c.batchSize, ...v.process1 },
     process2: v.process2,

@@ -26,5 +26,8 @@ export function trainConfigOf(study: StudyConfig, seed: number): TrainConfig {
     standardise: study.standardise,
     ...(study.subset ? { subset: study.subset } : {}),
     ...(study.noiseScaleEvery !== undefined ? { noiseScaleEvery: study.noiseScaleEvery } : {}),
+    ...(study.noiseScaleExamples !== undefined
+      ? { noiseScaleExamples: study.noiseScaleExamples }
+      : {}),
   };
 }

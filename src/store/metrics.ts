@@ -147,12 +147,14 @@ export function noiseScaleRecords(records: MetricsRecord[], phase?: string): Noi
   );
 }
 
-export function appendMetrics(file: string, record: MetricsRecord): void {
+/** Appends `records` (in order, one write and one fsync; none: nothing). */
+export function appendMetrics(file: string, ...records: MetricsRecord[]): void {
+  if (records.length === 0) return;
   underLock(file, () =>
     withFile(file, () => {
       const fd = fs.openSync(file, 'a');
       try {
-        fs.writeSync(fd, `${JSON.stringify(record)}\n`);
+        fs.writeSync(fd, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
         fs.fsyncSync(fd);
       } finally {
         fs.closeSync(fd);

@@ -58,6 +58,8 @@ export interface TrainConfig {
   subset?: DataSubset;
   /** The live gradient noise scale every N optimizer steps (0: off; absent: the default). */
   noiseScaleEvery?: number;
+  /** Examples of the step's batch each live measurement takes (its first m; absent: all). */
+  noiseScaleExamples?: number;
 }
 
 /** N of the live noise scale that a config asks for (train/noise-scale.ts's default when absent). */
@@ -115,6 +117,8 @@ export function checkTrainConfig(c: TrainConfig): void {
   }
   if (c.noiseScaleEvery !== undefined)
     checkCount(c.noiseScaleEvery, LIMITS.iterations, 'noise scale interval (steps)', 0);
+  if (c.noiseScaleExamples !== undefined)
+    checkCount(c.noiseScaleExamples, LIMITS.batchSize, 'noiseScaleExamples', 2);
   checkSchedule(c.schedule);
   if (c.smoothout) checkSmoothout(c.smoothout);
   const measured = noiseScaleEveryOf(c) > 0;

@@ -293,6 +293,9 @@ async function trainLocked(
       firstEpoch,
       lastEpoch,
       noiseScaleEvery: noiseScaleEveryOf(config),
+      ...(config.noiseScaleExamples !== undefined
+        ? { noiseScaleExamples: config.noiseScaleExamples }
+        : {}),
       checkpointDir: dir,
       metricsFile,
       events,

@@ -134,6 +134,8 @@ test('bench --quick --only "live noise": F1 epochs with the live noise scale off
       offMs: number;
       defaultMs: number;
       everyStepMs: number;
+      subsample: number;
+      everyStepSubsampleMs: number;
     };
   };
   assert.deepEqual(results.rows, []);
@@ -141,8 +143,9 @@ test('bench --quick --only "live noise": F1 epochs with the live noise scale off
   assert.equal(row.id, 'F1 training epoch with the live noise scale at its default interval');
   assert.equal(row.every, DEFAULT_NOISE_SCALE_EVERY);
   assert.ok(row.offMs > 0 && row.defaultMs > 0 && row.everyStepMs > 0);
+  assert.ok(row.subsample === 16 && row.everyStepSubsampleMs > 0);
   assert.match(
     r.stdout,
-    /\| F1 training epoch with the live noise scale at its default interval \| \d+ \| \d+ \| \d+ \| [\d.]+ \| [\d.]+ \|\n/,
+    /\| F1 training epoch with the live noise scale at its default interval \| \d+ \| \d+ \| \d+ \| \d+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|\n/,
   );
 });

@@ -45,6 +45,21 @@ test('noiseScaleEvery: a wrong value is one line naming the file and the field',
   assert.equal(trainConfigOf(off, 0).noiseScaleEvery, 0);
   // absent: the training runs' own default, and nothing new in config.json
   assert.equal('noiseScaleEvery' in trainConfigOf(readStudyConfig(write('')), 0), false);
+  assert.equal('noiseScaleExamples' in trainConfigOf(readStudyConfig(write('')), 0), false);
+  // the examples a measurement takes: at least 2, reaching the training runs
+  for (const [extra, shown] of [
+    ['noiseScaleExamples: 1\n', '1'],
+    ['noiseScaleExamples: 16.5\n', '16.5'],
+  ] as const) {
+    const file = write(extra);
+    assertFileError(
+      () => readStudyConfig(file),
+      file,
+      new RegExp(`Expected an integer from 2 to \\d+ for noiseScaleExamples but received ${shown}`),
+    );
+  }
+  const sixteen = readStudyConfig(write('noiseScaleExamples: 16\n'));
+  assert.equal(trainConfigOf(sixteen, 0).noiseScaleExamples, 16);
 });
 
 test('a study measures every noiseScaleEvery steps in process 1 and every arm; the report compares', async () => {

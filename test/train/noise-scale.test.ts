@@ -26,6 +26,7 @@ import {
 } from '../../src/store/metrics';
 import { checkTrainConfig, defaultTrainConfig, type TrainConfig } from '../../src/train/config';
 import { readEventDir } from '../../src/train/event-file';
+import { exampleSquaredNorms } from '../../src/engine/example-norms';
 import { LiveNoiseScale } from '../../src/train/live-noise-scale';
 import {
   noiseEstimate,
@@ -92,6 +93,8 @@ test('training with the live noise scale at every step is bit-identical to train
   } satisfies Partial<TrainConfig>;
   const off = await train({ ...config, noiseScaleEvery: 0 }, data);
   const on = await train({ ...config, noiseScaleEvery: 1 }, data);
+  // per-example norms (Linear and batch norm), on the whole batch and on its first 5
+  const sub = await train({ ...config, noiseScaleEvery: 1, noiseScaleExamples: 5 }, data);
   assert.equal(noiseScaleRecords(readMetrics(path.join(off, 'metrics.jsonl'))).length, 0);
   const records = noiseScaleRecords(readMetrics(path.join(on, 'metrics.jsonl')));
   // process 1: 2 epochs of 10 steps; arm-24: 10 steps; arm-80: 3 steps
@@ -99,9 +102,16 @@ test('training with the live noise scale at every step is bit-identical to train
     ['process1', 'arm-24', 'arm-80'].map((p) => records.filter((r) => r.phase === p).length),
     [20, 10, 3],
   );
-  for (const phase of ['process1', 'arm-24', 'arm-80']) {
-    const want = finalState(off, phase);
-    const got = finalState(on, phase);
+  assert.ok(records.every((r) => r.chunkSize === 1 && r.chunks === r.batchSize));
+  const subRecords = noiseScaleRecords(readMetrics(path.join(sub, 'metrics.jsonl')));
+  assert.equal(subRecords.length, 33);
+  assert.ok(subRecords.every((r) => r.chunkSize === 1 && r.chunks === 5));
+  for (const [phase, run] of ['process1', 'arm-24', 'arm-80'].flatMap((p) => [
+    [p, on],
+    [p, sub],
+  ])) {
+    const want = finalState(off, phase!);
+    const got = finalState(run!, phase!);
     assert.ok([...want.keys()].some((k) => k.includes('rng.torch')));
     assert.ok([...want.keys()].some((k) => k.includes('running_var')));
     assert.ok([...want.keys()].some((k) => k.includes('exp_avg_sq')));
@@ -113,6 +123,7 @@ test('training with the live noise scale at every step is bit-identical to train
       .filter((r): r is EpochRecord => r.kind === 'epoch')
       .map((r) => [r.phase, r.epoch, r.trainLoss, r.testLoss]);
   assert.deepEqual(epochs(on), epochs(off));
+  assert.deepEqual(epochs(sub), epochs(off));
 });
 
 test('the measurements land every N steps in metrics.jsonl and TensorBoard, averages carried into the arms', async () => {
@@ -135,8 +146,9 @@ test('the measurements land every N steps in metrics.jsonl and TensorBoard, aver
   // divided by its own s = |G_small|^2 = |G|^2 + (1/b - 1/n) tr(Sigma)
   let a = { gradientSquared: 0, trace: 0, weight: 0 };
   for (const r of records) {
-    assert.equal(r.chunks, 4);
-    assert.equal(r.chunkSize, r.batchSize / 4);
+    // per example (the network's layers are Linear and batch norm): chunks of 1
+    assert.equal(r.chunks, r.batchSize);
+    assert.equal(r.chunkSize, 1);
     assert.ok(Number.isFinite(r.gradientSquared) && r.trace > 0);
     assert.equal(r.average, 'scale-free');
     const s = r.gradientSquared + (1 / r.chunkSize - 1 / 240) * r.trace;
@@ -264,18 +276,42 @@ function tinyNetwork(seed: number): Network {
   return net;
 }
 
-test('one measurement: the chunk norms and the estimates equal a float64 computation from per-example gradients', () => {
+/** A convolution (no per-example norms: the chunk estimator) and batch norm, in float64. */
+function tinyConvolution(seed: number): Network {
+  const net = new Network(
+    {
+      name: 'tiny-conv',
+      input: [1, 28, 28],
+      classes: 10,
+      layers: [
+        { type: 'conv2d', out: 2, kernel: 3, stride: 3, bias: true },
+        { type: 'batchnorm2d' },
+        { type: 'relu' },
+        { type: 'flatten' },
+        { type: 'linear', out: 10 },
+      ],
+    },
+    { seed, dtype: 'float64' },
+  );
+  scrambleStatistics(net.statistics, net.statisticsTable, seed);
+  return net;
+}
+
+const close = (got: number, want: number, what: string, tolerance = 1e-10) =>
+  assert.ok(Math.abs(got - want) <= tolerance * Math.abs(want), `${what}: ${got} against ${want}`);
+
+test('one measurement in chunks (a convolution): the chunk norms and the estimates equal a float64 computation from per-example gradients', () => {
   setThreads({ torch: 1, blas: 1 });
   const data = randomDataset(30, [1, 28, 28], 10, 21);
-  const net = tinyNetwork(2);
+  const net = tinyConvolution(2);
   const pop = population(net, data);
   const batch = Int32Array.from([7, 3, 29, 11, 0, 18, 22, 5, 14, 9, 26, 1, 16]); // 13: k b = 12
-  const m = new LiveNoiseScale(net, 4).measure(data, batch)!;
+  const live = new LiveNoiseScale(net, 4);
+  assert.equal(live.perExample, false);
+  const m = live.measure(data, batch)!;
   assert.deepEqual([m.chunks, m.chunkSize], [4, 3]);
   const chunks = [0, 1, 2, 3].map((j) => meanOf(pop.x, batch.subarray(3 * j, 3 * j + 3)));
   const big = meanOf(pop.x, batch.subarray(0, 12));
-  const close = (got: number, want: number, what: string) =>
-    assert.ok(Math.abs(got - want) <= 1e-10 * Math.abs(want), `${what}: ${got} against ${want}`);
   close(m.bigSquared, squaredNorm(big), '|G_B|^2');
   close(m.smallSquared, chunks.reduce((s, g) => s + squaredNorm(g), 0) / 4, '|G_b|^2');
   // tr(Sigma) is b times the chunk means' sample variance; |G|^2 is |G_B|^2 less the
@@ -287,6 +323,47 @@ test('one measurement: the chunk norms and the estimates equal a float64 computa
   close(e.gradientSquared, squaredNorm(big) - (1 / 12 - 1 / 30) * 3 * variance, '|G|^2');
   // the scale the average divides by: the chunks' mean squared norm
   close(e.scale, chunks.reduce((s, g) => s + squaredNorm(g), 0) / 4, 's = |G_b|^2');
+  // a subsample: the first 6 examples in 4 chunks of 1
+  const sub = new LiveNoiseScale(net, 4, 6).measure(data, batch)!;
+  assert.deepEqual([sub.chunks, sub.chunkSize], [4, 1]);
+  close(sub.bigSquared, squaredNorm(meanOf(pop.x, batch.subarray(0, 4))), 'subsample |G_B|^2');
+});
+
+test('one measurement per example (Linear and batch norm): each |g_i|^2, |mean g_i|^2 and the estimates equal a float64 computation from per-example gradients', () => {
+  setThreads({ torch: 1, blas: 1 });
+  const data = randomDataset(30, [1, 28, 28], 10, 21);
+  for (const net of [tinyNetwork(2), new Network(small, { seed: 5, dtype: 'float64' })]) {
+    scrambleStatistics(net.statistics, net.statisticsTable, 7);
+    const pop = population(net, data);
+    const batch = Int32Array.from([7, 3, 29, 11, 0, 18, 22, 5, 14, 9, 26, 1, 16]);
+    // in one pass (Gram matrices) and in passes of 5 (summed gradients)
+    for (const chunk of [undefined, 5]) {
+      const norms = exampleSquaredNorms(net, data, batch, chunk ? { chunk } : {});
+      batch.forEach((i, r) => close(norms.examples[r]!, squaredNorm(pop.x[i]!), `|g_${i}|^2`));
+      close(norms.meanSquared, squaredNorm(meanOf(pop.x, batch)), `|mean g_i|^2 (chunk ${chunk})`);
+    }
+    const live = new LiveNoiseScale(net, 4);
+    assert.equal(live.perExample, true);
+    const m = live.measure(data, batch)!;
+    assert.deepEqual([m.chunks, m.chunkSize], [13, 1]);
+    // tr(Sigma) is the sample variance of the per-example gradients (divisor m - 1); |G|^2 is
+    // |mean g_i|^2 less the without-replacement variance (1/m - 1/n) tr(Sigma) of the mean
+    const mean = meanOf(pop.x, batch);
+    const variance =
+      [...batch].reduce((s, i) => s + squaredNorm(pop.x[i]!.map((e, k) => e - mean[k]!)), 0) /
+      (13 - 1);
+    const e = noiseEstimate(m, 30);
+    close(e.trace, variance, 'tr(Sigma)', 1e-9);
+    close(e.gradientSquared, squaredNorm(mean) - (1 / 13 - 1 / 30) * variance, '|G|^2', 1e-9);
+    // a subsample of the first 5
+    const sub = new LiveNoiseScale(net, 4, 5).measure(data, batch)!;
+    assert.deepEqual([sub.chunks, sub.chunkSize], [5, 1]);
+    close(sub.bigSquared, squaredNorm(meanOf(pop.x, batch.subarray(0, 5))), 'subsample');
+    // the measurement changes nothing in the network
+    const before = [net.readGradients(), net.statistics.slice()];
+    live.measure(data, batch);
+    assert.deepEqual([net.readGradients(), net.statistics.slice()], before);
+  }
 });
 
 /** Every subset of `size` of 0..n-1. */
@@ -320,10 +397,8 @@ test('over every batch of a small population the estimates average exactly to |G
     { bigSquared: meanSquared(6), smallSquared: meanSquared(2), chunks: 3, chunkSize: 2 },
     n,
   );
-  const close = (got: number, want: number, what: string) =>
-    assert.ok(Math.abs(got - want) <= 1e-9 * Math.abs(want), `${what}: ${got} against ${want}`);
-  close(expected.gradientSquared, pop.gradientSquared, 'E |G|^2 estimate');
-  close(expected.trace, pop.trace, 'E tr(Sigma) estimate');
+  close(expected.gradientSquared, pop.gradientSquared, 'E |G|^2 estimate', 1e-9);
+  close(expected.trace, pop.trace, 'E tr(Sigma) estimate', 1e-9);
 });
 
 test('over many random batches the measured estimates average to |G|^2 and tr(Sigma) within 4 standard errors', () => {
@@ -395,4 +470,19 @@ test('a bad --noise-scale-every or noiseScaleEvery is refused in one line, exit 
       () => checkTrainConfig({ ...defaultTrainConfig(), noiseScaleEvery: bad as number }),
       /noise scale interval/,
     );
+});
+
+test('a bad --noise-scale-examples or noiseScaleExamples is refused in one line, exit 2', () => {
+  for (const bad of ['1', '0', 'x', '2.5']) {
+    const r = gradscope('train', '--noise-scale-examples', bad, '--epochs', '1', '--quiet');
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /--noise-scale-examples/);
+  }
+  for (const bad of [1, 0, 2.5, '10'])
+    assert.throws(
+      () => checkTrainConfig({ ...defaultTrainConfig(), noiseScaleExamples: bad as number }),
+      /Expected an integer from 2 to \d+ for noiseScaleExamples/,
+    );
+  checkTrainConfig({ ...defaultTrainConfig(), noiseScaleExamples: 2 });
 });

@@ -41,13 +41,21 @@ export function liveNoiseScaleFigure(m: StudyModel, seed: number): string | unde
   });
 }
 
+/** How a measurement was taken: per example (chunks of 1) or in chunks. */
+function howMeasured(r: { chunks: number; chunkSize: number; batchSize: number }): string {
+  if (r.chunkSize !== 1)
+    return `on the step's batch in ${r.chunks} chunks in population mode (McCandlish et al.'s two-batch-size estimator with the finite-population term)`;
+  const examples = r.chunks < r.batchSize ? `the first ${r.chunks} examples of ` : '';
+  return `per example on ${examples}the step's batch in population mode (the per-example gradients' sample variance and their mean's norm, with the finite-population term)`;
+}
+
 export function liveNoiseScaleSection(m: StudyModel): Section | undefined {
   if (m.noiseScale.length === 0) return undefined;
   const first = m.noiseScale[0]!;
   const blocks: Block[] = [
     {
       kind: 'paragraph',
-      text: `Measured live every ${measuredEvery(m)} optimizer steps, before the step, on the step's batch in ${first.chunks} chunks in population mode (McCandlish et al.'s two-batch-size estimator with the finite-population term); moving averages of ${first.emaSteps} steps${averageKind(m)}. B_simple at or below 0 (a negative estimate of |G|² early on) is left out of the log scale. The table: the latest measurement of each phase (the live page shows it as the run goes).`,
+      text: `Measured live every ${measuredEvery(m)} optimizer steps, before the step, ${howMeasured(first)}; moving averages of ${first.emaSteps} steps${averageKind(m)}. B_simple at or below 0 (a negative estimate of |G|² early on) is left out of the log scale. The table: the latest measurement of each phase (the live page shows it as the run goes).`,
     },
   ];
   blocks.push({ kind: 'table', table: latestTable(m) });
