@@ -2,8 +2,10 @@
  * The gradient noise scale, live during training (docs/mathematics.md, "The gradient noise
  * scale during training"): pure functions of the few float64 numbers one measurement returns.
  *
- * A step's batch of k b examples in k chunks of b, g_j the mean gradient of chunk j, in
- * `population` mode; big = k b, n the training set's size:
+ * A step's batch (or its first m examples) of k b examples in k chunks of b, g_j the mean
+ * gradient of chunk j, in `population` mode; big = k b, n the training set's size. Where every
+ * parametrised layer is Linear or batch norm the chunks are single examples (b = 1, k = big:
+ * per-example norms, src/engine/example-norms.ts), elsewhere k = 4 (train/live-noise-scale.ts):
  *   |G_big|^2   = |mean_j g_j|^2,   |G_small|^2 = mean_j |g_j|^2
  *   tr(Sigma)   = (|G_small|^2 - |G_big|^2) / (1/b - 1/big)          (= b x the chunks' variance)
  *   |G|^2       = (big |G_big|^2 - b |G_small|^2) / (big - b) + tr(Sigma) / n
@@ -23,11 +25,12 @@
  */
 
 /**
- * The default interval N in optimizer steps. Measured on F1 at B = 256 with the engine's
- * default threads, a measurement at k = 4 costs 2.4 training steps on a 2-core Xeon (k = 2:
- * 1.5, k = 8: 4.3) and 3 to 3.9 on a 2-core AMD EPYC, where N = 64 cost 4.4% and 6.1% of an
- * epoch in two `gradscope bench` runs: N = 128 keeps it near 2-3% on both, under the 5% bound
- * with a margin for a machine whose speed drifts.
+ * The default interval N in optimizer steps. Chosen for the chunk measurement (k = 4 on F1 at
+ * B = 256 cost 2.4 training steps on a 2-core Xeon, 3 to 3.9 on a 2-core AMD EPYC, where N = 64
+ * cost 4.4% and 6.1% of an epoch in two `gradscope bench` runs); the per-example measurement
+ * that F1 now takes costs about 1 step (15 ms against a 13-15 ms step on the AMD EPYC), and
+ * `gradscope bench` read 1.009x and 0.989x at N = 128 with it (1.077x and 1.046x with the
+ * chunks): under the 5% bound, kept for the networks measured in chunks.
  */
 export const DEFAULT_NOISE_SCALE_EVERY = 128;
 
