@@ -10,7 +10,7 @@
  */
 import * as path from 'path';
 import { GradscopeFileError } from '../core/errors';
-import { resultsPageFile } from '../store/results-paths';
+import { publishedFiguresDir, resultsPageFile } from '../store/results-paths';
 import { readPublishedStudy } from './published-study';
 import { switchFigures, thesisFigures } from './results-page';
 import { checkSwitchReport } from './switch-page';
@@ -31,7 +31,7 @@ function linkFrom(readmeDir: string, file: string): string {
 
 function figureLines(readmeDir: string, root: string, name: string, figures: string[]): string[] {
   return figures.flatMap((f) => [
-    `![${f.replace(/\.svg$/, '')}](${linkFrom(readmeDir, path.join(root, name, 'figures', f))})`,
+    `![${f.replace(/\.svg$/, '')}](${linkFrom(readmeDir, path.join(publishedFiguresDir(root, name), f))})`,
     '',
   ]);
 }
