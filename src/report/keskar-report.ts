@@ -22,7 +22,14 @@ export interface KeskarRun {
   epoch: number;
   trainAccuracy: number;
   testAccuracy: number;
-  sharpness: { eps: number; space: 'full' | 'subspace'; dimension: number; sharpness: number }[];
+  sharpness: {
+    eps: number;
+    space: 'full' | 'subspace';
+    dimension: number;
+    sharpness: number;
+    /** The maximisation's iterations (absent from reports before 2026-12-06). */
+    iterations?: number;
+  }[];
 }
 
 /** report.json of keskar-f1. */
@@ -75,6 +82,7 @@ function oneRun(scratch: string, regime: 'sb' | 'lb', batchSize: number, seed: n
     space: 'full' | 'subspace';
     dimension: number;
     sharpness: number;
+    iterations: number;
   }[];
   return {
     regime,
@@ -88,6 +96,7 @@ function oneRun(scratch: string, regime: 'sb' | 'lb', batchSize: number, seed: n
       space: k.space,
       dimension: k.dimension,
       sharpness: k.sharpness,
+      iterations: k.iterations,
     })),
   };
 }

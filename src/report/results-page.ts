@@ -140,6 +140,13 @@ function keskarValues(report: KeskarReport, regime: 'sb' | 'lb', row: KeskarPape
   });
 }
 
+/** "10 iterations of " where every run's maximisations recorded the same count, else "". */
+function iterationsText(report: KeskarReport): string {
+  const counts = new Set(report.runs.flatMap((r) => r.sharpness.map((k) => k.iterations)));
+  const [only] = [...counts];
+  return counts.size === 1 && typeof only === 'number' ? `${only} iterations of ` : '';
+}
+
 function keskarPage(root: string, name: string): string {
   const { report, metadata } = readPublishedStudy(root, name, checkKeskarReport);
   const paper = keskarPaper(root);
@@ -191,11 +198,11 @@ function keskarPage(root: string, name: string): string {
     `The paper: ${paper.source}; ${paper.spread}. Its numbers are in [keskar-2017.json](keskar-2017.json), ` +
       `${paper.checked}.`,
     '',
-    "What differs: the code behind these tables was never released (the authors' repository, " +
-      'github.com/keskarnitish/large-batch-training, holds the parametric plots, which train SB and LB ' +
-      "from the same initial weights for 20 epochs with Keras' Adam, and announces the sharpness code " +
-      '"soon"), so the training length and the L-BFGS-B budget of the maximisation behind the tables ' +
-      `are not known; gradscope trains a fixed ${report.epochs} epoch${report.epochs === 1 ? '' : 's'} in both regimes, maximises with its own ` +
+    'What differs: the paper trains both regimes "without any budget or limits, until the loss ' +
+      'function ceased to improve" and maximises with 10 iterations of L-BFGS-B; its code for these ' +
+      "tables was never released (the authors' repository, github.com/keskarnitish/large-batch-training, " +
+      'holds the parametric plots only), so its stopping rule cannot be repeated exactly. gradscope ' +
+      `trains a fixed ${report.epochs} epoch${report.epochs === 1 ? '' : 's'} in both regimes, maximises with ${iterationsText(report)}its own ` +
       'bounded quasi-Newton method (docs/mathematics.md "Sharpness"), and draws its own random subspace.',
     '',
   ].join('\n');
