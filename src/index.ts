@@ -14,6 +14,8 @@
 export { Network, DEFAULT_CHUNK, type PassOptions, type Measurement } from './engine/network';
 /** libtorch's Adam or SGD stepping a network's flat parameter vector. */
 export { Optimizer, type OptimizerSettings } from './engine/optimizer';
+/** Each example's squared gradient norm in population mode (Linear and batch-norm networks). */
+export { exampleNormsApply, exampleSquaredNorms, type ExampleNorms } from './engine/example-norms';
 /** Sets torch's and OpenBLAS's thread counts for this process. */
 export { setThreads } from './engine/threads';
 export { useDevice, deviceInfo, setDeterministic } from './engine/device';

@@ -16,6 +16,18 @@ import { checkNetworkFitsData, type Network } from './network';
 /** Examples a pass: the Gram matrices' crossover on F1's 512 x 512 layers. */
 export const EXAMPLE_NORMS_CHUNK = 256;
 
+/**
+ * What exampleSquaredNorms measured over some examples.
+ *
+ * @example
+ * ```ts
+ * import { exampleSquaredNorms, loadData, Network, networkSpec, type ExampleNorms } from 'gradscope';
+ * const data = loadData('mnist');
+ * const network = new Network(networkSpec('F1'), { seed: 0 });
+ * const norms: ExampleNorms = exampleSquaredNorms(network, data.train, data.train.all().subarray(0, 64));
+ * console.log(Math.max(...norms.examples), norms.meanSquared);
+ * ```
+ */
 export interface ExampleNorms {
   /** |g_i|^2 of each example, in the order of the indices. */
   examples: Float64Array;
@@ -26,6 +38,13 @@ export interface ExampleNorms {
 /**
  * Whether `network`'s layers allow per-example norms (Linear, batch norm and parameter-free
  * layers; no convolution, no TorchScript module, no language model).
+ *
+ * @example
+ * ```ts
+ * import { exampleNormsApply, Network, networkSpec } from 'gradscope';
+ * exampleNormsApply(new Network(networkSpec('F1'), { seed: 0 })); // true: Linear and batch norm
+ * exampleNormsApply(new Network(networkSpec('C1'), { seed: 0 })); // false: convolutions
+ * ```
  */
 export function exampleNormsApply(network: Network): boolean {
   return addon().exampleNormsApply(network.native);
@@ -37,6 +56,19 @@ export function exampleNormsApply(network: Network): boolean {
  * from the Gram matrices of its inputs and output gradients (m^2 (in + out) products, cheaper
  * than the weight gradient's m in out while m < in out / (in + out), 256 for 512 x 512); over
  * several, from its summed gradient.
+ *
+ * @example
+ * ```ts
+ * import { exampleSquaredNorms, loadData, Network, networkSpec } from 'gradscope';
+ * const data = loadData('mnist');
+ * const network = new Network(networkSpec('F1'), { seed: 0 });
+ * const batch = data.train.all().subarray(0, 256);
+ * const { examples, meanSquared } = exampleSquaredNorms(network, data.train, batch);
+ * // the noise's trace and |G|^2, unbiased (McCandlish et al. 2018, appendix A.1; B = 1 and 256):
+ * const small = examples.reduce((s, x) => s + x, 0) / examples.length;
+ * const trace = (small - meanSquared) / (1 - 1 / 256);
+ * console.log(`B_simple ${(trace / (meanSquared - trace / 256)).toFixed(0)}`);
+ * ```
  */
 export function exampleSquaredNorms(
   network: Network,
