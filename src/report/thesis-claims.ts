@@ -20,6 +20,12 @@ import type { ReportJson, ReportPoint } from './report-json';
 /** One row of the claims table. */
 export interface ClaimRow {
   claim: string;
+  /** The claim without its arm, the same for every arm ("flatter: top Hessian eigenvalue"). */
+  short: string;
+  /** The arm the row is about (its phase, "arm-1000"). */
+  arm: string;
+  /** The measurement in brief: "+0.35 [-0.21, +0.91]" (mean [95% interval]). */
+  brief: string;
   /** What the thesis shows for it (thesis chapter 3; docs/mathematics.md). */
   evidence: string;
   /** gradscope's measurement: mean and 95% interval over seeds. */
@@ -60,6 +66,20 @@ export function intervalText(
   if (i.low === undefined || i.high === undefined)
     return `${show(i.mean)} (${i.n} seed${i.n === 1 ? '' : 's'}: no interval)`;
   return `${show(i.mean)} (95% interval ${show(i.low)} to ${show(i.high)}, ${i.n} seeds)`;
+}
+
+/**
+ * "+0.35 [-0.21, +0.91]": the mean and its 95% interval in brackets; one seed: the mean alone.
+ *
+ * @example
+ * ```ts
+ * briefText(meanInterval([1, 2, 3]), (x) => x.toFixed(2)); // "+2.00 [-0.48, +4.48]"
+ * ```
+ */
+export function briefText(i: PairedInterval, format: (x: number) => string, signed = true): string {
+  const show = (x: number) => `${signed && x >= 0 ? '+' : ''}${format(x)}`;
+  if (i.low === undefined || i.high === undefined) return show(i.mean);
+  return `${show(i.mean)} [${show(i.low)}, ${show(i.high)}]`;
 }
 
 /**
@@ -133,6 +153,9 @@ function generalisation(r: ReportJson, control: string, arm: string): ClaimRow {
   const own = meanInterval(finals(r, arm, 'testAccuracy'));
   return {
     claim: `${label(arm)} (piggybacked) generalises better than ${label(control)} (small-batch control)`,
+    short: 'generalises better: final test accuracy, arm - control (points)',
+    arm,
+    brief: briefText(difference, points),
     evidence:
       'the thesis\' process 2: each arm B2 against B2 = 256 from the same saved state at convergence (on C1: 60 + 10 epochs; docs/mathematics.md "Training methods")',
     measurement: `final test accuracy (%), arm - control: ${intervalText(difference, points)} points; the arm's own: ${intervalText(own, points, false)}`,
@@ -149,6 +172,9 @@ function flatness(r: ReportJson, control: string, arm: string): ClaimRow[] {
     const difference = pairedInterval(value(arm), value(control));
     return {
       claim: `${label(arm)} sits in a flatter minimum than ${label(control)}: ${name}`,
+      short: `flatter: ${name}, arm - control`,
+      arm,
+      brief: briefText(difference, (x) => formatNumber(x)),
       evidence:
         'argued, not measured: the thesis reasons about sharpness (Keskar et al. 2017, metric 2.1; docs/mathematics.md "Sharpness")',
       measurement: `arm - control: ${intervalText(difference, (x) => formatNumber(x))}`,
@@ -164,6 +190,10 @@ function line(r: ReportJson, control: string, arm: string): ClaimRow | undefined
   const loss = meanInterval(own.map((l) => l.best!.testLoss));
   return {
     claim: `along the line from ${label(control)} (alpha = 0) to ${label(arm)} (alpha = 1), the test loss is lowest toward the piggybacked solution`,
+    short:
+      'on the line from the control (alpha = 0) to the arm (alpha = 1), the test loss is lowest toward the arm: alpha of the lowest test loss',
+    arm,
+    brief: briefText(alpha, (x) => formatNumber(x, 2)),
     evidence:
       'Figures 3.2 to 3.4: train and test loss along w(alpha) = (1 - alpha) w_a + alpha w_b (Experiment A)',
     measurement: `alpha of the lowest test loss: ${intervalText(alpha, (x) => formatNumber(x, 2))}; that test loss: ${intervalText(loss, (x) => formatNumber(x), false)}`,
@@ -202,6 +232,11 @@ function distances(r: ReportJson, arm: string): ClaimRow | undefined {
   const unshown = verdicts.find((v) => v.startsWith('not shown'));
   return {
     claim: `at ${label(arm)}'s last epoch, the mini-batch gradients' distances from g_train and g_total shrink as B grows`,
+    short: `at the arm's last epoch, the mini-batch gradients' distances from g_train and g_total shrink as B grows: |g_B - g_train|/d at B = ${sizes[0]} and ${sizes[sizes.length - 1]}`,
+    arm,
+    brief: [sizes[0]!, sizes[sizes.length - 1]!]
+      .map((b) => formatNumber(meanInterval(last.map((a) => at(a, b, 'toTrain'))).mean))
+      .join(' → '),
     evidence:
       "Tables 3.2 to 3.6: Experiment B's histograms of both distances in bins of 0.5 d, by B",
     measurement: parts.join('<br>'),

@@ -88,6 +88,32 @@ test('the block: thesis claims, each switch arm against the control (paired inte
   assert.deepEqual(checkReadmeResults(readme, root), []);
 });
 
+test("the block's thesis table: one row per claim, one column per piggybacked arm, each cell computed here from report.json", () => {
+  const { root, readme } = fixtureReadme();
+  const text = fs.readFileSync(readme, 'utf8');
+  const report = JSON.parse(fs.readFileSync(path.join(root, 'thesis-f1', 'report.json'), 'utf8'));
+  assert.deepEqual(report.config.process2.arms, [256, 5000]);
+  assert.ok(text.includes('| claim | B2 = 5000 |'), text);
+  // the test accuracy row: arm-5000 - arm-256 in points, paired over the two seeds
+  type Summary = { phase: string; testAccuracy: { values: number[] } };
+  const acc = (phase: string) =>
+    (report.summary as Summary[]).find((s) => s.phase === phase)!.testAccuracy.values;
+  const d = acc('arm-5000').map((x, i) => 100 * (x - acc('arm-256')[i]!));
+  const mean = (d[0]! + d[1]!) / 2;
+  const half = (T1 * Math.abs(d[0]! - d[1]!)) / 2;
+  const signed = (x: number) => `${x >= 0 ? '+' : ''}${formatNumber(x, 2)}`;
+  const verdict = mean - half > 0 ? 'holds' : mean + half < 0 ? 'does not hold' : 'not shown';
+  const row = text.split('\n').find((l) => l.startsWith('| generalises better'));
+  assert.equal(
+    row,
+    `| generalises better: final test accuracy, arm - control (points) | ${signed(mean)} [${signed(mean - half)}, ${signed(mean + half)}]: ${verdict} |`,
+  );
+  // the two figures: the line to the largest arm and its Experiment B distances, seed 0
+  const base = path.basename(root);
+  assert.ok(text.includes(`](${base}/thesis-f1/figures/gradients-seed-0-arm-5000.svg)`), text);
+  assert.ok(!text.includes('gradients-seed-0-arm-256.svg'), 'only the largest arm');
+});
+
 test("the check names a README's changed number by its line, a stale block, a missing figure and a missing block", () => {
   const { root, readme } = fixtureReadme();
   const lines = fs.readFileSync(readme, 'utf8').split('\n');
