@@ -140,11 +140,25 @@ function keskarValues(report: KeskarReport, regime: 'sb' | 'lb', row: KeskarPape
   });
 }
 
-/** "10 iterations of " where every run's maximisations recorded the same count, else "". */
+/** "in at most 10 iterations " (the most any run's maximisation took), or "" where the runs did
+ * not record them. */
 function iterationsText(report: KeskarReport): string {
-  const counts = new Set(report.runs.flatMap((r) => r.sharpness.map((k) => k.iterations)));
-  const [only] = [...counts];
-  return counts.size === 1 && typeof only === 'number' ? `${only} iterations of ` : '';
+  const counts = report.runs.flatMap((r) => r.sharpness.map((k) => k.iterations));
+  if (counts.length === 0 || counts.some((c) => typeof c !== 'number')) return '';
+  return `in at most ${Math.max(...(counts as number[]))} iterations `;
+}
+
+/** Why Table 4 may differ in scale: standard normal columns would be sqrt(n) long. */
+function subspaceScaleText(report: KeskarReport): string {
+  const n = report.runs.flatMap((r) => r.sharpness).find((k) => k.space === 'full')?.dimension;
+  const scale = n
+    ? `about ${Math.round(Math.sqrt(n))} long for ${report.network}'s ${n} parameters`
+    : 'sqrt(n) long for n parameters';
+  return (
+    `were they standard normal, each would be ${scale}, and the box of the subspace that many ` +
+    'times wider, which would put Table 4 in the range of Table 3 as the paper finds, where unit ' +
+    'columns keep the subspace sharpness orders of magnitude below the full-space one.'
+  );
 }
 
 function keskarPage(root: string, name: string): string {
@@ -202,8 +216,10 @@ function keskarPage(root: string, name: string): string {
       'function ceased to improve" and maximises with 10 iterations of L-BFGS-B; its code for these ' +
       "tables was never released (the authors' repository, github.com/keskarnitish/large-batch-training, " +
       'holds the parametric plots only), so its stopping rule cannot be repeated exactly. gradscope ' +
-      `trains a fixed ${report.epochs} epoch${report.epochs === 1 ? '' : 's'} in both regimes, maximises with ${iterationsText(report)}its own ` +
-      'bounded quasi-Newton method (docs/mathematics.md "Sharpness"), and draws its own random subspace.',
+      `trains a fixed ${report.epochs} epoch${report.epochs === 1 ? '' : 's'} in both regimes, maximises ${iterationsText(report)}with its own ` +
+      'bounded quasi-Newton method (docs/mathematics.md "Sharpness"), and draws its own random subspace, ' +
+      `whose columns are unit vectors. The paper says only that A's columns are "randomly generated"; ` +
+      `${subspaceScaleText(report)}`,
     '',
   ].join('\n');
 }
