@@ -2,9 +2,10 @@
  * The README's first screen (issue 31): the answer before the install, printed from the
  * published studies of docs/results/ as their pages are, never typed. Between two marker lines
  * of README.md, `node scripts/results.js readme` writes one block per published page: a thesis
- * study's claims (claim, measurement, holds or not) and its first seed's line and Experiment B
- * figures; a switch study's arms (final B, accuracy against the small-batch control with its 95%
- * interval, steps saved) and its first seed's critical-batch figure; a Keskar page's link.
+ * study's main claims, one row each and one column per piggybacked arm (mean [95% interval] and
+ * verdict), its first seed's line to the largest arm and that arm's Experiment B figure; a
+ * switch study's arms (final B, accuracy against the small-batch control with its 95% interval,
+ * steps saved) and its first seed's critical-batch figure; a Keskar page's link.
  * `node scripts/results.js check` fails when the committed block differs from the regenerated
  * one, or links a file that does not exist.
  */
