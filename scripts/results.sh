@@ -8,7 +8,7 @@ usage: scripts/results.sh NAME [options]
 
 NAME
   thesis-f1   the piggybacked study on F1: gradscope run thesis --network F1 (three seeds;
-              about 3 hours on 2 cores)
+              about 1.5 hours on 2 cores)
   switch-f1   when to leave the small batch, and for what: gradscope run configs/switch.yaml (F1;
               the control, the fixed switch, the switches by test accuracy and by the noise
               scale, the ramps by B_simple and by the critical batch size; two seeds; about 2.5
