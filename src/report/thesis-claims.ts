@@ -48,6 +48,11 @@ export function checkThesisReport(report: unknown, file: string): ReportJson {
   return report as ReportJson;
 }
 
+/** `format` with a "+" before a non-negative value where `signed` (a difference). */
+function signedFormat(format: (x: number) => string, signed: boolean): (x: number) => string {
+  return (x) => `${signed && x >= 0 ? '+' : ''}${format(x)}`;
+}
+
 /**
  * "+0.0012 (95% interval -0.0003 to +0.0027, 3 seeds)" for a difference (`signed`), "0.9812 (95%
  * interval 0.9790 to 0.9834, 3 seeds)" for a value; one seed: no interval.
@@ -62,7 +67,7 @@ export function intervalText(
   format: (x: number) => string,
   signed = true,
 ): string {
-  const show = (x: number) => `${signed && x >= 0 ? '+' : ''}${format(x)}`;
+  const show = signedFormat(format, signed);
   if (i.low === undefined || i.high === undefined)
     return `${show(i.mean)} (${i.n} seed${i.n === 1 ? '' : 's'}: no interval)`;
   return `${show(i.mean)} (95% interval ${show(i.low)} to ${show(i.high)}, ${i.n} seeds)`;
@@ -77,7 +82,7 @@ export function intervalText(
  * ```
  */
 export function briefText(i: PairedInterval, format: (x: number) => string, signed = true): string {
-  const show = (x: number) => `${signed && x >= 0 ? '+' : ''}${format(x)}`;
+  const show = signedFormat(format, signed);
   if (i.low === undefined || i.high === undefined) return show(i.mean);
   return `${show(i.mean)} [${show(i.low)}, ${show(i.high)}]`;
 }
