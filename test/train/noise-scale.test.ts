@@ -26,6 +26,7 @@ import {
 } from '../../src/store/metrics';
 import { checkTrainConfig, defaultTrainConfig, type TrainConfig } from '../../src/train/config';
 import { readEventDir } from '../../src/train/event-file';
+import { GradscopeInputError } from '../../src/core/errors';
 import { exampleSquaredNorms } from '../../src/engine/example-norms';
 import { LiveNoiseScale } from '../../src/train/live-noise-scale';
 import {
@@ -327,6 +328,36 @@ test('one measurement in chunks (a convolution): the chunk norms and the estimat
   const sub = new LiveNoiseScale(net, 4, 6).measure(data, batch)!;
   assert.deepEqual([sub.chunks, sub.chunkSize], [4, 1]);
   close(sub.bigSquared, squaredNorm(meanOf(pop.x, batch.subarray(0, 4))), 'subsample |G_B|^2');
+});
+
+test('exampleSquaredNorms refuses bad input in one line naming it: empty or non-Int32 indices, an index outside the data, a bad chunk, a convolution', () => {
+  setThreads({ torch: 1, blas: 1 });
+  const data = randomDataset(30, [1, 28, 28], 10, 21);
+  const net = tinyNetwork(2);
+  const one = (f: () => unknown, message: RegExp) =>
+    assert.throws(
+      f,
+      (e: Error) =>
+        e instanceof GradscopeInputError && message.test(e.message) && !e.message.includes('\n'),
+    );
+  one(() => exampleSquaredNorms(net, data, new Int32Array(0)), /non-empty Int32Array for indices/);
+  one(
+    () => exampleSquaredNorms(net, data, [1, 2] as unknown as Int32Array),
+    /non-empty Int32Array for indices/,
+  );
+  one(
+    () => exampleSquaredNorms(net, data, Int32Array.from([1, 30])),
+    /index 30 at position 1 is outside dataset/,
+  );
+  for (const chunk of [0, 1.5, -4])
+    one(
+      () => exampleSquaredNorms(net, data, Int32Array.from([1, 2]), { chunk }),
+      /positive integer for chunk/,
+    );
+  one(
+    () => exampleSquaredNorms(tinyConvolution(2), data, Int32Array.from([1, 2])),
+    /Linear and batch-norm layers/,
+  );
 });
 
 test('one measurement per example (Linear and batch norm): each |g_i|^2, |mean g_i|^2 and the estimates equal a float64 computation from per-example gradients', () => {
