@@ -32,7 +32,9 @@
  * nested segment's) is built from its examples' rows instead of a forward and backward pass:
  * the same numbers up to float rounding (docs/mathematics.md, "Experiment B from layer
  * signals"). Otherwise, and in batch mode (whose batch statistics couple a batch's examples),
- * every draw recomputes its examples.
+ * every draw recomputes its examples. When the whole set's signals do not fit but one block's
+ * do, beside a float64 sum per draw piece, the g_train pass keeps them a block at a time and
+ * builds every piece's sum as it goes (signal-blocks.ts); then the draws are measured.
  */
 import { uniformBatch } from '../data/sampler';
 import type { StudyData } from '../data/load';
@@ -54,6 +56,7 @@ import {
 } from '../engine/layer-signals';
 import { throwIfStopped } from '../train/stop';
 import type { ParameterGroup } from './layer-blocks';
+import { blockedPieceSums, passChunk, signalBlocks, type SignalBlocks } from './signal-blocks';
 import {
   histogram,
   smithTraceEstimate,
@@ -96,10 +99,16 @@ export interface GradientAnalysisOptions {
   draws: 'independent' | 'nested';
   /** Parameter groups for the per-layer view (layer-blocks.ts); none: no per-layer view. */
   groups?: ParameterGroup[];
-  /** Population mode: the bytes the training examples' layer signals may take (0: never keep
-   * them; every draw recomputes its examples); default: half the machine's free memory. */
+  /** Population mode: the bytes the training examples' layer signals may take, or one block of
+   * them with a float64 sum per draw piece (0: never keep them; every draw recomputes its
+   * examples); default: half the machine's free memory. */
   signalMemory?: number;
-  /** One line when population-mode draws cannot use layer signals, saying why (a log line). */
+  /** Population mode: keep the layer signals in blocks of this many examples, one at a time,
+   * within signalMemory; default: the whole training set when its signals fit, otherwise
+   * blocks of `chunk` examples (signal-blocks.ts). */
+  signalBlock?: number;
+  /** One line when population-mode draws cannot use layer signals, saying why, or keep them in
+   * blocks (a log line). */
   onNote?: (line: string) => void;
   /** Called after each draw of each B (progress), with the examples that draw cost. */
   onDraw?: (batchSize: number, draw: number, examples: number) => void;
@@ -208,10 +217,13 @@ export interface GradientAnalysis {
   bSimple: number;
   /** Per parameter group (layer-blocks.ts), when asked for. */
   layers?: LayerNoise[];
-  /** Bytes of the layer signals the draws were built from; null: each draw recomputed its
+  /** Bytes of the layer signals the draws were built from (in blocks: one block's); null: each draw recomputed its
    * examples (batch mode, a TorchScript module, a language model, or signals over the memory
    * allowed). */
   signalBytes?: number | null;
+  /** The blocks the training set's signals were kept in, one at a time (signal-blocks.ts): 1
+   * when they were all kept at once; null when each draw recomputed its examples. */
+  signalBlocks?: number | null;
   seconds: number;
   examplesPerSecond: number;
 }
@@ -255,15 +267,67 @@ export function checkGradientOptions(o: GradientAnalysisOptions, trainSize: numb
     (!Number.isSafeInteger(o.signalMemory) || (o.signalMemory as number) < 0)
   )
     throw expected('a non-negative number of bytes', 'signal memory', o.signalMemory);
+  if (o.signalBlock !== undefined && !isPositiveInteger(o.signalBlock))
+    throw expected('a positive integer', 'signal block', o.signalBlock);
 }
 
-/** The training examples' layer signals for population-mode draws, when they fit in the
- * budget; null otherwise (with one line through onNote saying why, unless the budget is 0). */
+/** A draw's piece: the examples it adds to the draw's sum at `batchSize` (a nested draw's
+ * segment, extending the sum at the B before it; otherwise the whole batch), and the batch. */
+interface DrawPiece {
+  batchSize: number;
+  draw: number;
+  indices: Int32Array;
+  batch: Int32Array;
+  extends: boolean;
+}
+
+/** Every draw's pieces, in the order they are measured. */
+function drawPieces(o: GradientAnalysisOptions, m: number): DrawPiece[] {
+  const sizes = [...new Set(o.batchSizes)].sort((a, b) => a - b);
+  const pieces: DrawPiece[] = [];
+  if (o.draws === 'independent')
+    for (const batchSize of sizes)
+      for (let k = 0; k < o.samples; k++) {
+        const batch = uniformBatch(o.seed, o.purpose, batchSize, k, m);
+        pieces.push({ batchSize, draw: k, indices: batch, batch, extends: false });
+      }
+  else
+    for (let k = 0; k < o.samples; k++) {
+      const batch = uniformBatch(o.seed, o.purpose, sizes[sizes.length - 1]!, k, m);
+      let previous = 0;
+      for (const batchSize of sizes) {
+        const prefix = batch.subarray(0, batchSize);
+        // population mode: B_j g_{B_j} = B_{j-1} g_{B_{j-1}} + (B_j - B_{j-1}) g_segment;
+        // batch mode: each prefix its own pass
+        pieces.push(
+          o.mode === 'population'
+            ? {
+                batchSize,
+                draw: k,
+                indices: batch.subarray(previous, batchSize),
+                batch: prefix,
+                extends: previous > 0,
+              }
+            : { batchSize, draw: k, indices: prefix, batch: prefix, extends: false },
+        );
+        previous = batchSize;
+      }
+    }
+  return pieces;
+}
+
+/** How population-mode draws get their gradients: from the whole training set's layer signals,
+ * from them one block at a time (signal-blocks.ts), or recomputed (null; with one line through
+ * onNote saying why, unless the budget is 0). */
+type DrawSignals =
+  { kind: 'whole'; signals: LayerSignals } | { kind: 'blocks'; blocks: SignalBlocks } | null;
+
 function drawSignals(
   network: Network,
   train: Dataset,
   o: GradientAnalysisOptions,
-): LayerSignals | null {
+  pieces: number,
+): DrawSignals {
   if (o.mode !== 'population' || o.signalMemory === 0) return null;
   const without = withoutLayerSignals(network);
   const bytes = without ? null : signalBytes(network, train, train.size);
@@ -274,13 +338,28 @@ function drawSignals(
     return null;
   }
   const budget = o.signalMemory ?? defaultSignalMemory();
-  if (bytes > budget) {
+  if (o.signalBlock === undefined && bytes <= budget)
+    return {
+      kind: 'whole',
+      signals: new LayerSignals(network, train, train.all(), { chunk: o.chunk }),
+    };
+  const over =
+    o.signalBlock === undefined
+      ? `the layer signals of ${train.size} examples would need ${formatByteSize(bytes)}, more than the ${formatByteSize(budget)} allowed (signal memory)`
+      : `the layer signals of ${train.size} examples, in blocks as asked (signal block)`;
+  const size = Math.min(o.signalBlock ?? o.chunk, train.size);
+  const blocks = signalBlocks(network, train, pieces, budget, size);
+  if (!blocks) {
+    const need = signalBytes(network, train, size)! + pieces * network.parameterCount * 8;
     o.onNote?.(
-      `Experiment B: the layer signals of ${train.size} examples would need ${formatByteSize(bytes)}, more than the ${formatByteSize(budget)} allowed (signal memory): each draw recomputes its examples`,
+      `Experiment B: ${over}, and a block of ${size} examples beside the ${pieces} draw sums would need ${formatByteSize(need)}: each draw recomputes its examples`,
     );
     return null;
   }
-  return new LayerSignals(network, train, train.all(), { chunk: o.chunk });
+  o.onNote?.(
+    `Experiment B: ${over}: kept in ${blocks.count} blocks of ${blocks.size} examples (${formatByteSize(blocks.signalBytes)}), beside ${pieces} draw sums (${formatByteSize(blocks.sumBytes)})`,
+  );
+  return { kind: 'blocks', blocks };
 }
 
 /**
@@ -318,12 +397,13 @@ export async function analyzeGradients(
   const wholeChunk = o.mode === 'batch' ? o.ghostBatch : o.chunk;
   // g_train, g_test and g_total stay on the network's device; a draw returns a few scalars.
   // With layer signals, the pass that keeps them leaves g_train in the gradient buffer.
-  const signals = drawSignals(network, data.train, o);
+  const pieces = drawPieces(o, data.train.size);
+  const signals = drawSignals(network, data.train, o, pieces.length);
   try {
     // awaited here, so that the signals are released only once every draw is done
-    return await analyzeWith(network, data, o, signals, started, wholeChunk);
+    return await analyzeWith(network, data, o, pieces, signals, started, wholeChunk);
   } finally {
-    signals?.release();
+    if (signals?.kind === 'whole') signals.signals.release();
   }
 }
 
@@ -331,17 +411,38 @@ async function analyzeWith(
   network: Network,
   data: StudyData,
   o: GradientAnalysisOptions,
-  signals: LayerSignals | null,
+  pieces: DrawPiece[],
+  drawFrom: DrawSignals,
   started: bigint,
   wholeChunk: number,
 ): Promise<GradientAnalysis> {
   const m = data.train.size;
   const mTest = data.test.size;
+  const signals = drawFrom?.kind === 'whole' ? drawFrom.signals : null;
+  // in blocks, g_train's pass also completes every piece's sum |S_p| g_p (signal-blocks.ts)
+  const blocked =
+    drawFrom?.kind === 'blocks'
+      ? await blockedPieceSums(
+          network,
+          data.train,
+          pieces.map((p) => p.indices),
+          drawFrom.blocks,
+          o.chunk,
+          (p, rows) => o.onDraw?.(pieces[p]!.batchSize, pieces[p]!.draw, rows),
+        )
+      : null;
   const train =
+    blocked?.measurement ??
     signals?.measurement ??
     network.gradient(data.train, data.train.all(), { mode: o.mode, chunk: wholeChunk });
-  const gTrain = new DeviceVector(network).setGradient(network);
-  const test = network.gradient(data.test, data.test.all(), { mode: o.mode, chunk: wholeChunk });
+  const gTrain = blocked?.gTrain ?? new DeviceVector(network).setGradient(network);
+  // after blocks, g_test runs in their pass's chunks: the heap they grew serves it again,
+  // where a chunk of 5000 would first touch several gigabytes more (C1: 1.6 million page
+  // faults, 18 s of system time on the 2-core AMD machine)
+  const test = network.gradient(data.test, data.test.all(), {
+    mode: o.mode,
+    chunk: blocked ? passChunk(o.chunk) : wholeChunk,
+  });
   const gTest = new DeviceVector(network).setGradient(network);
   const gTotal = new DeviceVector(network).setCombination(
     gTrain,
@@ -392,44 +493,28 @@ async function analyzeWith(
         chunk: o.mode === 'batch' ? batchSize : o.chunk,
       });
   };
-  if (o.draws === 'independent')
-    for (const batchSize of sizes)
-      for (let k = 0; k < o.samples; k++) {
-        await throwIfStopped(() => `at draw ${k + 1} of ${o.samples} at B ${batchSize}`);
-        const indices = uniformBatch(o.seed, o.purpose, batchSize, k, m);
-        gradientOf(indices, batchSize);
-        record(batchSize, k, measureGradient(network, gTrain, gTotal, ranges), indices);
-        examples += batchSize;
-        o.onDraw?.(batchSize, k, batchSize);
-      }
-  else {
-    const largest = sizes[sizes.length - 1]!;
-    // B_j g_{B_j}, on the device
-    const sum = new DeviceVector(network);
-    for (let k = 0; k < o.samples; k++) {
-      const batch = uniformBatch(o.seed, o.purpose, largest, k, m);
-      let previous = 0;
-      for (const batchSize of sizes) {
-        await throwIfStopped(() => `at draw ${k + 1} of ${o.samples} at B ${batchSize}`);
-        const prefix = batch.subarray(0, batchSize);
-        let cost = batchSize;
-        if (o.mode === 'population') {
-          // B_j g_{B_j} = B_{j-1} g_{B_{j-1}} + (B_j - B_{j-1}) g_segment
-          const segment = batch.subarray(previous, batchSize);
-          gradientOf(segment, batchSize);
-          if (previous === 0) sum.setGradient(network, segment.length);
-          else sum.addGradient(network, segment.length);
-          record(batchSize, k, measureVector(sum, batchSize, gTrain, gTotal, ranges), prefix);
-          cost = segment.length;
-        } else {
-          gradientOf(prefix, batchSize);
-          record(batchSize, k, measureGradient(network, gTrain, gTotal, ranges), prefix);
-        }
-        previous = batchSize;
-        examples += cost;
-        o.onDraw?.(batchSize, k, cost);
-      }
+  // population mode: B_j g_{B_j}, on the device (a nested draw's sum so far)
+  const sum = new DeviceVector(network);
+  for (const [p, piece] of pieces.entries()) {
+    const { batchSize, draw: k, indices } = piece;
+    await throwIfStopped(() => `at draw ${k + 1} of ${o.samples} at B ${batchSize}`);
+    let measures: DrawMeasures;
+    if (blocked) {
+      const pieceSum = blocked.sums[p]!;
+      if (piece.extends) sum.setCombination(sum, 1, pieceSum, 1);
+      else sum.setCombination(pieceSum, 1, pieceSum, 0);
+      measures = measureVector(sum, batchSize, gTrain, gTotal, ranges);
+    } else {
+      gradientOf(indices, batchSize);
+      if (o.mode === 'population' && o.draws === 'nested') {
+        if (piece.extends) sum.addGradient(network, indices.length);
+        else sum.setGradient(network, indices.length);
+        measures = measureVector(sum, batchSize, gTrain, gTotal, ranges);
+      } else measures = measureGradient(network, gTrain, gTotal, ranges);
+      o.onDraw?.(batchSize, k, indices.length);
     }
+    record(batchSize, k, measures, piece.batch);
+    examples += indices.length;
   }
   const batchSizes: BatchSizeResult[] = o.batchSizes.map((batchSize) => {
     const draws = drawsOf.get(batchSize)!;
@@ -497,7 +582,9 @@ async function analyzeWith(
     traceF,
     bSimple: traceF / (gTrainNorm * gTrainNorm),
     ...(groups.length ? { layers } : {}),
-    signalBytes: signals?.bytes ?? null,
+    signalBytes:
+      signals?.bytes ?? (drawFrom?.kind === 'blocks' ? drawFrom.blocks.signalBytes : null),
+    signalBlocks: drawFrom ? (drawFrom.kind === 'blocks' ? drawFrom.blocks.count : 1) : null,
     seconds,
     examplesPerSecond: examples / seconds,
   };

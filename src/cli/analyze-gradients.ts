@@ -85,7 +85,7 @@ async function analyzeGradientsCommand(
   progress.line(
     `${result.seconds.toFixed(1)} s, ${Math.round(result.examplesPerSecond)} examples/s` +
       (result.signalBytes
-        ? `; draws built from layer signals (${formatByteSize(result.signalBytes)})`
+        ? `; draws built from layer signals (${formatByteSize(result.signalBytes)}${(result.signalBlocks ?? 1) > 1 ? `, kept in ${result.signalBlocks} blocks one at a time` : ''})`
         : ''),
   );
   if (!log.json) process.stdout.write(gradientTablesMarkdown([point]));

@@ -5,7 +5,9 @@
  * histograms, Smith estimates and B_simple: to 1e-6 relative in float64, and in float32 to
  * 1e-5 relative (float32 rounding: the two paths sum the same float32 products in other orders,
  * each gradient entry a sum of hundreds of them; the largest difference seen was 4.4e-7, on
- * ResNet20). F1, one-hidden-layer networks (batch norm; bias and dropout), C1 and ResNet20,
+ * ResNet20). The same again with the signals kept in three blocks, one at a time, each draw
+ * piece's sum built block by block (signal-blocks.ts). F1, one-hidden-layer networks (batch
+ * norm; bias and dropout), C1 and ResNet20,
  * independent and nested draws; batch norms whose gamma signal is read off the next layer's
  * input (gamma and beta away from 1 and 0) and those that hold it. And signals computed at
  * other weights or batch-norm statistics, or on examples standardised since, are refused.
@@ -38,7 +40,12 @@ async function bothPaths(
   data: StudyData,
   options: Omit<GradientAnalysisOptions, 'purpose' | 'seed'>,
   prepare?: (net: Network) => void,
-): Promise<{ recomputed: GradientAnalysis; fromSignals: GradientAnalysis }> {
+  inThreeBlocks = true,
+): Promise<{
+  recomputed: GradientAnalysis;
+  fromSignals: GradientAnalysis;
+  inBlocks?: GradientAnalysis;
+}> {
   const net = new Network(spec, { seed: 5, dtype });
   scrambleStatistics(net.statistics, net.statisticsTable);
   prepare?.(net);
@@ -54,7 +61,30 @@ async function bothPaths(
   const recomputed = await run(0, notes);
   const fromSignals = await run(2 ** 40, notes);
   assert.deepEqual(notes, []);
-  return { recomputed, fromSignals };
+  assert.equal(fromSignals.signalBlocks, 1);
+  assert.equal(recomputed.signalBlocks, null);
+  if (!inThreeBlocks) return { recomputed, fromSignals };
+  // the signals in three blocks, one at a time, with a float64 sum per draw piece
+  // (signal-blocks.ts), in a budget that holds exactly that
+  const size = Math.ceil(data.train.size / 3);
+  const pieces = options.samples * new Set(options.batchSizes).size;
+  const blockNotes: string[] = [];
+  const inBlocks = await analyzeGradients(net, data, {
+    ...options,
+    chunk: Math.min(options.chunk, size),
+    seed: 2,
+    purpose: 'signals',
+    signalBlock: size,
+    signalMemory: signalBytes(net, data.train, size)! + pieces * net.parameterCount * 8,
+    onNote: (line) => blockNotes.push(line),
+  });
+  assert.equal(inBlocks.signalBlocks, 3);
+  assert.equal(blockNotes.length, 1);
+  assert.match(
+    blockNotes[0]!,
+    new RegExp(`kept in 3 blocks of ${size} examples \\(.*\\), beside ${pieces} draw sums`),
+  );
+  return { recomputed, fromSignals, inBlocks };
 }
 
 function assertSame(a: GradientAnalysis, b: GradientAnalysis, tol: number): void {
@@ -101,13 +131,14 @@ for (const draws of ['independent', 'nested'] as const) {
   test(`F1 and a one-hidden-layer network, float64, ${draws} draws: both paths equal to 1e-6`, async () => {
     const data = mnist(300);
     for (const spec of [networkSpec('F1'), hidden, hiddenWithBias]) {
-      const { recomputed, fromSignals } = await bothPaths(
+      const { recomputed, fromSignals, inBlocks } = await bothPaths(
         spec,
         'float64',
         data,
         options([16, 100, 250], 12, draws),
       );
       assertSame(recomputed, fromSignals, 1e-6);
+      assertSame(recomputed, inBlocks!, 1e-6);
     }
   });
 
@@ -119,6 +150,7 @@ for (const draws of ['independent', 'nested'] as const) {
       options([16, 100, 250], 12, draws),
     );
     assertSame(f1.recomputed, f1.fromSignals, 1e-5);
+    assertSame(f1.recomputed, f1.inBlocks!, 1e-5);
     const resnet = await bothPaths(
       networkSpec('ResNet20'),
       'float32',
@@ -126,18 +158,20 @@ for (const draws of ['independent', 'nested'] as const) {
       options([4, 16, 36], 4, draws),
     );
     assertSame(resnet.recomputed, resnet.fromSignals, 1e-5);
+    assertSame(resnet.recomputed, resnet.inBlocks!, 1e-5);
   });
 
   test(`C1 and ResNet20, float64, ${draws} draws: both paths equal to 1e-6`, async () => {
     const data = cifar(40);
     for (const spec of [networkSpec('C1'), networkSpec('ResNet20')]) {
-      const { recomputed, fromSignals } = await bothPaths(
+      const { recomputed, fromSignals, inBlocks } = await bothPaths(
         spec,
         'float64',
         data,
         options([4, 16, 36], 4, draws),
       );
       assertSame(recomputed, fromSignals, 1e-6);
+      assertSame(recomputed, inBlocks!, 1e-6);
     }
   });
 }
@@ -181,7 +215,7 @@ for (const dtype of ['float64', 'float32'] as const)
         ['F1', mnist(300), options([16, 100, 250], 12, draws)],
         ['C1', cifar(40), options([4, 16, 36], 4, draws)],
       ] as const) {
-        const both = await bothPaths(networkSpec(name), dtype, data, opts, trained);
+        const both = await bothPaths(networkSpec(name), dtype, data, opts, trained, false);
         assertSame(both.recomputed, both.fromSignals, tol);
       }
   });
@@ -224,6 +258,7 @@ test('gamma 0 somewhere, or |beta| over 4 |gamma|: that batch norm holds its gam
       data,
       options([16, 100], 6, 'nested'),
       prepare,
+      false,
     );
     assertSame(recomputed, fromSignals, 1e-6);
   }
@@ -250,6 +285,14 @@ test('signals over the memory allowed: the draws recompute, and one line says wh
   const kib = (needed / 1024).toFixed(2);
   assert.ok(
     notes[0]!.includes(`layer signals of 50 examples would need ${kib} KiB, more than`),
+    notes[0],
+  );
+  // nor in blocks: a block is at least a chunk (64 here, so the whole set), beside 3 sums
+  const blockKib = ((needed + 3 * net.parameterCount * 8) / 1024).toFixed(2);
+  assert.ok(
+    notes[0]!.includes(
+      `and a block of 50 examples beside the 3 draw sums would need ${blockKib} KiB: each draw recomputes its examples`,
+    ),
     notes[0],
   );
 });
