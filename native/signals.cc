@@ -198,6 +198,22 @@ at::Tensor rowsLike(const at::Tensor& like, int64_t rows) {
 
 int64_t perExample(const at::Tensor& t) { return t.numel() / t.size(0); }
 
+// out[r] <- the weight gradient of a convolution without bias for example r alone: the
+// correlation of its input x[r] with its output gradient d[r], as im2col columns times d[r]
+// (rows x out x in k k), 256 examples at a time to bound the columns' memory.
+void exampleWeights(const at::Tensor& x, const at::Tensor& d, const Layer& l, at::Tensor out) {
+  at::NoGradGuard noGrad;
+  const int64_t n = x.size(0);
+  for (int64_t start = 0; start < n; start += 256) {
+    const int64_t size = std::min<int64_t>(256, n - start);
+    auto columns = at::im2col(x.narrow(0, start, size).contiguous(), {l.kernel, l.kernel}, {1, 1},
+                              {l.padding, l.padding}, {l.stride, l.stride});
+    auto grads = d.narrow(0, start, size).contiguous().view({size, l.out, -1});
+    auto target = out.narrow(0, start, size).view({size, l.out, -1});
+    at::bmm_out(target, grads, columns.transpose(1, 2));
+  }
+}
+
 // gamma / sqrt(var + eps) of a batch norm: what its input gradient is its output gradient times.
 at::Tensor batchNormScale(Network& net, const Layer& bn) {
   return net.params[bn.weightIndex] / (net.runningVar[bn.stats] + bn.eps).sqrt();
@@ -227,18 +243,55 @@ void refuseScript(const Network& net) {
         "recomputing path)");
 }
 
+int64_t weightCount(const Network& net, const Layer& l) {
+  return net.params[l.weightIndex].numel();
+}
+
+// Marks the convolutions whose per-example weight gradients are held (Entry::weightsHeld), then
+// keeps every batch norm from reading signals they no longer hold: its beta from the layer
+// before, or its gamma from that layer's output gradient or the next layer's input.
+void holdWeights(const Network& net, std::vector<Entry>& entries, const std::vector<Tap>& taps) {
+  for (size_t j = 0; j < entries.size(); ++j) {
+    auto& e = entries[j];
+    const Layer& l = *e.layer;
+    if (l.kind != Layer::Kind::Conv2d || l.bias) continue;
+    const int64_t signals =
+        (e.inputFromData ? 0 : perExample(taps[j].input)) + perExample(taps[j].output);
+    e.weightsHeld = weightCount(net, l) < signals;
+  }
+  for (size_t j = 0; j < entries.size(); ++j) {
+    auto& e = entries[j];
+    if (e.layer->kind != Layer::Kind::BatchNorm || j == 0) continue;
+    if (entries[j - 1].weightsHeld) {
+      e.betaFromLayerBefore = false;
+      e.gammaFromNext = -1;
+    }
+    if (e.gammaFromNext >= 0 && entries[e.gammaFromNext].weightsHeld) e.gammaFromNext = -1;
+  }
+}
+
+// The entries of `net` as the signals hold them (plan, then holdWeights), and one example's taps.
+std::vector<Tap> planned(Network& net, Dataset& data, std::vector<Entry>& entries) {
+  plan(net, net.layers, entries);
+  auto taps = oneExample(net, data);
+  if (taps.size() != entries.size()) throw std::logic_error("layer signals: taps and layers");
+  holdWeights(net, entries, taps);
+  return taps;
+}
+
 }  // namespace
 
 std::pair<int64_t, int64_t> LayerSignals::sizes(Network& net, Dataset& data) {
   refuseScript(net);
   std::vector<Entry> entries;
-  plan(net, net.layers, entries);
-  auto taps = oneExample(net, data);
+  auto taps = planned(net, data, entries);
   int64_t elements = 0;
   for (size_t j = 0; j < entries.size(); ++j) {
     const auto& e = entries[j];
     if (e.layer->kind == Layer::Kind::BatchNorm)
       elements += ((e.gammaFromNext < 0 ? 1 : 0) + (e.betaFromLayerBefore ? 0 : 1)) * e.layer->out;
+    else if (e.weightsHeld)
+      elements += weightCount(net, *e.layer);
     else
       elements += (e.inputFromData ? 0 : perExample(taps[j].input)) + perExample(taps[j].output);
   }
@@ -249,14 +302,14 @@ LayerSignals::LayerSignals(Network& network, Dataset& dataset, const at::Tensor&
                            int64_t chunk, Evaluation& result)
     : net(network), data(dataset), indices(examples), dataChanges(dataset.changes) {
   refuseScript(net);
-  plan(net, net.layers, entries);
   count = indices.size(0);
   {
-    auto taps = oneExample(net, data);
-    if (taps.size() != entries.size()) throw std::logic_error("layer signals: taps and layers");
+    auto taps = planned(net, data, entries);
     for (size_t j = 0; j < entries.size(); ++j) {
       auto& e = entries[j];
-      if (e.layer->kind == Layer::Kind::BatchNorm) {
+      if (e.weightsHeld) {
+        e.weights = onHugePages(at::empty({count, weightCount(net, *e.layer)}, net.flat.options()));
+      } else if (e.layer->kind == Layer::Kind::BatchNorm) {
         const auto options = net.flat.options();
         if (e.gammaFromNext < 0) e.gamma = onHugePages(at::empty({count, e.layer->out}, options));
         if (!e.betaFromLayerBefore) e.beta = onHugePages(at::empty({count, e.layer->out}, options));
@@ -288,6 +341,11 @@ LayerSignals::LayerSignals(Network& network, Dataset& dataset, const at::Tensor&
     for (size_t j = 0; j < entries.size(); ++j) {
       auto& e = entries[j];
       const Layer& l = *e.layer;
+      if (e.weightsHeld) {
+        exampleWeights(taps[j].input.detach(), e.batchNorm ? grads[j + 1] : grads[j], l,
+                       e.weights.narrow(0, start, size));
+        continue;
+      }
       if (l.kind != Layer::Kind::BatchNorm) {
         if (!e.inputFromData) e.input.narrow(0, start, size).copy_(taps[j].input.detach());
         e.output.narrow(0, start, size).copy_(e.batchNorm ? grads[j + 1] : grads[j]);
@@ -335,7 +393,7 @@ void LayerSignals::gradient(const at::Tensor& rowList) {
   {
     for (size_t j = 0; j < entries.size(); ++j) {
       const auto& e = entries[j];
-      if (!isProduct(*e.layer)) continue;
+      if (!isProduct(*e.layer) || e.weightsHeld) continue;
       if (e.inputFromData) {
         // the examples as the pass saw them: gathered, flattened or laid out for convolutions
         auto x = data.gather(indices.index_select(0, rows.to(indices.device())), net.dtype).first;
@@ -378,7 +436,10 @@ void LayerSignals::gradient(const at::Tensor& rowList) {
     const at::Tensor& d = outputs[j];
     at::Tensor weightGrad = net.params[l.weightIndex].grad();
     at::Tensor biasGrad = l.bias ? net.params[l.biasIndex].grad() : at::Tensor();
-    if (l.kind == Layer::Kind::Linear && oneDnnProducts(a)) {
+    if (e.weightsHeld) {
+      // the sum of the rows' own weight gradients
+      weightGrad.copy_(e.weights.index_select(0, rows).sum(0).view(weightGrad.sizes()));
+    } else if (l.kind == Layer::Kind::Linear && oneDnnProducts(a)) {
       // the weight gradient as oneDNN's backward computes it (its threads, not BLAS's)
       auto grads = at::mkldnn_linear_backward_weights(d.to_mkldnn(), a.to_mkldnn(),
                                                       net.params[l.weightIndex], l.bias);

@@ -51,6 +51,12 @@ class LayerSignals {
     // output gradient, is 0 wherever relu cut a off), so that none is held; -1: held in `gamma`
     // (a gamma of 0 somewhere, or a beta over 4 |gamma| whose rounding would blur x^)
     int gammaFromNext = -1;
+    // Conv2d without bias whose weight is smaller than its input and output signals (C1's first
+    // convolution: 4800 weights against 65 536 output-gradient numbers an example; ResNet20's):
+    // each example's own weight gradient is held in `weights` (rows x out * in * k * k, times
+    // gamma / sigma where `batchNorm` is set), and a draw sums its rows; no input or output held
+    bool weightsHeld = false;
+    at::Tensor weights;
     at::Tensor input, output;  // Linear / Conv2d: rows x input, rows x output gradient
     at::Tensor gamma, beta;    // BatchNorm: rows x features (beta: unless betaFromLayerBefore)
   };

@@ -88,7 +88,8 @@ export interface GradientAnalysisOptions {
   mode: 'population' | 'batch';
   /** Whole-set gradients in `batch` mode: the ghost-batch size. */
   ghostBatch: number;
-  /** Examples per forward pass in `population` mode (changes memory, not results). */
+  /** Examples per forward pass in `population` mode (changes memory, not results); beside
+   * layer signals, their pass and g_test's take a quarter of it at a time (signal-blocks.ts). */
   chunk: number;
   seed: number;
   /** Names the draws' random stream, e.g. "process1-epoch-10". */
@@ -341,7 +342,7 @@ function drawSignals(
   if (o.signalBlock === undefined && bytes <= budget)
     return {
       kind: 'whole',
-      signals: new LayerSignals(network, train, train.all(), { chunk: o.chunk }),
+      signals: new LayerSignals(network, train, train.all(), { chunk: passChunk(o.chunk) }),
     };
   const over =
     o.signalBlock === undefined
@@ -436,12 +437,12 @@ async function analyzeWith(
     signals?.measurement ??
     network.gradient(data.train, data.train.all(), { mode: o.mode, chunk: wholeChunk });
   const gTrain = blocked?.gTrain ?? new DeviceVector(network).setGradient(network);
-  // after blocks, g_test runs in their pass's chunks: the heap they grew serves it again,
-  // where a chunk of 5000 would first touch several gigabytes more (C1: 1.6 million page
-  // faults, 18 s of system time on the 2-core AMD machine)
+  // beside layer signals, g_test runs in their pass's chunks: the heap that pass grew serves
+  // it again, where a chunk of 5000 would first touch several gigabytes more (C1: 1.6 million
+  // page faults, 18 s of system time on the 2-core AMD machine)
   const test = network.gradient(data.test, data.test.all(), {
     mode: o.mode,
-    chunk: blocked ? passChunk(o.chunk) : wholeChunk,
+    chunk: drawFrom ? passChunk(o.chunk) : wholeChunk,
   });
   const gTest = new DeviceVector(network).setGradient(network);
   const gTotal = new DeviceVector(network).setCombination(
