@@ -142,8 +142,9 @@ export function workloads(quick: boolean): BenchWorkload[] {
   // its first runs (the process keeps its heap between points: memory kept). F1's layer signals
   // are one 1.2 GB block, first touched in the point that allocates it (about 2 s of page faults
   // on the 2-core AMD machine, more after the C1 rows), which a cold run times and a study pays
-  // once; a C1 point's signals do not fit and it recomputes in chunks, whose first regrows the
-  // heap, so it needs no untimed run.
+  // once. A C1 point is timed cold, one run a side (a warm one would add about 3 minutes): its
+  // 8 GiB of signals (or their blocks, where PyTorch's heap leaves less than twice that free)
+  // and PyTorch's first chunk are both first touched in the timed run.
   const point = (
     network: NetworkSpec,
     train: number,

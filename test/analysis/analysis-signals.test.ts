@@ -264,6 +264,22 @@ test('gamma 0 somewhere, or |beta| over 4 |gamma|: that batch norm holds its gam
   }
 });
 
+test("C1's signals: its first convolution keeps each example's weight gradient, not its output gradient", () => {
+  const net = new Network(networkSpec('C1'), { seed: 1, dtype: 'float32' });
+  // per example, in C1's order: conv1 5x5, 3 -> 64 on the examples themselves: its 4800 weights
+  // (its output gradient would be 64 x 32 x 32 = 65 536); its batch norm's d and d x^ sums (64
+  // each); conv2 5x5, 64 -> 64 at 16 x 16: input and output gradient 16 384 each (its 102 400
+  // weights are more); its batch norm's d x^ sums (64; d is conv2's output gradient); the Linear
+  // layers 4096 -> 384, 384 -> 192, 192 -> 10: inputs and output gradients (their batch norms'
+  // gamma signals read off the next layer's input). Beside them w and the statistics (2 x 704).
+  const perExample = 4800 + 128 + 2 * 16384 + 64 + (4096 + 384) + (384 + 192) + (192 + 10);
+  assert.equal(perExample, 43018);
+  assert.equal(
+    signalBytes(net, cifar(10).train, 10),
+    (10 * perExample + net.parameterCount + 2 * (64 + 64 + 384 + 192)) * 4,
+  );
+});
+
 test('signals over the memory allowed: the draws recompute, and one line says what they need', async () => {
   const data = mnist(50);
   const net = new Network(hidden, { seed: 1, dtype: 'float32' });
