@@ -61,10 +61,10 @@ function writeConfig(network: string, name: string): string {
 
 /** Every number in a JSON value, with its path; timings and paths left out. */
 function numbers(value: unknown, at = ''): [string, number][] {
-  // timings, and the memory of the built-in network's layer signals (a TorchScript module's
-  // draws are recomputed: null), are not results
+  // timings, and the memory and blocks of the built-in network's layer signals (a TorchScript
+  // module's draws are recomputed: null), are not results
   if (typeof value === 'number')
-    return /seconds|persecond|signalBytes/i.test(at) ? [] : [[at, value]];
+    return /seconds|persecond|signalBytes|signalBlocks/i.test(at) ? [] : [[at, value]];
   if (Array.isArray(value)) return value.flatMap((v, i) => numbers(v, `${at}[${i}]`));
   if (value !== null && typeof value === 'object')
     return Object.entries(value).flatMap(([k, v]) => numbers(v, `${at}.${k}`));
