@@ -56,7 +56,13 @@ import {
 } from '../engine/layer-signals';
 import { throwIfStopped } from '../train/stop';
 import type { ParameterGroup } from './layer-blocks';
-import { blockedPieceSums, passChunk, signalBlocks, type SignalBlocks } from './signal-blocks';
+import {
+  blockedPieceSums,
+  drawSumBytes,
+  passChunk,
+  signalBlocks,
+  type SignalBlocks,
+} from './signal-blocks';
 import {
   histogram,
   smithTraceEstimate,
@@ -351,7 +357,7 @@ function drawSignals(
   const size = Math.min(o.signalBlock ?? o.chunk, train.size);
   const blocks = signalBlocks(network, train, pieces, budget, size);
   if (!blocks) {
-    const need = signalBytes(network, train, size)! + pieces * network.parameterCount * 8;
+    const need = signalBytes(network, train, size)! + drawSumBytes(network, pieces);
     o.onNote?.(
       `Experiment B: ${over}, and a block of ${size} examples beside the ${pieces} draw sums would need ${formatByteSize(need)}: each draw recomputes its examples`,
     );

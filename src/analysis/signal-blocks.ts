@@ -38,6 +38,11 @@ export interface SignalBlocks {
   sumBytes: number;
 }
 
+/** Bytes of `pieces` float64 sums of the network's length. */
+export function drawSumBytes(network: Network, pieces: number): number {
+  return pieces * network.parameterCount * 8;
+}
+
 /** Blocks of `size` examples (the last may have fewer) whose signals, beside `pieces` float64
  * sums of the network's length, fit in `budget` bytes; null when they do not (or the network
  * has no layer signals). */
@@ -48,7 +53,7 @@ export function signalBlocks(
   budget: number,
   size: number,
 ): SignalBlocks | null {
-  const sumBytes = pieces * network.parameterCount * 8;
+  const sumBytes = drawSumBytes(network, pieces);
   const count = Math.ceil(train.size / Math.min(size, train.size));
   const even = Math.ceil(train.size / count);
   const bytes = signalBytes(network, train, even);

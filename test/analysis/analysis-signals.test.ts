@@ -406,4 +406,15 @@ test('the signal memory option: sizes as a user writes them, one line for a bad 
       }),
     /non-negative number of bytes for signal memory/,
   );
+  for (const bad of [0, -3, 2.5])
+    await assert.rejects(
+      () =>
+        analyzeGradients(net, data, {
+          ...options([4], 1, 'independent'),
+          seed: 0,
+          purpose: 'x',
+          signalBlock: bad,
+        }),
+      /^GradscopeInputError: Expected a positive integer for signal block/,
+    );
 });
