@@ -198,9 +198,9 @@ at::Tensor rowsLike(const at::Tensor& like, int64_t rows) {
 
 int64_t perExample(const at::Tensor& t) { return t.numel() / t.size(0); }
 
-// out[r] <- the weight gradient of a convolution without bias for example r alone: the
-// correlation of its input x[r] with its output gradient d[r], as im2col columns times d[r]
-// (rows x out x in k k), 256 examples at a time to bound the columns' memory.
+// out[r] <- the weight gradient of a convolution without bias for example r alone, transposed
+// ((in x kernel x kernel) x out): the im2col columns of its input x[r] times its output
+// gradient d[r] as positions x channels (a view, where d is channels-last as the pass leaves it)
 void exampleWeights(const at::Tensor& x, const at::Tensor& d, const Layer& l, at::Tensor out) {
   at::NoGradGuard noGrad;
   const int64_t n = x.size(0);
@@ -208,9 +208,9 @@ void exampleWeights(const at::Tensor& x, const at::Tensor& d, const Layer& l, at
     const int64_t size = std::min<int64_t>(256, n - start);
     auto columns = at::im2col(x.narrow(0, start, size).contiguous(), {l.kernel, l.kernel}, {1, 1},
                               {l.padding, l.padding}, {l.stride, l.stride});
-    auto grads = d.narrow(0, start, size).contiguous().view({size, l.out, -1});
-    auto target = out.narrow(0, start, size).view({size, l.out, -1});
-    at::bmm_out(target, grads, columns.transpose(1, 2));
+    auto grads = d.narrow(0, start, size).permute({0, 2, 3, 1}).reshape({size, -1, l.out});
+    auto target = out.narrow(0, start, size).view({size, -1, l.out});
+    at::bmm_out(target, columns, grads);
   }
 }
 
@@ -438,7 +438,9 @@ void LayerSignals::gradient(const at::Tensor& rowList) {
     at::Tensor biasGrad = l.bias ? net.params[l.biasIndex].grad() : at::Tensor();
     if (e.weightsHeld) {
       // the sum of the rows' own weight gradients
-      weightGrad.copy_(e.weights.index_select(0, rows).sum(0).view(weightGrad.sizes()));
+      // (in x kernel x kernel) x out, summed, into the weight's out x in x kernel x kernel
+      auto summed = e.weights.index_select(0, rows).sum(0).view({-1, l.out});
+      weightGrad.copy_(summed.t().reshape(weightGrad.sizes()));
     } else if (l.kind == Layer::Kind::Linear && oneDnnProducts(a)) {
       // the weight gradient as oneDNN's backward computes it (its threads, not BLAS's)
       auto grads = at::mkldnn_linear_backward_weights(d.to_mkldnn(), a.to_mkldnn(),

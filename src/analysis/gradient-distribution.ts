@@ -32,7 +32,9 @@
  * nested segment's) is built from its examples' rows instead of a forward and backward pass:
  * the same numbers up to float rounding (docs/mathematics.md, "Experiment B from layer
  * signals"). Otherwise, and in batch mode (whose batch statistics couple a batch's examples),
- * every draw recomputes its examples. When the whole set's signals do not fit but one block's
+ * every draw recomputes its examples; with the default budget also where the draws take fewer
+ * examples than the training set, whose signals' pass then costs more than it saves
+ * (docs/performance.md, "When layer signals pay"). When the whole set's signals do not fit but one block's
  * do, beside a float64 sum per draw piece, the g_train pass keeps them a block at a time and
  * builds every piece's sum as it goes (signal-blocks.ts); then the draws are measured.
  */
@@ -108,7 +110,8 @@ export interface GradientAnalysisOptions {
   groups?: ParameterGroup[];
   /** Population mode: the bytes the training examples' layer signals may take, or one block of
    * them with a float64 sum per draw piece (0: never keep them; every draw recomputes its
-   * examples); default: half the machine's free memory. */
+   * examples); default: half the machine's free memory, and the signals kept only where the
+   * draws take at least as many examples as the training set (fewer recompute, for less). */
   signalMemory?: number;
   /** Population mode: keep the layer signals in blocks of this many examples, one at a time,
    * within signalMemory; default: the whole training set when its signals fit, otherwise
@@ -333,14 +336,22 @@ function drawSignals(
   network: Network,
   train: Dataset,
   o: GradientAnalysisOptions,
-  pieces: number,
+  drawPieces: DrawPiece[],
 ): DrawSignals {
   if (o.mode !== 'population' || o.signalMemory === 0) return null;
+  const pieces = drawPieces.length;
   const without = withoutLayerSignals(network);
   const bytes = without ? null : signalBytes(network, train, train.size);
   if (bytes === null) {
     o.onNote?.(
       `Experiment B: ${network.name} is ${without}, which has no layer signals: each draw recomputes its examples`,
+    );
+    return null;
+  }
+  const drawn = drawPieces.reduce((n, p) => n + p.indices.length, 0);
+  if (o.signalMemory === undefined && drawn < train.size) {
+    o.onNote?.(
+      `Experiment B: the draws take ${drawn} examples, fewer than the ${train.size} training examples whose layer signals they would be built from: each draw recomputes its examples, which costs less (signal memory sets a budget that keeps them)`,
     );
     return null;
   }
@@ -405,7 +416,7 @@ export async function analyzeGradients(
   // g_train, g_test and g_total stay on the network's device; a draw returns a few scalars.
   // With layer signals, the pass that keeps them leaves g_train in the gradient buffer.
   const pieces = drawPieces(o, data.train.size);
-  const signals = drawSignals(network, data.train, o, pieces.length);
+  const signals = drawSignals(network, data.train, o, pieces);
   try {
     // awaited here, so that the signals are released only once every draw is done
     return await analyzeWith(network, data, o, pieces, signals, started, wholeChunk);

@@ -280,6 +280,50 @@ test("C1's signals: its first convolution keeps each example's weight gradient, 
   );
 });
 
+test('with the default budget, draws of fewer examples than the training set recompute them, and one line says so; as many use the signals', async () => {
+  const data = mnist(50);
+  const net = new Network(hidden, { seed: 1, dtype: 'float32' });
+  const run = async (samples: number, draws: 'independent' | 'nested') => {
+    const notes: string[] = [];
+    const result = await analyzeGradients(net, data, {
+      ...options([8, 16], samples, draws),
+      seed: 1,
+      purpose: 'worth',
+      onNote: (line) => notes.push(line),
+    });
+    return { result, notes };
+  };
+  // nested: 3 draws of 16 examples, 48 of the 50
+  const fewer = await run(3, 'nested');
+  assert.equal(fewer.result.signalBytes, null);
+  assert.equal(fewer.result.signalBlocks, null);
+  assert.deepEqual(fewer.notes, [
+    'Experiment B: the draws take 48 examples, fewer than the 50 training examples whose layer signals they would be built from: each draw recomputes its examples, which costs less (signal memory sets a budget that keeps them)',
+  ]);
+  // independent: 3 draws of 8 and 3 of 16, 72 examples
+  const more = await run(3, 'independent');
+  assert.equal(more.result.signalBlocks, 1);
+  assert.ok(more.result.signalBytes! > 0);
+  assert.deepEqual(more.notes, []);
+  // nested, 4 draws of 16: 64
+  assert.equal((await run(4, 'nested')).result.signalBlocks, 1);
+  // a budget given keeps them whatever the draws take
+  const kept = await analyzeGradients(net, data, {
+    ...options([8, 16], 3, 'nested'),
+    seed: 1,
+    purpose: 'worth',
+    signalMemory: 2 ** 30,
+  });
+  assert.equal(kept.signalBlocks, 1);
+  close(kept.d, fewer.result.d, 'd', 1e-5);
+  close(
+    kept.batchSizes[1]!.toTrain.median,
+    fewer.result.batchSizes[1]!.toTrain.median,
+    'median',
+    1e-4,
+  );
+});
+
 test('signals over the memory allowed: the draws recompute, and one line says what they need', async () => {
   const data = mnist(50);
   const net = new Network(hidden, { seed: 1, dtype: 'float32' });
