@@ -281,13 +281,14 @@ std::vector<Tap> planned(Network& net, Dataset& data, std::vector<Entry>& entrie
 
 }  // namespace
 
-std::pair<int64_t, int64_t> LayerSignals::sizes(Network& net, Dataset& data) {
+LayerSignals::Sizes LayerSignals::sizes(Network& net, Dataset& data) {
   refuseScript(net);
   std::vector<Entry> entries;
   auto taps = planned(net, data, entries);
-  int64_t elements = 0;
+  int64_t elements = 0, activations = 0;
   for (size_t j = 0; j < entries.size(); ++j) {
     const auto& e = entries[j];
+    activations += perExample(taps[j].input) + perExample(taps[j].output);
     if (e.layer->kind == Layer::Kind::BatchNorm)
       elements += ((e.gammaFromNext < 0 ? 1 : 0) + (e.betaFromLayerBefore ? 0 : 1)) * e.layer->out;
     else if (e.weightsHeld)
@@ -295,7 +296,7 @@ std::pair<int64_t, int64_t> LayerSignals::sizes(Network& net, Dataset& data) {
     else
       elements += (e.inputFromData ? 0 : perExample(taps[j].input)) + perExample(taps[j].output);
   }
-  return {elements, net.flat.numel() + net.flatStats.numel()};
+  return {elements, net.flat.numel() + net.flatStats.numel(), activations};
 }
 
 LayerSignals::LayerSignals(Network& network, Dataset& dataset, const at::Tensor& examples,

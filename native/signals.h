@@ -23,7 +23,13 @@ class LayerSignals {
  public:
   // Elements one example's signals take, and the fixed elements beside them (the copies of the
   // parameters and statistics they are tied to): from one example's forward pass, nothing held.
-  static std::pair<int64_t, int64_t> sizes(Network& net, Dataset& data);
+  // per example: the elements the signals keep; besides: the elements of w and the statistics
+  // they are tied to; per example: the elements of every Linear, convolution and batch-norm
+  // layer's input and output in a pass (what a pass's memory grows with)
+  struct Sizes {
+    int64_t perExample, fixed, activations;
+  };
+  static Sizes sizes(Network& net, Dataset& data);
   // One pass over indices in population mode, `chunk` examples at a time: stores the signals
   // of indices[r] as row r, and fills the gradient buffer with the mean gradient over indices
   // (as Network::gradient does); result: the loss sum and correct count of that pass.

@@ -1,5 +1,6 @@
 // JS class LayerSignals and signalSizes (signals.h):
-//   signalSizes(network, dataset)                 {perExample, fixed}: elements, nothing held
+//   signalSizes(network, dataset)                 {perExample, fixed, activations}: elements,
+//                                                 nothing held
 //   new LayerSignals(network, dataset, indices, chunk)
 //                                                 one population-mode pass over indices: row r
 //                                                 holds indices[r]'s signals; the network's
@@ -85,10 +86,11 @@ class LayerSignalsWrap : public Napi::ObjectWrap<LayerSignalsWrap> {
 // (network, dataset)
 Napi::Value SignalSizes(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), "signalSizes", [&] {
-    auto [perExample, fixed] = LayerSignals::sizes(networkOf(info[0]), datasetOf(info[1]));
+    auto sizes = LayerSignals::sizes(networkOf(info[0]), datasetOf(info[1]));
     auto o = Napi::Object::New(info.Env());
-    o.Set("perExample", static_cast<double>(perExample));
-    o.Set("fixed", static_cast<double>(fixed));
+    o.Set("perExample", static_cast<double>(sizes.perExample));
+    o.Set("fixed", static_cast<double>(sizes.fixed));
+    o.Set("activations", static_cast<double>(sizes.activations));
     return o;
   });
 }

@@ -51,6 +51,7 @@ import {
 import { formatByteSize } from '../core/byte-size';
 import type { Dataset } from '../engine/dataset';
 import {
+  activationBytes,
   defaultSignalMemory,
   LayerSignals,
   signalBytes,
@@ -326,6 +327,23 @@ function drawPieces(o: GradientAnalysisOptions, m: number): DrawPiece[] {
   return pieces;
 }
 
+/** The layer inputs and outputs a population-mode pass that recomputes may hold at a time. */
+const PASS_ACTIVATIONS = 2 ** 30;
+
+/**
+ * The examples a population-mode pass that recomputes takes at a time: `chunk`, or fewer where
+ * a chunk's layer inputs and outputs (activationBytes) would pass 1 GiB. Memory only: the same
+ * sums in other groups. C1 at a chunk of 5000 holds 5.4 GB of them and its heap grows to 11.9
+ * GB, first touched in every process (2.9 million page faults, 28 s of system time); at 988 a
+ * K = 3 point took 4.3 GB and 14% less time (docs/performance.md). F1 (44 kB an example) keeps
+ * its chunk of 5000, whose larger products are faster than a quarter's.
+ */
+export function populationChunk(network: Network, train: Dataset, chunk: number): number {
+  const bytes = activationBytes(network, train);
+  if (bytes === null || bytes === 0) return chunk;
+  return Math.max(1, Math.min(chunk, Math.floor(PASS_ACTIVATIONS / bytes)));
+}
+
 /** How population-mode draws get their gradients: from the whole training set's layer signals,
  * from them one block at a time (signal-blocks.ts), or recomputed (null; with one line through
  * onNote saying why, unless the budget is 0). */
@@ -412,7 +430,8 @@ export async function analyzeGradients(
   const o = options;
   checkGradientOptions(o, data.train.size);
   const started = process.hrtime.bigint();
-  const wholeChunk = o.mode === 'batch' ? o.ghostBatch : o.chunk;
+  const wholeChunk =
+    o.mode === 'batch' ? o.ghostBatch : populationChunk(network, data.train, o.chunk);
   // g_train, g_test and g_total stay on the network's device; a draw returns a few scalars.
   // With layer signals, the pass that keeps them leaves g_train in the gradient buffer.
   const pieces = drawPieces(o, data.train.size);
@@ -508,7 +527,7 @@ async function analyzeWith(
     else
       network.gradient(data.train, indices, {
         mode: o.mode,
-        chunk: o.mode === 'batch' ? batchSize : o.chunk,
+        chunk: o.mode === 'batch' ? batchSize : wholeChunk,
       });
   };
   // population mode: B_j g_{B_j}, on the device (a nested draw's sum so far)

@@ -145,7 +145,8 @@ export function workloads(quick: boolean): BenchWorkload[] {
   // once. A C1 point is timed cold, one run a side (a warm one would add about 3 minutes):
   // PyTorch's first chunk and gradscope's are both first touched in the timed run. At K = 3 its
   // draws take 15 000 examples, fewer than the 50 000 whose signals they would need, so they
-  // recompute (drawSignals: the signals' pass would cost more than it saves there); a study's
+  // recompute (drawSignals: the signals' pass would cost more than it saves there), 988
+  // examples at a time (populationChunk: C1's layer inputs and outputs within 1 GiB); a study's
   // C1 points, at K = 100, are built from signals.
   const point = (
     network: NetworkSpec,

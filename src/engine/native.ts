@@ -171,7 +171,10 @@ export interface NativeAddon {
     chunk: number,
   ) => NativeLayerSignals;
   /** Elements of one example's signals, and the fixed elements beside them. */
-  signalSizes(network: NativeNetwork, data: NativeDataset): { perExample: number; fixed: number };
+  signalSizes(
+    network: NativeNetwork,
+    data: NativeDataset,
+  ): { perExample: number; fixed: number; activations: number };
   /** Whether exampleSquaredNorms covers the network's layers (Linear and batch norm only). */
   exampleNormsApply(network: NativeNetwork): boolean;
   /** Each example's squared gradient norm and that of their mean, population mode, `chunk`

@@ -19,11 +19,12 @@ import {
   DEFAULT_GRADIENT_ANALYSIS,
   type GradientAnalysis,
   type GradientAnalysisOptions,
+  populationChunk,
 } from '../../src/analysis/gradient-distribution';
 import { parseByteSize } from '../../src/core/byte-size';
 import type { StudyData } from '../../src/data/load';
 import type { NetworkSpec } from '../../src/engine/layers';
-import { LayerSignals, signalBytes } from '../../src/engine/layer-signals';
+import { activationBytes, LayerSignals, signalBytes } from '../../src/engine/layer-signals';
 import { Network, type DType } from '../../src/engine/network';
 import { checkAnalysisSchedule } from '../../src/experiments/analysis-schedule';
 import { thesisStudy } from '../../src/experiments/config';
@@ -278,6 +279,36 @@ test("C1's signals: its first convolution keeps each example's weight gradient, 
     signalBytes(net, cifar(10).train, 10),
     (10 * perExample + net.parameterCount + 2 * (64 + 64 + 384 + 192)) * 4,
   );
+});
+
+test("a pass that recomputes takes fewer examples at a time where a chunk's layer inputs and outputs pass 1 GiB", () => {
+  const c1 = new Network(networkSpec('C1'), { seed: 1, dtype: 'float32' });
+  // per example, every Linear, convolution and batch-norm layer's input and output: conv1 3072
+  // and 64 x 32 x 32; its batch norm 2 x 65 536; conv2 at 16 x 16 (after the 3x3/2 pool) 2 x
+  // 16 384, its batch norm the same; the Linear layers 4096 -> 384, 384 -> 192, 192 -> 10 and
+  // the two batch norms between them (2 x 384, 2 x 192)
+  const perExample =
+    3072 +
+    65536 +
+    2 * 65536 +
+    4 * 16384 +
+    (4096 + 384) +
+    2 * 384 +
+    (384 + 192) +
+    2 * 192 +
+    (192 + 10);
+  assert.equal(perExample, 271626);
+  const data = cifar(10).train;
+  assert.equal(activationBytes(c1, data), perExample * 4);
+  assert.equal(populationChunk(c1, data, 5000), Math.floor(2 ** 30 / (perExample * 4)));
+  assert.equal(populationChunk(c1, data, 5000), 988);
+  assert.equal(populationChunk(c1, data, 500), 500);
+  // F1: 44 kB an example, its chunk of 5000 kept
+  const f1 = new Network(networkSpec('F1'), { seed: 1, dtype: 'float32' });
+  assert.equal(populationChunk(f1, mnist(10).train, 5000), 5000);
+  // float64 doubles the bytes
+  const c1d = new Network(networkSpec('C1'), { seed: 1, dtype: 'float64' });
+  assert.equal(populationChunk(c1d, data, 5000), Math.floor(2 ** 30 / (perExample * 8)));
 });
 
 test('with the default budget, draws of fewer examples than the training set recompute them, and one line says so; as many use the signals', async () => {
