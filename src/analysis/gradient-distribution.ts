@@ -33,8 +33,8 @@
  * the same numbers up to float rounding (docs/mathematics.md, "Experiment B from layer
  * signals"). Otherwise, and in batch mode (whose batch statistics couple a batch's examples),
  * every draw recomputes its examples; with the default budget also where the draws take fewer
- * examples than the training set, whose signals' pass then costs more than it saves
- * (docs/performance.md, "When layer signals pay"). When the whole set's signals do not fit but one block's
+ * than half as many examples as the training set, whose signals' pass then costs more than it
+ * saves (docs/mathematics.md, "When the signals pay"). When the whole set's signals do not fit but one block's
  * do, beside a float64 sum per draw piece, the g_train pass keeps them a block at a time and
  * builds every piece's sum as it goes (signal-blocks.ts); then the draws are measured.
  */
@@ -112,7 +112,7 @@ export interface GradientAnalysisOptions {
   /** Population mode: the bytes the training examples' layer signals may take, or one block of
    * them with a float64 sum per draw piece (0: never keep them; every draw recomputes its
    * examples); default: half the machine's free memory, and the signals kept only where the
-   * draws take at least as many examples as the training set (fewer recompute, for less). */
+   * draws take at least half as many examples as the training set (fewer recompute, for less). */
   signalMemory?: number;
   /** Population mode: keep the layer signals in blocks of this many examples, one at a time,
    * within signalMemory; default: the whole training set when its signals fit, otherwise
@@ -367,9 +367,9 @@ function drawSignals(
     return null;
   }
   const drawn = drawPieces.reduce((n, p) => n + p.indices.length, 0);
-  if (o.signalMemory === undefined && drawn < train.size) {
+  if (o.signalMemory === undefined && 2 * drawn < train.size) {
     o.onNote?.(
-      `Experiment B: the draws take ${drawn} examples, fewer than the ${train.size} training examples whose layer signals they would be built from: each draw recomputes its examples, which costs less (signal memory sets a budget that keeps them)`,
+      `Experiment B: the draws take ${drawn} examples, fewer than half the ${train.size} training examples whose layer signals they would be built from: each draw recomputes its examples, which costs less (signal memory sets a budget that keeps them)`,
     );
     return null;
   }

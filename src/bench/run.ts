@@ -144,7 +144,7 @@ export function workloads(quick: boolean): BenchWorkload[] {
   // on the 2-core AMD machine, more after the C1 rows), which a cold run times and a study pays
   // once. A C1 point is timed cold, one run a side (a warm one would add about 3 minutes):
   // PyTorch's first chunk and gradscope's are both first touched in the timed run. At K = 3 its
-  // draws take 15 000 examples, fewer than the 50 000 whose signals they would need, so they
+  // draws take 15 000 examples, fewer than half the 50 000 whose signals they would need, so they
   // recompute (drawSignals: the signals' pass would cost more than it saves there), 988
   // examples at a time (populationChunk: C1's layer inputs and outputs within 1 GiB); a study's
   // C1 points, at K = 100, are built from signals.
@@ -176,7 +176,7 @@ export function workloads(quick: boolean): BenchWorkload[] {
       w('F1 population gradient N=128', f1(), 'population-gradient', 128, 64, 2),
       w('F1 Hessian-vector product N=128', f1(), 'hessian-vector', 128, 128, 2),
       w('C1 Experiment B point K=2 B=16', c1(), 'experiment-b', 16, 16, 1, 2),
-      // draws of as many examples as the training set: the signals' pass pays (drawSignals)
+      // draws of at least half the training set's examples: the signals' pass pays (drawSignals)
       point(f1(), 128, 64, [16, 32, 64], 2, 64),
       point(c1(), 16, 16, [8, 16], 1, 16),
       w('ResNet20 step B=8', resnet20(), 'step', 8, 8, 2),

@@ -114,7 +114,7 @@ const gradientsOptions = {
   layers: flag('also per parameter group: noise, tr(F_g), B_simple'),
   'signal-memory': parsed(
     'SIZE',
-    "half the free memory, used where the draws take at least the training set's examples",
+    "half the free memory, used where the draws take at least half the training set's examples",
     "population mode: memory for every training example's layer signals, each draw built from them (e.g. 2G; 0: off, each draw recomputes its examples)",
     parseByteSize,
   ),

@@ -38,8 +38,8 @@ export interface AnalysisSchedule {
   /** Also the per-layer view of each point (layer-blocks.ts). */
   layers?: boolean;
   /** Population mode: memory for the training examples' layer signals ("2G", or bytes; 0:
-   * off); default half the machine's free memory, used where the draws take at least the
-   * training set's examples (src/analysis/gradient-distribution.ts). */
+   * off); default half the machine's free memory, used where the draws take at least half
+   * the training set's examples (src/analysis/gradient-distribution.ts). */
   signalMemory?: number | string;
 }
 
