@@ -354,10 +354,10 @@ function drawSignals(
   network: Network,
   train: Dataset,
   o: GradientAnalysisOptions,
-  drawPieces: DrawPiece[],
+  draws: DrawPiece[],
 ): DrawSignals {
   if (o.mode !== 'population' || o.signalMemory === 0) return null;
-  const pieces = drawPieces.length;
+  const pieces = draws.length;
   const without = withoutLayerSignals(network);
   const bytes = without ? null : signalBytes(network, train, train.size);
   if (bytes === null) {
@@ -366,7 +366,7 @@ function drawSignals(
     );
     return null;
   }
-  const drawn = drawPieces.reduce((n, p) => n + p.indices.length, 0);
+  const drawn = draws.reduce((n, p) => n + p.indices.length, 0);
   if (o.signalMemory === undefined && 2 * drawn < train.size) {
     o.onNote?.(
       `Experiment B: the draws take ${drawn} examples, fewer than half the ${train.size} training examples whose layer signals they would be built from: each draw recomputes its examples, which costs less (signal memory sets a budget that keeps them)`,

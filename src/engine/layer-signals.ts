@@ -33,6 +33,9 @@ export function withoutLayerSignals(network: Network): string | null {
   return null;
 }
 
+/** Bytes of one number in the network's floating-point type. */
+const elementBytes = (network: Network): number => (network.dtype === 'float32' ? 4 : 8);
+
 /** Bytes the signals of `count` examples of `data` would take for `network` (held on its
  * device); null for a network without them (withoutLayerSignals). Runs one example, holds
  * nothing. */
@@ -42,7 +45,7 @@ export function signalBytes(network: Network, data: Dataset, count: number): num
   if (!Number.isSafeInteger(count) || count < 0)
     throw expected('a non-negative integer', 'count', count);
   const { perExample, fixed } = addon().signalSizes(network.native, data.native);
-  return (perExample * count + fixed) * (network.dtype === 'float32' ? 4 : 8);
+  return (perExample * count + fixed) * elementBytes(network);
 }
 
 /** Bytes, per example, of every Linear, convolution and batch-norm layer's input and output in
@@ -52,7 +55,7 @@ export function activationBytes(network: Network, data: Dataset): number | null 
   if (withoutLayerSignals(network)) return null;
   checkNetworkFitsData(network.resolved.spec, data);
   const { activations } = addon().signalSizes(network.native, data.native);
-  return activations * (network.dtype === 'float32' ? 4 : 8);
+  return activations * elementBytes(network);
 }
 
 /** The default memory the signals may take: half the machine's free memory now. (On a GPU the

@@ -473,25 +473,20 @@ test('the signal memory option: sizes as a user writes them, one line for a bad 
   );
   const data = mnist(20);
   const net = new Network(hidden, { seed: 1 });
+  const analyze = (bad: Partial<GradientAnalysisOptions>) =>
+    analyzeGradients(net, data, {
+      ...options([4], 1, 'independent'),
+      seed: 0,
+      purpose: 'x',
+      ...bad,
+    });
   await assert.rejects(
-    () =>
-      analyzeGradients(net, data, {
-        ...options([4], 1, 'independent'),
-        seed: 0,
-        purpose: 'x',
-        signalMemory: -1,
-      }),
+    () => analyze({ signalMemory: -1 }),
     /non-negative number of bytes for signal memory/,
   );
   for (const bad of [0, -3, 2.5])
     await assert.rejects(
-      () =>
-        analyzeGradients(net, data, {
-          ...options([4], 1, 'independent'),
-          seed: 0,
-          purpose: 'x',
-          signalBlock: bad,
-        }),
+      () => analyze({ signalBlock: bad }),
       /^GradscopeInputError: Expected a positive integer for signal block/,
     );
 });
