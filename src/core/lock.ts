@@ -187,19 +187,41 @@ export function lockRunDirectory(dir: string): () => void {
   const exists = fs.existsSync(dir);
   if (exists && !fs.statSync(dir).isDirectory())
     throw new GradscopeInputError(`${dir} is a file, not a run directory; choose another --out`);
-  makeFolder(dir);
   let release: () => void;
   try {
-    release = acquireLock(path.join(dir, 'run.lock'), `the run directory ${dir}`);
+    release = lockInFolder(dir);
   } catch (error) {
-    if (!exists) fs.rmSync(dir, { recursive: true, force: true });
+    // never recursively: a process that started at the same moment may hold it now
+    if (!exists) removeIfEmpty(dir);
     throw error;
   }
   return () => {
     release();
-    if (!exists && !held.has(path.resolve(dir, 'run.lock')) && fs.readdirSync(dir).length === 0)
-      fs.rmdirSync(dir);
+    if (!exists && !held.has(path.resolve(dir, 'run.lock'))) removeIfEmpty(dir);
   };
+}
+
+/** Makes `dir` and takes its run.lock; makes it again where a starter refused at the same
+ * moment removed it, empty, between the two (a few times at most). */
+function lockInFolder(dir: string): () => void {
+  for (let attempt = 0; ; attempt++) {
+    makeFolder(dir);
+    try {
+      return acquireLock(path.join(dir, 'run.lock'), `the run directory ${dir}`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw error;
+    }
+  }
+}
+
+/** Removes the folder `dir` if nothing is in it; leaves it where a file is, or it is gone. */
+function removeIfEmpty(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') throw error;
+  }
 }
 
 /**

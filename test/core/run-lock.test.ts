@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import fsModule from 'fs'; // the module itself, whose existsSync src/core/lock reads
 import * as os from 'os';
 import * as path from 'path';
-import { test } from 'node:test';
-import { acquireLock, readHolder } from '../../src/core/lock';
+import { mock, test } from 'node:test';
+import { acquireLock, lockRunDirectory, readHolder } from '../../src/core/lock';
 import { readMetrics, type EpochRecord } from '../../src/store/metrics';
 import { cli, gradscope, idxDataAndNetwork } from '../fixtures/cli-fixtures';
 import { tempDir } from '../fixtures/data-fixtures';
@@ -129,6 +130,31 @@ test('of two fresh starts into one directory at the same moment, one runs and on
     .filter((r): r is EpochRecord => r.kind === 'epoch')
     .map((r) => r.epoch);
   assert.deepEqual(epochs, [1, 2, 3]);
+});
+
+test('a starter refused in a directory that was missing when it began leaves the holder its directory', () => {
+  // the race of the test above, made certain: the directory did not exist when this
+  // process looked, and another process made it and took its lock before this one could
+  const out = path.join(dir, 'raced');
+  const lock = path.join(out, 'run.lock');
+  fs.mkdirSync(out);
+  const holder = { pid: process.ppid, hostname: os.hostname(), started: 'just now' };
+  fs.writeFileSync(lock, JSON.stringify(holder));
+  const existsSync = fs.existsSync;
+  const looked = mock.method(fsModule, 'existsSync', (p: fs.PathLike) =>
+    path.resolve(String(p)) === out ? false : existsSync(p),
+  );
+  try {
+    assert.throws(() => lockRunDirectory(out), /is in use by process/);
+  } finally {
+    looked.mock.restore();
+  }
+  assert.deepEqual(readHolder(lock), holder);
+  // the holder leaves: a directory the refused process made and left empty goes with it
+  fs.rmSync(lock);
+  const fresh = path.join(dir, 'fresh');
+  lockRunDirectory(fresh)();
+  assert.ok(!fs.existsSync(fresh));
 });
 
 test('--out naming a file is refused with one line', () => {
