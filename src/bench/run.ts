@@ -76,6 +76,7 @@ import {
   type PyTorchSettings,
 } from './pytorch';
 import { SCRIPTED, scriptedNetwork, torchScriptTable, type TorchScriptRow } from './torchscript';
+import { tuneAdvice } from './tune-advice';
 import {
   NOISE_SCALE_ROW,
   noiseScaleBench,
@@ -496,6 +497,7 @@ export async function runBench(
 
   const blas = threads().blasConfig;
   const table = benchTable(rows, peak);
+  const advice = gpu ? null : tuneAdvice(rows);
   const result = {
     date: new Date().toISOString(),
     device: options.device,
@@ -511,6 +513,7 @@ export async function runBench(
     table,
     torchscript: scriptedRows,
     ...(noiseScale ? { noiseScale } : {}),
+    advice,
   };
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileAtomic(options.out, JSON.stringify(result, null, 2) + '\n');
@@ -520,6 +523,7 @@ export async function runBench(
     if (noiseScale) process.stdout.write(`\n${noiseScaleTable(noiseScale)}\n`);
     if (options.explore)
       for (const r of rows) process.stdout.write(`${r.id}: ${JSON.stringify(r.explored)}\n`);
-  }
+    if (advice) process.stdout.write(`\n${advice}\n`);
+  } else if (advice) log.info(`bench: ${advice}`);
   return { rows, note };
 }

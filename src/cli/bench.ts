@@ -11,7 +11,8 @@ export const benchCommand = command({
   summary:
     'time training steps, gradients and Experiment B points against PyTorch on this machine, ' +
     'with their GFLOP/s beside its matrix-multiply peak (on a GPU with --device ' +
-    'cuda); --tune instead measures ' +
+    'cuda); rows more than 5% behind PyTorch under the built-in thread rules end it with ' +
+    'advice to tune; --tune instead measures ' +
     'the thread split, memory and convolution memory format here and stores the fastest',
   example: 'gradscope bench --quick --only F1',
   globals: ['json', 'quiet', 'device', 'deterministic'],
