@@ -3,7 +3,8 @@
  * rules: the rules (src/engine/threads.ts) were measured on the machines gradscope has been
  * developed on, and another CPU's BLAS can change which kernels win. On a 2-core AMD EPYC
  * whose OpenBLAS runs its AVX-512 (Cooperlake) kernels, F1's Hessian-vector product took
- * 1074 ms under the rules (oneDNN, torch 2 / BLAS 2) against PyTorch's best 755 ms (OpenBLAS,
+ * 1074 ms under the rules (oneDNN, torch 2 / BLAS 2; before its weight products went to
+ * oneDNN's weight-gradient kernel, 786-820 ms after) against PyTorch's best 755 ms (OpenBLAS,
  * 1 torch thread), and 684 against 694 ms once `gradscope bench --tune` had chosen OpenBLAS
  * with 1 torch thread there; on the 2-core Xeon, whose OpenBLAS falls back to generic
  * kernels, oneDNN is 3 to 4 times faster. So the bench names such rows and the command that
