@@ -10,7 +10,16 @@
  * kernels, oneDNN is 3 to 4 times faster. So the bench names such rows and the command that
  * measures this machine's own choice; it changes nothing itself.
  */
-import type { BenchRow } from './run';
+import type { ThreadSettings } from '../engine/threads';
+
+/** What the advice reads of a bench row (BenchRow in ./run). */
+export interface AdvisedRow {
+  id: string;
+  gradscopeMs: number;
+  gradscopeThreads: ThreadSettings | null;
+  pytorchBestMs: number | null;
+  pytorchBestSetting: string | null;
+}
 
 /** Rows at most this much behind PyTorch's best are within the bench's run-to-run spread
  * (C1 step B=5000 read 0.96 and 1.01 in two whole benches on one machine). */
@@ -20,7 +29,7 @@ export const SPREAD = 1.05;
  * The advice line, or null: the rows run under the built-in rules (not a tuning file) that
  * took more than SPREAD times PyTorch's best setting, each with its ratio and that setting.
  */
-export function tuneAdvice(rows: readonly BenchRow[]): string | null {
+export function tuneAdvice(rows: readonly AdvisedRow[]): string | null {
   const behind = rows.filter(
     (r) =>
       r.gradscopeThreads?.source === 'rules' &&

@@ -5,21 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BenchRow } from '../../src/bench/run';
-import { tuneAdvice } from '../../src/bench/tune-advice';
+import { tuneAdvice, type AdvisedRow } from '../../src/bench/tune-advice';
 
-function row(id: string, ms: number, best: number | null, source: 'rules' | 'tuned'): BenchRow {
+function row(id: string, ms: number, best: number | null, source: 'rules' | 'tuned'): AdvisedRow {
   return {
     id,
     gradscopeMs: ms,
     gradscopeThreads: { torch: 2, blas: 2, linear: 'onednn', source },
-    pytorchDefaultMs: null,
-    pytorchDefaultAtLeastMs: null,
     pytorchBestMs: best,
     pytorchBestSetting: best === null ? null : '1 thread, channels-last, memory kept',
-    pytorchSettings: [],
-    gflop: { gradscope: 1, pytorch: 1 },
-    gflops: { gradscope: 1, pytorch: null },
   };
 }
 
