@@ -40,22 +40,27 @@ const elementBytes = (network: Network): number => (network.dtype === 'float32' 
  * device); null for a network without them (withoutLayerSignals). Runs one example, holds
  * nothing. */
 export function signalBytes(network: Network, data: Dataset, count: number): number | null {
-  if (withoutLayerSignals(network)) return null;
-  checkNetworkFitsData(network.resolved.spec, data);
+  const sizes = signalSizes(network, data);
+  if (sizes === null) return null;
   if (!Number.isSafeInteger(count) || count < 0)
     throw expected('a non-negative integer', 'count', count);
-  const { perExample, fixed } = addon().signalSizes(network.native, data.native);
-  return (perExample * count + fixed) * elementBytes(network);
+  return (sizes.perExample * count + sizes.fixed) * elementBytes(network);
 }
 
 /** Bytes, per example, of every Linear, convolution and batch-norm layer's input and output in
  * a population-mode pass of `network` over `data` (what the pass's memory grows with: in
  * float32 F1 44 kB, C1 1.09 MB, ResNet20 3.26 MB); null for a network without layer signals. Runs one example. */
 export function activationBytes(network: Network, data: Dataset): number | null {
+  const sizes = signalSizes(network, data);
+  return sizes === null ? null : sizes.activations * elementBytes(network);
+}
+
+/** The native sizes, in elements, of `network`'s signals on `data` (one example's forward
+ * pass); null for a network without layer signals. */
+function signalSizes(network: Network, data: Dataset) {
   if (withoutLayerSignals(network)) return null;
   checkNetworkFitsData(network.resolved.spec, data);
-  const { activations } = addon().signalSizes(network.native, data.native);
-  return activations * elementBytes(network);
+  return addon().signalSizes(network.native, data.native);
 }
 
 /** The default memory the signals may take: half the machine's free memory now. (On a GPU the
